@@ -1,0 +1,42 @@
+//! The audit trail: who changed what, before and after, when. Written in the same transaction as
+//! the change it records.
+
+use crate::keys;
+use crate::ports::store::Key;
+use crate::record::Record;
+use crate::values::OrgId;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    pub id: String,
+    #[schema(value_type = String)]
+    pub org_id: OrgId,
+    /// The acting user's id (`system` for automated work).
+    pub actor_id: String,
+    pub actor_email: Option<String>,
+    /// `job.create`, `user.role_change` …
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    #[schema(value_type = Object)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub after: Option<serde_json::Value>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
+impl Record for AuditRecord {
+    const ENTITY: &'static str = "Audit";
+    fn key(&self) -> Key {
+        let at = self.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        keys::audit(&self.org_id, &at, &self.id)
+    }
+    fn version(&self) -> u64 {
+        1
+    }
+}

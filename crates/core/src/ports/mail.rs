@@ -1,0 +1,28 @@
+//! Outgoing mail: SES in AWS, an outbox of RFC 5322 `.eml` files locally.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: Option<String>,
+    /// A stable id for this message (e.g. the event id), so a redelivered event sends nothing twice.
+    pub dedupe_key: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("mail refused: {0}")]
+    Rejected(String),
+    #[error("mail service unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends the message and returns the provider's message id.
+    async fn send(&self, email: OutgoingEmail) -> Result<String, MailError>;
+}

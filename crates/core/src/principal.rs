@@ -1,0 +1,70 @@
+//! Who is calling: read from verified token claims (API Gateway's JWT authorizer in AWS, the
+//! dev server's verifier locally). The tenant comes from `custom:org_id`, never from the request.
+
+use crate::rbac::Role;
+use crate::values::{Email, OrgId, UserId};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub email: Option<Email>,
+    pub org_id: Option<OrgId>,
+    pub role: Option<Role>,
+}
+
+impl Principal {
+    /// Reads Cognito-shaped claims. API Gateway hands every claim over as a string, and
+    /// `cognito:groups` as `"[admin recruiter]"`; a verified JWT has a JSON array. Both work.
+    pub fn from_claims(claims: &Map<String, Value>) -> Option<Self> {
+        let sub = claims.get("sub")?.as_str()?.to_owned();
+        if sub.is_empty() {
+            return None;
+        }
+        let email = claims.get("email").and_then(Value::as_str).map(Email::trusted);
+        let org_id = claims
+            .get("custom:org_id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(OrgId::trusted);
+        let groups: Vec<String> = match claims.get("cognito:groups") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            Some(Value::String(s)) => s
+                .trim_matches(|c| c == '[' || c == ']')
+                .split([' ', ','])
+                .filter(|g| !g.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let role = Role::highest(groups.iter().filter_map(|g| g.parse().ok()));
+        Some(Self { user_id: UserId::trusted(sub), email, org_id, role })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn api_gateway_string_groups_are_read() {
+        let claims = json!({"sub": "abc", "cognito:groups": "[viewer hr_manager]", "custom:org_id": "o1"});
+        let p = Principal::from_claims(claims.as_object().unwrap()).unwrap();
+        assert_eq!(p.role, Some(Role::HrManager));
+        assert_eq!(p.org_id.unwrap().as_str(), "o1");
+    }
+
+    #[test]
+    fn jwt_array_groups_are_read() {
+        let claims = json!({"sub": "abc", "cognito:groups": ["recruiter"]});
+        let p = Principal::from_claims(claims.as_object().unwrap()).unwrap();
+        assert_eq!(p.role, Some(Role::Recruiter));
+        assert_eq!(p.org_id, None);
+    }
+
+    #[test]
+    fn claims_without_sub_are_no_principal() {
+        assert!(Principal::from_claims(json!({"email": "a@b.co"}).as_object().unwrap()).is_none());
+    }
+}

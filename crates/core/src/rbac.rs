@@ -1,0 +1,264 @@
+//! Roles and the permission matrix that decides every route.
+//!
+//! Staff roles: admin, hr_manager, recruiter, viewer. A candidate is a separate kind of user with
+//! no staff permissions. An admin may grant or deny single permissions per user on top of the
+//! role (see [`Overrides`]); permissions reserved to admins can never be granted to others.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    HrManager,
+    Recruiter,
+    Viewer,
+    Candidate,
+}
+
+impl Role {
+    pub const STAFF: [Role; 4] = [Role::Admin, Role::HrManager, Role::Recruiter, Role::Viewer];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::HrManager, Role::Recruiter, Role::Viewer, Role::Candidate];
+
+    /// The identity provider's group name (Cognito group, `cognito:groups` claim).
+    pub fn group(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::HrManager => "hr_manager",
+            Role::Recruiter => "recruiter",
+            Role::Viewer => "viewer",
+            Role::Candidate => "candidate",
+        }
+    }
+
+    pub fn is_staff(self) -> bool {
+        self != Role::Candidate
+    }
+
+    /// When a token carries several groups, the most privileged wins.
+    pub fn highest(groups: impl IntoIterator<Item = Role>) -> Option<Role> {
+        groups.into_iter().min()
+    }
+
+    pub fn permissions(self) -> BTreeSet<Permission> {
+        Permission::ALL.iter().copied().filter(|p| p.allowed_for(self)).collect()
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.group())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.group() == s)
+            .ok_or_else(|| format!("must be one of admin, hr_manager, recruiter, viewer (got {s:?})"))
+    }
+}
+
+/// What a route needs. Names are `resource:action`, stable, and shown to admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    #[serde(rename = "jobs:read")]
+    JobsRead,
+    #[serde(rename = "jobs:write")]
+    JobsWrite,
+    #[serde(rename = "jobs:publish")]
+    JobsPublish,
+    #[serde(rename = "jobs:delete")]
+    JobsDelete,
+    #[serde(rename = "jobs:criteria")]
+    JobsCriteria,
+    #[serde(rename = "applications:read")]
+    ApplicationsRead,
+    #[serde(rename = "applications:write")]
+    ApplicationsWrite,
+    #[serde(rename = "applications:override")]
+    ApplicationsOverride,
+    #[serde(rename = "analytics:read")]
+    AnalyticsRead,
+    #[serde(rename = "audit:read")]
+    AuditRead,
+    #[serde(rename = "users:read")]
+    UsersRead,
+    #[serde(rename = "users:manage")]
+    UsersManage,
+    #[serde(rename = "roles:manage")]
+    RolesManage,
+}
+
+use Permission::*;
+
+impl Permission {
+    pub const ALL: [Permission; 13] = [
+        JobsRead,
+        JobsWrite,
+        JobsPublish,
+        JobsDelete,
+        JobsCriteria,
+        ApplicationsRead,
+        ApplicationsWrite,
+        ApplicationsOverride,
+        AnalyticsRead,
+        AuditRead,
+        UsersRead,
+        UsersManage,
+        RolesManage,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JobsRead => "jobs:read",
+            JobsWrite => "jobs:write",
+            JobsPublish => "jobs:publish",
+            JobsDelete => "jobs:delete",
+            JobsCriteria => "jobs:criteria",
+            ApplicationsRead => "applications:read",
+            ApplicationsWrite => "applications:write",
+            ApplicationsOverride => "applications:override",
+            AnalyticsRead => "analytics:read",
+            AuditRead => "audit:read",
+            UsersRead => "users:read",
+            UsersManage => "users:manage",
+            RolesManage => "roles:manage",
+        }
+    }
+
+    /// Only an admin may ever hold these: they cannot be granted by override.
+    pub fn admin_only(self) -> bool {
+        matches!(self, UsersManage | RolesManage | AuditRead)
+    }
+
+    /// Whether this permission changes state (viewers never hold one).
+    pub fn is_write(self) -> bool {
+        !matches!(self, JobsRead | ApplicationsRead | AnalyticsRead | AuditRead | UsersRead)
+    }
+
+    /// The matrix. Read it as a table: rows are permissions, columns roles.
+    pub fn allowed_for(self, role: Role) -> bool {
+        use Role::*;
+        match role {
+            Candidate => false,
+            Admin => true,
+            Viewer => !self.is_write() && !self.admin_only(),
+            HrManager => !self.admin_only(),
+            Recruiter => matches!(
+                self,
+                JobsRead | JobsWrite | JobsPublish | ApplicationsRead | ApplicationsWrite | AnalyticsRead | UsersRead
+            ),
+        }
+    }
+}
+
+impl FromStr for Permission {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Permission::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| format!("unknown permission {s:?}"))
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Per-user adjustments an admin made on top of the role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overrides {
+    #[serde(default)]
+    pub grant: BTreeSet<Permission>,
+    #[serde(default)]
+    pub deny: BTreeSet<Permission>,
+}
+
+impl Overrides {
+    /// Why these overrides cannot be applied to this role, if they cannot.
+    pub fn check(&self, role: Role) -> Result<(), String> {
+        if let Some(p) = self.grant.iter().find(|p| p.admin_only() && role != Role::Admin) {
+            return Err(format!("{p} is reserved to admins and cannot be granted to a {role}"));
+        }
+        if let Some(p) = self.grant.iter().find(|p| p.is_write() && role == Role::Viewer) {
+            return Err(format!("viewers read only: {p} cannot be granted to a viewer"));
+        }
+        if let Some(p) = self.grant.intersection(&self.deny).next() {
+            return Err(format!("{p} is both granted and denied"));
+        }
+        Ok(())
+    }
+}
+
+/// The permissions a user holds: the role's, plus grants, minus denials.
+pub fn effective(role: Role, overrides: &Overrides) -> BTreeSet<Permission> {
+    let mut set = role.permissions();
+    if role.is_staff() {
+        set.extend(overrides.grant.iter().copied().filter(|p| !p.admin_only() || role == Role::Admin));
+        if role == Role::Viewer {
+            set.retain(|p| !p.is_write());
+        }
+    }
+    for p in &overrides.deny {
+        set.remove(p);
+    }
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewer_holds_no_write_permission() {
+        assert!(Role::Viewer.permissions().iter().all(|p| !p.is_write()));
+        assert!(Role::Viewer.permissions().contains(&JobsRead));
+    }
+
+    #[test]
+    fn only_admin_manages_users_and_roles() {
+        for role in Role::ALL {
+            assert_eq!(UsersManage.allowed_for(role), role == Role::Admin, "{role}");
+            assert_eq!(RolesManage.allowed_for(role), role == Role::Admin, "{role}");
+        }
+    }
+
+    #[test]
+    fn candidate_has_no_staff_permission() {
+        assert!(Role::Candidate.permissions().is_empty());
+    }
+
+    #[test]
+    fn admin_only_permission_cannot_be_granted_to_hr_manager() {
+        let o = Overrides { grant: [UsersManage].into(), deny: Default::default() };
+        assert!(o.check(Role::HrManager).is_err());
+        assert!(!effective(Role::HrManager, &o).contains(&UsersManage));
+    }
+
+    #[test]
+    fn deny_removes_a_role_permission() {
+        let o = Overrides { grant: Default::default(), deny: [JobsPublish].into() };
+        assert!(!effective(Role::Recruiter, &o).contains(&JobsPublish));
+        assert!(effective(Role::Recruiter, &o).contains(&JobsWrite));
+    }
+
+    #[test]
+    fn highest_of_several_groups_wins() {
+        assert_eq!(Role::highest([Role::Viewer, Role::HrManager]), Some(Role::HrManager));
+    }
+
+    #[test]
+    fn permission_names_round_trip_through_serde() {
+        for p in Permission::ALL {
+            let s = serde_json::to_string(&p).unwrap();
+            assert_eq!(s, format!("\"{}\"", p.name()));
+            assert_eq!(p.name().parse::<Permission>().unwrap(), p);
+        }
+    }
+}

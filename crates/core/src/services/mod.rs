@@ -1,0 +1,1 @@
+//! Use cases: each takes the ports it needs through [`crate::Deps`] and the acting user.
