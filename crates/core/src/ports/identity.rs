@@ -68,8 +68,9 @@ pub trait IdentityProvider: Send + Sync {
     async fn login(&self, email: &Email, password: &str) -> Result<Tokens, IdentityError>;
     /// REFRESH_TOKEN_AUTH.
     async fn refresh(&self, refresh_token: &str) -> Result<Tokens, IdentityError>;
-    /// Revokes the refresh token and the access tokens issued from it.
-    async fn logout(&self, refresh_token: &str) -> Result<(), IdentityError>;
+    /// Ends the user's sessions: afterwards `refresh_token` (and, in Cognito, every refresh
+    /// token of the user: AdminUserGlobalSignOut) no longer refreshes.
+    async fn logout(&self, email: &Email, refresh_token: &str) -> Result<(), IdentityError>;
     /// Sends a reset code, if the account exists (callers must not reveal whether it does).
     async fn forgot_password(&self, email: &Email) -> Result<(), IdentityError>;
     async fn reset_password(&self, email: &Email, code: &str, new_password: &Password) -> Result<(), IdentityError>;
