@@ -68,10 +68,9 @@ impl From<StoreError> for AppError {
             StoreError::ConditionFailed { .. } => {
                 AppError::conflict("concurrent-update", "the item changed while we were writing it; retry")
             }
-            StoreError::TransactionCanceled { failed } => AppError::conflict(
-                "concurrent-update",
-                format!("the write was refused by: {}", failed.join(", ")),
-            ),
+            StoreError::TransactionCanceled { failed } => {
+                AppError::conflict("concurrent-update", format!("the write was refused by: {}", failed.join(", ")))
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

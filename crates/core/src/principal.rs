@@ -22,11 +22,7 @@ impl Principal {
             return None;
         }
         let email = claims.get("email").and_then(Value::as_str).map(Email::trusted);
-        let org_id = claims
-            .get("custom:org_id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(OrgId::trusted);
+        let org_id = claims.get("custom:org_id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(OrgId::trusted);
         let groups: Vec<String> = match claims.get("cognito:groups") {
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
             Some(Value::String(s)) => s

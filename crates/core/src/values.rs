@@ -81,10 +81,8 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains("..")
             && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && !local.contains(char::is_whitespace)
-            && !local.contains('@');
+        let local_ok =
+            !local.is_empty() && local.len() <= 64 && !local.contains(char::is_whitespace) && !local.contains('@');
         if !(domain_ok && local_ok) {
             return bad("must be an email address like name@example.com");
         }
@@ -161,7 +159,11 @@ impl Phone {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
         let compact: String = s.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
         let digits = compact.strip_prefix('+').unwrap_or("");
-        if digits.len() < 8 || digits.len() > 15 || !digits.chars().all(|c| c.is_ascii_digit()) || digits.starts_with('0') {
+        if digits.len() < 8
+            || digits.len() > 15
+            || !digits.chars().all(|c| c.is_ascii_digit())
+            || digits.starts_with('0')
+        {
             return Err(FieldError::new(field, "must be an international phone number such as +14155550123"));
         }
         Ok(Self(compact))

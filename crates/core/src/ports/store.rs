@@ -101,10 +101,19 @@ pub enum Condition {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TxOp {
-    Put { item: Item, condition: Condition },
-    Delete { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        key: Key,
+        condition: Condition,
+    },
     /// Only checks the condition; writes nothing.
-    Check { key: Key, condition: Condition },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl TxOp {

@@ -1,1 +1,146 @@
-//! Use cases: each takes the ports it needs through [`crate::Deps`] and the acting user.
+//! Use cases: each takes the ports it needs through [`crate::Deps`] and, for staff routes, the
+//! authorised [`Actor`]. Inputs arrive as loosely typed DTOs and are parsed into value types here,
+//! collecting every field error at once.
+
+pub mod auth;
+pub mod employers;
+pub mod jobs;
+pub mod users;
+
+use crate::error::{AppError, AppResult};
+use crate::model::{AuditRecord, User, UserStatus};
+use crate::ports::Deps;
+use crate::ports::store::{Condition, PageToken, StoreError, TxWrite};
+use crate::principal::Principal;
+use crate::rbac::{self, Permission};
+use crate::record::{self, Record};
+use crate::{keys, values::OrgId};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// A signed-in staff member, loaded from the store on every request so that a role change, a
+/// permission override or a removal takes effect at once, not when the token expires.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: User,
+    pub permissions: BTreeSet<Permission>,
+}
+
+impl Actor {
+    pub fn org(&self) -> &OrgId {
+        &self.user.org_id
+    }
+    pub fn can(&self, p: Permission) -> bool {
+        self.permissions.contains(&p)
+    }
+}
+
+/// Resolves the caller to a staff member of its tenant and checks `needed`.
+pub async fn authorize(deps: &Deps, principal: &Principal, needed: Option<Permission>) -> AppResult<Actor> {
+    let not_staff = || AppError::Forbidden("this route is for employer staff accounts".into());
+    let org = principal.org_id.as_ref().ok_or_else(not_staff)?;
+    let mut user: User =
+        record::get(deps.store.as_ref(), &keys::user(org, &principal.user_id)).await?.ok_or_else(not_staff)?;
+    match user.status {
+        UserStatus::Disabled => return Err(AppError::Forbidden("this account has been removed".into())),
+        UserStatus::Invited => {
+            // The first request after an invited user set a password: they are active now.
+            let mut active = user.clone();
+            active.status = UserStatus::Active;
+            active.version += 1;
+            active.updated_at = deps.clock.now();
+            match deps.store.put(active.to_item()?, Condition::VersionIs(user.version)).await {
+                Ok(()) | Err(StoreError::ConditionFailed { .. }) => user = active,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        UserStatus::Active | UserStatus::Unverified => {}
+    }
+    let permissions = rbac::effective(user.role, &user.overrides);
+    if let Some(p) = needed
+        && !permissions.contains(&p)
+    {
+        return Err(AppError::Forbidden(format!("your role ({}) does not allow {p}", user.role)));
+    }
+    Ok(Actor { user, permissions })
+}
+
+/// Serialises a before/after snapshot for the audit trail.
+pub fn snapshot<T: Serialize>(v: &T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Who made a change, for the audit trail.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub id: &'a str,
+    pub email: Option<&'a str>,
+}
+
+/// What a change did, for the audit trail.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// The audit record of a change, to write in the same transaction as the change.
+pub fn audit_write(deps: &Deps, who: Who<'_>, org: &OrgId, change: Change<'_>) -> AppResult<TxWrite> {
+    let rec = AuditRecord {
+        id: deps.ids.new_id().to_string(),
+        org_id: org.clone(),
+        actor_id: who.id.to_owned(),
+        actor_email: who.email.map(str::to_owned),
+        action: change.action.to_owned(),
+        target_type: change.target_type.to_owned(),
+        target_id: change.target_id.to_owned(),
+        before: change.before,
+        after: change.after,
+        at: deps.clock.now(),
+    };
+    Ok(rec.tx_put("audit", Condition::NotExists)?)
+}
+
+impl Actor {
+    pub fn who(&self) -> Who<'_> {
+        Who { id: self.user.id.as_str(), email: Some(self.user.email.as_str()) }
+    }
+    /// The audit write for a change this actor made.
+    pub fn audit(&self, deps: &Deps, change: Change<'_>) -> AppResult<TxWrite> {
+        audit_write(deps, self.who(), self.org(), change)
+    }
+}
+
+/// One page of a list, with where to resume.
+#[derive(Debug, Clone)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub next: Option<PageToken>,
+}
+
+/// Compares a client's If-Match version with the stored one.
+pub fn check_version(expected: Option<u64>, current: u64, required: bool) -> AppResult<()> {
+    match expected {
+        Some(e) if e != current => Err(AppError::PreconditionFailed { expected: e, current }),
+        None if required => Err(AppError::PreconditionRequired(
+            "send If-Match with the ETag from your last read, so a concurrent change is not overwritten".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A conditional write lost a race with another writer: answer like a stale If-Match.
+pub fn lost_update(expected: u64) -> impl FnOnce(StoreError) -> AppError {
+    move |e| match e {
+        StoreError::ConditionFailed { current } => {
+            AppError::PreconditionFailed { expected, current: current.map(|c| c.version).unwrap_or(0) }
+        }
+        StoreError::TransactionCanceled { ref failed } if failed.iter().any(|l| l == "version") => {
+            AppError::PreconditionFailed { expected, current: 0 }
+        }
+        other => other.into(),
+    }
+}

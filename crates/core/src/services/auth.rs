@@ -1,0 +1,151 @@
+//! Sign-in and account recovery, delegated to the identity provider.
+
+use super::Actor;
+use crate::error::{AppError, AppResult};
+use crate::keys;
+use crate::model::{Organization, User};
+use crate::ports::Deps;
+use crate::ports::identity::Tokens;
+use crate::rbac::Permission;
+use crate::record;
+use crate::values::{Checks, Email, Password};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfirmInput {
+    pub email: String,
+    #[schema(example = "123456")]
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefreshInput {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ForgotInput {
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResetInput {
+    pub email: String,
+    pub code: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CompleteInviteInput {
+    pub email: String,
+    pub temporary_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub user: User,
+    pub organization: Organization,
+    #[schema(value_type = Vec<String>)]
+    pub permissions: Vec<Permission>,
+}
+
+fn code(field: &str, s: &str) -> Result<String, crate::FieldError> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 16 || !t.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(crate::FieldError::new(field, "must be the code from the email"));
+    }
+    Ok(t.to_owned())
+}
+
+fn token(field: &str, s: &str) -> Result<String, crate::FieldError> {
+    if s.is_empty() || s.len() > 8192 {
+        return Err(crate::FieldError::new(field, "must be the token from a previous sign-in"));
+    }
+    Ok(s.to_owned())
+}
+
+pub async fn confirm(deps: &Deps, input: ConfirmInput) -> AppResult<()> {
+    let mut c = Checks::default();
+    let email = c.take(Email::parse("email", &input.email));
+    let code = c.take(code("code", &input.code));
+    c.finish()?;
+    let (Some(email), Some(code)) = (email, code) else { return unreachable_fields() };
+    Ok(deps.identity.confirm_sign_up(&email, &code).await?)
+}
+
+pub async fn login(deps: &Deps, input: LoginInput) -> AppResult<Tokens> {
+    let mut c = Checks::default();
+    let email = c.take(Email::parse("email", &input.email));
+    if input.password.is_empty() {
+        c.push("password", "is required");
+    }
+    c.finish()?;
+    let Some(email) = email else { return unreachable_fields() };
+    Ok(deps.identity.login(&email, &input.password).await?)
+}
+
+pub async fn refresh(deps: &Deps, input: RefreshInput) -> AppResult<Tokens> {
+    let t = token("refreshToken", &input.refresh_token).map_err(|e| AppError::Validation(vec![e]))?;
+    Ok(deps.identity.refresh(&t).await?)
+}
+
+pub async fn logout(deps: &Deps, actor_email: &Email, input: RefreshInput) -> AppResult<()> {
+    let t = token("refreshToken", &input.refresh_token).map_err(|e| AppError::Validation(vec![e]))?;
+    Ok(deps.identity.logout(actor_email, &t).await?)
+}
+
+/// Always succeeds for a well-formed email, so the answer does not reveal who has an account.
+pub async fn forgot_password(deps: &Deps, input: ForgotInput) -> AppResult<()> {
+    let email = Email::parse("email", &input.email).map_err(|e| AppError::Validation(vec![e]))?;
+    match deps.identity.forgot_password(&email).await {
+        Ok(()) | Err(crate::ports::identity::IdentityError::UserNotFound) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn reset_password(deps: &Deps, input: ResetInput) -> AppResult<()> {
+    let mut c = Checks::default();
+    let email = c.take(Email::parse("email", &input.email));
+    let code = c.take(code("code", &input.code));
+    let pw = c.take(Password::parse("newPassword", &input.new_password));
+    c.finish()?;
+    let (Some(email), Some(code), Some(pw)) = (email, code, pw) else { return unreachable_fields() };
+    Ok(deps.identity.reset_password(&email, &code, &pw).await?)
+}
+
+pub async fn complete_invite(deps: &Deps, input: CompleteInviteInput) -> AppResult<Tokens> {
+    let mut c = Checks::default();
+    let email = c.take(Email::parse("email", &input.email));
+    if input.temporary_password.is_empty() {
+        c.push("temporaryPassword", "is required");
+    }
+    let pw = c.take(Password::parse("newPassword", &input.new_password));
+    c.finish()?;
+    let (Some(email), Some(pw)) = (email, pw) else { return unreachable_fields() };
+    Ok(deps.identity.complete_invite(&email, &input.temporary_password, &pw).await?)
+}
+
+pub async fn me(deps: &Deps, actor: &Actor) -> AppResult<Me> {
+    let organization: Organization =
+        record::get(deps.store.as_ref(), &keys::org(actor.org())).await?.ok_or(AppError::NotFound("organization"))?;
+    Ok(Me { user: actor.user.clone(), organization, permissions: actor.permissions.iter().copied().collect() })
+}
+
+/// `Checks::finish` returned Ok, so every parsed field is present; this never runs.
+fn unreachable_fields<T>() -> AppResult<T> {
+    Err(AppError::Internal("validated fields missing".into()))
+}

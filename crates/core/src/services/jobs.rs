@@ -1,0 +1,359 @@
+//! Job postings: create, edit (version-checked), the status state machine, and criteria.
+
+use super::{Actor, Change, Listed, check_version, lost_update, snapshot};
+use crate::error::{AppError, AppResult};
+use crate::keys;
+use crate::model::job::{EducationRequirement, EmploymentType, ExperienceLevel, JobTransition};
+use crate::model::{Criteria, Job, JobStatus, JobType, Weights};
+use crate::ports::Deps;
+use crate::ports::store::{Condition, Index, PageToken, Query};
+use crate::record::{self, Record};
+use crate::values::{Checks, JobId, opt_text, text};
+use serde::Deserialize;
+use time::Date;
+
+/// The editable fields of a job (create and full update).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JobInput {
+    #[schema(example = "Senior Backend Engineer")]
+    pub title: String,
+    pub department: Option<String>,
+    pub location: Option<String>,
+    pub job_type: JobType,
+    pub employment_type: Option<EmploymentType>,
+    pub salary_min: Option<u32>,
+    pub salary_max: Option<u32>,
+    #[schema(example = "USD")]
+    pub salary_currency: Option<String>,
+    pub description: String,
+    pub requirements: Option<String>,
+    pub nice_to_have: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub deadline: Option<Date>,
+    #[serde(default)]
+    pub is_remote: bool,
+    pub experience_level: Option<ExperienceLevel>,
+    pub hiring_manager: Option<String>,
+    /// Only on create; afterwards use `PUT /api/jobs/{id}/ai-criteria`.
+    pub criteria: Option<CriteriaInput>,
+}
+
+/// Screening criteria as sent by a client; omitted parts take the defaults
+/// (weights 40/30/15/15).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CriteriaInput {
+    pub weights: Option<Weights>,
+    #[serde(default)]
+    pub required_skills: Vec<String>,
+    #[serde(default)]
+    pub preferred_skills: Vec<String>,
+    pub minimum_experience: Option<f32>,
+    pub education_requirements: Option<EducationRequirement>,
+    pub auto_reject_threshold: Option<u8>,
+    pub auto_approve_threshold: Option<u8>,
+}
+
+fn skills(c: &mut Checks, field: &str, list: Vec<String>) -> Vec<String> {
+    if list.len() > 50 {
+        c.push(field, "at most 50 skills");
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, s) in list.into_iter().enumerate() {
+        if let Some(s) = c.take(text(&format!("{field}[{i}]"), &s, 1, 80))
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(&s))
+        {
+            out.push(s);
+        }
+    }
+    out
+}
+
+pub fn parse_criteria(c: &mut Checks, input: CriteriaInput, prefix: &str) -> Criteria {
+    let f = |name: &str| if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") };
+    let weights = input.weights.unwrap_or_default();
+    if weights.sum() != 100 {
+        c.push(f("weights"), format!("must sum to 100 (they sum to {})", weights.sum()));
+    }
+    let required_skills = skills(c, &f("requiredSkills"), input.required_skills);
+    let preferred_skills = skills(c, &f("preferredSkills"), input.preferred_skills);
+    let minimum_experience = input.minimum_experience.unwrap_or(0.0);
+    if !(0.0..=60.0).contains(&minimum_experience) {
+        c.push(f("minimumExperience"), "must be between 0 and 60 years");
+    }
+    let education_requirements = input.education_requirements.unwrap_or_default();
+    let fields = skills(c, &f("educationRequirements.fieldsOfStudy"), education_requirements.fields_of_study);
+    for (name, t) in
+        [("autoRejectThreshold", input.auto_reject_threshold), ("autoApproveThreshold", input.auto_approve_threshold)]
+    {
+        if t.is_some_and(|t| t > 100) {
+            c.push(f(name), "must be between 0 and 100");
+        }
+    }
+    if let (Some(r), Some(a)) = (input.auto_reject_threshold, input.auto_approve_threshold)
+        && r >= a
+    {
+        c.push(f("autoRejectThreshold"), "must be below autoApproveThreshold");
+    }
+    Criteria {
+        weights,
+        required_skills,
+        preferred_skills,
+        minimum_experience,
+        education_requirements: EducationRequirement {
+            minimum_level: education_requirements.minimum_level,
+            fields_of_study: fields,
+        },
+        auto_reject_threshold: input.auto_reject_threshold,
+        auto_approve_threshold: input.auto_approve_threshold,
+    }
+}
+
+/// The validated editable fields, applied onto `job`.
+fn apply_input(c: &mut Checks, job: &mut Job, input: JobInput, today: Date) {
+    if let Some(t) = c.take(text("title", &input.title, 3, 200)) {
+        job.title = t;
+    }
+    job.department = c.take(opt_text("department", input.department.as_deref(), 200)).flatten();
+    job.location = c.take(opt_text("location", input.location.as_deref(), 200)).flatten();
+    job.job_type = input.job_type;
+    job.employment_type = input.employment_type;
+    if let (Some(min), Some(max)) = (input.salary_min, input.salary_max)
+        && min > max
+    {
+        c.push("salaryMin", "must not exceed salaryMax");
+    }
+    job.salary_min = input.salary_min;
+    job.salary_max = input.salary_max;
+    let currency = input.salary_currency.unwrap_or_else(|| "USD".into());
+    if currency.len() != 3 || !currency.chars().all(|ch| ch.is_ascii_uppercase()) {
+        c.push("salaryCurrency", "must be an ISO 4217 code such as USD");
+    }
+    job.salary_currency = currency;
+    if let Some(d) = c.take(text("description", &input.description, 1, 20_000)) {
+        job.description = d;
+    }
+    job.requirements = c.take(opt_text("requirements", input.requirements.as_deref(), 20_000)).flatten();
+    job.nice_to_have = c.take(opt_text("niceToHave", input.nice_to_have.as_deref(), 20_000)).flatten();
+    if input.deadline.is_some_and(|d| d < today) {
+        c.push("deadline", "must not be in the past");
+    }
+    job.deadline = input.deadline;
+    job.is_remote = input.is_remote;
+    job.experience_level = input.experience_level;
+    job.hiring_manager = c.take(opt_text("hiringManager", input.hiring_manager.as_deref(), 200)).flatten();
+    if !job.is_remote && job.location.is_none() {
+        c.push("location", "is required unless the job is remote");
+    }
+}
+
+pub async fn create(deps: &Deps, actor: &Actor, mut input: JobInput) -> AppResult<Job> {
+    let now = deps.clock.now();
+    let mut c = Checks::default();
+    let criteria = input.criteria.take().map(|ci| parse_criteria(&mut c, ci, "criteria")).unwrap_or_default();
+    let mut job = Job {
+        id: JobId::new(deps.ids.new_id()),
+        org_id: actor.org().clone(),
+        title: String::new(),
+        department: None,
+        location: None,
+        job_type: input.job_type,
+        employment_type: None,
+        salary_min: None,
+        salary_max: None,
+        salary_currency: String::new(),
+        description: String::new(),
+        requirements: None,
+        nice_to_have: None,
+        deadline: None,
+        status: JobStatus::Draft,
+        is_remote: false,
+        experience_level: None,
+        hiring_manager: None,
+        criteria,
+        created_by: actor.user.id.clone(),
+        created_at: now,
+        updated_at: now,
+        published_at: None,
+        version: 1,
+    };
+    apply_input(&mut c, &mut job, input, now.date());
+    c.finish()?;
+    let audit = actor.audit(
+        deps,
+        Change {
+            action: "job.create",
+            target_type: "job",
+            target_id: job.id.as_str(),
+            before: None,
+            after: Some(snapshot(&job)?),
+        },
+    )?;
+    deps.store.transact(vec![job.tx_put("job", Condition::NotExists)?, audit]).await?;
+    Ok(job)
+}
+
+/// `POST /api/employers/{id}/job-postings`: the same, with the employer named in the path.
+pub async fn create_for_employer(deps: &Deps, actor: &Actor, org_in_path: &str, input: JobInput) -> AppResult<Job> {
+    if org_in_path != actor.org().as_str() {
+        return Err(AppError::NotFound("employer"));
+    }
+    create(deps, actor, input).await
+}
+
+pub async fn get(deps: &Deps, actor: &Actor, id: &JobId) -> AppResult<Job> {
+    record::get(deps.store.as_ref(), &keys::job(actor.org(), id)).await?.ok_or(AppError::NotFound("job"))
+}
+
+pub async fn list(
+    deps: &Deps,
+    actor: &Actor,
+    status: Option<JobStatus>,
+    limit: usize,
+    after: Option<PageToken>,
+) -> AppResult<Listed<Job>> {
+    let q = match status {
+        Some(s) => Query::index(Index::Gsi1, keys::job_by_status_pk(actor.org(), s.as_str())),
+        None => Query::table(keys::org_pk(actor.org())).prefix(keys::JOB_PREFIX),
+    };
+    let q = q.limit(limit).after(after).descending();
+    let (items, page) = record::query::<Job>(deps.store.as_ref(), &q).await?;
+    Ok(Listed { items, next: page.next })
+}
+
+async fn save(deps: &Deps, actor: &Actor, action: &str, before: &Job, after: &Job) -> AppResult<()> {
+    let audit = actor.audit(
+        deps,
+        Change {
+            action,
+            target_type: "job",
+            target_id: after.id.as_str(),
+            before: Some(snapshot(before)?),
+            after: Some(snapshot(after)?),
+        },
+    )?;
+    deps.store
+        .transact(vec![after.tx_put("version", Condition::VersionIs(before.version))?, audit])
+        .await
+        .map_err(lost_update(before.version))
+}
+
+pub async fn update(deps: &Deps, actor: &Actor, id: &JobId, if_match: Option<u64>, input: JobInput) -> AppResult<Job> {
+    let before = get(deps, actor, id).await?;
+    check_version(if_match, before.version, true)?;
+    if !before.status.is_open() {
+        return Err(AppError::conflict(
+            "job-not-editable",
+            format!("a {} job cannot be edited", before.status.as_str()),
+        ));
+    }
+    let mut c = Checks::default();
+    if input.criteria.is_some() {
+        c.push("criteria", "change criteria with PUT /api/jobs/{id}/ai-criteria");
+    }
+    let now = deps.clock.now();
+    let mut after = before.clone();
+    apply_input(&mut c, &mut after, input, now.date());
+    c.finish()?;
+    after.version += 1;
+    after.updated_at = now;
+    save(deps, actor, "job.update", &before, &after).await?;
+    Ok(after)
+}
+
+pub async fn set_criteria(
+    deps: &Deps,
+    actor: &Actor,
+    id: &JobId,
+    if_match: Option<u64>,
+    input: CriteriaInput,
+) -> AppResult<Job> {
+    let mut c = Checks::default();
+    let criteria = parse_criteria(&mut c, input, "");
+    c.finish()?;
+    let before = get(deps, actor, id).await?;
+    check_version(if_match, before.version, true)?;
+    if !before.status.is_open() {
+        return Err(AppError::conflict(
+            "job-not-editable",
+            format!("a {} job cannot be edited", before.status.as_str()),
+        ));
+    }
+    let mut after = before.clone();
+    after.criteria = criteria;
+    after.version += 1;
+    after.updated_at = deps.clock.now();
+    save(deps, actor, "job.criteria", &before, &after).await?;
+    Ok(after)
+}
+
+pub async fn transition(
+    deps: &Deps,
+    actor: &Actor,
+    id: &JobId,
+    if_match: Option<u64>,
+    t: JobTransition,
+) -> AppResult<Job> {
+    let before = get(deps, actor, id).await?;
+    check_version(if_match, before.version, false)?;
+    let Some(status) = before.status.apply(t) else {
+        return Err(AppError::conflict(
+            "invalid-transition",
+            format!("a {} job cannot be {}", before.status.as_str(), transition_word(t)),
+        ));
+    };
+    let now = deps.clock.now();
+    if t == JobTransition::Publish && before.deadline.is_some_and(|d| d < now.date()) {
+        return Err(AppError::field("deadline", "is in the past: move it before publishing"));
+    }
+    let mut after = before.clone();
+    after.status = status;
+    if status == JobStatus::Active && after.published_at.is_none() {
+        after.published_at = Some(now);
+    }
+    after.version += 1;
+    after.updated_at = now;
+    save(deps, actor, &format!("job.{}", transition_word(t)), &before, &after).await?;
+    Ok(after)
+}
+
+fn transition_word(t: JobTransition) -> &'static str {
+    match t {
+        JobTransition::Publish => "publish",
+        JobTransition::Pause => "pause",
+        JobTransition::Close => "close",
+        JobTransition::Cancel => "cancel",
+    }
+}
+
+/// A draft is deleted outright; a job that was ever published is cancelled instead, so the
+/// applications and audit trail that refer to it stay meaningful.
+pub async fn delete(deps: &Deps, actor: &Actor, id: &JobId, if_match: Option<u64>) -> AppResult<()> {
+    let before = get(deps, actor, id).await?;
+    check_version(if_match, before.version, false)?;
+    if before.status != JobStatus::Draft {
+        if before.status == JobStatus::Cancelled {
+            return Ok(());
+        }
+        transition(deps, actor, id, Some(before.version), JobTransition::Cancel).await?;
+        return Ok(());
+    }
+    let audit = actor.audit(
+        deps,
+        Change {
+            action: "job.delete",
+            target_type: "job",
+            target_id: id.as_str(),
+            before: Some(snapshot(&before)?),
+            after: None,
+        },
+    )?;
+    deps.store
+        .transact(vec![
+            crate::ports::store::TxWrite::delete("version", before.key(), Condition::VersionIs(before.version)),
+            audit,
+        ])
+        .await
+        .map_err(lost_update(before.version))
+}
