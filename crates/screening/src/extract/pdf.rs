@@ -1,0 +1,573 @@
+//! PDF text in reading order: lopdf loads the document, pdf-extract reports every glyph with
+//! its position, and we rebuild lines and columns from those positions ourselves.
+//!
+//! Defences, because pdf-extract assumes well-formed input: image streams are emptied before
+//! rendering (we never read pixels, only count images), Flate streams are decompressed by us
+//! under a byte budget, Form XObject graphs are checked for cycles and exponential fan-out, the
+//! amount of text is capped, and any remaining panic inside the libraries is caught and
+//! reported as a corrupt file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+
+use lopdf::{Document, Object, ObjectId};
+use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
+
+use super::{DocKind, ExtractedText, ParseFailure};
+
+/// Decompressed bytes of any one stream.
+const MAX_STREAM_BYTES: u64 = 16 * 1024 * 1024;
+/// Decompressed bytes of all streams together.
+const MAX_TOTAL_STREAM_BYTES: u64 = 40 * 1024 * 1024;
+/// Text we keep; far beyond any resume, it bounds time and memory on huge files.
+const MAX_TEXT_CHARS: usize = 400_000;
+/// Form XObject invocations one page may expand to.
+const MAX_XOBJECT_INVOCATIONS: u64 = 10_000;
+
+/// `%PDF-` must appear within the first 1024 bytes (ISO 32000 lets junk precede it).
+pub(super) fn has_pdf_header(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    head.windows(5).any(|w| w == b"%PDF-")
+}
+
+fn corrupt(detail: impl std::fmt::Display) -> ParseFailure {
+    ParseFailure::Corrupt {
+        detail: detail.to_string(),
+    }
+}
+
+pub(super) fn extract(bytes: &[u8]) -> Result<ExtractedText, ParseFailure> {
+    // The libraries index and unwrap freely on malformed input; a panic there must become
+    // a refusal of the file, not a crashed consumer.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_inner(bytes))) {
+        Ok(result) => result,
+        Err(_) => Err(corrupt("PDF structure could not be interpreted")),
+    }
+}
+
+fn extract_inner(bytes: &[u8]) -> Result<ExtractedText, ParseFailure> {
+    let mut doc = Document::load_mem(bytes).map_err(|e| match e {
+        lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => ParseFailure::EncryptedPdf,
+        other => corrupt(other),
+    })?;
+    if doc.is_encrypted() {
+        return Err(ParseFailure::EncryptedPdf);
+    }
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(corrupt("no pages"));
+    }
+    let image_count = prepare_streams(&mut doc)?;
+    check_xobjects(&doc, &pages)?;
+
+    let mut collector = Collector::default();
+    let result = pdf_extract::output_doc(&doc, &mut collector);
+    let mut notes = Vec::new();
+    match result {
+        Ok(()) => {}
+        Err(_) if collector.truncated => {
+            notes.push(format!("text beyond {MAX_TEXT_CHARS} characters ignored"));
+        }
+        Err(e) => return Err(corrupt(e)),
+    }
+    collector.finish_page();
+    if doc.was_encrypted() {
+        notes.push("PDF was encrypted with an empty user password; read without one".to_owned());
+    }
+    let multi_column_pages = collector.multi_column_pages;
+    Ok(ExtractedText {
+        kind: DocKind::Pdf,
+        text: collector.text,
+        pages: u32::try_from(pages.len()).unwrap_or(u32::MAX),
+        multi_column_pages,
+        image_count,
+        notes,
+    })
+}
+
+fn name_of<'a>(dict: &'a lopdf::Dictionary, key: &[u8]) -> Option<&'a [u8]> {
+    dict.get(key).ok().and_then(|o| o.as_name().ok())
+}
+
+/// Empties image streams (counted, never decoded) and decompresses Flate streams under a
+/// budget. Returns the number of images.
+fn prepare_streams(doc: &mut Document) -> Result<u32, ParseFailure> {
+    let mut images = 0u32;
+    let mut total: u64 = 0;
+    for object in doc.objects.values_mut() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        if name_of(&stream.dict, b"Subtype") == Some(b"Image") {
+            images += 1;
+            stream.dict.remove(b"Filter");
+            stream.dict.remove(b"DecodeParms");
+            stream.set_content(Vec::new());
+            continue;
+        }
+        let flate_only = match stream.dict.get(b"Filter") {
+            Ok(Object::Name(n)) => n == b"FlateDecode",
+            Ok(Object::Array(a)) => {
+                a.len() == 1 && matches!(&a[0], Object::Name(n) if n == b"FlateDecode")
+            }
+            _ => false,
+        };
+        if !flate_only || stream.dict.has(b"DecodeParms") {
+            continue;
+        }
+        let mut out = Vec::new();
+        let read = flate2::read::ZlibDecoder::new(stream.content.as_slice())
+            .take(MAX_STREAM_BYTES + 1)
+            .read_to_end(&mut out);
+        if read.is_err() && out.is_empty() {
+            // Leave undecodable streams as they are; lopdf may still make sense of them.
+            continue;
+        }
+        let len = out.len() as u64;
+        total += len;
+        if len > MAX_STREAM_BYTES || total > MAX_TOTAL_STREAM_BYTES {
+            return Err(ParseFailure::ZipBomb {
+                detail: "PDF streams decompress past the safety budget".to_owned(),
+            });
+        }
+        stream.dict.remove(b"Filter");
+        stream.set_content(out);
+    }
+    Ok(images)
+}
+
+/// Form XObjects may draw other forms. pdf-extract recurses without a guard, so a cycle
+/// would overflow the stack and a fan-out tree would run for ever: refuse both.
+fn check_xobjects(doc: &Document, pages: &BTreeMap<u32, ObjectId>) -> Result<(), ParseFailure> {
+    // Edges: form -> forms named in its resources (a superset of what it may draw).
+    fn referenced_forms(doc: &Document, resources: Option<&Object>) -> Vec<ObjectId> {
+        let resources = match resources {
+            Some(Object::Reference(id)) => doc.get_dictionary(*id).ok(),
+            Some(Object::Dictionary(d)) => Some(d),
+            _ => None,
+        };
+        let Some(xobjects) = resources.and_then(|r| match r.get(b"XObject") {
+            Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok(),
+            Ok(Object::Dictionary(d)) => Some(d),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        xobjects
+            .iter()
+            .filter_map(|(_, v)| v.as_reference().ok())
+            .filter(|id| {
+                matches!(doc.get_object(*id), Ok(Object::Stream(s))
+                    if name_of(&s.dict, b"Subtype") == Some(b"Form"))
+            })
+            .collect()
+    }
+    fn draws(doc: &Document, id: ObjectId) -> u64 {
+        match doc.get_object(id) {
+            Ok(Object::Stream(s)) => {
+                let n = s.content.windows(2).filter(|w| w == b"Do").count() as u64;
+                n.max(1)
+            }
+            _ => 1,
+        }
+    }
+    fn cost(
+        doc: &Document,
+        id: ObjectId,
+        visiting: &mut BTreeSet<ObjectId>,
+        memo: &mut BTreeMap<ObjectId, u64>,
+    ) -> Result<u64, ParseFailure> {
+        if let Some(c) = memo.get(&id) {
+            return Ok(*c);
+        }
+        if !visiting.insert(id) {
+            return Err(corrupt("drawing objects refer to themselves"));
+        }
+        let resources = match doc.get_object(id) {
+            Ok(Object::Stream(s)) => s.dict.get(b"Resources").ok(),
+            _ => None,
+        };
+        let fan = draws(doc, id);
+        let mut total: u64 = 1;
+        for child in referenced_forms(doc, resources) {
+            let c = cost(doc, child, visiting, memo)?;
+            total = total.saturating_add(fan.saturating_mul(c));
+        }
+        visiting.remove(&id);
+        memo.insert(id, total);
+        Ok(total)
+    }
+    let mut memo = BTreeMap::new();
+    for page_id in pages.values() {
+        let Ok(page) = doc.get_dictionary(*page_id) else {
+            continue;
+        };
+        let mut total: u64 = 0;
+        for form in referenced_forms(doc, page.get(b"Resources").ok()) {
+            total = total.saturating_add(cost(doc, form, &mut BTreeSet::new(), &mut memo)?);
+        }
+        if total > MAX_XOBJECT_INVOCATIONS {
+            return Err(corrupt("drawing objects nest too deeply"));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+struct Glyph {
+    x: f64,
+    y: f64,
+    w: f64,
+    size: f64,
+    text: String,
+}
+
+/// A run of glyphs on one baseline without a wide gap.
+#[derive(Debug, Clone)]
+struct Segment {
+    x0: f64,
+    x1: f64,
+    y: f64,
+    text: String,
+}
+
+#[derive(Default)]
+struct Collector {
+    page: u32,
+    page_height: f64,
+    page_width: f64,
+    glyphs: Vec<Glyph>,
+    text: String,
+    chars: usize,
+    truncated: bool,
+    multi_column_pages: Vec<u32>,
+}
+
+impl Collector {
+    fn finish_page(&mut self) {
+        if self.glyphs.is_empty() {
+            return;
+        }
+        let glyphs = std::mem::take(&mut self.glyphs);
+        let (page_text, columns) = layout_page(glyphs, self.page_width);
+        if columns {
+            self.multi_column_pages.push(self.page);
+        }
+        if !self.text.is_empty() {
+            self.text.push_str("\u{c}\n");
+        }
+        self.text.push_str(&page_text);
+    }
+}
+
+impl OutputDev for Collector {
+    fn begin_page(
+        &mut self,
+        page_num: u32,
+        media_box: &MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        self.finish_page();
+        self.page = page_num;
+        self.page_height = media_box.ury - media_box.lly;
+        self.page_width = (media_box.urx - media_box.llx).abs();
+        Ok(())
+    }
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        self.finish_page();
+        Ok(())
+    }
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        char: &str,
+    ) -> Result<(), OutputError> {
+        if self.chars >= MAX_TEXT_CHARS {
+            self.truncated = true;
+            return Err(OutputError::FormatError(std::fmt::Error));
+        }
+        let vx = font_size * (trm.m11 + trm.m21);
+        let vy = font_size * (trm.m12 + trm.m22);
+        let size = (vx * vy).abs().sqrt();
+        let (x, y) = (trm.m31, self.page_height - trm.m32);
+        if !(x.is_finite() && y.is_finite() && size.is_finite()) {
+            return Ok(());
+        }
+        self.chars += char.chars().count();
+        self.glyphs.push(Glyph {
+            x,
+            y,
+            w: (width * size).max(0.0),
+            size: size.max(0.1),
+            text: char.to_owned(),
+        });
+        Ok(())
+    }
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+fn expand_ligature(s: &str) -> &str {
+    match s {
+        "\u{FB00}" => "ff",
+        "\u{FB01}" => "fi",
+        "\u{FB02}" => "fl",
+        "\u{FB03}" => "ffi",
+        "\u{FB04}" => "ffl",
+        "\u{2010}" | "\u{2011}" | "\u{00AD}" => "-",
+        "\u{00A0}" => " ",
+        other => other,
+    }
+}
+
+/// Groups glyphs into baselines, then splits each baseline at wide gaps into segments.
+fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
+    glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+    let mut lines: Vec<Vec<Glyph>> = Vec::new();
+    for g in glyphs {
+        match lines.last_mut() {
+            Some(line) if (g.y - line[0].y).abs() <= 0.5 * line[0].size.max(g.size) => {
+                line.push(g)
+            }
+            _ => lines.push(vec![g]),
+        }
+    }
+    let mut segments = Vec::new();
+    for mut line in lines {
+        line.sort_by(|a, b| a.x.total_cmp(&b.x));
+        let mut current: Option<Segment> = None;
+        for g in line {
+            let blank = g.text.trim().is_empty();
+            if let Some(seg) = current.as_mut() {
+                let gap = g.x - seg.x1;
+                if gap > 1.5 * g.size && !blank {
+                    segments.extend(current.take());
+                } else {
+                    if gap > 0.15 * g.size && !seg.text.ends_with(' ') && !blank {
+                        seg.text.push(' ');
+                    }
+                    if blank {
+                        if !seg.text.ends_with(' ') {
+                            seg.text.push(' ');
+                        }
+                    } else {
+                        seg.text.push_str(expand_ligature(&g.text));
+                    }
+                    seg.x1 = seg.x1.max(g.x + g.w);
+                    continue;
+                }
+            }
+            if blank {
+                continue;
+            }
+            current = Some(Segment {
+                x0: g.x,
+                x1: g.x + g.w,
+                y: g.y,
+                text: expand_ligature(&g.text).to_owned(),
+            });
+        }
+        segments.extend(current);
+    }
+    for s in &mut segments {
+        let trimmed = s.text.trim_end().len();
+        s.text.truncate(trimmed);
+    }
+    segments
+}
+
+/// A vertical gutter that splits the page into two text columns, if there is one.
+///
+/// Tab-stop layouts ("Engineer, Acme ........ 2019 – 2021") also leave an empty corridor, so
+/// a gutter also needs the right-hand text to start at a common left edge (a column) and to
+/// carry a real share of the page's text.
+fn find_gutter(segments: &[Segment], page_width: f64) -> Option<f64> {
+    if segments.len() < 8 || page_width <= 0.0 {
+        return None;
+    }
+    let step = 2.0;
+    let mut best: Option<(usize, f64, f64)> = None; // (crossings, run start, run end)
+    let mut x = page_width * 0.2;
+    let mut run: Option<(usize, f64)> = None;
+    while x <= page_width * 0.8 {
+        // A corridor only counts with text on both sides of it.
+        let left = segments.iter().filter(|s| s.x1 <= x).count();
+        let right = segments.iter().filter(|s| s.x0 >= x).count();
+        let crossings = if left >= 3 && right >= 4 {
+            segments.iter().filter(|s| s.x0 < x && s.x1 > x).count()
+        } else {
+            usize::MAX
+        };
+        match run {
+            Some((c, _)) if c == crossings => {}
+            Some((c, start)) => {
+                consider(&mut best, c, start, x - step);
+                run = Some((crossings, x));
+            }
+            None => run = Some((crossings, x)),
+        }
+        x += step;
+    }
+    if let Some((c, start)) = run {
+        consider(&mut best, c, start, x - step);
+    }
+    fn consider(best: &mut Option<(usize, f64, f64)>, c: usize, start: f64, end: f64) {
+        if end - start < 6.0 {
+            return;
+        }
+        let better = match best {
+            None => true,
+            Some((bc, bs, be)) => c < *bc || (c == *bc && end - start > *be - *bs),
+        };
+        if better {
+            *best = Some((c, start, end));
+        }
+    }
+    let (crossings, start, end) = best?;
+    if crossings == usize::MAX {
+        return None;
+    }
+    let gutter = (start + end) / 2.0;
+    if crossings * 10 > segments.len() {
+        return None;
+    }
+    let right: Vec<&Segment> = segments.iter().filter(|s| s.x0 >= gutter).collect();
+    let left_chars: usize = segments
+        .iter()
+        .filter(|s| s.x1 <= gutter)
+        .map(|s| s.text.len())
+        .sum();
+    let right_chars: usize = right.iter().map(|s| s.text.len()).sum();
+    let all_chars: usize = segments.iter().map(|s| s.text.len()).sum();
+    if right.len() < 4 || right_chars * 5 < all_chars || left_chars * 10 < all_chars {
+        return None;
+    }
+    let edge = right.iter().map(|s| s.x0).fold(f64::INFINITY, f64::min);
+    let aligned = right.iter().filter(|s| s.x0 - edge < 4.0).count();
+    if aligned * 10 < right.len() * 6 {
+        return None;
+    }
+    Some(gutter)
+}
+
+/// Joins segments (already in reading order within one region) into lines.
+fn lines_of(segments: &[&Segment], out: &mut String) {
+    let mut last_y: Option<f64> = None;
+    for s in segments {
+        if let Some(y) = last_y {
+            if (s.y - y).abs() < 0.5 {
+                out.push('\t');
+            } else {
+                out.push('\n');
+            }
+        }
+        out.push_str(&s.text);
+        last_y = Some(s.y);
+    }
+    if last_y.is_some() {
+        out.push('\n');
+    }
+}
+
+/// Rebuilds a page's text in reading order; true when two columns were detected.
+fn layout_page(glyphs: Vec<Glyph>, page_width: f64) -> (String, bool) {
+    let segments = segments_of(glyphs);
+    let mut out = String::new();
+    let Some(gutter) = find_gutter(&segments, page_width) else {
+        let all: Vec<&Segment> = segments.iter().collect();
+        lines_of(&all, &mut out);
+        return (out, false);
+    };
+    let crosses = |s: &Segment| s.x0 < gutter && s.x1 > gutter;
+    let column_top = segments
+        .iter()
+        .filter(|s| !crosses(s))
+        .map(|s| s.y)
+        .fold(f64::INFINITY, f64::min);
+    // Full-width lines above the columns (name, contact line) come first.
+    let header: Vec<&Segment> = segments
+        .iter()
+        .filter(|s| s.y < column_top || (crosses(s) && s.y <= column_top))
+        .collect();
+    let in_header = |s: &Segment| s.y < column_top || (crosses(s) && s.y <= column_top);
+    let left: Vec<&Segment> = segments
+        .iter()
+        .filter(|s| !in_header(s) && s.x0 < gutter)
+        .collect();
+    let right: Vec<&Segment> = segments
+        .iter()
+        .filter(|s| !in_header(s) && s.x0 >= gutter)
+        .collect();
+    lines_of(&header, &mut out);
+    lines_of(&left, &mut out);
+    lines_of(&right, &mut out);
+    (out, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(x: f64, y: f64, text: &str) -> Vec<Glyph> {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| Glyph {
+                x: x + i as f64 * 5.0,
+                y,
+                w: 5.0,
+                size: 10.0,
+                text: c.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_columns_read_left_column_before_right() {
+        let mut g = word(50.0, 40.0, "JANE DOE  Senior Engineer and more words here to cross");
+        for i in 0..6 {
+            let y = 80.0 + i as f64 * 14.0;
+            g.extend(word(40.0, y, &format!("left{i}")));
+            g.extend(word(320.0, y, &format!("right column line {i}")));
+        }
+        let (text, columns) = layout_page(g, 600.0);
+        assert!(columns);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("JANE DOE"));
+        assert_eq!(lines[1], "left0");
+        assert_eq!(lines[6], "left5");
+        assert_eq!(lines[7], "right column line 0");
+    }
+
+    #[test]
+    fn right_aligned_dates_are_not_a_second_column() {
+        let mut g = Vec::new();
+        for i in 0..6 {
+            let y = 80.0 + i as f64 * 14.0;
+            let title = format!("Engineer number {i}");
+            g.extend(word(40.0, y, &title));
+            let date = if i % 2 == 0 { "2019 - 2021" } else { "Jan 2019 - Present" };
+            let x = 560.0 - date.len() as f64 * 5.0;
+            g.extend(word(x, y, date));
+        }
+        let (text, columns) = layout_page(g, 600.0);
+        assert!(!columns);
+        assert!(text.starts_with("Engineer number 0\t2019 - 2021\n"));
+    }
+
+    #[test]
+    fn garbage_after_header_is_corrupt_not_a_panic() {
+        let err = extract(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\ngarbage")
+            .unwrap_err();
+        assert_eq!(err.code(), "corrupt");
+    }
+}

@@ -1,0 +1,2 @@
+//! ClearView screening (bootstrapping).
+pub mod extract;
