@@ -1,13 +1,17 @@
 //! Sign-in and account recovery, delegated to the identity provider.
 
-use super::Actor;
+use super::{Actor, Change, Who, audit_write, snapshot};
 use crate::error::{AppError, AppResult};
 use crate::keys;
+use crate::model::UserStatus;
 use crate::model::{Organization, User};
 use crate::ports::Deps;
 use crate::ports::identity::Tokens;
+use crate::ports::store::Condition;
+use crate::principal::Principal;
 use crate::rbac::Permission;
 use crate::record;
+use crate::record::Record;
 use crate::values::{Checks, Email, Password};
 use serde::{Deserialize, Serialize};
 
@@ -136,7 +140,38 @@ pub async fn complete_invite(deps: &Deps, input: CompleteInviteInput) -> AppResu
     let pw = c.take(Password::parse("newPassword", &input.new_password));
     c.finish()?;
     let (Some(email), Some(pw)) = (email, pw) else { return unreachable_fields() };
-    Ok(deps.identity.complete_invite(&email, &input.temporary_password, &pw).await?)
+    let tokens = deps.identity.complete_invite(&email, &input.temporary_password, &pw).await?;
+    // The invitation is accepted: the staff record becomes active.
+    let claims = crate::principal::claims_of_fresh_token(&tokens.id_token)
+        .and_then(|c| Principal::from_claims(&c))
+        .ok_or_else(|| AppError::Internal("the identity provider's token has no subject".into()))?;
+    if let Some(org) = &claims.org_id {
+        let key = keys::user(org, &claims.user_id);
+        if let Some(before) = record::get::<User>(deps.store.as_ref(), &key).await?
+            && before.status == UserStatus::Invited
+        {
+            let mut after = before.clone();
+            after.status = UserStatus::Active;
+            after.version += 1;
+            after.updated_at = deps.clock.now();
+            let audit = audit_write(
+                deps,
+                Who { id: after.id.as_str(), email: Some(after.email.as_str()) },
+                org,
+                Change {
+                    action: "user.accept_invite",
+                    target_type: "user",
+                    target_id: after.id.as_str(),
+                    before: Some(snapshot(&before)?),
+                    after: Some(snapshot(&after)?),
+                },
+            )?;
+            // A concurrent change to the record wins; the user can still sign in.
+            let _ =
+                deps.store.transact(vec![after.tx_put("version", Condition::VersionIs(before.version))?, audit]).await;
+        }
+    }
+    Ok(tokens)
 }
 
 pub async fn me(deps: &Deps, actor: &Actor) -> AppResult<Me> {

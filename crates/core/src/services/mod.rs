@@ -39,22 +39,10 @@ impl Actor {
 pub async fn authorize(deps: &Deps, principal: &Principal, needed: Option<Permission>) -> AppResult<Actor> {
     let not_staff = || AppError::Forbidden("this route is for employer staff accounts".into());
     let org = principal.org_id.as_ref().ok_or_else(not_staff)?;
-    let mut user: User =
+    let user: User =
         record::get(deps.store.as_ref(), &keys::user(org, &principal.user_id)).await?.ok_or_else(not_staff)?;
-    match user.status {
-        UserStatus::Disabled => return Err(AppError::Forbidden("this account has been removed".into())),
-        UserStatus::Invited => {
-            // The first request after an invited user set a password: they are active now.
-            let mut active = user.clone();
-            active.status = UserStatus::Active;
-            active.version += 1;
-            active.updated_at = deps.clock.now();
-            match deps.store.put(active.to_item()?, Condition::VersionIs(user.version)).await {
-                Ok(()) | Err(StoreError::ConditionFailed { .. }) => user = active,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        UserStatus::Active | UserStatus::Unverified => {}
+    if user.status == UserStatus::Disabled {
+        return Err(AppError::Forbidden("this account has been removed".into()));
     }
     let permissions = rbac::effective(user.role, &user.overrides);
     if let Some(p) = needed
