@@ -1,0 +1,849 @@
+//! `LocalIdentity`: a Cognito-like user pool in SQLite that issues RS256 JWTs of Cognito's claim shape.
+//!
+//! Accounts, one-time codes and refresh tokens live in their own tables (`idp_*`) in the data
+//! dir's database. Passwords are argon2id hashes; codes and refresh tokens are kept only as
+//! SHA-256 digests. Codes and temporary passwords travel by mail through the `Mailer` port, so
+//! locally they land in the outbox.
+
+use crate::keys::SigningKey;
+use crate::store::open_connection;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clearview_core::ports::clock::Clock;
+use clearview_core::ports::identity::{IdentityError, IdentityProvider, NewAccount, Subject, Tokens};
+use clearview_core::ports::mail::{Mailer, OutgoingEmail};
+use clearview_core::rbac::Role;
+use clearview_core::values::{Email, OrgId, Password};
+use rand::rngs::OsRng;
+use rand::{Rng, RngCore};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+use time::Duration;
+
+/// The line of the invitation mail that carries the temporary password.
+pub const TEMPORARY_PASSWORD_LABEL: &str = "Temporary password:";
+
+/// Wrong codes allowed before a code is locked (Cognito answers LimitExceeded too).
+const MAX_CODE_ATTEMPTS: i64 = 5;
+
+const INCORRECT: &str = "Incorrect username or password.";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS idp_users (
+    sub TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    status TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    org_id TEXT,
+    groups TEXT NOT NULL,
+    temp_expires_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idp_codes (
+    sub TEXT NOT NULL REFERENCES idp_users(sub) ON DELETE CASCADE,
+    purpose TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sub, purpose)
+);
+CREATE TABLE IF NOT EXISTS idp_refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    sub TEXT NOT NULL REFERENCES idp_users(sub) ON DELETE CASCADE,
+    auth_time INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS idp_refresh_tokens_sub ON idp_refresh_tokens (sub);
+";
+
+/// Cognito's user statuses that matter here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Unconfirmed,
+    Confirmed,
+    ForceChangePassword,
+}
+
+impl AccountStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Unconfirmed => "UNCONFIRMED",
+            AccountStatus::Confirmed => "CONFIRMED",
+            AccountStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+        }
+    }
+    fn parse(s: &str) -> Result<Self, IdentityError> {
+        match s {
+            "UNCONFIRMED" => Ok(AccountStatus::Unconfirmed),
+            "CONFIRMED" => Ok(AccountStatus::Confirmed),
+            "FORCE_CHANGE_PASSWORD" => Ok(AccountStatus::ForceChangePassword),
+            other => Err(IdentityError::Invalid(format!("stored account status {other:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    SignUp,
+    Reset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::SignUp => "sign_up",
+            Purpose::Reset => "reset",
+        }
+    }
+}
+
+/// Lifetimes and names; the defaults are Cognito's.
+#[derive(Debug, Clone)]
+pub struct IdentityConfig {
+    /// `iss` of every token; the dev server serves the JWKS at `<issuer>/.well-known/jwks.json`.
+    pub issuer: String,
+    /// The app client id: `aud` of ID tokens, `client_id` of access tokens.
+    pub client_id: String,
+    pub token_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub sign_up_code_ttl: Duration,
+    pub reset_code_ttl: Duration,
+    pub temporary_password_ttl: Duration,
+    /// Cheap argon2 parameters (tests only: hashes stay verifiable, just weak).
+    pub fast_hashing: bool,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "http://localhost:3000/local-idp".into(),
+            client_id: "clearview-local".into(),
+            token_ttl: Duration::hours(1),
+            refresh_ttl: Duration::days(30),
+            sign_up_code_ttl: Duration::hours(24),
+            reset_code_ttl: Duration::hours(1),
+            temporary_password_ttl: Duration::days(7),
+            fast_hashing: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Account {
+    sub: String,
+    email: String,
+    password_hash: String,
+    status: AccountStatus,
+    enabled: bool,
+    org_id: Option<String>,
+    groups: Vec<String>,
+    temp_expires_at: Option<i64>,
+}
+
+/// The local user pool and token issuer.
+#[derive(Clone)]
+pub struct LocalIdentity {
+    conn: Arc<Mutex<Connection>>,
+    key: Arc<SigningKey>,
+    mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
+    config: Arc<IdentityConfig>,
+    dummy_hash: Arc<OnceLock<String>>,
+}
+
+impl std::fmt::Debug for LocalIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalIdentity").field("issuer", &self.config.issuer).finish_non_exhaustive()
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> IdentityError {
+    IdentityError::Unavailable(e.to_string())
+}
+
+fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn code_hash(sub: &str, code: &str) -> String {
+    sha256_hex(&format!("{sub}:{code}"))
+}
+
+fn new_code() -> String {
+    format!("{:06}", OsRng.gen_range(0..1_000_000u32))
+}
+
+/// A random password that meets Cognito's default policy, without look-alike characters.
+fn temporary_password() -> String {
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
+    const DIGIT: &[u8] = b"23456789";
+    const SYMBOL: &[u8] = b"!#%+-=?@^_";
+    let all: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL].concat();
+    let pick = |set: &[u8]| set[OsRng.gen_range(0..set.len())];
+    let mut chars: Vec<u8> = vec![pick(UPPER), pick(LOWER), pick(DIGIT), pick(SYMBOL)];
+    chars.extend((0..10).map(|_| pick(&all)));
+    // Fisher–Yates, so the required classes are not always in front.
+    for i in (1..chars.len()).rev() {
+        chars.swap(i, OsRng.gen_range(0..=i));
+    }
+    chars.into_iter().map(char::from).collect()
+}
+
+fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> {
+    let groups: String = row.get(6)?;
+    let status: String = row.get(3)?;
+    Ok((
+        Account {
+            sub: row.get(0)?,
+            email: row.get(1)?,
+            password_hash: row.get(2)?,
+            status: AccountStatus::Unconfirmed,
+            enabled: row.get::<_, i64>(4)? != 0,
+            org_id: row.get(5)?,
+            groups: serde_json::from_str(&groups).unwrap_or_default(),
+            temp_expires_at: row.get(7)?,
+        },
+        status,
+    ))
+}
+
+fn find(conn: &Connection, email: &str) -> Result<Option<Account>, IdentityError> {
+    let row = conn
+        .query_row(
+            "SELECT sub, email, password_hash, status, enabled, org_id, groups, temp_expires_at FROM idp_users WHERE email = ?1",
+            params![email],
+            read_account,
+        )
+        .optional()
+        .map_err(unavailable)?;
+    row.map(|(mut a, status)| {
+        a.status = AccountStatus::parse(&status)?;
+        Ok(a)
+    })
+    .transpose()
+}
+
+fn find_by_sub(conn: &Connection, sub: &str) -> Result<Option<Account>, IdentityError> {
+    let email: Option<String> = conn
+        .query_row("SELECT email FROM idp_users WHERE sub = ?1", params![sub], |r| r.get(0))
+        .optional()
+        .map_err(unavailable)?;
+    match email {
+        Some(e) => find(conn, &e),
+        None => Ok(None),
+    }
+}
+
+fn store_code(
+    conn: &Connection,
+    sub: &str,
+    purpose: Purpose,
+    code: &str,
+    expires_at: i64,
+) -> Result<(), IdentityError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO idp_codes (sub, purpose, code_hash, expires_at, attempts) VALUES (?1, ?2, ?3, ?4, 0)",
+        params![sub, purpose.as_str(), code_hash(sub, code), expires_at],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+/// Checks and consumes a code. Wrong guesses count, so they are committed even on failure.
+fn use_code(conn: &Connection, sub: &str, purpose: Purpose, code: &str, now: i64) -> Result<(), IdentityError> {
+    let row: Option<(String, i64, i64)> = conn
+        .query_row(
+            "SELECT code_hash, expires_at, attempts FROM idp_codes WHERE sub = ?1 AND purpose = ?2",
+            params![sub, purpose.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(unavailable)?;
+    let Some((hash, expires_at, attempts)) = row else {
+        return Err(IdentityError::CodeMismatch);
+    };
+    if attempts >= MAX_CODE_ATTEMPTS {
+        return Err(IdentityError::LimitExceeded("too many wrong codes; request a new code".into()));
+    }
+    if now > expires_at {
+        conn.execute("DELETE FROM idp_codes WHERE sub = ?1 AND purpose = ?2", params![sub, purpose.as_str()])
+            .map_err(unavailable)?;
+        return Err(IdentityError::CodeExpired);
+    }
+    if hash != code_hash(sub, code.trim()) {
+        conn.execute(
+            "UPDATE idp_codes SET attempts = attempts + 1 WHERE sub = ?1 AND purpose = ?2",
+            params![sub, purpose.as_str()],
+        )
+        .map_err(unavailable)?;
+        return Err(IdentityError::CodeMismatch);
+    }
+    conn.execute("DELETE FROM idp_codes WHERE sub = ?1 AND purpose = ?2", params![sub, purpose.as_str()])
+        .map_err(unavailable)?;
+    Ok(())
+}
+
+fn revoke_all(conn: &Connection, sub: &str, now: i64) -> Result<(), IdentityError> {
+    conn.execute(
+        "UPDATE idp_refresh_tokens SET revoked_at = ?2 WHERE sub = ?1 AND revoked_at IS NULL",
+        params![sub, now],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+        || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+impl LocalIdentity {
+    /// Opens the user pool in this database file (`None`: a private in-memory one).
+    pub fn open(
+        db: Option<&Path>,
+        key: SigningKey,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        config: IdentityConfig,
+    ) -> Result<Self, IdentityError> {
+        let conn = open_connection(db).map_err(unavailable)?;
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            key: Arc::new(key),
+            mailer,
+            clock,
+            config: Arc::new(config),
+            dummy_hash: Arc::new(OnceLock::new()),
+        })
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.config.issuer
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.config.client_id
+    }
+
+    pub fn config(&self) -> &IdentityConfig {
+        &self.config
+    }
+
+    /// The JWKS document that verifies this issuer's tokens.
+    pub fn jwks(&self) -> Value {
+        self.key.jwks()
+    }
+
+    /// A verifier for this issuer's tokens.
+    pub fn verifier(&self) -> crate::verify::JwtVerifier {
+        // The JWKS is built from our own key, so it always parses.
+        crate::verify::JwtVerifier::new(&self.jwks(), self.issuer(), self.client_id())
+            .unwrap_or_else(|e| unreachable!("own JWKS: {e}"))
+    }
+
+    /// The account's status and whether it may sign in (`None`: no such account).
+    pub async fn status(&self, email: &Email) -> Result<Option<(AccountStatus, bool)>, IdentityError> {
+        let email = email.as_str().to_owned();
+        self.db(move |c| Ok(find(c, &email)?.map(|a| (a.status, a.enabled)))).await
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().unix_timestamp()
+    }
+
+    async fn db<T, F>(&self, f: F) -> Result<T, IdentityError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, IdentityError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| unavailable("identity lock poisoned"))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    fn argon2(&self) -> Result<Argon2<'static>, IdentityError> {
+        let params = if self.config.fast_hashing {
+            Params::new(1024, 1, 1, None).map_err(unavailable)?
+        } else {
+            Params::default()
+        };
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    async fn hash(&self, password: String) -> Result<String, IdentityError> {
+        let argon = self.argon2()?;
+        tokio::task::spawn_blocking(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            argon.hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(unavailable)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    /// Whether `password` matches; an unknown user is checked against a dummy hash so that
+    /// timing does not tell whether the account exists.
+    async fn password_matches(&self, account: Option<&Account>, password: &str) -> Result<bool, IdentityError> {
+        let hash = match account {
+            Some(a) => a.password_hash.clone(),
+            None => match self.dummy_hash.get() {
+                Some(h) => h.clone(),
+                None => {
+                    let h = self.hash("dummy password".into()).await?;
+                    self.dummy_hash.get_or_init(|| h).clone()
+                }
+            },
+        };
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        })
+        .await
+        .map_err(unavailable)?;
+        Ok(matches && account.is_some())
+    }
+
+    async fn send(&self, to: &str, subject: &str, text: String) -> Result<(), IdentityError> {
+        self.mailer
+            .send(OutgoingEmail {
+                to: to.to_owned(),
+                subject: subject.to_owned(),
+                text_body: text,
+                html_body: None,
+                dedupe_key: None,
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| IdentityError::Unavailable(format!("could not send mail: {e}")))
+    }
+
+    fn sign(&self, claims: &Map<String, Value>) -> Result<String, IdentityError> {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some(self.key.kid().to_owned());
+        header.typ = None; // Cognito's header carries only kid and alg.
+        jsonwebtoken::encode(&header, claims, self.key.encoding_key())
+            .map_err(|e| IdentityError::Invalid(e.to_string()))
+    }
+
+    /// Cognito-shaped ID and access tokens, and a refresh token when `refresh` (a login).
+    async fn issue(&self, account: &Account, auth_time: i64, refresh: bool) -> Result<Tokens, IdentityError> {
+        let now = self.now();
+        let exp = now + self.config.token_ttl.whole_seconds();
+        let groups = json!(account.groups);
+        let mut id = Map::new();
+        id.insert("sub".into(), json!(account.sub));
+        id.insert("email".into(), json!(account.email));
+        id.insert("email_verified".into(), json!(true));
+        id.insert("cognito:groups".into(), groups.clone());
+        id.insert("cognito:username".into(), json!(account.sub));
+        if let Some(org) = &account.org_id {
+            id.insert("custom:org_id".into(), json!(org));
+        }
+        id.insert("token_use".into(), json!("id"));
+        id.insert("aud".into(), json!(self.config.client_id));
+        id.insert("iss".into(), json!(self.config.issuer));
+        id.insert("auth_time".into(), json!(auth_time));
+        id.insert("iat".into(), json!(now));
+        id.insert("exp".into(), json!(exp));
+        id.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+
+        let mut access = Map::new();
+        access.insert("sub".into(), json!(account.sub));
+        access.insert("cognito:groups".into(), groups);
+        access.insert("token_use".into(), json!("access"));
+        access.insert("client_id".into(), json!(self.config.client_id));
+        access.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
+        access.insert("username".into(), json!(account.sub));
+        access.insert("iss".into(), json!(self.config.issuer));
+        access.insert("auth_time".into(), json!(auth_time));
+        access.insert("iat".into(), json!(now));
+        access.insert("exp".into(), json!(exp));
+        access.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+
+        let refresh_token = if refresh {
+            let mut bytes = [0u8; 48];
+            OsRng.fill_bytes(&mut bytes);
+            let token = URL_SAFE_NO_PAD.encode(bytes);
+            let (hash, sub, expires) =
+                (sha256_hex(&token), account.sub.clone(), now + self.config.refresh_ttl.whole_seconds());
+            self.db(move |c| {
+                c.execute(
+                    "INSERT INTO idp_refresh_tokens (token_hash, sub, auth_time, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![hash, sub, auth_time, expires],
+                )
+                .map_err(unavailable)?;
+                Ok(())
+            })
+            .await?;
+            Some(token)
+        } else {
+            None
+        };
+        Ok(Tokens {
+            id_token: self.sign(&id)?,
+            access_token: self.sign(&access)?,
+            refresh_token,
+            expires_in: u64::try_from(self.config.token_ttl.whole_seconds()).unwrap_or(3600),
+            token_type: "Bearer".into(),
+        })
+    }
+
+    async fn account(&self, email: &Email) -> Result<Option<Account>, IdentityError> {
+        let email = email.as_str().to_owned();
+        self.db(move |c| find(c, &email)).await
+    }
+
+    /// Inserts a new account and its sign-up code (if any); a taken email is UsernameExists.
+    async fn create(&self, account: Account, code: Option<(String, i64)>) -> Result<(), IdentityError> {
+        let now = self.now();
+        self.db(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            tx.execute(
+                "INSERT INTO idp_users (sub, email, password_hash, status, enabled, org_id, groups, temp_expires_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?8)",
+                params![
+                    account.sub,
+                    account.email,
+                    account.password_hash,
+                    account.status.as_str(),
+                    account.org_id,
+                    serde_json::to_string(&account.groups).map_err(unavailable)?,
+                    account.temp_expires_at,
+                    now
+                ],
+            )
+            .map_err(|e| if is_unique_violation(&e) { IdentityError::UsernameExists } else { unavailable(e) })?;
+            if let Some((code, expires_at)) = code {
+                store_code(&tx, &account.sub, Purpose::SignUp, &code, expires_at)?;
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn remove(&self, sub: &str) -> Result<(), IdentityError> {
+        let sub = sub.to_owned();
+        self.db(move |c| {
+            c.execute("DELETE FROM idp_users WHERE sub = ?1", params![sub]).map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update<F>(&self, email: &Email, f: F) -> Result<(), IdentityError>
+    where
+        F: FnOnce(&Connection, &Account, i64) -> Result<(), IdentityError> + Send + 'static,
+    {
+        let email = email.as_str().to_owned();
+        let now = self.now();
+        self.db(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            let account = find(&tx, &email)?.ok_or(IdentityError::UserNotFound)?;
+            f(&tx, &account, now)?;
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+}
+
+#[async_trait::async_trait]
+impl IdentityProvider for LocalIdentity {
+    async fn sign_up(&self, account: NewAccount) -> Result<Subject, IdentityError> {
+        let sub = uuid::Uuid::new_v4().to_string();
+        let code = new_code();
+        let email = account.email.as_str().to_owned();
+        let new = Account {
+            sub: sub.clone(),
+            email: email.clone(),
+            password_hash: self.hash(account.password.expose().to_owned()).await?,
+            status: AccountStatus::Unconfirmed,
+            enabled: true,
+            org_id: account.org_id.map(|o| o.as_str().to_owned()),
+            groups: vec![account.role.group().to_owned()],
+            temp_expires_at: None,
+        };
+        self.create(new, Some((code.clone(), self.now() + self.config.sign_up_code_ttl.whole_seconds()))).await?;
+        let text = format!(
+            "Welcome to ClearView.\n\nYour verification code is {code}\n\nIt expires in {} hours. If you did not sign up, ignore this message.\n",
+            self.config.sign_up_code_ttl.whole_hours()
+        );
+        if let Err(e) = self.send(&email, "Your ClearView verification code", text).await {
+            // Without the code the account could never be confirmed: undo it so sign-up can be retried.
+            self.remove(&sub).await?;
+            return Err(e);
+        }
+        Ok(sub)
+    }
+
+    async fn confirm_sign_up(&self, email: &Email, code: &str) -> Result<(), IdentityError> {
+        let email = email.as_str().to_owned();
+        let code = code.to_owned();
+        let now = self.now();
+        self.db(move |c| {
+            // Unknown accounts answer like a wrong code: callers must not learn who signed up.
+            let account = find(c, &email)?.ok_or(IdentityError::CodeMismatch)?;
+            if account.status != AccountStatus::Unconfirmed {
+                return Err(IdentityError::NotAuthorized(format!(
+                    "User cannot be confirmed. Current status is {}",
+                    account.status.as_str()
+                )));
+            }
+            let tx = c.transaction().map_err(unavailable)?;
+            let used = use_code(&tx, &account.sub, Purpose::SignUp, &code, now);
+            if used.is_ok() {
+                tx.execute(
+                    "UPDATE idp_users SET status = 'CONFIRMED', updated_at = ?2 WHERE sub = ?1",
+                    params![account.sub, now],
+                )
+                .map_err(unavailable)?;
+            }
+            // Committed either way: a wrong guess must count.
+            tx.commit().map_err(unavailable)?;
+            used
+        })
+        .await
+    }
+
+    async fn login(&self, email: &Email, password: &str) -> Result<Tokens, IdentityError> {
+        let account = self.account(email).await?;
+        if !self.password_matches(account.as_ref(), password).await? {
+            return Err(IdentityError::NotAuthorized(INCORRECT.into()));
+        }
+        let Some(account) = account else {
+            return Err(IdentityError::NotAuthorized(INCORRECT.into()));
+        };
+        if !account.enabled {
+            return Err(IdentityError::NotAuthorized("User is disabled.".into()));
+        }
+        match account.status {
+            AccountStatus::Unconfirmed => Err(IdentityError::UserNotConfirmed),
+            AccountStatus::ForceChangePassword => {
+                if account.temp_expires_at.is_some_and(|t| self.now() > t) {
+                    Err(IdentityError::NotAuthorized(
+                        "Temporary password has expired and must be reset by an administrator.".into(),
+                    ))
+                } else {
+                    Err(IdentityError::NewPasswordRequired)
+                }
+            }
+            AccountStatus::Confirmed => self.issue(&account, self.now(), true).await,
+        }
+    }
+
+    async fn refresh(&self, refresh_token: &str) -> Result<Tokens, IdentityError> {
+        let hash = sha256_hex(refresh_token);
+        let now = self.now();
+        let (account, auth_time) = self
+            .db(move |c| {
+                let row: Option<(String, i64, i64, Option<i64>)> = c
+                    .query_row(
+                        "SELECT sub, auth_time, expires_at, revoked_at FROM idp_refresh_tokens WHERE token_hash = ?1",
+                        params![hash],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()
+                    .map_err(unavailable)?;
+                let Some((sub, auth_time, expires_at, revoked_at)) = row else {
+                    return Err(IdentityError::NotAuthorized("Invalid Refresh Token".into()));
+                };
+                if revoked_at.is_some() {
+                    return Err(IdentityError::NotAuthorized("Refresh Token has been revoked".into()));
+                }
+                if now > expires_at {
+                    return Err(IdentityError::NotAuthorized("Refresh Token has expired".into()));
+                }
+                let account = find_by_sub(c, &sub)?
+                    .ok_or_else(|| IdentityError::NotAuthorized("Invalid Refresh Token".into()))?;
+                Ok((account, auth_time))
+            })
+            .await?;
+        if !account.enabled {
+            return Err(IdentityError::NotAuthorized("User is disabled.".into()));
+        }
+        if account.status != AccountStatus::Confirmed {
+            return Err(IdentityError::NotAuthorized("Invalid Refresh Token".into()));
+        }
+        self.issue(&account, auth_time, false).await
+    }
+
+    async fn logout(&self, email: &Email, _refresh_token: &str) -> Result<(), IdentityError> {
+        // Global sign-out, as Cognito's AdminUserGlobalSignOut: every session of the user ends.
+        self.update(email, |c, a, now| revoke_all(c, &a.sub, now)).await
+    }
+
+    async fn forgot_password(&self, email: &Email) -> Result<(), IdentityError> {
+        let Some(account) = self.account(email).await? else {
+            return Ok(());
+        };
+        if !account.enabled || account.status != AccountStatus::Confirmed {
+            return Ok(());
+        }
+        let code = new_code();
+        let (sub, stored, expires) =
+            (account.sub.clone(), code.clone(), self.now() + self.config.reset_code_ttl.whole_seconds());
+        self.db(move |c| store_code(c, &sub, Purpose::Reset, &stored, expires)).await?;
+        let text = format!(
+            "Someone asked to reset your ClearView password.\n\nYour password reset code is {code}\n\nIt expires in {} minutes. If this was not you, ignore this message.\n",
+            self.config.reset_code_ttl.whole_minutes()
+        );
+        self.send(&account.email, "Your ClearView password reset code", text).await
+    }
+
+    async fn reset_password(&self, email: &Email, code: &str, new_password: &Password) -> Result<(), IdentityError> {
+        let Some(account) = self.account(email).await? else {
+            return Err(IdentityError::CodeMismatch);
+        };
+        let hash = self.hash(new_password.expose().to_owned()).await?;
+        let code = code.to_owned();
+        let now = self.now();
+        self.db(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            let used = use_code(&tx, &account.sub, Purpose::Reset, &code, now);
+            if used.is_ok() {
+                tx.execute(
+                    "UPDATE idp_users SET password_hash = ?2, updated_at = ?3 WHERE sub = ?1",
+                    params![account.sub, hash, now],
+                )
+                .map_err(unavailable)?;
+                // A reset password means the old one may be known: end every session.
+                revoke_all(&tx, &account.sub, now)?;
+            }
+            tx.commit().map_err(unavailable)?;
+            used
+        })
+        .await
+    }
+
+    async fn invite(&self, email: &Email, org_id: &OrgId, role: Role) -> Result<Subject, IdentityError> {
+        let sub = uuid::Uuid::new_v4().to_string();
+        let temporary = temporary_password();
+        Password::parse("temporary_password", &temporary).map_err(|e| IdentityError::Invalid(e.reason))?;
+        let new = Account {
+            sub: sub.clone(),
+            email: email.as_str().to_owned(),
+            password_hash: self.hash(temporary.clone()).await?,
+            status: AccountStatus::ForceChangePassword,
+            enabled: true,
+            org_id: Some(org_id.as_str().to_owned()),
+            groups: vec![role.group().to_owned()],
+            temp_expires_at: Some(self.now() + self.config.temporary_password_ttl.whole_seconds()),
+        };
+        self.create(new, None).await?;
+        let text = format!(
+            "You have been invited to ClearView.\n\nSign in as: {email}\n{TEMPORARY_PASSWORD_LABEL} {temporary}\n\nYou will choose your own password when you first sign in. The temporary password expires in {} days.\n",
+            self.config.temporary_password_ttl.whole_days()
+        );
+        if let Err(e) = self.send(email.as_str(), "You are invited to ClearView", text).await {
+            self.remove(&sub).await?;
+            return Err(e);
+        }
+        Ok(sub)
+    }
+
+    async fn complete_invite(
+        &self,
+        email: &Email,
+        temporary_password: &str,
+        new_password: &Password,
+    ) -> Result<Tokens, IdentityError> {
+        let account = self.account(email).await?;
+        if !self.password_matches(account.as_ref(), temporary_password).await? {
+            return Err(IdentityError::NotAuthorized(INCORRECT.into()));
+        }
+        let Some(mut account) = account else {
+            return Err(IdentityError::NotAuthorized(INCORRECT.into()));
+        };
+        if !account.enabled {
+            return Err(IdentityError::NotAuthorized("User is disabled.".into()));
+        }
+        if account.status != AccountStatus::ForceChangePassword {
+            return Err(IdentityError::NotAuthorized("No new password is required; sign in instead.".into()));
+        }
+        let now = self.now();
+        if account.temp_expires_at.is_some_and(|t| now > t) {
+            return Err(IdentityError::NotAuthorized(
+                "Temporary password has expired and must be reset by an administrator.".into(),
+            ));
+        }
+        let hash = self.hash(new_password.expose().to_owned()).await?;
+        let sub = account.sub.clone();
+        self.db(move |c| {
+            // The status guard makes a concurrent second completion fail instead of winning twice.
+            let n = c
+                .execute(
+                    "UPDATE idp_users SET password_hash = ?2, status = 'CONFIRMED', temp_expires_at = NULL, updated_at = ?3
+                     WHERE sub = ?1 AND status = 'FORCE_CHANGE_PASSWORD'",
+                    params![sub, hash, now],
+                )
+                .map_err(unavailable)?;
+            if n == 1 { Ok(()) } else { Err(IdentityError::NotAuthorized("Invitation already completed.".into())) }
+        })
+        .await?;
+        account.status = AccountStatus::Confirmed;
+        self.issue(&account, now, true).await
+    }
+
+    async fn set_role(&self, email: &Email, role: Role) -> Result<(), IdentityError> {
+        let groups = serde_json::to_string(&[role.group()]).map_err(unavailable)?;
+        self.update(email, move |c, a, now| {
+            c.execute("UPDATE idp_users SET groups = ?2, updated_at = ?3 WHERE sub = ?1", params![a.sub, groups, now])
+                .map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn disable(&self, email: &Email) -> Result<(), IdentityError> {
+        self.update(email, |c, a, now| {
+            c.execute("UPDATE idp_users SET enabled = 0, updated_at = ?2 WHERE sub = ?1", params![a.sub, now])
+                .map_err(unavailable)?;
+            revoke_all(c, &a.sub, now)
+        })
+        .await
+    }
+
+    async fn delete(&self, email: &Email) -> Result<(), IdentityError> {
+        self.update(email, |c, a, _| {
+            c.execute("DELETE FROM idp_users WHERE sub = ?1", params![a.sub]).map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_passwords_meet_the_policy() {
+        for _ in 0..200 {
+            let p = temporary_password();
+            assert!(Password::parse("p", &p).is_ok(), "{p}");
+            assert!(!p.contains(' '));
+        }
+    }
+
+    #[test]
+    fn codes_are_six_digits() {
+        for _ in 0..100 {
+            let c = new_code();
+            assert_eq!(c.len(), 6);
+            assert!(c.chars().all(|c| c.is_ascii_digit()));
+        }
+    }
+}

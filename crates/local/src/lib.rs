@@ -1,0 +1,21 @@
+//! ClearView's embedded adapter family: everything `make run` and the tests need, on one laptop.
+//!
+//! - [`store::SqliteStore`]: the item store with DynamoDB's semantics on SQLite.
+//! - [`identity::LocalIdentity`]: a Cognito-like user pool issuing RS256 JWTs of Cognito's shape.
+//! - [`verify::JwtVerifier`]: verifies those tokens (and Cognito's) against a JWKS.
+//! - [`mail::OutboxMailer`]: mail as `.eml` files; [`mail::Outbox`] reads them back.
+//! - [`family::LocalFamily`]: all of them over one data dir.
+
+pub mod family;
+pub mod identity;
+pub mod keys;
+pub mod mail;
+pub mod store;
+pub mod verify;
+
+pub use family::{LocalError, LocalFamily, LocalOptions};
+pub use identity::{IdentityConfig, LocalIdentity};
+pub use keys::SigningKey;
+pub use mail::{Outbox, OutboxMailer, ParsedMail};
+pub use store::SqliteStore;
+pub use verify::{JwtVerifier, VerifyError};

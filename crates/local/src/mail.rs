@@ -1,0 +1,314 @@
+//! `OutboxMailer`: mail as RFC 5322 `.eml` files in an outbox folder, and `Outbox` to read them back.
+//!
+//! Each message is written to a temporary name and renamed, so a reader never sees half a file.
+//! A `dedupe_key` is claimed with a marker file created exclusively, so a redelivered event sends
+//! nothing twice, even across restarts.
+
+use clearview_core::ports::clock::Clock;
+use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
+use lettre::message::{Mailbox, Message, MultiPart, SinglePart, header::ContentType};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
+const STAMP: &[FormatItem<'static>] =
+    format_description!("[year][month][day]T[hour][minute][second].[subsecond digits:6]Z");
+
+/// Where dedupe markers live, inside the outbox (hidden from `*.eml` listings).
+const SENT_DIR: &str = ".sent";
+
+/// Writes each message as `<outbox>/<timestamp>-<id>.eml`. Cheap to clone.
+#[derive(Clone)]
+pub struct OutboxMailer {
+    dir: PathBuf,
+    from: Mailbox,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for OutboxMailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxMailer").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+fn io_err(e: impl std::fmt::Display) -> MailError {
+    MailError::Unavailable(format!("outbox: {e}"))
+}
+
+impl OutboxMailer {
+    /// An outbox in `dir` (created if needed), sending from `ClearView <no-reply@clearview.local>`.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> std::io::Result<Self> {
+        fs::create_dir_all(dir.join(SENT_DIR))?;
+        let from =
+            Mailbox::new(Some("ClearView".into()), "no-reply@clearview.local".parse().map_err(std::io::Error::other)?);
+        Ok(Self { dir: dir.to_owned(), from, clock })
+    }
+
+    /// Sends from this address instead.
+    pub fn with_from(mut self, from: Mailbox) -> Self {
+        self.from = from;
+        self
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A reader over the same folder.
+    pub fn outbox(&self) -> Outbox {
+        Outbox::new(&self.dir)
+    }
+
+    fn build(&self, email: &OutgoingEmail, message_id: &str) -> Result<Vec<u8>, MailError> {
+        let to: Mailbox =
+            email.to.parse().map_err(|e| MailError::Rejected(format!("recipient {:?}: {e}", email.to)))?;
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .message_id(Some(format!("<{message_id}@clearview.local>")))
+            .date(self.clock.now().into());
+        let message = match &email.html_body {
+            None => {
+                builder.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text_body.clone()))
+            }
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text_body.clone(), html.clone())),
+        }
+        .map_err(|e| MailError::Rejected(e.to_string()))?;
+        Ok(message.formatted())
+    }
+
+    fn send_blocking(&self, email: &OutgoingEmail) -> Result<String, MailError> {
+        let message_id = uuid::Uuid::now_v7().to_string();
+        let bytes = self.build(email, &message_id)?;
+        let marker = match &email.dedupe_key {
+            Some(key) => {
+                let path = self.dir.join(SENT_DIR).join(hex(&Sha256::digest(key.as_bytes())));
+                match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                    Ok(mut f) => {
+                        f.write_all(message_id.as_bytes()).map_err(io_err)?;
+                        f.sync_all().map_err(io_err)?;
+                        Some(path)
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        // Already sent: answer the first send's id and send nothing.
+                        let id = fs::read_to_string(&path).map_err(io_err)?;
+                        tracing::debug!(key, "mail already sent; not sending again");
+                        return Ok(id);
+                    }
+                    Err(e) => return Err(io_err(e)),
+                }
+            }
+            None => None,
+        };
+        let stamp = self.clock.now().format(STAMP).map_err(io_err)?;
+        let name = format!("{stamp}-{message_id}.eml");
+        let written = (|| {
+            let tmp = self.dir.join(format!(".{name}.tmp"));
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            fs::rename(&tmp, self.dir.join(&name))
+        })();
+        if let Err(e) = written {
+            // Release the key so a retry can send it.
+            if let Some(marker) = marker {
+                let _ = fs::remove_file(marker);
+            }
+            return Err(io_err(e));
+        }
+        tracing::info!(to = %email.to, subject = %email.subject, file = %name, "mail written to outbox");
+        Ok(message_id)
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, email: OutgoingEmail) -> Result<String, MailError> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.send_blocking(&email)).await.map_err(io_err)?
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A message read back from the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedMail {
+    pub path: PathBuf,
+    pub to: String,
+    pub subject: String,
+    /// The decoded text/plain body.
+    pub text: String,
+    pub html: Option<String>,
+}
+
+impl ParsedMail {
+    /// The first run of exactly six digits in the text (a verification or reset code).
+    pub fn code(&self) -> Option<String> {
+        let b = self.text.as_bytes();
+        let is_digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+        (0..b.len())
+            .find(|&i| (i == 0 || !is_digit(i - 1)) && (i..i + 6).all(is_digit) && !is_digit(i + 6))
+            .map(|i| self.text[i..i + 6].to_owned())
+    }
+
+    /// The rest of the first line that starts with `label` (trimmed).
+    pub fn value_after(&self, label: &str) -> Option<String> {
+        self.text.lines().find_map(|l| l.trim().strip_prefix(label)).map(|v| v.trim().to_owned())
+    }
+}
+
+/// Reads the outbox folder: for tests, the README walkthrough and the dev server's mail view.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    dir: PathBuf,
+}
+
+impl Outbox {
+    pub fn new(dir: &Path) -> Self {
+        Self { dir: dir.to_owned() }
+    }
+
+    /// Every `.eml` file, oldest first (names start with a timestamp, then a UUIDv7).
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Parses one `.eml` file.
+    pub fn read(path: &Path) -> Option<ParsedMail> {
+        use mailparse::MailHeaderMap;
+        let bytes = fs::read(path).ok()?;
+        let mail = mailparse::parse_mail(&bytes).ok()?;
+        let to = mail.headers.get_first_value("To").unwrap_or_default();
+        let subject = mail.headers.get_first_value("Subject").unwrap_or_default();
+        let part = |mime: &str| {
+            std::iter::once(&mail)
+                .chain(mail.subparts.iter())
+                .find(|p| p.ctype.mimetype == mime)
+                .and_then(|p| p.get_body().ok())
+        };
+        let text = part("text/plain").unwrap_or_default();
+        let html = part("text/html");
+        Some(ParsedMail { path: path.to_owned(), to, subject, text, html })
+    }
+
+    /// Every message to this address, oldest first.
+    pub fn messages_to(&self, email: &str) -> Vec<ParsedMail> {
+        let want = email.trim().to_ascii_lowercase();
+        self.files().iter().filter_map(|p| Self::read(p)).filter(|m| addresses(&m.to).any(|a| a == want)).collect()
+    }
+
+    /// The newest message to this address.
+    pub fn read_latest_to(&self, email: &str) -> Option<ParsedMail> {
+        self.messages_to(email).pop()
+    }
+
+    /// The six-digit code in the newest message to this address that carries one.
+    pub fn find_code(&self, email: &str) -> Option<String> {
+        self.messages_to(email).iter().rev().find_map(ParsedMail::code)
+    }
+
+    /// The temporary password in the newest invitation to this address.
+    pub fn find_temporary_password(&self, email: &str) -> Option<String> {
+        self.messages_to(email).iter().rev().find_map(|m| m.value_after(crate::identity::TEMPORARY_PASSWORD_LABEL))
+    }
+}
+
+/// The bare addresses in a To header (`Name <a@b>` or `a@b`, comma-separated), lower-cased.
+fn addresses(header: &str) -> impl Iterator<Item = String> + '_ {
+    header.split(',').map(|a| {
+        let a = a.trim();
+        let bare = match (a.rfind('<'), a.rfind('>')) {
+            (Some(l), Some(r)) if l < r => &a[l + 1..r],
+            _ => a,
+        };
+        bare.trim().to_ascii_lowercase()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clearview_core::ports::clock::SystemClock;
+
+    fn mail(to: &str, text: &str, key: Option<&str>) -> OutgoingEmail {
+        OutgoingEmail {
+            to: to.into(),
+            subject: "Héllo — subject".into(),
+            text_body: text.into(),
+            html_body: None,
+            dedupe_key: key.map(Into::into),
+        }
+    }
+
+    #[tokio::test]
+    async fn sent_mail_reads_back_with_decoded_subject_and_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        m.send(mail("Ana@Example.com", "Your code is 123456.\nThanks — ClearView", None)).await.unwrap();
+        let got = m.outbox().read_latest_to("ana@example.com").unwrap();
+        assert_eq!(got.subject, "Héllo — subject");
+        assert!(got.text.contains("Thanks — ClearView"));
+        assert_eq!(got.code().as_deref(), Some("123456"));
+        assert_eq!(m.outbox().find_code("ana@example.com").as_deref(), Some("123456"));
+    }
+
+    #[tokio::test]
+    async fn html_alternative_keeps_the_text_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        let mut e = mail("b@example.com", "plain 654321", None);
+        e.html_body = Some("<p>html</p>".into());
+        m.send(e).await.unwrap();
+        let got = m.outbox().read_latest_to("b@example.com").unwrap();
+        assert_eq!(got.text.trim(), "plain 654321");
+        assert!(got.html.unwrap().contains("<p>html</p>"));
+    }
+
+    #[tokio::test]
+    async fn same_dedupe_key_sends_once_even_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        let first = m.send(mail("c@example.com", "x", Some("event-1"))).await.unwrap();
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        let again = m.send(mail("c@example.com", "x", Some("event-1"))).await.unwrap();
+        assert_eq!(first, again);
+        m.send(mail("c@example.com", "x", Some("event-2"))).await.unwrap();
+        assert_eq!(m.outbox().messages_to("c@example.com").len(), 2);
+    }
+
+    #[tokio::test]
+    async fn bad_recipient_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        assert!(matches!(m.send(mail("not an address", "x", None)).await, Err(MailError::Rejected(_))));
+    }
+
+    #[test]
+    fn code_must_be_exactly_six_digits() {
+        let p = |t: &str| ParsedMail {
+            path: PathBuf::new(),
+            to: String::new(),
+            subject: String::new(),
+            text: t.into(),
+            html: None,
+        };
+        assert_eq!(p("order 1234567 code 000123").code().as_deref(), Some("000123"));
+        assert_eq!(p("no code 12345").code(), None);
+    }
+}

@@ -1,0 +1,457 @@
+//! `SqliteStore`: the item store on one SQLite table, with DynamoDB's single-table semantics.
+//!
+//! One row per item, keyed by (pk, sk), with two sparse indexes ordered like DynamoDB's GSIs
+//! (index sort key, then table key, so pages over equal index sort keys resume exactly).
+//! SQLite compares TEXT with memcmp over UTF-8, which is DynamoDB's order for string keys.
+//! Items past their TTL are hidden from every read and condition: DynamoDB deletes them lazily,
+//! we make "lazily" mean "at once" so nothing depends on a sweep's timing.
+
+use clearview_core::ports::clock::Clock;
+use clearview_core::ports::store::{
+    Condition, Index, Item, ItemStore, Key, Page, PageToken, Query, StoreError, TxOp, TxWrite, attr,
+};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// DynamoDB's limits, kept so code that passes here does not fail in AWS.
+pub const MAX_TRANSACT_WRITES: usize = 100;
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+pub const MAX_QUERY_LIMIT: usize = 1000;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS items (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    gsi1pk TEXT,
+    gsi1sk TEXT,
+    gsi2pk TEXT,
+    gsi2sk TEXT,
+    entity TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    expires_at INTEGER,
+    data TEXT NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gsi2pk IS NOT NULL;
+";
+
+const COLUMNS: &str = "pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data";
+
+/// Opens a SQLite connection the way every embedded adapter wants it: WAL, a busy timeout,
+/// foreign keys on. `None` opens a private in-memory database.
+pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
+    let conn = match path {
+        Some(p) => Connection::open(p)?,
+        None => Connection::open_in_memory()?,
+    };
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    if path.is_some() {
+        // journal_mode answers with a row, so it cannot go through execute_batch's pragma path.
+        let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
+    }
+    conn.execute_batch("PRAGMA foreign_keys=ON;")?;
+    Ok(conn)
+}
+
+/// The embedded item store. Cheap to clone; clones share one connection.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in this database file.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        Self::from_connection(open_connection(Some(path)).map_err(unavailable)?, clock)
+    }
+
+    /// A private in-memory store (tests).
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        Self::from_connection(open_connection(None).map_err(unavailable)?, clock)
+    }
+
+    fn from_connection(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), clock })
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().unix_timestamp()
+    }
+
+    /// Runs `f` on the connection off the async runtime.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+}
+
+fn row_to_item(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
+    let pk: String = row.get(0)?;
+    let sk: String = row.get(1)?;
+    let index_key = |p: Option<String>, s: Option<String>| match (p, s) {
+        (Some(p), Some(s)) => Some(Key::new(p, s)),
+        _ => None,
+    };
+    let gsi1 = index_key(row.get(2)?, row.get(3)?);
+    let gsi2 = index_key(row.get(4)?, row.get(5)?);
+    let entity: String = row.get(6)?;
+    let version: i64 = row.get(7)?;
+    let expires_at: Option<i64> = row.get(8)?;
+    let data: String = row.get(9)?;
+    Ok((|| {
+        let version =
+            u64::try_from(version).map_err(|_| StoreError::Corrupt(format!("{pk}/{sk}: negative version")))?;
+        let data = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("{pk}/{sk}: {e}")))?;
+        Ok(Item { key: Key::new(pk, sk), gsi1, gsi2, entity, version, expires_at, data })
+    })())
+}
+
+/// The live (unexpired) item under a key.
+fn load(conn: &Connection, key: &Key, now: i64) -> Result<Option<Item>, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM items WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)");
+    conn.query_row(&sql, params![key.pk, key.sk, now], row_to_item).optional().map_err(unavailable)?.transpose()
+}
+
+fn holds(condition: Condition, current: Option<&Item>) -> bool {
+    match condition {
+        Condition::None => true,
+        Condition::NotExists => current.is_none(),
+        Condition::Exists => current.is_some(),
+        Condition::VersionIs(v) => current.is_some_and(|c| c.version == v),
+    }
+}
+
+fn check_key(what: &str, key: &Key) -> Result<(), StoreError> {
+    if key.pk.is_empty() || key.sk.is_empty() {
+        return Err(StoreError::Invalid(format!("{what} attributes must not be empty strings")));
+    }
+    Ok(())
+}
+
+fn check_item(item: &Item) -> Result<(), StoreError> {
+    check_key("key", &item.key)?;
+    for index in Index::ALL {
+        if let Some(k) = item.index_key(index) {
+            check_key(index.name(), k)?;
+        }
+    }
+    if !item.data.is_object() {
+        return Err(StoreError::Invalid(format!("{}: data must be a JSON object", attr::DATA)));
+    }
+    i64::try_from(item.version).map_err(|_| StoreError::Invalid("version is too large".into()))?;
+    Ok(())
+}
+
+fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
+    let data = serde_json::to_string(&item.data).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let size = data.len() + item.key.pk.len() + item.key.sk.len() + item.entity.len();
+    if size > MAX_ITEM_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "item {}/{} is {size} bytes; the limit is 400 KB",
+            item.key.pk, item.key.sk
+        )));
+    }
+    let version = i64::try_from(item.version).map_err(|_| StoreError::Invalid("version is too large".into()))?;
+    let g1 = item.gsi1.as_ref();
+    let g2 = item.gsi2.as_ref();
+    conn.execute(
+        &format!("INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        params![
+            item.key.pk,
+            item.key.sk,
+            g1.map(|k| &k.pk),
+            g1.map(|k| &k.sk),
+            g2.map(|k| &k.pk),
+            g2.map(|k| &k.sk),
+            item.entity,
+            version,
+            item.expires_at,
+            data
+        ],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(unavailable)?;
+    Ok(())
+}
+
+fn token_part<'a>(token: &'a PageToken, name: &str) -> Result<&'a str, StoreError> {
+    token
+        .0
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| StoreError::Invalid(format!("page token lacks {name}: it belongs to another query")))
+}
+
+/// The page token DynamoDB would answer as LastEvaluatedKey for this item.
+fn token_for(item: &Item, index: Option<Index>) -> PageToken {
+    let mut m = BTreeMap::new();
+    m.insert(attr::PK.to_owned(), item.key.pk.clone());
+    m.insert(attr::SK.to_owned(), item.key.sk.clone());
+    if let Some(index) = index
+        && let Some(k) = item.index_key(index)
+    {
+        m.insert(index.pk_attr().to_owned(), k.pk.clone());
+        m.insert(index.sk_attr().to_owned(), k.sk.clone());
+    }
+    PageToken(m)
+}
+
+fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Page, StoreError> {
+    if q.limit == 0 || q.limit > MAX_QUERY_LIMIT {
+        return Err(StoreError::Invalid(format!("limit must be 1..={MAX_QUERY_LIMIT}, got {}", q.limit)));
+    }
+    let (pk_col, sk_col) = match q.index {
+        None => (attr::PK, attr::SK),
+        Some(i) => (i.pk_attr(), i.sk_attr()),
+    };
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM items WHERE {pk_col} = ? AND {sk_col} IS NOT NULL AND (expires_at IS NULL OR expires_at >= ?)"
+    );
+    let mut args: Vec<rusqlite::types::Value> = vec![q.pk.clone().into(), now.into()];
+    if let Some(prefix) = &q.sk_prefix {
+        // Range first so the index narrows; substr makes it exact (length counts characters on both sides).
+        sql.push_str(&format!(" AND {sk_col} >= ? AND substr({sk_col}, 1, length(?)) = ?"));
+        args.extend([prefix.clone().into(), prefix.clone().into(), prefix.clone().into()]);
+    }
+    let cmp = if q.descending { "<" } else { ">" };
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    if let Some(token) = &q.start_after {
+        if token_part(token, pk_col)? != q.pk {
+            return Err(StoreError::Invalid("page token belongs to another partition".into()));
+        }
+        match q.index {
+            None => {
+                sql.push_str(&format!(" AND sk {cmp} ?"));
+                args.push(token_part(token, attr::SK)?.to_owned().into());
+            }
+            Some(_) => {
+                sql.push_str(&format!(" AND ({sk_col}, pk, sk) {cmp} (?, ?, ?)"));
+                args.extend([
+                    token_part(token, sk_col)?.to_owned().into(),
+                    token_part(token, attr::PK)?.to_owned().into(),
+                    token_part(token, attr::SK)?.to_owned().into(),
+                ]);
+            }
+        }
+    }
+    match q.index {
+        None => sql.push_str(&format!(" ORDER BY sk {dir}")),
+        Some(_) => sql.push_str(&format!(" ORDER BY {sk_col} {dir}, pk {dir}, sk {dir}")),
+    }
+    // One more than asked tells whether another page exists, so the last page carries no token.
+    sql.push_str(" LIMIT ?");
+    args.push(i64::try_from(q.limit + 1).unwrap_or(i64::MAX).into());
+
+    let mut stmt = conn.prepare_cached(&sql).map_err(unavailable)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), row_to_item).map_err(unavailable)?;
+    let mut items = Vec::with_capacity(q.limit + 1);
+    for row in rows {
+        items.push(row.map_err(unavailable)??);
+    }
+    let next = if items.len() > q.limit {
+        items.truncate(q.limit);
+        items.last().map(|last| token_for(last, q.index))
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+fn run_transaction(conn: &mut Connection, writes: Vec<TxWrite>, now: i64) -> Result<(), StoreError> {
+    if writes.is_empty() {
+        return Err(StoreError::Invalid("a transaction needs at least one write".into()));
+    }
+    if writes.len() > MAX_TRANSACT_WRITES {
+        return Err(StoreError::Invalid(format!(
+            "a transaction holds at most {MAX_TRANSACT_WRITES} writes, got {}",
+            writes.len()
+        )));
+    }
+    let mut seen = HashSet::new();
+    for w in &writes {
+        let key = w.op.key();
+        check_key("key", key)?;
+        if let TxOp::Put { item, .. } = &w.op {
+            check_item(item)?;
+        }
+        if !seen.insert(key.clone()) {
+            return Err(StoreError::Invalid(format!(
+                "a transaction may touch each key once; {}/{} appears twice",
+                key.pk, key.sk
+            )));
+        }
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+    let mut failed = Vec::new();
+    for w in &writes {
+        let (key, condition) = match &w.op {
+            TxOp::Put { item, condition } => (&item.key, *condition),
+            TxOp::Delete { key, condition } | TxOp::Check { key, condition } => (key, *condition),
+        };
+        let current = load(&tx, key, now)?;
+        if !holds(condition, current.as_ref()) {
+            failed.push(w.label.clone());
+        }
+    }
+    if !failed.is_empty() {
+        // Dropping the transaction rolls it back; nothing was written yet anyway.
+        return Err(StoreError::TransactionCanceled { failed });
+    }
+    for w in &writes {
+        match &w.op {
+            TxOp::Put { item, .. } => write_item(&tx, item)?,
+            TxOp::Delete { key, .. } => remove(&tx, key)?,
+            TxOp::Check { .. } => {}
+        }
+    }
+    tx.commit().map_err(unavailable)
+}
+
+#[async_trait::async_trait]
+impl ItemStore for SqliteStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let key = key.clone();
+        let now = self.now();
+        self.with_conn(move |c| load(c, &key, now)).await
+    }
+
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        check_item(&item)?;
+        let now = self.now();
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            let current = load(&tx, &item.key, now)?;
+            if !holds(condition, current.as_ref()) {
+                return Err(StoreError::ConditionFailed { current: current.map(Box::new) });
+            }
+            write_item(&tx, &item)?;
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<Option<Item>, StoreError> {
+        check_key("key", key)?;
+        let key = key.clone();
+        let now = self.now();
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            let current = load(&tx, &key, now)?;
+            if !holds(condition, current.as_ref()) {
+                return Err(StoreError::ConditionFailed { current: current.map(Box::new) });
+            }
+            // Also removes an expired row, as DynamoDB's sweep eventually would.
+            remove(&tx, &key)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(current)
+        })
+        .await
+    }
+
+    async fn transact(&self, writes: Vec<TxWrite>) -> Result<(), StoreError> {
+        let now = self.now();
+        self.with_conn(move |c| run_transaction(c, writes, now)).await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        let query = query.clone();
+        let now = self.now();
+        self.with_conn(move |c| run_query(c, &query, now)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clearview_core::ports::clock::FixedClock;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    fn item(pk: &str, sk: &str) -> Item {
+        Item {
+            key: Key::new(pk, sk),
+            gsi1: None,
+            gsi2: None,
+            entity: "T".into(),
+            version: 1,
+            expires_at: None,
+            data: json!({"n": sk}),
+        }
+    }
+
+    #[tokio::test]
+    async fn items_survive_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let clock: Arc<dyn Clock> = Arc::new(clearview_core::ports::clock::SystemClock);
+        {
+            let s = SqliteStore::open(&path, clock.clone()).unwrap();
+            s.put(item("p", "a"), Condition::NotExists).await.unwrap();
+        }
+        let s = SqliteStore::open(&path, clock).unwrap();
+        assert_eq!(s.get(&Key::new("p", "a")).await.unwrap().unwrap().data, json!({"n": "a"}));
+    }
+
+    #[tokio::test]
+    async fn item_disappears_when_the_clock_passes_its_ttl() {
+        let clock = Arc::new(FixedClock::at(datetime!(2030-01-01 00:00 UTC)));
+        let s = SqliteStore::in_memory(clock.clone()).unwrap();
+        let mut it = item("p", "a");
+        it.expires_at = Some(clock.now().unix_timestamp() + 60);
+        s.put(it, Condition::None).await.unwrap();
+        assert!(s.get(&Key::new("p", "a")).await.unwrap().is_some());
+        clock.advance(time::Duration::seconds(61));
+        assert!(s.get(&Key::new("p", "a")).await.unwrap().is_none());
+        assert!(s.query(&Query::table("p")).await.unwrap().items.is_empty());
+        // An expired item no longer blocks a NotExists write.
+        s.put(item("p", "a"), Condition::NotExists).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn prefix_with_like_wildcards_is_literal() {
+        let s = SqliteStore::in_memory(Arc::new(clearview_core::ports::clock::SystemClock)).unwrap();
+        s.put(item("p", "a%b"), Condition::None).await.unwrap();
+        s.put(item("p", "axb"), Condition::None).await.unwrap();
+        let page = s.query(&Query::table("p").prefix("a%")).await.unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.items[0].key.sk, "a%b");
+    }
+
+    #[tokio::test]
+    async fn token_from_another_partition_is_invalid() {
+        let s = SqliteStore::in_memory(Arc::new(clearview_core::ports::clock::SystemClock)).unwrap();
+        let token = token_for(&item("other", "a"), None);
+        let e = s.query(&Query::table("p").after(Some(token))).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)));
+    }
+}
