@@ -156,6 +156,7 @@ fn key_attrs(key: &Key) -> Attrs {
 
 /// Item → DynamoDB attributes (`data` as a Map via serde_dynamo).
 pub fn to_attrs(item: &Item) -> Result<Attrs, StoreError> {
+    check_item(item)?;
     if !item.data.is_object() {
         return Err(StoreError::Invalid("item data must be a JSON object".into()));
     }
@@ -252,7 +253,28 @@ where
     }
 }
 
+/// DynamoDB refuses empty strings as key attributes; say so before the round trip.
+fn check_key(what: &str, key: &Key) -> Result<(), StoreError> {
+    if key.pk.is_empty() || key.sk.is_empty() {
+        return Err(StoreError::Invalid(format!("{what} attributes must not be empty strings")));
+    }
+    Ok(())
+}
+
+fn check_item(item: &Item) -> Result<(), StoreError> {
+    check_key("key", &item.key)?;
+    for index in Index::ALL {
+        if let Some(k) = item.index_key(index) {
+            check_key(index.name(), k)?;
+        }
+    }
+    Ok(())
+}
+
 fn validate_transaction(writes: &[TxWrite]) -> Result<(), StoreError> {
+    if writes.is_empty() {
+        return Err(StoreError::Invalid("a transaction needs at least one write".into()));
+    }
     if writes.len() > MAX_TRANSACTION_WRITES {
         return Err(StoreError::Invalid(format!(
             "a transaction holds at most {MAX_TRANSACTION_WRITES} writes (got {})",
@@ -261,6 +283,10 @@ fn validate_transaction(writes: &[TxWrite]) -> Result<(), StoreError> {
     }
     let mut seen = HashSet::new();
     for w in writes {
+        check_key("key", w.op.key())?;
+        if let TxOp::Put { item, .. } = &w.op {
+            check_item(item)?;
+        }
         if !seen.insert(w.op.key()) {
             let k = w.op.key();
             return Err(StoreError::Invalid(format!(
@@ -360,6 +386,7 @@ fn start_key(token: &PageToken, index: Option<Index>) -> Result<Attrs, StoreErro
 #[async_trait]
 impl ItemStore for DynamoStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        check_key("key", key)?;
         self.consistent_get(key).await
     }
 
@@ -396,6 +423,7 @@ impl ItemStore for DynamoStore {
     }
 
     async fn delete(&self, key: &Key, condition_: Condition) -> Result<Option<Item>, StoreError> {
+        check_key("key", key)?;
         let mut req = self
             .client
             .delete_item()
@@ -429,9 +457,6 @@ impl ItemStore for DynamoStore {
 
     async fn transact(&self, writes: Vec<TxWrite>) -> Result<(), StoreError> {
         validate_transaction(&writes)?;
-        if writes.is_empty() {
-            return Ok(());
-        }
         let now = self.now();
         let items = writes.iter().map(|w| self.tx_item(w, now)).collect::<Result<Vec<_>, _>>()?;
         let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
@@ -578,6 +603,16 @@ mod tests {
     fn transaction_with_a_key_twice_is_invalid() {
         let w = vec![TxWrite::put("a", item(), Condition::None), TxWrite::check("b", item().key, Condition::Exists)];
         assert!(matches!(validate_transaction(&w), Err(StoreError::Invalid(_))));
+    }
+
+    #[test]
+    fn empty_transaction_and_empty_keys_are_invalid() {
+        assert!(matches!(validate_transaction(&[]), Err(StoreError::Invalid(_))));
+        let w = [TxWrite::check("c", Key::new("P", ""), Condition::Exists)];
+        assert!(matches!(validate_transaction(&w), Err(StoreError::Invalid(_))));
+        let mut i = item();
+        i.gsi2 = Some(Key::new("", "x"));
+        assert!(matches!(to_attrs(&i), Err(StoreError::Invalid(_))));
     }
 
     #[test]

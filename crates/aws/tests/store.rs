@@ -247,3 +247,29 @@ async fn page_size_outside_one_to_a_thousand_is_invalid() {
     assert!(matches!(store.query(&Query::table("P").limit(0)).await, Err(StoreError::Invalid(_))));
     assert!(matches!(store.query(&Query::table("P").limit(1001)).await, Err(StoreError::Invalid(_))));
 }
+
+#[tokio::test]
+async fn emulator_returns_the_old_item_with_a_failed_condition() {
+    // DynamoStore falls back to a consistent read when ALL_OLD brings no item; this pins that
+    // the emulator (like DynamoDB) does return it, so the fallback only runs for "gone".
+    use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+    let store = Moto::shared().await.store().await;
+    store.put(item("P", "S", 1), Condition::None).await.unwrap();
+    let err = store
+        .client()
+        .put_item()
+        .table_name(store.table_name())
+        .item("pk", AttributeValue::S("P".into()))
+        .item("sk", AttributeValue::S("S".into()))
+        .condition_expression("attribute_not_exists(pk)")
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await
+        .unwrap_err();
+    let service = err.into_service_error();
+    assert!(service.is_conditional_check_failed_exception());
+    let aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c) = service else {
+        unreachable!()
+    };
+    assert_eq!(c.item().and_then(|i| i.get("version")), Some(&AttributeValue::N("1".into())));
+}
