@@ -48,6 +48,9 @@ COMMON_WORDS = {
     "sheets", "slides", "sites", "groups", "classroom", "meet", "analytics", "ads", "search",
     "maps", "earth", "translate", "people", "planner", "stream", "sway", "forms", "to do",
     "delve", "bookings", "lens", "whiteboard", "yammer", "kaizala", "list", "lists", "data",
+    "windows", "dynamics", "explorer", "notepad", "facebook", "linkedin", "twitter", "instagram",
+    "youtube", "pinterest", "tiktok", "snapchat", "email", "internet", "web", "oracle", "cloud",
+    "server", "database", "creative cloud", "workspace", "store",
 }
 
 
