@@ -12,7 +12,7 @@
 //! panic or a hang.
 
 pub mod anonymize;
-// pub mod bias;
+pub mod bias;
 pub mod extract;
 pub mod score;
 pub mod structure;
