@@ -36,9 +36,7 @@ impl IdentityHarness for CognitoHarness {
     }
 
     async fn token_keys(&self) -> TokenKeys {
-        let jwks = clearview_aws::fetch_jwks(&self.0.jwks_url)
-            .await
-            .unwrap_or_else(|e| panic!("moto JWKS: {e}"));
+        let jwks = clearview_aws::fetch_jwks(&self.0.jwks_url).await.unwrap_or_else(|e| panic!("moto JWKS: {e}"));
         TokenKeys { jwks, issuer: self.0.issuer.clone(), client_id: self.0.client_id.clone() }
     }
 
