@@ -21,6 +21,9 @@ pub enum AppError {
     /// The input was understood but refused; one entry per offending field.
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldError>),
+    /// The request could not be read at all: malformed JSON, a wrong type, an unknown field.
+    #[error("malformed request: {0:?}")]
+    Malformed(Vec<FieldError>),
     /// The caller is not signed in, or its credentials are wrong.
     #[error("unauthenticated: {0}")]
     Unauthenticated(String),

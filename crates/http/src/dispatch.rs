@@ -1,0 +1,150 @@
+//! Serving one route: authenticate, authorise, honour `Idempotency-Key`, run the handler, and
+//! turn the outcome into JSON or problem+json. Both the Lambda glue and the dev server call this.
+
+use crate::App;
+use crate::idempotency::{self, Begin};
+use crate::problem::Problem;
+use crate::request::{Reply, Req};
+use crate::routes::{Access, Route};
+use bytes::Bytes;
+use clearview_core::AppError;
+use clearview_core::principal::Principal;
+use clearview_core::services::authorize;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// A request, however it arrived (API Gateway event, dev server).
+#[derive(Debug, Default)]
+pub struct Incoming {
+    pub path_params: BTreeMap<String, String>,
+    pub query: BTreeMap<String, String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// Claims of a token already verified upstream (API Gateway's JWT authorizer, or the dev
+    /// server's verifier). `None`: no token.
+    pub claims: Option<Map<String, Value>>,
+}
+
+#[derive(Debug)]
+pub struct Outgoing {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Outgoing {
+    pub fn json_body(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+pub async fn dispatch(app: &App, route: &'static Route, incoming: Incoming) -> Outgoing {
+    let started = Instant::now();
+    let outcome = run(app, route, incoming).await;
+    let out = match &outcome {
+        Ok(reply) => reply_to_outgoing(reply),
+        Err(e) => {
+            match e {
+                AppError::Internal(d) => tracing::error!(route = route.name, error = %d, "internal error"),
+                AppError::Unavailable(d) => tracing::warn!(route = route.name, error = %d, "dependency unavailable"),
+                _ => {}
+            }
+            problem_to_outgoing(&Problem::from(e))
+        }
+    };
+    tracing::info!(
+        route = route.name,
+        status = out.status.as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    out
+}
+
+async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Reply, AppError> {
+    if !incoming.body.is_empty()
+        && let Some(ct) = incoming.headers.get(header::CONTENT_TYPE)
+        && !ct.to_str().unwrap_or("").to_ascii_lowercase().contains("json")
+    {
+        return Err(AppError::Malformed(vec![clearview_core::FieldError::new(
+            "Content-Type",
+            "must be application/json",
+        )]));
+    }
+    let principal = incoming.claims.as_ref().and_then(Principal::from_claims);
+    let actor = match route.access {
+        Access::Public => None,
+        Access::Staff(needed) => {
+            let p = principal.as_ref().ok_or_else(|| AppError::Unauthenticated("sign in first".into()))?;
+            Some(authorize(&app.deps, p, needed).await?)
+        }
+    };
+    let idem_key = match incoming.headers.get(idempotency::HEADER) {
+        Some(v) if route.idempotent => Some(idempotency::validate_key(v.to_str().unwrap_or(""))?.to_owned()),
+        _ => None,
+    };
+    let scope = match &actor {
+        Some(a) => format!("ORG#{}#USER#{}", a.org(), a.user.id),
+        None => "PUBLIC".to_owned(),
+    };
+    let body = incoming.body.clone();
+    let req = Req {
+        route,
+        path_params: incoming.path_params,
+        query: incoming.query,
+        headers: incoming.headers,
+        body: incoming.body,
+        principal,
+        actor,
+    };
+    let Some(key) = idem_key else {
+        return (route.handler)(app, req).await;
+    };
+    let now = app.deps.clock.now().unix_timestamp();
+    match idempotency::begin(app.deps.store.as_ref(), &scope, route.name, &key, &body, now).await? {
+        Begin::Replay(reply) => Ok(reply),
+        Begin::Run(slot) => {
+            let outcome = (route.handler)(app, req).await;
+            idempotency::finish(app.deps.store.as_ref(), slot, &outcome).await;
+            outcome
+        }
+    }
+}
+
+fn reply_to_outgoing(reply: &Reply) -> Outgoing {
+    let mut headers = HeaderMap::new();
+    let body = match &reply.body {
+        Some(v) => {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Bytes::from(serde_json::to_vec(v).unwrap_or_default())
+        }
+        None => Bytes::new(),
+    };
+    if let Some(v) = reply.etag
+        && let Ok(h) = HeaderValue::from_str(&format!("\"{v}\""))
+    {
+        headers.insert(header::ETAG, h);
+    }
+    if let Some(loc) = &reply.location
+        && let Ok(h) = HeaderValue::from_str(loc)
+    {
+        headers.insert(header::LOCATION, h);
+    }
+    Outgoing { status: reply.status, headers, body }
+}
+
+pub fn problem_to_outgoing(p: &Problem) -> Outgoing {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    if p.status == 401 {
+        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if let Some(s) = p.retry_after
+        && let Ok(h) = HeaderValue::from_str(&s.to_string())
+    {
+        headers.insert(header::RETRY_AFTER, h);
+    }
+    Outgoing { status: p.status_code(), headers, body: Bytes::from(serde_json::to_vec(p).unwrap_or_default()) }
+}

@@ -1,0 +1,183 @@
+//! What a handler is given ([`Req`]) and what it answers ([`Reply`]).
+
+use crate::routes::Route;
+use bytes::Bytes;
+use clearview_core::principal::Principal;
+use clearview_core::services::Actor;
+use clearview_core::{AppError, FieldError};
+use http::{HeaderMap, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+/// Largest accepted JSON body.
+pub const MAX_BODY: usize = 256 * 1024;
+pub const DEFAULT_PAGE: usize = 25;
+pub const MAX_PAGE: usize = 100;
+
+pub struct Req {
+    pub route: &'static Route,
+    pub path_params: BTreeMap<String, String>,
+    pub query: BTreeMap<String, String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub principal: Option<Principal>,
+    pub actor: Option<Actor>,
+}
+
+impl Req {
+    /// Reads the body as `T`: wrong types, missing fields and unknown fields are field errors.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, AppError> {
+        parse_json(&self.body).map_err(AppError::Malformed)
+    }
+
+    pub fn path(&self, name: &str) -> Result<&str, AppError> {
+        self.path_params.get(name).map(String::as_str).ok_or(AppError::NotFound("route parameter"))
+    }
+
+    /// A path id; a malformed one answers 404, like any id that names nothing.
+    pub fn id<T>(&self, name: &str, parse: fn(&str) -> Option<T>, what: &'static str) -> Result<T, AppError> {
+        parse(self.path(name)?).ok_or(AppError::NotFound(what))
+    }
+
+    pub fn actor(&self) -> Result<&clearview_core::services::Actor, AppError> {
+        self.actor.as_ref().ok_or_else(|| AppError::Internal(format!("route {} ran without an actor", self.route.name)))
+    }
+
+    /// The version from `If-Match: "3"` (or `W/"3"`), if sent.
+    pub fn if_match(&self) -> Result<Option<u64>, AppError> {
+        let Some(v) = self.headers.get(http::header::IF_MATCH) else { return Ok(None) };
+        let s = v.to_str().unwrap_or("").trim();
+        let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
+        s.parse::<u64>()
+            .map(Some)
+            .map_err(|_| AppError::field("If-Match", "must be the ETag from your last read, such as \"3\""))
+    }
+
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.get(name).map(String::as_str)
+    }
+
+    /// `?limit=&cursor=`, the cursor opened against this list's scope.
+    pub fn page(
+        &self,
+        app: &crate::App,
+        scope: &str,
+    ) -> Result<(usize, Option<clearview_core::ports::store::PageToken>), AppError> {
+        let limit = match self.query_param("limit") {
+            None => DEFAULT_PAGE,
+            Some(s) => match s.parse::<usize>() {
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+                _ => return Err(AppError::field("limit", format!("must be a number from 1 to {MAX_PAGE}"))),
+            },
+        };
+        let after = self.query_param("cursor").map(|c| app.cursors.open(scope, c)).transpose()?;
+        Ok((limit, after))
+    }
+}
+
+/// Parses JSON, naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Vec<FieldError>> {
+    if body.len() > MAX_BODY {
+        return Err(vec![FieldError::new("", format!("the body must be at most {MAX_BODY} bytes"))]);
+    }
+    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        // serde_path_to_error's path already ends at an unknown field; "." means the root.
+        let field = if path == "." { String::new() } else { path };
+        let reason = match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                format!("the body is not valid JSON ({msg})")
+            }
+            _ => msg.split(" at line ").next().unwrap_or(&msg).to_owned(),
+        };
+        vec![FieldError::new(field, reason)]
+    })
+}
+
+/// A handler's answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Option<serde_json::Value>,
+    pub etag: Option<u64>,
+    pub location: Option<String>,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Self, AppError> {
+        let body = serde_json::to_value(body).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(Self { status, body: Some(body), etag: None, location: None })
+    }
+    pub fn ok<T: Serialize>(body: &T) -> Result<Self, AppError> {
+        Self::json(StatusCode::OK, body)
+    }
+    pub fn created<T: Serialize>(body: &T, location: String) -> Result<Self, AppError> {
+        let mut r = Self::json(StatusCode::CREATED, body)?;
+        r.location = Some(location);
+        Ok(r)
+    }
+    pub fn no_content() -> Self {
+        Self { status: StatusCode::NO_CONTENT, body: None, etag: None, location: None }
+    }
+    pub fn accepted(message: &str) -> Self {
+        Self {
+            status: StatusCode::ACCEPTED,
+            body: Some(serde_json::json!({ "message": message })),
+            etag: None,
+            location: None,
+        }
+    }
+    pub fn with_etag(mut self, version: u64) -> Self {
+        self.etag = Some(version);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct In {
+        title: String,
+        salary_min: Option<u32>,
+        nested: Option<Nested>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Nested {
+        a: u8,
+    }
+
+    #[test]
+    fn wrong_type_names_the_field() {
+        let e = parse_json::<In>(br#"{"title":"x","salaryMin":"lots"}"#).unwrap_err();
+        assert_eq!(e[0].field, "salaryMin");
+        assert!(e[0].reason.contains("invalid type"), "{}", e[0].reason);
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let e = parse_json::<In>(br#"{"title":"x","salary":1}"#).unwrap_err();
+        assert_eq!(e[0].field, "salary");
+        let e = parse_json::<In>(br#"{"title":"x","nested":{"a":1,"b":2}}"#).unwrap_err();
+        assert_eq!(e[0].field, "nested.b");
+    }
+
+    #[test]
+    fn missing_field_and_bad_json_are_reported() {
+        let e = parse_json::<In>(br#"{}"#).unwrap_err();
+        assert!(e[0].reason.contains("missing field `title`"));
+        let e = parse_json::<In>(br#"{"title":"#).unwrap_err();
+        assert!(e[0].reason.contains("not valid JSON"));
+    }
+}
