@@ -58,6 +58,7 @@ macro_rules! store_contract {
                 put_then_get_round_trips_every_field,
                 get_of_missing_key_is_none,
                 put_not_exists_refuses_second_write_and_returns_current,
+                concurrent_creates_of_one_key_let_exactly_one_win,
                 put_exists_on_missing_item_fails_with_no_current,
                 version_condition_detects_lost_update,
                 version_condition_on_missing_item_fails_with_no_current,

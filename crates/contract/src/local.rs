@@ -63,8 +63,8 @@ impl LocalHarness {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
         let clock = Arc::new(FixedClock::at(OffsetDateTime::now_utc()));
-        let family =
-            LocalFamily::in_memory_for_tests(dir.path(), clock.clone()).unwrap_or_else(|e| panic!("local family: {e}"));
+        let family = LocalFamily::in_memory_for_tests_with_clock(dir.path(), clock.clone())
+            .unwrap_or_else(|e| panic!("local family: {e}"));
         Self { family, clock, _dir: dir }
     }
 }

@@ -119,6 +119,39 @@ pub async fn put_not_exists_refuses_second_write_and_returns_current(store: &dyn
     assert_eq!(get(store, &first.key).await, Some(first), "the refused write changed nothing");
 }
 
+pub async fn concurrent_creates_of_one_key_let_exactly_one_win(store: &dyn ItemStore, _: &StoreCaps) {
+    let p = pk("race");
+    let attempts = (0..8).map(|i| {
+        let mut it = item(&p, "UNIQUE");
+        it.data = json!({"writer": i});
+        store.put(it, Condition::NotExists)
+    });
+    let results = futures_join_all(attempts).await;
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(wins, 1, "exactly one writer creates the item: {results:?}");
+    assert!(results.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::ConditionFailed { current: Some(_) }))));
+}
+
+/// Polls every future together (no extra dependency, no spawning: the store is borrowed).
+async fn futures_join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (f, slot) in pending.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    done.into_iter().flatten().collect()
+}
+
 pub async fn put_exists_on_missing_item_fails_with_no_current(store: &dyn ItemStore, _: &StoreCaps) {
     let it = item(&pk("exists"), "A");
     let e = store.put(it.clone(), Condition::Exists).await.expect_err("nothing to update");

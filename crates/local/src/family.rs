@@ -27,6 +27,8 @@ pub enum LocalError {
     Store(#[from] clearview_core::ports::store::StoreError),
     #[error("identity: {0}")]
     Identity(#[from] clearview_core::ports::identity::IdentityError),
+    #[error("token verifier: {0}")]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 /// Options for [`LocalFamily::open_with`].
@@ -78,8 +80,13 @@ impl LocalFamily {
     }
 
     /// For tests: store and accounts in memory, the outbox under `dir`, a key shared by the
-    /// test binary, cheap password hashing, and this clock.
-    pub fn in_memory_for_tests(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, LocalError> {
+    /// test binary, cheap password hashing, the system clock.
+    pub fn in_memory_for_tests(dir: &Path) -> Result<Self, LocalError> {
+        Self::in_memory_for_tests_with_clock(dir, Arc::new(SystemClock))
+    }
+
+    /// [`LocalFamily::in_memory_for_tests`] on a clock the test controls (e.g. `FixedClock`).
+    pub fn in_memory_for_tests_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, LocalError> {
         let identity = IdentityConfig { fast_hashing: true, ..IdentityConfig::default() };
         Self::open_with(
             dir,
@@ -116,7 +123,7 @@ impl LocalFamily {
         Ok(Self {
             data_dir: data_dir.to_owned(),
             store: Arc::new(store),
-            verifier: identity.verifier(),
+            verifier: identity.verifier()?,
             identity: Arc::new(identity),
             outbox: mailer.outbox(),
             mailer,

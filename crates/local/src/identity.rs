@@ -345,10 +345,8 @@ impl LocalIdentity {
     }
 
     /// A verifier for this issuer's tokens.
-    pub fn verifier(&self) -> crate::verify::JwtVerifier {
-        // The JWKS is built from our own key, so it always parses.
+    pub fn verifier(&self) -> Result<crate::verify::JwtVerifier, crate::verify::VerifyError> {
         crate::verify::JwtVerifier::new(&self.jwks(), self.issuer(), self.client_id())
-            .unwrap_or_else(|e| unreachable!("own JWKS: {e}"))
     }
 
     /// The account's status and whether it may sign in (`None`: no such account).
@@ -828,6 +826,145 @@ impl IdentityProvider for LocalIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LocalFamily;
+    use clearview_core::ports::clock::FixedClock;
+
+    const PW: &str = "Local!Pass1";
+
+    fn family() -> (LocalFamily, Arc<FixedClock>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::at(time::OffsetDateTime::now_utc()));
+        let f = LocalFamily::in_memory_for_tests_with_clock(dir.path(), clock.clone()).unwrap();
+        (f, clock, dir)
+    }
+
+    fn email(s: &str) -> Email {
+        Email::parse("email", s).unwrap()
+    }
+
+    async fn confirmed(f: &LocalFamily, e: &Email) {
+        let account = NewAccount {
+            email: e.clone(),
+            password: Password::parse("p", PW).unwrap(),
+            org_id: None,
+            role: Role::Candidate,
+        };
+        f.identity.sign_up(account).await.unwrap();
+        let code = f.outbox.find_code(e.as_str()).unwrap();
+        f.identity.confirm_sign_up(e, &code).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn refresh_token_expires_after_thirty_days() {
+        let (f, clock, _dir) = family();
+        let e = email("r@example.com");
+        confirmed(&f, &e).await;
+        let rt = f.identity.login(&e, PW).await.unwrap().refresh_token.unwrap();
+        clock.advance(Duration::days(29));
+        f.identity.refresh(&rt).await.unwrap();
+        clock.advance(Duration::days(1) + Duration::seconds(1));
+        assert!(matches!(f.identity.refresh(&rt).await, Err(IdentityError::NotAuthorized(_))));
+    }
+
+    #[tokio::test]
+    async fn reset_code_expires_after_an_hour_and_is_single_use() {
+        let (f, clock, _dir) = family();
+        let e = email("reset@example.com");
+        confirmed(&f, &e).await;
+        let new = Password::parse("p", "Newer!Pass2").unwrap();
+        f.identity.forgot_password(&e).await.unwrap();
+        let code = f.outbox.find_code(e.as_str()).unwrap();
+        clock.advance(Duration::minutes(61));
+        assert_eq!(f.identity.reset_password(&e, &code, &new).await, Err(IdentityError::CodeExpired));
+        f.identity.forgot_password(&e).await.unwrap();
+        let code = f.outbox.find_code(e.as_str()).unwrap();
+        f.identity.reset_password(&e, &code, &new).await.unwrap();
+        assert_eq!(f.identity.reset_password(&e, &code, &new).await, Err(IdentityError::CodeMismatch));
+    }
+
+    #[tokio::test]
+    async fn reset_ends_every_session() {
+        let (f, _clock, _dir) = family();
+        let e = email("sessions@example.com");
+        confirmed(&f, &e).await;
+        let rt = f.identity.login(&e, PW).await.unwrap().refresh_token.unwrap();
+        f.identity.forgot_password(&e).await.unwrap();
+        let code = f.outbox.find_code(e.as_str()).unwrap();
+        f.identity.reset_password(&e, &code, &Password::parse("p", "Newer!Pass2").unwrap()).await.unwrap();
+        assert!(matches!(f.identity.refresh(&rt).await, Err(IdentityError::NotAuthorized(_))));
+    }
+
+    #[tokio::test]
+    async fn five_wrong_codes_lock_the_code() {
+        let (f, _clock, _dir) = family();
+        let e = email("guess@example.com");
+        let account = NewAccount {
+            email: e.clone(),
+            password: Password::parse("p", PW).unwrap(),
+            org_id: None,
+            role: Role::Candidate,
+        };
+        f.identity.sign_up(account).await.unwrap();
+        let code = f.outbox.find_code(e.as_str()).unwrap();
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..5 {
+            assert_eq!(f.identity.confirm_sign_up(&e, wrong).await, Err(IdentityError::CodeMismatch));
+        }
+        assert!(matches!(f.identity.confirm_sign_up(&e, &code).await, Err(IdentityError::LimitExceeded(_))));
+    }
+
+    #[tokio::test]
+    async fn temporary_password_expires_after_seven_days() {
+        let (f, clock, _dir) = family();
+        let e = email("late@example.com");
+        f.identity.invite(&e, &OrgId::new(uuid::Uuid::new_v4()), Role::Viewer).await.unwrap();
+        let temp = f.outbox.find_temporary_password(e.as_str()).unwrap();
+        clock.advance(Duration::days(7) + Duration::seconds(1));
+        assert!(matches!(f.identity.login(&e, &temp).await, Err(IdentityError::NotAuthorized(_))));
+        let new = Password::parse("p", "Newer!Pass2").unwrap();
+        assert!(matches!(f.identity.complete_invite(&e, &temp, &new).await, Err(IdentityError::NotAuthorized(_))));
+    }
+
+    #[tokio::test]
+    async fn accounts_and_key_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = email("durable@example.com");
+        let open = || {
+            crate::LocalFamily::open_with(
+                dir.path(),
+                crate::LocalOptions {
+                    identity: IdentityConfig { fast_hashing: true, ..IdentityConfig::default() },
+                    signing_key: Some(crate::keys::shared_test_key().unwrap()),
+                    ..crate::LocalOptions::default()
+                },
+            )
+            .unwrap()
+        };
+        let rt = {
+            let f = open();
+            confirmed(&f, &e).await;
+            f.identity.login(&e, PW).await.unwrap().refresh_token.unwrap()
+        };
+        let f = open();
+        let t = f.identity.refresh(&rt).await.unwrap();
+        let claims = f.verifier.verify(&t.id_token).unwrap();
+        assert_eq!(claims["email"], "durable@example.com");
+        assert_eq!(f.identity.status(&e).await.unwrap(), Some((AccountStatus::Confirmed, true)));
+    }
+
+    #[tokio::test]
+    async fn token_header_names_the_key_and_rs256_only() {
+        let (f, _clock, _dir) = family();
+        let e = email("hdr@example.com");
+        confirmed(&f, &e).await;
+        let t = f.identity.login(&e, PW).await.unwrap();
+        let h = jsonwebtoken::decode_header(&t.id_token).unwrap();
+        assert_eq!(h.alg, jsonwebtoken::Algorithm::RS256);
+        assert_eq!(h.kid.as_deref(), Some(f.jwks()["keys"][0]["kid"].as_str().unwrap()));
+        let access = f.verifier.verify_at(&t.access_token, f.clock.now()).unwrap();
+        assert_eq!(access["scope"], "aws.cognito.signin.user.admin");
+        assert_eq!(access["username"], access["sub"]);
+    }
 
     #[test]
     fn temporary_passwords_meet_the_policy() {

@@ -129,3 +129,61 @@ impl JwtVerifier {
         Ok(claims)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LocalFamily;
+    use clearview_core::ports::identity::{IdentityProvider, NewAccount};
+    use clearview_core::rbac::Role;
+    use clearview_core::values::{Email, Password};
+
+    async fn token() -> (LocalFamily, tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let f = LocalFamily::in_memory_for_tests(dir.path()).unwrap();
+        let email = Email::parse("e", "v@example.com").unwrap();
+        let password = Password::parse("p", "Verify!Pass1").unwrap();
+        let account = NewAccount { email: email.clone(), password, org_id: None, role: Role::Admin };
+        f.identity.sign_up(account).await.unwrap();
+        let code = f.outbox.find_code(email.as_str()).unwrap();
+        f.identity.confirm_sign_up(&email, &code).await.unwrap();
+        let t = f.identity.login(&email, "Verify!Pass1").await.unwrap();
+        (f, dir, t.id_token)
+    }
+
+    #[tokio::test]
+    async fn hs256_token_keyed_with_the_public_key_is_refused() {
+        let (f, _dir, id) = token().await;
+        let claims = f.verifier.verify(&id).unwrap();
+        let mut header = jsonwebtoken::Header::new(Algorithm::HS256);
+        header.kid = f.jwks()["keys"][0]["kid"].as_str().map(str::to_owned);
+        let n = f.jwks()["keys"][0]["n"].as_str().unwrap().to_owned();
+        let forged =
+            jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_secret(n.as_bytes())).unwrap();
+        assert_eq!(f.verifier.verify(&forged), Err(VerifyError::UnknownKey));
+    }
+
+    #[tokio::test]
+    async fn token_for_another_client_is_refused() {
+        let (f, _dir, id) = token().await;
+        let other = JwtVerifier::new(&f.jwks(), f.identity.issuer(), "another-client").unwrap();
+        assert_eq!(other.verify(&id), Err(VerifyError::WrongAudience));
+        let other = JwtVerifier::new(&f.jwks(), "https://elsewhere", f.identity.client_id()).unwrap();
+        assert!(matches!(other.verify(&id), Err(VerifyError::WrongIssuer(_))));
+    }
+
+    #[tokio::test]
+    async fn token_expires_at_exp() {
+        let (f, _dir, id) = token().await;
+        let exp = f.verifier.verify(&id).unwrap()["exp"].as_i64().unwrap();
+        let at = |t: i64| OffsetDateTime::from_unix_timestamp(t).unwrap();
+        assert!(f.verifier.verify_at(&id, at(exp - 1)).is_ok());
+        assert_eq!(f.verifier.verify_at(&id, at(exp)), Err(VerifyError::Expired));
+    }
+
+    #[test]
+    fn jwks_without_rsa_keys_is_refused() {
+        assert!(matches!(JwtVerifier::new(&serde_json::json!({"keys": []}), "i", "c"), Err(VerifyError::BadJwks(_))));
+        assert!(matches!(JwtVerifier::new(&serde_json::json!({}), "i", "c"), Err(VerifyError::BadJwks(_))));
+    }
+}
