@@ -1,0 +1,60 @@
+# ClearView — the commands a newcomer needs. `make run` and `make test` install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export MOTO_SERVER_BIN := $(CURDIR)/$(VENV)/bin/moto_server
+export AWS_DEFAULT_REGION ?= us-east-1
+DATA_DIR ?= .clearview-data
+PORT ?= 8080
+
+.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra build sam-build deploy invoke bench fuzz clean-data
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+run: ## Start the whole system on the embedded default (no AWS account): API, OpenAPI, outbox
+	cargo run -p clearview-devserver -- --data-dir $(DATA_DIR) --port $(PORT)
+
+test: test-deps lint check-gen test-rust test-infra ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks
+	@echo "make test: all checks passed"
+
+test-deps: ## Install the test toolchain: Python venv (moto, cfn-lint, aws-sam-cli), CDK node modules
+	bash scripts/test-deps.sh
+
+lint: ## cargo fmt --check and clippy -D warnings
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the code
+	cargo fmt --all
+
+gen: ## Regenerate files derived from the route table (Lambda binaries, template.yaml, manifest)
+	cargo xtask gen
+
+check-gen: ## Fail if generated files drifted from the route table
+	cargo xtask check
+
+test-rust: ## cargo test for the workspace (embedded family, and the AWS family against moto)
+	cargo test --workspace
+
+test-infra: ## cfn-lint, sam validate --lint, CDK synth with cdk-nag
+	bash scripts/check-infra.sh
+
+build: ## cargo lambda build --release for every function; prints each zip's size
+	bash scripts/build-lambdas.sh
+
+sam-build: ## sam build (cargo-lambda builder)
+	sam build
+
+deploy: ## sam deploy (--guided the first time)
+	if [ -f samconfig.toml ]; then sam deploy; else sam deploy --guided; fi
+
+invoke: ## make invoke FN=jobs-get EVENT=events/jobs-get.json — run one function under cargo lambda watch
+	bash scripts/invoke.sh "$(FN)" "$(EVENT)"
+
+bench: ## Criterion benchmarks (screening) and the embedded end-to-end latency script
+	cargo bench -p clearview-screening
+
+clean-data: ## Forget the embedded default's data (store, keys, outbox)
+	rm -rf $(DATA_DIR)
