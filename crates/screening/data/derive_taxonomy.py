@@ -54,8 +54,25 @@ COMMON_WORDS = {
 }
 
 
+# O*NET examples that name a kind of software ("Scheduling software"), not a product: they
+# keep their " software" suffix and get no one-word alias, or "testing" in prose would match.
+GENERIC = {
+    "accounting", "billing", "blogging", "bookkeeping", "budgeting", "calendar", "calibration",
+    "chatbot", "connectivity", "database", "debuggers", "debugging", "deployment",
+    "diagramming", "drawing", "educational", "email", "encoder", "encryption", "estimating",
+    "firewall", "graphics", "inventory", "mapping", "mathematical", "medical", "migration",
+    "modeling", "optimization", "payroll", "presentation", "pricing", "productivity",
+    "purchasing", "recordkeeping", "reporting", "scanning", "scheduling", "simulation",
+    "spreadsheet", "statistical", "survey", "tax", "teleconferencing", "testing",
+    "timekeeping", "videoconferencing", "workflow", "google", "antivirus", "anti-spyware",
+    "photogrammetric", "honeypot", "disassembler", "mathematical", "word processing",
+}
+
+
 def clean(name):
     n = re.sub(r"\s+software$", "", name.strip())
+    if n.lower() in GENERIC:
+        return name.strip()
     return n
 
 
@@ -71,7 +88,10 @@ def alias_forms(name):
     for v in VENDORS:
         if base.startswith(v + " "):
             rest = base[len(v) + 1:]
-            if len(rest) >= 4 and rest.lower() not in COMMON_WORDS:
+            # A plain capitalised word left over ("Oracle Reports" -> "Reports") is usually
+            # English, not a product name: only distinctive remainders become aliases.
+            plain_word = re.fullmatch(r"[A-Z][a-z]+", rest) is not None
+            if len(rest) >= 4 and rest.lower() not in COMMON_WORDS and not plain_word:
                 out.add(rest.lower())
     return {a for a in out if a}
 

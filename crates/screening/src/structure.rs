@@ -422,6 +422,17 @@ fn list_items(lines: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for line in lines {
         let (line, _) = text::strip_bullet(line);
+        // A table row "Cloud<TAB>AWS, GCP": the first cell is a label.
+        let line = match line.split_once('\t') {
+            Some((label, rest))
+                if label.split_whitespace().count() <= 3
+                    && !label.contains(',')
+                    && rest.contains(',') =>
+            {
+                rest
+            }
+            _ => line,
+        };
         let line = match line.split_once(':') {
             Some((label, rest)) if label.split_whitespace().count() <= 4 && !rest.is_empty() => {
                 rest
@@ -443,12 +454,13 @@ fn remove_dates(line: &str) -> String {
     for r in text::find_dates(line).iter().rev() {
         out.replace_range(r.span.0..r.span.1, "");
     }
-    out.trim()
-        .trim_end_matches(['(', ')', ',', '-', '–', '—', '|'])
-        .trim()
-        .replace("()", "")
-        .trim()
-        .to_owned()
+    let out = out.replace("()", "");
+    let mut t = out.trim().trim_end_matches([',', '-', '–', '—', '|', ' ', '(']).trim();
+    // An opening parenthesis left without its date: "(2021" → "".
+    if t.matches('(').count() > t.matches(')').count() {
+        t = t.trim_end_matches('(').trim();
+    }
+    t.to_owned()
 }
 
 // ---------------------------------------------------------------- contact
@@ -951,8 +963,16 @@ fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
             body_end = k;
         }
         for l in &lines[body_start.min(body_end)..body_end] {
-            let (t, _) = text::strip_bullet(l);
-            entry.details.push(t.to_owned());
+            let (t, bullet) = text::strip_bullet(l);
+            // A wrapped bullet continues on a line starting in lower case.
+            let continues = !bullet && t.starts_with(|c: char| c.is_lowercase());
+            match entry.details.last_mut() {
+                Some(last) if continues => {
+                    last.push(' ');
+                    last.push_str(t);
+                }
+                _ => entry.details.push(t.to_owned()),
+            }
         }
         consumed_until = body_end;
         entries.push(entry);
@@ -1104,6 +1124,22 @@ fn is_institution(piece: &str) -> bool {
     }) && !lower.starts_with("high school diploma")
 }
 
+/// "University of Texas at Austin, Austin, TX" → "University of Texas at Austin";
+/// "University of California, Berkeley" stays whole.
+fn strip_trailing_location(p: &str) -> String {
+    let parts: Vec<&str> = p.split(',').map(str::trim).collect();
+    for cut in 1..parts.len() {
+        let tail = parts[cut..].join(", ");
+        let is_place = parse_location(&tail).is_some()
+            || COUNTRIES.iter().any(|c| c.eq_ignore_ascii_case(&tail))
+            || US_STATES.contains(&tail.as_str());
+        if is_place && parts[..cut].iter().any(|x| is_institution(x)) {
+            return parts[..cut].join(", ");
+        }
+    }
+    p.trim().to_owned()
+}
+
 fn clean_field(s: &str) -> Option<String> {
     let s = s
         .trim()
@@ -1157,13 +1193,18 @@ fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
                     if is_institution(before) && line_inst.is_none() {
                         line_inst = Some(before.to_owned());
                     }
+                    // "Master of Science in Statistics, Northwestern University, 2015".
+                    if line_inst.is_none() {
+                        let after: Vec<&str> = p[e..].split(',').map(str::trim).collect();
+                        if let Some(k) = after.iter().position(|x| is_institution(x)) {
+                            line_inst = Some(strip_trailing_location(&after[k..].join(", ")));
+                        }
+                    }
                     continue;
                 }
             }
             if is_institution(p) && line_inst.is_none() {
-                let inst = p.split(',').next().unwrap_or(p).trim();
-                // "University of Texas at Austin, Austin, TX": keep the name only.
-                line_inst = Some(inst.to_owned());
+                line_inst = Some(strip_trailing_location(p));
             }
         }
         if (line_inst.is_some() && current.institution.is_some())
