@@ -198,7 +198,7 @@ fn temporary_password() -> String {
     chars.into_iter().map(char::from).collect()
 }
 
-fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> {
+fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String, String)> {
     let groups: String = row.get(6)?;
     let status: String = row.get(3)?;
     Ok((
@@ -209,10 +209,11 @@ fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> 
             status: AccountStatus::Unconfirmed,
             enabled: row.get::<_, i64>(4)? != 0,
             org_id: row.get(5)?,
-            groups: serde_json::from_str(&groups).unwrap_or_default(),
+            groups: Vec::new(),
             temp_expires_at: row.get(7)?,
         },
         status,
+        groups,
     ))
 }
 
@@ -225,8 +226,10 @@ fn find(conn: &Connection, email: &str) -> Result<Option<Account>, IdentityError
         )
         .optional()
         .map_err(unavailable)?;
-    row.map(|(mut a, status)| {
+    row.map(|(mut a, status, groups)| {
         a.status = AccountStatus::parse(&status)?;
+        a.groups = serde_json::from_str(&groups)
+            .map_err(|e| IdentityError::Invalid(format!("stored groups of {}: {e}", a.email)))?;
         Ok(a)
     })
     .transpose()

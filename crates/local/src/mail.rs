@@ -209,23 +209,34 @@ impl Outbox {
 
     /// Every message to this address, oldest first.
     pub fn messages_to(&self, email: &str) -> Vec<ParsedMail> {
+        let mut newest_first: Vec<ParsedMail> = self.newest_to(email).collect();
+        newest_first.reverse();
+        newest_first
+    }
+
+    /// Messages to this address, newest first, parsed lazily (the outbox only grows).
+    fn newest_to<'a>(&self, email: &'a str) -> impl Iterator<Item = ParsedMail> + 'a {
         let want = email.trim().to_ascii_lowercase();
-        self.files().iter().filter_map(|p| Self::read(p)).filter(|m| addresses(&m.to).any(|a| a == want)).collect()
+        self.files()
+            .into_iter()
+            .rev()
+            .filter_map(|p| Self::read(&p))
+            .filter(move |m| addresses(&m.to).any(|a| a == want))
     }
 
     /// The newest message to this address.
     pub fn read_latest_to(&self, email: &str) -> Option<ParsedMail> {
-        self.messages_to(email).pop()
+        self.newest_to(email).next()
     }
 
     /// The six-digit code in the newest message to this address that carries one.
     pub fn find_code(&self, email: &str) -> Option<String> {
-        self.messages_to(email).iter().rev().find_map(ParsedMail::code)
+        self.newest_to(email).find_map(|m| m.code())
     }
 
     /// The temporary password in the newest invitation to this address.
     pub fn find_temporary_password(&self, email: &str) -> Option<String> {
-        self.messages_to(email).iter().rev().find_map(|m| m.value_after(crate::identity::TEMPORARY_PASSWORD_LABEL))
+        self.newest_to(email).find_map(|m| m.value_after(crate::identity::TEMPORARY_PASSWORD_LABEL))
     }
 }
 
