@@ -1,0 +1,115 @@
+//! The dev server's router: every route of the route table mounted on axum, with the same JWT
+//! verification API Gateway performs (RS256 against the issuer's JWKS, issuer and audience
+//! checked), plus `/openapi.json` and the issuer's JWKS. Tests drive this router in-process over
+//! either adapter family.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, get, on};
+use clearview_http::dispatch::{Incoming, Outgoing, problem_to_outgoing};
+use clearview_http::problem::Problem;
+use clearview_http::{App, ROUTES, Route, dispatch};
+use clearview_local::JwtVerifier;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct Shared {
+    app: App,
+    verifier: Arc<JwtVerifier>,
+    jwks: Arc<serde_json::Value>,
+}
+
+fn filter(method: &str) -> MethodFilter {
+    match method {
+        "GET" => MethodFilter::GET,
+        "POST" => MethodFilter::POST,
+        "PUT" => MethodFilter::PUT,
+        "PATCH" => MethodFilter::PATCH,
+        "DELETE" => MethodFilter::DELETE,
+        other => unreachable!("route table uses an unsupported method {other}"),
+    }
+}
+
+fn to_response(out: Outgoing) -> Response {
+    let mut res = (out.status, out.body).into_response();
+    res.headers_mut().extend(out.headers);
+    res
+}
+
+fn problem(status: StatusCode, slug: &str, detail: &str) -> Response {
+    to_response(problem_to_outgoing(&Problem::new(status, slug, detail)))
+}
+
+async fn serve_route(
+    shared: Shared,
+    route: &'static Route,
+    params: HashMap<String, String>,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // API Gateway runs the authorizer only on non-public routes; so do we.
+    let claims = if route.access == clearview_http::routes::Access::Public {
+        None
+    } else {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        match bearer {
+            None => {
+                return problem(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer <id token>");
+            }
+            Some(token) => match shared.verifier.verify(token.trim()) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    return problem(
+                        StatusCode::UNAUTHORIZED,
+                        "unauthenticated",
+                        &format!("the token was refused: {e}"),
+                    );
+                }
+            },
+        }
+    };
+    let query: BTreeMap<String, String> =
+        query.as_deref().map(|q| serde_urlencoded::from_str(q).unwrap_or_default()).unwrap_or_default();
+    let incoming = Incoming { path_params: params.into_iter().collect(), query, headers, body, claims };
+    to_response(dispatch(&shared.app, route, incoming).await)
+}
+
+/// Every route, `/openapi.json`, `/.well-known/jwks.json`, `/health`; anything else is a
+/// problem+json 404.
+pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value) -> Router {
+    let shared = Shared { app, verifier: Arc::new(verifier), jwks: Arc::new(jwks) };
+    let mut router: Router<Shared> = Router::new();
+    for route in ROUTES {
+        let handler =
+            move |State(s): State<Shared>,
+                  Path(params): Path<HashMap<String, String>>,
+                  RawQuery(q): RawQuery,
+                  headers: HeaderMap,
+                  body: Bytes| async move { serve_route(s, route, params, q, headers, body).await };
+        // Routes without path parameters cannot use the Path extractor: give them an empty map.
+        if route.path.contains('{') {
+            router = router.route(route.path, on(filter(route.method), handler));
+        } else {
+            let plain = move |State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes| async move {
+                serve_route(s, route, HashMap::new(), q, headers, body).await
+            };
+            router = router.route(route.path, on(filter(route.method), plain));
+        }
+    }
+    router
+        .route("/openapi.json", get(|| async { axum::Json(clearview_http::openapi::document()) }))
+        .route("/.well-known/jwks.json", get(|State(s): State<Shared>| async move { axum::Json((*s.jwks).clone()) }))
+        .route("/health", get(|| async { "ok" }))
+        .fallback(|method: Method| async move {
+            problem(StatusCode::NOT_FOUND, "not-found", &format!("no route answers {method} here; see /openapi.json"))
+        })
+        .with_state(shared)
+}
