@@ -53,7 +53,9 @@ pub struct TestPool {
 /// workspace, else `moto_server` on `PATH`.
 pub fn find_moto_server() -> Option<PathBuf> {
     if let Some(bin) = std::env::var_os(MOTO_SERVER_BIN).filter(|b| !b.is_empty()) {
-        return Some(PathBuf::from(bin));
+        // An explicit choice that is wrong must fail, not fall back to another moto.
+        let bin = PathBuf::from(bin);
+        return bin.is_file().then_some(bin);
     }
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server");
     if venv.is_file() {
@@ -92,8 +94,10 @@ impl Moto {
     async fn start() -> Moto {
         let Some(bin) = find_moto_server() else {
             panic!(
-                "moto_server not found: run `make test-deps` (installs moto[server] into .venv), \
-                 or set {MOTO_SERVER_BIN} to the moto_server binary"
+                "moto_server not found ({MOTO_SERVER_BIN}={:?}, no .venv/bin/moto_server, none on PATH): \
+                 run `make test-deps` (installs moto[server] into .venv), or set {MOTO_SERVER_BIN} \
+                 to the moto_server binary",
+                std::env::var_os(MOTO_SERVER_BIN).unwrap_or_default()
             );
         };
         let port = free_port();
@@ -101,9 +105,10 @@ impl Moto {
         let log_file =
             std::fs::File::create(&log).unwrap_or_else(|e| panic!("cannot create moto log {}: {e}", log.display()));
         let log_err = log_file.try_clone().unwrap_or_else(|e| panic!("cannot create moto log {}: {e}", log.display()));
-        // The supervisor: start moto, wait for stdin to close (this process gone), kill moto.
-        let script =
-            r#""$0" -H 127.0.0.1 -p "$1" & child=$!; cat >/dev/null; kill "$child" 2>/dev/null; wait "$child""#;
+        // The supervisor: runs moto, and a watcher that kills it once stdin closes (this
+        // process gone). The supervisor itself exits when moto does, which the wait loop sees.
+        // (A background job's stdin is /dev/null in sh, so the watcher reads the pipe via fd 3.)
+        let script = r#"exec 3<&0; "$0" -H 127.0.0.1 -p "$1" & child=$!; (cat <&3 >/dev/null; kill "$child" 2>/dev/null) & wait "$child""#;
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(script)
@@ -117,9 +122,12 @@ impl Moto {
         let Some(lifeline) = child.stdin.take() else {
             panic!("moto supervisor has no stdin pipe");
         };
-        // Reap the supervisor when it ends so it never lingers as a zombie.
+        // Reap the supervisor when it ends (no zombie), and tell the wait loop if moto died.
+        let exited = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = exited.clone();
         std::thread::spawn(move || {
             let _ = child.wait();
+            flag.store(true, Ordering::SeqCst);
         });
 
         let endpoint = format!("http://127.0.0.1:{port}");
@@ -128,6 +136,15 @@ impl Moto {
         loop {
             if tokio::net::TcpStream::connect(addr).await.is_ok() {
                 break;
+            }
+            if exited.load(Ordering::SeqCst) {
+                panic!(
+                    "{} exited before answering on {endpoint}; run `make test-deps`. \
+                     Last log lines ({}):\n{}",
+                    bin.display(),
+                    log.display(),
+                    log_tail(&log)
+                );
             }
             if started.elapsed() > START_TIMEOUT {
                 panic!(
