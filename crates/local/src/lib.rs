@@ -4,7 +4,10 @@
 //! - [`identity::LocalIdentity`]: a Cognito-like user pool issuing RS256 JWTs of Cognito's shape.
 //! - [`verify::JwtVerifier`]: verifies those tokens (and Cognito's) against a JWKS.
 //! - [`mail::OutboxMailer`]: mail as `.eml` files; [`mail::Outbox`] reads them back.
-//! - [`family::LocalFamily`]: all of them over one data dir.
+//! - [`family::LocalFamily`]: all of them over one data dir (`clearview.db`, `keys/`, `outbox/`).
+//!
+//! The `clearview-outbox` binary reads the outbox from a shell, e.g. the code a sign-up sent:
+//! `cargo run -p clearview-local --bin clearview-outbox -- --data .clearview code ana@example.com`.
 
 pub mod family;
 pub mod identity;
