@@ -1,0 +1,155 @@
+//! Drives the dev server's router in-process (real routing, JWT verification, dispatch) over
+//! either adapter family, so the same API-level scenarios run on both.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::pin::Pin;
+use tower::ServiceExt;
+
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One adapter family behind the router, and how a user reads the mail it sends.
+pub struct Family {
+    pub name: &'static str,
+    pub router: Router,
+    /// The verification or reset code mailed to `email`.
+    pub code_for: Box<dyn Fn(String) -> BoxFut<'static, String> + Send + Sync>,
+    /// The temporary password mailed to an invited user.
+    pub temporary_password_for: Box<dyn Fn(String) -> BoxFut<'static, String> + Send + Sync>,
+    pub store: std::sync::Arc<dyn clearview_core::ports::store::ItemStore>,
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn problem_type(&self) -> &str {
+        self.body["type"].as_str().unwrap_or("")
+    }
+}
+
+pub struct Call<'a> {
+    pub method: Method,
+    pub path: String,
+    pub token: Option<&'a str>,
+    pub body: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Family {
+    pub async fn send(&self, call: Call<'_>) -> Answer {
+        let mut req = Request::builder().method(call.method).uri(&call.path);
+        if let Some(t) = call.token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in &call.headers {
+            req = req.header(*k, v);
+        }
+        let body = match &call.body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let res = self.router.clone().oneshot(req.body(body).expect("request")).await.expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+        Answer { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send(Call { method: Method::GET, path: path.into(), token: Some(token), body: None, headers: vec![] })
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.send(Call { method: Method::POST, path: path.into(), token, body: Some(body), headers: vec![] }).await
+    }
+
+    /// Registers an employer, confirms the email from the mail it got, signs in: returns
+    /// (id token, refresh token, org id, user id).
+    pub async fn employer_admin(&self, company: &str) -> Admin {
+        let email = format!("admin-{}@{}.example", uuid::Uuid::new_v4().simple(), company.to_lowercase());
+        let password = "Str0ng!passw0rd";
+        let reg = self
+            .post(
+                "/api/employers/register",
+                None,
+                json!({"companyName": company, "email": email, "password": password, "contactNumber": "+14155550123"}),
+            )
+            .await;
+        assert_eq!(reg.status, StatusCode::CREATED, "[{}] register: {:?}", self.name, reg.body);
+        let refused = self.post("/api/auth/login", None, json!({"email": email, "password": password})).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "[{}] login before confirm: {:?}", self.name, refused.body);
+        assert_eq!(refused.problem_type(), "/problems/email-not-verified");
+        let code = (self.code_for)(email.clone()).await;
+        let confirmed = self.post("/api/auth/confirm", None, json!({"email": email, "code": code})).await;
+        assert_eq!(confirmed.status, StatusCode::NO_CONTENT, "[{}] confirm: {:?}", self.name, confirmed.body);
+        let tokens = self.post("/api/auth/login", None, json!({"email": email, "password": password})).await;
+        assert_eq!(tokens.status, StatusCode::OK, "[{}] login: {:?}", self.name, tokens.body);
+        Admin {
+            email,
+            token: tokens.body["idToken"].as_str().expect("idToken").to_owned(),
+            refresh: tokens.body["refreshToken"].as_str().expect("refreshToken").to_owned(),
+            org: reg.body["organization"]["id"].as_str().expect("org id").to_owned(),
+            user: reg.body["user"]["id"].as_str().expect("user id").to_owned(),
+        }
+    }
+
+    /// Invites a staff member with `role` and completes the invitation: returns their id token.
+    pub async fn staff(&self, admin: &Admin, role: &str) -> (String, String) {
+        let email = format!("{role}-{}@staff.example", uuid::Uuid::new_v4().simple());
+        let invited = self.post("/api/users", Some(&admin.token), json!({"email": email, "role": role})).await;
+        assert_eq!(invited.status, StatusCode::CREATED, "[{}] invite: {:?}", self.name, invited.body);
+        let temp = (self.temporary_password_for)(email.clone()).await;
+        let first = self.post("/api/auth/login", None, json!({"email": email, "password": temp})).await;
+        assert_eq!(first.problem_type(), "/problems/new-password-required", "[{}] {:?}", self.name, first.body);
+        let done = self
+            .post(
+                "/api/auth/complete-invite",
+                None,
+                json!({"email": email, "temporaryPassword": temp, "newPassword": "An0ther!passw0rd"}),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "[{}] complete invite: {:?}", self.name, done.body);
+        (
+            done.body["idToken"].as_str().expect("idToken").to_owned(),
+            invited.body["id"].as_str().expect("id").to_owned(),
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Admin {
+    pub email: String,
+    pub token: String,
+    pub refresh: String,
+    pub org: String,
+    pub user: String,
+}
+
+pub fn job_body(title: &str) -> Value {
+    json!({
+        "title": title,
+        "jobType": "full-time",
+        "description": "Design and run the screening API.",
+        "location": "Berlin, Germany",
+        "salaryMin": 70000,
+        "salaryMax": 90000,
+        "criteria": {"requiredSkills": ["Rust", "PostgreSQL"], "preferredSkills": ["Kubernetes"], "minimumExperience": 3}
+    })
+}

@@ -1,0 +1,406 @@
+//! The first vertical slice at the API level — employers, auth, users, jobs — run the same on
+//! both adapter families: the embedded default (SQLite, local issuer, outbox) and the AWS family
+//! (DynamoDB, Cognito, SES) against moto over real HTTP with the real SDK.
+
+use axum::http::{Method, StatusCode};
+use clearview_core::ports::store::Query;
+use clearview_tests::api::{Call, Family, job_body};
+use serde_json::json;
+
+async fn employer_registers_confirms_creates_publishes_and_lists_a_job(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let me = f.get("/api/auth/me", &admin.token).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+    assert_eq!(me.body["user"]["role"], "admin");
+    assert_eq!(me.body["organization"]["id"], admin.org.as_str());
+
+    let created = f.post("/api/jobs", Some(&admin.token), job_body("Backend Engineer")).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["status"], "draft");
+    assert_eq!(created.header("etag"), Some("\"1\""));
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.header("location"), Some(format!("/api/jobs/{id}").as_str()));
+
+    let published = f.post(&format!("/api/jobs/{id}/publish"), Some(&admin.token), json!(null)).await;
+    assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);
+    assert_eq!(published.body["status"], "active");
+    assert!(published.body["publishedAt"].is_string());
+
+    let active = f.get("/api/jobs?status=active", &admin.token).await;
+    assert_eq!(active.status, StatusCode::OK, "{:?}", active.body);
+    let ids: Vec<_> = active.body["items"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![id.as_str()]);
+    let drafts = f.get("/api/jobs?status=draft", &admin.token).await;
+    assert!(drafts.body["items"].as_array().unwrap().is_empty());
+}
+
+async fn another_tenants_job_answers_404(f: &Family) {
+    let acme = f.employer_admin("Acme").await;
+    let globex = f.employer_admin("Globex").await;
+    let job = f.post("/api/jobs", Some(&acme.token), job_body("Secret role")).await;
+    let id = job.body["id"].as_str().unwrap();
+    let peek = f.get(&format!("/api/jobs/{id}"), &globex.token).await;
+    assert_eq!(peek.status, StatusCode::NOT_FOUND);
+    let publish = f.post(&format!("/api/jobs/{id}/publish"), Some(&globex.token), json!(null)).await;
+    assert_eq!(publish.status, StatusCode::NOT_FOUND);
+    // The employer in the path is never trusted either.
+    let via_path =
+        f.post(&format!("/api/employers/{}/job-postings", acme.org), Some(&globex.token), job_body("Nope")).await;
+    assert_eq!(via_path.status, StatusCode::NOT_FOUND);
+    let listed = f.get("/api/jobs", &globex.token).await;
+    assert!(listed.body["items"].as_array().unwrap().is_empty());
+}
+
+async fn viewer_reads_but_cannot_write_and_only_admin_manages_users(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let job = f.post("/api/jobs", Some(&admin.token), job_body("Analyst")).await;
+    let id = job.body["id"].as_str().unwrap();
+    let (viewer, _) = f.staff(&admin, "viewer").await;
+    assert_eq!(f.get(&format!("/api/jobs/{id}"), &viewer).await.status, StatusCode::OK);
+    let denied = f.post("/api/jobs", Some(&viewer), job_body("Nope")).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "{:?}", denied.body);
+    let (hr, _) = f.staff(&admin, "hr_manager").await;
+    assert_eq!(f.post("/api/jobs", Some(&hr), job_body("Okay role")).await.status, StatusCode::CREATED);
+    let invite = f.post("/api/users", Some(&hr), json!({"email": "x@y.example", "role": "viewer"})).await;
+    assert_eq!(invite.status, StatusCode::FORBIDDEN);
+}
+
+async fn role_change_takes_effect_on_the_next_request(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let (token, id) = f.staff(&admin, "viewer").await;
+    assert_eq!(f.post("/api/jobs", Some(&token), job_body("Nope")).await.status, StatusCode::FORBIDDEN);
+    let changed = f
+        .send(Call {
+            method: Method::PATCH,
+            path: format!("/api/employers/{}/users/{id}", admin.org),
+            token: Some(&admin.token),
+            body: Some(json!({"role": "recruiter"})),
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    assert_eq!(changed.body["role"], "recruiter");
+    // Same token, new role: the store is the source of truth for roles.
+    assert_eq!(f.post("/api/jobs", Some(&token), job_body("Now ok")).await.status, StatusCode::CREATED);
+    // The last admin cannot be demoted.
+    let last = f
+        .send(Call {
+            method: Method::PATCH,
+            path: format!("/api/employers/{}/users/{}", admin.org, admin.user),
+            token: Some(&admin.token),
+            body: Some(json!({"role": "viewer"})),
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(last.status, StatusCode::CONFLICT);
+    assert_eq!(last.problem_type(), "/problems/last-admin");
+}
+
+async fn stale_if_match_answers_412_and_missing_one_428(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let job = f.post("/api/jobs", Some(&admin.token), job_body("Engineer")).await;
+    let id = job.body["id"].as_str().unwrap();
+    let put = |etag: Option<&str>| Call {
+        method: Method::PUT,
+        path: format!("/api/jobs/{id}"),
+        token: Some(&admin.token),
+        body: Some(job_body("Engineer II")),
+        headers: etag.map(|e| vec![("if-match", e.to_owned())]).unwrap_or_default(),
+    };
+    assert_eq!(f.send(put(None)).await.status, StatusCode::PRECONDITION_REQUIRED);
+    let mut body = job_body("Engineer II");
+    body.as_object_mut().unwrap().remove("criteria");
+    let ok = f
+        .send(Call {
+            method: Method::PUT,
+            path: format!("/api/jobs/{id}"),
+            token: Some(&admin.token),
+            body: Some(body.clone()),
+            headers: vec![("if-match", "\"1\"".into())],
+        })
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(ok.header("etag"), Some("\"2\""));
+    let stale = f
+        .send(Call {
+            method: Method::PUT,
+            path: format!("/api/jobs/{id}"),
+            token: Some(&admin.token),
+            body: Some(body),
+            headers: vec![("if-match", "\"1\"".into())],
+        })
+        .await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(stale.problem_type(), "/problems/stale-version");
+}
+
+async fn bad_input_gets_problem_json_naming_the_field(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let mut unknown = job_body("Engineer");
+    unknown["salary"] = json!(5);
+    let a = f.post("/api/jobs", Some(&admin.token), unknown).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.header("content-type"), Some("application/problem+json"));
+    assert_eq!(a.body["errors"][0]["field"], "salary");
+    let mut wrong_type = job_body("Engineer");
+    wrong_type["salaryMin"] = json!("a lot");
+    let b = f.post("/api/jobs", Some(&admin.token), wrong_type).await;
+    assert_eq!(b.status, StatusCode::BAD_REQUEST);
+    assert_eq!(b.body["errors"][0]["field"], "salaryMin");
+    let mut weights = job_body("Engineer");
+    weights["criteria"]["weights"] = json!({"skills": 50, "experience": 30, "education": 15, "location": 15});
+    let c = f.post("/api/jobs", Some(&admin.token), weights).await;
+    assert_eq!(c.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(c.body["errors"][0]["field"], "criteria.weights");
+    let weak = f
+        .post(
+            "/api/employers/register",
+            None,
+            json!({"companyName": "A", "email": "nope", "password": "weak", "contactNumber": "12"}),
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<_> = weak.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["companyName", "email", "password", "contactNumber"]);
+    let no_token =
+        f.send(Call { method: Method::GET, path: "/api/jobs".into(), token: None, body: None, headers: vec![] }).await;
+    assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
+    let forged = f.get("/api/jobs", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.").await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn cursor_pages_through_jobs_and_refuses_a_forged_one(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    for i in 0..5 {
+        assert_eq!(
+            f.post("/api/jobs", Some(&admin.token), job_body(&format!("Job {i}"))).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/jobs?limit=2".to_owned();
+    loop {
+        let page = f.get(&path, &admin.token).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        seen.extend(page.body["items"].as_array().unwrap().iter().map(|j| j["title"].as_str().unwrap().to_owned()));
+        match page.body["nextCursor"].as_str() {
+            Some(c) => path = format!("/api/jobs?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec!["Job 4", "Job 3", "Job 2", "Job 1", "Job 0"], "newest first, no gaps or repeats");
+    let first = f.get("/api/jobs?limit=2", &admin.token).await;
+    let cursor = first.body["nextCursor"].as_str().unwrap();
+    let tampered = format!("{}x", cursor);
+    assert_eq!(
+        f.get(&format!("/api/jobs?cursor={tampered}"), &admin.token).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let other = f.employer_admin("Globex").await;
+    let replay = f.get(&format!("/api/jobs?cursor={cursor}"), &other.token).await;
+    assert_eq!(replay.status, StatusCode::UNPROCESSABLE_ENTITY, "a cursor is bound to its tenant");
+}
+
+async fn idempotency_key_replays_the_first_answer(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let call = |title: &str| Call {
+        method: Method::POST,
+        path: "/api/jobs".into(),
+        token: Some(&admin.token),
+        body: Some(job_body(title)),
+        headers: vec![("idempotency-key", "create-engineer-1".into())],
+    };
+    let first = f.send(call("Engineer")).await;
+    let again = f.send(call("Engineer")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(first.body["id"], again.body["id"]);
+    let other_body = f.send(call("Different")).await;
+    assert_eq!(other_body.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(f.get("/api/jobs", &admin.token).await.body["items"].as_array().unwrap().len(), 1);
+}
+
+async fn every_mutation_writes_an_audit_record(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let job = f.post("/api/jobs", Some(&admin.token), job_body("Engineer")).await;
+    let id = job.body["id"].as_str().unwrap();
+    f.post(&format!("/api/jobs/{id}/publish"), Some(&admin.token), json!(null)).await;
+    let page = f.store.query(&Query::table(format!("ORG#{}#AUDIT", admin.org))).await.unwrap();
+    let actions: Vec<_> = page.items.iter().map(|i| i.data["action"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(actions, vec!["organization.register", "job.create", "job.publish"]);
+    let publish = &page.items[2].data;
+    assert_eq!(publish["actorId"], admin.user.as_str());
+    assert_eq!(publish["before"]["status"], "draft");
+    assert_eq!(publish["after"]["status"], "active");
+}
+
+async fn refresh_works_until_logout(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let refreshed = f.post("/api/auth/refresh", None, json!({"refreshToken": admin.refresh})).await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{:?}", refreshed.body);
+    assert!(refreshed.body["idToken"].is_string());
+    let out = f.post("/api/auth/logout", Some(&admin.token), json!({"refreshToken": admin.refresh})).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT, "{:?}", out.body);
+    let after = f.post("/api/auth/refresh", None, json!({"refreshToken": admin.refresh})).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{:?}", after.body);
+}
+
+async fn forgotten_password_is_reset_with_the_mailed_code(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let unknown = f.post("/api/auth/forgot-password", None, json!({"email": "nobody@nowhere.example"})).await;
+    let known = f.post("/api/auth/forgot-password", None, json!({"email": admin.email})).await;
+    assert_eq!(unknown.status, StatusCode::ACCEPTED);
+    assert_eq!(known.status, StatusCode::ACCEPTED, "the answer does not reveal who has an account");
+    assert_eq!(unknown.body, known.body);
+    let code = (f.code_for)(admin.email.clone()).await;
+    let reset = f
+        .post(
+            "/api/auth/reset-password",
+            None,
+            json!({"email": admin.email, "code": code, "newPassword": "N3w!passw0rd"}),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT, "{:?}", reset.body);
+    let login = f.post("/api/auth/login", None, json!({"email": admin.email, "password": "N3w!passw0rd"})).await;
+    assert_eq!(login.status, StatusCode::OK);
+}
+
+async fn removed_user_is_locked_out_at_once(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let (token, id) = f.staff(&admin, "recruiter").await;
+    assert_eq!(f.get("/api/jobs", &token).await.status, StatusCode::OK);
+    let del = f
+        .send(Call {
+            method: Method::DELETE,
+            path: format!("/api/users/{id}"),
+            token: Some(&admin.token),
+            body: None,
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(del.status, StatusCode::NO_CONTENT, "{:?}", del.body);
+    assert_eq!(f.get("/api/jobs", &token).await.status, StatusCode::FORBIDDEN);
+    let user = f.get(&format!("/api/users/{id}"), &admin.token).await;
+    assert_eq!(user.body["status"], "disabled");
+}
+
+macro_rules! slice_tests {
+    ($family:path) => {
+        #[tokio::test]
+        async fn employer_registers_confirms_creates_publishes_and_lists_a_job() {
+            super::employer_registers_confirms_creates_publishes_and_lists_a_job(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn another_tenants_job_answers_404() {
+            super::another_tenants_job_answers_404(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn viewer_reads_but_cannot_write_and_only_admin_manages_users() {
+            super::viewer_reads_but_cannot_write_and_only_admin_manages_users(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn role_change_takes_effect_on_the_next_request() {
+            super::role_change_takes_effect_on_the_next_request(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn stale_if_match_answers_412_and_missing_one_428() {
+            super::stale_if_match_answers_412_and_missing_one_428(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn bad_input_gets_problem_json_naming_the_field() {
+            super::bad_input_gets_problem_json_naming_the_field(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn cursor_pages_through_jobs_and_refuses_a_forged_one() {
+            super::cursor_pages_through_jobs_and_refuses_a_forged_one(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn idempotency_key_replays_the_first_answer() {
+            super::idempotency_key_replays_the_first_answer(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn every_mutation_writes_an_audit_record() {
+            super::every_mutation_writes_an_audit_record(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn refresh_works_until_logout() {
+            super::refresh_works_until_logout(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn forgotten_password_is_reset_with_the_mailed_code() {
+            super::forgotten_password_is_reset_with_the_mailed_code(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn removed_user_is_locked_out_at_once() {
+            super::removed_user_is_locked_out_at_once(&$family().await).await;
+        }
+    };
+}
+
+fn cursor_key() -> clearview_http::cursor::CursorKey {
+    clearview_http::cursor::CursorKey::new(&[42u8; 32]).expect("key")
+}
+
+mod embedded {
+    use super::*;
+    use clearview_local::LocalFamily;
+
+    async fn family() -> Family {
+        let dir = std::env::temp_dir().join(format!("clearview-slice-{}", uuid::Uuid::new_v4()));
+        let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
+        let app = clearview_http::App::new(local.deps(), cursor_key());
+        let router = clearview_devserver::router(app, local.verifier.clone(), local.jwks());
+        let outbox = local.outbox.clone();
+        let outbox2 = local.outbox.clone();
+        Family {
+            name: "embedded",
+            router,
+            code_for: Box::new(move |email| {
+                let o = outbox.clone();
+                Box::pin(async move { o.find_code(&email).expect("a code in the outbox") })
+            }),
+            temporary_password_for: Box::new(move |email| {
+                let o = outbox2.clone();
+                Box::pin(async move { o.find_temporary_password(&email).expect("a temporary password in the outbox") })
+            }),
+            store: local.store.clone(),
+        }
+    }
+
+    slice_tests!(family);
+}
+
+mod aws {
+    use super::*;
+    use clearview_aws::testing::{INVITE_TEMPORARY_PASSWORD, Moto};
+    use clearview_core::Deps;
+    use clearview_core::ports::clock::{SystemClock, UuidV7};
+    use std::sync::Arc;
+
+    async fn family() -> Family {
+        let moto = Moto::shared().await;
+        let store = Arc::new(moto.store().await);
+        let pool = moto.identity().await;
+        let jwks = clearview_aws::fetch_jwks(&pool.jwks_url).await.expect("moto JWKS");
+        let verifier =
+            clearview_local::JwtVerifier::new(&jwks, pool.issuer.clone(), pool.client_id.clone()).expect("verifier");
+        let deps = Deps {
+            store: store.clone(),
+            identity: Arc::new(pool.identity),
+            mail: Arc::new(moto.mailer().await),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+        };
+        let router = clearview_devserver::router(clearview_http::App::new(deps, cursor_key()), verifier, jwks);
+        Family {
+            name: "aws",
+            router,
+            // moto sends no mail and accepts any confirmation code.
+            code_for: Box::new(|_| Box::pin(async { "123456".to_owned() })),
+            temporary_password_for: Box::new(|_| Box::pin(async { INVITE_TEMPORARY_PASSWORD.to_owned() })),
+            store,
+        }
+    }
+
+    slice_tests!(family);
+}
