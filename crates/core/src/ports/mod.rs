@@ -1,8 +1,10 @@
 //! The narrow, async ports the use cases need; adapters live in `clearview-aws` and `clearview-local`.
 
+pub mod blobs;
 pub mod clock;
 pub mod identity;
 pub mod mail;
+pub mod queue;
 pub mod store;
 
 use std::sync::Arc;

@@ -1,0 +1,123 @@
+//! Work queues and domain events: SQS queues (each with a dead-letter queue) and an SNS topic in
+//! AWS; durable queues in the embedded store locally.
+//!
+//! Delivery is at least once. A consumer answers [`Outcome`]s: `Retry` leaves the message to be
+//! delivered again (after the queue's maximum receives it lands in the dead-letter queue), and
+//! `Poison` moves it to the dead-letter queue at once with the reason.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The processing chain's queues, in order. (Object-created notifications feed `Parse`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkQueue {
+    Parse,
+    Anonymize,
+    Score,
+    Bias,
+    Email,
+}
+
+impl WorkQueue {
+    pub const ALL: [WorkQueue; 5] =
+        [WorkQueue::Parse, WorkQueue::Anonymize, WorkQueue::Score, WorkQueue::Bias, WorkQueue::Email];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkQueue::Parse => "parse",
+            WorkQueue::Anonymize => "anonymize",
+            WorkQueue::Score => "score",
+            WorkQueue::Bias => "bias",
+            WorkQueue::Email => "email",
+        }
+    }
+}
+
+/// One unit of work. `id` is stable across redeliveries and is what consumers dedupe on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkMessage {
+    pub id: String,
+    /// What the body holds (`object-created`, `parsed`, `application-event` …).
+    pub kind: String,
+    pub body: serde_json::Value,
+}
+
+/// A fact that happened to an application, fanned out to whoever listens (email, later analytics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainEvent {
+    /// Unique; consumers dedupe on it.
+    pub id: String,
+    /// `application.received`, `application.status_changed`, `application.parse_failed` …
+    pub kind: String,
+    pub org_id: String,
+    pub subject_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueueError {
+    #[error("invalid message: {0}")]
+    Invalid(String),
+    #[error("queue unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait Queues: Send + Sync {
+    async fn send(&self, queue: WorkQueue, message: &WorkMessage) -> Result<(), QueueError>;
+    /// Moves a message that can never succeed to `queue`'s dead-letter queue, with the reason.
+    async fn dead_letter(&self, queue: WorkQueue, message: &WorkMessage, reason: &str) -> Result<(), QueueError>;
+}
+
+#[async_trait]
+pub trait Events: Send + Sync {
+    /// Publishes to the application-events topic (which feeds the email queue).
+    async fn publish(&self, event: &DomainEvent) -> Result<(), QueueError>;
+}
+
+/// What a consumer made of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// A transient fault: deliver it again later.
+    Retry(String),
+    /// It can never succeed: dead-letter it now, with this reason.
+    Poison(String),
+}
+
+/// A queue consumer: the same handler runs under the Lambda SQS glue and the embedded workers.
+#[async_trait]
+pub trait Consumer: Send + Sync {
+    fn queue(&self) -> WorkQueue;
+    /// Handles one message. Must be idempotent: a redelivered message changes nothing twice.
+    async fn handle(&self, message: &WorkMessage) -> Outcome;
+}
+
+/// The body of a `Parse` message: an object arrived in the blob store (S3 ObjectCreated, or the
+/// embedded store's upload endpoint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectCreated {
+    /// Always URL-decoded.
+    pub key: String,
+    pub size: u64,
+    /// S3 version id or ETag; locally a content hash. Parse dedupes on (key, version).
+    pub version: Option<String>,
+}
+
+impl ObjectCreated {
+    pub const KIND: &'static str = "object-created";
+
+    pub fn message(&self) -> WorkMessage {
+        WorkMessage {
+            id: format!("{}@{}", self.key, self.version.as_deref().unwrap_or("-")),
+            kind: Self::KIND.to_owned(),
+            body: serde_json::to_value(self).unwrap_or_default(),
+        }
+    }
+}
