@@ -2,7 +2,10 @@
 //! (and, from `infra`, template.yaml and the manifest the CDK app reads). Each generator returns
 //! `(path, contents)` pairs so `cargo xtask gen` writes them and drift tests compare them.
 
+pub mod cfn;
+pub mod consumers;
 pub mod functions;
+pub mod infra;
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +17,7 @@ pub fn root() -> PathBuf {
 /// Every generated file, relative to the root.
 pub fn generated() -> Vec<(PathBuf, String)> {
     let mut files = functions::files(&root());
+    files.extend(infra::files());
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files
 }
