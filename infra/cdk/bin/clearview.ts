@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// The CDK app: one stack built from infra/manifest.json, checked by cdk-nag's AwsSolutions pack.
+//
+//   npx cdk synth                      needs target/lambda/<name>/bootstrap.zip (make build)
+//   npx cdk synth -c synthOnly=true    no zips: functions point at a placeholder S3 object that
+//                                      does not exist, so the result can be checked, never deployed
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ClearViewStack } from '../lib/stack';
+
+const app = new App();
+const synthOnly = ['true', '1', true].includes(app.node.tryGetContext('synthOnly'));
+new ClearViewStack(app, 'ClearView', {
+  synthOnly,
+  description: synthOnly
+    ? 'ClearView (SYNTH-ONLY: no function code; not deployable)'
+    : 'ClearView: bias-aware resume review API (CDK, from infra/manifest.json)',
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
