@@ -12,9 +12,7 @@ fn main() {
     let ct = args.next().filter(|c| !c.is_empty());
     let as_of = args
         .next()
-        .and_then(|d| {
-            time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]")).ok()
-        })
+        .and_then(|d| time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]")).ok())
         .unwrap_or(time::macros::date!(2025 - 01 - 15));
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,

@@ -124,18 +124,8 @@ const GENDERED_TERMS: &[(&str, &str)] = &[
     ("fraternities", "student societies"),
 ];
 
-const MARITAL: &[&str] = &[
-    "married",
-    "divorced",
-    "widowed",
-    "widow",
-    "widower",
-    "spouse",
-    "husband",
-    "wife",
-    "fiancé",
-    "fiancée",
-];
+const MARITAL: &[&str] =
+    &["married", "divorced", "widowed", "widow", "widower", "spouse", "husband", "wife", "fiancé", "fiancée"];
 
 const RELIGION: &[&str] = &[
     "christian",
@@ -201,10 +191,7 @@ fn identifiers(parsed: &ParsedResume, raw_text: &str) -> Identifiers {
     // Longest first, so a phone inside an address is not half-replaced.
     literals.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     literals.dedup_by(|a, b| a.0 == b.0);
-    Identifiers {
-        name_words,
-        literals,
-    }
+    Identifiers { name_words, literals }
 }
 
 /// Removes identity and protected attributes from free text. `in_education` marks text from
@@ -273,10 +260,8 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
     let s = rebuilt;
 
     // Word-level replacements in one pass; `prev` lets "age 34" and "34 years old" go.
-    let words: Vec<&str> = s
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> =
+        s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’')).filter(|w| !w.is_empty()).collect();
     let mut idx = 0usize;
     let (s, _) = replace_words(&s, |w| {
         let i = idx;
@@ -288,7 +273,11 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
             bump(counts, RedactionCategory::Name, 1);
             return Some("[name]".to_owned());
         }
-        if TITLES.contains(&lw.as_str()) && next.as_ref().is_some_and(|n| n == "[name]" || words.get(i + 1).is_some_and(|n| n.starts_with(char::is_uppercase))) {
+        if TITLES.contains(&lw.as_str())
+            && next
+                .as_ref()
+                .is_some_and(|n| n == "[name]" || words.get(i + 1).is_some_and(|n| n.starts_with(char::is_uppercase)))
+        {
             bump(counts, RedactionCategory::GenderedTitle, 1);
             return Some(String::new());
         }
@@ -309,15 +298,18 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
             return Some("[redacted]".to_owned());
         }
         let is_number = w.chars().all(|c| c.is_ascii_digit()) && (1..=3).contains(&w.len());
-        if is_number && (prev.as_deref() == Some("age") || (next.as_deref() == Some("years") && words.get(i + 2).is_some_and(|o| o.eq_ignore_ascii_case("old")))) {
+        if is_number
+            && (prev.as_deref() == Some("age")
+                || (next.as_deref() == Some("years")
+                    && words.get(i + 2).is_some_and(|o| o.eq_ignore_ascii_case("old"))))
+        {
             bump(counts, RedactionCategory::Age, 1);
             return Some("[age]".to_owned());
         }
         // Every year goes: graduation and job years are age proxies; durations are kept in
         // the structured profile.
-        let is_year = w.len() == 4
-            && w.chars().all(|c| c.is_ascii_digit())
-            && (w.starts_with("19") || w.starts_with("20"));
+        let is_year =
+            w.len() == 4 && w.chars().all(|c| c.is_ascii_digit()) && (w.starts_with("19") || w.starts_with("20"));
         if is_year {
             let cat = match section {
                 SectionKind::Education => RedactionCategory::EducationYear,
@@ -344,10 +336,7 @@ pub fn anonymize(parsed: &ParsedResume, raw_text: &str) -> AnonymizedProfile {
     let text = redact_text(raw_text, &ids, &mut counts);
     // Structured fields are redacted with a separate tally: the same facts appear in the text.
     let mut field_counts = Counts::new();
-    let summary = parsed
-        .summary
-        .as_deref()
-        .map(|s| redact_short(s, &ids, &mut field_counts));
+    let summary = parsed.summary.as_deref().map(|s| redact_short(s, &ids, &mut field_counts));
     let mut dated = 0;
     let mut organisations = 0;
     let experience: Vec<AnonymizedExperience> = parsed
@@ -369,11 +358,7 @@ pub fn anonymize(parsed: &ParsedResume, raw_text: &str) -> AnonymizedProfile {
         .iter()
         .map(|e| {
             organisations += usize::from(e.institution.is_some());
-            AnonymizedEducation {
-                level: e.level,
-                degree: e.degree.clone(),
-                field: e.field.clone(),
-            }
+            AnonymizedEducation { level: e.level, degree: e.degree.clone(), field: e.field.clone() }
         })
         .collect();
     bump(&mut counts, RedactionCategory::EmploymentDates, dated);
@@ -383,16 +368,8 @@ pub fn anonymize(parsed: &ParsedResume, raw_text: &str) -> AnonymizedProfile {
     if parsed.contact.street_address.is_some() {
         bump(&mut counts, RedactionCategory::LocationCoarsened, 1);
     }
-    let certifications = parsed
-        .certifications
-        .iter()
-        .map(|c| redact_short(c, &ids, &mut field_counts))
-        .collect();
-    let highest_education = education
-        .iter()
-        .map(|e| e.level)
-        .max()
-        .unwrap_or(EducationLevel::None);
+    let certifications = parsed.certifications.iter().map(|c| redact_short(c, &ids, &mut field_counts)).collect();
+    let highest_education = education.iter().map(|e| e.level).max().unwrap_or(EducationLevel::None);
     let text = remove_organisations(&text, parsed, &mut counts);
     AnonymizedProfile {
         parser_version: parsed.parser_version.clone(),
@@ -407,10 +384,7 @@ pub fn anonymize(parsed: &ParsedResume, raw_text: &str) -> AnonymizedProfile {
         languages: parsed.languages.clone(),
         location,
         text,
-        redactions: counts
-            .into_iter()
-            .map(|(category, count)| Redaction { category, count })
-            .collect(),
+        redactions: counts.into_iter().map(|(category, count)| Redaction { category, count }).collect(),
     }
 }
 
@@ -466,9 +440,24 @@ B.A. in Economics, 2001
         let a = profile();
         let t = a.text.to_lowercase();
         for banned in [
-            "maria", "gonzalez", "ms.", "42 elm", "example.org", "555", "github", "1979",
-            "mexican", "married", "she ", "her ", "chairwoman", "sorority", "45", "2001",
-            "spelman", "initech",
+            "maria",
+            "gonzalez",
+            "ms.",
+            "42 elm",
+            "example.org",
+            "555",
+            "github",
+            "1979",
+            "mexican",
+            "married",
+            "she ",
+            "her ",
+            "chairwoman",
+            "sorority",
+            "45",
+            "2001",
+            "spelman",
+            "initech",
         ] {
             assert!(!t.contains(banned), "{banned:?} left in:\n{}", a.text);
         }

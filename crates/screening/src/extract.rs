@@ -26,9 +26,7 @@ impl DocKind {
     pub fn content_type(self) -> &'static str {
         match self {
             DocKind::Pdf => "application/pdf",
-            DocKind::Docx => {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            }
+            DocKind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             DocKind::Text => "text/plain",
         }
     }
@@ -103,26 +101,19 @@ impl ParseFailure {
                 format!("the file is larger than the {} MB limit", max / (1024 * 1024))
             }
             ParseFailure::NotAPdf => "the file is named as a PDF but is not one".to_owned(),
-            ParseFailure::NotADocx => {
-                "the file is named as a Word document but is not one".to_owned()
-            }
+            ParseFailure::NotADocx => "the file is named as a Word document but is not one".to_owned(),
             ParseFailure::TypeMismatch { declared, detected } => {
                 format!("the file was uploaded as {declared} but its content is {detected}")
             }
             ParseFailure::EncryptedPdf => "the PDF is password-protected".to_owned(),
             ParseFailure::ImageOnlyPdf => {
-                "the PDF is a scan or image with no text layer, so it cannot be read automatically"
-                    .to_owned()
+                "the PDF is a scan or image with no text layer, so it cannot be read automatically".to_owned()
             }
             ParseFailure::ZipBomb { .. } => {
                 "the Word file expands to an unsafe size and was refused for safety".to_owned()
             }
-            ParseFailure::MacroEnabled => {
-                "the Word file contains macros and was refused for safety".to_owned()
-            }
-            ParseFailure::UnsupportedType { .. } => {
-                "the file is not a PDF, DOCX or plain-text document".to_owned()
-            }
+            ParseFailure::MacroEnabled => "the Word file contains macros and was refused for safety".to_owned(),
+            ParseFailure::UnsupportedType { .. } => "the file is not a PDF, DOCX or plain-text document".to_owned(),
             ParseFailure::EmptyDocument => "the document contains no readable text".to_owned(),
             ParseFailure::Corrupt { .. } => "the file is damaged or incomplete".to_owned(),
         };
@@ -143,8 +134,7 @@ impl ParseFailure {
             }
             ParseFailure::EncryptedPdf => "Your PDF is password-protected.".to_owned(),
             ParseFailure::ImageOnlyPdf => {
-                "Your PDF appears to be a scan or picture, so we could not read its text."
-                    .to_owned()
+                "Your PDF appears to be a scan or picture, so we could not read its text.".to_owned()
             }
             ParseFailure::ZipBomb { .. } | ParseFailure::Corrupt { .. } => {
                 "We could not open your file; it may be damaged.".to_owned()
@@ -152,9 +142,7 @@ impl ParseFailure {
             ParseFailure::MacroEnabled => {
                 "Your Word file contains macros, which we do not accept for safety.".to_owned()
             }
-            ParseFailure::UnsupportedType { .. } => {
-                "We cannot read this type of file.".to_owned()
-            }
+            ParseFailure::UnsupportedType { .. } => "We cannot read this type of file.".to_owned(),
             ParseFailure::EmptyDocument => "We found no text in your file.".to_owned(),
         };
         format!(
@@ -182,11 +170,10 @@ fn declared_kind(content_type: Option<&str>) -> Declared {
     let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match mime.as_str() {
         "application/pdf" | "application/x-pdf" => Declared::Pdf,
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
-            Declared::Docx
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => Declared::Docx,
+        "application/vnd.ms-word.document.macroenabled.12" | "application/vnd.ms-word.template.macroenabled.12" => {
+            Declared::Docm
         }
-        "application/vnd.ms-word.document.macroenabled.12"
-        | "application/vnd.ms-word.template.macroenabled.12" => Declared::Docm,
         "text/plain" | "text/markdown" => Declared::Text,
         "" | "application/octet-stream" | "binary/octet-stream" => Declared::Unknown,
         _ => Declared::Other,
@@ -197,10 +184,7 @@ fn declared_kind(content_type: Option<&str>) -> Declared {
 /// Word files, other archives, legacy `.doc`, images and binary data.
 pub fn detect(bytes: &[u8]) -> Result<DocKind, ParseFailure> {
     if bytes.len() > MAX_RESUME_BYTES {
-        return Err(ParseFailure::TooLarge {
-            size: bytes.len(),
-            max: MAX_RESUME_BYTES,
-        });
+        return Err(ParseFailure::TooLarge { size: bytes.len(), max: MAX_RESUME_BYTES });
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseFailure::EmptyDocument);
@@ -212,9 +196,7 @@ pub fn detect(bytes: &[u8]) -> Result<DocKind, ParseFailure> {
         return docx::classify_zip(bytes).map(|()| DocKind::Docx);
     }
     if let Some(what) = known_binary(bytes) {
-        return Err(ParseFailure::UnsupportedType {
-            detail: what.to_owned(),
-        });
+        return Err(ParseFailure::UnsupportedType { detail: what.to_owned() });
     }
     plain::classify(bytes).map(|()| DocKind::Text)
 }
@@ -234,18 +216,12 @@ fn known_binary(bytes: &[u8]) -> Option<&'static str> {
         (b"\x7FELF", "executable"),
         (b"MZ", "executable"),
     ];
-    MAGICS
-        .iter()
-        .find(|(magic, _)| bytes.starts_with(magic))
-        .map(|(_, what)| *what)
+    MAGICS.iter().find(|(magic, _)| bytes.starts_with(magic)).map(|(_, what)| *what)
 }
 
 /// Extracts text in reading order. The declared content type (from the upload) must agree
 /// with the content: a `.pdf` that is not a PDF is refused rather than guessed at.
-pub fn extract_text(
-    bytes: &[u8],
-    declared_content_type: Option<&str>,
-) -> Result<ExtractedText, ParseFailure> {
+pub fn extract_text(bytes: &[u8], declared_content_type: Option<&str>) -> Result<ExtractedText, ParseFailure> {
     let declared = declared_kind(declared_content_type);
     if declared == Declared::Docm {
         return Err(ParseFailure::MacroEnabled);
@@ -266,9 +242,7 @@ pub fn extract_text(
         (Declared::Docx, _) => return Err(ParseFailure::NotADocx),
         (declared, detected) => {
             return Err(ParseFailure::TypeMismatch {
-                declared: declared_content_type
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| format!("{declared:?}")),
+                declared: declared_content_type.map(str::to_owned).unwrap_or_else(|| format!("{declared:?}")),
                 detected: detected.content_type().to_owned(),
             });
         }
@@ -278,11 +252,7 @@ pub fn extract_text(
         DocKind::Docx => docx::extract(bytes)?,
         DocKind::Text => plain::extract(bytes)?,
     };
-    let visible = extracted
-        .text
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .count();
+    let visible = extracted.text.chars().filter(|c| !c.is_whitespace() && !c.is_control()).count();
     if visible < MIN_TEXT_CHARS {
         if extracted.kind == DocKind::Pdf && extracted.image_count > 0 {
             return Err(ParseFailure::ImageOnlyPdf);
@@ -302,10 +272,7 @@ mod tests {
             ParseFailure::TooLarge { size: 1, max: 1 },
             ParseFailure::NotAPdf,
             ParseFailure::NotADocx,
-            ParseFailure::TypeMismatch {
-                declared: "a".into(),
-                detected: "b".into(),
-            },
+            ParseFailure::TypeMismatch { declared: "a".into(), detected: "b".into() },
             ParseFailure::EncryptedPdf,
             ParseFailure::ImageOnlyPdf,
             ParseFailure::ZipBomb { detail: "x".into() },
@@ -335,21 +302,13 @@ mod tests {
 
     #[test]
     fn text_declared_as_pdf_is_not_a_pdf() {
-        let err = extract_text(
-            b"Jane Doe\nSoftware engineer with many skills",
-            Some("application/pdf"),
-        )
-        .unwrap_err();
+        let err = extract_text(b"Jane Doe\nSoftware engineer with many skills", Some("application/pdf")).unwrap_err();
         assert_eq!(err.code(), "not_a_pdf");
     }
 
     #[test]
     fn docm_content_type_is_refused_as_macro_enabled() {
-        let err = extract_text(
-            b"PK\x03\x04",
-            Some("application/vnd.ms-word.document.macroEnabled.12"),
-        )
-        .unwrap_err();
+        let err = extract_text(b"PK\x03\x04", Some("application/vnd.ms-word.document.macroEnabled.12")).unwrap_err();
         assert_eq!(err.code(), "macro_enabled");
     }
 
@@ -357,17 +316,11 @@ mod tests {
     fn legacy_doc_and_images_are_unsupported() {
         let doc = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest-of-ole";
         assert_eq!(detect(doc).unwrap_err().code(), "unsupported_type");
-        assert_eq!(
-            detect(b"\x89PNG\r\n\x1a\n....").unwrap_err().code(),
-            "unsupported_type"
-        );
+        assert_eq!(detect(b"\x89PNG\r\n\x1a\n....").unwrap_err().code(), "unsupported_type");
     }
 
     #[test]
     fn whitespace_only_is_empty() {
-        assert_eq!(
-            extract_text(b"   \n\n  ", None).unwrap_err().code(),
-            "empty_document"
-        );
+        assert_eq!(extract_text(b"   \n\n  ", None).unwrap_err().code(), "empty_document");
     }
 }

@@ -21,12 +21,7 @@ pub struct Weights {
 
 impl Default for Weights {
     fn default() -> Self {
-        Weights {
-            skills: 40,
-            experience: 30,
-            education: 15,
-            location: 15,
-        }
+        Weights { skills: 40, experience: 30, education: 15, location: 15 }
     }
 }
 
@@ -42,15 +37,9 @@ pub enum CriteriaError {
 
 impl Weights {
     pub fn validate(&self) -> Result<(), CriteriaError> {
-        let sum = u32::from(self.skills)
-            + u32::from(self.experience)
-            + u32::from(self.education)
-            + u32::from(self.location);
-        if sum == 100 {
-            Ok(())
-        } else {
-            Err(CriteriaError::WeightsSum(sum))
-        }
+        let sum =
+            u32::from(self.skills) + u32::from(self.experience) + u32::from(self.education) + u32::from(self.location);
+        if sum == 100 { Ok(()) } else { Err(CriteriaError::WeightsSum(sum)) }
     }
 }
 
@@ -87,10 +76,7 @@ pub struct ScoringCriteria {
 impl ScoringCriteria {
     pub fn validate(&self) -> Result<(), CriteriaError> {
         self.weights.validate()?;
-        for (field, v) in [
-            ("auto_reject_below", self.auto_reject_below),
-            ("auto_advance_at", self.auto_advance_at),
-        ] {
+        for (field, v) in [("auto_reject_below", self.auto_reject_below), ("auto_advance_at", self.auto_advance_at)] {
             if v.is_some_and(|v| v > 100) {
                 return Err(CriteriaError::OutOfRange { field });
             }
@@ -184,10 +170,7 @@ fn canonical_set(names: &[String]) -> Vec<(String, String)> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for n in names {
-        let c = t
-            .canonical_name(n)
-            .map(str::to_owned)
-            .unwrap_or_else(|| n.trim().to_owned());
+        let c = t.canonical_name(n).map(str::to_owned).unwrap_or_else(|| n.trim().to_owned());
         if !c.is_empty() && seen.insert(c.to_lowercase()) {
             out.push((c, n.clone()));
         }
@@ -217,14 +200,8 @@ fn score_skills(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, SkillsExplan
     let pref = ratio(pm.len(), pm.len() + pmiss.len());
     let (score, reasoning) = match (req, pref) {
         (None, None) => (100.0, "No skills were specified for this job.".to_owned()),
-        (Some(r), None) => (
-            100.0 * r,
-            format!("{} of {} required skills found.", rm.len(), rm.len() + rmiss.len()),
-        ),
-        (None, Some(q)) => (
-            100.0 * q,
-            format!("{} of {} preferred skills found.", pm.len(), pm.len() + pmiss.len()),
-        ),
+        (Some(r), None) => (100.0 * r, format!("{} of {} required skills found.", rm.len(), rm.len() + rmiss.len())),
+        (None, Some(q)) => (100.0 * q, format!("{} of {} preferred skills found.", pm.len(), pm.len() + pmiss.len())),
         (Some(r), Some(q)) => (
             75.0 * r + 25.0 * q,
             format!(
@@ -256,19 +233,9 @@ fn score_experience(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, Experien
     } else if years >= min {
         (100.0, format!("{years:.1} years found, meeting the {min:.1}-year minimum."))
     } else {
-        (
-            100.0 * years / min,
-            format!("{years:.1} years found, below the {min:.1}-year minimum (score in proportion)."),
-        )
+        (100.0 * years / min, format!("{years:.1} years found, below the {min:.1}-year minimum (score in proportion)."))
     };
-    (
-        to_u8(score),
-        ExperienceExplanation {
-            candidate_years: years,
-            minimum_years: min,
-            reasoning,
-        },
-    )
+    (to_u8(score), ExperienceExplanation { candidate_years: years, minimum_years: min, reasoning })
 }
 
 fn field_matches(have: &str, wanted: &[String]) -> bool {
@@ -294,10 +261,9 @@ fn score_education(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, Education
         (100.0, "No education requirement.".to_owned())
     } else if have >= req.level {
         match field_ok {
-            Some(false) => (
-                70.0,
-                format!("{have:?} meets the {:?} level, but not in a listed field of study.", req.level),
-            ),
+            Some(false) => {
+                (70.0, format!("{have:?} meets the {:?} level, but not in a listed field of study.", req.level))
+            }
             _ => (100.0, format!("{have:?} meets the {:?} requirement.", req.level)),
         }
     } else {
@@ -307,12 +273,7 @@ fn score_education(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, Education
     };
     (
         to_u8(score),
-        EducationExplanation {
-            candidate_level: have,
-            required_level: req.level,
-            field_matched: field_ok,
-            reasoning,
-        },
+        EducationExplanation { candidate_level: have, required_level: req.level, field_matched: field_ok, reasoning },
     )
 }
 
@@ -328,17 +289,12 @@ fn score_location(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, String, bo
         return (100, "No job location given.".to_owned(), false);
     };
     let Some(cand) = &p.location else {
-        return (
-            50,
-            "Candidate location unknown; neutral score, please check.".to_owned(),
-            true,
-        );
+        return (50, "Candidate location unknown; neutral score, please check.".to_owned(), true);
     };
     if cand.remote {
         return (
             50,
-            "Candidate asks for remote work for an on-site role; neutral score, please check."
-                .to_owned(),
+            "Candidate asks for remote work for an on-site role; neutral score, please check.".to_owned(),
             false,
         );
     }
@@ -349,11 +305,7 @@ fn score_location(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, String, bo
     } else if job.country.is_some() && same(&cand.country, &job.country) {
         (40, "Candidate is in the job's country, not its region.".to_owned(), false)
     } else {
-        (
-            10,
-            "Candidate is outside the job's country; relocation would be needed.".to_owned(),
-            false,
-        )
+        (10, "Candidate is outside the job's country; relocation would be needed.".to_owned(), false)
     }
 }
 
@@ -371,9 +323,7 @@ pub fn fingerprint(profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> S
     // Debug so a fingerprint is always produced.
     h.update(serde_json::to_vec(profile).unwrap_or_else(|_| format!("{profile:?}").into_bytes()));
     h.update([0]);
-    h.update(
-        serde_json::to_vec(criteria).unwrap_or_else(|_| format!("{criteria:?}").into_bytes()),
-    );
+    h.update(serde_json::to_vec(criteria).unwrap_or_else(|_| format!("{criteria:?}").into_bytes()));
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -407,10 +357,9 @@ pub fn score(profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> ScoreRe
     let overall = to_u8(contributions.iter().map(|c| c.contribution).sum());
 
     let (recommendation, mut why) = match (criteria.auto_advance_at, criteria.auto_reject_below) {
-        (Some(a), _) if overall >= a => (
-            Recommendation::Advance,
-            format!("Overall {overall} is at or above the advance threshold {a}."),
-        ),
+        (Some(a), _) if overall >= a => {
+            (Recommendation::Advance, format!("Overall {overall} is at or above the advance threshold {a}."))
+        }
         (_, Some(r)) if overall < r => (
             Recommendation::Reject,
             format!(
@@ -418,10 +367,7 @@ pub fn score(profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> ScoreRe
                  before the candidate is rejected."
             ),
         ),
-        _ => (
-            Recommendation::Review,
-            format!("Overall {overall} is between the thresholds; a person should review."),
-        ),
+        _ => (Recommendation::Review, format!("Overall {overall} is between the thresholds; a person should review.")),
     };
     if let Some(note) = weight_note {
         why.push(' ');
@@ -437,22 +383,10 @@ pub fn score(profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> ScoreRe
     let confidence = (confidence.clamp(0.0, 1.0) * 100.0).round() / 100.0;
 
     ScoreResult {
-        sub_scores: SubScores {
-            skills: s_skills,
-            experience: s_exp,
-            education: s_edu,
-            location: s_loc,
-        },
+        sub_scores: SubScores { skills: s_skills, experience: s_exp, education: s_edu, location: s_loc },
         overall,
         confidence,
-        explanation: Explanation {
-            skills,
-            experience,
-            education,
-            location,
-            contributions,
-            recommendation: why,
-        },
+        explanation: Explanation { skills, experience, education, location, contributions, recommendation: why },
         recommendation,
         requires_human_confirmation: recommendation != Recommendation::Advance,
         model_version: crate::MODEL_VERSION.to_owned(),
@@ -470,11 +404,7 @@ mod tests {
             parser_version: crate::PARSER_VERSION.into(),
             parse_confidence: 0.9,
             summary: None,
-            experience: vec![AnonymizedExperience {
-                title: Some("Engineer".into()),
-                months: 48,
-                current: true,
-            }],
+            experience: vec![AnonymizedExperience { title: Some("Engineer".into()), months: 48, current: true }],
             total_experience_years: 4.0,
             education: vec![AnonymizedEducation {
                 level: EducationLevel::Bachelor,

@@ -12,9 +12,7 @@ use crate::text::{self, DatePoint, FoundRange, PartialDate, YearMonth};
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 /// Highest education completed or in progress, in increasing order.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EducationLevel {
     #[default]
@@ -194,15 +192,8 @@ pub(crate) fn heading(line: &str) -> Option<(SectionKind, &str)> {
         .filter(|c| c.is_alphabetic() || c.is_whitespace())
         .collect::<String>()
         .to_lowercase();
-    let norm = norm
-        .split_whitespace()
-        .filter(|w| *w != "and")
-        .collect::<Vec<_>>()
-        .join(" ");
-    HEADINGS
-        .iter()
-        .find(|(h, _)| h.replace(" and", "") == norm)
-        .map(|(_, k)| (*k, rest))
+    let norm = norm.split_whitespace().filter(|w| *w != "and").collect::<Vec<_>>().join(" ");
+    HEADINGS.iter().find(|(h, _)| h.replace(" and", "") == norm).map(|(_, k)| (*k, rest))
 }
 
 struct Section<'a> {
@@ -211,10 +202,7 @@ struct Section<'a> {
 }
 
 fn split_sections(text: &str) -> Vec<Section<'_>> {
-    let mut sections = vec![Section {
-        kind: SectionKind::Header,
-        lines: Vec::new(),
-    }];
+    let mut sections = vec![Section { kind: SectionKind::Header, lines: Vec::new() }];
     for raw in text.lines() {
         let line = raw.trim();
         if line.is_empty() || line == "\u{c}" {
@@ -229,10 +217,7 @@ fn split_sections(text: &str) -> Vec<Section<'_>> {
                 }
                 continue;
             }
-            sections.push(Section {
-                kind,
-                lines: Vec::new(),
-            });
+            sections.push(Section { kind, lines: Vec::new() });
             if !rest.is_empty() {
                 if let Some(s) = sections.last_mut() {
                     s.lines.push(rest);
@@ -249,10 +234,7 @@ fn split_sections(text: &str) -> Vec<Section<'_>> {
 
 /// Parses a resume as of today's date in UTC. Prefer [`parse_resume_at`] in anything that must
 /// be reproducible.
-pub fn parse_resume(
-    bytes: &[u8],
-    declared_content_type: Option<&str>,
-) -> Result<ParsedResume, ParseFailure> {
+pub fn parse_resume(bytes: &[u8], declared_content_type: Option<&str>) -> Result<ParsedResume, ParseFailure> {
     let today = time::OffsetDateTime::now_utc().date();
     parse_resume_at(bytes, declared_content_type, today)
 }
@@ -336,12 +318,7 @@ fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date) -> Pars
             }
             SectionKind::Languages => {
                 for item in list_items(&section.lines) {
-                    let name = item
-                        .split(['(', '-', '–', ':'])
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_owned();
+                    let name = item.split(['(', '-', '–', ':']).next().unwrap_or("").trim().to_owned();
                     if !name.is_empty() && name.split_whitespace().count() <= 3 {
                         languages.push(name);
                     }
@@ -366,11 +343,7 @@ fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date) -> Pars
 
     let total_months = total_experience_months(&experience, as_of);
     let summary = (!summary_lines.is_empty()).then(|| summary_lines.join(" "));
-    let kinds: Vec<SectionKind> = sections
-        .iter()
-        .map(|s| s.kind)
-        .filter(|k| *k != SectionKind::Header)
-        .collect();
+    let kinds: Vec<SectionKind> = sections.iter().map(|s| s.kind).filter(|k| *k != SectionKind::Header).collect();
     let mut parsed = ParsedResume {
         parser_version: crate::PARSER_VERSION.to_owned(),
         as_of,
@@ -398,11 +371,7 @@ fn confidence(p: &ParsedResume) -> f64 {
     let titled_jobs = p.experience.iter().filter(|e| e.title.is_some()).count();
     let mut c = 0.0;
     c += if p.contact.name.is_some() { 0.15 } else { 0.0 };
-    c += if p.contact.email.is_some() || p.contact.phone.is_some() {
-        0.1
-    } else {
-        0.0
-    };
+    c += if p.contact.email.is_some() || p.contact.phone.is_some() { 0.1 } else { 0.0 };
     if !p.experience.is_empty() {
         c += 0.3 * (dated_jobs + titled_jobs) as f64 / (2 * p.experience.len()) as f64;
     }
@@ -425,18 +394,14 @@ fn list_items(lines: &[&str]) -> Vec<String> {
         // A table row "Cloud<TAB>AWS, GCP": the first cell is a label.
         let line = match line.split_once('\t') {
             Some((label, rest))
-                if label.split_whitespace().count() <= 3
-                    && !label.contains(',')
-                    && rest.contains(',') =>
+                if label.split_whitespace().count() <= 3 && !label.contains(',') && rest.contains(',') =>
             {
                 rest
             }
             _ => line,
         };
         let line = match line.split_once(':') {
-            Some((label, rest)) if label.split_whitespace().count() <= 4 && !rest.is_empty() => {
-                rest
-            }
+            Some((label, rest)) if label.split_whitespace().count() <= 4 && !rest.is_empty() => rest,
             _ => line,
         };
         for item in line.split([',', ';', '|', '•', '·', '\t', '●', '▪']) {
@@ -466,10 +431,9 @@ fn remove_dates(line: &str) -> String {
 // ---------------------------------------------------------------- contact
 
 const US_STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
-    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
-    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
-    "WI", "WY", "DC",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME",
+    "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA",
+    "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
 ];
 
 const COUNTRIES: &[&str] = &[
@@ -513,9 +477,34 @@ const COUNTRIES: &[&str] = &[
 ];
 
 const STREET_WORDS: &[&str] = &[
-    "street", "st", "st.", "avenue", "ave", "ave.", "road", "rd", "rd.", "boulevard", "blvd",
-    "blvd.", "lane", "ln", "ln.", "drive", "dr", "dr.", "court", "ct", "way", "place", "pl",
-    "terrace", "apt", "apt.", "suite", "unit",
+    "street",
+    "st",
+    "st.",
+    "avenue",
+    "ave",
+    "ave.",
+    "road",
+    "rd",
+    "rd.",
+    "boulevard",
+    "blvd",
+    "blvd.",
+    "lane",
+    "ln",
+    "ln.",
+    "drive",
+    "dr",
+    "dr.",
+    "court",
+    "ct",
+    "way",
+    "place",
+    "pl",
+    "terrace",
+    "apt",
+    "apt.",
+    "suite",
+    "unit",
 ];
 
 /// Pieces of a header line: "Jane Doe | jane@x.com | Austin, TX".
@@ -529,17 +518,10 @@ fn header_pieces(line: &str) -> Vec<&str> {
 
 /// "Austin, TX", "Austin, TX 78701", "Berlin, Germany", "Remote".
 pub(crate) fn parse_location(piece: &str) -> Option<Location> {
-    let p = piece
-        .trim()
-        .trim_start_matches("Location:")
-        .trim_start_matches("Based in")
-        .trim();
+    let p = piece.trim().trim_start_matches("Location:").trim_start_matches("Based in").trim();
     let lower = p.to_ascii_lowercase();
     if lower == "remote" || lower.starts_with("remote (") || lower.starts_with("remote,") {
-        return Some(Location {
-            remote: true,
-            ..Location::default()
-        });
+        return Some(Location { remote: true, ..Location::default() });
     }
     let parts: Vec<&str> = p.split(',').map(str::trim).collect();
     if parts.len() < 2 || parts.len() > 3 {
@@ -548,29 +530,19 @@ pub(crate) fn parse_location(piece: &str) -> Option<Location> {
     let city = parts[0];
     if city.is_empty()
         || city.split_whitespace().count() > 3
-        || !city
-            .chars()
-            .all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '-' || c == '\'')
+        || !city.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '-' || c == '\'')
         || !city.starts_with(char::is_uppercase)
     {
         return None;
     }
     let second = parts[1];
     let region_token = second.split_whitespace().next().unwrap_or("");
-    let zip_ok = second
-        .split_whitespace()
-        .nth(1)
-        .is_none_or(|z| z.len() == 5 && z.bytes().all(|b| b.is_ascii_digit()));
+    let zip_ok = second.split_whitespace().nth(1).is_none_or(|z| z.len() == 5 && z.bytes().all(|b| b.is_ascii_digit()));
     if US_STATES.contains(&region_token) && zip_ok {
         return Some(Location {
             city: Some(city.to_owned()),
             region: Some(region_token.to_owned()),
-            country: Some(
-                parts
-                    .get(2)
-                    .map(|c| (*c).to_owned())
-                    .unwrap_or_else(|| "USA".to_owned()),
-            ),
+            country: Some(parts.get(2).map(|c| (*c).to_owned()).unwrap_or_else(|| "USA".to_owned())),
             remote: false,
         });
     }
@@ -590,32 +562,25 @@ fn is_street_address(piece: &str) -> bool {
     let words: Vec<&str> = piece.split_whitespace().collect();
     words.len() >= 3
         && words[0].chars().next().is_some_and(|c| c.is_ascii_digit())
-        && words
-            .iter()
-            .any(|w| STREET_WORDS.contains(&w.trim_end_matches(',').to_ascii_lowercase().as_str()))
+        && words.iter().any(|w| STREET_WORDS.contains(&w.trim_end_matches(',').to_ascii_lowercase().as_str()))
 }
 
 fn looks_like_name(piece: &str) -> bool {
     let words: Vec<&str> = piece.split_whitespace().collect();
     (2..=4).contains(&words.len())
         && words.iter().all(|w| {
-            w.chars()
-                .all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '.' || c == '’')
+            w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '.' || c == '’')
                 && w.starts_with(char::is_uppercase)
         })
         && heading(piece).is_none()
-        && !TITLE_WORDS
-            .iter()
-            .any(|t| piece.to_ascii_lowercase().split_whitespace().any(|w| w == *t))
+        && !TITLE_WORDS.iter().any(|t| piece.to_ascii_lowercase().split_whitespace().any(|w| w == *t))
 }
 
 /// "Ms. Jane Doe" → "Jane Doe": honorifics are not part of the name (and are gendered).
 pub(crate) fn strip_honorific(s: &str) -> &str {
     const HONORIFICS: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "mister"];
     match s.split_once(' ') {
-        Some((first, rest))
-            if HONORIFICS.contains(&first.trim_end_matches('.').to_ascii_lowercase().as_str()) =>
-        {
+        Some((first, rest)) if HONORIFICS.contains(&first.trim_end_matches('.').to_ascii_lowercase().as_str()) => {
             rest.trim()
         }
         _ => s,
@@ -640,10 +605,7 @@ fn title_case(s: &str) -> String {
 
 fn parse_header(lines: &[&str], contact: &mut Contact) {
     for (i, line) in lines.iter().enumerate() {
-        let line = line
-            .trim_start_matches("Name:")
-            .trim_start_matches("NAME:")
-            .trim();
+        let line = line.trim_start_matches("Name:").trim_start_matches("NAME:").trim();
         for (j, piece) in header_pieces(line).into_iter().enumerate() {
             if contact.name.is_none() && i < 3 && j == 0 {
                 let bare = strip_honorific(piece);
@@ -673,7 +635,8 @@ fn parse_header(lines: &[&str], contact: &mut Contact) {
 
 fn fill_contact_from_text(text: &str, contact: &mut Contact) {
     let mut links = BTreeSet::new();
-    for token in text.split(|c: char| c.is_whitespace() || matches!(c, '|' | '•' | '<' | '>' | '(' | ')' | ',' | ';')) {
+    for token in text.split(|c: char| c.is_whitespace() || matches!(c, '|' | '•' | '<' | '>' | '(' | ')' | ',' | ';'))
+    {
         let token = token.trim_matches(|c: char| matches!(c, '.' | ':' | '"' | '\''));
         if token.is_empty() {
             continue;
@@ -703,15 +666,11 @@ pub(crate) fn is_email(token: &str) -> bool {
         return false;
     };
     !local.is_empty()
-        && local
-            .chars()
-            .all(|c| c.is_alphanumeric() || "._%+-".contains(c))
+        && local.chars().all(|c| c.is_alphanumeric() || "._%+-".contains(c))
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
 }
 
 /// Phone numbers: runs of digits and `+ ( ) - . space` holding 10–15 digits.
@@ -817,9 +776,8 @@ pub(crate) const TITLE_WORDS: &[&str] = &[
     "buyer",
 ];
 
-const COMPANY_SUFFIXES: &[&str] = &[
-    "inc", "inc.", "llc", "ltd", "ltd.", "gmbh", "corp", "corp.", "co.", "plc", "ag", "sa", "s.a.",
-];
+const COMPANY_SUFFIXES: &[&str] =
+    &["inc", "inc.", "llc", "ltd", "ltd.", "gmbh", "corp", "corp.", "co.", "plc", "ag", "sa", "s.a."];
 
 fn has_title_word(piece: &str) -> bool {
     piece
@@ -833,10 +791,7 @@ fn has_title_word(piece: &str) -> bool {
 fn entry_pieces(text: &str) -> Vec<String> {
     let mut coarse: Vec<String> = vec![text.to_owned()];
     for sep in ["\t", " | ", " — ", " – ", " - ", " @ ", " at ", "|"] {
-        coarse = coarse
-            .iter()
-            .flat_map(|p| p.split(sep).map(str::to_owned).collect::<Vec<_>>())
-            .collect();
+        coarse = coarse.iter().flat_map(|p| p.split(sep).map(str::to_owned).collect::<Vec<_>>()).collect();
     }
     let mut pieces = Vec::new();
     for c in coarse {
@@ -883,9 +838,7 @@ fn is_range(r: &FoundRange) -> bool {
 }
 
 fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
-    let anchors: Vec<usize> = (0..lines.len())
-        .filter(|&i| text::find_dates(lines[i]).iter().any(is_range))
-        .collect();
+    let anchors: Vec<usize> = (0..lines.len()).filter(|&i| text::find_dates(lines[i]).iter().any(is_range)).collect();
     let mut entries = Vec::new();
     let mut consumed_until = 0; // lines before this index belong to earlier entries
     for (n, &a) in anchors.iter().enumerate() {
@@ -989,10 +942,7 @@ fn month_span(e: &ExperienceEntry, as_of: YearMonth) -> Option<(i64, i64)> {
             // A bare end year means "some time that year": count to its start, so
             // "2015 – 2018" is three years, not four.
             PartialDate { year, month: None } => YearMonth { year, month: 1 }.index(),
-            PartialDate {
-                year,
-                month: Some(m),
-            } => YearMonth { year, month: m }.index() + 1,
+            PartialDate { year, month: Some(m) } => YearMonth { year, month: m }.index() + 1,
         }
     };
     let end = end.min(as_of.index());
@@ -1096,16 +1046,8 @@ fn find_degree(piece: &str) -> Option<(usize, usize, EducationLevel)> {
         while let Some(pos) = lower[from..].find(phrase) {
             let start = from + pos;
             let end = start + phrase.len();
-            let before_ok = start == 0
-                || !lower[..start]
-                    .chars()
-                    .next_back()
-                    .is_some_and(char::is_alphanumeric);
-            let after_ok = end >= lower.len()
-                || !lower[end..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_alphanumeric());
+            let before_ok = start == 0 || !lower[..start].chars().next_back().is_some_and(char::is_alphanumeric);
+            let after_ok = end >= lower.len() || !lower[end..].chars().next().is_some_and(|c| c.is_alphanumeric());
             if before_ok && after_ok {
                 return Some((start, end, *level));
             }
@@ -1117,11 +1059,8 @@ fn find_degree(piece: &str) -> Option<(usize, usize, EducationLevel)> {
 
 fn is_institution(piece: &str) -> bool {
     let lower = piece.to_lowercase();
-    INSTITUTION_WORDS.iter().any(|w| {
-        lower
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|t| t == *w)
-    }) && !lower.starts_with("high school diploma")
+    INSTITUTION_WORDS.iter().any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|t| t == *w))
+        && !lower.starts_with("high school diploma")
 }
 
 /// "University of Texas at Austin, Austin, TX" → "University of Texas at Austin";
@@ -1141,23 +1080,10 @@ fn strip_trailing_location(p: &str) -> String {
 }
 
 fn clean_field(s: &str) -> Option<String> {
-    let s = s
-        .trim()
-        .trim_start_matches(|c: char| matches!(c, ',' | ':' | '-' | '–' | '—') || c.is_whitespace())
-        .trim();
-    let s = s
-        .strip_prefix("in ")
-        .or_else(|| s.strip_prefix("of "))
-        .unwrap_or(s);
+    let s = s.trim().trim_start_matches(|c: char| matches!(c, ',' | ':' | '-' | '–' | '—') || c.is_whitespace()).trim();
+    let s = s.strip_prefix("in ").or_else(|| s.strip_prefix("of ")).unwrap_or(s);
     // Drop GPA/honours tails.
-    let s = s
-        .split([',', ';', '('])
-        .next()
-        .unwrap_or("")
-        .split(" GPA")
-        .next()
-        .unwrap_or("")
-        .trim();
+    let s = s.split([',', ';', '(']).next().unwrap_or("").split(" GPA").next().unwrap_or("").trim();
     (!s.is_empty() && s.chars().any(char::is_alphabetic)).then(|| s.to_owned())
 }
 

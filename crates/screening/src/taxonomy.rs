@@ -64,6 +64,9 @@ pub enum MatchContext {
 pub struct Taxonomy {
     skills: Vec<CanonicalSkill>,
     index: HashMap<String, usize>,
+    /// First token of any alias → longest alias starting with it, in tokens: most words in
+    /// a text start no alias and cost one lookup.
+    first_tokens: HashMap<String, usize>,
 }
 
 static GLOBAL: LazyLock<Taxonomy> = LazyLock::new(|| Taxonomy::from_tsv(SKILLS_TSV));
@@ -76,8 +79,26 @@ pub(crate) fn tokens(text: &str) -> Vec<(String, &str)> {
         c.is_whitespace()
             || matches!(
                 c,
-                ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '•' | '·' | ':' | '"' | '/'
-                    | '!' | '?' | '“' | '”' | '●' | '▪' | '&'
+                ',' | ';'
+                    | '('
+                    | ')'
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '|'
+                    | '•'
+                    | '·'
+                    | ':'
+                    | '"'
+                    | '/'
+                    | '!'
+                    | '?'
+                    | '“'
+                    | '”'
+                    | '●'
+                    | '▪'
+                    | '&'
             )
     }) {
         let t = raw.trim_matches(|c: char| matches!(c, '\'' | '’' | '*' | '-' | '–' | '—'));
@@ -91,11 +112,7 @@ pub(crate) fn tokens(text: &str) -> Vec<(String, &str)> {
 }
 
 fn key_of(alias: &str) -> String {
-    tokens(alias)
-        .into_iter()
-        .map(|(t, _)| t)
-        .collect::<Vec<_>>()
-        .join(" ")
+    tokens(alias).into_iter().map(|(t, _)| t).collect::<Vec<_>>().join(" ")
 }
 
 impl Taxonomy {
@@ -130,11 +147,7 @@ impl Taxonomy {
                     "cased" => MatchRule::Cased,
                     _ => MatchRule::Any,
                 },
-                aliases: f[7]
-                    .split('|')
-                    .filter(|a| !a.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
+                aliases: f[7].split('|').filter(|a| !a.is_empty()).map(str::to_owned).collect(),
             });
         }
         let mut index = HashMap::new();
@@ -147,7 +160,15 @@ impl Taxonomy {
                 index.entry(key_of(a)).or_insert(i);
             }
         }
-        Taxonomy { skills, index }
+        let mut first_tokens: HashMap<String, usize> = HashMap::new();
+        for key in index.keys() {
+            let n = key.split(' ').count();
+            if let Some(first) = key.split(' ').next() {
+                let e = first_tokens.entry(first.to_owned()).or_insert(0);
+                *e = (*e).max(n);
+            }
+        }
+        Taxonomy { skills, index, first_tokens }
     }
 
     /// Every canonical skill, sorted by name (case-insensitive).
@@ -166,16 +187,12 @@ impl Taxonomy {
     /// The canonical skill for a name a person typed ("k8s", "Postgres", "golang"), whatever
     /// its context rule: the caller asserts this string is a skill.
     pub fn normalize(&self, name: &str) -> Option<CanonicalSkill> {
-        self.index
-            .get(&key_of(name))
-            .map(|&i| self.skills[i].clone())
+        self.index.get(&key_of(name)).map(|&i| self.skills[i].clone())
     }
 
     /// Canonical name only; cheaper than [`Taxonomy::normalize`].
     pub fn canonical_name(&self, name: &str) -> Option<&str> {
-        self.index
-            .get(&key_of(name))
-            .map(|&i| self.skills[i].name.as_str())
+        self.index.get(&key_of(name)).map(|&i| self.skills[i].name.as_str())
     }
 
     /// Canonical skills mentioned in `text`, longest alias first, sorted and deduplicated.
@@ -185,27 +202,22 @@ impl Taxonomy {
         let mut i = 0;
         while i < toks.len() {
             let mut matched = 0;
-            for n in (1..=MAX_ALIAS_TOKENS.min(toks.len() - i)).rev() {
-                let key = toks[i..i + n]
-                    .iter()
-                    .map(|(t, _)| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
+            let longest = self.first_tokens.get(&toks[i].0).copied().unwrap_or(0);
+            for n in (1..=longest.min(MAX_ALIAS_TOKENS).min(toks.len() - i)).rev() {
+                let key = toks[i..i + n].iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(" ");
                 let Some(&idx) = self.index.get(&key) else {
                     continue;
                 };
                 let skill = &self.skills[idx];
                 // The context rule guards short plain words and the bare canonical word
                 // ("go", "word", "rust"); a distinctive alias ("golang") matches anywhere.
-                let guarded = !key.contains(|c: char| !c.is_ascii_alphabetic())
-                    && (key.len() <= 5 || key == key_of(&skill.name));
+                let guarded =
+                    !key.contains(|c: char| !c.is_ascii_alphabetic()) && (key.len() <= 5 || key == key_of(&skill.name));
                 let rule = if guarded { skill.rule } else { MatchRule::Any };
                 let allowed = match (rule, context) {
                     (MatchRule::Any, _) | (_, MatchContext::SkillsList) => true,
                     (MatchRule::ListOnly, MatchContext::Prose) => false,
-                    (MatchRule::Cased, MatchContext::Prose) => {
-                        toks[i].1.starts_with(|c: char| c.is_uppercase())
-                    }
+                    (MatchRule::Cased, MatchContext::Prose) => toks[i].1.starts_with(|c: char| c.is_uppercase()),
                 };
                 if allowed {
                     found.insert(skill.name.clone());
@@ -224,10 +236,7 @@ mod tests {
     use super::*;
 
     fn names(text: &str, ctx: MatchContext) -> Vec<String> {
-        Taxonomy::global()
-            .find_in_text(text, ctx)
-            .into_iter()
-            .collect()
+        Taxonomy::global().find_in_text(text, ctx).into_iter().collect()
     }
 
     #[test]
@@ -264,10 +273,7 @@ mod tests {
     fn java_and_javascript_are_told_apart() {
         assert_eq!(names("Java", MatchContext::SkillsList), ["Java"]);
         assert_eq!(names("JavaScript", MatchContext::SkillsList), ["JavaScript"]);
-        assert_eq!(
-            names("Built Java and JavaScript apps", MatchContext::Prose),
-            ["Java", "JavaScript"]
-        );
+        assert_eq!(names("Built Java and JavaScript apps", MatchContext::Prose), ["Java", "JavaScript"]);
     }
 
     #[test]

@@ -11,14 +11,10 @@ pub struct YearMonth {
 
 impl YearMonth {
     pub fn new(year: i32, month: u8) -> Option<Self> {
-        ((1..=12).contains(&month) && (1900..=2200).contains(&year))
-            .then_some(YearMonth { year, month })
+        ((1..=12).contains(&month) && (1900..=2200).contains(&year)).then_some(YearMonth { year, month })
     }
     pub fn from_date(d: time::Date) -> Self {
-        YearMonth {
-            year: d.year(),
-            month: u8::from(d.month()),
-        }
+        YearMonth { year: d.year(), month: u8::from(d.month()) }
     }
     /// Months since year 0, for interval arithmetic.
     pub fn index(self) -> i64 {
@@ -35,9 +31,7 @@ impl Serialize for YearMonth {
 impl<'de> Deserialize<'de> for YearMonth {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        let (y, m) = s
-            .split_once('-')
-            .ok_or_else(|| serde::de::Error::custom("expected YYYY-MM"))?;
+        let (y, m) = s.split_once('-').ok_or_else(|| serde::de::Error::custom("expected YYYY-MM"))?;
         let year = y.parse().map_err(serde::de::Error::custom)?;
         let month = m.parse().map_err(serde::de::Error::custom)?;
         YearMonth::new(year, month).ok_or_else(|| serde::de::Error::custom("month out of range"))
@@ -54,10 +48,7 @@ pub struct PartialDate {
 impl PartialDate {
     /// First month covered (a bare year starts in January).
     pub fn first_month(self) -> YearMonth {
-        YearMonth {
-            year: self.year,
-            month: self.month.unwrap_or(1),
-        }
+        YearMonth { year: self.year, month: self.month.unwrap_or(1) }
     }
 }
 
@@ -95,14 +86,8 @@ impl<'de> Deserialize<'de> for PartialDate {
 impl DatePoint {
     pub fn partial(self) -> Option<PartialDate> {
         match self {
-            DatePoint::Month(ym) => Some(PartialDate {
-                year: ym.year,
-                month: Some(ym.month),
-            }),
-            DatePoint::Year(y) => Some(PartialDate {
-                year: y,
-                month: None,
-            }),
+            DatePoint::Month(ym) => Some(PartialDate { year: ym.year, month: Some(ym.month) }),
+            DatePoint::Year(y) => Some(PartialDate { year: y, month: None }),
             DatePoint::Present => None,
         }
     }
@@ -130,10 +115,7 @@ pub fn month_from_name(word: &str) -> Option<u8> {
     if w.len() < 3 {
         return None;
     }
-    MONTHS
-        .iter()
-        .find(|(name, _)| name.starts_with(&w) && (w.len() >= 3))
-        .map(|(_, m)| *m)
+    MONTHS.iter().find(|(name, _)| name.starts_with(&w) && (w.len() >= 3)).map(|(_, m)| *m)
 }
 
 /// One end of a date range as written on a resume.
@@ -167,14 +149,8 @@ fn is_year(s: &str) -> Option<i32> {
 /// Parses one date token group starting at word `i`; returns the point and words used.
 fn parse_point(words: &[(usize, &str)], i: usize) -> Option<(DatePoint, usize)> {
     let (_, w) = *words.get(i)?;
-    let lw = w
-        .trim_end_matches([',', '.', ')', ';'])
-        .trim_start_matches('(')
-        .to_ascii_lowercase();
-    if matches!(
-        lw.as_str(),
-        "present" | "current" | "now" | "today" | "ongoing" | "date"
-    ) {
+    let lw = w.trim_end_matches([',', '.', ')', ';']).trim_start_matches('(').to_ascii_lowercase();
+    if matches!(lw.as_str(), "present" | "current" | "now" | "today" | "ongoing" | "date") {
         return Some((DatePoint::Present, 1));
     }
     let bare = w.trim_start_matches('(').trim_end_matches([',', ')', ';']);
@@ -207,10 +183,7 @@ fn parse_point(words: &[(usize, &str)], i: usize) -> Option<(DatePoint, usize)> 
 }
 
 fn is_range_separator(w: &str) -> bool {
-    matches!(
-        w.to_ascii_lowercase().as_str(),
-        "-" | "–" | "—" | "to" | "until" | "till" | "through" | "thru" | "~"
-    )
+    matches!(w.to_ascii_lowercase().as_str(), "-" | "–" | "—" | "to" | "until" | "till" | "through" | "thru" | "~")
 }
 
 /// Splits on whitespace, also around dashes glued to dates ("2019–2021", "2019-Present").
@@ -290,11 +263,7 @@ pub fn find_dates(line: &str) -> Vec<FoundRange> {
             }
         }
         let (last_start, last) = words[j - 1];
-        found.push(FoundRange {
-            start,
-            end,
-            span: (begin, last_start + last.len()),
-        });
+        found.push(FoundRange { start, end, span: (begin, last_start + last.len()) });
         i = j;
     }
     found
@@ -303,7 +272,8 @@ pub fn find_dates(line: &str) -> Vec<FoundRange> {
 /// Bullet glyphs and list markers resumes use at the start of a line.
 pub fn strip_bullet(line: &str) -> (&str, bool) {
     let t = line.trim_start();
-    for b in ['•', '●', '▪', '■', '◦', '‣', '∙', '·', '-', '*', '–', '\u{F0B7}', '\u{F0A7}', '➢', '►', '✓'] {
+    for b in ['•', '●', '▪', '■', '◦', '‣', '∙', '·', '-', '*', '–', '\u{F0B7}', '\u{F0A7}', '➢', '►', '✓']
+    {
         if let Some(rest) = t.strip_prefix(b) {
             if rest.starts_with(char::is_whitespace) || b != '-' {
                 return (rest.trim_start(), true);
@@ -319,14 +289,12 @@ pub fn replace_words(text: &str, mut f: impl FnMut(&str) -> Option<String>) -> (
     let mut out = String::with_capacity(text.len());
     let mut count = 0;
     let mut word_start: Option<usize> = None;
-    let flush = |out: &mut String, w: &str, count: &mut usize, f: &mut dyn FnMut(&str) -> Option<String>| {
-        match f(w) {
-            Some(r) => {
-                out.push_str(&r);
-                *count += 1;
-            }
-            None => out.push_str(w),
+    let flush = |out: &mut String, w: &str, count: &mut usize, f: &mut dyn FnMut(&str) -> Option<String>| match f(w) {
+        Some(r) => {
+            out.push_str(&r);
+            *count += 1;
         }
+        None => out.push_str(w),
     };
     for (i, c) in text.char_indices() {
         let is_word = c.is_alphanumeric() || c == '\'' || c == '’';

@@ -20,16 +20,14 @@ const PDF: &str = "application/pdf";
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 fn check_expected(file: &str) {
-    let expected: Value =
-        serde_json::from_slice(&read(&format!("{file}.expected.json"))).unwrap();
+    let expected: Value = serde_json::from_slice(&read(&format!("{file}.expected.json"))).unwrap();
     let as_of = time::Date::parse(
         expected["as_of"].as_str().unwrap(),
         time::macros::format_description!("[year]-[month]-[day]"),
     )
     .unwrap();
     let ct = expected["content_type"].as_str();
-    let parsed = parse_resume_at(&read(file), ct, as_of)
-        .unwrap_or_else(|e| panic!("{file}: {e} ({})", e.code()));
+    let parsed = parse_resume_at(&read(file), ct, as_of).unwrap_or_else(|e| panic!("{file}: {e} ({})", e.code()));
     let got = serde_json::to_value(&parsed).unwrap();
     let contact = &got["contact"];
     assert_eq!(contact["name"], expected["name"], "{file}: name");

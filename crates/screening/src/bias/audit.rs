@@ -52,9 +52,7 @@ impl RaceEthnicity {
             RaceEthnicity::HispanicOrLatino => "Hispanic or Latino",
             RaceEthnicity::White => "White",
             RaceEthnicity::BlackOrAfricanAmerican => "Black or African American",
-            RaceEthnicity::NativeHawaiianOrOtherPacificIslander => {
-                "Native Hawaiian or Other Pacific Islander"
-            }
+            RaceEthnicity::NativeHawaiianOrOtherPacificIslander => "Native Hawaiian or Other Pacific Islander",
             RaceEthnicity::Asian => "Asian",
             RaceEthnicity::AmericanIndianOrAlaskaNative => "American Indian or Alaska Native",
             RaceEthnicity::TwoOrMoreRaces => "Two or More Races",
@@ -85,11 +83,7 @@ pub struct AuditOptions {
 
 impl Default for AuditOptions {
     fn default() -> Self {
-        AuditOptions {
-            small_category_share: 0.02,
-            exclude_small_categories: true,
-            four_fifths: 0.8,
-        }
+        AuditOptions { small_category_share: 0.02, exclude_small_categories: true, four_fifths: 0.8 }
     }
 }
 
@@ -150,11 +144,7 @@ fn median(mut scores: Vec<f64>) -> Option<f64> {
     }
     scores.sort_by(f64::total_cmp);
     let n = scores.len();
-    Some(if n % 2 == 1 {
-        scores[n / 2]
-    } else {
-        (scores[n / 2 - 1] + scores[n / 2]) / 2.0
-    })
+    Some(if n % 2 == 1 { scores[n / 2] } else { (scores[n / 2 - 1] + scores[n / 2]) / 2.0 })
 }
 
 #[derive(Default, Clone, Copy)]
@@ -256,11 +246,8 @@ fn dimension<K: Ord + Copy>(
         s.below_four_fifths = s.selection_impact_ratio.is_some_and(|r| r < options.four_fifths)
             || s.scoring_impact_ratio.is_some_and(|r| r < options.four_fifths);
     }
-    let excluded: Vec<&str> = stats
-        .iter()
-        .filter(|s| s.excluded_from_impact_ratios && s.count > 0)
-        .map(|s| s.category.as_str())
-        .collect();
+    let excluded: Vec<&str> =
+        stats.iter().filter(|s| s.excluded_from_impact_ratios && s.count > 0).map(|s| s.category.as_str()).collect();
     if !excluded.is_empty() {
         notes.push(format!(
             "Excluded from impact ratios as under {:.0}% of the data: {}.",
@@ -269,9 +256,7 @@ fn dimension<K: Ord + Copy>(
         ));
     }
     if unknown > 0 {
-        notes.push(format!(
-            "{unknown} applicant(s) with unknown {name} are counted here but not in any ratio."
-        ));
+        notes.push(format!("{unknown} applicant(s) with unknown {name} are counted here but not in any ratio."));
     }
     DimensionReport {
         dimension: name.to_owned(),
@@ -287,17 +272,10 @@ fn dimension<K: Ord + Copy>(
 pub fn cohort_audit(records: &[CohortRecord], options: AuditOptions) -> AuditReport {
     let median_score = median(records.iter().filter_map(|r| r.score).collect());
     let sexes: Vec<(Sex, String)> = Sex::ALL.iter().map(|s| (*s, s.label().to_owned())).collect();
-    let races: Vec<(RaceEthnicity, String)> = RaceEthnicity::ALL
-        .iter()
-        .map(|r| (*r, r.label().to_owned()))
-        .collect();
+    let races: Vec<(RaceEthnicity, String)> = RaceEthnicity::ALL.iter().map(|r| (*r, r.label().to_owned())).collect();
     let inter: Vec<((Sex, RaceEthnicity), String)> = Sex::ALL
         .iter()
-        .flat_map(|s| {
-            RaceEthnicity::ALL
-                .iter()
-                .map(move |r| ((*s, *r), format!("{} {}", r.label(), s.label())))
-        })
+        .flat_map(|s| RaceEthnicity::ALL.iter().map(move |r| ((*s, *r), format!("{} {}", r.label(), s.label()))))
         .collect();
     AuditReport {
         total_records: records.len() as u64,
@@ -305,14 +283,7 @@ pub fn cohort_audit(records: &[CohortRecord], options: AuditOptions) -> AuditRep
         scored_total: records.iter().filter(|r| r.score.is_some_and(f64::is_finite)).count() as u64,
         median_score,
         sex: dimension("sex", records, &sexes, |r| r.sex, median_score, &options),
-        race_ethnicity: dimension(
-            "race/ethnicity",
-            records,
-            &races,
-            |r| r.race_ethnicity,
-            median_score,
-            &options,
-        ),
+        race_ethnicity: dimension("race/ethnicity", records, &races, |r| r.race_ethnicity, median_score, &options),
         intersectional: dimension(
             "sex × race/ethnicity",
             records,
@@ -371,11 +342,19 @@ mod tests {
     fn impact_ratio_flags_below_four_fifths_on_hand_computed_example() {
         use RaceEthnicity::*;
         let mut v = Vec::new();
-        for i in 0..40 { v.push(rec(Some(Sex::Male), Some(White), i < 20, if i < 20 { 80.0 } else { 40.0 })); }
-        for i in 0..30 { v.push(rec(Some(Sex::Female), Some(White), i < 9, if i < 9 { 80.0 } else { 40.0 })); }
-        for i in 0..20 { v.push(rec(Some(Sex::Female), Some(Asian), i < 8, if i < 8 { 80.0 } else { 40.0 })); }
+        for i in 0..40 {
+            v.push(rec(Some(Sex::Male), Some(White), i < 20, if i < 20 { 80.0 } else { 40.0 }));
+        }
+        for i in 0..30 {
+            v.push(rec(Some(Sex::Female), Some(White), i < 9, if i < 9 { 80.0 } else { 40.0 }));
+        }
+        for i in 0..20 {
+            v.push(rec(Some(Sex::Female), Some(Asian), i < 8, if i < 8 { 80.0 } else { 40.0 }));
+        }
         v.push(rec(Some(Sex::Male), Some(BlackOrAfricanAmerican), true, 80.0));
-        for i in 0..9 { v.push(rec(None, Some(White), i < 2, 40.0)); }
+        for i in 0..9 {
+            v.push(rec(None, Some(White), i < 2, 40.0));
+        }
         let r = cohort_audit(&v, AuditOptions::default());
         assert_eq!(r.total_records, 100);
         assert_eq!(r.median_score, Some(40.0));
@@ -414,10 +393,7 @@ mod tests {
         let r = cohort_audit(&[], AuditOptions::default());
         assert_eq!(r.median_score, None);
         assert!(r.sex.categories.iter().all(|c| c.selection_rate.is_none()));
-        let v = vec![
-            rec(Some(Sex::Male), None, false, 1.0),
-            rec(Some(Sex::Female), None, false, 1.0),
-        ];
+        let v = vec![rec(Some(Sex::Male), None, false, 1.0), rec(Some(Sex::Female), None, false, 1.0)];
         let r = cohort_audit(&v, AuditOptions::default());
         assert!(r.sex.categories.iter().all(|c| c.selection_impact_ratio.is_none()));
         assert!(!r.sex.notes.is_empty());

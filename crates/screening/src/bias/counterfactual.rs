@@ -302,10 +302,7 @@ Go, PostgreSQL, Kubernetes, Docker
             required_skills: vec!["Go".into(), "Kubernetes".into()],
             preferred_skills: vec!["Terraform".into()],
             minimum_experience_years: 5.0,
-            education_requirement: EducationRequirement {
-                level: EducationLevel::Bachelor,
-                fields: vec![],
-            },
+            education_requirement: EducationRequirement { level: EducationLevel::Bachelor, fields: vec![] },
             job_location: Some(Location {
                 city: Some("Chicago".into()),
                 region: Some("IL".into()),
@@ -321,11 +318,8 @@ Go, PostgreSQL, Kubernetes, Docker
     #[test]
     fn score_does_not_move_when_name_changes_gender() {
         let r = check(RESUME, &criteria(), date!(2025 - 01 - 01));
-        let names: Vec<&VariantResult> = r
-            .variants
-            .iter()
-            .filter(|v| v.dimension == Dimension::NameGenderEthnicity)
-            .collect();
+        let names: Vec<&VariantResult> =
+            r.variants.iter().filter(|v| v.dimension == Dimension::NameGenderEthnicity).collect();
         assert_eq!(names.len(), NAMES.len());
         for v in names {
             assert_eq!(v.delta, 0, "{}", v.description);

@@ -10,22 +10,92 @@ use serde::{Deserialize, Serialize};
 /// A trailing `*` marks a stem matched as a word prefix, as in the study; others are whole
 /// words.
 pub const MASCULINE_CODED: &[&str] = &[
-    "active", "adventurous", "aggress*", "ambitio*", "analy*", "assert*", "athlet*", "autonom*",
-    "boast*", "challeng*", "compet*", "confident", "courag*", "decide", "decisive", "decision*",
-    "determin*", "dominant", "domina*", "force*", "greedy", "headstrong", "hierarch*", "hostil*",
-    "impulsive", "independen*", "individual*", "intellect*", "lead*", "logic", "masculine",
-    "objective", "opinion", "outspoken", "persist", "principle*", "reckless", "stubborn",
-    "superior", "self-confiden*", "self-relian*", "self-sufficien*",
+    "active",
+    "adventurous",
+    "aggress*",
+    "ambitio*",
+    "analy*",
+    "assert*",
+    "athlet*",
+    "autonom*",
+    "boast*",
+    "challeng*",
+    "compet*",
+    "confident",
+    "courag*",
+    "decide",
+    "decisive",
+    "decision*",
+    "determin*",
+    "dominant",
+    "domina*",
+    "force*",
+    "greedy",
+    "headstrong",
+    "hierarch*",
+    "hostil*",
+    "impulsive",
+    "independen*",
+    "individual*",
+    "intellect*",
+    "lead*",
+    "logic",
+    "masculine",
+    "objective",
+    "opinion",
+    "outspoken",
+    "persist",
+    "principle*",
+    "reckless",
+    "stubborn",
+    "superior",
+    "self-confiden*",
+    "self-relian*",
+    "self-sufficien*",
 ];
 
 /// Feminine-coded words, same source.
 pub const FEMININE_CODED: &[&str] = &[
-    "affectionate", "child*", "cheer*", "commit*", "communal", "compassion*", "connect*",
-    "considerate", "cooperat*", "depend*", "emotiona*", "empath*", "feminine", "flatterable",
-    "gentle", "honest", "interpersonal", "interdependen*", "interpersona*", "kind", "kinship",
-    "loyal*", "modesty", "nag", "nurtur*", "pleasant*", "polite", "quiet*", "respon*",
-    "sensitiv*", "submissive", "support*", "sympath*", "tender*", "together*", "trust*",
-    "understand*", "warm*", "whin*", "yield*",
+    "affectionate",
+    "child*",
+    "cheer*",
+    "commit*",
+    "communal",
+    "compassion*",
+    "connect*",
+    "considerate",
+    "cooperat*",
+    "depend*",
+    "emotiona*",
+    "empath*",
+    "feminine",
+    "flatterable",
+    "gentle",
+    "honest",
+    "interpersonal",
+    "interdependen*",
+    "interpersona*",
+    "kind",
+    "kinship",
+    "loyal*",
+    "modesty",
+    "nag",
+    "nurtur*",
+    "pleasant*",
+    "polite",
+    "quiet*",
+    "respon*",
+    "sensitiv*",
+    "submissive",
+    "support*",
+    "sympath*",
+    "tender*",
+    "together*",
+    "trust*",
+    "understand*",
+    "warm*",
+    "whin*",
+    "yield*",
 ];
 
 /// Age-coded phrases (ClearView's list, from EEOC guidance on age-discriminatory job ads and
@@ -112,10 +182,7 @@ fn coded(words: &[String], list: &[&str]) -> Vec<CodedWord> {
             *found.entry((w.clone(), (*entry).to_owned())).or_insert(0) += 1;
         }
     }
-    found
-        .into_iter()
-        .map(|((word, stem), count)| CodedWord { word, stem, count })
-        .collect()
+    found.into_iter().map(|((word, stem), count)| CodedWord { word, stem, count }).collect()
 }
 
 /// Counts phrase occurrences on word boundaries; `#` in a phrase matches a number.
@@ -129,9 +196,7 @@ fn count_phrase(words: &[String], phrase: &str) -> u32 {
             return !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
         }
         if p == "#+" {
-            return w.len() > 1
-                && w.ends_with('+')
-                && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit());
+            return w.len() > 1 && w.ends_with('+') && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit());
         }
         w == p
     };
@@ -179,11 +244,7 @@ pub fn analyze_job_ad(text: &str) -> LanguageReport {
         GenderLean::MasculineCoded => suggestions.push(format!(
             "The ad leans masculine-coded ({masculine_count} vs {feminine_count}); such wording \
              reduced women's interest in the study. Replace some of: {}.",
-            masculine_words
-                .iter()
-                .map(|w| w.word.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            masculine_words.iter().map(|w| w.word.as_str()).collect::<Vec<_>>().join(", ")
         )),
         GenderLean::FeminineCoded => suggestions.push(format!(
             "The ad leans feminine-coded ({feminine_count} vs {masculine_count}); consider \
@@ -217,15 +278,10 @@ mod tests {
 
     #[test]
     fn masculine_stems_match_by_prefix() {
-        let r = analyze_job_ad(
-            "We want an ambitious, competitive leader who thrives on challenges and leads.",
-        );
+        let r = analyze_job_ad("We want an ambitious, competitive leader who thrives on challenges and leads.");
         assert_eq!(r.lean, GenderLean::MasculineCoded);
         let words: Vec<&str> = r.masculine_words.iter().map(|w| w.word.as_str()).collect();
-        assert_eq!(
-            words,
-            ["ambitious", "challenges", "competitive", "leader", "leads"]
-        );
+        assert_eq!(words, ["ambitious", "challenges", "competitive", "leader", "leads"]);
         assert_eq!(r.masculine_count, 5);
     }
 
@@ -246,9 +302,7 @@ mod tests {
 
     #[test]
     fn age_coded_phrases_are_found_with_suggestions() {
-        let r = analyze_job_ad(
-            "Looking for a digital native, a recent graduate, young and energetic, 10+ years.",
-        );
+        let r = analyze_job_ad("Looking for a digital native, a recent graduate, young and energetic, 10+ years.");
         let phrases: Vec<&str> = r.age_coded.iter().map(|a| a.phrase.as_str()).collect();
         for p in ["digital native", "recent graduate", "young", "young and energetic", "#+ years"] {
             assert!(phrases.contains(&p), "{p} in {phrases:?}");

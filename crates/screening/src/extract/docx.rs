@@ -24,9 +24,7 @@ const DOCUMENT_PART: &str = "word/document.xml";
 const CONTENT_TYPES: &str = "[Content_Types].xml";
 
 fn corrupt(detail: impl std::fmt::Display) -> ParseFailure {
-    ParseFailure::Corrupt {
-        detail: detail.to_string(),
-    }
+    ParseFailure::Corrupt { detail: detail.to_string() }
 }
 
 struct Inspection {
@@ -37,9 +35,7 @@ struct Inspection {
 /// ratios, macro parts. Returns what it learnt.
 fn inspect(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Inspection, ParseFailure> {
     if archive.len() > MAX_ENTRIES {
-        return Err(ParseFailure::ZipBomb {
-            detail: format!("{} entries", archive.len()),
-        });
+        return Err(ParseFailure::ZipBomb { detail: format!("{} entries", archive.len()) });
     }
     let mut total: u64 = 0;
     let mut images = 0;
@@ -53,14 +49,10 @@ fn inspect(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Inspection, P
             return Err(ParseFailure::MacroEnabled);
         }
         if size > MAX_ENTRY_BYTES {
-            return Err(ParseFailure::ZipBomb {
-                detail: format!("{name} declares {size} bytes"),
-            });
+            return Err(ParseFailure::ZipBomb { detail: format!("{name} declares {size} bytes") });
         }
         if size > RATIO_FLOOR_BYTES && size / compressed > MAX_RATIO {
-            return Err(ParseFailure::ZipBomb {
-                detail: format!("{name} expands {}x", size / compressed),
-            });
+            return Err(ParseFailure::ZipBomb { detail: format!("{name} expands {}x", size / compressed) });
         }
         total = total.saturating_add(size);
         if total > MAX_TOTAL_BYTES {
@@ -74,25 +66,17 @@ fn inspect(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Inspection, P
         has_document |= name == DOCUMENT_PART;
     }
     if !has_document {
-        return Err(ParseFailure::UnsupportedType {
-            detail: "zip archive that is not a Word document".to_owned(),
-        });
+        return Err(ParseFailure::UnsupportedType { detail: "zip archive that is not a Word document".to_owned() });
     }
     let content_types = read_part(archive, CONTENT_TYPES)?;
-    if String::from_utf8_lossy(&content_types)
-        .to_ascii_lowercase()
-        .contains("macroenabled")
-    {
+    if String::from_utf8_lossy(&content_types).to_ascii_lowercase().contains("macroenabled") {
         return Err(ParseFailure::MacroEnabled);
     }
     Ok(Inspection { images })
 }
 
 /// Reads one part, stopping at [`MAX_READ_BYTES`] of actual output whatever the header says.
-fn read_part(
-    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    name: &str,
-) -> Result<Vec<u8>, ParseFailure> {
+fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, ParseFailure> {
     let entry = match archive.by_name(name) {
         Ok(e) => e,
         Err(zip::result::ZipError::FileNotFound) => return Ok(Vec::new()),
@@ -100,14 +84,9 @@ fn read_part(
     };
     let capacity = usize::try_from(entry.size().min(MAX_READ_BYTES)).unwrap_or(0);
     let mut out = Vec::with_capacity(capacity);
-    entry
-        .take(MAX_READ_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(corrupt)?;
+    entry.take(MAX_READ_BYTES + 1).read_to_end(&mut out).map_err(corrupt)?;
     if out.len() as u64 > MAX_READ_BYTES {
-        return Err(ParseFailure::ZipBomb {
-            detail: format!("{name} decompresses past {MAX_READ_BYTES} bytes"),
-        });
+        return Err(ParseFailure::ZipBomb { detail: format!("{name} decompresses past {MAX_READ_BYTES} bytes") });
     }
     Ok(out)
 }
@@ -156,12 +135,7 @@ impl Walker {
     fn end_paragraph(&mut self) {
         let para = std::mem::take(&mut self.para);
         let para = para.trim_end().to_owned();
-        if let Some(cell) = self
-            .tables
-            .last_mut()
-            .and_then(|t| t.rows.last_mut())
-            .and_then(|r| r.last_mut())
-        {
+        if let Some(cell) = self.tables.last_mut().and_then(|t| t.rows.last_mut()).and_then(|r| r.last_mut()) {
             cell.push(para);
         } else {
             self.out.push_str(&para);
@@ -175,16 +149,11 @@ impl Walker {
         };
         let mut lines = Vec::new();
         for row in table.rows {
-            let cells: Vec<Vec<String>> = row
-                .into_iter()
-                .map(|c| c.into_iter().filter(|p| !p.trim().is_empty()).collect())
-                .collect();
+            let cells: Vec<Vec<String>> =
+                row.into_iter().map(|c| c.into_iter().filter(|p| !p.trim().is_empty()).collect()).collect();
             let simple = cells.iter().all(|c| c.len() <= 1);
             if simple {
-                let joined: Vec<&str> = cells
-                    .iter()
-                    .filter_map(|c| c.first().map(String::as_str))
-                    .collect();
+                let joined: Vec<&str> = cells.iter().filter_map(|c| c.first().map(String::as_str)).collect();
                 lines.push(joined.join("\t"));
             } else {
                 for cell in cells {
@@ -193,12 +162,7 @@ impl Walker {
             }
         }
         // A nested table's lines belong to the enclosing cell.
-        if let Some(cell) = self
-            .tables
-            .last_mut()
-            .and_then(|t| t.rows.last_mut())
-            .and_then(|r| r.last_mut())
-        {
+        if let Some(cell) = self.tables.last_mut().and_then(|t| t.rows.last_mut()).and_then(|r| r.last_mut()) {
             cell.extend(lines);
         } else {
             for l in lines {

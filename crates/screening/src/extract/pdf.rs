@@ -31,9 +31,7 @@ pub(super) fn has_pdf_header(bytes: &[u8]) -> bool {
 }
 
 fn corrupt(detail: impl std::fmt::Display) -> ParseFailure {
-    ParseFailure::Corrupt {
-        detail: detail.to_string(),
-    }
+    ParseFailure::Corrupt { detail: detail.to_string() }
 }
 
 pub(super) fn extract(bytes: &[u8]) -> Result<ExtractedText, ParseFailure> {
@@ -107,18 +105,15 @@ fn prepare_streams(doc: &mut Document) -> Result<u32, ParseFailure> {
         }
         let flate_only = match stream.dict.get(b"Filter") {
             Ok(Object::Name(n)) => n == b"FlateDecode",
-            Ok(Object::Array(a)) => {
-                a.len() == 1 && matches!(&a[0], Object::Name(n) if n == b"FlateDecode")
-            }
+            Ok(Object::Array(a)) => a.len() == 1 && matches!(&a[0], Object::Name(n) if n == b"FlateDecode"),
             _ => false,
         };
         if !flate_only || stream.dict.has(b"DecodeParms") {
             continue;
         }
         let mut out = Vec::new();
-        let read = flate2::read::ZlibDecoder::new(stream.content.as_slice())
-            .take(MAX_STREAM_BYTES + 1)
-            .read_to_end(&mut out);
+        let read =
+            flate2::read::ZlibDecoder::new(stream.content.as_slice()).take(MAX_STREAM_BYTES + 1).read_to_end(&mut out);
         if read.is_err() && out.is_empty() {
             // Leave undecodable streams as they are; lopdf may still make sense of them.
             continue;
@@ -126,9 +121,7 @@ fn prepare_streams(doc: &mut Document) -> Result<u32, ParseFailure> {
         let len = out.len() as u64;
         total += len;
         if len > MAX_STREAM_BYTES || total > MAX_TOTAL_STREAM_BYTES {
-            return Err(ParseFailure::ZipBomb {
-                detail: "PDF streams decompress past the safety budget".to_owned(),
-            });
+            return Err(ParseFailure::ZipBomb { detail: "PDF streams decompress past the safety budget".to_owned() });
         }
         stream.dict.remove(b"Filter");
         stream.set_content(out);
@@ -297,13 +290,7 @@ impl OutputDev for Collector {
             return Ok(());
         }
         self.chars += char.chars().count();
-        self.glyphs.push(Glyph {
-            x,
-            y,
-            w: (width * size).max(0.0),
-            size: size.max(0.1),
-            text: char.to_owned(),
-        });
+        self.glyphs.push(Glyph { x, y, w: (width * size).max(0.0), size: size.max(0.1), text: char.to_owned() });
         Ok(())
     }
     fn begin_word(&mut self) -> Result<(), OutputError> {
@@ -336,9 +323,7 @@ fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
     let mut lines: Vec<Vec<Glyph>> = Vec::new();
     for g in glyphs {
         match lines.last_mut() {
-            Some(line) if (g.y - line[0].y).abs() <= 0.5 * line[0].size.max(g.size) => {
-                line.push(g)
-            }
+            Some(line) if (g.y - line[0].y).abs() <= 0.5 * line[0].size.max(g.size) => line.push(g),
             _ => lines.push(vec![g]),
         }
     }
@@ -370,12 +355,7 @@ fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
             if blank {
                 continue;
             }
-            current = Some(Segment {
-                x0: g.x,
-                x1: g.x + g.w,
-                y: g.y,
-                text: expand_ligature(&g.text).to_owned(),
-            });
+            current = Some(Segment { x0: g.x, x1: g.x + g.w, y: g.y, text: expand_ligature(&g.text).to_owned() });
         }
         segments.extend(current);
     }
@@ -403,11 +383,8 @@ fn find_gutter(segments: &[Segment], page_width: f64) -> Option<f64> {
         // A corridor only counts with text on both sides of it.
         let left = segments.iter().filter(|s| s.x1 <= x).count();
         let right = segments.iter().filter(|s| s.x0 >= x).count();
-        let crossings = if left >= 3 && right >= 4 {
-            segments.iter().filter(|s| s.x0 < x && s.x1 > x).count()
-        } else {
-            usize::MAX
-        };
+        let crossings =
+            if left >= 3 && right >= 4 { segments.iter().filter(|s| s.x0 < x && s.x1 > x).count() } else { usize::MAX };
         match run {
             Some((c, _)) if c == crossings => {}
             Some((c, start)) => {
@@ -442,11 +419,7 @@ fn find_gutter(segments: &[Segment], page_width: f64) -> Option<f64> {
         return None;
     }
     let right: Vec<&Segment> = segments.iter().filter(|s| s.x0 >= gutter).collect();
-    let left_chars: usize = segments
-        .iter()
-        .filter(|s| s.x1 <= gutter)
-        .map(|s| s.text.len())
-        .sum();
+    let left_chars: usize = segments.iter().filter(|s| s.x1 <= gutter).map(|s| s.text.len()).sum();
     let right_chars: usize = right.iter().map(|s| s.text.len()).sum();
     let all_chars: usize = segments.iter().map(|s| s.text.len()).sum();
     if right.len() < 4 || right_chars * 5 < all_chars || left_chars * 10 < all_chars {
@@ -489,25 +462,13 @@ fn layout_page(glyphs: Vec<Glyph>, page_width: f64) -> (String, bool) {
         return (out, false);
     };
     let crosses = |s: &Segment| s.x0 < gutter && s.x1 > gutter;
-    let column_top = segments
-        .iter()
-        .filter(|s| !crosses(s))
-        .map(|s| s.y)
-        .fold(f64::INFINITY, f64::min);
+    let column_top = segments.iter().filter(|s| !crosses(s)).map(|s| s.y).fold(f64::INFINITY, f64::min);
     // Full-width lines above the columns (name, contact line) come first.
-    let header: Vec<&Segment> = segments
-        .iter()
-        .filter(|s| s.y < column_top || (crosses(s) && s.y <= column_top))
-        .collect();
+    let header: Vec<&Segment> =
+        segments.iter().filter(|s| s.y < column_top || (crosses(s) && s.y <= column_top)).collect();
     let in_header = |s: &Segment| s.y < column_top || (crosses(s) && s.y <= column_top);
-    let left: Vec<&Segment> = segments
-        .iter()
-        .filter(|s| !in_header(s) && s.x0 < gutter)
-        .collect();
-    let right: Vec<&Segment> = segments
-        .iter()
-        .filter(|s| !in_header(s) && s.x0 >= gutter)
-        .collect();
+    let left: Vec<&Segment> = segments.iter().filter(|s| !in_header(s) && s.x0 < gutter).collect();
+    let right: Vec<&Segment> = segments.iter().filter(|s| !in_header(s) && s.x0 >= gutter).collect();
     lines_of(&header, &mut out);
     lines_of(&left, &mut out);
     lines_of(&right, &mut out);
@@ -521,13 +482,7 @@ mod tests {
     fn word(x: f64, y: f64, text: &str) -> Vec<Glyph> {
         text.chars()
             .enumerate()
-            .map(|(i, c)| Glyph {
-                x: x + i as f64 * 5.0,
-                y,
-                w: 5.0,
-                size: 10.0,
-                text: c.to_string(),
-            })
+            .map(|(i, c)| Glyph { x: x + i as f64 * 5.0, y, w: 5.0, size: 10.0, text: c.to_string() })
             .collect()
     }
 
@@ -566,8 +521,7 @@ mod tests {
 
     #[test]
     fn garbage_after_header_is_corrupt_not_a_panic() {
-        let err = extract(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\ngarbage")
-            .unwrap_err();
+        let err = extract(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\ngarbage").unwrap_err();
         assert_eq!(err.code(), "corrupt");
     }
 }

@@ -12,11 +12,7 @@ fn decode(bytes: &[u8]) -> Result<(String, Option<&'static str>), ParseFailure> 
             .map_err(|_| binary("invalid UTF-8 after a UTF-8 byte-order mark"));
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        let enc = if bytes[0] == 0xFF {
-            encoding_rs::UTF_16LE
-        } else {
-            encoding_rs::UTF_16BE
-        };
+        let enc = if bytes[0] == 0xFF { encoding_rs::UTF_16LE } else { encoding_rs::UTF_16BE };
         let (text, had_errors) = enc.decode_with_bom_removal(bytes);
         if had_errors {
             return Err(binary("invalid UTF-16"));
@@ -30,26 +26,18 @@ fn decode(bytes: &[u8]) -> Result<(String, Option<&'static str>), ParseFailure> 
         Ok(s) => Ok((s.to_owned(), None)),
         Err(_) => {
             let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-            Ok((
-                text.into_owned(),
-                Some("encoding: not UTF-8, read as Windows-1252"),
-            ))
+            Ok((text.into_owned(), Some("encoding: not UTF-8, read as Windows-1252")))
         }
     }
 }
 
 fn binary(detail: &str) -> ParseFailure {
-    ParseFailure::UnsupportedType {
-        detail: format!("not text: {detail}"),
-    }
+    ParseFailure::UnsupportedType { detail: format!("not text: {detail}") }
 }
 
 fn check_not_binary(text: &str) -> Result<(), ParseFailure> {
     let total = text.chars().count().max(1);
-    let control = text
-        .chars()
-        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
-        .count();
+    let control = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')).count();
     if control as f64 / total as f64 > MAX_CONTROL_SHARE {
         return Err(binary("too many control characters"));
     }
