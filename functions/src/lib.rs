@@ -18,14 +18,15 @@ pub const CURSOR_SECRET: &str = "CURSOR_SECRET";
 pub async fn aws_app() -> Result<App, Error> {
     let config = AwsConfig::from_env()?;
     let adapters = Adapters::connect(&config).await;
-    let deps = Deps {
-        store: Arc::new(adapters.store),
-        identity: Arc::new(adapters.identity),
-        mail: Arc::new(adapters.mail),
-        clock: Arc::new(SystemClock),
-        ids: Arc::new(UuidV7),
-    };
-    let secret = std::env::var(CURSOR_SECRET).map_err(|_| format!("environment variable {CURSOR_SECRET} is not set"))?;
+    let deps = Deps::new(
+        Arc::new(adapters.store),
+        Arc::new(adapters.identity),
+        Arc::new(adapters.mail),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7),
+    );
+    let secret =
+        std::env::var(CURSOR_SECRET).map_err(|_| format!("environment variable {CURSOR_SECRET} is not set"))?;
     let cursors = CursorKey::new(secret.as_bytes()).map_err(|e| format!("{CURSOR_SECRET}: {e}"))?;
     Ok(App::new(deps, cursors))
 }

@@ -384,13 +384,13 @@ mod aws {
         let jwks = clearview_aws::fetch_jwks(&pool.jwks_url).await.expect("moto JWKS");
         let verifier =
             clearview_local::JwtVerifier::new(&jwks, pool.issuer.clone(), pool.client_id.clone()).expect("verifier");
-        let deps = Deps {
-            store: store.clone(),
-            identity: Arc::new(pool.identity),
-            mail: Arc::new(moto.mailer().await),
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(UuidV7),
-        };
+        let deps = Deps::new(
+            store.clone(),
+            Arc::new(pool.identity),
+            Arc::new(moto.mailer().await),
+            Arc::new(SystemClock),
+            Arc::new(UuidV7),
+        );
         let router = clearview_devserver::router(clearview_http::App::new(deps, cursor_key()), verifier, jwks);
         Family {
             name: "aws",

@@ -50,3 +50,62 @@ pub fn audit(org: &OrgId, at: &str, id: &str) -> Key {
 pub fn idempotency(scope: &str, route: &str, key: &str) -> Key {
     Key::new(format!("{scope}#IDEM"), format!("{route}#{key}"))
 }
+
+/// A candidate's profile (not tenant-owned).
+pub fn candidate(id: &UserId) -> Key {
+    Key::new(format!("CANDIDATE#{id}"), "PROFILE")
+}
+
+/// Where a job lives, by id alone (candidates apply with a job id).
+pub fn job_locator(job: &JobId) -> Key {
+    Key::new(format!("JOBREF#{job}"), "JOBREF")
+}
+
+pub const APP_PREFIX: &str = "APP#";
+pub fn application(org: &OrgId, app: &str) -> Key {
+    Key::new(org_pk(org), format!("{APP_PREFIX}{app}"))
+}
+
+/// gsi1: a job's applications.
+pub fn application_by_job(org: &OrgId, job: &JobId, app: &str) -> Key {
+    Key::new(application_by_job_pk(org, job), format!("{APP_PREFIX}{app}"))
+}
+pub fn application_by_job_pk(org: &OrgId, job: &JobId) -> String {
+    format!("ORG#{org}#JOB#{job}#APPS")
+}
+
+/// gsi2: a candidate's applications, across employers.
+pub fn application_by_candidate(candidate: &UserId, app: &str) -> Key {
+    Key::new(application_by_candidate_pk(candidate), format!("{APP_PREFIX}{app}"))
+}
+pub fn application_by_candidate_pk(candidate: &UserId) -> String {
+    format!("CANDIDATE#{candidate}#APPS")
+}
+
+/// One application per candidate and job.
+pub fn applied_marker(org: &OrgId, job: &JobId, candidate: &UserId) -> Key {
+    Key::new(org_pk(org), format!("APPLIED#{job}#{candidate}"))
+}
+
+/// A stage's output for an application (`parsed`, `anonymized`, `score`, `bias`).
+pub fn stage_result(org: &OrgId, app: &str, stage: &str) -> Key {
+    Key::new(org_pk(org), format!("RESULT#{app}#{}", stage.to_ascii_uppercase()))
+}
+
+/// Sealed voluntary self-identification, apart from the profile; gsi1 groups a job's for audits.
+pub fn self_identification(org: &OrgId, app: &str) -> Key {
+    Key::new(org_pk(org), format!("EEO#{app}"))
+}
+pub fn self_identification_by_job_pk(org: &OrgId, job: &JobId) -> String {
+    format!("ORG#{org}#JOB#{job}#EEO")
+}
+
+/// An emailed event, so a redelivered event sends nothing twice.
+pub fn email_sent(event_id: &str) -> Key {
+    Key::new(format!("EMAILED#{event_id}"), "EMAILED")
+}
+
+/// A stage's work on one message, so a redelivered message changes nothing twice.
+pub fn processed(org: &OrgId, consumer: &str, message_id: &str) -> Key {
+    Key::new(format!("ORG#{org}#DONE#{consumer}"), message_id.to_owned())
+}

@@ -1,12 +1,17 @@
 //! `LocalFamily`: the embedded adapters wired together over one data dir.
 
+use crate::blobs::{BLOBS_DIR, FsBlobStore};
 use crate::identity::{IdentityConfig, LocalIdentity};
 use crate::keys::{KeyError, SigningKey};
 use crate::mail::{Outbox, OutboxMailer};
+use crate::queues::{QueueConfig, SqliteQueues};
 use crate::store::SqliteStore;
 use crate::verify::JwtVerifier;
+use crate::workers::CancellationToken;
 use clearview_core::Deps;
+use clearview_core::ports::blobs::BlobStore;
 use clearview_core::ports::clock::{Clock, IdGen, SystemClock, UuidV7};
+use clearview_core::ports::queue::{Consumer, Events, Queues};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,6 +21,8 @@ pub const DB_FILE: &str = "clearview.db";
 pub const KEYS_DIR: &str = "keys";
 /// Outbox folder inside the data dir.
 pub const OUTBOX_DIR: &str = "outbox";
+/// Where signed blob URLs point unless told otherwise (the dev server's default address).
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
@@ -29,6 +36,8 @@ pub enum LocalError {
     Identity(#[from] clearview_core::ports::identity::IdentityError),
     #[error("token verifier: {0}")]
     Verify(#[from] crate::verify::VerifyError),
+    #[error("queues: {0}")]
+    Queue(#[from] clearview_core::ports::queue::QueueError),
 }
 
 /// Options for [`LocalFamily::open_with`].
@@ -38,8 +47,12 @@ pub struct LocalOptions {
     pub ids: Arc<dyn IdGen>,
     /// Use this key instead of the one in `<data>/keys/` (tests share one to stay fast).
     pub signing_key: Option<SigningKey>,
-    /// Keep the item store and accounts in memory (the outbox stays on disk).
+    /// Keep the item store, accounts and queues in memory (the outbox and blobs stay on disk).
     pub in_memory: bool,
+    /// Where signed blob URLs point: the dev server's address, e.g. `http://127.0.0.1:8080`.
+    pub base_url: String,
+    /// Redrive policy, retry backoff and topic subscriptions of the queues.
+    pub queues: QueueConfig,
 }
 
 impl Default for LocalOptions {
@@ -50,6 +63,8 @@ impl Default for LocalOptions {
             ids: Arc::new(UuidV7),
             signing_key: None,
             in_memory: false,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            queues: QueueConfig::default(),
         }
     }
 }
@@ -62,6 +77,10 @@ pub struct LocalFamily {
     pub identity: Arc<LocalIdentity>,
     pub mailer: Arc<OutboxMailer>,
     pub outbox: Outbox,
+    /// Files under `<data>/blobs/`; uploads through its URLs are announced on `queues`.
+    pub blobs: Arc<FsBlobStore>,
+    /// The work queues, which also serve as the application-events topic (`Events`).
+    pub queues: Arc<SqliteQueues>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
     pub verifier: JwtVerifier,
@@ -74,7 +93,8 @@ impl std::fmt::Debug for LocalFamily {
 }
 
 impl LocalFamily {
-    /// Opens (creating if needed) `<data_dir>/clearview.db`, `<data_dir>/keys/`, `<data_dir>/outbox/`.
+    /// Opens (creating if needed) `<data_dir>/clearview.db`, `<data_dir>/keys/`, `<data_dir>/outbox/`,
+    /// `<data_dir>/blobs/`.
     pub fn open(data_dir: &Path) -> Result<Self, LocalError> {
         Self::open_with(data_dir, LocalOptions::default())
     }
@@ -120,6 +140,12 @@ impl LocalFamily {
             None => SigningKey::load_or_generate(&data_dir.join(KEYS_DIR))?,
         };
         let identity = LocalIdentity::open(db, key, mailer.clone(), Arc::clone(&clock), options.identity)?;
+        let queues = Arc::new(match db {
+            Some(path) => SqliteQueues::open(path, Arc::clone(&clock), options.queues)?,
+            None => SqliteQueues::in_memory(Arc::clone(&clock), options.queues)?,
+        });
+        let blobs = FsBlobStore::open(data_dir, &options.base_url, Arc::clone(&clock), queues.clone())
+            .map_err(io(&data_dir.join(BLOBS_DIR)))?;
         Ok(Self {
             data_dir: data_dir.to_owned(),
             store: Arc::new(store),
@@ -127,6 +153,8 @@ impl LocalFamily {
             identity: Arc::new(identity),
             outbox: mailer.outbox(),
             mailer,
+            blobs: Arc::new(blobs),
+            queues,
             clock,
             ids: options.ids,
         })
@@ -134,13 +162,37 @@ impl LocalFamily {
 
     /// The ports as `clearview_core::Deps`.
     pub fn deps(&self) -> Deps {
-        Deps {
-            store: self.store.clone(),
-            identity: self.identity.clone(),
-            mail: self.mailer.clone(),
-            clock: Arc::clone(&self.clock),
-            ids: Arc::clone(&self.ids),
-        }
+        Deps::new(
+            self.store.clone(),
+            self.identity.clone(),
+            self.mailer.clone(),
+            Arc::clone(&self.clock),
+            Arc::clone(&self.ids),
+        )
+    }
+
+    /// The blob store port (for `Deps`).
+    pub fn blob_store(&self) -> Arc<dyn BlobStore> {
+        self.blobs.clone()
+    }
+
+    /// The work queues port (for `Deps`).
+    pub fn work_queues(&self) -> Arc<dyn Queues> {
+        self.queues.clone()
+    }
+
+    /// The domain events port (for `Deps`): the same queues, fanning out to the subscribers.
+    pub fn events(&self) -> Arc<dyn Events> {
+        self.queues.clone()
+    }
+
+    /// Starts one worker loop per consumer over this family's queues (see [`crate::workers`]).
+    pub fn spawn_workers(
+        &self,
+        consumers: Vec<Arc<dyn Consumer>>,
+        shutdown: CancellationToken,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        crate::workers::spawn_workers(self.queues.clone(), consumers, shutdown)
     }
 
     /// The JWKS document of the local issuer.

@@ -1,11 +1,15 @@
 //! Entities and their keys.
 
+pub mod application;
 pub mod audit;
+pub mod candidate;
 pub mod job;
 pub mod org;
 pub mod user;
 
+pub use application::{Application, ApplicationStatus, Processing, ResumeFile, Stage, StageResult};
 pub use audit::AuditRecord;
+pub use candidate::Candidate;
 pub use job::{Criteria, EducationLevel, Job, JobStatus, JobType, Weights};
 pub use org::Organization;
 pub use user::{User, UserStatus};
