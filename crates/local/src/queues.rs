@@ -1,0 +1,543 @@
+//! `SqliteQueues`: durable work queues and the application-events topic in the SQLite file, with SQS's receive semantics.
+//!
+//! One row per message. Receiving makes a message invisible for a visibility timeout and hands
+//! out a receipt: `ack` deletes it, `release` makes it visible again after a backoff, and a
+//! message received more than `max_receives` times moves to the dead-letter list with its last
+//! failure (SQS's redrive policy). Dead letters can be listed and redriven. Everything lives in
+//! the database, so messages survive restarts; in-flight ones come back when their visibility
+//! passes. Times come from the injected [`Clock`], in milliseconds.
+
+use clearview_core::ports::clock::Clock;
+use clearview_core::ports::queue::{DomainEvent, Events, QueueError, Queues, WorkMessage, WorkQueue};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+/// The `kind` of a message fanned out from the application-events topic.
+pub const APPLICATION_EVENT_KIND: &str = "application-event";
+/// SQS's message size limit, kept so what passes here does not fail in AWS.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// The most messages one receive hands out (SQS's limit).
+pub const MAX_RECEIVE_BATCH: usize = 10;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS queue_messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    dead INTEGER NOT NULL DEFAULT 0,
+    visible_at INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    receipt TEXT,
+    reason TEXT,
+    sent_at INTEGER NOT NULL,
+    dead_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, dead, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS queue_messages_receipt ON queue_messages (receipt) WHERE receipt IS NOT NULL;
+";
+
+/// Redrive policy, retry backoff and topic subscriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// A message received this many times without an ack goes to the dead-letter list on the
+    /// next receive (SQS's `maxReceiveCount`).
+    pub max_receives: u32,
+    /// Delay before a released message is visible again; doubles with each receive.
+    pub retry_backoff: Duration,
+    /// Upper bound of that delay.
+    pub max_backoff: Duration,
+    /// Queues subscribed to the application-events topic.
+    pub event_subscribers: Vec<WorkQueue>,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            max_receives: 3,
+            retry_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+            event_subscribers: vec![WorkQueue::Email],
+        }
+    }
+}
+
+impl QueueConfig {
+    /// The delay before a message released after its `receive_count`-th receive is visible again.
+    pub fn backoff(&self, receive_count: u32) -> Duration {
+        let factor = 1u32.checked_shl(receive_count.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.retry_backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+}
+
+/// One received message. The receipt acks, releases or dead-letters exactly this delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub queue: WorkQueue,
+    pub receipt: String,
+    pub message: WorkMessage,
+    /// How many times the message has been received, this time included (1 on first delivery).
+    pub receive_count: u32,
+}
+
+/// A message in a queue's dead-letter list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    pub message: WorkMessage,
+    pub reason: String,
+    pub receive_count: u32,
+    pub dead_at: OffsetDateTime,
+}
+
+/// How many messages a queue holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Receivable now.
+    pub visible: u64,
+    /// Received and not yet answered, or released and waiting out the backoff.
+    pub in_flight: u64,
+    /// In the dead-letter list.
+    pub dead: u64,
+}
+
+/// The embedded queues and topic. Cheap to clone; clones share one connection and the wake-ups.
+#[derive(Clone)]
+pub struct SqliteQueues {
+    conn: Arc<Mutex<Connection>>,
+    clock: Arc<dyn Clock>,
+    config: Arc<QueueConfig>,
+    notify: Arc<BTreeMap<WorkQueue, Arc<Notify>>>,
+}
+
+impl std::fmt::Debug for SqliteQueues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteQueues").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> QueueError {
+    QueueError::Unavailable(e.to_string())
+}
+
+fn millis(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn duration_millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn to_u32(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+fn check(message: &WorkMessage) -> Result<String, QueueError> {
+    if message.id.is_empty() || message.kind.is_empty() {
+        return Err(QueueError::Invalid("a message needs an id and a kind".into()));
+    }
+    let body = serde_json::to_string(&message.body).map_err(|e| QueueError::Invalid(e.to_string()))?;
+    let size = body.len() + message.id.len() + message.kind.len();
+    if size > MAX_MESSAGE_BYTES {
+        return Err(QueueError::Invalid(format!("message {} is {size} bytes; the limit is 256 KB", message.id)));
+    }
+    Ok(body)
+}
+
+fn insert(conn: &Connection, queue: WorkQueue, m: &WorkMessage, body: &str, now: i64) -> Result<(), QueueError> {
+    conn.execute(
+        "INSERT INTO queue_messages (queue, id, kind, body, visible_at, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![queue.name(), m.id, m.kind, body, now],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+fn read_message(id: String, kind: String, body: &str) -> Result<WorkMessage, String> {
+    let body = serde_json::from_str(body).map_err(|e| format!("unreadable body: {e}"))?;
+    Ok(WorkMessage { id, kind, body })
+}
+
+fn mark_dead(conn: &Connection, seq: i64, reason: &str, now: i64) -> Result<(), QueueError> {
+    conn.execute(
+        "UPDATE queue_messages SET dead = 1, dead_at = ?2, reason = ?3, receipt = NULL WHERE seq = ?1",
+        params![seq, now, reason],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+impl SqliteQueues {
+    /// Opens (creating its tables if needed) the queues in this database file.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>, config: QueueConfig) -> Result<Self, QueueError> {
+        Self::from_connection(crate::store::open_connection(Some(path)).map_err(unavailable)?, clock, config)
+    }
+
+    /// Private in-memory queues (tests).
+    pub fn in_memory(clock: Arc<dyn Clock>, config: QueueConfig) -> Result<Self, QueueError> {
+        Self::from_connection(crate::store::open_connection(None).map_err(unavailable)?, clock, config)
+    }
+
+    fn from_connection(conn: Connection, clock: Arc<dyn Clock>, config: QueueConfig) -> Result<Self, QueueError> {
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        let notify = WorkQueue::ALL.iter().map(|q| (*q, Arc::new(Notify::new()))).collect();
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), clock, config: Arc::new(config), notify: Arc::new(notify) })
+    }
+
+    pub fn config(&self) -> &QueueConfig {
+        &self.config
+    }
+
+    /// Signalled whenever a message may have become receivable on `queue` (the workers wait on it).
+    pub fn notifier(&self, queue: WorkQueue) -> Arc<Notify> {
+        match self.notify.get(&queue) {
+            Some(n) => Arc::clone(n),
+            // Every queue has one; a fresh one only means no early wake-up.
+            None => Arc::new(Notify::new()),
+        }
+    }
+
+    fn wake(&self, queue: WorkQueue) {
+        if let Some(n) = self.notify.get(&queue) {
+            n.notify_one();
+        }
+    }
+
+    fn now(&self) -> i64 {
+        millis(self.clock.now())
+    }
+
+    /// Runs `f` on the connection off the async runtime.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, QueueError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, QueueError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| QueueError::Unavailable("queue lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    /// Up to `max` (1..=10) visible messages, each hidden for `visibility`. A message already
+    /// received `max_receives` times is moved to the dead-letter list instead of delivered.
+    pub async fn receive(
+        &self,
+        queue: WorkQueue,
+        max: usize,
+        visibility: Duration,
+    ) -> Result<Vec<Delivery>, QueueError> {
+        if max == 0 || max > MAX_RECEIVE_BATCH {
+            return Err(QueueError::Invalid(format!("receive takes 1..={MAX_RECEIVE_BATCH} messages, got {max}")));
+        }
+        let now = self.now();
+        let hidden_until = now.saturating_add(duration_millis(visibility));
+        let max_receives = i64::from(self.config.max_receives);
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            let mut out = Vec::new();
+            // Each pass starts after the last row seen, so a zero visibility cannot hand one out twice.
+            let mut after = 0i64;
+            'fill: loop {
+                let rows: Vec<(i64, String, String, String, i64, Option<String>)> = {
+                    let mut stmt = tx
+                        .prepare_cached(
+                            "SELECT seq, id, kind, body, receive_count, reason FROM queue_messages
+                             WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2 AND seq > ?4 ORDER BY seq LIMIT ?3",
+                        )
+                        .map_err(unavailable)?;
+                    let want = i64::try_from(max - out.len()).unwrap_or(1);
+                    let rows = stmt
+                        .query_map(params![queue.name(), now, want, after], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                        })
+                        .map_err(unavailable)?;
+                    rows.collect::<Result<_, _>>().map_err(unavailable)?
+                };
+                if rows.is_empty() {
+                    break 'fill;
+                }
+                for (seq, id, kind, body, count, reason) in rows {
+                    after = seq;
+                    if count >= max_receives {
+                        let reason = reason.unwrap_or_else(|| {
+                            format!("received {count} times without an answer before the visibility timeout")
+                        });
+                        tracing::warn!(
+                            queue = queue.name(),
+                            id,
+                            count,
+                            reason,
+                            "message moved to the dead-letter list"
+                        );
+                        mark_dead(&tx, seq, &reason, now)?;
+                        continue;
+                    }
+                    let message = match read_message(id.clone(), kind, &body) {
+                        Ok(m) => m,
+                        Err(reason) => {
+                            tracing::warn!(queue = queue.name(), id, reason, "message moved to the dead-letter list");
+                            mark_dead(&tx, seq, &reason, now)?;
+                            continue;
+                        }
+                    };
+                    let receipt = uuid::Uuid::new_v4().to_string();
+                    tx.execute(
+                        "UPDATE queue_messages SET receive_count = receive_count + 1, receipt = ?2, visible_at = ?3
+                         WHERE seq = ?1",
+                        params![seq, receipt, hidden_until],
+                    )
+                    .map_err(unavailable)?;
+                    out.push(Delivery { queue, receipt, message, receive_count: to_u32(count + 1) });
+                }
+                if out.len() >= max {
+                    break 'fill;
+                }
+            }
+            tx.commit().map_err(unavailable)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Deletes the delivered message. `false` when the receipt is unknown (already answered).
+    pub async fn ack(&self, receipt: &str) -> Result<bool, QueueError> {
+        let receipt = receipt.to_owned();
+        self.with_conn(move |c| {
+            let n = c
+                .execute("DELETE FROM queue_messages WHERE receipt = ?1 AND dead = 0", params![receipt])
+                .map_err(unavailable)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    /// Makes the delivered message visible again after the backoff, remembering why it failed.
+    /// `false` when the receipt is unknown.
+    pub async fn release(&self, receipt: &str, reason: &str) -> Result<bool, QueueError> {
+        let (receipt, reason) = (receipt.to_owned(), reason.to_owned());
+        let now = self.now();
+        let config = Arc::clone(&self.config);
+        let queue = self
+            .with_conn(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+                let row: Option<(i64, String, i64)> = tx
+                    .query_row(
+                        "SELECT seq, queue, receive_count FROM queue_messages WHERE receipt = ?1 AND dead = 0",
+                        params![receipt],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()
+                    .map_err(unavailable)?;
+                let Some((seq, queue, count)) = row else { return Ok(None) };
+                let visible_at = now.saturating_add(duration_millis(config.backoff(to_u32(count))));
+                tx.execute(
+                    "UPDATE queue_messages SET receipt = NULL, visible_at = ?2, reason = ?3 WHERE seq = ?1",
+                    params![seq, visible_at, reason],
+                )
+                .map_err(unavailable)?;
+                tx.commit().map_err(unavailable)?;
+                Ok(Some(queue))
+            })
+            .await?;
+        Ok(queue.is_some())
+    }
+
+    /// Moves the delivered message to the dead-letter list now, with the reason (a poison message).
+    /// `false` when the receipt is unknown.
+    pub async fn dead_letter_delivery(&self, receipt: &str, reason: &str) -> Result<bool, QueueError> {
+        let (receipt, reason) = (receipt.to_owned(), reason.to_owned());
+        let now = self.now();
+        self.with_conn(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE queue_messages SET dead = 1, dead_at = ?2, reason = ?3, receipt = NULL
+                     WHERE receipt = ?1 AND dead = 0",
+                    params![receipt, now, reason],
+                )
+                .map_err(unavailable)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    /// The dead-letter list of `queue`, oldest first.
+    pub async fn dead_letters(&self, queue: WorkQueue) -> Result<Vec<DeadLetter>, QueueError> {
+        self.with_conn(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, kind, body, reason, receive_count, dead_at FROM queue_messages
+                     WHERE queue = ?1 AND dead = 1 ORDER BY dead_at, seq",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![queue.name()], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, Option<i64>>(5)?,
+                    ))
+                })
+                .map_err(unavailable)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, kind, body, reason, count, dead_at) = row.map_err(unavailable)?;
+                // An unreadable body keeps its text, so the list still shows it.
+                let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
+                out.push(DeadLetter {
+                    message: WorkMessage { id, kind, body },
+                    reason: reason.unwrap_or_default(),
+                    receive_count: to_u32(count),
+                    dead_at: from_millis(dead_at.unwrap_or_default()),
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Moves every dead letter of `queue` back to the queue, as new; answers how many.
+    pub async fn redrive(&self, queue: WorkQueue) -> Result<usize, QueueError> {
+        let now = self.now();
+        let n = self
+            .with_conn(move |c| {
+                c.execute(
+                    "UPDATE queue_messages SET dead = 0, dead_at = NULL, reason = NULL, receipt = NULL,
+                     receive_count = 0, visible_at = ?2 WHERE queue = ?1 AND dead = 1",
+                    params![queue.name(), now],
+                )
+                .map_err(unavailable)
+            })
+            .await?;
+        if n > 0 {
+            tracing::info!(queue = queue.name(), count = n, "dead letters redriven");
+            self.wake(queue);
+        }
+        Ok(n)
+    }
+
+    /// How many messages `queue` holds, by state.
+    pub async fn depth(&self, queue: WorkQueue) -> Result<QueueDepth, QueueError> {
+        let now = self.now();
+        self.with_conn(move |c| {
+            let (visible, in_flight, dead): (i64, i64, i64) = c
+                .query_row(
+                    "SELECT
+                        COALESCE(SUM(dead = 0 AND visible_at <= ?2), 0),
+                        COALESCE(SUM(dead = 0 AND visible_at > ?2), 0),
+                        COALESCE(SUM(dead = 1), 0)
+                     FROM queue_messages WHERE queue = ?1",
+                    params![queue.name(), now],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .map_err(unavailable)?;
+            let n = |v: i64| u64::try_from(v).unwrap_or(0);
+            Ok(QueueDepth { visible: n(visible), in_flight: n(in_flight), dead: n(dead) })
+        })
+        .await
+    }
+}
+
+#[async_trait::async_trait]
+impl Queues for SqliteQueues {
+    async fn send(&self, queue: WorkQueue, message: &WorkMessage) -> Result<(), QueueError> {
+        let body = check(message)?;
+        let now = self.now();
+        let m = message.clone();
+        self.with_conn(move |c| insert(c, queue, &m, &body, now)).await?;
+        tracing::debug!(queue = queue.name(), id = %message.id, kind = %message.kind, "message sent");
+        self.wake(queue);
+        Ok(())
+    }
+
+    async fn dead_letter(&self, queue: WorkQueue, message: &WorkMessage, reason: &str) -> Result<(), QueueError> {
+        let body = check(message)?;
+        let now = self.now();
+        let (m, reason) = (message.clone(), reason.to_owned());
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO queue_messages (queue, id, kind, body, dead, visible_at, sent_at, dead_at, reason)
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?5, ?6)",
+                params![queue.name(), m.id, m.kind, body, now, reason],
+            )
+            .map_err(unavailable)
+        })
+        .await?;
+        tracing::warn!(queue = queue.name(), id = %message.id, "message dead-lettered");
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Events for SqliteQueues {
+    async fn publish(&self, event: &DomainEvent) -> Result<(), QueueError> {
+        let message = WorkMessage {
+            id: event.id.clone(),
+            kind: APPLICATION_EVENT_KIND.to_owned(),
+            body: serde_json::to_value(event).map_err(|e| QueueError::Invalid(e.to_string()))?,
+        };
+        let body = check(&message)?;
+        let now = self.now();
+        let subscribers = self.config.event_subscribers.clone();
+        let targets = subscribers.clone();
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            for q in targets {
+                insert(&tx, q, &message, &body, now)?;
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await?;
+        tracing::debug!(id = %event.id, kind = %event.kind, "event published");
+        for q in subscribers {
+            self.wake(q);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let c = QueueConfig {
+            retry_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            ..Default::default()
+        };
+        assert_eq!(c.backoff(1), Duration::from_millis(100));
+        assert_eq!(c.backoff(2), Duration::from_millis(200));
+        assert_eq!(c.backoff(3), Duration::from_millis(400));
+        assert_eq!(c.backoff(5), Duration::from_secs(1));
+        assert_eq!(c.backoff(100), Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn empty_ids_and_huge_bodies_are_refused() {
+        let q = SqliteQueues::in_memory(Arc::new(clearview_core::ports::clock::SystemClock), QueueConfig::default())
+            .unwrap();
+        let m = WorkMessage { id: String::new(), kind: "k".into(), body: serde_json::json!({}) };
+        assert!(matches!(q.send(WorkQueue::Parse, &m).await, Err(QueueError::Invalid(_))));
+        let m =
+            WorkMessage { id: "a".into(), kind: "k".into(), body: serde_json::json!("x".repeat(MAX_MESSAGE_BYTES)) };
+        assert!(matches!(q.send(WorkQueue::Parse, &m).await, Err(QueueError::Invalid(_))));
+        assert!(matches!(q.receive(WorkQueue::Parse, 11, Duration::from_secs(1)).await, Err(QueueError::Invalid(_))));
+    }
+}
