@@ -87,11 +87,11 @@ fn main() {
         .cloned()
         .unwrap_or_else(|| std::env::temp_dir().join("clearview-10mb.pdf").to_string_lossy().into_owned());
     if !measure {
-        if std::fs::metadata(&path).is_err() {
-            if let Err(e) = generate(&path) {
-                eprintln!("generating {path}: {e}");
-                std::process::exit(1);
-            }
+        if std::fs::metadata(&path).is_err()
+            && let Err(e) = generate(&path)
+        {
+            eprintln!("generating {path}: {e}");
+            std::process::exit(1);
         }
         let exe = std::env::current_exe().unwrap_or_default();
         let status = Command::new(exe).arg("--measure").arg(&path).status();

@@ -81,10 +81,10 @@ impl ScoringCriteria {
                 return Err(CriteriaError::OutOfRange { field });
             }
         }
-        if let (Some(reject), Some(advance)) = (self.auto_reject_below, self.auto_advance_at) {
-            if reject >= advance {
-                return Err(CriteriaError::Thresholds { reject, advance });
-            }
+        if let (Some(reject), Some(advance)) = (self.auto_reject_below, self.auto_advance_at)
+            && reject >= advance
+        {
+            return Err(CriteriaError::Thresholds { reject, advance });
         }
         Ok(())
     }

@@ -218,10 +218,10 @@ fn split_sections(text: &str) -> Vec<Section<'_>> {
                 continue;
             }
             sections.push(Section { kind, lines: Vec::new() });
-            if !rest.is_empty() {
-                if let Some(s) = sections.last_mut() {
-                    s.lines.push(rest);
-                }
+            if !rest.is_empty()
+                && let Some(s) = sections.last_mut()
+            {
+                s.lines.push(rest);
             }
             continue;
         }
@@ -617,17 +617,17 @@ fn parse_header(lines: &[&str], contact: &mut Contact) {
             if is_street_address(piece) {
                 contact.street_address = Some(piece.to_owned());
                 // "12 Main St, Springfield, IL 62704": the tail is the city.
-                if let Some((_, tail)) = piece.split_once(',') {
-                    if let Some(loc) = parse_location(tail) {
-                        contact.location.get_or_insert(loc);
-                    }
+                if let Some((_, tail)) = piece.split_once(',')
+                    && let Some(loc) = parse_location(tail)
+                {
+                    contact.location.get_or_insert(loc);
                 }
                 continue;
             }
-            if contact.location.is_none() {
-                if let Some(loc) = parse_location(piece) {
-                    contact.location = Some(loc);
-                }
+            if contact.location.is_none()
+                && let Some(loc) = parse_location(piece)
+            {
+                contact.location = Some(loc);
             }
         }
     }
@@ -815,13 +815,13 @@ fn entry_pieces(text: &str) -> Vec<String> {
                 break;
             }
             let p = parts[k];
-            if COMPANY_SUFFIXES.contains(&p.to_ascii_lowercase().as_str()) {
-                if let Some(last) = merged.last_mut() {
-                    last.push_str(", ");
-                    last.push_str(p);
-                    k += 1;
-                    continue;
-                }
+            if COMPANY_SUFFIXES.contains(&p.to_ascii_lowercase().as_str())
+                && let Some(last) = merged.last_mut()
+            {
+                last.push_str(", ");
+                last.push_str(p);
+                k += 1;
+                continue;
             }
             if !p.is_empty() {
                 merged.push(p.to_owned());
@@ -1110,24 +1110,25 @@ fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
         let mut line_inst = None;
         let mut line_degree = None;
         for p in &pieces {
-            if let Some((s, e, level)) = find_degree(p) {
-                if line_degree.is_none() && !is_institution(&p[..s]) {
-                    let field = clean_field(&p[e..]);
-                    line_degree = Some((p[s..e].trim().to_owned(), level, field));
-                    // "University of X, B.S. Computer Science" in one piece.
-                    let before = p[..s].trim().trim_end_matches(',').trim();
-                    if is_institution(before) && line_inst.is_none() {
-                        line_inst = Some(before.to_owned());
-                    }
-                    // "Master of Science in Statistics, Northwestern University, 2015".
-                    if line_inst.is_none() {
-                        let after: Vec<&str> = p[e..].split(',').map(str::trim).collect();
-                        if let Some(k) = after.iter().position(|x| is_institution(x)) {
-                            line_inst = Some(strip_trailing_location(&after[k..].join(", ")));
-                        }
-                    }
-                    continue;
+            if let Some((s, e, level)) = find_degree(p)
+                && line_degree.is_none()
+                && !is_institution(&p[..s])
+            {
+                let field = clean_field(&p[e..]);
+                line_degree = Some((p[s..e].trim().to_owned(), level, field));
+                // "University of X, B.S. Computer Science" in one piece.
+                let before = p[..s].trim().trim_end_matches(',').trim();
+                if is_institution(before) && line_inst.is_none() {
+                    line_inst = Some(before.to_owned());
                 }
+                // "Master of Science in Statistics, Northwestern University, 2015".
+                if line_inst.is_none() {
+                    let after: Vec<&str> = p[e..].split(',').map(str::trim).collect();
+                    if let Some(k) = after.iter().position(|x| is_institution(x)) {
+                        line_inst = Some(strip_trailing_location(&after[k..].join(", ")));
+                    }
+                }
+                continue;
             }
             if is_institution(p) && line_inst.is_none() {
                 line_inst = Some(strip_trailing_location(p));
@@ -1147,18 +1148,18 @@ fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
             current.level = level;
             current.field = field;
         }
-        if let Some(r) = dates.first() {
-            if !has_dates {
-                match r.end {
-                    Some(DatePoint::Present) => current.start = r.start.partial(),
-                    Some(end) => {
-                        current.start = r.start.partial();
-                        current.end = end.partial();
-                    }
-                    None => current.end = r.start.partial(),
+        if let Some(r) = dates.first()
+            && !has_dates
+        {
+            match r.end {
+                Some(DatePoint::Present) => current.start = r.start.partial(),
+                Some(end) => {
+                    current.start = r.start.partial();
+                    current.end = end.partial();
                 }
-                has_dates = true;
+                None => current.end = r.start.partial(),
             }
+            has_dates = true;
         }
     }
     flush(&mut current, &mut entries, &mut has_dates);

@@ -160,17 +160,16 @@ fn parse_point(words: &[(usize, &str)], i: usize) -> Option<(DatePoint, usize)> 
     // 03/2019, 3/2019, 2019-03, 03.2019
     for sep in ['/', '-', '.'] {
         if let Some((a, b)) = bare.split_once(sep) {
-            if let (Ok(m), Some(y)) = (a.parse::<u8>(), is_year(b)) {
-                if let Some(ym) = YearMonth::new(y, m) {
-                    return Some((DatePoint::Month(ym), 1));
-                }
+            if let (Ok(m), Some(y)) = (a.parse::<u8>(), is_year(b))
+                && let Some(ym) = YearMonth::new(y, m)
+            {
+                return Some((DatePoint::Month(ym), 1));
             }
-            if let (Some(y), Ok(m)) = (is_year(a), b.parse::<u8>()) {
-                if b.len() <= 2 {
-                    if let Some(ym) = YearMonth::new(y, m) {
-                        return Some((DatePoint::Month(ym), 1));
-                    }
-                }
+            if let (Some(y), Ok(m)) = (is_year(a), b.parse::<u8>())
+                && b.len() <= 2
+                && let Some(ym) = YearMonth::new(y, m)
+            {
+                return Some((DatePoint::Month(ym), 1));
             }
         }
     }
@@ -256,11 +255,12 @@ pub fn find_dates(line: &str) -> Vec<FoundRange> {
         let begin = words[i].0;
         let mut j = i + used;
         let mut end = None;
-        if j < words.len() && is_range_separator(words[j].1) {
-            if let Some((p, u)) = parse_point(&words, j + 1) {
-                end = Some(p);
-                j += 1 + u;
-            }
+        if j < words.len()
+            && is_range_separator(words[j].1)
+            && let Some((p, u)) = parse_point(&words, j + 1)
+        {
+            end = Some(p);
+            j += 1 + u;
         }
         let (last_start, last) = words[j - 1];
         found.push(FoundRange { start, end, span: (begin, last_start + last.len()) });
@@ -274,10 +274,10 @@ pub fn strip_bullet(line: &str) -> (&str, bool) {
     let t = line.trim_start();
     for b in ['•', '●', '▪', '■', '◦', '‣', '∙', '·', '-', '*', '–', '\u{F0B7}', '\u{F0A7}', '➢', '►', '✓']
     {
-        if let Some(rest) = t.strip_prefix(b) {
-            if rest.starts_with(char::is_whitespace) || b != '-' {
-                return (rest.trim_start(), true);
-            }
+        if let Some(rest) = t.strip_prefix(b)
+            && (rest.starts_with(char::is_whitespace) || b != '-')
+        {
+            return (rest.trim_start(), true);
         }
     }
     (t, false)

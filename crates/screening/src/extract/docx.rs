@@ -198,16 +198,12 @@ fn document_text(xml: &[u8]) -> Result<String, ParseFailure> {
                 }
                 _ => {}
             },
-            Event::Empty(e) => {
-                if w.skip_depth == 0 {
-                    match e.local_name().as_ref() {
-                        "tab" => w.para.push('\t'),
-                        "br" | "cr" => w.para.push('\n'),
-                        "p" => w.end_paragraph(),
-                        _ => {}
-                    }
-                }
-            }
+            Event::Empty(e) if w.skip_depth == 0 => match e.local_name().as_ref() {
+                "tab" => w.para.push('\t'),
+                "br" | "cr" => w.para.push('\n'),
+                "p" => w.end_paragraph(),
+                _ => {}
+            },
             Event::End(e) => match e.local_name().as_ref() {
                 "delText" | "instrText" | "Fallback" => {
                     w.skip_depth = w.skip_depth.saturating_sub(1);
