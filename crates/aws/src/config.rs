@@ -1,8 +1,11 @@
 //! Configuration from named environment variables, and the SDK clients built once from it.
 
-use crate::{CognitoIdentity, DynamoStore, SesMailer};
+use crate::sqs::QueueUrls;
+use crate::{CognitoIdentity, DynamoStore, S3BlobStore, SesMailer, SnsEvents, SqsQueues};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
+use clearview_core::ports::queue::WorkQueue;
+use std::collections::BTreeMap;
 
 /// The environment variables the AWS adapters read (one place for code, template and docs).
 pub mod env {
@@ -23,8 +26,57 @@ pub mod env {
     /// Optional: the `iss` tokens carry (defaults to Cognito's issuer for the pool).
     pub const JWT_ISSUER: &str = "JWT_ISSUER";
 
+    /// Optional: the bucket for resumes and reports (functions that presign or read blobs).
+    pub const RESUME_BUCKET: &str = "RESUME_BUCKET";
+    /// Optional: the application-events SNS topic ARN (functions that publish domain events).
+    pub const EVENTS_TOPIC_ARN: &str = "EVENTS_TOPIC_ARN";
+    /// Optional, in pairs: each work queue's URL and its dead-letter queue's URL.
+    pub const PARSE_QUEUE_URL: &str = "PARSE_QUEUE_URL";
+    pub const PARSE_DLQ_URL: &str = "PARSE_DLQ_URL";
+    pub const ANONYMIZE_QUEUE_URL: &str = "ANONYMIZE_QUEUE_URL";
+    pub const ANONYMIZE_DLQ_URL: &str = "ANONYMIZE_DLQ_URL";
+    pub const SCORE_QUEUE_URL: &str = "SCORE_QUEUE_URL";
+    pub const SCORE_DLQ_URL: &str = "SCORE_DLQ_URL";
+    pub const BIAS_QUEUE_URL: &str = "BIAS_QUEUE_URL";
+    pub const BIAS_DLQ_URL: &str = "BIAS_DLQ_URL";
+    pub const EMAIL_QUEUE_URL: &str = "EMAIL_QUEUE_URL";
+    pub const EMAIL_DLQ_URL: &str = "EMAIL_DLQ_URL";
+
     /// Variables that must be set.
     pub const REQUIRED: [&str; 4] = [TABLE_NAME, USER_POOL_ID, USER_POOL_CLIENT_ID, MAIL_FROM];
+
+    /// The variable holding `queue`'s URL.
+    pub fn queue_url(queue: super::WorkQueue) -> &'static str {
+        use super::WorkQueue::*;
+        match queue {
+            Parse => PARSE_QUEUE_URL,
+            Anonymize => ANONYMIZE_QUEUE_URL,
+            Score => SCORE_QUEUE_URL,
+            Bias => BIAS_QUEUE_URL,
+            Email => EMAIL_QUEUE_URL,
+        }
+    }
+
+    /// The variable holding `queue`'s dead-letter queue URL.
+    pub fn dlq_url(queue: super::WorkQueue) -> &'static str {
+        use super::WorkQueue::*;
+        match queue {
+            Parse => PARSE_DLQ_URL,
+            Anonymize => ANONYMIZE_DLQ_URL,
+            Score => SCORE_DLQ_URL,
+            Bias => BIAS_DLQ_URL,
+            Email => EMAIL_DLQ_URL,
+        }
+    }
+
+    /// Every optional variable of the processing chain.
+    pub fn chain() -> Vec<&'static str> {
+        let mut names = vec![RESUME_BUCKET, EVENTS_TOPIC_ARN];
+        for queue in super::WorkQueue::ALL {
+            names.extend([queue_url(queue), dlq_url(queue)]);
+        }
+        names
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +99,12 @@ pub struct AwsConfig {
     pub endpoint_url: Option<String>,
     pub jwks_url: String,
     pub issuer: String,
+    /// `RESUME_BUCKET`, when this function uses blobs.
+    pub resume_bucket: Option<String>,
+    /// The work queues this function was given (both URLs of each).
+    pub queues: BTreeMap<WorkQueue, QueueUrls>,
+    /// `EVENTS_TOPIC_ARN`, when this function publishes domain events.
+    pub events_topic_arn: Option<String>,
 }
 
 impl AwsConfig {
@@ -78,7 +136,64 @@ impl AwsConfig {
         }
         let issuer = get(env::JWT_ISSUER).unwrap_or_else(|| cognito_issuer(&region, &user_pool_id));
         let jwks_url = get(env::JWKS_URL).unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json"));
-        Ok(Self { table_name, user_pool_id, user_pool_client_id, mail_from, region, endpoint_url, jwks_url, issuer })
+        let resume_bucket = get(env::RESUME_BUCKET);
+        let mut queues = BTreeMap::new();
+        for queue in WorkQueue::ALL {
+            let (queue_var, dlq_var) = (env::queue_url(queue), env::dlq_url(queue));
+            match (get(queue_var), get(dlq_var)) {
+                (None, None) => {}
+                (Some(_), None) => return Err(ConfigError::Missing(dlq_var)),
+                (None, Some(_)) => return Err(ConfigError::Missing(queue_var)),
+                (Some(url), Some(dead_letter)) => {
+                    for (var, value) in [(queue_var, &url), (dlq_var, &dead_letter)] {
+                        if !(value.starts_with("http://") || value.starts_with("https://")) {
+                            return Err(ConfigError::Invalid {
+                                var,
+                                reason: format!("must be a queue URL (https://sqs.…), got {value:?}"),
+                            });
+                        }
+                    }
+                    queues.insert(queue, QueueUrls { queue: url, dead_letter });
+                }
+            }
+        }
+        let events_topic_arn = get(env::EVENTS_TOPIC_ARN);
+        if let Some(arn) = &events_topic_arn
+            && !arn.starts_with("arn:")
+        {
+            return Err(ConfigError::Invalid {
+                var: env::EVENTS_TOPIC_ARN,
+                reason: format!("must be a topic ARN (arn:aws:sns:…), got {arn:?}"),
+            });
+        }
+        Ok(Self {
+            table_name,
+            user_pool_id,
+            user_pool_client_id,
+            mail_from,
+            region,
+            endpoint_url,
+            jwks_url,
+            issuer,
+            resume_bucket,
+            queues,
+            events_topic_arn,
+        })
+    }
+
+    /// The bucket, or an error naming `RESUME_BUCKET` (for a function's start-up).
+    pub fn require_bucket(&self) -> Result<&str, ConfigError> {
+        self.resume_bucket.as_deref().ok_or(ConfigError::Missing(env::RESUME_BUCKET))
+    }
+
+    /// `queue`'s URLs, or an error naming its variable (for a function's start-up).
+    pub fn require_queue(&self, queue: WorkQueue) -> Result<&QueueUrls, ConfigError> {
+        self.queues.get(&queue).ok_or(ConfigError::Missing(env::queue_url(queue)))
+    }
+
+    /// The topic ARN, or an error naming `EVENTS_TOPIC_ARN` (for a function's start-up).
+    pub fn require_events_topic(&self) -> Result<&str, ConfigError> {
+        self.events_topic_arn.as_deref().ok_or(ConfigError::Missing(env::EVENTS_TOPIC_ARN))
     }
 
     /// One `SdkConfig` for every client. With an emulator endpoint and no credentials in the
@@ -100,12 +215,16 @@ pub fn cognito_issuer(region: &str, user_pool_id: &str) -> String {
     format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}")
 }
 
-/// The SDK clients, built once from one `SdkConfig`.
+/// The SDK clients, built once from one `SdkConfig`. (SDK clients connect lazily: building
+/// one a function never uses costs nothing on the network.)
 #[derive(Debug, Clone)]
 pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
     pub ses: aws_sdk_sesv2::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
 }
 
 impl AwsClients {
@@ -114,17 +233,32 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(sdk),
             cognito: aws_sdk_cognitoidentityprovider::Client::new(sdk),
             ses: aws_sdk_sesv2::Client::new(sdk),
+            s3: s3_client(sdk),
+            sqs: aws_sdk_sqs::Client::new(sdk),
+            sns: aws_sdk_sns::Client::new(sdk),
         }
     }
 }
 
-/// The adapters a composition root hands to `clearview_core::ports::Deps`.
+/// An S3 client; path-style addressing when an endpoint URL is set (emulators serve
+/// `http://host:port/bucket/key`, not bucket subdomains).
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let mut builder = aws_sdk_s3::config::Builder::from(sdk);
+    if sdk.endpoint_url().is_some() {
+        builder = builder.force_path_style(true);
+    }
+    aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+/// The adapters a composition root hands to `clearview_core::ports::Deps`. The chain's
+/// adapters (blobs, queues, events) come from methods that fail naming the missing variable.
 #[derive(Clone)]
 pub struct Adapters {
     pub store: DynamoStore,
     pub identity: CognitoIdentity,
     pub mail: SesMailer,
     pub clients: AwsClients,
+    pub config: AwsConfig,
 }
 
 impl Adapters {
@@ -140,7 +274,27 @@ impl Adapters {
             identity: CognitoIdentity::new(clients.cognito.clone(), &config.user_pool_id, &config.user_pool_client_id),
             mail: SesMailer::new(clients.ses.clone(), &config.mail_from),
             clients,
+            config: config.clone(),
         }
+    }
+
+    /// The S3 blob store over `RESUME_BUCKET`.
+    pub fn blobs(&self) -> Result<S3BlobStore, ConfigError> {
+        Ok(S3BlobStore::new(self.clients.s3.clone(), self.config.require_bucket()?))
+    }
+
+    /// SQS queues for every configured work queue; fails naming the variable of any of
+    /// `needed` that is not configured.
+    pub fn queues(&self, needed: &[WorkQueue]) -> Result<SqsQueues, ConfigError> {
+        for queue in needed {
+            self.config.require_queue(*queue)?;
+        }
+        Ok(SqsQueues::new(self.clients.sqs.clone(), self.config.queues.clone()))
+    }
+
+    /// SNS events on `EVENTS_TOPIC_ARN`.
+    pub fn events(&self) -> Result<SnsEvents, ConfigError> {
+        Ok(SnsEvents::new(self.clients.sns.clone(), self.config.require_events_topic()?))
     }
 }
 
@@ -189,6 +343,60 @@ mod tests {
         assert_eq!(c.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
         assert_eq!(c.jwks_url, "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json");
         assert_eq!(c.issuer, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc");
+    }
+
+    #[test]
+    fn chain_settings_are_optional_and_named_when_required() {
+        let c = AwsConfig::from_lookup(lookup(&BASE)).unwrap();
+        assert_eq!(c.resume_bucket, None);
+        assert!(c.queues.is_empty());
+        assert_eq!(c.require_bucket(), Err(ConfigError::Missing("RESUME_BUCKET")));
+        assert_eq!(c.require_events_topic(), Err(ConfigError::Missing("EVENTS_TOPIC_ARN")));
+        assert_eq!(c.require_queue(WorkQueue::Score), Err(ConfigError::Missing("SCORE_QUEUE_URL")));
+
+        let mut vars = BASE.to_vec();
+        vars.extend([
+            ("RESUME_BUCKET", "resumes"),
+            ("EVENTS_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:application-events"),
+            ("PARSE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/parse"),
+            ("PARSE_DLQ_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/parse-dlq"),
+        ]);
+        let c = AwsConfig::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(c.require_bucket(), Ok("resumes"));
+        assert_eq!(c.require_events_topic(), Ok("arn:aws:sns:us-east-1:123456789012:application-events"));
+        let parse = c.require_queue(WorkQueue::Parse).unwrap();
+        assert_eq!(parse.dead_letter, "https://sqs.us-east-1.amazonaws.com/123456789012/parse-dlq");
+        assert_eq!(c.require_queue(WorkQueue::Email), Err(ConfigError::Missing("EMAIL_QUEUE_URL")));
+    }
+
+    #[test]
+    fn a_queue_without_its_dead_letter_queue_is_refused() {
+        let mut vars = BASE.to_vec();
+        vars.push(("SCORE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/score"));
+        assert_eq!(AwsConfig::from_lookup(lookup(&vars)), Err(ConfigError::Missing("SCORE_DLQ_URL")));
+        let mut vars = BASE.to_vec();
+        vars.push(("BIAS_DLQ_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/bias-dlq"));
+        assert_eq!(AwsConfig::from_lookup(lookup(&vars)), Err(ConfigError::Missing("BIAS_QUEUE_URL")));
+        let mut vars = BASE.to_vec();
+        vars.extend([("EMAIL_QUEUE_URL", "email"), ("EMAIL_DLQ_URL", "https://sqs/email-dlq")]);
+        assert!(matches!(
+            AwsConfig::from_lookup(lookup(&vars)),
+            Err(ConfigError::Invalid { var: "EMAIL_QUEUE_URL", .. })
+        ));
+        let mut vars = BASE.to_vec();
+        vars.push(("EVENTS_TOPIC_ARN", "application-events"));
+        assert!(matches!(
+            AwsConfig::from_lookup(lookup(&vars)),
+            Err(ConfigError::Invalid { var: "EVENTS_TOPIC_ARN", .. })
+        ));
+    }
+
+    #[test]
+    fn every_chain_variable_is_listed_once() {
+        let names = env::chain();
+        assert_eq!(names.len(), 12);
+        let unique: std::collections::BTreeSet<_> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! AWS adapters for ClearView's ports: DynamoDB store, Cognito identity, SES mail, JWKS fetch.
+//! AWS adapters for ClearView's ports: DynamoDB store, Cognito identity, SES mail, JWKS fetch,
+//! S3 blobs, SQS work queues, SNS domain events, and the Lambda glue for SQS consumers.
 //!
 //! Every adapter takes an SDK client built once per process from one `SdkConfig`
 //! ([`config::AwsConfig`]), so a Lambda's composition root is a few lines:
@@ -17,7 +18,13 @@ pub mod cognito;
 pub mod config;
 pub mod dynamo;
 pub mod jwks;
+pub mod lambda_sqs;
+pub mod s3;
+pub mod s3_event;
 pub mod ses;
+pub mod sns;
+pub mod sns_envelope;
+pub mod sqs;
 pub mod table;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,5 +33,8 @@ pub use cognito::CognitoIdentity;
 pub use config::{Adapters, AwsClients, AwsConfig, ConfigError};
 pub use dynamo::DynamoStore;
 pub use jwks::{JwksError, fetch_jwks};
+pub use s3::S3BlobStore;
 pub use ses::SesMailer;
+pub use sns::SnsEvents;
+pub use sqs::{QueueUrls, SqsQueues};
 pub use table::{TableDefinition, create_table, table_definition};

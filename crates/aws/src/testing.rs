@@ -1,4 +1,5 @@
-//! Test support: one `moto_server` per test process, and fresh tables and user pools on it.
+//! Test support: one `moto_server` per test process; fresh tables, user pools and processing
+//! chains (bucket, queues, topic) on it; a pump that drives a consumer from a real queue.
 //!
 //! The server runs under a tiny `sh` supervisor whose stdin is a pipe held by this process:
 //! when the test process exits — normally, by panic or by SIGKILL — the pipe closes and the
@@ -8,6 +9,7 @@ use crate::cognito::create_user_pool_for_tests;
 use crate::{CognitoIdentity, DynamoStore, SesMailer, create_table};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
+use clearview_core::ports::queue::WorkQueue;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
@@ -238,4 +240,414 @@ impl Moto {
         }
         SesMailer::new(client, MAIL_FROM)
     }
+}
+
+/// Visibility timeout of [`Moto::chain`]'s queues: a `Retry` reappears this soon.
+pub const CHAIN_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(1);
+/// `maxReceiveCount` of [`Moto::chain`]'s redrive policies: the receive after this many moves a
+/// message to its dead-letter queue.
+pub const CHAIN_MAX_RECEIVE_COUNT: u32 = 3;
+/// The bucket notification's key prefix (as in template.yaml): only uploads feed the parse queue.
+pub const UPLOADS_PREFIX: &str = "uploads/";
+
+/// A fresh processing chain on moto: bucket, queues with dead-letter queues, topic, wiring —
+/// shaped like the deployed stack — and the adapters over them.
+#[derive(Debug, Clone)]
+pub struct TestChain {
+    pub blobs: crate::S3BlobStore,
+    pub queues: crate::SqsQueues,
+    pub events: crate::SnsEvents,
+    pub bucket: String,
+    pub queue_urls: std::collections::BTreeMap<WorkQueue, crate::QueueUrls>,
+    /// Each work queue's ARN (the `eventSourceARN` of the records [`TestChain::pump`] builds).
+    pub queue_arns: std::collections::BTreeMap<WorkQueue, String>,
+    pub topic_arn: String,
+    pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
+}
+
+/// One record [`TestChain::pump`] handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PumpedRecord {
+    pub message_id: String,
+    pub body: String,
+    /// SQS's `ApproximateReceiveCount` (1 on the first delivery).
+    pub receive_count: u32,
+    /// Reported in `batchItemFailures`: left on the queue to reappear after the visibility timeout.
+    pub failed: bool,
+}
+
+/// What one [`TestChain::pump`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PumpReport {
+    pub records: Vec<PumpedRecord>,
+}
+
+impl PumpReport {
+    pub fn received(&self) -> usize {
+        self.records.len()
+    }
+    /// Message ids deleted from the queue (done, or dead-lettered by the glue).
+    pub fn deleted(&self) -> Vec<&str> {
+        self.records.iter().filter(|r| !r.failed).map(|r| r.message_id.as_str()).collect()
+    }
+    /// Message ids left on the queue for redelivery.
+    pub fn failed(&self) -> Vec<&str> {
+        self.records.iter().filter(|r| r.failed).map(|r| r.message_id.as_str()).collect()
+    }
+}
+
+/// A message read from a queue by [`TestChain::receive_all`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMessage {
+    pub message_id: String,
+    pub body: String,
+    /// String message attributes (`kind`, `reason`, `source-queue` …).
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub receive_count: u32,
+}
+
+fn sqs_panic<E: std::error::Error + 'static, R: std::fmt::Debug>(
+    what: &str,
+    e: aws_sdk_sqs::error::SdkError<E, R>,
+) -> ! {
+    panic!("{what} on moto: {}", aws_sdk_sqs::error::DisplayErrorContext(&e))
+}
+
+impl Moto {
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        crate::config::s3_client(&self.sdk_config())
+    }
+
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.sdk_config())
+    }
+
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.sdk_config())
+    }
+
+    /// Provisions a fresh, uniquely named chain: a versioned bucket; the five work queues, each
+    /// with a dead-letter queue and a redrive policy ([`CHAIN_MAX_RECEIVE_COUNT`] receives,
+    /// [`CHAIN_VISIBILITY_TIMEOUT`]); the application-events topic with the email queue
+    /// subscribed (raw delivery off: bodies arrive in the SNS envelope); and the bucket
+    /// notification `s3:ObjectCreated:*` under [`UPLOADS_PREFIX`] → parse queue (its
+    /// `s3:TestEvent` is drained).
+    pub async fn chain(&self) -> TestChain {
+        let (s3, sqs, sns) = (self.s3(), self.sqs(), self.sns());
+        let name = unique("clearview-chain");
+
+        let bucket = name.clone();
+        if let Err(e) = s3.create_bucket().bucket(&bucket).send().await {
+            panic!("cannot create bucket {bucket} on moto: {}", aws_sdk_s3::error::DisplayErrorContext(&e));
+        }
+        let versioning = aws_sdk_s3::types::VersioningConfiguration::builder()
+            .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+            .build();
+        if let Err(e) = s3.put_bucket_versioning().bucket(&bucket).versioning_configuration(versioning).send().await {
+            panic!("cannot enable versioning on {bucket}: {}", aws_sdk_s3::error::DisplayErrorContext(&e));
+        }
+
+        let mut queue_urls = std::collections::BTreeMap::new();
+        let mut queue_arns = std::collections::BTreeMap::new();
+        for queue in WorkQueue::ALL {
+            let dlq_url = create_queue(&sqs, &format!("{name}-{}-dlq", queue.name()), &[]).await;
+            let dlq_arn = queue_arn(&sqs, &dlq_url).await;
+            let redrive = serde_json::json!({
+                "deadLetterTargetArn": dlq_arn,
+                "maxReceiveCount": CHAIN_MAX_RECEIVE_COUNT,
+            })
+            .to_string();
+            let visibility = CHAIN_VISIBILITY_TIMEOUT.as_secs().to_string();
+            use aws_sdk_sqs::types::QueueAttributeName as A;
+            let url = create_queue(
+                &sqs,
+                &format!("{name}-{}", queue.name()),
+                &[(A::VisibilityTimeout, visibility), (A::RedrivePolicy, redrive)],
+            )
+            .await;
+            queue_arns.insert(queue, queue_arn(&sqs, &url).await);
+            queue_urls.insert(queue, crate::QueueUrls { queue: url, dead_letter: dlq_url });
+        }
+
+        let topic_arn = match sns.create_topic().name(format!("{name}-application-events")).send().await {
+            Ok(out) => out.topic_arn().unwrap_or_default().to_owned(),
+            Err(e) => panic!("cannot create topic on moto: {}", aws_sdk_sns::error::DisplayErrorContext(&e)),
+        };
+        let email_arn = &queue_arns[&WorkQueue::Email];
+        if let Err(e) = sns.subscribe().topic_arn(&topic_arn).protocol("sqs").endpoint(email_arn).send().await {
+            panic!("cannot subscribe the email queue on moto: {}", aws_sdk_sns::error::DisplayErrorContext(&e));
+        }
+
+        use aws_sdk_s3::types as s3t;
+        let prefix = s3t::FilterRule::builder().name(s3t::FilterRuleName::Prefix).value(UPLOADS_PREFIX).build();
+        let filter = s3t::NotificationConfigurationFilter::builder()
+            .key(s3t::S3KeyFilter::builder().filter_rules(prefix).build())
+            .build();
+        let to_parse = s3t::QueueConfiguration::builder()
+            .id("object-created-to-parse")
+            .queue_arn(&queue_arns[&WorkQueue::Parse])
+            .events(s3t::Event::S3ObjectCreated)
+            .filter(filter)
+            .build()
+            .unwrap_or_else(|e| panic!("bucket notification: {e}"));
+        let notification = s3t::NotificationConfiguration::builder().queue_configurations(to_parse).build();
+        if let Err(e) = s3
+            .put_bucket_notification_configuration()
+            .bucket(&bucket)
+            .notification_configuration(notification)
+            .send()
+            .await
+        {
+            panic!("cannot configure the bucket notification: {}", aws_sdk_s3::error::DisplayErrorContext(&e));
+        }
+
+        let chain = TestChain {
+            blobs: crate::S3BlobStore::new(s3.clone(), &bucket),
+            queues: crate::SqsQueues::new(sqs.clone(), queue_urls.clone()),
+            events: crate::SnsEvents::new(sns.clone(), &topic_arn),
+            bucket,
+            queue_urls,
+            queue_arns,
+            topic_arn,
+            s3,
+            sqs,
+            sns,
+        };
+        // S3 announces a new notification configuration with an s3:TestEvent: drain it.
+        let drained = chain.receive_all(&chain.queue_urls[&WorkQueue::Parse].queue, Duration::from_secs(2)).await;
+        for message in &drained {
+            let is_test = crate::s3_event::object_created_records(&message.body).is_ok_and(|r| r.is_empty());
+            assert!(is_test, "unexpected message on a fresh parse queue: {}", message.body);
+        }
+        chain
+    }
+}
+
+async fn create_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    attributes: &[(aws_sdk_sqs::types::QueueAttributeName, String)],
+) -> String {
+    let mut request = sqs.create_queue().queue_name(name);
+    for (attribute, value) in attributes {
+        request = request.attributes(attribute.clone(), value);
+    }
+    match request.send().await {
+        Ok(out) => out.queue_url().unwrap_or_default().to_owned(),
+        Err(e) => sqs_panic(&format!("cannot create queue {name}"), e),
+    }
+}
+
+async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    match sqs.get_queue_attributes().queue_url(url).attribute_names(A::QueueArn).send().await {
+        Ok(out) => out.attributes().and_then(|a| a.get(&A::QueueArn)).cloned().unwrap_or_default(),
+        Err(e) => sqs_panic(&format!("cannot read the ARN of {url}"), e),
+    }
+}
+
+fn received(message: &aws_sdk_sqs::types::Message) -> ReceivedMessage {
+    use aws_sdk_sqs::types::MessageSystemAttributeName as S;
+    ReceivedMessage {
+        message_id: message.message_id().unwrap_or_default().to_owned(),
+        body: message.body().unwrap_or_default().to_owned(),
+        attributes: message
+            .message_attributes()
+            .map(|a| a.iter().filter_map(|(k, v)| v.string_value().map(|s| (k.clone(), s.to_owned()))).collect())
+            .unwrap_or_default(),
+        receive_count: message
+            .attributes()
+            .and_then(|a| a.get(&S::ApproximateReceiveCount))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+    }
+}
+
+/// The Lambda-shaped record for a received message (what the event source mapping sends).
+fn lambda_record(message: &aws_sdk_sqs::types::Message, queue_arn: &str) -> aws_lambda_events::event::sqs::SqsMessage {
+    use aws_lambda_events::event::sqs::{SqsMessage, SqsMessageAttribute};
+    let mut record = SqsMessage::default();
+    record.message_id = message.message_id().map(str::to_owned);
+    record.receipt_handle = message.receipt_handle().map(str::to_owned);
+    record.body = message.body().map(str::to_owned);
+    record.md5_of_body = message.md5_of_body().map(str::to_owned);
+    record.md5_of_message_attributes = message.md5_of_message_attributes().map(str::to_owned);
+    record.attributes = message
+        .attributes()
+        .map(|a| a.iter().map(|(k, v)| (k.as_str().to_owned(), v.clone())).collect())
+        .unwrap_or_default();
+    record.message_attributes = message
+        .message_attributes()
+        .map(|a| {
+            a.iter()
+                .map(|(k, v)| {
+                    let mut attribute = SqsMessageAttribute::default();
+                    attribute.string_value = v.string_value().map(str::to_owned);
+                    attribute.data_type = Some(v.data_type().to_owned());
+                    (k.clone(), attribute)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    record.event_source = Some("aws:sqs".to_owned());
+    record.event_source_arn = Some(queue_arn.to_owned());
+    record.aws_region = Some("us-east-1".to_owned());
+    record
+}
+
+impl TestChain {
+    /// The env vars a composition root would read for this chain (the chain's part of
+    /// [`crate::config::env`]), to build an [`crate::AwsConfig`] with `from_lookup`.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        use crate::config::env;
+        let mut vars = vec![(env::RESUME_BUCKET, self.bucket.clone()), (env::EVENTS_TOPIC_ARN, self.topic_arn.clone())];
+        for (queue, urls) in &self.queue_urls {
+            vars.push((env::queue_url(*queue), urls.queue.clone()));
+            vars.push((env::dlq_url(*queue), urls.dead_letter.clone()));
+        }
+        vars
+    }
+
+    /// Receives (and deletes) every message on `url`, long-polling up to `wait` for the first
+    /// and until the queue answers empty.
+    pub async fn receive_all(&self, url: &str, wait: Duration) -> Vec<ReceivedMessage> {
+        let mut out = Vec::new();
+        let mut wait_s = i32::try_from(wait.as_secs()).unwrap_or(20).clamp(0, 20);
+        loop {
+            let messages = self.receive(url, wait_s).await;
+            if messages.is_empty() {
+                return out;
+            }
+            for message in &messages {
+                if let Some(handle) = message.receipt_handle()
+                    && let Err(e) = self.sqs.delete_message().queue_url(url).receipt_handle(handle).send().await
+                {
+                    sqs_panic("cannot delete a received message", e);
+                }
+                out.push(received(message));
+            }
+            wait_s = 0;
+        }
+    }
+
+    /// Everything now in `queue`'s dead-letter queue (received and deleted).
+    pub async fn dead_letters(&self, queue: WorkQueue, wait: Duration) -> Vec<ReceivedMessage> {
+        let url = self.queue_urls[&queue].dead_letter.clone();
+        self.receive_all(&url, wait).await
+    }
+
+    async fn receive(&self, url: &str, wait_s: i32) -> Vec<aws_sdk_sqs::types::Message> {
+        let result = self
+            .sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(wait_s)
+            .message_attribute_names("All")
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await;
+        match result {
+            Ok(out) => out.messages().to_vec(),
+            Err(e) => sqs_panic(&format!("cannot receive from {url}"), e),
+        }
+    }
+
+    /// One Lambda invocation, for real: receives up to 10 messages from `queue` (long-polling
+    /// up to `wait`), hands them as an `SqsEvent` to [`crate::lambda_sqs::handle_batch`], deletes
+    /// the records it did not report failed, and leaves the failed ones to reappear after the
+    /// visibility timeout (and go to the dead-letter queue after [`CHAIN_MAX_RECEIVE_COUNT`]
+    /// receives, as SQS does). An empty report means the queue had nothing visible.
+    ///
+    /// # Panics
+    /// If `consumer` does not consume `queue`.
+    pub async fn pump(
+        &self,
+        queue: WorkQueue,
+        consumer: &dyn clearview_core::ports::queue::Consumer,
+        queues: &dyn clearview_core::ports::queue::Queues,
+        wait: Duration,
+    ) -> PumpReport {
+        assert_eq!(consumer.queue(), queue, "pump: the consumer reads {:?}, not {queue:?}", consumer.queue());
+        let url = self.queue_urls[&queue].queue.clone();
+        let messages = self.receive(&url, i32::try_from(wait.as_secs()).unwrap_or(20).clamp(0, 20)).await;
+        if messages.is_empty() {
+            return PumpReport::default();
+        }
+        let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+        event.records = messages.iter().map(|m| lambda_record(m, &self.queue_arns[&queue])).collect();
+        let response = crate::lambda_sqs::handle_batch(consumer, queues, event).await;
+        let failed: std::collections::HashSet<&str> =
+            response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        // Lambda treats an unknown or empty identifier as a failure of the whole batch.
+        let ids: std::collections::HashSet<&str> = messages.iter().filter_map(|m| m.message_id()).collect();
+        let whole_batch = failed.iter().any(|id| !ids.contains(id));
+        let mut report = PumpReport::default();
+        for message in &messages {
+            let r = received(message);
+            let is_failed = whole_batch || failed.contains(r.message_id.as_str());
+            if !is_failed
+                && let Some(handle) = message.receipt_handle()
+                && let Err(e) = self.sqs.delete_message().queue_url(&url).receipt_handle(handle).send().await
+            {
+                sqs_panic("cannot delete a handled message", e);
+            }
+            report.records.push(PumpedRecord {
+                message_id: r.message_id,
+                body: r.body,
+                receive_count: r.receive_count,
+                failed: is_failed,
+            });
+        }
+        report
+    }
+}
+
+/// Uploads `bytes` the way a browser would: one `PUT` to the ticket's URL with exactly its
+/// headers. Answers the HTTP status and response body.
+pub async fn upload(ticket: &clearview_core::ports::blobs::UploadTicket, bytes: Vec<u8>) -> (u16, String) {
+    let mut request = http::Request::builder().method(ticket.method.as_str()).uri(&ticket.url);
+    for (name, value) in &ticket.headers {
+        request = request.header(name, value);
+    }
+    let request = request
+        .body(http_body_util::Full::new(bytes::Bytes::from(bytes)))
+        .unwrap_or_else(|e| panic!("upload request for {}: {e}", ticket.url));
+    let (status, _, body) = send(request).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// GETs `url` (a presigned download URL): status, headers (lower-case names) and body.
+pub async fn download(url: &str) -> (u16, std::collections::BTreeMap<String, String>, Vec<u8>) {
+    let request = http::Request::get(url)
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .unwrap_or_else(|e| panic!("download request for {url}: {e}"));
+    send(request).await
+}
+
+async fn send(
+    request: http::Request<http_body_util::Full<bytes::Bytes>>,
+) -> (u16, std::collections::BTreeMap<String, String>, Vec<u8>) {
+    use http_body_util::BodyExt;
+    let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(hyper_util::client::legacy::connect::HttpConnector::new());
+    let uri = request.uri().clone();
+    let response = client.request(request).await.unwrap_or_else(|e| panic!("HTTP request to {uri}: {e}"));
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("reading the response from {uri}: {e}"))
+        .to_bytes()
+        .to_vec();
+    (status, headers, body)
 }
