@@ -109,3 +109,25 @@ pub fn email_sent(event_id: &str) -> Key {
 pub fn processed(org: &OrgId, consumer: &str, message_id: &str) -> Key {
     Key::new(format!("ORG#{org}#DONE#{consumer}"), message_id.to_owned())
 }
+
+pub fn file(org: &OrgId, file: &str) -> Key {
+    Key::new(org_pk(org), format!("FILE#{file}"))
+}
+pub fn file_by_candidate(candidate: &UserId, file: &str) -> Key {
+    Key::new(format!("CANDIDATE#{candidate}#FILES"), format!("FILE#{file}"))
+}
+
+/// The blob key of an uploaded resume: the parse consumer reads org, application and file from it.
+pub fn resume_object(org: &OrgId, app: &str, file: &str) -> String {
+    format!("resumes/{org}/{app}/{file}")
+}
+
+/// (org, application, file) of a resume object key, if it is one.
+pub fn parse_resume_object(key: &str) -> Option<(OrgId, String, String)> {
+    let mut parts = key.strip_prefix("resumes/")?.split('/');
+    let (org, app, file) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((OrgId::parse(org)?, app.to_owned(), file.to_owned()))
+}

@@ -164,3 +164,55 @@ impl Record for StageResult {
         1
     }
 }
+
+/// The body of an Anonymize, Score or Bias message: which application and which run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainStep {
+    pub org_id: String,
+    pub application_id: String,
+    pub run_id: String,
+}
+
+impl ChainStep {
+    pub const KIND: &'static str = "chain-step";
+
+    pub fn message(&self, queue: crate::ports::queue::WorkQueue) -> crate::ports::queue::WorkMessage {
+        crate::ports::queue::WorkMessage {
+            id: format!("{}:{}:{}", queue.name(), self.application_id, self.run_id),
+            kind: Self::KIND.to_owned(),
+            body: serde_json::to_value(self).unwrap_or_default(),
+        }
+    }
+}
+
+/// A resume file as the API shows it, found by id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FileRecord {
+    pub id: String,
+    #[schema(value_type = String)]
+    pub org_id: OrgId,
+    pub application_id: String,
+    #[schema(value_type = String)]
+    pub candidate_id: UserId,
+    pub key: String,
+    pub content_type: String,
+    pub file_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl Record for FileRecord {
+    const ENTITY: &'static str = "File";
+    fn key(&self) -> Key {
+        keys::file(&self.org_id, &self.id)
+    }
+    fn gsi2(&self) -> Option<Key> {
+        Some(keys::file_by_candidate(&self.candidate_id, &self.id))
+    }
+    fn version(&self) -> u64 {
+        1
+    }
+}

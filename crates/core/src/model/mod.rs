@@ -7,7 +7,9 @@ pub mod job;
 pub mod org;
 pub mod user;
 
-pub use application::{Application, ApplicationStatus, Processing, ResumeFile, Stage, StageResult};
+pub use application::{
+    Application, ApplicationStatus, ChainStep, FileRecord, Processing, ResumeFile, Stage, StageResult,
+};
 pub use audit::AuditRecord;
 pub use candidate::Candidate;
 pub use job::{Criteria, EducationLevel, Job, JobStatus, JobType, Weights};

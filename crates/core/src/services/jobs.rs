@@ -190,7 +190,23 @@ pub async fn create(deps: &Deps, actor: &Actor, mut input: JobInput) -> AppResul
             after: Some(snapshot(&job)?),
         },
     )?;
-    deps.store.transact(vec![job.tx_put("job", Condition::NotExists)?, audit]).await?;
+    // Candidates apply with a job id alone: the locator says which tenant holds it.
+    let locator = crate::ports::store::Item {
+        key: keys::job_locator(&job.id),
+        gsi1: None,
+        gsi2: None,
+        entity: "JobLocator".into(),
+        version: 1,
+        expires_at: None,
+        data: serde_json::json!({"orgId": job.org_id}),
+    };
+    deps.store
+        .transact(vec![
+            job.tx_put("job", Condition::NotExists)?,
+            crate::ports::store::TxWrite::put("job-locator", locator, Condition::NotExists),
+            audit,
+        ])
+        .await?;
     Ok(job)
 }
 

@@ -2,7 +2,9 @@
 //! authorised [`Actor`]. Inputs arrive as loosely typed DTOs and are parsed into value types here,
 //! collecting every field error at once.
 
+pub mod applications;
 pub mod auth;
+pub mod candidates;
 pub mod employers;
 pub mod jobs;
 pub mod users;
@@ -32,6 +34,22 @@ impl Actor {
     }
     pub fn can(&self, p: Permission) -> bool {
         self.permissions.contains(&p)
+    }
+}
+
+/// Who is calling a route open to both staff and candidates.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Staff(Actor),
+    Candidate(Principal),
+}
+
+impl Caller {
+    pub fn id(&self) -> &crate::values::UserId {
+        match self {
+            Caller::Staff(a) => &a.user.id,
+            Caller::Candidate(p) => &p.user_id,
+        }
     }
 }
 

@@ -1,0 +1,616 @@
+//! Applications: a candidate applies to an active job (once), uploads a resume through a
+//! presigned URL, withdraws; staff read them, see the machine's score, re-run it, and make the
+//! decision — a person always has the last word.
+
+use super::{Actor, Caller, Change, Listed, Who, audit_write, check_version, lost_update, snapshot};
+use crate::error::{AppError, AppResult};
+use crate::keys;
+use crate::model::application::{ChainStep, FileRecord, HumanDecision};
+use crate::model::{Application, ApplicationStatus, Job, JobStatus, Processing, ResumeFile, Stage, StageResult};
+use crate::ports::Deps;
+use crate::ports::blobs::{BlobError, UploadTicket};
+use crate::ports::queue::{DomainEvent, QueueError, WorkQueue};
+use crate::ports::store::{Condition, Index, Key, PageToken, Query, StoreError};
+use crate::principal::Principal;
+use crate::rbac::Permission;
+use crate::record::{self, Record};
+use crate::values::{JobId, OrgId, UserId, opt_text};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// 10 MB: the resume size limit, enforced when the object arrives.
+pub const MAX_RESUME_BYTES: u64 = 10 * 1024 * 1024;
+pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(15 * 60);
+pub const DOWNLOAD_URL_TTL: Duration = Duration::from_secs(5 * 60);
+pub const RESUME_CONTENT_TYPES: [&str; 3] =
+    ["application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/plain"];
+
+/// Voluntary self-identification (EEO-1 categories); every field may be left out or declined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SelfIdentification {
+    /// `male`, `female`, `decline_to_state`.
+    pub sex: Option<String>,
+    /// `hispanic_or_latino`, `white`, `black_or_african_american`,
+    /// `native_hawaiian_or_other_pacific_islander`, `asian`, `american_indian_or_alaska_native`,
+    /// `two_or_more_races`, `decline_to_state`.
+    pub race_ethnicity: Option<String>,
+}
+
+pub const SEX_VALUES: [&str; 3] = ["male", "female", "decline_to_state"];
+pub const RACE_VALUES: [&str; 8] = [
+    "hispanic_or_latino",
+    "white",
+    "black_or_african_american",
+    "native_hawaiian_or_other_pacific_islander",
+    "asian",
+    "american_indian_or_alaska_native",
+    "two_or_more_races",
+    "decline_to_state",
+];
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApplyInput {
+    pub job_id: String,
+    pub cover_letter: Option<String>,
+    pub self_identification: Option<SelfIdentification>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UploadInput {
+    /// `application/pdf`, the DOCX type, or `text/plain`.
+    pub content_type: String,
+    pub file_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileUploadInput {
+    pub application_id: String,
+    pub content_type: String,
+    pub file_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadGrant {
+    pub file_id: String,
+    pub upload: UploadTicket,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadGrant {
+    pub file_id: String,
+    pub url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: time::OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecisionInput {
+    /// `advance`, `review` or `reject`.
+    pub decision: String,
+    /// Why; required, and recorded in the audit trail.
+    pub reason: String,
+}
+
+/// The machine's work on an application, for a person to check.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AiScore {
+    pub application_id: String,
+    pub processing: Processing,
+    /// The score with its explanation (sub-scores, matched and missing skills, each weight).
+    #[schema(value_type = Object)]
+    pub score: Option<serde_json::Value>,
+    /// The counterfactual bias check of this score.
+    #[schema(value_type = Object)]
+    pub bias_check: Option<serde_json::Value>,
+    /// What was redacted before scoring (categories only, never values).
+    #[schema(value_type = Object)]
+    pub redactions: Option<serde_json::Value>,
+    pub decision: Option<HumanDecision>,
+}
+
+fn event(deps: &Deps, kind: &str, app: &Application, data: serde_json::Value, id: Option<String>) -> DomainEvent {
+    DomainEvent {
+        id: id.unwrap_or_else(|| deps.ids.new_id().to_string()),
+        kind: kind.to_owned(),
+        org_id: app.org_id.to_string(),
+        subject_id: app.id.clone(),
+        occurred_at: deps.clock.now(),
+        data,
+    }
+}
+
+fn queue_err(e: QueueError) -> AppError {
+    AppError::Unavailable(e.to_string())
+}
+
+fn blob_err(e: BlobError) -> AppError {
+    match e {
+        BlobError::NotFound(_) => AppError::NotFound("file"),
+        BlobError::Invalid(m) => AppError::Internal(m),
+        BlobError::TooLarge { .. } => AppError::field("file", "is larger than 10 MB"),
+        BlobError::Unavailable(m) => AppError::Unavailable(m),
+    }
+}
+
+fn received_event(deps: &Deps, app: &Application) -> DomainEvent {
+    event(
+        deps,
+        "application.received",
+        app,
+        serde_json::json!({"candidateId": app.candidate_id, "jobTitle": app.job_title}),
+        Some(format!("application.received:{}", app.id)),
+    )
+}
+
+pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> AppResult<Application> {
+    let job_id = JobId::parse(input.job_id.trim()).ok_or_else(|| AppError::field("jobId", "is not a job id"))?;
+    let cover_letter =
+        opt_text("coverLetter", input.cover_letter.as_deref(), 10_000).map_err(|e| AppError::Validation(vec![e]))?;
+    let sid = match input.self_identification {
+        Some(s) => {
+            let mut errors = Vec::new();
+            if s.sex.as_deref().is_some_and(|v| !SEX_VALUES.contains(&v)) {
+                errors.push(crate::FieldError::new(
+                    "selfIdentification.sex",
+                    format!("must be one of {}", SEX_VALUES.join(", ")),
+                ));
+            }
+            if s.race_ethnicity.as_deref().is_some_and(|v| !RACE_VALUES.contains(&v)) {
+                errors.push(crate::FieldError::new(
+                    "selfIdentification.raceEthnicity",
+                    format!("must be one of {}", RACE_VALUES.join(", ")),
+                ));
+            }
+            if !errors.is_empty() {
+                return Err(AppError::Validation(errors));
+            }
+            Some(s)
+        }
+        None => None,
+    };
+    let locator = deps.store.get(&keys::job_locator(&job_id)).await?.ok_or(AppError::NotFound("job"))?;
+    let org = locator.data["orgId"].as_str().map(OrgId::trusted).ok_or(AppError::NotFound("job"))?;
+    let job: Job =
+        record::get(deps.store.as_ref(), &keys::job(&org, &job_id)).await?.ok_or(AppError::NotFound("job"))?;
+    let now = deps.clock.now();
+    if job.status != JobStatus::Active {
+        return Err(AppError::conflict("job-not-open", "this job is not taking applications"));
+    }
+    if job.deadline.is_some_and(|d| d < now.date()) {
+        return Err(AppError::conflict("job-not-open", "the deadline for this job has passed"));
+    }
+    let app = Application {
+        id: deps.ids.new_id().to_string(),
+        org_id: org.clone(),
+        job_id: job_id.clone(),
+        job_title: job.title.clone(),
+        candidate_id: candidate.user_id.clone(),
+        status: ApplicationStatus::Applied,
+        cover_letter,
+        resume: None,
+        processing: Processing {
+            stage: Stage::AwaitingResume,
+            reason: None,
+            failure_code: None,
+            run_id: None,
+            updated_at: now,
+        },
+        decision: None,
+        self_identified: sid.is_some(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let marker = crate::ports::store::Item {
+        key: keys::applied_marker(&org, &job_id, &candidate.user_id),
+        gsi1: None,
+        gsi2: None,
+        entity: "AppliedMarker".into(),
+        version: 1,
+        expires_at: None,
+        data: serde_json::json!({"applicationId": app.id}),
+    };
+    let mut writes = vec![
+        crate::ports::store::TxWrite::put("already-applied", marker, Condition::NotExists),
+        app.tx_put("application", Condition::NotExists)?,
+        audit_write(
+            deps,
+            Who { id: candidate.user_id.as_str(), email: candidate.email.as_ref().map(|e| e.as_str()) },
+            &org,
+            Change {
+                action: "application.create",
+                target_type: "application",
+                target_id: &app.id,
+                before: None,
+                after: Some(snapshot(&app)?),
+            },
+        )?,
+    ];
+    if let Some(sid) = &sid {
+        writes.push(self_identification_write(deps, &app, sid)?);
+    }
+    match deps.store.transact(writes).await {
+        Ok(()) => {}
+        Err(StoreError::TransactionCanceled { failed }) if failed.iter().any(|l| l == "already-applied") => {
+            // A retry of an application whose confirmation was lost re-sends it (the email
+            // consumer dedupes on the event id); the answer is still 409.
+            if let Some(existing) = deps.store.get(&keys::applied_marker(&org, &job_id, &candidate.user_id)).await?
+                && let Some(id) = existing.data["applicationId"].as_str()
+                && let Some(prev) =
+                    record::get::<Application>(deps.store.as_ref(), &keys::application(&org, id)).await?
+            {
+                let _ = deps.events.publish(&received_event(deps, &prev)).await;
+            }
+            return Err(AppError::conflict("already-applied", "you have already applied to this job"));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    deps.events.publish(&received_event(deps, &app)).await.map_err(queue_err)?;
+    Ok(app)
+}
+
+fn self_identification_write(
+    deps: &Deps,
+    app: &Application,
+    sid: &SelfIdentification,
+) -> AppResult<crate::ports::store::TxWrite> {
+    let plain = serde_json::to_vec(sid).map_err(|e| AppError::Internal(e.to_string()))?;
+    let sealed = deps.sealer.seal(&plain, app.id.as_bytes()).map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok(crate::ports::store::TxWrite::put(
+        "self-identification",
+        crate::ports::store::Item {
+            key: keys::self_identification(&app.org_id, &app.id),
+            gsi1: Some(Key::new(
+                keys::self_identification_by_job_pk(&app.org_id, &app.job_id),
+                format!("EEO#{}", app.id),
+            )),
+            gsi2: None,
+            entity: "SelfIdentification".into(),
+            version: 1,
+            expires_at: None,
+            data: serde_json::json!({"applicationId": app.id, "sealed": sealed}),
+        },
+        Condition::NotExists,
+    ))
+}
+
+/// Opens a job's sealed self-identifications (aggregate audits only), keyed by application id.
+pub async fn self_identifications_for_job(
+    deps: &Deps,
+    org: &OrgId,
+    job: &JobId,
+) -> AppResult<std::collections::BTreeMap<String, SelfIdentification>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut after = None;
+    loop {
+        let q = Query::index(Index::Gsi1, keys::self_identification_by_job_pk(org, job)).limit(500).after(after);
+        let page = deps.store.query(&q).await?;
+        for item in page.items {
+            let id = item.data["applicationId"].as_str().unwrap_or_default().to_owned();
+            let sealed: crate::ports::crypto::Sealed = serde_json::from_value(item.data["sealed"].clone())
+                .map_err(|e| AppError::Internal(format!("sealed self-identification of {id}: {e}")))?;
+            let plain = deps.sealer.open(&sealed, id.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
+            let sid: SelfIdentification =
+                serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.to_string()))?;
+            out.insert(id, sid);
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Loads an application the caller may see: a candidate their own, staff their tenant's.
+pub async fn load(deps: &Deps, caller: &Caller, id: &str) -> AppResult<Application> {
+    match caller {
+        Caller::Staff(actor) => {
+            if !actor.can(Permission::ApplicationsRead) {
+                return Err(AppError::Forbidden(format!(
+                    "your role ({}) does not allow applications:read",
+                    actor.user.role
+                )));
+            }
+            load_in_org(deps, actor.org(), id).await
+        }
+        Caller::Candidate(p) => {
+            let q = Query::index(Index::Gsi2, keys::application_by_candidate_pk(&p.user_id))
+                .prefix(format!("{}{id}", keys::APP_PREFIX))
+                .limit(2);
+            let (apps, _) = record::query::<Application>(deps.store.as_ref(), &q).await?;
+            apps.into_iter().find(|a| a.id == id).ok_or(AppError::NotFound("application"))
+        }
+    }
+}
+
+pub async fn load_in_org(deps: &Deps, org: &OrgId, id: &str) -> AppResult<Application> {
+    record::get(deps.store.as_ref(), &keys::application(org, id)).await?.ok_or(AppError::NotFound("application"))
+}
+
+pub async fn list_for_job(
+    deps: &Deps,
+    actor: &Actor,
+    job: &JobId,
+    limit: usize,
+    after: Option<PageToken>,
+) -> AppResult<Listed<Application>> {
+    record::get::<Job>(deps.store.as_ref(), &keys::job(actor.org(), job)).await?.ok_or(AppError::NotFound("job"))?;
+    let q = Query::index(Index::Gsi1, keys::application_by_job_pk(actor.org(), job)).limit(limit).after(after);
+    let (items, page) = record::query::<Application>(deps.store.as_ref(), &q).await?;
+    Ok(Listed { items, next: page.next })
+}
+
+pub async fn list_for_candidate(
+    deps: &Deps,
+    caller: &Caller,
+    candidate: &UserId,
+    limit: usize,
+    after: Option<PageToken>,
+) -> AppResult<Listed<Application>> {
+    let q = Query::index(Index::Gsi2, keys::application_by_candidate_pk(candidate)).limit(limit).after(after);
+    match caller {
+        Caller::Candidate(p) if &p.user_id == candidate => {
+            let (items, page) = record::query::<Application>(deps.store.as_ref(), &q).await?;
+            Ok(Listed { items, next: page.next })
+        }
+        Caller::Staff(actor) if actor.can(Permission::ApplicationsRead) => {
+            let (items, page) = record::query::<Application>(deps.store.as_ref(), &q).await?;
+            Ok(Listed { items: items.into_iter().filter(|a| &a.org_id == actor.org()).collect(), next: page.next })
+        }
+        _ => Err(AppError::NotFound("candidate")),
+    }
+}
+
+async fn save(deps: &Deps, who: Who<'_>, action: &str, before: &Application, after: &Application) -> AppResult<()> {
+    let audit = audit_write(
+        deps,
+        who,
+        &after.org_id,
+        Change {
+            action,
+            target_type: "application",
+            target_id: &after.id,
+            before: Some(snapshot(before)?),
+            after: Some(snapshot(after)?),
+        },
+    )?;
+    deps.store
+        .transact(vec![after.tx_put("version", Condition::VersionIs(before.version))?, audit])
+        .await
+        .map_err(lost_update(before.version))
+}
+
+fn status_event(deps: &Deps, app: &Application, from: ApplicationStatus) -> DomainEvent {
+    event(
+        deps,
+        "application.status_changed",
+        app,
+        serde_json::json!({"candidateId": app.candidate_id, "jobTitle": app.job_title, "from": from.as_str(), "to": app.status.as_str()}),
+        Some(format!("application.status_changed:{}:{}", app.id, app.version)),
+    )
+}
+
+pub async fn withdraw(deps: &Deps, candidate: &Principal, id: &str) -> AppResult<Application> {
+    let before = load(deps, &Caller::Candidate(candidate.clone()), id).await?;
+    if before.status == ApplicationStatus::Withdrawn {
+        return Ok(before);
+    }
+    if before.status.is_final() {
+        return Err(AppError::conflict(
+            "application-closed",
+            format!("an application that is {} cannot be withdrawn", before.status.as_str()),
+        ));
+    }
+    let mut after = before.clone();
+    after.status = ApplicationStatus::Withdrawn;
+    after.version += 1;
+    after.updated_at = deps.clock.now();
+    let who = Who { id: candidate.user_id.as_str(), email: candidate.email.as_ref().map(|e| e.as_str()) };
+    save(deps, who, "application.withdraw", &before, &after).await?;
+    deps.events.publish(&status_event(deps, &after, before.status)).await.map_err(queue_err)?;
+    Ok(after)
+}
+
+pub async fn upload_url(deps: &Deps, candidate: &Principal, id: &str, input: UploadInput) -> AppResult<UploadGrant> {
+    let ct = input.content_type.trim().to_ascii_lowercase();
+    if !RESUME_CONTENT_TYPES.contains(&ct.as_str()) {
+        return Err(AppError::field(
+            "contentType",
+            "must be application/pdf, the DOCX type (application/vnd.openxmlformats-officedocument.wordprocessingml.document) or text/plain",
+        ));
+    }
+    let file_name = opt_text("fileName", input.file_name.as_deref(), 200).map_err(|e| AppError::Validation(vec![e]))?;
+    let before = load(deps, &Caller::Candidate(candidate.clone()), id).await?;
+    if before.status.is_final() {
+        return Err(AppError::conflict(
+            "application-closed",
+            format!("this application is {}", before.status.as_str()),
+        ));
+    }
+    let file_id = deps.ids.new_id().to_string();
+    let key = keys::resume_object(&before.org_id, &before.id, &file_id);
+    let upload = deps.blobs.presign_put(&key, &ct, MAX_RESUME_BYTES, UPLOAD_URL_TTL).await.map_err(blob_err)?;
+    let now = deps.clock.now();
+    let file = FileRecord {
+        id: file_id.clone(),
+        org_id: before.org_id.clone(),
+        application_id: before.id.clone(),
+        candidate_id: candidate.user_id.clone(),
+        key: key.clone(),
+        content_type: ct.clone(),
+        file_name: file_name.clone(),
+        created_at: now,
+    };
+    let mut after = before.clone();
+    after.resume =
+        Some(ResumeFile { file_id: file_id.clone(), key, content_type: ct, file_name, size: None, version: None });
+    after.processing = Processing {
+        stage: Stage::AwaitingResume,
+        reason: None,
+        failure_code: None,
+        run_id: Some(file_id.clone()),
+        updated_at: now,
+    };
+    after.version += 1;
+    after.updated_at = now;
+    deps.store
+        .transact(vec![
+            after.tx_put("version", Condition::VersionIs(before.version))?,
+            file.tx_put("file", Condition::NotExists)?,
+        ])
+        .await
+        .map_err(lost_update(before.version))?;
+    Ok(UploadGrant { file_id, upload })
+}
+
+pub async fn download_url(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<DownloadGrant> {
+    let file: FileRecord = match caller {
+        Caller::Staff(actor) => {
+            if !actor.can(Permission::ApplicationsRead) {
+                return Err(AppError::Forbidden("your role does not allow applications:read".into()));
+            }
+            record::get(deps.store.as_ref(), &keys::file(actor.org(), file_id))
+                .await?
+                .ok_or(AppError::NotFound("file"))?
+        }
+        Caller::Candidate(p) => {
+            let q = Query::index(Index::Gsi2, keys::file_by_candidate(&p.user_id, file_id).pk)
+                .prefix(format!("FILE#{file_id}"))
+                .limit(2);
+            let (files, _) = record::query::<FileRecord>(deps.store.as_ref(), &q).await?;
+            files.into_iter().find(|f| f.id == file_id).ok_or(AppError::NotFound("file"))?
+        }
+    };
+    let (url, expires_at) =
+        deps.blobs.presign_get(&file.key, DOWNLOAD_URL_TTL, file.file_name.as_deref()).await.map_err(blob_err)?;
+    Ok(DownloadGrant { file_id: file.id, url, expires_at })
+}
+
+async fn stage_body(deps: &Deps, app: &Application, stage: &str) -> AppResult<Option<serde_json::Value>> {
+    let Some(run) = app.processing.run_id.as_deref() else { return Ok(None) };
+    let r: Option<StageResult> =
+        record::get(deps.store.as_ref(), &keys::stage_result(&app.org_id, &app.id, stage)).await?;
+    Ok(r.filter(|r| r.run_id == run).map(|r| r.body))
+}
+
+pub async fn ai_score(deps: &Deps, actor: &Actor, id: &str) -> AppResult<AiScore> {
+    let app = load_in_org(deps, actor.org(), id).await?;
+    let redactions = stage_body(deps, &app, "anonymized").await?.map(|b| b["redactions"].clone());
+    Ok(AiScore {
+        application_id: app.id.clone(),
+        score: stage_body(deps, &app, "score").await?,
+        bias_check: stage_body(deps, &app, "bias").await?,
+        redactions,
+        processing: app.processing,
+        decision: app.decision,
+    })
+}
+
+/// Re-runs scoring on the already anonymized resume (after the criteria changed, say).
+pub async fn reprocess(deps: &Deps, actor: &Actor, id: &str) -> AppResult<Application> {
+    let before = load_in_org(deps, actor.org(), id).await?;
+    let current = before
+        .processing
+        .run_id
+        .clone()
+        .ok_or_else(|| AppError::conflict("no-resume", "this application has no resume yet"))?;
+    let anonymized: Option<StageResult> =
+        record::get(deps.store.as_ref(), &keys::stage_result(&before.org_id, &before.id, "anonymized")).await?;
+    let Some(anonymized) = anonymized.filter(|a| a.run_id == current) else {
+        return Err(AppError::conflict(
+            "not-ready",
+            "the resume has not been parsed and anonymized yet; it will be scored when it is",
+        ));
+    };
+    // A new run over the same anonymized profile: copy it under the new run id.
+    let run_id = deps.ids.new_id().to_string();
+    let now = deps.clock.now();
+    let mut after = before.clone();
+    after.processing = Processing {
+        stage: Stage::Anonymized,
+        reason: None,
+        failure_code: None,
+        run_id: Some(run_id.clone()),
+        updated_at: now,
+    };
+    after.version += 1;
+    after.updated_at = now;
+    let copy = StageResult { run_id: run_id.clone(), at: now, ..anonymized };
+    let audit = actor.audit(
+        deps,
+        Change {
+            action: "application.reprocess",
+            target_type: "application",
+            target_id: &after.id,
+            before: Some(snapshot(&before)?),
+            after: Some(snapshot(&after)?),
+        },
+    )?;
+    deps.store
+        .transact(vec![
+            after.tx_put("version", Condition::VersionIs(before.version))?,
+            copy.tx_put("anonymized", Condition::None)?,
+            audit,
+        ])
+        .await
+        .map_err(lost_update(before.version))?;
+    let step = ChainStep { org_id: after.org_id.to_string(), application_id: after.id.clone(), run_id };
+    deps.queues.send(WorkQueue::Score, &step.message(WorkQueue::Score)).await.map_err(queue_err)?;
+    Ok(after)
+}
+
+/// A person's decision on the machine's recommendation: it always wins, and says why.
+pub async fn decide(
+    deps: &Deps,
+    actor: &Actor,
+    id: &str,
+    if_match: Option<u64>,
+    input: DecisionInput,
+) -> AppResult<Application> {
+    let decision = input.decision.trim().to_ascii_lowercase();
+    if !["advance", "review", "reject"].contains(&decision.as_str()) {
+        return Err(AppError::field("decision", "must be advance, review or reject"));
+    }
+    let reason = crate::values::text("reason", &input.reason, 3, 2000).map_err(|e| AppError::Validation(vec![e]))?;
+    let before = load_in_org(deps, actor.org(), id).await?;
+    check_version(if_match, before.version, false)?;
+    if before.status.is_final() {
+        return Err(AppError::conflict(
+            "application-closed",
+            format!("this application is {}", before.status.as_str()),
+        ));
+    }
+    let recommendation =
+        stage_body(deps, &before, "score").await?.and_then(|s| s["recommendation"].as_str().map(str::to_owned));
+    let now = deps.clock.now();
+    let mut after = before.clone();
+    after.status = match decision.as_str() {
+        "advance" => ApplicationStatus::Screening,
+        "reject" => ApplicationStatus::Rejected,
+        _ => before.status,
+    };
+    after.decision = Some(HumanDecision {
+        overrode_recommendation: recommendation.as_deref().is_some_and(|r| r != decision),
+        decision,
+        reason,
+        decided_by: actor.user.id.clone(),
+        recommendation,
+        decided_at: now,
+    });
+    after.version += 1;
+    after.updated_at = now;
+    save(deps, actor.who(), "application.decision", &before, &after).await?;
+    if after.status != before.status {
+        deps.events.publish(&status_event(deps, &after, before.status)).await.map_err(queue_err)?;
+    }
+    Ok(after)
+}
