@@ -169,6 +169,9 @@ impl LocalFamily {
             Arc::clone(&self.clock),
             Arc::clone(&self.ids),
         )
+        .with_blobs(self.blob_store())
+        .with_queues(self.work_queues())
+        .with_events(self.events())
     }
 
     /// The blob store port (for `Deps`).

@@ -634,4 +634,11 @@ async fn family_wires_blobs_to_the_parse_queue() {
     family.work_queues().send(WorkQueue::Score, &msg("s1")).await.unwrap();
     assert_eq!(family.queues.depth(WorkQueue::Email).await.unwrap().visible, 1);
     assert_eq!(family.queues.depth(WorkQueue::Score).await.unwrap().visible, 1);
+    // The use cases reach the same adapters through Deps.
+    let deps = family.deps();
+    deps.queues.send(WorkQueue::Bias, &msg("b1")).await.unwrap();
+    deps.events.publish(&event("e2")).await.unwrap();
+    assert_eq!(family.queues.depth(WorkQueue::Bias).await.unwrap().visible, 1);
+    assert_eq!(family.queues.depth(WorkQueue::Email).await.unwrap().visible, 2);
+    assert_eq!(deps.blobs.head(KEY).await.unwrap().map(|m| m.size), Some(4));
 }
