@@ -184,3 +184,60 @@ fn every_prefix_of_a_real_docx_fails_cleanly_or_parses() {
         let _ = extract::extract_text(&bytes[..cut], Some(DOCX));
     }
 }
+
+fn job() -> clearview_screening::ScoringCriteria {
+    use clearview_screening::score::EducationRequirement;
+    use clearview_screening::structure::{EducationLevel, Location};
+    clearview_screening::ScoringCriteria {
+        required_skills: vec!["Rust".into(), "k8s".into(), "Postgres".into()],
+        preferred_skills: vec!["Kafka".into(), "GraphQL".into()],
+        minimum_experience_years: 6.0,
+        education_requirement: EducationRequirement {
+            level: EducationLevel::Bachelor,
+            fields: vec!["Computer Science".into()],
+        },
+        job_location: Some(Location {
+            city: Some("San Francisco".into()),
+            region: Some("CA".into()),
+            country: Some("USA".into()),
+            remote: false,
+        }),
+        auto_reject_below: Some(40),
+        auto_advance_at: Some(80),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn chain_over_a_real_pdf_is_anonymous_explained_and_reproducible() {
+    let as_of = time::macros::date!(2025 - 01 - 15);
+    let run = || {
+        let p = parse_resume_at(&read("wp_resume.pdf"), Some(PDF), as_of).unwrap();
+        let a = clearview_screening::anonymize(&p, &p.text);
+        (a.clone(), clearview_screening::score(&a, &job()))
+    };
+    let (profile, first) = run();
+    let (_, second) = run();
+    assert_eq!(first, second);
+    assert_eq!(first.input_fingerprint, second.input_fingerprint);
+    let json = serde_json::to_string(&profile).unwrap();
+    for banned in ["Priya", "Raman", "priya.raman", "555-0134", "github.com", "Berkeley", "2015"] {
+        assert!(!json.contains(banned), "{banned} leaked into the anonymized profile");
+    }
+    assert_eq!(
+        first.explanation.skills.required_matched,
+        ["Kubernetes", "PostgreSQL", "Rust"]
+    );
+    assert_eq!(first.explanation.skills.preferred_matched, ["Apache Kafka"]);
+    assert_eq!(first.sub_scores.experience, 100);
+    assert_eq!(first.sub_scores.location, 100);
+}
+
+#[test]
+fn counterfactual_variants_of_a_real_resume_do_not_move_the_score() {
+    let as_of = time::macros::date!(2025 - 01 - 15);
+    let p = parse_resume_at(&read("two_column.pdf"), Some(PDF), as_of).unwrap();
+    let report = clearview_screening::bias::check(&p, &job(), as_of);
+    let moved: Vec<_> = report.variants.iter().filter(|v| v.flagged).collect();
+    assert!(moved.is_empty(), "{moved:#?}");
+}
