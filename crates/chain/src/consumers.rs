@@ -1,0 +1,409 @@
+//! The five queue consumers. Each reads the application, checks the message belongs to the
+//! application's current run (older runs are ignored), skips work whose result is already
+//! stored (so a redelivery changes nothing twice) but still passes the baton on, and answers
+//! `Retry` for transient faults and `Poison` for messages that can never succeed.
+
+use crate::criteria::scoring_criteria;
+use crate::email;
+use clearview_core::error::AppError;
+use clearview_core::keys;
+use clearview_core::model::application::ChainStep;
+use clearview_core::model::{Application, Job, Stage, StageResult};
+use clearview_core::ports::Deps;
+use clearview_core::ports::blobs::BlobError;
+use clearview_core::ports::queue::{Consumer, DomainEvent, ObjectCreated, Outcome, WorkMessage, WorkQueue};
+use clearview_core::ports::store::{Condition, StoreError};
+use clearview_core::record::{self, Record};
+use clearview_core::services::{Change, Who, audit_write, snapshot};
+use clearview_core::values::OrgId;
+use clearview_screening::{AnonymizedProfile, ParseFailure, ParsedResume, ScoringCriteria};
+use std::sync::Arc;
+
+type Step<T> = Result<T, Outcome>;
+
+fn retry(what: &str) -> impl Fn(&dyn std::fmt::Display) -> Outcome + '_ {
+    move |e| Outcome::Retry(format!("{what}: {e}"))
+}
+
+fn store_retry(what: &'static str) -> impl Fn(StoreError) -> Outcome {
+    move |e| Outcome::Retry(format!("{what}: {e}"))
+}
+
+fn finish(result: Step<()>) -> Outcome {
+    match result {
+        Ok(()) => Outcome::Done,
+        Err(o) => o,
+    }
+}
+
+/// The consumers of the chain, in order.
+pub fn all(deps: &Deps) -> Vec<Arc<dyn Consumer>> {
+    vec![
+        Arc::new(ParseConsumer(deps.clone())),
+        Arc::new(AnonymizeConsumer(deps.clone())),
+        Arc::new(ScoreConsumer(deps.clone())),
+        Arc::new(BiasConsumer(deps.clone())),
+        Arc::new(EmailConsumer(deps.clone())),
+    ]
+}
+
+async fn load_app(deps: &Deps, org: &OrgId, id: &str) -> Step<Application> {
+    match record::get::<Application>(deps.store.as_ref(), &keys::application(org, id)).await {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) => Err(Outcome::Poison(format!("application {id} does not exist"))),
+        Err(e) => Err(Outcome::Retry(format!("reading application {id}: {e}"))),
+    }
+}
+
+async fn stage_result(deps: &Deps, app: &Application, stage: &str) -> Step<Option<StageResult>> {
+    record::get::<StageResult>(deps.store.as_ref(), &keys::stage_result(&app.org_id, &app.id, stage))
+        .await
+        .map_err(store_retry("reading a stage result"))
+}
+
+/// Stores a stage's output and moves the application to `stage`, in one transaction; a
+/// concurrent change to the application makes the message come back later.
+async fn record_stage(
+    deps: &Deps,
+    app: &Application,
+    stage_name: &str,
+    stage: Stage,
+    run_id: &str,
+    body: serde_json::Value,
+    audit: Option<&str>,
+) -> Step<Application> {
+    let now = deps.clock.now();
+    let result = StageResult {
+        application_id: app.id.clone(),
+        org_id: app.org_id.clone(),
+        stage: stage_name.to_owned(),
+        run_id: run_id.to_owned(),
+        produced_by: match stage_name {
+            "score" | "bias" => clearview_screening::MODEL_VERSION.to_owned(),
+            _ => clearview_screening::PARSER_VERSION.to_owned(),
+        },
+        body,
+        at: now,
+    };
+    let mut after = app.clone();
+    after.processing.stage = stage;
+    after.processing.reason = None;
+    after.processing.failure_code = None;
+    after.processing.updated_at = now;
+    after.version += 1;
+    after.updated_at = now;
+    let to_outcome = |e: StoreError| Outcome::Retry(format!("recording {stage_name}: {e}"));
+    let mut writes = vec![
+        result.tx_put(stage_name, Condition::None).map_err(to_outcome)?,
+        after.tx_put("application-version", Condition::VersionIs(app.version)).map_err(to_outcome)?,
+    ];
+    if let Some(action) = audit {
+        let change = Change {
+            action,
+            target_type: "application",
+            target_id: &app.id,
+            before: None,
+            after: snapshot(&result.body).ok(),
+        };
+        writes.push(
+            audit_write(deps, Who { id: "system", email: None }, &app.org_id, change)
+                .map_err(|e| Outcome::Retry(e.to_string()))?,
+        );
+    }
+    deps.store.transact(writes).await.map_err(to_outcome)?;
+    Ok(after)
+}
+
+async fn send_step(deps: &Deps, queue: WorkQueue, app: &Application, run_id: &str) -> Step<()> {
+    let step = ChainStep { org_id: app.org_id.to_string(), application_id: app.id.clone(), run_id: run_id.to_owned() };
+    deps.queues.send(queue, &step.message(queue)).await.map_err(|e| retry("passing on to the next stage")(&e))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(m: &WorkMessage) -> Step<T> {
+    serde_json::from_value(m.body.clone()).map_err(|e| Outcome::Poison(format!("unreadable {} message: {e}", m.kind)))
+}
+
+async fn load_job(deps: &Deps, app: &Application) -> Step<Job> {
+    match record::get::<Job>(deps.store.as_ref(), &keys::job(&app.org_id, &app.job_id)).await {
+        Ok(Some(j)) => Ok(j),
+        Ok(None) => Err(Outcome::Poison(format!("job {} of application {} is gone", app.job_id, app.id))),
+        Err(e) => Err(Outcome::Retry(format!("reading the job: {e}"))),
+    }
+}
+
+// ---------------------------------------------------------------- parse
+
+/// Fetches the uploaded resume, checks it, extracts and structures its text.
+pub struct ParseConsumer(pub Deps);
+
+impl ParseConsumer {
+    fn failure_event(&self, app: &Application, run_id: &str, failure: &ParseFailure) -> DomainEvent {
+        DomainEvent {
+            id: format!("application.parse_failed:{}:{run_id}", app.id),
+            kind: "application.parse_failed".into(),
+            org_id: app.org_id.to_string(),
+            subject_id: app.id.clone(),
+            occurred_at: self.0.clock.now(),
+            data: serde_json::json!({
+                "candidateId": app.candidate_id,
+                "jobTitle": app.job_title,
+                "code": failure.code(),
+                "candidateMessage": failure.candidate_message(),
+            }),
+        }
+    }
+
+    /// Marks the application failed with a reason a recruiter can read, and tells the candidate.
+    async fn fail(&self, app: &Application, run_id: &str, failure: ParseFailure) -> Step<()> {
+        let deps = &self.0;
+        if !(app.processing.stage == Stage::Failed && app.processing.run_id.as_deref() == Some(run_id)) {
+            let mut after = app.clone();
+            after.processing.stage = Stage::Failed;
+            after.processing.reason = Some(failure.recruiter_message());
+            after.processing.failure_code = Some(failure.code().to_owned());
+            after.processing.updated_at = deps.clock.now();
+            after.version += 1;
+            after.updated_at = after.processing.updated_at;
+            let item = after.to_item().map_err(store_retry("recording the failure"))?;
+            deps.store
+                .put(item, Condition::VersionIs(app.version))
+                .await
+                .map_err(store_retry("recording the failure"))?;
+        }
+        deps.events
+            .publish(&self.failure_event(app, run_id, &failure))
+            .await
+            .map_err(|e| retry("telling the candidate")(&e))
+    }
+
+    async fn run(&self, m: &WorkMessage) -> Step<()> {
+        let deps = &self.0;
+        let obj: ObjectCreated = decode(m)?;
+        let Some((org, app_id, file_id)) = keys::parse_resume_object(&obj.key) else {
+            return Err(Outcome::Poison(format!("{} is not a resume upload key", obj.key)));
+        };
+        let app = load_app(deps, &org, &app_id).await?;
+        let current = app.resume.as_ref().map(|r| r.file_id.as_str());
+        if current != Some(file_id.as_str()) || app.processing.run_id.as_deref() != Some(file_id.as_str()) {
+            tracing::info!(key = %obj.key, "upload superseded by a newer one or a reprocess; ignored");
+            return Ok(());
+        }
+        let run_id = file_id;
+        if let Some(done) = stage_result(deps, &app, "parsed").await?
+            && done.run_id == run_id
+        {
+            return send_step(deps, WorkQueue::Anonymize, &app, &run_id).await;
+        }
+        let content_type = app.resume.as_ref().map(|r| r.content_type.clone());
+        let blob = match deps.blobs.get(&obj.key, clearview_screening::MAX_RESUME_BYTES as u64).await {
+            Ok(b) => b,
+            Err(BlobError::TooLarge { size, .. }) => {
+                return self
+                    .fail(
+                        &app,
+                        &run_id,
+                        ParseFailure::TooLarge { size: size as usize, max: clearview_screening::MAX_RESUME_BYTES },
+                    )
+                    .await;
+            }
+            Err(e @ BlobError::NotFound(_)) => return Err(retry("the uploaded object is not readable yet")(&e)),
+            Err(e) => return Err(retry("fetching the upload")(&e)),
+        };
+        let as_of = deps.clock.now().date();
+        let parsed = match clearview_screening::parse_resume_at(&blob.bytes, content_type.as_deref(), as_of) {
+            Ok(p) => p,
+            Err(failure) => return self.fail(&app, &run_id, failure).await,
+        };
+        let mut with_file = app.clone();
+        if let Some(r) = with_file.resume.as_mut() {
+            r.size = Some(blob.meta.size);
+            r.version = blob.meta.version.clone().or(obj.version.clone());
+        }
+        let body = serde_json::to_value(&parsed).map_err(|e| Outcome::Poison(e.to_string()))?;
+        let after = record_stage(deps, &with_file, "parsed", Stage::Parsed, &run_id, body, None).await?;
+        send_step(deps, WorkQueue::Anonymize, &after, &run_id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Consumer for ParseConsumer {
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Parse
+    }
+    async fn handle(&self, m: &WorkMessage) -> Outcome {
+        finish(self.run(m).await)
+    }
+}
+
+/// The application and run a chain step is about, if it is still current.
+async fn current_step(deps: &Deps, m: &WorkMessage) -> Step<Option<(Application, String)>> {
+    let step: ChainStep = decode(m)?;
+    let org = OrgId::parse(&step.org_id).ok_or_else(|| Outcome::Poison(format!("bad org id {}", step.org_id)))?;
+    let app = load_app(deps, &org, &step.application_id).await?;
+    if app.processing.run_id.as_deref() != Some(step.run_id.as_str()) {
+        tracing::info!(application = %app.id, run = %step.run_id, "step of an older run; ignored");
+        return Ok(None);
+    }
+    Ok(Some((app, step.run_id)))
+}
+
+async fn input<T: serde::de::DeserializeOwned>(
+    deps: &Deps,
+    app: &Application,
+    stage: &str,
+    run: Option<&str>,
+) -> Step<T> {
+    let r = stage_result(deps, app, stage)
+        .await?
+        .filter(|r| run.is_none_or(|run| r.run_id == run))
+        .ok_or_else(|| Outcome::Retry(format!("the {stage} result of application {} is not there yet", app.id)))?;
+    serde_json::from_value(r.body).map_err(|e| Outcome::Poison(format!("stored {stage} result is unreadable: {e}")))
+}
+
+// ---------------------------------------------------------------- anonymize
+
+/// Produces the profile scoring sees: no name, contact, links, pronouns, age proxies …
+pub struct AnonymizeConsumer(pub Deps);
+
+#[async_trait::async_trait]
+impl Consumer for AnonymizeConsumer {
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Anonymize
+    }
+    async fn handle(&self, m: &WorkMessage) -> Outcome {
+        let deps = &self.0;
+        finish(
+            async {
+                let Some((app, run)) = current_step(deps, m).await? else { return Ok(()) };
+                if stage_result(deps, &app, "anonymized").await?.is_some_and(|r| r.run_id == run) {
+                    return send_step(deps, WorkQueue::Score, &app, &run).await;
+                }
+                let parsed: ParsedResume = input(deps, &app, "parsed", Some(&run)).await?;
+                let profile = clearview_screening::anonymize(&parsed, &parsed.text);
+                let body = serde_json::to_value(&profile).map_err(|e| Outcome::Poison(e.to_string()))?;
+                let after = record_stage(deps, &app, "anonymized", Stage::Anonymized, &run, body, None).await?;
+                send_step(deps, WorkQueue::Score, &after, &run).await
+            }
+            .await,
+        )
+    }
+}
+
+// ---------------------------------------------------------------- score
+
+/// Scores the anonymized profile against the job's criteria, with its explanation.
+pub struct ScoreConsumer(pub Deps);
+
+#[async_trait::async_trait]
+impl Consumer for ScoreConsumer {
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Score
+    }
+    async fn handle(&self, m: &WorkMessage) -> Outcome {
+        let deps = &self.0;
+        finish(
+            async {
+                let Some((app, run)) = current_step(deps, m).await? else { return Ok(()) };
+                if stage_result(deps, &app, "score").await?.is_some_and(|r| r.run_id == run) {
+                    return send_step(deps, WorkQueue::Bias, &app, &run).await;
+                }
+                let profile: AnonymizedProfile = input(deps, &app, "anonymized", Some(&run)).await?;
+                let job = load_job(deps, &app).await?;
+                let criteria: ScoringCriteria = scoring_criteria(&job);
+                let result = clearview_screening::score(&profile, &criteria);
+                let body = serde_json::to_value(&result).map_err(|e| Outcome::Poison(e.to_string()))?;
+                let after =
+                    record_stage(deps, &app, "score", Stage::Scored, &run, body, Some("application.scored")).await?;
+                send_step(deps, WorkQueue::Bias, &after, &run).await
+            }
+            .await,
+        )
+    }
+}
+
+// ---------------------------------------------------------------- bias
+
+/// Re-scores with demographic signals swapped (the score must not move) and reports the job
+/// ad's coded language beside it.
+pub struct BiasConsumer(pub Deps);
+
+impl BiasConsumer {
+    fn checked_event(&self, app: &Application, run: &str, flagged: bool) -> DomainEvent {
+        DomainEvent {
+            id: format!("application.screened:{}:{run}", app.id),
+            kind: "application.screened".into(),
+            org_id: app.org_id.to_string(),
+            subject_id: app.id.clone(),
+            occurred_at: self.0.clock.now(),
+            data: serde_json::json!({"candidateId": app.candidate_id, "jobTitle": app.job_title, "biasFlagged": flagged}),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Consumer for BiasConsumer {
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Bias
+    }
+    async fn handle(&self, m: &WorkMessage) -> Outcome {
+        let deps = &self.0;
+        finish(
+            async {
+                let Some((app, run)) = current_step(deps, m).await? else { return Ok(()) };
+                if let Some(done) = stage_result(deps, &app, "bias").await?.filter(|r| r.run_id == run) {
+                    let flagged = done.body["counterfactual"]["flagged"].as_bool().unwrap_or(false);
+                    return deps
+                        .events
+                        .publish(&self.checked_event(&app, &run, flagged))
+                        .await
+                        .map_err(|e| retry("announcing the result")(&e));
+                }
+                // The parsed resume of this application's file (a reprocess reuses it).
+                let parsed: ParsedResume = input(deps, &app, "parsed", None).await?;
+                let job = load_job(deps, &app).await?;
+                let report = clearview_screening::bias::counterfactual::check(&parsed, &scoring_criteria(&job), parsed.as_of);
+                let language = crate::job_ad_language(&job);
+                let flagged = report.flagged;
+                if flagged {
+                    tracing::warn!(application = %app.id, max_delta = report.max_abs_delta, "counterfactual check moved the score");
+                }
+                let body = serde_json::json!({"counterfactual": report, "adLanguage": language});
+                let after =
+                    record_stage(deps, &app, "bias", Stage::Checked, &run, body, Some("application.bias_checked")).await?;
+                deps.events
+                    .publish(&self.checked_event(&after, &run, flagged))
+                    .await
+                    .map_err(|e| retry("announcing the result")(&e))
+            }
+            .await,
+        )
+    }
+}
+
+// ---------------------------------------------------------------- email
+
+/// Sends the templated candidate emails; a redelivered event sends nothing twice.
+pub struct EmailConsumer(pub Deps);
+
+#[async_trait::async_trait]
+impl Consumer for EmailConsumer {
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Email
+    }
+    async fn handle(&self, m: &WorkMessage) -> Outcome {
+        let deps = &self.0;
+        finish(
+            async {
+                let event: DomainEvent = decode(m)?;
+                email::deliver(deps, &event).await.map_err(|e| match e {
+                    AppError::NotFound(what) => Outcome::Poison(format!("{what} of event {} is gone", event.id)),
+                    AppError::Validation(_) | AppError::Malformed(_) | AppError::Internal(_) => {
+                        Outcome::Poison(format!("event {}: {e}", event.id))
+                    }
+                    other => Outcome::Retry(format!("sending the email for {}: {other}", event.id)),
+                })
+            }
+            .await,
+        )
+    }
+}

@@ -1,0 +1,154 @@
+//! Candidate emails for application events: templates, and delivery that sends each event at
+//! most once however often it is redelivered (a marker per event id in the store).
+
+use clearview_core::error::{AppError, AppResult};
+use clearview_core::keys;
+use clearview_core::model::Candidate;
+use clearview_core::ports::Deps;
+use clearview_core::ports::mail::OutgoingEmail;
+use clearview_core::ports::queue::DomainEvent;
+use clearview_core::ports::store::{Condition, Item};
+use clearview_core::record;
+use clearview_core::values::UserId;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn render(greeting_name: &str, subject: String, paragraphs: &[String]) -> Rendered {
+    let mut text = format!("Hello {greeting_name},\n\n");
+    let mut html = format!("<p>Hello {},</p>", escape(greeting_name));
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape(p)));
+    }
+    text.push_str("— The hiring team, via ClearView\n");
+    html.push_str("<p>— The hiring team, via ClearView</p>");
+    Rendered { subject, text, html }
+}
+
+/// The email for an event, or `None` for kinds that send none.
+pub fn template(event: &DomainEvent, candidate_name: &str) -> Option<Rendered> {
+    let job = event.data["jobTitle"].as_str().unwrap_or("the role");
+    match event.kind.as_str() {
+        "application.received" => Some(render(
+            candidate_name,
+            format!("We received your application for {job}"),
+            &[
+                format!("Thank you for applying for {job}. Your application is in."),
+                "If you have not uploaded your resume yet, do so from your application page: a PDF, DOCX or plain-text file up to 10 MB.".into(),
+                "Our screening never looks at your name, contact details, age or other personal characteristics, and a person reviews every decision.".into(),
+            ],
+        )),
+        "application.status_changed" => {
+            let to = event.data["to"].as_str().unwrap_or("updated");
+            let line = match to {
+                "withdrawn" => format!("You have withdrawn your application for {job}. We are sorry to see you go."),
+                "rejected" => format!("After careful review by our team, we will not be moving forward with your application for {job}. Thank you for your interest."),
+                "screening" | "interview" | "offer" => format!("Good news: your application for {job} has moved to the next step ({to})."),
+                "hired" => format!("Congratulations: you have been hired for {job}!"),
+                other => format!("The status of your application for {job} is now: {other}."),
+            };
+            Some(render(candidate_name, format!("Update on your application for {job}"), &[line]))
+        }
+        "application.parse_failed" => {
+            let why = event.data["candidateMessage"]
+                .as_str()
+                .unwrap_or("Please upload a text-based PDF, DOCX or plain-text resume.");
+            Some(render(
+                candidate_name,
+                format!("We could not read your resume for {job}"),
+                &[format!("We could not read the resume you uploaded for {job}."), why.to_owned()],
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Sends the event's email once. The marker is written as `sending` before the send and
+/// `sent` after it, so a redelivery after a successful send sends nothing.
+pub async fn deliver(deps: &Deps, event: &DomainEvent) -> AppResult<()> {
+    let marker_key = keys::email_sent(&event.id);
+    if let Some(m) = deps.store.get(&marker_key).await?
+        && m.data["state"] == "sent"
+    {
+        tracing::info!(event = %event.id, "email already sent; redelivery ignored");
+        return Ok(());
+    }
+    let Some(candidate_id) = event.data["candidateId"].as_str() else {
+        return Ok(());
+    };
+    let candidate: Candidate = record::get(deps.store.as_ref(), &keys::candidate(&UserId::trusted(candidate_id)))
+        .await?
+        .ok_or(AppError::NotFound("candidate"))?;
+    let Some(mail) = template(event, &candidate.name) else { return Ok(()) };
+    let marker = |state: &str, message_id: Option<&str>| Item {
+        key: marker_key.clone(),
+        gsi1: None,
+        gsi2: None,
+        entity: "EmailSent".into(),
+        version: 1,
+        expires_at: Some(deps.clock.now().unix_timestamp() + 90 * 24 * 3600),
+        data: serde_json::json!({"state": state, "eventId": event.id, "kind": event.kind, "messageId": message_id}),
+    };
+    deps.store.put(marker("sending", None), Condition::None).await?;
+    let id = deps
+        .mail
+        .send(OutgoingEmail {
+            to: candidate.email.to_string(),
+            subject: mail.subject,
+            text_body: mail.text,
+            html_body: Some(mail.html),
+            dedupe_key: Some(event.id.clone()),
+        })
+        .await?;
+    deps.store.put(marker("sent", Some(&id)), Condition::None).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, data: serde_json::Value) -> DomainEvent {
+        DomainEvent {
+            id: "e1".into(),
+            kind: kind.into(),
+            org_id: "o".into(),
+            subject_id: "a".into(),
+            occurred_at: time::OffsetDateTime::UNIX_EPOCH,
+            data,
+        }
+    }
+
+    #[test]
+    fn parse_failure_email_tells_the_candidate_what_to_upload() {
+        let e = event(
+            "application.parse_failed",
+            serde_json::json!({"jobTitle": "Engineer", "candidateMessage": "Upload a text-based PDF."}),
+        );
+        let r = template(&e, "Sam").unwrap();
+        assert!(r.subject.contains("could not read"));
+        assert!(r.text.contains("Upload a text-based PDF."));
+    }
+
+    #[test]
+    fn html_escapes_what_the_text_carries() {
+        let e = event("application.received", serde_json::json!({"jobTitle": "<script>"}));
+        let r = template(&e, "Sam").unwrap();
+        assert!(!r.html.contains("<script>"));
+    }
+
+    #[test]
+    fn unknown_kinds_send_nothing() {
+        assert!(template(&event("application.screened", serde_json::json!({})), "Sam").is_none());
+    }
+}
