@@ -300,6 +300,11 @@ mod tests {
         let response = handle_batch(&consumer, &queues, plain_batch(&["ok-1", "retry-1", "ok-2", "poison-1"])).await;
         let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
         assert_eq!(failed, ["sqs-1"]);
+        // What Lambda reads back (ReportBatchItemFailures).
+        assert_eq!(
+            serde_json::to_value(&response).unwrap(),
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": "sqs-1"}]})
+        );
         assert_eq!(consumer.seen().len(), 4, "a failure does not stop the batch");
         let dead = queues.dead.lock().unwrap();
         assert_eq!(dead.len(), 1);
