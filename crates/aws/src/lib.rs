@@ -19,6 +19,7 @@ pub mod config;
 pub mod dynamo;
 pub mod jwks;
 pub mod lambda_sqs;
+pub mod provision;
 pub mod s3;
 pub mod s3_event;
 pub mod ses;

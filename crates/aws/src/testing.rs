@@ -247,8 +247,7 @@ pub const CHAIN_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(1);
 /// `maxReceiveCount` of [`Moto::chain`]'s redrive policies: the receive after this many moves a
 /// message to its dead-letter queue.
 pub const CHAIN_MAX_RECEIVE_COUNT: u32 = 3;
-/// The bucket notification's key prefix (as in template.yaml): only uploads feed the parse queue.
-pub const UPLOADS_PREFIX: &str = "uploads/";
+pub use crate::provision::UPLOADS_PREFIX;
 
 /// A fresh processing chain on moto: bucket, queues with dead-letter queues, topic, wiring —
 /// shaped like the deployed stack — and the adapters over them.
@@ -328,92 +327,34 @@ impl Moto {
         aws_sdk_sns::Client::new(&self.sdk_config())
     }
 
-    /// Provisions a fresh, uniquely named chain: a versioned bucket; the five work queues, each
-    /// with a dead-letter queue and a redrive policy ([`CHAIN_MAX_RECEIVE_COUNT`] receives,
-    /// [`CHAIN_VISIBILITY_TIMEOUT`]); the application-events topic with the email queue
-    /// subscribed (raw delivery off: bodies arrive in the SNS envelope); and the bucket
-    /// notification `s3:ObjectCreated:*` under [`UPLOADS_PREFIX`] → parse queue (its
-    /// `s3:TestEvent` is drained).
+    /// Provisions a fresh, uniquely named chain ([`crate::provision::create_chain`]): a versioned
+    /// bucket; the five work queues, each with a dead-letter queue and a redrive policy
+    /// ([`CHAIN_MAX_RECEIVE_COUNT`] receives, [`CHAIN_VISIBILITY_TIMEOUT`]); the application-events
+    /// topic with the email queue subscribed (raw delivery off: bodies arrive in the SNS
+    /// envelope); and the bucket notification `s3:ObjectCreated:*` under [`UPLOADS_PREFIX`] →
+    /// parse queue (its `s3:TestEvent` is drained here).
     pub async fn chain(&self) -> TestChain {
-        let (s3, sqs, sns) = (self.s3(), self.sqs(), self.sns());
-        let name = unique("clearview-chain");
-
-        let bucket = name.clone();
-        if let Err(e) = s3.create_bucket().bucket(&bucket).send().await {
-            panic!("cannot create bucket {bucket} on moto: {}", aws_sdk_s3::error::DisplayErrorContext(&e));
-        }
-        let versioning = aws_sdk_s3::types::VersioningConfiguration::builder()
-            .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-            .build();
-        if let Err(e) = s3.put_bucket_versioning().bucket(&bucket).versioning_configuration(versioning).send().await {
-            panic!("cannot enable versioning on {bucket}: {}", aws_sdk_s3::error::DisplayErrorContext(&e));
-        }
-
-        let mut queue_urls = std::collections::BTreeMap::new();
-        let mut queue_arns = std::collections::BTreeMap::new();
-        for queue in WorkQueue::ALL {
-            let dlq_url = create_queue(&sqs, &format!("{name}-{}-dlq", queue.name()), &[]).await;
-            let dlq_arn = queue_arn(&sqs, &dlq_url).await;
-            let redrive = serde_json::json!({
-                "deadLetterTargetArn": dlq_arn,
-                "maxReceiveCount": CHAIN_MAX_RECEIVE_COUNT,
-            })
-            .to_string();
-            let visibility = CHAIN_VISIBILITY_TIMEOUT.as_secs().to_string();
-            use aws_sdk_sqs::types::QueueAttributeName as A;
-            let url = create_queue(
-                &sqs,
-                &format!("{name}-{}", queue.name()),
-                &[(A::VisibilityTimeout, visibility), (A::RedrivePolicy, redrive)],
-            )
-            .await;
-            queue_arns.insert(queue, queue_arn(&sqs, &url).await);
-            queue_urls.insert(queue, crate::QueueUrls { queue: url, dead_letter: dlq_url });
-        }
-
-        let topic_arn = match sns.create_topic().name(format!("{name}-application-events")).send().await {
-            Ok(out) => out.topic_arn().unwrap_or_default().to_owned(),
-            Err(e) => panic!("cannot create topic on moto: {}", aws_sdk_sns::error::DisplayErrorContext(&e)),
+        let clients = crate::AwsClients::new(&self.sdk_config());
+        let spec = crate::provision::ChainSpec {
+            name: unique("clearview-chain"),
+            visibility_timeout: CHAIN_VISIBILITY_TIMEOUT,
+            max_receive_count: CHAIN_MAX_RECEIVE_COUNT,
         };
-        let email_arn = &queue_arns[&WorkQueue::Email];
-        if let Err(e) = sns.subscribe().topic_arn(&topic_arn).protocol("sqs").endpoint(email_arn).send().await {
-            panic!("cannot subscribe the email queue on moto: {}", aws_sdk_sns::error::DisplayErrorContext(&e));
-        }
-
-        use aws_sdk_s3::types as s3t;
-        let prefix = s3t::FilterRule::builder().name(s3t::FilterRuleName::Prefix).value(UPLOADS_PREFIX).build();
-        let filter = s3t::NotificationConfigurationFilter::builder()
-            .key(s3t::S3KeyFilter::builder().filter_rules(prefix).build())
-            .build();
-        let to_parse = s3t::QueueConfiguration::builder()
-            .id("object-created-to-parse")
-            .queue_arn(&queue_arns[&WorkQueue::Parse])
-            .events(s3t::Event::S3ObjectCreated)
-            .filter(filter)
-            .build()
-            .unwrap_or_else(|e| panic!("bucket notification: {e}"));
-        let notification = s3t::NotificationConfiguration::builder().queue_configurations(to_parse).build();
-        if let Err(e) = s3
-            .put_bucket_notification_configuration()
-            .bucket(&bucket)
-            .notification_configuration(notification)
-            .send()
-            .await
-        {
-            panic!("cannot configure the bucket notification: {}", aws_sdk_s3::error::DisplayErrorContext(&e));
-        }
-
+        let made = match crate::provision::create_chain(&clients, &spec).await {
+            Ok(made) => made,
+            Err(e) => panic!("chain {} on moto: {e}", spec.name),
+        };
         let chain = TestChain {
-            blobs: crate::S3BlobStore::new(s3.clone(), &bucket),
-            queues: crate::SqsQueues::new(sqs.clone(), queue_urls.clone()),
-            events: crate::SnsEvents::new(sns.clone(), &topic_arn),
-            bucket,
-            queue_urls,
-            queue_arns,
-            topic_arn,
-            s3,
-            sqs,
-            sns,
+            blobs: crate::S3BlobStore::new(clients.s3.clone(), &made.bucket),
+            queues: crate::SqsQueues::new(clients.sqs.clone(), made.queue_urls.clone()),
+            events: crate::SnsEvents::new(clients.sns.clone(), &made.topic_arn),
+            bucket: made.bucket,
+            queue_urls: made.queue_urls,
+            queue_arns: made.queue_arns,
+            topic_arn: made.topic_arn,
+            s3: clients.s3,
+            sqs: clients.sqs,
+            sns: clients.sns,
         };
         // S3 announces a new notification configuration with an s3:TestEvent: drain it.
         let drained = chain.receive_all(&chain.queue_urls[&WorkQueue::Parse].queue, Duration::from_secs(2)).await;
@@ -422,29 +363,6 @@ impl Moto {
             assert!(is_test, "unexpected message on a fresh parse queue: {}", message.body);
         }
         chain
-    }
-}
-
-async fn create_queue(
-    sqs: &aws_sdk_sqs::Client,
-    name: &str,
-    attributes: &[(aws_sdk_sqs::types::QueueAttributeName, String)],
-) -> String {
-    let mut request = sqs.create_queue().queue_name(name);
-    for (attribute, value) in attributes {
-        request = request.attributes(attribute.clone(), value);
-    }
-    match request.send().await {
-        Ok(out) => out.queue_url().unwrap_or_default().to_owned(),
-        Err(e) => sqs_panic(&format!("cannot create queue {name}"), e),
-    }
-}
-
-async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
-    use aws_sdk_sqs::types::QueueAttributeName as A;
-    match sqs.get_queue_attributes().queue_url(url).attribute_names(A::QueueArn).send().await {
-        Ok(out) => out.attributes().and_then(|a| a.get(&A::QueueArn)).cloned().unwrap_or_default(),
-        Err(e) => sqs_panic(&format!("cannot read the ARN of {url}"), e),
     }
 }
 

@@ -2,10 +2,12 @@
 //!
 //! `AWS_ENDPOINT_URL=http://127.0.0.1:5000 cargo run -p clearview-aws --features emulator-cli
 //! --bin clearview-emulator-setup` creates the table (`TABLE_NAME`, default `clearview`), a user
-//! pool with its groups and app client, and verifies `MAIL_FROM`; then prints `export` lines for
-//! the AWS composition roots.
+//! pool with its groups and app client, verifies `MAIL_FROM`, and provisions the processing chain
+//! (bucket, queues with dead-letter queues, topic, notification — named `clearview-…`); then
+//! prints `export` lines for the AWS composition roots.
 
 use clearview_aws::config::{cognito_issuer, env};
+use clearview_aws::provision::ChainSpec;
 use clearview_aws::{AwsConfig, create_table};
 use std::process::ExitCode;
 
@@ -45,6 +47,10 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| format!("verify {mail_from}: {}", aws_sdk_sesv2::error::DisplayErrorContext(&e)))?;
 
+    let chain = clearview_aws::provision::create_chain(&clients, &ChainSpec::deployed("clearview"))
+        .await
+        .map_err(|e| format!("provision the chain: {e}"))?;
+
     let issuer = cognito_issuer(&region, &pool_id);
     println!("export {}={endpoint}", env::AWS_ENDPOINT_URL);
     println!("export {}={region}", env::AWS_REGION);
@@ -54,6 +60,12 @@ async fn run() -> Result<(), String> {
     println!("export {}={mail_from}", env::MAIL_FROM);
     println!("export {}={issuer}", env::JWT_ISSUER);
     println!("export {}={endpoint}/{pool_id}/.well-known/jwks.json", env::JWKS_URL);
+    println!("export {}={}", env::RESUME_BUCKET, chain.bucket);
+    println!("export {}={}", env::EVENTS_TOPIC_ARN, chain.topic_arn);
+    for (queue, urls) in &chain.queue_urls {
+        println!("export {}={}", env::queue_url(*queue), urls.queue);
+        println!("export {}={}", env::dlq_url(*queue), urls.dead_letter);
+    }
     Ok(())
 }
 
