@@ -71,6 +71,17 @@ impl Family {
         Answer { status, headers, body }
     }
 
+    /// A raw PUT (presigned uploads): returns the status.
+    pub async fn put_bytes(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> StatusCode {
+        let req = Request::builder()
+            .method(Method::PUT)
+            .uri(path)
+            .header("content-type", content_type)
+            .body(Body::from(bytes))
+            .expect("request");
+        self.router.clone().oneshot(req).await.expect("router answers").status()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Answer {
         self.send(Call { method: Method::GET, path: path.into(), token: Some(token), body: None, headers: vec![] })
             .await
@@ -152,4 +163,34 @@ pub fn job_body(title: &str) -> Value {
         "salaryMax": 90000,
         "criteria": {"requiredSkills": ["Rust", "PostgreSQL"], "preferredSkills": ["Kubernetes"], "minimumExperience": 3}
     })
+}
+
+/// A candidate's sign-in: registers, confirms from the mail, signs in; returns (id token, id).
+pub async fn candidate(f: &Family, name: &str) -> (String, String, String) {
+    let email = format!("cand-{}@mail.example", uuid::Uuid::new_v4().simple());
+    let password = "Cand1date!pw";
+    let reg = f
+        .post(
+            "/api/candidates",
+            None,
+            json!({"email": email, "password": password, "name": name, "location": "Berlin, Germany"}),
+        )
+        .await;
+    assert_eq!(reg.status, StatusCode::CREATED, "[{}] candidate sign-up: {:?}", f.name, reg.body);
+    let code = (f.code_for)(email.clone()).await;
+    let confirmed = f.post("/api/auth/confirm", None, json!({"email": email, "code": code})).await;
+    assert_eq!(confirmed.status, StatusCode::NO_CONTENT, "{:?}", confirmed.body);
+    let tokens = f.post("/api/auth/login", None, json!({"email": email, "password": password})).await;
+    assert_eq!(tokens.status, StatusCode::OK, "{:?}", tokens.body);
+    (
+        tokens.body["idToken"].as_str().expect("idToken").to_owned(),
+        reg.body["id"].as_str().expect("id").to_owned(),
+        email,
+    )
+}
+
+/// The resume fixtures made by real document tools (see crates/screening/fixtures/).
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/screening/fixtures").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -349,7 +349,7 @@ mod embedded {
         let dir = std::env::temp_dir().join(format!("clearview-slice-{}", uuid::Uuid::new_v4()));
         let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
         let app = clearview_http::App::new(local.deps(), cursor_key());
-        let router = clearview_devserver::router(app, local.verifier.clone(), local.jwks());
+        let router = clearview_devserver::router(app, local.verifier.clone(), local.jwks(), Some(local.blobs.clone()));
         let outbox = local.outbox.clone();
         let outbox2 = local.outbox.clone();
         Family {
@@ -391,7 +391,7 @@ mod aws {
             Arc::new(SystemClock),
             Arc::new(UuidV7),
         );
-        let router = clearview_devserver::router(clearview_http::App::new(deps, cursor_key()), verifier, jwks);
+        let router = clearview_devserver::router(clearview_http::App::new(deps, cursor_key()), verifier, jwks, None);
         Family {
             name: "aws",
             router,

@@ -13,6 +13,7 @@ use clearview_http::dispatch::{Incoming, Outgoing, problem_to_outgoing};
 use clearview_http::problem::Problem;
 use clearview_http::{App, ROUTES, Route, dispatch};
 use clearview_local::JwtVerifier;
+use clearview_local::blobs::{FsBlobStore, UploadRefused, content_disposition};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -21,6 +22,50 @@ struct Shared {
     app: App,
     verifier: Arc<JwtVerifier>,
     jwks: Arc<serde_json::Value>,
+    blobs: Option<Arc<FsBlobStore>>,
+}
+
+/// Largest upload body the local blob endpoint reads; the signed URL's own limit (10 MB for
+/// resumes) is checked inside, so an oversize resume gets a clear 413 rather than a reset.
+pub const MAX_UPLOAD_BODY: usize = 11 * 1024 * 1024;
+
+fn refused(r: &UploadRefused) -> Response {
+    let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    problem(status, r.slug(), &r.reason())
+}
+
+/// `PUT /local-blobs/upload?…`: what S3 does with a presigned PUT, then the bucket notification.
+async fn local_upload(State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(blobs) = &s.blobs else { return problem(StatusCode::NOT_FOUND, "not-found", "no local blob store here") };
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    match blobs.accept_upload(q.as_deref().unwrap_or(""), ct, body).await {
+        Ok(meta) => {
+            let mut res = StatusCode::OK.into_response();
+            if let Some(v) = meta.version.and_then(|v| header::HeaderValue::from_str(&format!("\"{v}\"")).ok()) {
+                res.headers_mut().insert(header::ETAG, v);
+            }
+            res
+        }
+        Err(r) => refused(&r),
+    }
+}
+
+/// `GET /local-blobs/download?…`: a presigned GET.
+async fn local_download(State(s): State<Shared>, RawQuery(q): RawQuery) -> Response {
+    let Some(blobs) = &s.blobs else { return problem(StatusCode::NOT_FOUND, "not-found", "no local blob store here") };
+    match blobs.accept_download(q.as_deref().unwrap_or("")).await {
+        Ok((blob, name)) => {
+            let mut res = (StatusCode::OK, blob.bytes).into_response();
+            if let Some(ct) = blob.meta.content_type.and_then(|c| header::HeaderValue::from_str(&c).ok()) {
+                res.headers_mut().insert(header::CONTENT_TYPE, ct);
+            }
+            if let Some(cd) = name.and_then(|n| header::HeaderValue::from_str(&content_disposition(&n)).ok()) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, cd);
+            }
+            res
+        }
+        Err(r) => refused(&r),
+    }
 }
 
 fn filter(method: &str) -> MethodFilter {
@@ -82,10 +127,10 @@ async fn serve_route(
     to_response(dispatch(&shared.app, route, incoming).await)
 }
 
-/// Every route, `/openapi.json`, `/.well-known/jwks.json`, `/health`; anything else is a
-/// problem+json 404.
-pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value) -> Router {
-    let shared = Shared { app, verifier: Arc::new(verifier), jwks: Arc::new(jwks) };
+/// Every route, `/openapi.json`, `/.well-known/jwks.json`, `/health`, and (with a local blob
+/// store) the presigned upload and download endpoints; anything else is a problem+json 404.
+pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value, blobs: Option<Arc<FsBlobStore>>) -> Router {
+    let shared = Shared { app, verifier: Arc::new(verifier), jwks: Arc::new(jwks), blobs };
     let mut router: Router<Shared> = Router::new();
     for route in ROUTES {
         let handler =
@@ -108,6 +153,11 @@ pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value) -> Route
         .route("/openapi.json", get(|| async { axum::Json(clearview_http::openapi::document()) }))
         .route("/.well-known/jwks.json", get(|State(s): State<Shared>| async move { axum::Json((*s.jwks).clone()) }))
         .route("/health", get(|| async { "ok" }))
+        .route(
+            clearview_local::blobs::UPLOAD_PATH,
+            axum::routing::put(local_upload).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY)),
+        )
+        .route(clearview_local::blobs::DOWNLOAD_PATH, get(local_download))
         .fallback(|method: Method| async move {
             problem(StatusCode::NOT_FOUND, "not-found", &format!("no route answers {method} here; see /openapi.json"))
         })

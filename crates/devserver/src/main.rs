@@ -1,12 +1,14 @@
 //! `clearview`: the whole system on one laptop. Every route on the embedded default (SQLite
 //! store, local RS256 issuer, .eml outbox), data kept under `--data-dir` across restarts.
 
+use clearview_core::ports::crypto::AesGcmSealer;
 use clearview_http::App;
 use clearview_http::cursor::CursorKey;
-use clearview_local::LocalFamily;
+use clearview_local::{CancellationToken, LocalFamily, LocalOptions};
 use rand::RngCore;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 struct Args {
     data_dir: PathBuf,
@@ -32,19 +34,26 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// The cursor-sealing secret, generated once and kept with the data.
-fn cursor_key(data_dir: &Path) -> Result<CursorKey, String> {
-    let path = data_dir.join("cursor.key");
-    let secret = match std::fs::read(&path) {
-        Ok(s) if s.len() >= 32 => s,
-        _ => {
-            let mut s = vec![0u8; 32];
-            rand::thread_rng().fill_bytes(&mut s);
-            std::fs::write(&path, &s).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            s
-        }
-    };
-    CursorKey::new(&secret)
+/// A 32-byte secret generated once and kept with the data (owner-only).
+fn secret(data_dir: &Path, name: &str) -> Result<[u8; 32], String> {
+    let path = data_dir.join("keys").join(name);
+    if let Ok(s) = std::fs::read(&path)
+        && let Ok(k) = <[u8; 32]>::try_from(s.as_slice())
+    {
+        return Ok(k);
+    }
+    let mut k = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut k);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&path, k).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(k)
 }
 
 #[tokio::main]
@@ -61,22 +70,35 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let family = match LocalFamily::open(&args.data_dir) {
+    let options = LocalOptions { base_url: format!("http://{}:{}", args.host, args.port), ..LocalOptions::default() };
+    let family = match LocalFamily::open_with(&args.data_dir, options) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("cannot open the data folder {}: {e}", args.data_dir.display());
             return ExitCode::FAILURE;
         }
     };
-    let cursors = match cursor_key(&args.data_dir) {
+    let (cursor_secret, sealing_key) =
+        match (secret(&args.data_dir, "cursor.key"), secret(&args.data_dir, "sealing.key")) {
+            (Ok(c), Ok(s)) => (c, s),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+    let cursors = match CursorKey::new(&cursor_secret) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    let app = App::new(family.deps(), cursors);
-    let router = clearview_devserver::router(app, family.verifier.clone(), family.jwks());
+    let deps = family.deps().with_sealer(Arc::new(AesGcmSealer::new("local-1", &sealing_key)));
+    // Every queue consumer of the chain runs in this process, on the durable embedded queues.
+    let shutdown = CancellationToken::new();
+    let workers = family.spawn_workers(clearview_chain::all(&deps), shutdown.clone());
+    let app = App::new(deps, cursors);
+    let router = clearview_devserver::router(app, family.verifier.clone(), family.jwks(), Some(family.blobs.clone()));
     let addr = format!("{}:{}", args.host, args.port);
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
@@ -91,13 +113,19 @@ async fn main() -> ExitCode {
     println!("  API       {base}/api");
     println!("  OpenAPI   {base}/openapi.json");
     println!("  JWKS      {base}/.well-known/jwks.json");
+    println!("  Uploads   {base}/local-blobs/upload (presigned, HMAC-signed; the queue consumers run in this process)");
     println!("  Outbox    {}   (verification codes and other mail land here as .eml files)", outbox.display());
     println!("  Data      {}", args.data_dir.display());
     println!("Press Ctrl-C to stop.");
-    let shutdown = async {
+    let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+    let served = axum::serve(listener, router).with_graceful_shutdown(ctrl_c).await;
+    shutdown.cancel();
+    for w in workers {
+        let _ = w.await;
+    }
+    if let Err(e) = served {
         eprintln!("server error: {e}");
         return ExitCode::FAILURE;
     }

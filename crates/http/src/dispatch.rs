@@ -9,6 +9,7 @@ use crate::routes::{Access, Route};
 use bytes::Bytes;
 use clearview_core::AppError;
 use clearview_core::principal::Principal;
+use clearview_core::rbac::Role;
 use clearview_core::services::authorize;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value};
@@ -74,20 +75,31 @@ async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Rep
         )]));
     }
     let principal = incoming.claims.as_ref().and_then(Principal::from_claims);
+    let signed_in = || principal.as_ref().ok_or_else(|| AppError::Unauthenticated("sign in first".into()));
+    let is_candidate = principal.as_ref().is_some_and(|p| p.role == Some(Role::Candidate));
     let actor = match route.access {
         Access::Public => None,
-        Access::Staff(needed) => {
-            let p = principal.as_ref().ok_or_else(|| AppError::Unauthenticated("sign in first".into()))?;
-            Some(authorize(&app.deps, p, needed).await?)
+        Access::Staff(needed) => Some(authorize(&app.deps, signed_in()?, needed).await?),
+        Access::Candidate => {
+            signed_in()?;
+            if !is_candidate {
+                return Err(AppError::Forbidden("this route is for candidate accounts".into()));
+            }
+            None
+        }
+        Access::Member(needed) => {
+            let p = signed_in()?;
+            if is_candidate { None } else { Some(authorize(&app.deps, p, needed).await?) }
         }
     };
     let idem_key = match incoming.headers.get(idempotency::HEADER) {
         Some(v) if route.idempotent => Some(idempotency::validate_key(v.to_str().unwrap_or(""))?.to_owned()),
         _ => None,
     };
-    let scope = match &actor {
-        Some(a) => format!("ORG#{}#USER#{}", a.org(), a.user.id),
-        None => "PUBLIC".to_owned(),
+    let scope = match (&actor, &principal) {
+        (Some(a), _) => format!("ORG#{}#USER#{}", a.org(), a.user.id),
+        (None, Some(p)) if route.access != Access::Public => format!("CANDIDATE#{}", p.user_id),
+        _ => "PUBLIC".to_owned(),
     };
     let body = incoming.body.clone();
     let req = Req {

@@ -4,9 +4,12 @@ use crate::App;
 use crate::request::{Reply, Req};
 use crate::routes::HandlerFuture;
 use clearview_core::AppError;
+use clearview_core::keys;
 use clearview_core::model::job::JobTransition;
-use clearview_core::model::{Job, JobStatus, User};
-use clearview_core::services::{Listed, auth, employers, jobs, users};
+use clearview_core::model::{Application, Job, JobStatus, User};
+use clearview_core::ports::store::{Index, Query};
+use clearview_core::record;
+use clearview_core::services::{Listed, applications, auth, candidates, employers, jobs, users};
 use clearview_core::values::{JobId, UserId};
 use serde::Serialize;
 
@@ -52,8 +55,7 @@ fn user_id(req: &Req, name: &str) -> Result<UserId, AppError> {
 }
 
 fn job_reply(job: Job) -> Result<Reply, AppError> {
-    let v = job.version;
-    Ok(Reply::ok(&job)?.with_etag(v))
+    Ok(Reply::ok(&JobView::of(&job))?.with_etag(job.version))
 }
 
 // ---- employers and auth ----
@@ -170,13 +172,13 @@ handler!(jobs_list, |app, req| {
 handler!(jobs_create, |app, req| {
     let job = jobs::create(&app.deps, req.actor()?, req.json()?).await?;
     let loc = format!("/api/jobs/{}", job.id);
-    Ok(Reply::created(&job, loc)?.with_etag(job.version))
+    Ok(Reply::created(&JobView::of(&job), loc)?.with_etag(job.version))
 });
 
 handler!(employers_job_postings_create, |app, req| {
     let job = jobs::create_for_employer(&app.deps, req.actor()?, req.path("id")?, req.json()?).await?;
     let loc = format!("/api/jobs/{}", job.id);
-    Ok(Reply::created(&job, loc)?.with_etag(job.version))
+    Ok(Reply::created(&JobView::of(&job), loc)?.with_etag(job.version))
 });
 
 handler!(jobs_get, |app, req| job_reply(jobs::get(&app.deps, req.actor()?, &job_id(&req)?).await?));
@@ -200,4 +202,131 @@ handler!(jobs_close, |app, req| move_job(app, req, JobTransition::Close).await);
 
 handler!(jobs_criteria, |app, req| {
     job_reply(jobs::set_criteria(&app.deps, req.actor()?, &job_id(&req)?, req.if_match()?, req.json()?).await?)
+});
+
+// ---- job views: every job answer carries its ad-language report ----
+
+/// A job as the API shows it: its fields and the job ad's coded-language report
+/// (masculine/feminine-coded words, age-coded phrases), computed from the current text.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView<'a> {
+    #[serde(flatten)]
+    pub job: &'a Job,
+    pub ad_language: serde_json::Value,
+}
+
+impl<'a> JobView<'a> {
+    pub fn of(job: &'a Job) -> Self {
+        Self { job, ad_language: serde_json::to_value(clearview_chain::job_ad_language(job)).unwrap_or_default() }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationPage {
+    pub items: Vec<Application>,
+    pub next_cursor: Option<String>,
+}
+
+fn app_id(req: &Req) -> Result<String, AppError> {
+    // Application ids are UUIDs; anything else names nothing.
+    req.id("id", |s| JobId::parse(s).map(|_| s.to_owned()), "application")
+}
+
+handler!(jobs_bias_audit, |app, req| {
+    Reply::ok(&clearview_chain::audit::job_bias_audit(&app.deps, req.actor()?, &job_id(&req)?).await?)
+});
+
+handler!(job_board, |app, req| {
+    let scope = "job-board";
+    let (limit, after) = req.page(app, scope)?;
+    let q = Query::index(Index::Gsi2, keys::ACTIVE_JOBS_PK).limit(limit).after(after).descending();
+    let (items, page) = record::query::<Job>(app.deps.store.as_ref(), &q).await?;
+    let listed = Listed { items, next: page.next };
+    let next_cursor = next_cursor(app, scope, &listed);
+    Reply::ok(&JobPage { items: listed.items, next_cursor })
+});
+
+handler!(candidates_register, |app, req| {
+    let c = candidates::register(&app.deps, req.json()?).await?;
+    let loc = format!("/api/candidates/{}", c.id);
+    Ok(Reply::created(&c, loc)?.with_etag(c.version))
+});
+
+handler!(candidates_get, |app, req| {
+    let c = candidates::get(&app.deps, &req.caller()?, &user_id(&req, "id")?).await?;
+    Ok(Reply::ok(&c)?.with_etag(c.version))
+});
+
+handler!(candidates_update, |app, req| {
+    let c = candidates::update(&app.deps, &req.caller()?, &user_id(&req, "id")?, req.if_match()?, req.json()?).await?;
+    Ok(Reply::ok(&c)?.with_etag(c.version))
+});
+
+handler!(candidates_applications, |app, req| {
+    let caller = req.caller()?;
+    let candidate = user_id(&req, "id")?;
+    let scope = format!("candidate-apps:{}:{}", caller.id(), candidate);
+    let (limit, after) = req.page(app, &scope)?;
+    let listed = applications::list_for_candidate(&app.deps, &caller, &candidate, limit, after).await?;
+    let next_cursor = next_cursor(app, &scope, &listed);
+    Reply::ok(&ApplicationPage { items: listed.items, next_cursor })
+});
+
+handler!(applications_create, |app, req| {
+    let a = applications::apply(&app.deps, req.candidate()?, req.json()?).await?;
+    let loc = format!("/api/applications/{}", a.id);
+    Ok(Reply::created(&a, loc)?.with_etag(a.version))
+});
+
+handler!(applications_get, |app, req| {
+    let a = applications::load(&app.deps, &req.caller()?, &app_id(&req)?).await?;
+    Ok(Reply::ok(&a)?.with_etag(a.version))
+});
+
+handler!(jobs_applications, |app, req| {
+    let actor = req.actor()?;
+    let job = job_id(&req)?;
+    let scope = format!("job-apps:{}:{}", actor.org(), job);
+    let (limit, after) = req.page(app, &scope)?;
+    let listed = applications::list_for_job(&app.deps, actor, &job, limit, after).await?;
+    let next_cursor = next_cursor(app, &scope, &listed);
+    Reply::ok(&ApplicationPage { items: listed.items, next_cursor })
+});
+
+handler!(applications_withdraw, |app, req| {
+    let a = applications::withdraw(&app.deps, req.candidate()?, &app_id(&req)?).await?;
+    Ok(Reply::ok(&a)?.with_etag(a.version))
+});
+
+handler!(applications_resume_upload_url, |app, req| {
+    let grant = applications::upload_url(&app.deps, req.candidate()?, &app_id(&req)?, req.json()?).await?;
+    Reply::json(http::StatusCode::CREATED, &grant)
+});
+
+handler!(files_upload, |app, req| {
+    let input: applications::FileUploadInput = req.json()?;
+    let upload = applications::UploadInput { content_type: input.content_type, file_name: input.file_name };
+    let grant = applications::upload_url(&app.deps, req.candidate()?, input.application_id.trim(), upload).await?;
+    Reply::json(http::StatusCode::CREATED, &grant)
+});
+
+handler!(files_get, |app, req| {
+    let id = req.id("id", |s| JobId::parse(s).map(|_| s.to_owned()), "file")?;
+    Reply::ok(&applications::download_url(&app.deps, &req.caller()?, &id).await?)
+});
+
+handler!(applications_ai_score, |app, req| {
+    Reply::ok(&applications::ai_score(&app.deps, req.actor()?, &app_id(&req)?).await?)
+});
+
+handler!(applications_reprocess_ai, |app, req| {
+    let a = applications::reprocess(&app.deps, req.actor()?, &app_id(&req)?).await?;
+    Ok(Reply::json(http::StatusCode::ACCEPTED, &a)?.with_etag(a.version))
+});
+
+handler!(applications_decision, |app, req| {
+    let a = applications::decide(&app.deps, req.actor()?, &app_id(&req)?, req.if_match()?, req.json()?).await?;
+    Ok(Reply::ok(&a)?.with_etag(a.version))
 });

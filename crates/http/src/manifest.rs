@@ -15,6 +15,14 @@ pub struct RouteEntry {
     pub permission: Option<&'static str>,
     pub table: &'static str,
     pub user_pool_admin_actions: Vec<&'static str>,
+    /// sns:Publish on the application-events topic.
+    pub publish_events: bool,
+    /// Work queues (by name) the function sends to.
+    pub send_queues: Vec<&'static str>,
+    /// `none`, `read` (presign downloads) or `write` (presign uploads) on the resumes bucket.
+    pub resumes: &'static str,
+    /// Reads the secret that seals voluntary self-identification.
+    pub sealing_key: bool,
 }
 
 pub fn routes() -> Vec<RouteEntry> {
@@ -44,11 +52,28 @@ pub fn routes() -> Vec<RouteEntry> {
                 path: r.path,
                 auth: if r.access == Access::Public { "public" } else { "jwt" },
                 permission: match r.access {
-                    Access::Staff(Some(p)) => Some(p.name()),
+                    Access::Staff(Some(p)) | Access::Member(Some(p)) => Some(p.name()),
                     _ => None,
                 },
                 table,
                 user_pool_admin_actions: admin,
+                publish_events: r.grants.contains(&Grant::PublishEvents),
+                send_queues: r
+                    .grants
+                    .iter()
+                    .filter_map(|g| match g {
+                        Grant::SendQueue(q) => Some(*q),
+                        _ => None,
+                    })
+                    .collect(),
+                resumes: if r.grants.contains(&Grant::ResumesWrite) {
+                    "write"
+                } else if r.grants.contains(&Grant::ResumesRead) {
+                    "read"
+                } else {
+                    "none"
+                },
+                sealing_key: r.grants.contains(&Grant::SealingKey),
             }
         })
         .collect()

@@ -44,6 +44,20 @@ impl Req {
         self.actor.as_ref().ok_or_else(|| AppError::Internal(format!("route {} ran without an actor", self.route.name)))
     }
 
+    /// The caller of a candidate or member route.
+    pub fn caller(&self) -> Result<clearview_core::services::Caller, AppError> {
+        match (&self.actor, &self.principal) {
+            (Some(a), _) => Ok(clearview_core::services::Caller::Staff(a.clone())),
+            (None, Some(p)) => Ok(clearview_core::services::Caller::Candidate(p.clone())),
+            _ => Err(AppError::Unauthenticated("sign in first".into())),
+        }
+    }
+
+    /// The signed-in candidate of a candidate route.
+    pub fn candidate(&self) -> Result<&clearview_core::principal::Principal, AppError> {
+        self.principal.as_ref().ok_or_else(|| AppError::Unauthenticated("sign in first".into()))
+    }
+
     /// The version from `If-Match: "3"` (or `W/"3"`), if sent.
     pub fn if_match(&self) -> Result<Option<u64>, AppError> {
         let Some(v) = self.headers.get(http::header::IF_MATCH) else { return Ok(None) };

@@ -23,6 +23,11 @@ pub enum Access {
     Public,
     /// A staff member of the token's tenant; with a permission, the matrix must grant it.
     Staff(Option<Permission>),
+    /// A signed-in candidate.
+    Candidate,
+    /// A candidate (the handler limits them to their own things) or a staff member holding the
+    /// permission.
+    Member(Option<Permission>),
 }
 
 /// What a route's function may touch in AWS; template.yaml and the CDK app derive each
@@ -35,6 +40,16 @@ pub enum Grant {
     TableWrite,
     /// The named cognito-idp admin actions on the user pool.
     UserPoolAdmin(&'static [&'static str]),
+    /// sns:Publish on the application-events topic.
+    PublishEvents,
+    /// sqs:SendMessage on one work queue (by `WorkQueue::name`).
+    SendQueue(&'static str),
+    /// s3:PutObject on resumes (to presign uploads).
+    ResumesWrite,
+    /// s3:GetObject on resumes (to presign downloads).
+    ResumesRead,
+    /// Reads the key that seals voluntary self-identification.
+    SealingKey,
 }
 
 pub struct Route {
@@ -68,12 +83,13 @@ pub fn schema<T: utoipa::ToSchema>(defs: &mut Vec<(String, RefOr<Schema>)>) -> R
     RefOr::Ref(utoipa::openapi::Ref::from_schema_name(T::name()))
 }
 
-use Access::{Public, Staff};
+use Access::{Candidate, Member, Public, Staff};
+use Grant::{PublishEvents as EV, ResumesRead, ResumesWrite, SealingKey, SendQueue};
 use Grant::{TableRead as R, TableWrite as W, UserPoolAdmin};
 use Permission as P;
-use clearview_core::model::{Job, User};
+use clearview_core::model::{Application, Candidate as CandidateProfile, Job, User};
 use clearview_core::ports::identity::Tokens;
-use clearview_core::services::{auth, employers, jobs, users};
+use clearview_core::services::{applications, auth, candidates, employers, jobs, users};
 
 const SIGNUP_ADMIN: &[&str] = &["AdminUpdateUserAttributes", "AdminAddUserToGroup", "AdminDeleteUser"];
 const INVITE_ADMIN: &[&str] = &["AdminCreateUser", "AdminAddUserToGroup", "AdminDeleteUser"];
@@ -190,6 +206,65 @@ pub static ROUTES: &[Route] = &[
         "Set the screening criteria (weights sum to 100; If-Match required)",
         req: Some(schema::<jobs::CriteriaInput>), res: Some(schema::<Job>), 200, idem: false, grants: &[R, W],
         h::jobs_criteria),
+    route!("jobs-bias-audit", "GET" "/api/jobs/{id}/bias-audit", Staff(Some(P::AnalyticsRead)), "screening",
+        "NYC Local Law 144 bias audit of the job's applicants: selection and scoring rates, impact ratios, four-fifths flags",
+        req: None, res: Some(schema::<clearview_chain::audit::JobBiasAudit>), 200, idem: false, grants: &[R, SealingKey],
+        h::jobs_bias_audit),
+    route!("job-board", "GET" "/api/job-board", Public, "candidates", "Active jobs across employers, newest first",
+        req: None, res: Some(schema::<crate::handlers::JobPage>), 200, idem: false, grants: &[R], h::job_board),
+    // Candidates.
+    route!("candidates-register", "POST" "/api/candidates", Public, "candidates",
+        "Candidate sign-up (email verification follows, as for employers)",
+        req: Some(schema::<candidates::RegisterCandidate>), res: Some(schema::<CandidateProfile>), 201, idem: true,
+        grants: &[R, W, UserPoolAdmin(SIGNUP_ADMIN)], h::candidates_register),
+    route!("candidates-get", "GET" "/api/candidates/{id}", Member(Some(P::ApplicationsRead)), "candidates",
+        "A candidate: yourself, or (staff) someone who applied to one of your jobs",
+        req: None, res: Some(schema::<CandidateProfile>), 200, idem: false, grants: &[R], h::candidates_get),
+    route!("candidates-update", "PUT" "/api/candidates/{id}", Candidate, "candidates",
+        "Update your profile (If-Match required)",
+        req: Some(schema::<candidates::UpdateCandidate>), res: Some(schema::<CandidateProfile>), 200, idem: false,
+        grants: &[R, W], h::candidates_update),
+    route!("candidates-applications", "GET" "/api/candidates/{id}/applications", Member(Some(P::ApplicationsRead)),
+        "applications", "A candidate's applications (staff see those to their own jobs)",
+        req: None, res: Some(schema::<crate::handlers::ApplicationPage>), 200, idem: false, grants: &[R],
+        h::candidates_applications),
+    // Applications and the processing chain.
+    route!("applications-create", "POST" "/api/applications", Candidate, "applications",
+        "Apply to an active job (once; voluntary self-identification is sealed apart and never shown to staff)",
+        req: Some(schema::<applications::ApplyInput>), res: Some(schema::<Application>), 201, idem: true,
+        grants: &[R, W, EV, SealingKey], h::applications_create),
+    route!("applications-get", "GET" "/api/applications/{id}", Member(Some(P::ApplicationsRead)), "applications",
+        "An application, with where its resume is in the processing chain",
+        req: None, res: Some(schema::<Application>), 200, idem: false, grants: &[R], h::applications_get),
+    route!("jobs-applications", "GET" "/api/jobs/{id}/applications", Staff(Some(P::ApplicationsRead)), "applications",
+        "A job's applications", req: None, res: Some(schema::<crate::handlers::ApplicationPage>), 200, idem: false,
+        grants: &[R], h::jobs_applications),
+    route!("applications-withdraw", "POST" "/api/applications/{id}/withdraw", Candidate, "applications",
+        "Withdraw your application", req: None, res: Some(schema::<Application>), 200, idem: false,
+        grants: &[R, W, EV], h::applications_withdraw),
+    route!("applications-resume-upload-url", "POST" "/api/applications/{id}/resume-upload-url", Candidate,
+        "applications", "A presigned PUT for your resume (PDF, DOCX or text; 10 MB; 15 minutes)",
+        req: Some(schema::<applications::UploadInput>), res: Some(schema::<applications::UploadGrant>), 201,
+        idem: false, grants: &[R, W, ResumesWrite], h::applications_resume_upload_url),
+    route!("files-upload", "POST" "/api/files/upload", Candidate, "applications",
+        "The same presigned resume upload, naming the application in the body",
+        req: Some(schema::<applications::FileUploadInput>), res: Some(schema::<applications::UploadGrant>), 201,
+        idem: false, grants: &[R, W, ResumesWrite], h::files_upload),
+    route!("files-get", "GET" "/api/files/{id}", Member(Some(P::ApplicationsRead)), "applications",
+        "A short-lived download URL for a resume", req: None, res: Some(schema::<applications::DownloadGrant>), 200,
+        idem: false, grants: &[R, ResumesRead], h::files_get),
+    route!("applications-ai-score", "GET" "/api/applications/{id}/ai-score", Staff(Some(P::ApplicationsRead)),
+        "screening", "The score with its explanation, the counterfactual bias check, and any human decision",
+        req: None, res: Some(schema::<applications::AiScore>), 200, idem: false, grants: &[R],
+        h::applications_ai_score),
+    route!("applications-reprocess-ai", "POST" "/api/applications/{id}/reprocess-ai", Staff(Some(P::ApplicationsWrite)),
+        "screening", "Score the resume again (for example after the criteria changed)",
+        req: None, res: Some(schema::<Application>), 202, idem: false, grants: &[R, W, SendQueue("score")],
+        h::applications_reprocess_ai),
+    route!("applications-decision", "POST" "/api/applications/{id}/decision", Staff(Some(P::ApplicationsOverride)),
+        "screening", "A person's decision (advance, review, reject) with a reason; it overrules the machine",
+        req: Some(schema::<applications::DecisionInput>), res: Some(schema::<Application>), 200, idem: false,
+        grants: &[R, W, EV], h::applications_decision),
 ];
 
 /// The route a function name serves.
@@ -213,13 +288,14 @@ mod tests {
     #[test]
     fn read_routes_get_no_write_grant() {
         for r in ROUTES.iter().filter(|r| r.method == "GET") {
-            assert!(r.grants.iter().all(|g| *g == Grant::TableRead), "{r:?}");
+            let read_only = |g: &Grant| matches!(g, Grant::TableRead | Grant::ResumesRead | Grant::SealingKey);
+            assert!(r.grants.iter().all(read_only), "{r:?}");
         }
     }
 
     #[test]
     fn staff_routes_can_read_the_table_to_load_the_actor() {
-        for r in ROUTES.iter().filter(|r| matches!(r.access, Access::Staff(_))) {
+        for r in ROUTES.iter().filter(|r| matches!(r.access, Access::Staff(_) | Access::Member(_))) {
             assert!(r.grants.contains(&Grant::TableRead), "{r:?}");
         }
     }

@@ -1,0 +1,310 @@
+//! The resume chain end to end on the embedded default: a candidate applies, uploads a real
+//! resume through the presigned local URL, and the in-process workers parse, anonymize, score
+//! and bias-check it; the emails land in the outbox. Hostile files end as a readable failure.
+
+use axum::http::{Method, StatusCode};
+use clearview_core::ports::crypto::AesGcmSealer;
+use clearview_local::{CancellationToken, LocalFamily};
+use clearview_tests::api::{Admin, Call, Family, candidate, fixture};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Env {
+    family: Family,
+    local: LocalFamily,
+    _shutdown: tokio_util_drop::Cancel,
+}
+
+mod tokio_util_drop {
+    /// Stops the workers when the test ends.
+    pub struct Cancel(pub clearview_local::CancellationToken);
+    impl Drop for Cancel {
+        fn drop(&mut self) {
+            self.0.cancel();
+        }
+    }
+}
+
+async fn env() -> Env {
+    let dir = std::env::temp_dir().join(format!("clearview-chain-{}", uuid::Uuid::new_v4()));
+    let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
+    let deps = local.deps().with_sealer(Arc::new(AesGcmSealer::new("test", &[5u8; 32])));
+    let shutdown = CancellationToken::new();
+    local.spawn_workers(clearview_chain::all(&deps), shutdown.clone());
+    let app = clearview_http::App::new(deps, clearview_http::cursor::CursorKey::new(&[1u8; 32]).unwrap());
+    let router = clearview_devserver::router(app, local.verifier.clone(), local.jwks(), Some(local.blobs.clone()));
+    let (o1, o2) = (local.outbox.clone(), local.outbox.clone());
+    let family = Family {
+        name: "embedded",
+        router,
+        code_for: Box::new(move |e| {
+            let o = o1.clone();
+            Box::pin(async move { o.find_code(&e).expect("code") })
+        }),
+        temporary_password_for: Box::new(move |e| {
+            let o = o2.clone();
+            Box::pin(async move { o.find_temporary_password(&e).expect("password") })
+        }),
+        store: local.store.clone(),
+    };
+    Env { family, local, _shutdown: tokio_util_drop::Cancel(shutdown) }
+}
+
+async fn active_job(f: &Family, admin: &Admin) -> String {
+    let job = f
+        .post(
+            "/api/jobs",
+            Some(&admin.token),
+            json!({
+                "title": "Backend Engineer",
+                "jobType": "full-time",
+                "description": "Build services in Rust and Python on PostgreSQL and AWS.",
+                "location": "Berlin, Germany",
+                "criteria": {"requiredSkills": ["Rust", "PostgreSQL"], "preferredSkills": ["Kubernetes", "AWS"],
+                             "minimumExperience": 2, "autoRejectThreshold": 30, "autoApproveThreshold": 70}
+            }),
+        )
+        .await;
+    assert_eq!(job.status, StatusCode::CREATED, "{:?}", job.body);
+    let id = job.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        f.post(&format!("/api/jobs/{id}/publish"), Some(&admin.token), json!(null)).await.status,
+        StatusCode::OK
+    );
+    id
+}
+
+/// Applies, asks for an upload URL and PUTs the file to it: returns the application id.
+async fn apply_and_upload(f: &Family, token: &str, job: &str, file: &str, content_type: &str, sid: Value) -> String {
+    let app = f.post("/api/applications", Some(token), json!({"jobId": job, "selfIdentification": sid})).await;
+    assert_eq!(app.status, StatusCode::CREATED, "{:?}", app.body);
+    let id = app.body["id"].as_str().unwrap().to_owned();
+    let grant = f
+        .post(
+            &format!("/api/applications/{id}/resume-upload-url"),
+            Some(token),
+            json!({"contentType": content_type, "fileName": file}),
+        )
+        .await;
+    assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
+    let url = grant.body["upload"]["url"].as_str().unwrap();
+    let path = &url[url.find("/local-blobs").unwrap()..];
+    let put = f.put_bytes(path, content_type, fixture(file)).await;
+    assert_eq!(put, StatusCode::OK);
+    id
+}
+
+async fn wait_for_stage(f: &Family, token: &str, id: &str, want: &[&str]) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let a = f.get(&format!("/api/applications/{id}"), token).await;
+        let stage = a.body["processing"]["stage"].as_str().unwrap_or("").to_owned();
+        if want.contains(&stage.as_str()) {
+            return a.body;
+        }
+        assert!(Instant::now() < deadline, "application stuck at {stage}: {:?}", a.body);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn uploaded_pdf_is_parsed_scored_bias_checked_and_the_candidate_is_emailed() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let job = active_job(f, &admin).await;
+    let (cand, cand_id, cand_email) = candidate(f, "Sam Rivera").await;
+    let started = Instant::now();
+    let id = apply_and_upload(
+        f,
+        &cand,
+        &job,
+        "wp_resume.pdf",
+        "application/pdf",
+        json!({"sex": "female", "raceEthnicity": "asian"}),
+    )
+    .await;
+    let app = wait_for_stage(f, &admin.token, &id, &["checked", "failed"]).await;
+    let elapsed = started.elapsed();
+    assert_eq!(app["processing"]["stage"], "checked", "{app:?}");
+    assert!(app.get("selfIdentification").is_none(), "self-identification is never shown to staff");
+    eprintln!("upload to checked in {elapsed:?}");
+
+    let score = f.get(&format!("/api/applications/{id}/ai-score"), &admin.token).await;
+    assert_eq!(score.status, StatusCode::OK, "{:?}", score.body);
+    let s = &score.body["score"];
+    assert!(s["overall"].as_u64().is_some(), "{s:?}");
+    assert_eq!(s["modelVersion"].is_string() || s["model_version"].is_string(), true, "{s:?}");
+    assert!(score.body["biasCheck"]["counterfactual"]["variants"].as_array().is_some_and(|v| !v.is_empty()));
+    assert_eq!(
+        score.body["biasCheck"]["counterfactual"]["flagged"], false,
+        "names and pronouns must not move the score"
+    );
+    let redactions = score.body["redactions"].to_string();
+    assert!(redactions.contains("name"), "{redactions}");
+    assert!(!score.body.to_string().contains("Sam Rivera"), "scoring output carries no name");
+
+    // The candidate was told the application arrived; staff can download the resume.
+    let mails = e.local.outbox.messages_to(&cand_email);
+    assert!(mails.iter().any(|m| m.subject.contains("We received your application")), "{mails:?}");
+    let file_id = app["resume"]["fileId"].as_str().unwrap();
+    let dl = f.get(&format!("/api/files/{file_id}"), &admin.token).await;
+    assert_eq!(dl.status, StatusCode::OK, "{:?}", dl.body);
+    let url = dl.body["url"].as_str().unwrap();
+    let got = f
+        .send(Call {
+            method: Method::GET,
+            path: url[url.find("/local-blobs").unwrap()..].into(),
+            token: None,
+            body: None,
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(cand_id.len(), 36);
+
+    // The audit counts her in her self-identified categories, without exposing anyone's values.
+    let audit = f.get(&format!("/api/jobs/{job}/bias-audit"), &admin.token).await;
+    assert_eq!(audit.status, StatusCode::OK, "{:?}", audit.body);
+    assert_eq!(
+        audit.body["report"]["total_records"].as_u64().or(audit.body["report"]["totalRecords"].as_u64()),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn docx_with_tables_goes_through_the_chain_too() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let job = active_job(f, &admin).await;
+    let (cand, _, _) = candidate(f, "Ada Quinn").await;
+    let id = apply_and_upload(
+        f,
+        &cand,
+        &job,
+        "table_resume.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        json!(null),
+    )
+    .await;
+    let app = wait_for_stage(f, &admin.token, &id, &["checked", "failed"]).await;
+    assert_eq!(app["processing"]["stage"], "checked", "{app:?}");
+}
+
+#[tokio::test]
+async fn encrypted_pdf_fails_with_a_reason_and_the_candidate_is_asked_for_a_text_document() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let job = active_job(f, &admin).await;
+    let (cand, _, email) = candidate(f, "Lee Park").await;
+    let id = apply_and_upload(f, &cand, &job, "encrypted.pdf", "application/pdf", json!(null)).await;
+    let app = wait_for_stage(f, &admin.token, &id, &["failed", "checked"]).await;
+    assert_eq!(app["processing"]["stage"], "failed");
+    assert_eq!(app["processing"]["failureCode"], "encrypted_pdf");
+    assert!(app["processing"]["reason"].as_str().unwrap().len() > 10);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if e.local.outbox.messages_to(&email).iter().any(|m| m.subject.contains("could not read your resume")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no parse-failed email");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn second_application_to_the_same_job_is_409_and_withdrawal_emails_once() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let job = active_job(f, &admin).await;
+    let (cand, _, email) = candidate(f, "Kim Lee").await;
+    let first = f.post("/api/applications", Some(&cand), json!({"jobId": job})).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = f.post("/api/applications", Some(&cand), json!({"jobId": job})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.problem_type(), "/problems/already-applied");
+    let id = first.body["id"].as_str().unwrap();
+    let w = f.post(&format!("/api/applications/{id}/withdraw"), Some(&cand), json!(null)).await;
+    assert_eq!(w.body["status"], "withdrawn");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = e.local.outbox.messages_to(&email).iter().filter(|m| m.subject.contains("We received")).count();
+    assert_eq!(received, 1, "the re-published received event is deduplicated");
+}
+
+#[tokio::test]
+async fn staff_cannot_apply_and_candidates_cannot_read_scores_or_other_tenants_see_nothing() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let other = f.employer_admin("Globex").await;
+    let job = active_job(f, &admin).await;
+    assert_eq!(
+        f.post("/api/applications", Some(&admin.token), json!({"jobId": job})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let (cand, cand_id, _) = candidate(f, "Jo Doe").await;
+    let app = f.post("/api/applications", Some(&cand), json!({"jobId": job})).await;
+    let id = app.body["id"].as_str().unwrap();
+    assert_eq!(f.get(&format!("/api/applications/{id}/ai-score"), &cand).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(f.get(&format!("/api/applications/{id}"), &other.token).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.get(&format!("/api/candidates/{cand_id}"), &other.token).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.get(&format!("/api/candidates/{cand_id}"), &admin.token).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_person_overrules_the_recommendation_and_it_is_recorded() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let job = active_job(f, &admin).await;
+    let (cand, _, _) = candidate(f, "Ana Ortiz").await;
+    let id = apply_and_upload(f, &cand, &job, "plain_resume.txt", "text/plain", json!(null)).await;
+    wait_for_stage(f, &admin.token, &id, &["checked"]).await;
+    let d = f
+        .post(
+            &format!("/api/applications/{id}/decision"),
+            Some(&admin.token),
+            json!({"decision": "advance", "reason": "Strong open-source work the resume undersells"}),
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{:?}", d.body);
+    assert_eq!(d.body["status"], "screening");
+    assert_eq!(d.body["decision"]["decision"], "advance");
+    assert!(d.body["decision"]["recommendation"].is_string());
+    // Re-scoring after a criteria change starts a new run and ends checked again.
+    let r = f.post(&format!("/api/applications/{id}/reprocess-ai"), Some(&admin.token), json!(null)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    wait_for_stage(f, &admin.token, &id, &["checked"]).await;
+}
+
+#[tokio::test]
+async fn tampered_or_expired_upload_urls_are_refused() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let job = active_job(f, &admin).await;
+    let (cand, _, _) = candidate(f, "Max Roe").await;
+    let app = f.post("/api/applications", Some(&cand), json!({"jobId": job})).await;
+    let id = app.body["id"].as_str().unwrap();
+    let grant = f
+        .post(
+            &format!("/api/applications/{id}/resume-upload-url"),
+            Some(&cand),
+            json!({"contentType": "application/pdf"}),
+        )
+        .await;
+    let url = grant.body["upload"]["url"].as_str().unwrap();
+    let path = url[url.find("/local-blobs").unwrap()..].to_owned();
+    let tampered = path.replace("resumes%2F", "resumes%2Fx");
+    assert_eq!(f.put_bytes(&tampered, "application/pdf", fixture("wp_resume.pdf")).await, StatusCode::FORBIDDEN);
+    assert_eq!(f.put_bytes(&path, "text/plain", b"hello".to_vec()).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let bad_type = f
+        .post(&format!("/api/applications/{id}/resume-upload-url"), Some(&cand), json!({"contentType": "image/png"}))
+        .await;
+    assert_eq!(bad_type.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad_type.body["errors"][0]["field"], "contentType");
+}
