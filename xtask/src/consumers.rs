@@ -25,6 +25,8 @@ pub enum Need {
     ReadObjects(&'static str),
     /// s3:PutObject under this key prefix of the bucket.
     WriteObjects(&'static str),
+    /// secretsmanager:GetSecretValue on the self-identification sealing key.
+    SealingKey,
 }
 
 /// What feeds a queue besides functions sending to it.
@@ -66,6 +68,24 @@ pub struct Consumer {
     pub wired: bool,
 }
 
+/// Environment variable names the chain's adapters read (`clearview_aws::config::env`).
+pub mod env {
+    pub const RESUME_BUCKET: &str = "RESUME_BUCKET";
+    pub const EVENTS_TOPIC_ARN: &str = "EVENTS_TOPIC_ARN";
+    /// The Secrets Manager secret holding the sealing key (read with GetSecretValue).
+    pub const SEALING_KEY_SECRET_ARN: &str = "SEALING_KEY_SECRET_ARN";
+
+    /// `parse` → `PARSE_QUEUE_URL`.
+    pub fn queue_url(queue: &str) -> String {
+        format!("{}_QUEUE_URL", queue.to_uppercase().replace('-', "_"))
+    }
+
+    /// `parse` → `PARSE_DLQ_URL`.
+    pub fn dlq_url(queue: &str) -> String {
+        format!("{}_DLQ_URL", queue.to_uppercase().replace('-', "_"))
+    }
+}
+
 /// The bucket: resumes uploaded with presigned PUTs under `uploads/`, reports under `reports/`.
 pub mod bucket {
     pub const UPLOADS: &str = "uploads/";
@@ -80,8 +100,10 @@ pub const APPLICATION_EVENTS: &str = "application-events";
 /// Topics the stack declares (SSE with the AWS-managed SNS key, TLS-only publish).
 pub const TOPICS: &[&str] = &[APPLICATION_EVENTS];
 
+/// One per `clearview_core::ports::queue::WorkQueue` (a test keeps the two in step).
 pub const QUEUES: &[QueueDef] = &[
     QueueDef { name: "parse", feed: Feed::ObjectCreated(bucket::UPLOADS), max_receive_count: 5 },
+    QueueDef { name: "anonymize", feed: Feed::Functions, max_receive_count: 5 },
     QueueDef { name: "score", feed: Feed::Functions, max_receive_count: 5 },
     QueueDef { name: "bias", feed: Feed::Functions, max_receive_count: 5 },
     QueueDef { name: "email", feed: Feed::Topic(APPLICATION_EVENTS), max_receive_count: 5 },
@@ -92,11 +114,20 @@ use Need::*;
 pub const CONSUMERS: &[Consumer] = &[
     Consumer {
         name: "parse",
-        summary: "Extract, structure and anonymize an uploaded resume; enqueue scoring",
+        summary: "Extract and structure an uploaded resume; enqueue anonymization",
         trigger: Trigger::Sqs { queue: "parse", batch_size: 5, max_batching_window_s: 0 },
-        needs: &[TableRead, TableWrite, ReadObjects(bucket::UPLOADS), SendTo("score")],
+        needs: &[TableRead, TableWrite, ReadObjects(bucket::UPLOADS), SendTo("anonymize")],
         timeout_s: 60,
         memory_mb: 1024,
+        wired: false,
+    },
+    Consumer {
+        name: "anonymize",
+        summary: "Strip protected attributes from the parsed profile; enqueue scoring",
+        trigger: Trigger::Sqs { queue: "anonymize", batch_size: 10, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, SendTo("score")],
+        timeout_s: 30,
+        memory_mb: 512,
         wired: false,
     },
     Consumer {
@@ -161,6 +192,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn queues_are_the_core_work_queues() {
+        use clearview_core::ports::queue::WorkQueue;
+        let core: Vec<&str> = WorkQueue::ALL.iter().map(|q| q.name()).collect();
+        let here: Vec<&str> = QUEUES.iter().map(|q| q.name).collect();
+        assert_eq!(here, core);
     }
 
     #[test]

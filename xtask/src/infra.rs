@@ -5,7 +5,7 @@
 //! SAM template and the CDK app only map the symbolic resources to ARNs.
 
 use crate::cfn::{V, ga, if_, no_value, r, sub};
-use crate::consumers::{CONSUMERS, Feed, Need, QUEUES, TOPICS, Trigger, bucket};
+use crate::consumers::{self, CONSUMERS, Feed, Need, QUEUES, TOPICS, Trigger, bucket};
 use crate::map;
 use clearview_aws::config::env;
 use clearview_aws::table::table_definition;
@@ -67,7 +67,9 @@ pub enum Target {
     TableIndexes,
     UserPool,
     MailIdentity,
+    SealingKey,
     Queue(&'static str),
+    DeadLetterQueue(&'static str),
     Topic(&'static str),
     Objects(&'static str),
     /// The function's own log group.
@@ -84,7 +86,9 @@ impl Target {
             Target::TableIndexes => "table/index/*".into(),
             Target::UserPool => "userPool".into(),
             Target::MailIdentity => "mailIdentity".into(),
+            Target::SealingKey => "sealingKey".into(),
             Target::Queue(q) => format!("queue:{q}"),
+            Target::DeadLetterQueue(q) => format!("dlq:{q}"),
             Target::Topic(t) => format!("topic:{t}"),
             Target::Objects(p) => format!("bucket:{p}*"),
             Target::LogGroup => "logGroup".into(),
@@ -100,7 +104,9 @@ impl Target {
             Target::MailIdentity => {
                 sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailIdentity}")
             }
+            Target::SealingKey => r("SealingKeySecret"),
             Target::Queue(q) => ga(&queue_id(q), "Arn"),
+            Target::DeadLetterQueue(q) => ga(&dlq_id(q), "Arn"),
             Target::Topic(t) => r(&topic_id(t)),
             Target::Objects(p) => sub(format!("${{ResumeBucket.Arn}}/{p}*")),
             Target::LogGroup => ga(&format!("{}LogGroup", f.id), "Arn"),
@@ -148,6 +154,11 @@ fn route_needs(grants: &[Grant]) -> Vec<Need> {
             Grant::TableRead => Need::TableRead,
             Grant::TableWrite => Need::TableWrite,
             Grant::UserPoolAdmin(a) => Need::UserPoolAdmin(a),
+            Grant::PublishEvents => Need::Publish(consumers::APPLICATION_EVENTS),
+            Grant::SendQueue(q) => Need::SendTo(q),
+            Grant::ResumesWrite => Need::WriteObjects(bucket::UPLOADS),
+            Grant::ResumesRead => Need::ReadObjects(bucket::UPLOADS),
+            Grant::SealingKey => Need::SealingKey,
         })
         .collect()
 }
@@ -164,7 +175,7 @@ pub fn functions_with(all_consumers: bool) -> Vec<Function> {
             path: rt.path,
             public: rt.access == Access::Public,
             permission: match rt.access {
-                Access::Staff(Some(p)) => Some(p.name()),
+                Access::Staff(Some(p)) | Access::Member(Some(p)) => Some(p.name()),
                 _ => None,
             },
         },
@@ -206,6 +217,8 @@ pub fn statements(f: &Function) -> Vec<Statement> {
             &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
             vec![Target::Queue(queue)],
         ));
+        // A poison message goes straight to the dead-letter queue (see ports::queue::Outcome).
+        out.push(stmt("DeadLetter", &["sqs:SendMessage"], vec![Target::DeadLetterQueue(queue)]));
     }
     let mut admin: Vec<&str> = Vec::new();
     let (mut read_prefixes, mut write_prefixes) = (Vec::new(), Vec::new());
@@ -224,6 +237,9 @@ pub fn statements(f: &Function) -> Vec<Statement> {
             )),
             Need::UserPoolAdmin(actions) => admin.extend_from_slice(actions),
             Need::Mail => out.push(stmt("SendMail", &["ses:SendEmail"], vec![Target::MailIdentity])),
+            Need::SealingKey => {
+                out.push(stmt("ReadSealingKey", &["secretsmanager:GetSecretValue"], vec![Target::SealingKey]))
+            }
             Need::SendTo(q) => {
                 out.push(stmt(format!("SendTo{}", pascal(q)), &["sqs:SendMessage"], vec![Target::Queue(q)]))
             }
@@ -249,18 +265,31 @@ pub fn statements(f: &Function) -> Vec<Statement> {
     out
 }
 
-/// Environment variables a function gets on top of the shared ones.
+/// Environment variables a function gets on top of the shared ones (names as the chain's
+/// adapters read them; values are logical ids the templates resolve).
 pub fn extra_env(f: &Function) -> Vec<(String, V)> {
-    let mut out = Vec::new();
+    let mut out: Vec<(String, V)> = Vec::new();
+    let mut add = |k: String, id: String| {
+        if !out.iter().any(|(have, _)| *have == k) {
+            out.push((k, r(&id)));
+        }
+    };
+    let queue = |q: &str, add: &mut dyn FnMut(String, String)| {
+        add(consumers::env::queue_url(q), queue_id(q));
+        add(consumers::env::dlq_url(q), dlq_id(q));
+    };
+    if let FnTrigger::Sqs { queue: q, .. } = f.trigger {
+        queue(q, &mut add);
+    }
     for need in &f.needs {
-        let kv = match need {
-            Need::SendTo(q) => (format!("{}_QUEUE_URL", q.to_uppercase().replace('-', "_")), r(&queue_id(q))),
-            Need::Publish(t) => (format!("{}_TOPIC_ARN", t.to_uppercase().replace('-', "_")), r(&topic_id(t))),
-            Need::ReadObjects(_) | Need::WriteObjects(_) => ("BUCKET_NAME".to_owned(), r("ResumeBucket")),
-            _ => continue,
-        };
-        if !out.iter().any(|(k, _)| *k == kv.0) {
-            out.push(kv);
+        match need {
+            Need::SendTo(q) => queue(q, &mut add),
+            Need::Publish(t) => add(consumers::env::EVENTS_TOPIC_ARN.to_owned(), topic_id(t)),
+            Need::ReadObjects(_) | Need::WriteObjects(_) => {
+                add(consumers::env::RESUME_BUCKET.to_owned(), "ResumeBucket".to_owned())
+            }
+            Need::SealingKey => add(consumers::env::SEALING_KEY_SECRET_ARN.to_owned(), "SealingKeySecret".to_owned()),
+            _ => {}
         }
     }
     out
@@ -662,6 +691,24 @@ fn secret_resource(res: &mut V) {
                 },
             },
         },
+    );
+}
+
+fn sealing_key_resource(res: &mut V) {
+    // Read at run time (GetSecretValue), so only functions granted `SealingKey` can open
+    // self-identification data and every read is in CloudTrail. Retained: losing it loses the data.
+    res.push(
+        "SealingKeySecret",
+        retained(map! {
+            "Type" => "AWS::SecretsManager::Secret",
+            "Properties" => map! {
+                "Description" => "Seals voluntary self-identification at rest (AES-256-GCM key material)",
+                "GenerateSecretString" => map! {
+                    "PasswordLength" => V::from(CURSOR_SECRET_LENGTH),
+                    "ExcludePunctuation" => true,
+                },
+            },
+        }),
     );
 }
 
@@ -1089,6 +1136,7 @@ fn outputs() -> V {
 pub fn template_with(all_consumers: bool) -> V {
     let mut res = map! {};
     secret_resource(&mut res);
+    sealing_key_resource(&mut res);
     res.push("Table", table());
     identity_resources(&mut res);
     api_resources(&mut res);

@@ -121,6 +121,16 @@ export class ClearViewStack extends Stack {
     ack(cursorSecret, 'AwsSolutions-SMG4',
       'The cursor-sealing key is not rotated automatically: rotation would invalidate every outstanding page cursor mid-list; rotate by redeploying with a new secret version in a maintenance window.');
 
+    // Self-identification sealing key: read at run time (GetSecretValue) by granted functions only.
+    const sealingKey = new secretsmanager.Secret(this, 'SealingKeySecret', {
+      description: 'Seals voluntary self-identification at rest (AES-256-GCM key material)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    fixId(sealingKey, 'SealingKeySecret');
+    ack(sealingKey, 'AwsSolutions-SMG4',
+      'Sealed values carry their key id; rotation adds a new key beside the old ones in a planned procedure. Automatic rotation would replace the value and make existing sealed demographic data unreadable.');
+
     // The single table, exactly as clearview_aws::table::table_definition().
     const attrType = (name: string) => {
       const t = m.table.attributes.find((a) => a.name === name)?.type ?? 'S';
@@ -316,6 +326,7 @@ export class ClearViewStack extends Stack {
       topics.set(t.name, topic);
     }
     const queues = new Map<string, sqs.Queue>();
+    const dlqs = new Map<string, sqs.Queue>();
     const notifications: s3.CfnBucket.QueueConfigurationProperty[] = [];
     for (const q of m.queues) {
       const dlq = new sqs.Queue(this, q.dlqId, {
@@ -333,6 +344,7 @@ export class ClearViewStack extends Stack {
       fixId(dlq, q.dlqId);
       fixId(queue, q.id);
       queues.set(q.name, queue);
+      dlqs.set(q.name, dlq);
       if (q.feed.kind === 'objectCreated') {
         const grant = queue.addToResourcePolicy(new iam.PolicyStatement({
           sid: 'S3ObjectCreated',
@@ -413,11 +425,13 @@ export class ClearViewStack extends Stack {
       if (symbol === 'table') return table.tableArn;
       if (symbol === 'table/index/*') return `${table.tableArn}/index/*`;
       if (symbol === 'userPool') return userPool.userPoolArn;
+      if (symbol === 'sealingKey') return sealingKey.secretArn;
       if (symbol === 'mailIdentity') return this.formatArn({ service: 'ses', resource: 'identity', resourceName: mailIdentity });
       if (symbol === 'logGroup') return logGroup.logGroupArn;
       if (symbol === '*') return '*';
       const [kind, rest] = [symbol.slice(0, symbol.indexOf(':')), symbol.slice(symbol.indexOf(':') + 1)];
       if (kind === 'queue') return need(queues.get(rest), f, symbol).queueArn;
+      if (kind === 'dlq') return need(dlqs.get(rest), f, symbol).queueArn;
       if (kind === 'topic') return need(topics.get(rest), f, symbol).topicArn;
       if (kind === 'bucket') return bucket.arnForObjects(rest);
       throw new Error(`${f.name}: unknown resource symbol ${symbol} in infra/manifest.json`);
@@ -432,7 +446,11 @@ export class ClearViewStack extends Stack {
     };
     const envValue = (f: ManifestFunction, logicalId: string): string => {
       if (logicalId === 'ResumeBucket') return bucket.bucketName;
-      for (const q of m.queues) if (q.id === logicalId) return need(queues.get(q.name), f, logicalId).queueUrl;
+      if (logicalId === 'SealingKeySecret') return sealingKey.secretArn;
+      for (const q of m.queues) {
+        if (q.id === logicalId) return need(queues.get(q.name), f, logicalId).queueUrl;
+        if (q.dlqId === logicalId) return need(dlqs.get(q.name), f, logicalId).queueUrl;
+      }
       for (const t of m.topics) if (t.id === logicalId) return need(topics.get(t.name), f, logicalId).topicArn;
       throw new Error(`${f.name}: unknown environment reference ${logicalId}`);
     };
