@@ -224,10 +224,7 @@ fn chain_over_a_real_pdf_is_anonymous_explained_and_reproducible() {
     for banned in ["Priya", "Raman", "priya.raman", "555-0134", "github.com", "Berkeley", "2015"] {
         assert!(!json.contains(banned), "{banned} leaked into the anonymized profile");
     }
-    assert_eq!(
-        first.explanation.skills.required_matched,
-        ["Kubernetes", "PostgreSQL", "Rust"]
-    );
+    assert_eq!(first.explanation.skills.required_matched, ["Kubernetes", "PostgreSQL", "Rust"]);
     assert_eq!(first.explanation.skills.preferred_matched, ["Apache Kafka"]);
     assert_eq!(first.sub_scores.experience, 100);
     assert_eq!(first.sub_scores.location, 100);
