@@ -141,7 +141,8 @@ pub async fn handle_batch(consumer: &dyn Consumer, queues: &dyn Queues, event: S
     response
 }
 
-/// Runs the Lambda runtime loop, handling every SQS batch with [`handle_batch`].
+/// Runs the Lambda runtime loop, handling every SQS batch with [`handle_batch`]. Await it from
+/// `main` (`lambda_runtime`'s loop future is not `Send`, so it cannot be `tokio::spawn`ed).
 pub async fn run(consumer: Arc<dyn Consumer>, queues: Arc<dyn Queues>) -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<SqsEvent>| {
         let consumer = consumer.clone();
