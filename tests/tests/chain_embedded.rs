@@ -299,7 +299,7 @@ async fn tampered_or_expired_upload_urls_are_refused() {
         .await;
     let url = grant.body["upload"]["url"].as_str().unwrap();
     let path = url[url.find("/local-blobs").unwrap()..].to_owned();
-    let tampered = path.replace("resumes%2F", "resumes%2Fx");
+    let tampered = path.replace("uploads%2F", "uploads%2Fx");
     assert_eq!(f.put_bytes(&tampered, "application/pdf", fixture("wp_resume.pdf")).await, StatusCode::FORBIDDEN);
     assert_eq!(f.put_bytes(&path, "text/plain", b"hello".to_vec()).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let bad_type = f

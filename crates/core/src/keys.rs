@@ -119,12 +119,12 @@ pub fn file_by_candidate(candidate: &UserId, file: &str) -> Key {
 
 /// The blob key of an uploaded resume: the parse consumer reads org, application and file from it.
 pub fn resume_object(org: &OrgId, app: &str, file: &str) -> String {
-    format!("resumes/{org}/{app}/{file}")
+    format!("uploads/{org}/{app}/{file}")
 }
 
 /// (org, application, file) of a resume object key, if it is one.
 pub fn parse_resume_object(key: &str) -> Option<(OrgId, String, String)> {
-    let mut parts = key.strip_prefix("resumes/")?.split('/');
+    let mut parts = key.strip_prefix("uploads/")?.split('/');
     let (org, app, file) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
