@@ -116,7 +116,7 @@ fn sam_declares_one_function_per_route_with_its_method_path_and_auth() {
         }
     }
     assert_eq!(http, expected_http());
-    let wired = CONSUMERS.iter().filter(|c| c.wired).count();
+    let wired = CONSUMERS.iter().filter(|c| c.wired()).count();
     assert_eq!(fns.len(), ROUTES.len() + wired);
     let api = &resources(sam(), "AWS::Serverless::HttpApi")["HttpApi"]["Properties"]["Auth"];
     assert_eq!(api["DefaultAuthorizer"], "CognitoJwt");
@@ -179,7 +179,7 @@ fn both_templates_declare_the_same_queues_with_dead_letter_queues_and_alarms() {
         let errors = alarms.values().filter(|a| a["Properties"]["MetricName"] == "Errors").count();
         assert_eq!(
             errors,
-            ROUTES.len() + CONSUMERS.iter().filter(|c| c.wired).count(),
+            ROUTES.len() + CONSUMERS.iter().filter(|c| c.wired()).count(),
             "{name}: function error alarms"
         );
     }
@@ -347,7 +347,8 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::SendQueue(q) => allow(&["sqs:SendMessage"], &[infra::queue_id(q).as_str()]),
                 Grant::ResumesWrite => allow(&["s3:PutObject"], &["ResumeBucket/uploads/*"]),
                 Grant::ResumesRead => allow(&["s3:GetObject"], &["ResumeBucket/uploads/*"]),
-                Grant::SealingKey => allow(&["secretsmanager:GetSecretValue"], &["SealingKeySecret"]),
+                // Resolved into SEALING_KEY at deploy time (checked below): no IAM action.
+                Grant::SealingKey => {}
             }
         }
         let role = format!("{id}Role");
@@ -361,6 +362,24 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 want.keys()
                     .all(|a| !a.contains("PutItem") && !a.contains("DeleteItem") && !a.starts_with("cognito-idp:"))
             );
+        }
+    }
+}
+
+#[test]
+fn only_functions_granted_the_sealing_key_receive_it() {
+    let lib = std::fs::read_to_string(root().join("functions/src/lib.rs")).expect("functions/src/lib.rs");
+    assert!(lib.contains("pub const SEALING_KEY: &str = \"SEALING_KEY\";"), "functions read SEALING_KEY");
+    for route in ROUTES {
+        let granted = route.grants.contains(&Grant::SealingKey);
+        let id = format!("{}Function", infra::pascal(route.name));
+        for (name, t) in [("template.yaml", sam()), ("cdk", cdk())] {
+            let var = &t["Resources"][&id]["Properties"]["Environment"]["Variables"]["SEALING_KEY"];
+            assert_eq!(!var.is_null(), granted, "{name}: {} SEALING_KEY", route.name);
+            if granted {
+                assert!(var.to_string().contains("resolve:secretsmanager"), "{name}: {var}");
+                assert!(var.to_string().contains("SealingKeySecret"), "{name}: {var}");
+            }
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The processing chain's infrastructure as data: the resume bucket, the queues (each with a
 //! dead-letter queue), the application-events topic, and the queue/schedule consumers.
 //!
-//! This list is the stand-in for the `consumers` table that will live next to `ROUTES` in
-//! `crates/http` (then `functions.rs` generates their binaries too). Until a consumer's binary
-//! exists its `wired` is false: its queue, DLQ, alarms and feeds are declared, its function,
-//! event source and schedule are not (a template naming a missing binary could not be built).
+//! This list is the stand-in for a `consumers` table next to `ROUTES` in `crates/http`. A
+//! consumer is `wired()` once `cargo xtask gen` generates its binary (`functions::names()`); until
+//! then its queue, DLQ, alarms and feeds are declared but its function, event source and
+//! schedule are not (a template naming a missing binary could not be built).
 
 /// What a function may touch beyond the route table's grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,8 @@ pub enum Need {
     ReadObjects(&'static str),
     /// s3:PutObject under this key prefix of the bucket.
     WriteObjects(&'static str),
-    /// secretsmanager:GetSecretValue on the self-identification sealing key.
+    /// The self-identification sealing key, resolved into `SEALING_KEY` at deploy time (the
+    /// functions read it from the environment, like `CURSOR_SECRET`): only granted functions get it.
     SealingKey,
 }
 
@@ -64,16 +65,21 @@ pub struct Consumer {
     pub needs: &'static [Need],
     pub timeout_s: u32,
     pub memory_mb: u32,
-    /// The binary exists in `functions/` (see the module comment).
-    pub wired: bool,
+}
+
+impl Consumer {
+    /// Its binary exists: `cargo xtask gen` generates one for it (see the module comment).
+    pub fn wired(&self) -> bool {
+        crate::functions::names().contains(&self.name)
+    }
 }
 
 /// Environment variable names the chain's adapters read (`clearview_aws::config::env`).
 pub mod env {
     pub const RESUME_BUCKET: &str = "RESUME_BUCKET";
     pub const EVENTS_TOPIC_ARN: &str = "EVENTS_TOPIC_ARN";
-    /// The Secrets Manager secret holding the sealing key (read with GetSecretValue).
-    pub const SEALING_KEY_SECRET_ARN: &str = "SEALING_KEY_SECRET_ARN";
+    /// The sealing key itself (`clearview_functions::SEALING_KEY`).
+    pub const SEALING_KEY: &str = "SEALING_KEY";
 
     /// `parse` → `PARSE_QUEUE_URL`.
     pub fn queue_url(queue: &str) -> String {
@@ -116,10 +122,9 @@ pub const CONSUMERS: &[Consumer] = &[
         name: "parse",
         summary: "Extract and structure an uploaded resume; enqueue anonymization",
         trigger: Trigger::Sqs { queue: "parse", batch_size: 5, max_batching_window_s: 0 },
-        needs: &[TableRead, TableWrite, ReadObjects(bucket::UPLOADS), SendTo("anonymize")],
+        needs: &[TableRead, TableWrite, ReadObjects(bucket::UPLOADS), SendTo("anonymize"), Publish(APPLICATION_EVENTS)],
         timeout_s: 60,
         memory_mb: 1024,
-        wired: false,
     },
     Consumer {
         name: "anonymize",
@@ -128,7 +133,6 @@ pub const CONSUMERS: &[Consumer] = &[
         needs: &[TableRead, TableWrite, SendTo("score")],
         timeout_s: 30,
         memory_mb: 512,
-        wired: false,
     },
     Consumer {
         name: "score",
@@ -137,7 +141,6 @@ pub const CONSUMERS: &[Consumer] = &[
         needs: &[TableRead, TableWrite, SendTo("bias")],
         timeout_s: 30,
         memory_mb: 512,
-        wired: false,
     },
     Consumer {
         name: "bias",
@@ -146,7 +149,6 @@ pub const CONSUMERS: &[Consumer] = &[
         needs: &[TableRead, TableWrite, Publish(APPLICATION_EVENTS)],
         timeout_s: 30,
         memory_mb: 512,
-        wired: false,
     },
     Consumer {
         name: "email",
@@ -155,7 +157,6 @@ pub const CONSUMERS: &[Consumer] = &[
         needs: &[TableRead, TableWrite, Mail],
         timeout_s: 30,
         memory_mb: 256,
-        wired: false,
     },
     Consumer {
         name: "reports",
@@ -164,7 +165,6 @@ pub const CONSUMERS: &[Consumer] = &[
         needs: &[TableRead, WriteObjects(bucket::REPORTS), ReadObjects(bucket::REPORTS), Mail],
         timeout_s: 300,
         memory_mb: 1024,
-        wired: false,
     },
 ];
 

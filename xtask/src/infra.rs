@@ -67,7 +67,6 @@ pub enum Target {
     TableIndexes,
     UserPool,
     MailIdentity,
-    SealingKey,
     Queue(&'static str),
     DeadLetterQueue(&'static str),
     Topic(&'static str),
@@ -86,7 +85,6 @@ impl Target {
             Target::TableIndexes => "table/index/*".into(),
             Target::UserPool => "userPool".into(),
             Target::MailIdentity => "mailIdentity".into(),
-            Target::SealingKey => "sealingKey".into(),
             Target::Queue(q) => format!("queue:{q}"),
             Target::DeadLetterQueue(q) => format!("dlq:{q}"),
             Target::Topic(t) => format!("topic:{t}"),
@@ -104,7 +102,6 @@ impl Target {
             Target::MailIdentity => {
                 sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailIdentity}")
             }
-            Target::SealingKey => r("SealingKeySecret"),
             Target::Queue(q) => ga(&queue_id(q), "Arn"),
             Target::DeadLetterQueue(q) => ga(&dlq_id(q), "Arn"),
             Target::Topic(t) => r(&topic_id(t)),
@@ -183,7 +180,7 @@ pub fn functions_with(all_consumers: bool) -> Vec<Function> {
         memory_mb: None,
         timeout_s: None,
     });
-    let consumers = CONSUMERS.iter().filter(|c| all_consumers || c.wired).map(|c| Function {
+    let consumers = CONSUMERS.iter().filter(|c| all_consumers || c.wired()).map(|c| Function {
         name: c.name,
         id: pascal(c.name),
         summary: c.summary,
@@ -237,9 +234,8 @@ pub fn statements(f: &Function) -> Vec<Statement> {
             )),
             Need::UserPoolAdmin(actions) => admin.extend_from_slice(actions),
             Need::Mail => out.push(stmt("SendMail", &["ses:SendEmail"], vec![Target::MailIdentity])),
-            Need::SealingKey => {
-                out.push(stmt("ReadSealingKey", &["secretsmanager:GetSecretValue"], vec![Target::SealingKey]))
-            }
+            // Resolved into the environment at deploy time: no IAM action at run time.
+            Need::SealingKey => {}
             Need::SendTo(q) => {
                 out.push(stmt(format!("SendTo{}", pascal(q)), &["sqs:SendMessage"], vec![Target::Queue(q)]))
             }
@@ -265,18 +261,43 @@ pub fn statements(f: &Function) -> Vec<Statement> {
     out
 }
 
+/// What an extra environment variable holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvValue {
+    /// `Ref` of this logical id (a queue URL, the topic ARN, the bucket name).
+    Ref(String),
+    /// This Secrets Manager secret's value, resolved by CloudFormation at deploy time.
+    Secret(String),
+}
+
+impl EnvValue {
+    fn cfn(&self) -> V {
+        match self {
+            EnvValue::Ref(id) => r(id),
+            EnvValue::Secret(id) => sub(format!("{{{{resolve:secretsmanager:${{{id}}}:SecretString}}}}")),
+        }
+    }
+
+    fn manifest(&self) -> V {
+        match self {
+            EnvValue::Ref(id) => map! { "ref" => id.clone() },
+            EnvValue::Secret(id) => map! { "secret" => id.clone() },
+        }
+    }
+}
+
 /// Environment variables a function gets on top of the shared ones (names as the chain's
-/// adapters read them; values are logical ids the templates resolve).
-pub fn extra_env(f: &Function) -> Vec<(String, V)> {
-    let mut out: Vec<(String, V)> = Vec::new();
-    let mut add = |k: String, id: String| {
+/// adapters read them).
+pub fn extra_env(f: &Function) -> Vec<(String, EnvValue)> {
+    let mut out: Vec<(String, EnvValue)> = Vec::new();
+    let mut add = |k: String, v: EnvValue| {
         if !out.iter().any(|(have, _)| *have == k) {
-            out.push((k, r(&id)));
+            out.push((k, v));
         }
     };
-    let queue = |q: &str, add: &mut dyn FnMut(String, String)| {
-        add(consumers::env::queue_url(q), queue_id(q));
-        add(consumers::env::dlq_url(q), dlq_id(q));
+    let queue = |q: &str, add: &mut dyn FnMut(String, EnvValue)| {
+        add(consumers::env::queue_url(q), EnvValue::Ref(queue_id(q)));
+        add(consumers::env::dlq_url(q), EnvValue::Ref(dlq_id(q)));
     };
     if let FnTrigger::Sqs { queue: q, .. } = f.trigger {
         queue(q, &mut add);
@@ -284,11 +305,13 @@ pub fn extra_env(f: &Function) -> Vec<(String, V)> {
     for need in &f.needs {
         match need {
             Need::SendTo(q) => queue(q, &mut add),
-            Need::Publish(t) => add(consumers::env::EVENTS_TOPIC_ARN.to_owned(), topic_id(t)),
+            Need::Publish(t) => add(consumers::env::EVENTS_TOPIC_ARN.to_owned(), EnvValue::Ref(topic_id(t))),
             Need::ReadObjects(_) | Need::WriteObjects(_) => {
-                add(consumers::env::RESUME_BUCKET.to_owned(), "ResumeBucket".to_owned())
+                add(consumers::env::RESUME_BUCKET.to_owned(), EnvValue::Ref("ResumeBucket".to_owned()))
             }
-            Need::SealingKey => add(consumers::env::SEALING_KEY_SECRET_ARN.to_owned(), "SealingKeySecret".to_owned()),
+            Need::SealingKey => {
+                add(consumers::env::SEALING_KEY.to_owned(), EnvValue::Secret("SealingKeySecret".to_owned()))
+            }
             _ => {}
         }
     }
@@ -1079,7 +1102,11 @@ fn function_resources(res: &mut V, f: &Function) {
     }
     .with(f.memory_mb.is_some(), "MemorySize", V::from(f.memory_mb.unwrap_or(DEFAULT_MEMORY_MB)))
     .with(f.timeout_s.is_some(), "Timeout", V::from(f.timeout_s.unwrap_or(DEFAULT_TIMEOUT_S)))
-    .with(!extra.is_empty(), "Environment", map! { "Variables" => V::Map(extra) })
+    .with(
+        !extra.is_empty(),
+        "Environment",
+        map! { "Variables" => V::Map(extra.iter().map(|(k, v)| (k.clone(), v.cfn())).collect()) },
+    )
     .with(true, "Events", map! { "Trigger" => event });
     res.push(
         format!("{id}Function"),
@@ -1202,16 +1229,7 @@ pub fn manifest_with(all_consumers: bool) -> V {
     let functions = functions_with(all_consumers)
         .iter()
         .map(|f| {
-            let env: Vec<(String, V)> = extra_env(f)
-                .into_iter()
-                .map(|(k, v)| {
-                    let sym = match v.get("Ref") {
-                        Some(V::Str(id)) => id.clone(),
-                        _ => String::new(),
-                    };
-                    (k, V::Str(sym))
-                })
-                .collect();
+            let env: Vec<(String, V)> = extra_env(f).into_iter().map(|(k, v)| (k, v.manifest())).collect();
             map! {
                 "name" => f.name,
                 "id" => f.id.clone(),
@@ -1248,7 +1266,7 @@ pub fn manifest_with(all_consumers: bool) -> V {
         .iter()
         .map(|c| {
             let f = functions_with(true).into_iter().find(|f| f.name == c.name);
-            map! { "name" => c.name, "wired" => c.wired }.with(
+            map! { "name" => c.name, "wired" => c.wired() }.with(
                 f.is_some(),
                 "trigger",
                 f.map(|f| trigger_json(&f.trigger)).unwrap_or_else(|| map! {}),

@@ -62,7 +62,7 @@ export type Trigger =
 
 export interface ManifestFunction {
   name: string; id: string; summary: string; trigger: Trigger; memoryMb: number; timeoutS: number;
-  env: Record<string, string>;
+  env: Record<string, { ref: string } | { secret: string }>;
   statements: { sid: string; actions: string[]; resources: string[] }[];
 }
 
@@ -121,7 +121,7 @@ export class ClearViewStack extends Stack {
     ack(cursorSecret, 'AwsSolutions-SMG4',
       'The cursor-sealing key is not rotated automatically: rotation would invalidate every outstanding page cursor mid-list; rotate by redeploying with a new secret version in a maintenance window.');
 
-    // Self-identification sealing key: read at run time (GetSecretValue) by granted functions only.
+    // Self-identification sealing key: resolved into SEALING_KEY of granted functions only.
     const sealingKey = new secretsmanager.Secret(this, 'SealingKeySecret', {
       description: 'Seals voluntary self-identification at rest (AES-256-GCM key material)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -425,7 +425,6 @@ export class ClearViewStack extends Stack {
       if (symbol === 'table') return table.tableArn;
       if (symbol === 'table/index/*') return `${table.tableArn}/index/*`;
       if (symbol === 'userPool') return userPool.userPoolArn;
-      if (symbol === 'sealingKey') return sealingKey.secretArn;
       if (symbol === 'mailIdentity') return this.formatArn({ service: 'ses', resource: 'identity', resourceName: mailIdentity });
       if (symbol === 'logGroup') return logGroup.logGroupArn;
       if (symbol === '*') return '*';
@@ -444,9 +443,13 @@ export class ClearViewStack extends Stack {
       // A dynamic reference: resolved by CloudFormation at deploy time, never in the template.
       [m.env.cursorSecret]: cursorSecret.secretValue.unsafeUnwrap(),
     };
-    const envValue = (f: ManifestFunction, logicalId: string): string => {
+    const envValue = (f: ManifestFunction, v: { ref: string } | { secret: string }): string => {
+      if ('secret' in v) {
+        if (v.secret === 'SealingKeySecret') return sealingKey.secretValue.unsafeUnwrap();
+        throw new Error(`${f.name}: unknown secret ${v.secret}`);
+      }
+      const logicalId = v.ref;
       if (logicalId === 'ResumeBucket') return bucket.bucketName;
-      if (logicalId === 'SealingKeySecret') return sealingKey.secretArn;
       for (const q of m.queues) {
         if (q.id === logicalId) return need(queues.get(q.name), f, logicalId).queueUrl;
         if (q.dlqId === logicalId) return need(dlqs.get(q.name), f, logicalId).queueUrl;
