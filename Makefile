@@ -53,8 +53,18 @@ deploy: ## sam deploy (--guided the first time)
 invoke: ## make invoke FN=jobs-get EVENT=events/jobs-get.json — run one function under cargo lambda watch
 	bash scripts/invoke.sh "$(FN)" "$(EVENT)"
 
-bench: ## Criterion benchmarks (screening) and the embedded end-to-end latency script
-	cargo bench -p clearview-screening
+bench: ## Criterion benchmarks (screening), peak memory, and the embedded end-to-end latency
+	cargo bench -p clearview-screening --bench chain -- --warm-up-time 1 --measurement-time 4
+	cargo run --release -p clearview-screening --example peak_memory
+	cargo run --release -p clearview-tests --example chain_latency -- 20
+
+FUZZ_SECONDS ?= 60
+fuzz: ## Fuzz PDF, DOCX and text extraction for FUZZ_SECONDS each (not part of CI)
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd crates/screening/fuzz && for t in extract_pdf extract_docx extract_text parse_any; do \
+	  mkdir -p corpus/$$t; cp ../fixtures/*.pdf ../fixtures/*.docx ../fixtures/*.docm ../fixtures/*.txt corpus/$$t/ 2>/dev/null; \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 || exit 1; \
+	done
 
 clean-data: ## Forget the embedded default's data (store, keys, outbox)
 	rm -rf $(DATA_DIR)
