@@ -36,9 +36,13 @@ async fn main() {
     };
     let admin = f.employer_admin("Bench").await;
     let job = f
-        .post("/api/jobs", Some(&admin.token), json!({"title": "Backend Engineer", "jobType": "full-time",
+        .post(
+            "/api/jobs",
+            Some(&admin.token),
+            json!({"title": "Backend Engineer", "jobType": "full-time",
             "description": "Rust and PostgreSQL", "location": "Berlin, Germany",
-            "criteria": {"requiredSkills": ["Rust", "PostgreSQL"], "minimumExperience": 2}}))
+            "criteria": {"requiredSkills": ["Rust", "PostgreSQL"], "minimumExperience": 2}}),
+        )
         .await;
     let job = job.body["id"].as_str().unwrap().to_owned();
     f.post(&format!("/api/jobs/{job}/publish"), Some(&admin.token), json!(null)).await;
@@ -49,7 +53,11 @@ async fn main() {
         let app = f.post("/api/applications", Some(&cand), json!({"jobId": job})).await;
         let id = app.body["id"].as_str().unwrap().to_owned();
         let grant = f
-            .post(&format!("/api/applications/{id}/resume-upload-url"), Some(&cand), json!({"contentType": "application/pdf"}))
+            .post(
+                &format!("/api/applications/{id}/resume-upload-url"),
+                Some(&cand),
+                json!({"contentType": "application/pdf"}),
+            )
             .await;
         let url = grant.body["upload"]["url"].as_str().unwrap();
         let path = url[url.find("/local-blobs").unwrap()..].to_owned();
