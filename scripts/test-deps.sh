@@ -59,4 +59,4 @@ if [[ -f "$CDK_DIR/package-lock.json" ]]; then
     echo "$want" >"$stamp"
   fi
 fi
-echo "test-deps: ok ($("$VENV/bin/moto_server" --version 2>/dev/null | head -1 || echo moto), $("$VENV/bin/cfn-lint" --version), $("$VENV/bin/sam" --version))"
+echo "test-deps: ok (moto $("$py" -c 'from importlib.metadata import version; print(version("moto"))'), $("$VENV/bin/cfn-lint" --version), $("$VENV/bin/sam" --version))"
