@@ -41,11 +41,12 @@ test-rust: ## cargo test for the workspace (embedded family, and the AWS family 
 test-infra: ## cfn-lint, sam validate --lint, CDK synth with cdk-nag
 	bash scripts/check-infra.sh
 
-build: ## cargo lambda build --release for every function; prints each zip's size
-	bash scripts/build-lambdas.sh
+ARCH ?= arm64
+build: ## cargo lambda build --release for every function (ARCH=arm64|x86_64); prints each zip's size
+	ARCH=$(ARCH) bash scripts/build-lambdas.sh
 
-sam-build: ## sam build (cargo-lambda builder)
-	sam build
+sam-build: ## sam build (cargo-lambda builder, a SAM beta feature)
+	sam build --beta-features
 
 deploy: ## sam deploy (--guided the first time)
 	if [ -f samconfig.toml ]; then sam deploy; else sam deploy --guided; fi
