@@ -371,22 +371,7 @@ pub async fn list_for_candidate(
 }
 
 async fn save(deps: &Deps, who: Who<'_>, action: &str, before: &Application, after: &Application) -> AppResult<()> {
-    let audit = audit_write(
-        deps,
-        who,
-        &after.org_id,
-        Change {
-            action,
-            target_type: "application",
-            target_id: &after.id,
-            before: Some(snapshot(before)?),
-            after: Some(snapshot(after)?),
-        },
-    )?;
-    deps.store
-        .transact(vec![after.tx_put("version", Condition::VersionIs(before.version))?, audit])
-        .await
-        .map_err(lost_update(before.version))
+    super::save_versioned(deps, who, &after.org_id, action, ("application", &after.id), before, after).await
 }
 
 fn status_event(deps: &Deps, app: &Application, from: ApplicationStatus) -> DomainEvent {

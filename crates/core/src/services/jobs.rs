@@ -239,20 +239,7 @@ pub async fn list(
 }
 
 async fn save(deps: &Deps, actor: &Actor, action: &str, before: &Job, after: &Job) -> AppResult<()> {
-    let audit = actor.audit(
-        deps,
-        Change {
-            action,
-            target_type: "job",
-            target_id: after.id.as_str(),
-            before: Some(snapshot(before)?),
-            after: Some(snapshot(after)?),
-        },
-    )?;
-    deps.store
-        .transact(vec![after.tx_put("version", Condition::VersionIs(before.version))?, audit])
-        .await
-        .map_err(lost_update(before.version))
+    super::save_versioned(deps, actor.who(), actor.org(), action, ("job", after.id.as_str()), before, after).await
 }
 
 pub async fn update(deps: &Deps, actor: &Actor, id: &JobId, if_match: Option<u64>, input: JobInput) -> AppResult<Job> {

@@ -110,6 +110,35 @@ pub fn audit_write(deps: &Deps, who: Who<'_>, org: &OrgId, change: Change<'_>) -
     Ok(rec.tx_put("audit", Condition::NotExists)?)
 }
 
+/// Writes `after` over `before` only if `before` is still the stored version, together with the
+/// audit record of the change; a lost race answers like a stale If-Match (412).
+pub async fn save_versioned<R: Record>(
+    deps: &Deps,
+    who: Who<'_>,
+    org: &OrgId,
+    action: &str,
+    target: (&str, &str),
+    before: &R,
+    after: &R,
+) -> AppResult<()> {
+    let audit = audit_write(
+        deps,
+        who,
+        org,
+        Change {
+            action,
+            target_type: target.0,
+            target_id: target.1,
+            before: Some(snapshot(before)?),
+            after: Some(snapshot(after)?),
+        },
+    )?;
+    deps.store
+        .transact(vec![after.tx_put("version", Condition::VersionIs(before.version()))?, audit])
+        .await
+        .map_err(lost_update(before.version()))
+}
+
 impl Actor {
     pub fn who(&self) -> Who<'_> {
         Who { id: self.user.id.as_str(), email: Some(self.user.email.as_str()) }

@@ -1,6 +1,6 @@
 //! Staff user management: invite, list, update, remove, roles and per-user permissions.
 
-use super::{Actor, Change, Listed, check_version, lost_update, snapshot};
+use super::{Actor, Change, Listed, check_version, snapshot};
 use crate::error::{AppError, AppResult};
 use crate::keys;
 use crate::model::{User, UserStatus};
@@ -125,20 +125,7 @@ pub async fn invite(deps: &Deps, actor: &Actor, input: InviteInput) -> AppResult
 
 /// Writes `after` over `before` (version-checked) with its audit record.
 async fn save(deps: &Deps, actor: &Actor, action: &str, before: &User, after: &User) -> AppResult<()> {
-    let audit = actor.audit(
-        deps,
-        Change {
-            action,
-            target_type: "user",
-            target_id: after.id.as_str(),
-            before: Some(snapshot(before)?),
-            after: Some(snapshot(after)?),
-        },
-    )?;
-    deps.store
-        .transact(vec![after.tx_put("version", Condition::VersionIs(before.version))?, audit])
-        .await
-        .map_err(lost_update(before.version))
+    super::save_versioned(deps, actor.who(), actor.org(), action, ("user", after.id.as_str()), before, after).await
 }
 
 pub async fn update(
