@@ -322,7 +322,7 @@ fn resource_name(v: &Value) -> String {
 
 #[test]
 fn no_function_is_granted_more_than_its_route_needs() {
-    for route in ROUTES {
+    for route in ROUTES.iter() {
         let id = infra::pascal(route.name);
         let mut want: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut allow = |actions: &[&str], on: &[&str]| {
@@ -370,7 +370,7 @@ fn no_function_is_granted_more_than_its_route_needs() {
 fn only_functions_granted_the_sealing_key_receive_it() {
     let lib = std::fs::read_to_string(root().join("functions/src/lib.rs")).expect("functions/src/lib.rs");
     assert!(lib.contains("pub const SEALING_KEY: &str = \"SEALING_KEY\";"), "functions read SEALING_KEY");
-    for route in ROUTES {
+    for route in ROUTES.iter() {
         let granted = route.grants.contains(&Grant::SealingKey);
         let id = format!("{}Function", infra::pascal(route.name));
         for (name, t) in [("template.yaml", sam()), ("cdk", cdk())] {

@@ -1356,7 +1356,7 @@ mod tests {
 
     #[test]
     fn cognito_actions_are_exactly_the_route_grants() {
-        for rt in ROUTES {
+        for rt in ROUTES.iter() {
             let f = functions().into_iter().find(|f| f.name == rt.name).unwrap();
             let mut want: Vec<String> = rt
                 .grants

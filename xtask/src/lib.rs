@@ -17,6 +17,7 @@ pub fn root() -> PathBuf {
 /// Every generated file, relative to the root.
 pub fn generated() -> Vec<(PathBuf, String)> {
     let mut files = infra::files();
+    files.push((PathBuf::from("docs/openapi.json"), openapi_json()));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files
 }
@@ -29,4 +30,11 @@ pub fn drift() -> Vec<PathBuf> {
         .filter(|(p, want)| std::fs::read_to_string(root.join(p)).ok().as_deref() != Some(want.as_str()))
         .map(|(p, _)| p)
         .collect()
+}
+
+/// The OpenAPI document the SPA and mobile teams build against, as committed in docs/ (so an API
+/// change shows in a diff).
+pub fn openapi_json() -> String {
+    let doc = serde_json::to_value(clearview_http::openapi::document()).unwrap_or_default();
+    format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
 }
