@@ -20,7 +20,6 @@ pub struct JobBiasAudit {
     pub job_id: String,
     /// What "selected" and "scored" mean here.
     pub method: String,
-    #[schema(value_type = Object)]
     pub report: AuditReport,
     /// Applicants whose resume has not been scored yet (left out of scoring rates).
     pub not_yet_scored: u64,

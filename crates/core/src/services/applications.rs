@@ -15,6 +15,9 @@ use crate::principal::Principal;
 use crate::rbac::Permission;
 use crate::record::{self, Record};
 use crate::values::{JobId, OrgId, UserId, opt_text};
+use clearview_screening::anonymize::Redaction;
+use clearview_screening::bias::BiasCheck;
+use clearview_screening::score::ScoreResult;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -106,14 +109,11 @@ pub struct AiScore {
     pub application_id: String,
     pub processing: Processing,
     /// The score with its explanation (sub-scores, matched and missing skills, each weight).
-    #[schema(value_type = Object)]
-    pub score: Option<serde_json::Value>,
-    /// The counterfactual bias check of this score.
-    #[schema(value_type = Object)]
-    pub bias_check: Option<serde_json::Value>,
+    pub score: Option<ScoreResult>,
+    /// The counterfactual bias check of this score, and the job ad's coded language.
+    pub bias_check: Option<BiasCheck>,
     /// What was redacted before scoring (categories only, never values).
-    #[schema(value_type = Object)]
-    pub redactions: Option<serde_json::Value>,
+    pub redactions: Option<Vec<Redaction>>,
     pub decision: Option<HumanDecision>,
 }
 
@@ -487,13 +487,34 @@ async fn stage_body(deps: &Deps, app: &Application, stage: &str) -> AppResult<Op
     Ok(r.filter(|r| r.run_id == run).map(|r| r.body))
 }
 
+/// A stage's stored output of the current run, read as the type the chain wrote.
+async fn stage_output<T: serde::de::DeserializeOwned>(
+    deps: &Deps,
+    app: &Application,
+    stage: &str,
+) -> AppResult<Option<T>> {
+    stage_body(deps, app, stage).await?.map(serde_json::from_value).transpose().map_err(|e| {
+        AppError::Internal(format!(
+            "the stored {stage} result of application {} was written by an older version ({e}): \
+                 reprocess the application to score it again",
+            app.id
+        ))
+    })
+}
+
+/// What the anonymize stage stored that a person may see: the redaction counts, not the text.
+#[derive(Deserialize)]
+struct Redactions {
+    redactions: Vec<Redaction>,
+}
+
 pub async fn ai_score(deps: &Deps, actor: &Actor, id: &str) -> AppResult<AiScore> {
     let app = load_in_org(deps, actor.org(), id).await?;
-    let redactions = stage_body(deps, &app, "anonymized").await?.map(|b| b["redactions"].clone());
+    let redactions = stage_output::<Redactions>(deps, &app, "anonymized").await?.map(|r| r.redactions);
     Ok(AiScore {
         application_id: app.id.clone(),
-        score: stage_body(deps, &app, "score").await?,
-        bias_check: stage_body(deps, &app, "bias").await?,
+        score: stage_output(deps, &app, "score").await?,
+        bias_check: stage_output(deps, &app, "bias").await?,
         redactions,
         processing: app.processing,
         decision: app.decision,
