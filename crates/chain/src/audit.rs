@@ -87,3 +87,31 @@ pub async fn job_bias_audit(deps: &Deps, actor: &Actor, job_id: &JobId) -> AppRe
         not_yet_scored,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bias_audit_body_uses_camel_case_keys() {
+        let body = JobBiasAudit {
+            job_id: "j".into(),
+            method: "m".into(),
+            report: cohort_audit(
+                &[CohortRecord {
+                    sex: Some(Sex::Female),
+                    race_ethnicity: Some(RaceEthnicity::Asian),
+                    selected: true,
+                    score: Some(2.0),
+                }],
+                AuditOptions::default(),
+            ),
+            not_yet_scored: 0,
+        };
+        let json = serde_json::to_string(&body).unwrap();
+        let keys: Vec<&str> =
+            json.split('"').collect::<Vec<_>>().windows(2).filter(|w| w[1].starts_with(':')).map(|w| w[0]).collect();
+        assert!(keys.len() > 10, "{json}");
+        assert!(keys.iter().all(|k| !k.contains('_')), "{keys:?}");
+    }
+}
