@@ -12,7 +12,9 @@ use crate::text::{self, DatePoint, FoundRange, PartialDate, YearMonth};
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 /// Highest education completed or in progress, in increasing order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EducationLevel {
     #[default]
