@@ -10,6 +10,7 @@ use clearview_core::model::job::JobTransition;
 use clearview_core::model::{Application, Job, JobStatus};
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::{applications, jobs};
+use clearview_screening::bias::language::LanguageReport;
 use serde::{Deserialize, Serialize};
 
 pub static ROUTES: &[Route] =
@@ -22,14 +23,12 @@ pub static ROUTES: &[Route] =
 pub struct JobView {
     #[serde(flatten)]
     pub job: Job,
-    #[schema(value_type = Object)]
-    pub ad_language: serde_json::Value,
+    pub ad_language: LanguageReport,
 }
 
 impl JobView {
     pub fn of(job: Job) -> Self {
-        let ad_language = serde_json::to_value(clearview_chain::job_ad_language(&job)).unwrap_or_default();
-        Self { job, ad_language }
+        Self { ad_language: clearview_chain::job_ad_language(&job), job }
     }
 
     /// 201 with the job's location and version.
