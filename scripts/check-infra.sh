@@ -37,7 +37,7 @@ step "sam validate --lint and resource counts after the SAM transform (one inter
 # `sam validate --lint` per template, run in one Python process (SAM CLI's start-up dominates
 # otherwise); then each template through the SAM translator, counting what CloudFormation counts.
 .venv/bin/python - "$STACK_CAP" "${templates[@]}" <<'PY'
-import sys, copy, yaml
+import sys, copy, logging, yaml
 from samcli.cli.main import cli
 from samtranslator.translator.transform import transform
 
@@ -54,6 +54,8 @@ for p in paths:
         failed.append(p)
 if failed:
     sys.exit("sam validate --lint failed: " + " ".join(failed))
+
+logging.getLogger("samtranslator").setLevel(logging.ERROR)  # "unpublished metrics" chatter
 
 class NoManagedPolicies:
     def load(self):
