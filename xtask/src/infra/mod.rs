@@ -111,7 +111,7 @@ impl Infra {
         self.templates()
             .into_iter()
             .map(|(path, t)| {
-                let what = if path == PathBuf::from("template.yaml") {
+                let what = if path == std::path::Path::new("template.yaml") {
                     "the root stack".to_owned()
                 } else {
                     "a nested stack of template.yaml".to_owned()
