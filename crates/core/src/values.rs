@@ -3,7 +3,7 @@
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use uuid::Uuid;
 
 macro_rules! id_type {
@@ -67,13 +67,22 @@ pub struct Email(String);
 impl Email {
     pub const MAX_LEN: usize = 254;
 
-    /// The rules of [`Email::parse`] as a JSON Schema: one `@`, a local part of 1–64
-    /// characters without whitespace, a dotted ASCII domain, surrounding whitespace ignored.
+    /// Characters of a local part's dot-atoms (RFC 5322 `atext`), as a regex class body.
+    const ATOM: &'static str = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-";
+    /// One domain label (letters, digits, inner hyphens; at most 63).
+    const LABEL: &'static str = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+
+    /// The rules of [`Email::parse`] as a JSON Schema: a local part of 1–64 `atext` characters
+    /// and dots, not at its ends (what mail transports accept), `@`, two or more domain labels,
+    /// surrounding whitespace ignored.
     pub fn schema() -> Object {
-        let pattern =
-            format!("^{w}*[^@{ws}]{{1,64}}@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+{w}*$", w = pattern::W, ws = pattern::WS);
+        let a = Self::ATOM;
+        let local = format!("[{a}](?:[.{a}]{{0,62}}[{a}])?");
+        let label = Self::LABEL;
+        let pattern = format!("^{w}*{local}@(?:{label}\\.)+{label}{w}*$", w = pattern::W);
+        // No `format: email`: the pattern is exactly what the server takes (surrounding
+        // whitespace included), while validators' email formats are stricter or looser.
         string()
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
             .max_length(Some(Self::MAX_LEN))
             .pattern(Some(pattern))
             .examples(["ana@example.com"])
@@ -93,15 +102,21 @@ impl Email {
         let Some((local, domain)) = s.rsplit_once('@') else {
             return bad("must be an email address like name@example.com");
         };
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
-            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-        let local_ok = !local.is_empty()
-            && local.chars().count() <= 64
-            && !local.contains(char::is_whitespace)
-            && !local.contains('@');
+        let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+        // 1–64 characters of atext and dots, not starting or ending with a dot (mail
+        // transports refuse longer local parts).
+        let local_ok = (1..=64).contains(&local.chars().count())
+            && local.chars().all(|c| atext(c) || c == '.')
+            && !local.starts_with('.')
+            && !local.ends_with('.');
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        let domain_ok = domain.contains('.') && domain.split('.').all(label_ok);
         if !(domain_ok && local_ok) {
             return bad("must be an email address like name@example.com");
         }
@@ -358,8 +373,8 @@ pub fn opt_choice_schema<'a>(options: impl IntoIterator<Item = &'a str>) -> Obje
 /// An id of ours (a canonical lower-case UUID), surrounding whitespace ignored.
 pub fn id_schema() -> Object {
     let h = |n: usize| format!("[0-9a-f]{{{n}}}");
+    // No `format: uuid`: the pattern also takes the surrounding whitespace the server trims.
     string()
-        .format(Some(SchemaFormat::Custom("uuid".into())))
         .pattern(Some(format!("^{w}*{}-{}-{}-{}-{}{w}*$", h(8), h(4), h(4), h(4), h(12), w = pattern::W)))
         .build()
 }

@@ -46,12 +46,15 @@ impl<T: DeserializeOwned + utoipa::ToSchema> FromRequest for Json<T> {
         if req.body.len() > MAX_BODY {
             return Err(AppError::PayloadTooLarge { limit: MAX_BODY });
         }
+        if req.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(AppError::Malformed(vec![FieldError::new("", "a JSON body is required")]));
+        }
         parse_json(&req.body).map(Json).map_err(AppError::Malformed)
     }
     fn describe(doc: &mut OperationDoc, defs: &mut Defs) {
         doc.body = Some(schema::<T>(defs));
         doc.errors.extend([
-            (400, "the body could not be read (not JSON, a wrong type, a missing or unknown field)"),
+            (400, "the body could not be read (missing, not JSON, a wrong type, a missing or unknown field)"),
             (413, "the body is larger than 256 KiB"),
             (415, "the body is not application/json"),
             (422, "a field was refused; `errors` names each field and why"),
@@ -84,32 +87,53 @@ fn form_urlencoded_parse(s: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(s.as_bytes())
 }
 
-/// The version an edit is based on, from `If-Match: "3"` (or `W/"3"`); `None` when not sent.
-/// The use case decides whether it is required (428) and compares it (412).
+/// The version an edit is based on, from `If-Match: "3"` (or `W/"3"`). The edit must send it:
+/// without it the use case answers 428, with a stale one 412.
 pub struct IfMatch(pub Option<u64>);
 
+/// The same header where it is optional (state changes that may go ahead without it).
+pub struct OptionalIfMatch(pub Option<u64>);
+
 /// What an `If-Match` header must look like.
-pub const IF_MATCH_PATTERN: &str = r#"^(W/)?"[0-9]{1,19}"$"#;
+pub const IF_MATCH_PATTERN: &str = r#"^[ \t]*(?:W/)?"[0-9]{1,19}"[ \t]*$"#;
+/// Where it is optional, blank too: it means not sent (HTTP strips surrounding whitespace).
+pub const OPTIONAL_IF_MATCH_PATTERN: &str = r#"^[ \t]*(?:(?:W/)?"[0-9]{1,19}")?[ \t]*$"#;
+
+fn describe_if_match(doc: &mut OperationDoc, required: bool) {
+    let pattern = if required { IF_MATCH_PATTERN } else { OPTIONAL_IF_MATCH_PATTERN };
+    let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern));
+    doc.params.push(
+        ParameterBuilder::new()
+            .name("If-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(if required { Required::True } else { Required::False })
+            .description(Some("the ETag of your last read, such as \"3\"; a stale one answers 412"))
+            .schema(Some(RefOr::T(schema.into())))
+            .build(),
+    );
+    doc.errors.extend([
+        (422, "the If-Match header is not an ETag such as \"3\""),
+        (412, "the If-Match version is stale: read it again and retry"),
+    ]);
+    if required {
+        doc.errors.push((428, "this edit must name the version it is based on (If-Match)"));
+    }
+}
 
 impl FromRequest for IfMatch {
     fn from_request(req: &Req) -> Result<Self, AppError> {
         req.if_match().map(IfMatch)
     }
     fn describe(doc: &mut OperationDoc, _: &mut Defs) {
-        let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(IF_MATCH_PATTERN));
-        doc.params.push(
-            ParameterBuilder::new()
-                .name("If-Match")
-                .parameter_in(ParameterIn::Header)
-                .required(Required::False)
-                .description(Some("the ETag of your last read, such as \"3\"; a stale one answers 412"))
-                .schema(Some(RefOr::T(schema.into())))
-                .build(),
-        );
-        doc.errors.extend([
-            (422, "the If-Match header is not an ETag such as \"3\""),
-            (412, "the If-Match version is stale: read it again and retry"),
-            (428, "this edit must name the version it is based on (If-Match)"),
-        ]);
+        describe_if_match(doc, true);
+    }
+}
+
+impl FromRequest for OptionalIfMatch {
+    fn from_request(req: &Req) -> Result<Self, AppError> {
+        req.if_match().map(OptionalIfMatch)
+    }
+    fn describe(doc: &mut OperationDoc, _: &mut Defs) {
+        describe_if_match(doc, false);
     }
 }

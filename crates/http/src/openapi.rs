@@ -44,6 +44,9 @@ fn common_errors(r: &Route) -> Vec<(u16, &'static str)> {
         (429, "too many requests: wait for Retry-After seconds"),
         (503, "a service we depend on did not answer: retry after Retry-After seconds"),
     ];
+    if r.access == Access::Public && r.area() == "auth" {
+        errors.push((401, "the credentials (password, refresh token or temporary password) were refused"));
+    }
     if r.access != Access::Public {
         errors.extend([
             (401, "not signed in, or the token was refused"),
@@ -60,7 +63,7 @@ fn common_errors(r: &Route) -> Vec<(u16, &'static str)> {
     if r.idempotent {
         errors.extend([
             (409, "the Idempotency-Key was used with another body, or its first request is still running"),
-            (422, "the Idempotency-Key is malformed"),
+            (422, "the Idempotency-Key is not 1 to 255 visible ASCII characters"),
         ]);
     }
     errors

@@ -58,36 +58,26 @@ impl Req {
         self.principal.as_ref().ok_or_else(|| AppError::Unauthenticated("sign in first".into()))
     }
 
-    /// The version from `If-Match: "3"` (or `W/"3"`), if sent.
+    /// The version from `If-Match: "3"` (or `W/"3"`), if sent (an empty header is not sent).
     pub fn if_match(&self) -> Result<Option<u64>, AppError> {
         let Some(v) = self.headers.get(http::header::IF_MATCH) else { return Ok(None) };
-        let s = v.to_str().unwrap_or("").trim();
-        let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
-        s.parse::<u64>()
+        let s = v.to_str().unwrap_or("\u{0}").trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        let tag = s.strip_prefix("W/").unwrap_or(s);
+        tag.strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .filter(|n| !n.is_empty() && n.len() <= 19 && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<u64>().ok())
             .map(Some)
-            .map_err(|_| AppError::field("If-Match", "must be the ETag from your last read, such as \"3\""))
+            .ok_or_else(|| AppError::field("If-Match", "must be the ETag from your last read, such as \"3\""))
     }
 
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
     }
 
-    /// `?limit=&cursor=`, the cursor opened against this list's scope.
-    pub fn page(
-        &self,
-        app: &crate::App,
-        scope: &str,
-    ) -> Result<(usize, Option<clearview_core::ports::store::PageToken>), AppError> {
-        let limit = match self.query_param("limit") {
-            None => DEFAULT_PAGE,
-            Some(s) => match s.parse::<usize>() {
-                Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
-                _ => return Err(AppError::field("limit", format!("must be a number from 1 to {MAX_PAGE}"))),
-            },
-        };
-        let after = self.query_param("cursor").map(|c| app.cursors.open(scope, c)).transpose()?;
-        Ok((limit, after))
-    }
 }
 
 /// Parses JSON, naming the field at fault.
@@ -96,8 +86,12 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Vec<FieldError>
         return Err(vec![FieldError::new("", format!("the body must be at most {MAX_BODY} bytes"))]);
     }
     let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        let msg = e.to_string();
+        vec![FieldError::new("", format!("the body is not valid JSON ({msg})"))]
+    })?;
+    integral_numbers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
@@ -111,6 +105,27 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Vec<FieldError>
         };
         vec![FieldError::new(field, reason)]
     })
+}
+
+/// JSON Schema's `integer` is any number without a fraction (`72.0` is one), while serde's
+/// integers refuse a float: turn such floats into integers before typed deserialization.
+fn integral_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+            {
+                if f >= 0.0 && f < u64::MAX as f64 {
+                    *value = serde_json::Value::from(f as u64);
+                } else if f < 0.0 && f >= i64::MIN as f64 {
+                    *value = serde_json::Value::from(f as i64);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
 }
 
 /// A handler's answer.

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::sync::LazyLock;
 use utoipa::openapi::{RefOr, schema::Schema};
 
-pub use crate::extract::{FromRequest, IfMatch, Json, Query};
+pub use crate::extract::{FromRequest, IfMatch, Json, OptionalIfMatch, Query};
 pub use crate::reply::{Accepted, Created, NoContent, Responds, Tagged};
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Reply, AppError>> + Send>>;

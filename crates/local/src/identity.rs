@@ -512,7 +512,7 @@ impl LocalIdentity {
     async fn create(&self, account: Account, code: Option<(String, i64)>) -> Result<(), IdentityError> {
         let now = self.now();
         self.db(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(unavailable)?;
             tx.execute(
                 "INSERT INTO idp_users (sub, email, password_hash, status, enabled, org_id, groups, temp_expires_at, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?8)",
@@ -552,7 +552,7 @@ impl LocalIdentity {
         let email = email.as_str().to_owned();
         let now = self.now();
         self.db(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(unavailable)?;
             let account = find(&tx, &email)?.ok_or(IdentityError::UserNotFound)?;
             f(&tx, &account, now)?;
             tx.commit().map_err(unavailable)
@@ -603,7 +603,7 @@ impl IdentityProvider for LocalIdentity {
                     account.status.as_str()
                 )));
             }
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(unavailable)?;
             let used = use_code(&tx, &account.sub, Purpose::SignUp, &code, now);
             if used.is_ok() {
                 tx.execute(
@@ -712,7 +712,7 @@ impl IdentityProvider for LocalIdentity {
         let code = code.to_owned();
         let now = self.now();
         self.db(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(unavailable)?;
             let used = use_code(&tx, &account.sub, Purpose::Reset, &code, now);
             if used.is_ok() {
                 tx.execute(

@@ -64,8 +64,11 @@ impl OutboxMailer {
     }
 
     fn build(&self, email: &OutgoingEmail, message_id: &str) -> Result<Vec<u8>, MailError> {
-        let to: Mailbox =
-            email.to.parse().map_err(|e| MailError::Rejected(format!("recipient {:?}: {e}", email.to)))?;
+        // An address, not a display-name mailbox: the recipient is a bare address (name@domain).
+        let to = Mailbox::new(
+            None,
+            email.to.parse::<lettre::Address>().map_err(|e| MailError::Rejected(format!("recipient {:?}: {e}", email.to)))?,
+        );
         let builder = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 pub struct Candidate {
     #[schema(value_type = String)]
     pub id: UserId,
-    #[schema(value_type = String, format = Email)]
+    #[schema(value_type = String)]
     pub email: Email,
     pub name: String,
     pub phone: Option<String>,

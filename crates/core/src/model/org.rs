@@ -15,7 +15,7 @@ pub struct Organization {
     pub company_name: String,
     #[schema(value_type = String)]
     pub contact_number: Phone,
-    #[schema(value_type = String, format = Email)]
+    #[schema(value_type = String)]
     pub contact_email: Email,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

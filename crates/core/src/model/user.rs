@@ -26,7 +26,7 @@ pub struct User {
     pub id: UserId,
     #[schema(value_type = String)]
     pub org_id: OrgId,
-    #[schema(value_type = String, format = Email)]
+    #[schema(value_type = String)]
     pub email: Email,
     pub name: Option<String>,
     #[schema(example = "recruiter")]

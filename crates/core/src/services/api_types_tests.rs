@@ -355,7 +355,7 @@ fn every_input_schema_declares_the_limits_its_parser_enforces() {
     assert_eq!(prop(&schema_of::<EducationRequirement>(), "fieldsOfStudy")["maxItems"], 50);
 
     let invite = schema_of::<users::InviteInput>();
-    assert_eq!(prop(&invite, "email")["format"], "email");
+    assert!(prop(&invite, "email")["pattern"].as_str().is_some_and(|p| p.contains("@")));
     assert_eq!(prop(&invite, "email")["maxLength"], 254);
     assert_eq!(prop(&invite, "role")["enum"], json!(["admin", "hr_manager", "recruiter", "viewer"]));
     assert_eq!(prop(&invite, "name")["maxLength"], 200);
@@ -384,7 +384,7 @@ fn every_input_schema_declares_the_limits_its_parser_enforces() {
     assert!(has(&schema_of::<auth::ForgotInput>(), "email", "pattern"));
 
     let apply = schema_of::<applications::ApplyInput>();
-    assert_eq!(prop(&apply, "jobId")["format"], "uuid");
+    assert!(prop(&apply, "jobId")["pattern"].as_str().is_some_and(|p| p.contains("[0-9a-f]{8}")));
     assert_eq!(prop(&apply, "coverLetter")["maxLength"], 10_000);
     let sid = schema_of::<applications::SelfIdentification>();
     assert!(prop(&sid, "sex")["enum"].as_array().unwrap().contains(&Value::Null));

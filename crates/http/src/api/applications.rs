@@ -5,7 +5,7 @@ use super::uuid_id;
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Accepted, Access::*, Created, Grant::*, IfMatch, Json, Route, Tagged};
+use crate::routes::{Accepted, Access::*, Created, Grant::*, Json, OptionalIfMatch, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::Application;
 use clearview_core::rbac::Permission as P;
@@ -133,7 +133,7 @@ pub const DECISION: Route = Route {
 async fn decision(
     app: App,
     req: Req,
-    (IfMatch(version), Json(input)): (IfMatch, Json<applications::DecisionInput>),
+    (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<applications::DecisionInput>),
 ) -> Result<Tagged<Application>, AppError> {
     Ok(tagged(applications::decide(&app.deps, req.actor()?, &app_id(&req)?, version, input).await?))
 }

@@ -5,7 +5,7 @@ use super::user_id;
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, Route, Tagged};
+use crate::routes::{Access::*, Created, Grant::*, Json, OptionalIfMatch, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::User;
 use clearview_core::rbac::Permission as P;
@@ -49,7 +49,7 @@ pub const USERS_ROLE: Route = Route {
 async fn users_role(
     app: App,
     req: Req,
-    (IfMatch(version), Json(input)): (IfMatch, Json<users::RoleInput>),
+    (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<users::RoleInput>),
 ) -> Result<Tagged<User>, AppError> {
     let user =
         users::change_role(&app.deps, req.actor()?, req.path("id")?, &user_id(&req, "userId")?, version, input).await?;

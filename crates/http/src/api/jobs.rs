@@ -4,7 +4,7 @@ use super::{Page, job_id, page, page_of};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, NoContent, Query, Route, Tagged};
+use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, OptionalIfMatch, NoContent, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::job::JobTransition;
 use clearview_core::model::{Application, Job, JobStatus};
@@ -132,7 +132,7 @@ pub const DELETE: Route = Route {
     grants: &[TableRead, TableWrite],
     handler: handler!(delete),
 };
-async fn delete(app: App, req: Req, IfMatch(version): IfMatch) -> Result<NoContent, AppError> {
+async fn delete(app: App, req: Req, OptionalIfMatch(version): OptionalIfMatch) -> Result<NoContent, AppError> {
     jobs::delete(&app.deps, req.actor()?, &job_id(&req)?, version).await?;
     Ok(NoContent)
 }
@@ -151,7 +151,7 @@ pub const PUBLISH: Route = Route {
     grants: &[TableRead, TableWrite],
     handler: handler!(publish),
 };
-async fn publish(app: App, req: Req, IfMatch(v): IfMatch) -> Result<Tagged<JobView>, AppError> {
+async fn publish(app: App, req: Req, OptionalIfMatch(v): OptionalIfMatch) -> Result<Tagged<JobView>, AppError> {
     transition(app, req, v, JobTransition::Publish).await
 }
 
@@ -165,7 +165,7 @@ pub const PAUSE: Route = Route {
     grants: &[TableRead, TableWrite],
     handler: handler!(pause),
 };
-async fn pause(app: App, req: Req, IfMatch(v): IfMatch) -> Result<Tagged<JobView>, AppError> {
+async fn pause(app: App, req: Req, OptionalIfMatch(v): OptionalIfMatch) -> Result<Tagged<JobView>, AppError> {
     transition(app, req, v, JobTransition::Pause).await
 }
 
@@ -179,7 +179,7 @@ pub const CLOSE: Route = Route {
     grants: &[TableRead, TableWrite],
     handler: handler!(close),
 };
-async fn close(app: App, req: Req, IfMatch(v): IfMatch) -> Result<Tagged<JobView>, AppError> {
+async fn close(app: App, req: Req, OptionalIfMatch(v): OptionalIfMatch) -> Result<Tagged<JobView>, AppError> {
     transition(app, req, v, JobTransition::Close).await
 }
 

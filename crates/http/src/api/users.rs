@@ -4,7 +4,7 @@ use super::{Page, PageQuery, page, page_of, user_id};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, NoContent, Query, Route, Tagged};
+use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, OptionalIfMatch, NoContent, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::User;
 use clearview_core::rbac::Permission as P;
@@ -95,7 +95,7 @@ pub const DELETE: Route = Route {
     grants: &[TableRead, TableWrite, UserPoolAdmin(DISABLE_ADMIN)],
     handler: handler!(delete),
 };
-async fn delete(app: App, req: Req, IfMatch(version): IfMatch) -> Result<NoContent, AppError> {
+async fn delete(app: App, req: Req, OptionalIfMatch(version): OptionalIfMatch) -> Result<NoContent, AppError> {
     users::remove(&app.deps, req.actor()?, &user_id(&req, "id")?, version).await?;
     Ok(NoContent)
 }
@@ -129,7 +129,7 @@ pub const PERMISSIONS_PUT: Route = Route {
 async fn permissions_put(
     app: App,
     req: Req,
-    (IfMatch(version), Json(input)): (IfMatch, Json<users::PermissionsInput>),
+    (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<users::PermissionsInput>),
 ) -> Result<Tagged<users::UserPermissions>, AppError> {
     let p = users::set_permissions(&app.deps, req.actor()?, &user_id(&req, "id")?, version, input).await?;
     let v = p.version;
