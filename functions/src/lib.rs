@@ -1,13 +1,15 @@
-//! Composition roots shared by the Lambda binaries. Each binary's `main` names its route or
-//! queue and calls [`http_function`] or [`queue_function`]: tracing, config from named
-//! environment variables, SDK clients built once, then the Lambda loop. A function gets only
-//! the ports its route's grants name, so it needs only those settings.
+//! Composition roots of the one Lambda bootstrap. [`run`] looks the function's handler up in the
+//! route table and the asynchronous-work table and starts [`http_function`],
+//! [`queue_function`] or [`schedule_function`]: tracing, config from named environment
+//! variables, SDK clients built once, then the Lambda loop. A function gets only the ports its
+//! route's grants (or its consumer's needs) name, so it needs only those settings.
 
 use clearview_aws::config::{Adapters, AwsConfig};
+use clearview_chain::table::{self, Build, ConsumerDef, Need};
 use clearview_core::Deps;
 use clearview_core::ports::clock::{SystemClock, UuidV7};
 use clearview_core::ports::crypto::AesGcmSealer;
-use clearview_core::ports::queue::WorkQueue;
+use clearview_core::ports::queue::{Outcome, WorkQueue};
 use clearview_http::App;
 use clearview_http::cursor::CursorKey;
 use clearview_http::routes::{Grant, Route};
@@ -49,7 +51,32 @@ async fn base(config: &AwsConfig) -> (Adapters, Deps) {
 }
 
 fn queue_named(name: &str) -> Option<WorkQueue> {
-    WorkQueue::ALL.into_iter().find(|q| q.name() == name)
+    table::queue(name).map(|q| q.queue())
+}
+
+/// The variable the `provided.al2023` runtime sets from the function's `Handler` setting.
+pub const HANDLER: &str = "_HANDLER";
+
+/// The function this process serves: `_HANDLER`, or the first argument (for running the
+/// bootstrap by hand: `bootstrap jobs-get`).
+pub fn handler_name() -> Result<String, Error> {
+    std::env::var(HANDLER)
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::args().nth(1))
+        .ok_or_else(|| format!("set {HANDLER} (the function's Handler) to a route or consumer name").into())
+}
+
+/// Runs the function named `handler` until the runtime stops it.
+pub async fn run(handler: &str) -> Result<(), Error> {
+    if clearview_http::routes::by_name(handler).is_some() {
+        return http_function(handler).await;
+    }
+    match table::by_name(handler) {
+        Some(def @ ConsumerDef { build: Build::Queue(_), .. }) => queue_function(def).await,
+        Some(def @ ConsumerDef { build: Build::Schedule(_), .. }) => schedule_function(def).await,
+        None => Err(format!("{handler} names no route and no consumer").into()),
+    }
 }
 
 /// The application state for one route over the AWS adapters.
@@ -89,31 +116,94 @@ pub async fn http_function(name: &str) -> Result<(), Error> {
     clearview_http::lambda::serve(app, route).await
 }
 
-/// The whole life of a queue consumer Lambda (SQS event source, partial batch failures).
-pub async fn queue_function(name: &str) -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
-    let queue = queue_named(name).ok_or_else(|| format!("no queue is named {name}"))?;
+/// The ports a consumer's needs name, over the AWS adapters.
+async fn consumer_deps(def: &ConsumerDef) -> Result<Deps, Error> {
     let config = AwsConfig::from_env()?;
-    let (adapters, deps) = base(&config).await;
-    // Each consumer sends to the next queue and dead-letters into its own.
-    let next: &[WorkQueue] = match queue {
-        WorkQueue::Parse => &[WorkQueue::Parse, WorkQueue::Anonymize],
-        WorkQueue::Anonymize => &[WorkQueue::Anonymize, WorkQueue::Score],
-        WorkQueue::Score => &[WorkQueue::Score, WorkQueue::Bias],
-        WorkQueue::Bias => &[WorkQueue::Bias],
-        WorkQueue::Email => &[WorkQueue::Email],
-    };
-    let queues = Arc::new(adapters.queues(next)?);
-    let mut deps = deps.with_queues(queues.clone());
-    if matches!(queue, WorkQueue::Parse | WorkQueue::Bias) {
+    let (adapters, mut deps) = base(&config).await;
+    let send = def.send_queues();
+    if !send.is_empty() {
+        deps = deps.with_queues(Arc::new(adapters.queues(&send)?));
+    }
+    if def.publishes() {
         deps = deps.with_events(Arc::new(adapters.events()?));
     }
-    if queue == WorkQueue::Parse {
+    if def.uses_objects() {
         deps = deps.with_blobs(Arc::new(adapters.blobs()?));
     }
-    let consumer = clearview_chain::all(&deps)
-        .into_iter()
-        .find(|c| c.queue() == queue)
-        .ok_or_else(|| format!("no consumer reads {name}"))?;
-    clearview_aws::lambda_sqs::run(consumer, queues).await
+    if def.needs(Need::SealingKey) {
+        deps = deps.with_sealer(Arc::new(sealer()?));
+    }
+    Ok(deps)
+}
+
+/// The whole life of a queue consumer Lambda (SQS event source, partial batch failures).
+pub async fn queue_function(def: &'static ConsumerDef) -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let Build::Queue(make) = def.build else { return Err(format!("{} is not a queue consumer", def.name).into()) };
+    let deps = consumer_deps(def).await?;
+    let consumer = make(&deps);
+    clearview_aws::lambda_sqs::run(consumer, deps.queues.clone()).await
+}
+
+/// When the schedule fired: EventBridge Scheduler's `scheduledTime` (the template's input),
+/// or an EventBridge rule's `time`; the invocation time otherwise.
+pub fn scheduled_at(event: &serde_json::Value, now: time::OffsetDateTime) -> time::OffsetDateTime {
+    let format = time::format_description::well_known::Rfc3339;
+    ["scheduledTime", "time"]
+        .iter()
+        .filter_map(|k| event.get(*k).and_then(serde_json::Value::as_str))
+        .find_map(|t| time::OffsetDateTime::parse(t, &format).ok())
+        .unwrap_or(now)
+}
+
+/// The whole life of a scheduled consumer Lambda. A `Retry` fails the invocation, so the
+/// schedule's retry policy (and then its dead-letter queue) takes over; `Poison` is logged and
+/// answered as done, since running it again cannot help.
+pub async fn schedule_function(def: &'static ConsumerDef) -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let Build::Schedule(make) = def.build else { return Err(format!("{} is not a scheduled job", def.name).into()) };
+    let deps = consumer_deps(def).await?;
+    let job = make(&deps);
+    let clock = deps.clock.clone();
+    let name = def.name;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+        let (job, clock) = (job.clone(), clock.clone());
+        async move {
+            let at = scheduled_at(&event.payload, clock.now());
+            match job.run(at).await {
+                Outcome::Done => Ok(serde_json::json!({ "schedule": name, "status": "done" })),
+                Outcome::Poison(reason) => {
+                    lambda_runtime::tracing::error!(schedule = name, %reason, "scheduled run failed for good");
+                    Ok(serde_json::json!({ "schedule": name, "status": "failed", "reason": reason }))
+                }
+                Outcome::Retry(reason) => Err(Error::from(format!("{name}: {reason}"))),
+            }
+        }
+    }))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_and_consumer_is_a_handler_the_bootstrap_knows() {
+        for r in clearview_http::ROUTES {
+            assert!(table::by_name(r.name).is_none(), "{} is both a route and a consumer", r.name);
+        }
+        for c in table::CONSUMERS {
+            assert!(clearview_http::routes::by_name(c.name).is_none(), "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn the_schedule_time_comes_from_the_event() {
+        let now = time::macros::datetime!(2026-11-30 06:00:07 UTC);
+        let rule: serde_json::Value = serde_json::from_str(include_str!("../../events/schedule-reports.json")).unwrap();
+        assert_eq!(scheduled_at(&rule, now), time::macros::datetime!(2025-02-03 06:00:00 UTC));
+        let scheduler = serde_json::json!({ "scheduledTime": "2026-11-30T06:00:00Z" });
+        assert_eq!(scheduled_at(&scheduler, now), time::macros::datetime!(2026-11-30 06:00:00 UTC));
+        assert_eq!(scheduled_at(&serde_json::json!({}), now), now);
+    }
 }

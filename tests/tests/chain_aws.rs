@@ -107,7 +107,7 @@ async fn s3_upload_flows_through_every_consumer_on_moto_and_a_redelivered_event_
 
     // The bucket notification reaches the parse queue; each consumer runs through the SQS glue.
     let queues: &dyn Queues = &e.chain.queues;
-    for q in [WorkQueue::Parse, WorkQueue::Anonymize, WorkQueue::Score, WorkQueue::Bias] {
+    for q in [WorkQueue::PARSE, WorkQueue::ANONYMIZE, WorkQueue::SCORE, WorkQueue::BIAS] {
         let report = e.chain.pump(q, consumer(&e.deps, q).as_ref(), queues, WAIT).await;
         assert_eq!(report.received(), 1, "{q:?}: {report:?}");
         assert!(report.failed().is_empty(), "{q:?}: {report:?}");
@@ -119,8 +119,8 @@ async fn s3_upload_flows_through_every_consumer_on_moto_and_a_redelivered_event_
     assert_eq!(score.body["biasCheck"]["counterfactual"]["flagged"], false);
 
     // SNS → email queue: the received event and the screened event; one email goes out.
-    let email = consumer(&e.deps, WorkQueue::Email);
-    let report = e.chain.pump(WorkQueue::Email, email.as_ref(), queues, WAIT).await;
+    let email = consumer(&e.deps, WorkQueue::EMAIL);
+    let report = e.chain.pump(WorkQueue::EMAIL, email.as_ref(), queues, WAIT).await;
     assert!(report.received() >= 1 && report.failed().is_empty(), "{report:?}");
     let to_candidate = |m: &Arc<CountingMailer>| m.sent.lock().unwrap().iter().filter(|m| m.to == cand_email).count();
     assert_eq!(to_candidate(&e.mailer), 1);
@@ -128,7 +128,7 @@ async fn s3_upload_flows_through_every_consumer_on_moto_and_a_redelivered_event_
     // Applying again re-publishes the same received event: redelivered, it sends nothing.
     let again = f.post("/api/applications", Some(&cand), json!({"jobId": job_id})).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    let report = e.chain.pump(WorkQueue::Email, email.as_ref(), queues, WAIT).await;
+    let report = e.chain.pump(WorkQueue::EMAIL, email.as_ref(), queues, WAIT).await;
     assert_eq!(report.received(), 1, "{report:?}");
     assert_eq!(to_candidate(&e.mailer), 1, "a redelivered event sends no second email");
 }
@@ -137,12 +137,12 @@ async fn s3_upload_flows_through_every_consumer_on_moto_and_a_redelivered_event_
 async fn poison_message_lands_in_the_dead_letter_queue_with_its_reason() {
     let e = env().await;
     let bogus = WorkMessage { id: "m1".into(), kind: "chain-step".into(), body: json!({"nonsense": true}) };
-    e.chain.queues.send(WorkQueue::Score, &bogus).await.unwrap();
+    e.chain.queues.send(WorkQueue::SCORE, &bogus).await.unwrap();
     let report =
-        e.chain.pump(WorkQueue::Score, consumer(&e.deps, WorkQueue::Score).as_ref(), &e.chain.queues, WAIT).await;
+        e.chain.pump(WorkQueue::SCORE, consumer(&e.deps, WorkQueue::SCORE).as_ref(), &e.chain.queues, WAIT).await;
     assert_eq!(report.received(), 1);
     assert!(report.failed().is_empty(), "poison is not retried: {report:?}");
-    let dead = e.chain.dead_letters(WorkQueue::Score, WAIT).await;
+    let dead = e.chain.dead_letters(WorkQueue::SCORE, WAIT).await;
     assert_eq!(dead.len(), 1);
     assert!(dead[0].attributes.get("reason").is_some_and(|r| r.contains("unreadable")), "{:?}", dead[0].attributes);
 }
@@ -157,11 +157,11 @@ async fn step_for_a_missing_application_is_dead_lettered_with_the_reason() {
         application_id: "no-such-application".into(),
         run_id: "r1".into(),
     };
-    e.chain.queues.send(WorkQueue::Anonymize, &step.message(WorkQueue::Anonymize)).await.unwrap();
-    let anonymize = consumer(&e.deps, WorkQueue::Anonymize);
+    e.chain.queues.send(WorkQueue::ANONYMIZE, &step.message(WorkQueue::ANONYMIZE)).await.unwrap();
+    let anonymize = consumer(&e.deps, WorkQueue::ANONYMIZE);
     // A missing application can never succeed: poison at once, with the reason.
-    let report = e.chain.pump(WorkQueue::Anonymize, anonymize.as_ref(), &e.chain.queues, WAIT).await;
+    let report = e.chain.pump(WorkQueue::ANONYMIZE, anonymize.as_ref(), &e.chain.queues, WAIT).await;
     assert_eq!(report.received(), 1);
-    let dead = e.chain.dead_letters(WorkQueue::Anonymize, WAIT).await;
+    let dead = e.chain.dead_letters(WorkQueue::ANONYMIZE, WAIT).await;
     assert!(dead[0].attributes["reason"].contains("does not exist"), "{:?}", dead[0].attributes);
 }

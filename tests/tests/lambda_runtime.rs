@@ -1,4 +1,4 @@
-//! A REAL function binary (`target/debug/auth-login`, built by cargo) under a Lambda Runtime API
+//! The REAL Lambda bootstrap (`target/debug/bootstrap`, built by cargo; `_HANDLER=auth-login`) under a Lambda Runtime API
 //! emulator, with its AWS adapters pointed at moto: the fixture in `events/` goes in through
 //! `GET /2018-06-01/runtime/invocation/next`, the answer comes back on `POST .../response`.
 //!
@@ -142,25 +142,19 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// The function binaries these tests run, built once by one cargo call.
-const BINARIES: &[&str] = &["auth-login", "jobs-get"];
-
-/// Builds (if needed) and locates a function binary of the debug profile.
-fn function_binary(name: &str) -> PathBuf {
+/// Builds (if needed) and locates the one Lambda bootstrap of the debug profile; every function
+/// runs it with its name as the handler.
+fn function_binary() -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
-    assert!(BINARIES.contains(&name), "add {name} to BINARIES");
     BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-q", "-p", "clearview-functions"]).current_dir(workspace());
-        for b in BINARIES {
-            cmd.args(["--bin", b]);
-        }
+        cmd.args(["build", "-q", "-p", "clearview-functions", "--bin", "bootstrap"]).current_dir(workspace());
         let status = cmd.status().unwrap_or_else(|e| panic!("cannot run cargo build: {e}"));
-        assert!(status.success(), "cargo build -p clearview-functions {BINARIES:?} failed");
+        assert!(status.success(), "cargo build -p clearview-functions --bin bootstrap failed");
     });
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
-    let bin = target.join("debug").join(name);
+    let bin = target.join("debug").join("bootstrap");
     assert!(bin.is_file(), "{} is missing after the build", bin.display());
     bin
 }
@@ -185,7 +179,7 @@ impl Drop for Function {
 }
 
 fn start_function(name: &str, api: &RuntimeApi, env: &[(&str, String)]) -> Function {
-    let bin = function_binary(name);
+    let bin = function_binary();
     let log = workspace().join(format!("target/infra/{name}-{}.log", std::process::id()));
     let _ = std::fs::create_dir_all(log.parent().unwrap_or(Path::new(".")));
     let out = std::fs::File::create(&log).expect("function log file");
@@ -194,6 +188,7 @@ fn start_function(name: &str, api: &RuntimeApi, env: &[(&str, String)]) -> Funct
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+        .env("_HANDLER", name)
         .env("AWS_LAMBDA_FUNCTION_NAME", name)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
@@ -310,4 +305,49 @@ fn a_function_without_its_configuration_fails_its_init_naming_the_variable() {
     }
     let log = function.log();
     assert!(log.contains("TABLE_NAME"), "the failure must name the variable; log:\n{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduled_reports_function_records_one_run_per_firing_even_when_the_firing_is_retried() {
+    use clearview_core::ports::store::ItemStore;
+    let moto = Moto::shared().await;
+    let store = moto.store().await;
+    let pool = moto.identity().await;
+    let chain = moto.chain().await;
+
+    let mut api = RuntimeApi::start("reports");
+    let mut env = vec![
+        ("TABLE_NAME", store.table_name().to_owned()),
+        ("USER_POOL_ID", pool.pool_id.clone()),
+        ("USER_POOL_CLIENT_ID", pool.client_id.clone()),
+        ("MAIL_FROM", MAIL_FROM.to_owned()),
+        ("AWS_ENDPOINT_URL", moto.endpoint().to_owned()),
+    ];
+    let chain_env = chain.env();
+    env.extend(chain_env.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    let function = start_function("reports", &api, &env);
+    let wait = Duration::from_secs(60);
+
+    // The EventBridge fixture fires for 2025-02-03T06:00:00Z; deliver it twice (a retry).
+    let event = fixture("schedule-reports.json");
+    for _ in 0..2 {
+        let id = api.invoke(&event);
+        let posted = api.posted(wait).unwrap_or_else(|e| panic!("no answer ({e}); function log:\n{}", function.log()));
+        match posted {
+            Posted::Response { request_id, body } => {
+                assert_eq!(request_id, id);
+                assert_eq!(body["status"], "done", "{body}");
+            }
+            other => panic!("expected a response, got {other:?}; log:\n{}", function.log()),
+        }
+    }
+    let scheduled = time::macros::datetime!(2025-02-03 06:00 UTC);
+    let run = store.get(&clearview_chain::reports::run_key(scheduled)).await.unwrap().expect("the run is recorded");
+    assert_eq!(run.entity, "ReportRun");
+    assert_eq!(run.data["scheduledAt"], "2025-02-03T06:00:00Z");
+    let runs = store
+        .query(&clearview_core::ports::store::Query::table(clearview_chain::reports::RUNS_PK).prefix("RUN#2025-02-03"))
+        .await
+        .unwrap();
+    assert_eq!(runs.items.len(), 1, "a retried firing records nothing twice");
 }

@@ -180,20 +180,21 @@ pub fn functions_with(all_consumers: bool) -> Vec<Function> {
         memory_mb: None,
         timeout_s: None,
     });
-    let consumers = CONSUMERS.iter().filter(|c| all_consumers || c.wired()).map(|c| Function {
-        name: c.name,
-        id: pascal(c.name),
-        summary: c.summary,
-        trigger: match c.trigger {
-            Trigger::Sqs { queue, batch_size, max_batching_window_s } => {
-                FnTrigger::Sqs { queue, batch_size, max_batching_window_s }
-            }
-            Trigger::Schedule { expression } => FnTrigger::Schedule { expression },
-        },
-        needs: c.needs.to_vec(),
-        memory_mb: Some(c.memory_mb),
-        timeout_s: Some(c.timeout_s),
-    });
+    let consumers =
+        CONSUMERS.iter().filter(|c| all_consumers || crate::functions::names().contains(&c.name)).map(|c| Function {
+            name: c.name,
+            id: pascal(c.name),
+            summary: c.summary,
+            trigger: match c.trigger {
+                Trigger::Sqs { queue, batch_size, max_batching_window_s } => {
+                    FnTrigger::Sqs { queue, batch_size, max_batching_window_s }
+                }
+                Trigger::Schedule { expression } => FnTrigger::Schedule { expression },
+            },
+            needs: c.needs.to_vec(),
+            memory_mb: Some(c.memory_mb),
+            timeout_s: Some(c.timeout_s),
+        });
     routes.chain(consumers).collect()
 }
 
@@ -907,7 +908,7 @@ fn messaging_resources(res: &mut V) {
                 // The bucket's ARN would make a cycle (bucket → queue policy → bucket).
                 "Condition" => map! { "StringEquals" => map! { "aws:SourceAccount" => r("AWS::AccountId") } },
             }),
-            Feed::Topic(t) => statements.push(map! {
+            Feed::Topic(t, _) => statements.push(map! {
                 "Sid" => "TopicSubscription",
                 "Effect" => "Allow",
                 "Principal" => map! { "Service" => "sns.amazonaws.com" },
@@ -927,7 +928,7 @@ fn messaging_resources(res: &mut V) {
                 },
             },
         );
-        if let Feed::Topic(t) = q.feed {
+        if let Feed::Topic(t, _) = q.feed {
             res.push(
                 format!("{id}Subscription"),
                 map! {
@@ -1248,7 +1249,7 @@ pub fn manifest_with(all_consumers: bool) -> V {
             let feed = match q.feed {
                 Feed::Functions => map! { "kind" => "functions" },
                 Feed::ObjectCreated(p) => map! { "kind" => "objectCreated", "prefix" => p },
-                Feed::Topic(t) => map! { "kind" => "topic", "topic" => t },
+                Feed::Topic(t, _) => map! { "kind" => "topic", "topic" => t },
             };
             map! {
                 "name" => q.name,
@@ -1266,7 +1267,7 @@ pub fn manifest_with(all_consumers: bool) -> V {
         .iter()
         .map(|c| {
             let f = functions_with(true).into_iter().find(|f| f.name == c.name);
-            map! { "name" => c.name, "wired" => c.wired() }.with(
+            map! { "name" => c.name, "wired" => crate::functions::names().contains(&c.name) }.with(
                 f.is_some(),
                 "trigger",
                 f.map(|f| trigger_json(&f.trigger)).unwrap_or_else(|| map! {}),

@@ -1,5 +1,5 @@
-//! Generators that turn the route table into files: the Lambda binaries under `functions/`
-//! (and, from `infra`, template.yaml and the manifest the CDK app reads). Each generator returns
+//! Generators that turn the route table and the asynchronous-work table into files
+//! (template.yaml and the manifest the CDK app reads). Each generator returns
 //! `(path, contents)` pairs so `cargo xtask gen` writes them and drift tests compare them.
 
 pub mod cfn;
@@ -16,8 +16,7 @@ pub fn root() -> PathBuf {
 
 /// Every generated file, relative to the root.
 pub fn generated() -> Vec<(PathBuf, String)> {
-    let mut files = functions::files(&root());
-    files.extend(infra::files());
+    let mut files = infra::files();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files
 }

@@ -30,61 +30,36 @@ pub mod env {
     pub const RESUME_BUCKET: &str = "RESUME_BUCKET";
     /// Optional: the application-events SNS topic ARN (functions that publish domain events).
     pub const EVENTS_TOPIC_ARN: &str = "EVENTS_TOPIC_ARN";
-    /// Optional, in pairs: each work queue's URL and its dead-letter queue's URL.
-    pub const PARSE_QUEUE_URL: &str = "PARSE_QUEUE_URL";
-    pub const PARSE_DLQ_URL: &str = "PARSE_DLQ_URL";
-    pub const ANONYMIZE_QUEUE_URL: &str = "ANONYMIZE_QUEUE_URL";
-    pub const ANONYMIZE_DLQ_URL: &str = "ANONYMIZE_DLQ_URL";
-    pub const SCORE_QUEUE_URL: &str = "SCORE_QUEUE_URL";
-    pub const SCORE_DLQ_URL: &str = "SCORE_DLQ_URL";
-    pub const BIAS_QUEUE_URL: &str = "BIAS_QUEUE_URL";
-    pub const BIAS_DLQ_URL: &str = "BIAS_DLQ_URL";
-    pub const EMAIL_QUEUE_URL: &str = "EMAIL_QUEUE_URL";
-    pub const EMAIL_DLQ_URL: &str = "EMAIL_DLQ_URL";
+    /// Optional, in pairs: each work queue's URL and its dead-letter queue's URL, named after
+    /// the queue (`parse` → `PARSE_QUEUE_URL`, `PARSE_DLQ_URL`); the asynchronous-work table
+    /// says which functions get which.
+    pub const QUEUE_URL_SUFFIX: &str = "_QUEUE_URL";
+    pub const DLQ_URL_SUFFIX: &str = "_DLQ_URL";
 
     /// Variables that must be set.
     pub const REQUIRED: [&str; 4] = [TABLE_NAME, USER_POOL_ID, USER_POOL_CLIENT_ID, MAIL_FROM];
 
+    fn stem(queue: super::WorkQueue) -> String {
+        queue.name().to_uppercase().replace('-', "_")
+    }
+
     /// The variable holding `queue`'s URL.
-    pub fn queue_url(queue: super::WorkQueue) -> &'static str {
-        use super::WorkQueue::*;
-        match queue {
-            Parse => PARSE_QUEUE_URL,
-            Anonymize => ANONYMIZE_QUEUE_URL,
-            Score => SCORE_QUEUE_URL,
-            Bias => BIAS_QUEUE_URL,
-            Email => EMAIL_QUEUE_URL,
-        }
+    pub fn queue_url(queue: super::WorkQueue) -> String {
+        format!("{}{QUEUE_URL_SUFFIX}", stem(queue))
     }
 
     /// The variable holding `queue`'s dead-letter queue URL.
-    pub fn dlq_url(queue: super::WorkQueue) -> &'static str {
-        use super::WorkQueue::*;
-        match queue {
-            Parse => PARSE_DLQ_URL,
-            Anonymize => ANONYMIZE_DLQ_URL,
-            Score => SCORE_DLQ_URL,
-            Bias => BIAS_DLQ_URL,
-            Email => EMAIL_DLQ_URL,
-        }
-    }
-
-    /// Every optional variable of the processing chain.
-    pub fn chain() -> Vec<&'static str> {
-        let mut names = vec![RESUME_BUCKET, EVENTS_TOPIC_ARN];
-        for queue in super::WorkQueue::ALL {
-            names.extend([queue_url(queue), dlq_url(queue)]);
-        }
-        names
+    pub fn dlq_url(queue: super::WorkQueue) -> String {
+        format!("{}{DLQ_URL_SUFFIX}", stem(queue))
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is not set (or is empty); set it to configure the AWS adapters")]
-    Missing(&'static str),
+    Missing(String),
     #[error("environment variable {var} is invalid: {reason}")]
-    Invalid { var: &'static str, reason: String },
+    Invalid { var: String, reason: String },
 }
 
 /// Settings of the AWS adapters, read from [`env`] variables.
@@ -109,20 +84,34 @@ pub struct AwsConfig {
 
 impl AwsConfig {
     /// Reads the process environment.
+    /// Reads the process environment; every `<QUEUE>_QUEUE_URL` set names a queue.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let queues = std::env::vars()
+            .filter_map(|(k, _)| {
+                k.strip_suffix(env::QUEUE_URL_SUFFIX).map(|stem| stem.to_lowercase().replace('_', "-"))
+            })
+            .filter(|name| !name.is_empty())
+            // A queue name lives for the whole process; a function has a handful.
+            .map(|name| WorkQueue::named(Box::leak(name.into_boxed_str())))
+            .collect();
+        Self::read(|name| std::env::var(name).ok(), queues)
     }
 
-    /// Reads variables through `lookup` (tests pass a map).
+    /// Reads variables through `lookup` (tests pass a map), with the processing chain's queues.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &'static str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let need = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+        let chain = vec![WorkQueue::PARSE, WorkQueue::ANONYMIZE, WorkQueue::SCORE, WorkQueue::BIAS, WorkQueue::EMAIL];
+        Self::read(lookup, chain)
+    }
+
+    fn read(lookup: impl Fn(&str) -> Option<String>, queue_names: Vec<WorkQueue>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let need = |name: &'static str| get(name).ok_or_else(|| ConfigError::Missing(name.into()));
         let table_name = need(env::TABLE_NAME)?;
         let user_pool_id = need(env::USER_POOL_ID)?;
         let user_pool_client_id = need(env::USER_POOL_CLIENT_ID)?;
         let mail_from = need(env::MAIL_FROM)?;
         if !mail_from.contains('@') {
-            return Err(ConfigError::Invalid { var: env::MAIL_FROM, reason: "must be an email address".into() });
+            return Err(ConfigError::Invalid { var: env::MAIL_FROM.into(), reason: "must be an email address".into() });
         }
         let region = get(env::AWS_REGION).unwrap_or_else(|| "us-east-1".to_owned());
         let endpoint_url = get(env::AWS_ENDPOINT_URL);
@@ -130,7 +119,7 @@ impl AwsConfig {
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
             return Err(ConfigError::Invalid {
-                var: env::AWS_ENDPOINT_URL,
+                var: env::AWS_ENDPOINT_URL.into(),
                 reason: format!("must start with http:// or https:// (got {url:?})"),
             });
         }
@@ -138,17 +127,17 @@ impl AwsConfig {
         let jwks_url = get(env::JWKS_URL).unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json"));
         let resume_bucket = get(env::RESUME_BUCKET);
         let mut queues = BTreeMap::new();
-        for queue in WorkQueue::ALL {
+        for queue in queue_names {
             let (queue_var, dlq_var) = (env::queue_url(queue), env::dlq_url(queue));
-            match (get(queue_var), get(dlq_var)) {
+            match (get(&queue_var), get(&dlq_var)) {
                 (None, None) => {}
                 (Some(_), None) => return Err(ConfigError::Missing(dlq_var)),
                 (None, Some(_)) => return Err(ConfigError::Missing(queue_var)),
                 (Some(url), Some(dead_letter)) => {
-                    for (var, value) in [(queue_var, &url), (dlq_var, &dead_letter)] {
+                    for (var, value) in [(&queue_var, &url), (&dlq_var, &dead_letter)] {
                         if !(value.starts_with("http://") || value.starts_with("https://")) {
                             return Err(ConfigError::Invalid {
-                                var,
+                                var: var.clone(),
                                 reason: format!("must be a queue URL (https://sqs.…), got {value:?}"),
                             });
                         }
@@ -162,7 +151,7 @@ impl AwsConfig {
             && !arn.starts_with("arn:")
         {
             return Err(ConfigError::Invalid {
-                var: env::EVENTS_TOPIC_ARN,
+                var: env::EVENTS_TOPIC_ARN.into(),
                 reason: format!("must be a topic ARN (arn:aws:sns:…), got {arn:?}"),
             });
         }
@@ -183,17 +172,17 @@ impl AwsConfig {
 
     /// The bucket, or an error naming `RESUME_BUCKET` (for a function's start-up).
     pub fn require_bucket(&self) -> Result<&str, ConfigError> {
-        self.resume_bucket.as_deref().ok_or(ConfigError::Missing(env::RESUME_BUCKET))
+        self.resume_bucket.as_deref().ok_or_else(|| ConfigError::Missing(env::RESUME_BUCKET.into()))
     }
 
     /// `queue`'s URLs, or an error naming its variable (for a function's start-up).
     pub fn require_queue(&self, queue: WorkQueue) -> Result<&QueueUrls, ConfigError> {
-        self.queues.get(&queue).ok_or(ConfigError::Missing(env::queue_url(queue)))
+        self.queues.get(&queue).ok_or_else(|| ConfigError::Missing(env::queue_url(queue)))
     }
 
     /// The topic ARN, or an error naming `EVENTS_TOPIC_ARN` (for a function's start-up).
     pub fn require_events_topic(&self) -> Result<&str, ConfigError> {
-        self.events_topic_arn.as_deref().ok_or(ConfigError::Missing(env::EVENTS_TOPIC_ARN))
+        self.events_topic_arn.as_deref().ok_or_else(|| ConfigError::Missing(env::EVENTS_TOPIC_ARN.into()))
     }
 
     /// One `SdkConfig` for every client. With an emulator endpoint and no credentials in the
@@ -319,8 +308,8 @@ mod tests {
     fn missing_variable_is_named() {
         for skip in env::REQUIRED {
             let vars: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != skip).collect();
-            assert_eq!(AwsConfig::from_lookup(lookup(&vars)), Err(ConfigError::Missing(skip)));
-            let msg = ConfigError::Missing(skip).to_string();
+            assert_eq!(AwsConfig::from_lookup(lookup(&vars)), Err(ConfigError::Missing(skip.into())));
+            let msg = ConfigError::Missing(skip.into()).to_string();
             assert!(msg.contains(skip), "{msg}");
         }
     }
@@ -350,9 +339,9 @@ mod tests {
         let c = AwsConfig::from_lookup(lookup(&BASE)).unwrap();
         assert_eq!(c.resume_bucket, None);
         assert!(c.queues.is_empty());
-        assert_eq!(c.require_bucket(), Err(ConfigError::Missing("RESUME_BUCKET")));
-        assert_eq!(c.require_events_topic(), Err(ConfigError::Missing("EVENTS_TOPIC_ARN")));
-        assert_eq!(c.require_queue(WorkQueue::Score), Err(ConfigError::Missing("SCORE_QUEUE_URL")));
+        assert_eq!(c.require_bucket(), Err(ConfigError::Missing("RESUME_BUCKET".into())));
+        assert_eq!(c.require_events_topic(), Err(ConfigError::Missing("EVENTS_TOPIC_ARN".into())));
+        assert_eq!(c.require_queue(WorkQueue::SCORE), Err(ConfigError::Missing("SCORE_QUEUE_URL".into())));
 
         let mut vars = BASE.to_vec();
         vars.extend([
@@ -364,39 +353,37 @@ mod tests {
         let c = AwsConfig::from_lookup(lookup(&vars)).unwrap();
         assert_eq!(c.require_bucket(), Ok("resumes"));
         assert_eq!(c.require_events_topic(), Ok("arn:aws:sns:us-east-1:123456789012:application-events"));
-        let parse = c.require_queue(WorkQueue::Parse).unwrap();
+        let parse = c.require_queue(WorkQueue::PARSE).unwrap();
         assert_eq!(parse.dead_letter, "https://sqs.us-east-1.amazonaws.com/123456789012/parse-dlq");
-        assert_eq!(c.require_queue(WorkQueue::Email), Err(ConfigError::Missing("EMAIL_QUEUE_URL")));
+        assert_eq!(c.require_queue(WorkQueue::EMAIL), Err(ConfigError::Missing("EMAIL_QUEUE_URL".into())));
     }
 
     #[test]
     fn a_queue_without_its_dead_letter_queue_is_refused() {
         let mut vars = BASE.to_vec();
         vars.push(("SCORE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/score"));
-        assert_eq!(AwsConfig::from_lookup(lookup(&vars)), Err(ConfigError::Missing("SCORE_DLQ_URL")));
+        assert_eq!(AwsConfig::from_lookup(lookup(&vars)), Err(ConfigError::Missing("SCORE_DLQ_URL".into())));
         let mut vars = BASE.to_vec();
         vars.push(("BIAS_DLQ_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/bias-dlq"));
-        assert_eq!(AwsConfig::from_lookup(lookup(&vars)), Err(ConfigError::Missing("BIAS_QUEUE_URL")));
+        assert_eq!(AwsConfig::from_lookup(lookup(&vars)), Err(ConfigError::Missing("BIAS_QUEUE_URL".into())));
         let mut vars = BASE.to_vec();
         vars.extend([("EMAIL_QUEUE_URL", "email"), ("EMAIL_DLQ_URL", "https://sqs/email-dlq")]);
         assert!(matches!(
             AwsConfig::from_lookup(lookup(&vars)),
-            Err(ConfigError::Invalid { var: "EMAIL_QUEUE_URL", .. })
+            Err(ConfigError::Invalid { var, .. }) if var == "EMAIL_QUEUE_URL"
         ));
         let mut vars = BASE.to_vec();
         vars.push(("EVENTS_TOPIC_ARN", "application-events"));
         assert!(matches!(
             AwsConfig::from_lookup(lookup(&vars)),
-            Err(ConfigError::Invalid { var: "EVENTS_TOPIC_ARN", .. })
+            Err(ConfigError::Invalid { var, .. }) if var == "EVENTS_TOPIC_ARN"
         ));
     }
 
     #[test]
-    fn every_chain_variable_is_listed_once() {
-        let names = env::chain();
-        assert_eq!(names.len(), 12);
-        let unique: std::collections::BTreeSet<_> = names.iter().collect();
-        assert_eq!(unique.len(), names.len());
+    fn queue_variables_are_named_after_the_queue() {
+        assert_eq!(env::queue_url(WorkQueue::named("skills-sync")), "SKILLS_SYNC_QUEUE_URL");
+        assert_eq!(env::dlq_url(WorkQueue::PARSE), "PARSE_DLQ_URL");
     }
 
     #[test]
@@ -405,7 +392,7 @@ mod tests {
         vars.push(("AWS_ENDPOINT_URL", "localhost:5000"));
         assert!(matches!(
             AwsConfig::from_lookup(lookup(&vars)),
-            Err(ConfigError::Invalid { var: "AWS_ENDPOINT_URL", .. })
+            Err(ConfigError::Invalid { var, .. }) if var == "AWS_ENDPOINT_URL"
         ));
     }
 }

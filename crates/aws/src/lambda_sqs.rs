@@ -8,12 +8,13 @@
 //! nothing is lost). Records are independent: one failure never fails the others. The event
 //! source mapping must set `FunctionResponseTypes: [ReportBatchItemFailures]`.
 //!
-//! Body shapes accepted, by queue:
-//! - `parse`: an S3 event notification (each `ObjectCreated` record → [`ObjectCreated::message`];
-//!   the `s3:TestEvent` → nothing), or a `WorkMessage` (a message redriven from the DLQ);
-//! - `email`: a `DomainEvent` inside an SNS envelope (or raw) → a message of kind
-//!   [`APPLICATION_EVENT_KIND`] with the event's id, or a `WorkMessage`;
-//! - the others: a `WorkMessage`.
+//! Body shapes accepted, on any queue (what feeds a queue is the asynchronous-work table's
+//! business; the body says what it is):
+//! - an S3 event notification (each `ObjectCreated` record → [`ObjectCreated::message`]; the
+//!   `s3:TestEvent` → nothing);
+//! - a `DomainEvent` inside an SNS envelope (or raw) → a message of kind
+//!   [`APPLICATION_EVENT_KIND`] with the event's id;
+//! - a `WorkMessage` (sent by a function, or redriven from the DLQ).
 
 use crate::{s3_event, sns_envelope};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
@@ -34,24 +35,22 @@ pub struct BodyError {
     pub reason: String,
 }
 
-/// The work a record's body holds, for a consumer of `queue`.
+/// The work a record's body holds, for a consumer of `queue`. The shape is read from the body
+/// itself, so a queue's feed (the asynchronous-work table's `Feed`) needs no second list here.
 pub fn messages_from_body(queue: WorkQueue, body: &str) -> Result<Vec<WorkMessage>, BodyError> {
     let error = |reason: String| BodyError { queue: queue.name(), reason };
-    match queue {
-        WorkQueue::Parse if s3_event::is_s3_notification(body) => Ok(s3_event::object_created_records(body)
+    if s3_event::is_s3_notification(body) {
+        return Ok(s3_event::object_created_records(body)
             .map_err(|e| error(e.to_string()))?
             .iter()
             .map(|created| created.message())
-            .collect()),
-        WorkQueue::Email => {
-            let inner = sns_envelope::unwrap(body);
-            if let Ok(event) = serde_json::from_str::<DomainEvent>(&inner) {
-                return Ok(vec![domain_event_message(&event)]);
-            }
-            work_message(&inner).map(|m| vec![m]).map_err(error)
-        }
-        _ => work_message(body).map(|m| vec![m]).map_err(error),
+            .collect());
     }
+    let inner = sns_envelope::unwrap(body);
+    if let Ok(event) = serde_json::from_str::<DomainEvent>(&inner) {
+        return Ok(vec![domain_event_message(&event)]);
+    }
+    work_message(&inner).map(|m| vec![m]).map_err(error)
 }
 
 /// A domain event as email-queue work: kind [`APPLICATION_EVENT_KIND`], id = the event's id.
@@ -222,7 +221,7 @@ mod tests {
 
     #[tokio::test]
     async fn moto_shaped_s3_notification_becomes_object_created() {
-        let consumer = Recorder::new(WorkQueue::Parse);
+        let consumer = Recorder::new(WorkQueue::PARSE);
         let queues = FakeQueues::default();
         let response = handle_batch(&consumer, &queues, event(MOTO_S3)).await;
         assert!(response.batch_item_failures.is_empty());
@@ -236,7 +235,7 @@ mod tests {
 
     #[tokio::test]
     async fn aws_shaped_s3_notification_uses_the_version_id_and_skips_the_test_event() {
-        let consumer = Recorder::new(WorkQueue::Parse);
+        let consumer = Recorder::new(WorkQueue::PARSE);
         let queues = FakeQueues::default();
         let response = handle_batch(&consumer, &queues, event(AWS_S3)).await;
         assert!(response.batch_item_failures.is_empty());
@@ -252,7 +251,7 @@ mod tests {
 
     #[tokio::test]
     async fn sns_envelope_on_the_email_queue_becomes_an_application_event() {
-        let consumer = Recorder::new(WorkQueue::Email);
+        let consumer = Recorder::new(WorkQueue::EMAIL);
         let queues = FakeQueues::default();
         let response = handle_batch(&consumer, &queues, event(SNS_ENVELOPE)).await;
         assert!(response.batch_item_failures.is_empty());
@@ -267,7 +266,7 @@ mod tests {
 
     #[tokio::test]
     async fn plain_work_messages_and_an_unreadable_body_is_dead_lettered_not_retried() {
-        let consumer = Recorder::new(WorkQueue::Score);
+        let consumer = Recorder::new(WorkQueue::SCORE);
         let queues = FakeQueues::default();
         let response = handle_batch(&consumer, &queues, event(PLAIN)).await;
         assert!(response.batch_item_failures.is_empty(), "{response:?}");
@@ -276,7 +275,7 @@ mod tests {
         let dead = queues.dead.lock().unwrap();
         assert_eq!(dead.len(), 1);
         let (queue, message, reason) = &dead[0];
-        assert_eq!(*queue, WorkQueue::Score);
+        assert_eq!(*queue, WorkQueue::SCORE);
         assert_eq!(message.id, "a1b2c3d4-0000-4000-8000-000000000003");
         assert_eq!(message.kind, UNREADABLE_KIND);
         assert_eq!(message.body, serde_json::json!("this is not json"));
@@ -296,7 +295,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_failing_record_is_reported() {
-        let consumer = Recorder::new(WorkQueue::Bias);
+        let consumer = Recorder::new(WorkQueue::BIAS);
         let queues = FakeQueues::default();
         let response = handle_batch(&consumer, &queues, plain_batch(&["ok-1", "retry-1", "ok-2", "poison-1"])).await;
         let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
@@ -315,7 +314,7 @@ mod tests {
 
     #[tokio::test]
     async fn poison_that_cannot_be_dead_lettered_is_retried_not_lost() {
-        let consumer = Recorder::new(WorkQueue::Bias);
+        let consumer = Recorder::new(WorkQueue::BIAS);
         let queues = FakeQueues { broken: true, ..FakeQueues::default() };
         let mut batch = plain_batch(&["poison-1", "ok-1"]);
         let mut unreadable = SqsMessage::default();
@@ -331,14 +330,14 @@ mod tests {
     fn parse_queue_accepts_a_redriven_work_message() {
         let created = ObjectCreated { key: "uploads/a b.pdf".into(), size: 3, version: Some("v1".into()) };
         let body = serde_json::to_string(&created.message()).unwrap();
-        assert_eq!(messages_from_body(WorkQueue::Parse, &body).unwrap(), vec![created.message()]);
-        assert!(messages_from_body(WorkQueue::Parse, r#"{"id":"","kind":"x","body":null}"#).is_err());
+        assert_eq!(messages_from_body(WorkQueue::PARSE, &body).unwrap(), vec![created.message()]);
+        assert!(messages_from_body(WorkQueue::PARSE, r#"{"id":"","kind":"x","body":null}"#).is_err());
     }
 
     #[test]
     fn email_queue_accepts_raw_delivery_too() {
         let raw = r#"{"id":"evt-9","kind":"application.status_changed","orgId":"o","subjectId":"a","occurredAt":"2025-03-01T10:00:00Z","data":{}}"#;
-        let messages = messages_from_body(WorkQueue::Email, raw).unwrap();
+        let messages = messages_from_body(WorkQueue::EMAIL, raw).unwrap();
         assert_eq!((messages[0].id.as_str(), messages[0].kind.as_str()), ("evt-9", APPLICATION_EVENT_KIND));
     }
 }

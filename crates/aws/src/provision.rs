@@ -9,12 +9,13 @@ use crate::config::AwsClients;
 use crate::sqs::QueueUrls;
 use aws_sdk_s3::types as s3t;
 use aws_sdk_sqs::types::QueueAttributeName;
+use clearview_chain::table::{APPLICATION_EVENTS, Feed, QUEUES};
 use clearview_core::ports::queue::WorkQueue;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The bucket notification's key prefix (template.yaml): only uploads feed the parse queue.
-pub const UPLOADS_PREFIX: &str = "uploads/";
+pub const UPLOADS_PREFIX: &str = clearview_chain::table::bucket::UPLOADS;
 
 /// Names and retry settings of a chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,9 +72,11 @@ pub async fn create_chain(clients: &AwsClients, spec: &ChainSpec) -> Result<Chai
         failed(format!("enable versioning on {bucket}"))(aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
     })?;
 
+    // Every queue of the asynchronous-work table, each with its dead-letter queue.
     let mut queue_urls = BTreeMap::new();
     let mut queue_arns = BTreeMap::new();
-    for queue in WorkQueue::ALL {
+    for def in QUEUES {
+        let queue = def.queue();
         let dlq_url = create_queue(sqs, &format!("{}-{}-dlq", spec.name, queue.name()), &[]).await?;
         let dlq_arn = queue_arn(sqs, &dlq_url).await?;
         let redrive =
@@ -88,34 +91,48 @@ pub async fn create_chain(clients: &AwsClients, spec: &ChainSpec) -> Result<Chai
 
     let topic_arn = sns
         .create_topic()
-        .name(format!("{}-application-events", spec.name))
+        .name(format!("{}-{APPLICATION_EVENTS}", spec.name))
         .send()
         .await
         .map_err(|e| failed("create the topic")(aws_sdk_sns::error::DisplayErrorContext(&e).to_string()))?
         .topic_arn()
         .unwrap_or_default()
         .to_owned();
-    let email_arn = queue_arns.get(&WorkQueue::Email).cloned().unwrap_or_default();
-    sns.subscribe()
-        .topic_arn(&topic_arn)
-        .protocol("sqs")
-        .endpoint(&email_arn)
-        .send()
-        .await
-        .map_err(|e| failed("subscribe the email queue")(aws_sdk_sns::error::DisplayErrorContext(&e).to_string()))?;
-
-    let prefix = s3t::FilterRule::builder().name(s3t::FilterRuleName::Prefix).value(UPLOADS_PREFIX).build();
-    let filter = s3t::NotificationConfigurationFilter::builder()
-        .key(s3t::S3KeyFilter::builder().filter_rules(prefix).build())
-        .build();
-    let to_parse = s3t::QueueConfiguration::builder()
-        .id("object-created-to-parse")
-        .queue_arn(queue_arns.get(&WorkQueue::Parse).cloned().unwrap_or_default())
-        .events(s3t::Event::S3ObjectCreated)
-        .filter(filter)
-        .build()
-        .map_err(|e| failed("build the bucket notification")(e.to_string()))?;
-    let notification = s3t::NotificationConfiguration::builder().queue_configurations(to_parse).build();
+    let mut notifications = Vec::new();
+    for def in QUEUES {
+        let arn = queue_arns.get(&def.queue()).cloned().unwrap_or_default();
+        match def.feed {
+            Feed::Functions => {}
+            Feed::Topic(topic, kinds) => {
+                debug_assert_eq!(topic, APPLICATION_EVENTS, "the chain declares one topic");
+                let mut subscribe = sns.subscribe().topic_arn(&topic_arn).protocol("sqs").endpoint(&arn);
+                if !kinds.is_empty() {
+                    subscribe = subscribe.attributes("FilterPolicy", filter_policy(kinds));
+                }
+                subscribe.send().await.map_err(|e| {
+                    failed(format!("subscribe the {} queue", def.name))(
+                        aws_sdk_sns::error::DisplayErrorContext(&e).to_string(),
+                    )
+                })?;
+            }
+            Feed::ObjectCreated(prefix) => {
+                let rule = s3t::FilterRule::builder().name(s3t::FilterRuleName::Prefix).value(prefix).build();
+                let filter = s3t::NotificationConfigurationFilter::builder()
+                    .key(s3t::S3KeyFilter::builder().filter_rules(rule).build())
+                    .build();
+                notifications.push(
+                    s3t::QueueConfiguration::builder()
+                        .id(format!("object-created-to-{}", def.name))
+                        .queue_arn(arn)
+                        .events(s3t::Event::S3ObjectCreated)
+                        .filter(filter)
+                        .build()
+                        .map_err(|e| failed("build the bucket notification")(e.to_string()))?,
+                );
+            }
+        }
+    }
+    let notification = s3t::NotificationConfiguration::builder().set_queue_configurations(Some(notifications)).build();
     s3.put_bucket_notification_configuration()
         .bucket(&bucket)
         .notification_configuration(notification)
@@ -153,4 +170,10 @@ async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, Provi
         .and_then(|a| a.get(&QueueAttributeName::QueueArn))
         .cloned()
         .ok_or_else(|| failed(format!("read the ARN of {url}"))("no QueueArn attribute".into()))
+}
+
+/// The SNS filter policy delivering events whose `kind` attribute starts with one of `kinds`.
+pub fn filter_policy(kinds: &[&str]) -> String {
+    let prefixes: Vec<serde_json::Value> = kinds.iter().map(|k| serde_json::json!({ "prefix": k })).collect();
+    serde_json::json!({ crate::sqs::attribute::KIND: prefixes }).to_string()
 }

@@ -357,7 +357,7 @@ impl Moto {
             sns: clients.sns,
         };
         // S3 announces a new notification configuration with an s3:TestEvent: drain it.
-        let drained = chain.receive_all(&chain.queue_urls[&WorkQueue::Parse].queue, Duration::from_secs(2)).await;
+        let drained = chain.receive_all(&chain.queue_urls[&WorkQueue::PARSE].queue, Duration::from_secs(2)).await;
         for message in &drained {
             let is_test = crate::s3_event::object_created_records(&message.body).is_ok_and(|r| r.is_empty());
             assert!(is_test, "unexpected message on a fresh parse queue: {}", message.body);
@@ -418,9 +418,12 @@ fn lambda_record(message: &aws_sdk_sqs::types::Message, queue_arn: &str) -> aws_
 impl TestChain {
     /// The env vars a composition root would read for this chain (the chain's part of
     /// [`crate::config::env`]), to build an [`crate::AwsConfig`] with `from_lookup`.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
+    pub fn env(&self) -> Vec<(String, String)> {
         use crate::config::env;
-        let mut vars = vec![(env::RESUME_BUCKET, self.bucket.clone()), (env::EVENTS_TOPIC_ARN, self.topic_arn.clone())];
+        let mut vars = vec![
+            (env::RESUME_BUCKET.to_owned(), self.bucket.clone()),
+            (env::EVENTS_TOPIC_ARN.to_owned(), self.topic_arn.clone()),
+        ];
         for (queue, urls) in &self.queue_urls {
             vars.push((env::queue_url(*queue), urls.queue.clone()));
             vars.push((env::dlq_url(*queue), urls.dead_letter.clone()));

@@ -80,7 +80,7 @@ async fn presigned_upload_notifies_the_parse_queue_with_the_decoded_key() {
     let (status, body) = testing::upload(&ticket, pdf.clone()).await;
     assert_eq!(status, 200, "upload refused: {body}");
 
-    let messages = chain.receive_all(&chain.queue_urls[&WorkQueue::Parse].queue, WAIT).await;
+    let messages = chain.receive_all(&chain.queue_urls[&WorkQueue::PARSE].queue, WAIT).await;
     assert_eq!(messages.len(), 1, "{messages:?}");
     let records = object_created_records(&messages[0].body).unwrap();
     assert_eq!(records.len(), 1, "{}", messages[0].body);
@@ -100,7 +100,7 @@ async fn presigned_upload_notifies_the_parse_queue_with_the_decoded_key() {
 
     // Outside uploads/ nothing is announced (the notification's prefix filter).
     chain.blobs.put("reports/org-1/2025-w10.csv", b"a,b\n".to_vec(), "text/csv").await.unwrap();
-    assert!(chain.receive_all(&chain.queue_urls[&WorkQueue::Parse].queue, Duration::from_secs(1)).await.is_empty());
+    assert!(chain.receive_all(&chain.queue_urls[&WorkQueue::PARSE].queue, Duration::from_secs(1)).await.is_empty());
 }
 
 #[tokio::test]
@@ -188,21 +188,21 @@ async fn get_refuses_an_object_above_max_bytes_and_missing_objects_are_not_found
 #[tokio::test]
 async fn retry_is_redelivered_and_lands_in_the_dlq_after_max_receives() {
     let chain = chain().await;
-    let consumer = Scripted::new(WorkQueue::Score);
-    chain.queues.send(WorkQueue::Score, &work("app-1-retry")).await.unwrap();
+    let consumer = Scripted::new(WorkQueue::SCORE);
+    chain.queues.send(WorkQueue::SCORE, &work("app-1-retry")).await.unwrap();
 
     for receive in 1..=CHAIN_MAX_RECEIVE_COUNT {
-        let report = chain.pump(WorkQueue::Score, &consumer, &chain.queues, WAIT).await;
+        let report = chain.pump(WorkQueue::SCORE, &consumer, &chain.queues, WAIT).await;
         assert_eq!(report.received(), 1, "receive {receive}: {report:?}");
         assert_eq!(report.records[0].receive_count, receive);
         assert_eq!(report.failed().len(), 1);
     }
     // The next receive moves it to the dead-letter queue instead of delivering it.
-    let report = chain.pump(WorkQueue::Score, &consumer, &chain.queues, WAIT).await;
+    let report = chain.pump(WorkQueue::SCORE, &consumer, &chain.queues, WAIT).await;
     assert_eq!(report.received(), 0, "{report:?}");
     assert_eq!(consumer.seen().len(), CHAIN_MAX_RECEIVE_COUNT as usize);
 
-    let dead = chain.dead_letters(WorkQueue::Score, WAIT).await;
+    let dead = chain.dead_letters(WorkQueue::SCORE, WAIT).await;
     assert_eq!(dead.len(), 1, "{dead:?}");
     let message: WorkMessage = serde_json::from_str(&dead[0].body).unwrap();
     assert_eq!(message, work("app-1-retry"));
@@ -213,30 +213,30 @@ async fn retry_is_redelivered_and_lands_in_the_dlq_after_max_receives() {
 #[tokio::test]
 async fn poison_lands_in_the_dlq_at_once_with_its_reason() {
     let chain = chain().await;
-    let consumer = Scripted::new(WorkQueue::Bias);
-    chain.queues.send(WorkQueue::Bias, &work("app-2-poison")).await.unwrap();
-    let report = chain.pump(WorkQueue::Bias, &consumer, &chain.queues, WAIT).await;
+    let consumer = Scripted::new(WorkQueue::BIAS);
+    chain.queues.send(WorkQueue::BIAS, &work("app-2-poison")).await.unwrap();
+    let report = chain.pump(WorkQueue::BIAS, &consumer, &chain.queues, WAIT).await;
     assert_eq!((report.received(), report.failed().len()), (1, 0), "{report:?}");
 
-    let dead = chain.dead_letters(WorkQueue::Bias, WAIT).await;
+    let dead = chain.dead_letters(WorkQueue::BIAS, WAIT).await;
     assert_eq!(dead.len(), 1, "{dead:?}");
     assert_eq!(serde_json::from_str::<WorkMessage>(&dead[0].body).unwrap(), work("app-2-poison"));
     assert_eq!(dead[0].attributes[attribute::REASON], "resume is an encrypted PDF");
     assert_eq!(dead[0].attributes[attribute::SOURCE_QUEUE], "bias");
     assert!(dead[0].attributes.contains_key(attribute::DEAD_LETTERED_AT));
     // Nothing comes back: it was deleted from the work queue.
-    let again = chain.pump(WorkQueue::Bias, &consumer, &chain.queues, Duration::from_secs(2)).await;
+    let again = chain.pump(WorkQueue::BIAS, &consumer, &chain.queues, Duration::from_secs(2)).await;
     assert_eq!(again.received(), 0, "{again:?}");
 }
 
 #[tokio::test]
 async fn unreadable_body_is_dead_lettered_with_the_reason() {
     let chain = chain().await;
-    let url = &chain.queue_urls[&WorkQueue::Anonymize].queue;
+    let url = &chain.queue_urls[&WorkQueue::ANONYMIZE].queue;
     chain.sqs.send_message().queue_url(url).message_body("{not json").send().await.unwrap();
-    let report = chain.pump(WorkQueue::Anonymize, &Scripted::new(WorkQueue::Anonymize), &chain.queues, WAIT).await;
+    let report = chain.pump(WorkQueue::ANONYMIZE, &Scripted::new(WorkQueue::ANONYMIZE), &chain.queues, WAIT).await;
     assert_eq!((report.received(), report.failed().len()), (1, 0), "{report:?}");
-    let dead = chain.dead_letters(WorkQueue::Anonymize, WAIT).await;
+    let dead = chain.dead_letters(WorkQueue::ANONYMIZE, WAIT).await;
     assert_eq!(dead.len(), 1);
     assert!(dead[0].attributes[attribute::REASON].starts_with("unreadable anonymize message"), "{dead:?}");
     let raw: WorkMessage = serde_json::from_str(&dead[0].body).unwrap();
@@ -256,8 +256,8 @@ async fn published_event_reaches_the_email_queue_enveloped_and_is_unwrapped() {
     };
     chain.events.publish(&event).await.unwrap();
 
-    let consumer = Scripted::new(WorkQueue::Email);
-    let report = chain.pump(WorkQueue::Email, &consumer, &chain.queues, WAIT).await;
+    let consumer = Scripted::new(WorkQueue::EMAIL);
+    let report = chain.pump(WorkQueue::EMAIL, &consumer, &chain.queues, WAIT).await;
     assert_eq!((report.received(), report.failed().len()), (1, 0), "{report:?}");
     let envelope = sns_envelope::parse(&report.records[0].body).expect("raw delivery is off: an SNS envelope");
     assert_eq!(envelope.topic_arn, chain.topic_arn);
@@ -272,11 +272,11 @@ async fn published_event_reaches_the_email_queue_enveloped_and_is_unwrapped() {
 #[tokio::test]
 async fn a_batch_reports_only_its_failing_record() {
     let chain = chain().await;
-    let consumer = Scripted::new(WorkQueue::Anonymize);
-    chain.queues.send(WorkQueue::Anonymize, &work("app-5")).await.unwrap();
-    chain.queues.send(WorkQueue::Anonymize, &work("app-6-retry")).await.unwrap();
+    let consumer = Scripted::new(WorkQueue::ANONYMIZE);
+    chain.queues.send(WorkQueue::ANONYMIZE, &work("app-5")).await.unwrap();
+    chain.queues.send(WorkQueue::ANONYMIZE, &work("app-6-retry")).await.unwrap();
 
-    let report = chain.pump(WorkQueue::Anonymize, &consumer, &chain.queues, WAIT).await;
+    let report = chain.pump(WorkQueue::ANONYMIZE, &consumer, &chain.queues, WAIT).await;
     assert_eq!(report.received(), 2, "{report:?}");
     let failed = report.failed();
     assert_eq!(failed.len(), 1);
@@ -285,7 +285,7 @@ async fn a_batch_reports_only_its_failing_record() {
     assert_eq!(report.deleted().len(), 1);
 
     // Only the failing record comes back.
-    let again = chain.pump(WorkQueue::Anonymize, &consumer, &chain.queues, WAIT).await;
+    let again = chain.pump(WorkQueue::ANONYMIZE, &consumer, &chain.queues, WAIT).await;
     assert_eq!(again.received(), 1, "{again:?}");
     assert_eq!(again.records[0].message_id, failed[0]);
     assert_eq!(again.records[0].receive_count, 2);
@@ -294,13 +294,13 @@ async fn a_batch_reports_only_its_failing_record() {
 #[tokio::test]
 async fn chain_env_configures_the_adapters() {
     let chain = chain().await;
-    let mut vars: HashMap<&str, String> = chain.env().into_iter().collect();
+    let mut vars: HashMap<String, String> = chain.env().into_iter().collect();
     vars.extend([
-        ("TABLE_NAME", "t".to_owned()),
-        ("USER_POOL_ID", "us-east-1_x".to_owned()),
-        ("USER_POOL_CLIENT_ID", "c".to_owned()),
-        ("MAIL_FROM", "a@b.c".to_owned()),
-        ("AWS_ENDPOINT_URL", Moto::shared().await.endpoint().to_owned()),
+        ("TABLE_NAME".to_owned(), "t".to_owned()),
+        ("USER_POOL_ID".to_owned(), "us-east-1_x".to_owned()),
+        ("USER_POOL_CLIENT_ID".to_owned(), "c".to_owned()),
+        ("MAIL_FROM".to_owned(), "a@b.c".to_owned()),
+        ("AWS_ENDPOINT_URL".to_owned(), Moto::shared().await.endpoint().to_owned()),
     ]);
     let config = clearview_aws::AwsConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
     let adapters = clearview_aws::Adapters::from_clients(
@@ -309,11 +309,12 @@ async fn chain_env_configures_the_adapters() {
     );
     let blobs = adapters.blobs().unwrap();
     blobs.put("uploads/org-9/x y.txt", b"hello".to_vec(), "text/plain").await.unwrap();
-    let queues = adapters.queues(&WorkQueue::ALL).unwrap();
-    queues.send(WorkQueue::Parse, &ObjectCreated { key: "k".into(), size: 1, version: None }.message()).await.unwrap();
+    let all: Vec<WorkQueue> = clearview_chain::table::QUEUES.iter().map(|q| q.queue()).collect();
+    let queues = adapters.queues(&all).unwrap();
+    queues.send(WorkQueue::PARSE, &ObjectCreated { key: "k".into(), size: 1, version: None }.message()).await.unwrap();
     adapters.events().unwrap();
 
-    let parse = chain.receive_all(&chain.queue_urls[&WorkQueue::Parse].queue, WAIT).await;
+    let parse = chain.receive_all(&chain.queue_urls[&WorkQueue::PARSE].queue, WAIT).await;
     let keys: Vec<String> = parse
         .iter()
         .flat_map(|m| match object_created_records(&m.body) {

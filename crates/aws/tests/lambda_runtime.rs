@@ -17,7 +17,7 @@ struct FailOne;
 #[async_trait]
 impl Consumer for FailOne {
     fn queue(&self) -> WorkQueue {
-        WorkQueue::Score
+        WorkQueue::SCORE
     }
     async fn handle(&self, message: &WorkMessage) -> Outcome {
         if message.id == "app-8@v1" { Outcome::Retry("throttled".into()) } else { Outcome::Done }

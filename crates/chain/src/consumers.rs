@@ -36,15 +36,9 @@ fn finish(result: Step<()>) -> Outcome {
     }
 }
 
-/// The consumers of the chain, in order.
+/// The queue consumers of the asynchronous-work table, in table order.
 pub fn all(deps: &Deps) -> Vec<Arc<dyn Consumer>> {
-    vec![
-        Arc::new(ParseConsumer(deps.clone())),
-        Arc::new(AnonymizeConsumer(deps.clone())),
-        Arc::new(ScoreConsumer(deps.clone())),
-        Arc::new(BiasConsumer(deps.clone())),
-        Arc::new(EmailConsumer(deps.clone())),
-    ]
+    crate::table::queue_consumers(deps).into_iter().map(|(_, c)| c).collect()
 }
 
 async fn load_app(deps: &Deps, org: &OrgId, id: &str) -> Step<Application> {
@@ -192,7 +186,7 @@ impl ParseConsumer {
         if let Some(done) = stage_result(deps, &app, "parsed").await?
             && done.run_id == run_id
         {
-            return send_step(deps, WorkQueue::Anonymize, &app, &run_id).await;
+            return send_step(deps, WorkQueue::ANONYMIZE, &app, &run_id).await;
         }
         let content_type = app.resume.as_ref().map(|r| r.content_type.clone());
         let blob = match deps.blobs.get(&obj.key, clearview_screening::MAX_RESUME_BYTES as u64).await {
@@ -221,14 +215,14 @@ impl ParseConsumer {
         }
         let body = serde_json::to_value(&parsed).map_err(|e| Outcome::Poison(e.to_string()))?;
         let after = record_stage(deps, &with_file, "parsed", Stage::Parsed, &run_id, body, None).await?;
-        send_step(deps, WorkQueue::Anonymize, &after, &run_id).await
+        send_step(deps, WorkQueue::ANONYMIZE, &after, &run_id).await
     }
 }
 
 #[async_trait::async_trait]
 impl Consumer for ParseConsumer {
     fn queue(&self) -> WorkQueue {
-        WorkQueue::Parse
+        WorkQueue::PARSE
     }
     async fn handle(&self, m: &WorkMessage) -> Outcome {
         finish(self.run(m).await)
@@ -268,7 +262,7 @@ pub struct AnonymizeConsumer(pub Deps);
 #[async_trait::async_trait]
 impl Consumer for AnonymizeConsumer {
     fn queue(&self) -> WorkQueue {
-        WorkQueue::Anonymize
+        WorkQueue::ANONYMIZE
     }
     async fn handle(&self, m: &WorkMessage) -> Outcome {
         let deps = &self.0;
@@ -276,13 +270,13 @@ impl Consumer for AnonymizeConsumer {
             async {
                 let Some((app, run)) = current_step(deps, m).await? else { return Ok(()) };
                 if stage_result(deps, &app, "anonymized").await?.is_some_and(|r| r.run_id == run) {
-                    return send_step(deps, WorkQueue::Score, &app, &run).await;
+                    return send_step(deps, WorkQueue::SCORE, &app, &run).await;
                 }
                 let parsed: ParsedResume = input(deps, &app, "parsed", Some(&run)).await?;
                 let profile = clearview_screening::anonymize(&parsed, &parsed.text);
                 let body = serde_json::to_value(&profile).map_err(|e| Outcome::Poison(e.to_string()))?;
                 let after = record_stage(deps, &app, "anonymized", Stage::Anonymized, &run, body, None).await?;
-                send_step(deps, WorkQueue::Score, &after, &run).await
+                send_step(deps, WorkQueue::SCORE, &after, &run).await
             }
             .await,
         )
@@ -297,7 +291,7 @@ pub struct ScoreConsumer(pub Deps);
 #[async_trait::async_trait]
 impl Consumer for ScoreConsumer {
     fn queue(&self) -> WorkQueue {
-        WorkQueue::Score
+        WorkQueue::SCORE
     }
     async fn handle(&self, m: &WorkMessage) -> Outcome {
         let deps = &self.0;
@@ -305,7 +299,7 @@ impl Consumer for ScoreConsumer {
             async {
                 let Some((app, run)) = current_step(deps, m).await? else { return Ok(()) };
                 if stage_result(deps, &app, "score").await?.is_some_and(|r| r.run_id == run) {
-                    return send_step(deps, WorkQueue::Bias, &app, &run).await;
+                    return send_step(deps, WorkQueue::BIAS, &app, &run).await;
                 }
                 let profile: AnonymizedProfile = input(deps, &app, "anonymized", Some(&run)).await?;
                 let job = load_job(deps, &app).await?;
@@ -314,7 +308,7 @@ impl Consumer for ScoreConsumer {
                 let body = serde_json::to_value(&result).map_err(|e| Outcome::Poison(e.to_string()))?;
                 let after =
                     record_stage(deps, &app, "score", Stage::Scored, &run, body, Some("application.scored")).await?;
-                send_step(deps, WorkQueue::Bias, &after, &run).await
+                send_step(deps, WorkQueue::BIAS, &after, &run).await
             }
             .await,
         )
@@ -343,7 +337,7 @@ impl BiasConsumer {
 #[async_trait::async_trait]
 impl Consumer for BiasConsumer {
     fn queue(&self) -> WorkQueue {
-        WorkQueue::Bias
+        WorkQueue::BIAS
     }
     async fn handle(&self, m: &WorkMessage) -> Outcome {
         let deps = &self.0;
@@ -388,7 +382,7 @@ pub struct EmailConsumer(pub Deps);
 #[async_trait::async_trait]
 impl Consumer for EmailConsumer {
     fn queue(&self) -> WorkQueue {
-        WorkQueue::Email
+        WorkQueue::EMAIL
     }
     async fn handle(&self, m: &WorkMessage) -> Outcome {
         let deps = &self.0;

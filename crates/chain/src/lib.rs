@@ -8,6 +8,8 @@ pub mod audit;
 pub mod consumers;
 pub mod criteria;
 pub mod email;
+pub mod reports;
+pub mod table;
 
 pub use consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer, all};
 

@@ -94,9 +94,10 @@ async fn main() -> ExitCode {
         }
     };
     let deps = family.deps().with_sealer(Arc::new(AesGcmSealer::new("local-1", &sealing_key)));
-    // Every queue consumer of the chain runs in this process, on the durable embedded queues.
+    // Every consumer of the asynchronous-work table runs in this process: queue consumers on
+    // the durable embedded queues, scheduled jobs on the local cron.
     let shutdown = CancellationToken::new();
-    let workers = family.spawn_workers(clearview_chain::all(&deps), shutdown.clone());
+    let workers = family.spawn_table(&deps, shutdown.clone());
     let app = App::new(deps, cursors);
     let router = clearview_devserver::router(app, family.verifier.clone(), family.jwks(), Some(family.blobs.clone()));
     let addr = format!("{}:{}", args.host, args.port);

@@ -12,7 +12,7 @@
 use bytes::Bytes;
 use clearview_core::ports::blobs::{Blob, BlobError, BlobMeta, BlobStore, UploadTicket};
 use clearview_core::ports::clock::Clock;
-use clearview_core::ports::queue::{ObjectCreated, Queues, WorkQueue};
+use clearview_core::ports::queue::{ObjectCreated, Queues};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -410,11 +410,14 @@ impl FsBlobStore {
         }
         let meta = self.put_bytes(key, body, ct).await?;
         let created = ObjectCreated { key: meta.key.clone(), size: meta.size, version: meta.version.clone() };
-        self.queues.send(WorkQueue::Parse, &created.message()).await.map_err(|e| {
-            tracing::warn!(key = %meta.key, error = %e, "object stored but not announced on the parse queue");
-            UploadRefused::Unavailable(format!("the object was stored but not announced: {e}"))
-        })?;
-        tracing::info!(key = %meta.key, size = meta.size, "upload accepted and announced on the parse queue");
+        // The bucket notification: every queue the table feeds with objects under this key.
+        for queue in clearview_chain::table::object_created_queues(&meta.key) {
+            self.queues.send(queue, &created.message()).await.map_err(|e| {
+                tracing::warn!(key = %meta.key, %queue, error = %e, "object stored but not announced");
+                UploadRefused::Unavailable(format!("the object was stored but not announced: {e}"))
+            })?;
+        }
+        tracing::info!(key = %meta.key, size = meta.size, "upload accepted and announced");
         Ok(meta)
     }
 

@@ -198,6 +198,30 @@ impl LocalFamily {
         crate::workers::spawn_workers(self.queues.clone(), consumers, shutdown)
     }
 
+    /// Runs every consumer of the asynchronous-work table over `deps`: a worker per queue
+    /// consumer on the durable queues, and the local cron for the scheduled jobs.
+    pub fn spawn_table(&self, deps: &Deps, shutdown: CancellationToken) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = self.spawn_workers(
+            clearview_chain::table::queue_consumers(deps).into_iter().map(|(_, c)| c).collect(),
+            shutdown.clone(),
+        );
+        let jobs = clearview_chain::table::scheduled(deps)
+            .into_iter()
+            .filter_map(|(def, job)| {
+                let clearview_chain::table::Trigger::Schedule { expression } = def.trigger else { return None };
+                match crate::cron::Schedule::parse(expression) {
+                    Ok(schedule) => Some(crate::cron::ScheduledJob { name: def.name, schedule, job }),
+                    Err(e) => {
+                        tracing::error!(schedule = def.name, error = %e, "schedule not started");
+                        None
+                    }
+                }
+            })
+            .collect();
+        tasks.extend(crate::cron::spawn_schedules(jobs, Arc::clone(&self.clock), shutdown));
+        tasks
+    }
+
     /// The JWKS document of the local issuer.
     pub fn jwks(&self) -> serde_json::Value {
         self.identity.jwks()

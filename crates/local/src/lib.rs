@@ -13,6 +13,7 @@
 //! `cargo run -p clearview-local --bin clearview-outbox -- --data .clearview code ana@example.com`.
 
 pub mod blobs;
+pub mod cron;
 pub mod family;
 pub mod identity;
 pub mod keys;

@@ -8,7 +8,7 @@
 //! passes. Times come from the injected [`Clock`], in milliseconds.
 
 use clearview_core::ports::clock::Clock;
-use clearview_core::ports::queue::{DomainEvent, Events, QueueError, Queues, WorkMessage, WorkQueue};
+use clearview_core::ports::queue::{DomainEvent, Events, Feed, QueueDef, QueueError, Queues, WorkMessage, WorkQueue};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -53,8 +53,9 @@ pub struct QueueConfig {
     pub retry_backoff: Duration,
     /// Upper bound of that delay.
     pub max_backoff: Duration,
-    /// Queues subscribed to the application-events topic.
-    pub event_subscribers: Vec<WorkQueue>,
+    /// The queues and their feeds: the asynchronous-work table's (`clearview_chain::table`).
+    /// Topic subscriptions fan published events out to the queues whose filter accepts them.
+    pub queues: Vec<QueueDef>,
 }
 
 impl Default for QueueConfig {
@@ -63,7 +64,7 @@ impl Default for QueueConfig {
             max_receives: 3,
             retry_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
-            event_subscribers: vec![WorkQueue::Email],
+            queues: clearview_chain::table::QUEUES.to_vec(),
         }
     }
 }
@@ -189,7 +190,7 @@ impl SqliteQueues {
 
     fn from_connection(conn: Connection, clock: Arc<dyn Clock>, config: QueueConfig) -> Result<Self, QueueError> {
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
-        let notify = WorkQueue::ALL.iter().map(|q| (*q, Arc::new(Notify::new()))).collect();
+        let notify = config.queues.iter().map(|q| (q.queue(), Arc::new(Notify::new()))).collect();
         Ok(Self { conn: Arc::new(Mutex::new(conn)), clock, config: Arc::new(config), notify: Arc::new(notify) })
     }
 
@@ -493,7 +494,13 @@ impl Events for SqliteQueues {
         };
         let body = check(&message)?;
         let now = self.now();
-        let subscribers = self.config.event_subscribers.clone();
+        let subscribers: Vec<WorkQueue> = self
+            .config
+            .queues
+            .iter()
+            .filter(|q| matches!(q.feed, Feed::Topic(..)) && q.accepts_event(&event.kind))
+            .map(QueueDef::queue)
+            .collect();
         let targets = subscribers.clone();
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
@@ -534,10 +541,10 @@ mod tests {
         let q = SqliteQueues::in_memory(Arc::new(clearview_core::ports::clock::SystemClock), QueueConfig::default())
             .unwrap();
         let m = WorkMessage { id: String::new(), kind: "k".into(), body: serde_json::json!({}) };
-        assert!(matches!(q.send(WorkQueue::Parse, &m).await, Err(QueueError::Invalid(_))));
+        assert!(matches!(q.send(WorkQueue::PARSE, &m).await, Err(QueueError::Invalid(_))));
         let m =
             WorkMessage { id: "a".into(), kind: "k".into(), body: serde_json::json!("x".repeat(MAX_MESSAGE_BYTES)) };
-        assert!(matches!(q.send(WorkQueue::Parse, &m).await, Err(QueueError::Invalid(_))));
-        assert!(matches!(q.receive(WorkQueue::Parse, 11, Duration::from_secs(1)).await, Err(QueueError::Invalid(_))));
+        assert!(matches!(q.send(WorkQueue::PARSE, &m).await, Err(QueueError::Invalid(_))));
+        assert!(matches!(q.receive(WorkQueue::PARSE, 11, Duration::from_secs(1)).await, Err(QueueError::Invalid(_))));
     }
 }

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use clearview_core::ports::blobs::{BlobError, BlobStore};
 use clearview_core::ports::clock::{Clock, FixedClock, SystemClock};
 use clearview_core::ports::queue::{
-    Consumer, DomainEvent, Events, ObjectCreated, Outcome, Queues, WorkMessage, WorkQueue,
+    Consumer, DomainEvent, Events, Feed, ObjectCreated, Outcome, QueueDef, Queues, WorkMessage, WorkQueue,
 };
 use clearview_local::blobs::{DOWNLOAD_PATH, UPLOAD_PATH};
 use clearview_local::queues::APPLICATION_EVENT_KIND;
@@ -76,7 +76,7 @@ async fn upload_query(e: &Env, key: &str, max: u64) -> String {
 
 async fn assert_nothing_stored(e: &Env, key: &str) {
     assert_eq!(e.blobs.head(key).await.unwrap(), None);
-    let depth = e.queues.depth(WorkQueue::Parse).await.unwrap();
+    let depth = e.queues.depth(WorkQueue::PARSE).await.unwrap();
     assert_eq!((depth.visible, depth.in_flight, depth.dead), (0, 0, 0));
 }
 
@@ -96,7 +96,7 @@ async fn upload_url_round_trip_stores_the_object_and_enqueues_parse() {
     assert_eq!(blob.meta, meta);
     assert!(e.blobs.root().join(KEY).is_file());
 
-    let got = e.queues.receive(WorkQueue::Parse, 10, Duration::from_secs(30)).await.unwrap();
+    let got = e.queues.receive(WorkQueue::PARSE, 10, Duration::from_secs(30)).await.unwrap();
     assert_eq!(got.len(), 1);
     let message = &got[0].message;
     let expected = ObjectCreated { key: KEY.into(), size: meta.size, version: meta.version.clone() };
@@ -280,19 +280,19 @@ const VIS: Duration = Duration::from_secs(30);
 #[tokio::test]
 async fn receive_hides_a_message_until_the_visibility_passes() {
     let (clock, q) = fixed_queues(QueueConfig::default());
-    q.send(WorkQueue::Score, &msg("m1")).await.unwrap();
-    let first = q.receive(WorkQueue::Score, 10, VIS).await.unwrap();
+    q.send(WorkQueue::SCORE, &msg("m1")).await.unwrap();
+    let first = q.receive(WorkQueue::SCORE, 10, VIS).await.unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].receive_count, 1);
     assert_eq!(first[0].message, msg("m1"));
-    assert!(q.receive(WorkQueue::Score, 10, VIS).await.unwrap().is_empty());
-    assert_eq!(q.depth(WorkQueue::Score).await.unwrap().in_flight, 1);
+    assert!(q.receive(WorkQueue::SCORE, 10, VIS).await.unwrap().is_empty());
+    assert_eq!(q.depth(WorkQueue::SCORE).await.unwrap().in_flight, 1);
     // Other queues are separate.
-    assert!(q.receive(WorkQueue::Bias, 10, VIS).await.unwrap().is_empty());
+    assert!(q.receive(WorkQueue::BIAS, 10, VIS).await.unwrap().is_empty());
     clock.advance(time::Duration::seconds(29));
-    assert!(q.receive(WorkQueue::Score, 10, VIS).await.unwrap().is_empty());
+    assert!(q.receive(WorkQueue::SCORE, 10, VIS).await.unwrap().is_empty());
     clock.advance(time::Duration::seconds(1));
-    let again = q.receive(WorkQueue::Score, 10, VIS).await.unwrap();
+    let again = q.receive(WorkQueue::SCORE, 10, VIS).await.unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].receive_count, 2);
     assert_ne!(again[0].receipt, first[0].receipt);
@@ -302,16 +302,16 @@ async fn receive_hides_a_message_until_the_visibility_passes() {
 async fn ack_removes_and_batches_come_in_send_order() {
     let (_clock, q) = fixed_queues(QueueConfig::default());
     for i in 0..5 {
-        q.send(WorkQueue::Parse, &msg(&format!("m{i}"))).await.unwrap();
+        q.send(WorkQueue::PARSE, &msg(&format!("m{i}"))).await.unwrap();
     }
-    let got = q.receive(WorkQueue::Parse, 3, VIS).await.unwrap();
+    let got = q.receive(WorkQueue::PARSE, 3, VIS).await.unwrap();
     let ids: Vec<&str> = got.iter().map(|d| d.message.id.as_str()).collect();
     assert_eq!(ids, ["m0", "m1", "m2"]);
     for d in &got {
         assert!(q.ack(&d.receipt).await.unwrap());
         assert!(!q.ack(&d.receipt).await.unwrap(), "a second ack finds nothing");
     }
-    let depth = q.depth(WorkQueue::Parse).await.unwrap();
+    let depth = q.depth(WorkQueue::PARSE).await.unwrap();
     assert_eq!((depth.visible, depth.in_flight, depth.dead), (2, 0, 0));
 }
 
@@ -319,57 +319,57 @@ async fn ack_removes_and_batches_come_in_send_order() {
 async fn release_redelivers_after_the_backoff() {
     let config = QueueConfig { retry_backoff: Duration::from_secs(2), ..QueueConfig::default() };
     let (clock, q) = fixed_queues(config);
-    q.send(WorkQueue::Parse, &msg("m1")).await.unwrap();
-    let d = q.receive(WorkQueue::Parse, 1, VIS).await.unwrap().remove(0);
+    q.send(WorkQueue::PARSE, &msg("m1")).await.unwrap();
+    let d = q.receive(WorkQueue::PARSE, 1, VIS).await.unwrap().remove(0);
     assert!(q.release(&d.receipt, "store busy").await.unwrap());
     assert!(!q.ack(&d.receipt).await.unwrap(), "a released receipt is spent");
-    assert!(q.receive(WorkQueue::Parse, 1, VIS).await.unwrap().is_empty());
+    assert!(q.receive(WorkQueue::PARSE, 1, VIS).await.unwrap().is_empty());
     clock.advance(time::Duration::seconds(2));
-    let d = q.receive(WorkQueue::Parse, 1, VIS).await.unwrap().remove(0);
+    let d = q.receive(WorkQueue::PARSE, 1, VIS).await.unwrap().remove(0);
     assert_eq!(d.receive_count, 2);
     // The second release waits twice as long.
     q.release(&d.receipt, "still busy").await.unwrap();
     clock.advance(time::Duration::seconds(3));
-    assert!(q.receive(WorkQueue::Parse, 1, VIS).await.unwrap().is_empty());
+    assert!(q.receive(WorkQueue::PARSE, 1, VIS).await.unwrap().is_empty());
     clock.advance(time::Duration::seconds(1));
-    assert_eq!(q.receive(WorkQueue::Parse, 1, VIS).await.unwrap()[0].receive_count, 3);
+    assert_eq!(q.receive(WorkQueue::PARSE, 1, VIS).await.unwrap()[0].receive_count, 3);
 }
 
 #[tokio::test]
 async fn fourth_receive_dead_letters_with_the_last_reason_and_redrive_brings_it_back() {
     let (clock, q) = fixed_queues(QueueConfig::default());
-    q.send(WorkQueue::Bias, &msg("m1")).await.unwrap();
+    q.send(WorkQueue::BIAS, &msg("m1")).await.unwrap();
     for n in 1..=3 {
-        let d = q.receive(WorkQueue::Bias, 1, VIS).await.unwrap().remove(0);
+        let d = q.receive(WorkQueue::BIAS, 1, VIS).await.unwrap().remove(0);
         assert_eq!(d.receive_count, n);
         q.release(&d.receipt, &format!("failure {n}")).await.unwrap();
         clock.advance(time::Duration::minutes(2));
     }
-    assert!(q.receive(WorkQueue::Bias, 10, VIS).await.unwrap().is_empty());
-    let dead = q.dead_letters(WorkQueue::Bias).await.unwrap();
+    assert!(q.receive(WorkQueue::BIAS, 10, VIS).await.unwrap().is_empty());
+    let dead = q.dead_letters(WorkQueue::BIAS).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].message, msg("m1"));
     assert_eq!(dead[0].reason, "failure 3");
     assert_eq!(dead[0].receive_count, 3);
     assert_eq!(dead[0].dead_at, clock.now());
-    assert_eq!(q.depth(WorkQueue::Bias).await.unwrap().dead, 1);
+    assert_eq!(q.depth(WorkQueue::BIAS).await.unwrap().dead, 1);
 
-    assert_eq!(q.redrive(WorkQueue::Bias).await.unwrap(), 1);
-    assert!(q.dead_letters(WorkQueue::Bias).await.unwrap().is_empty());
-    let d = q.receive(WorkQueue::Bias, 1, VIS).await.unwrap().remove(0);
+    assert_eq!(q.redrive(WorkQueue::BIAS).await.unwrap(), 1);
+    assert!(q.dead_letters(WorkQueue::BIAS).await.unwrap().is_empty());
+    let d = q.receive(WorkQueue::BIAS, 1, VIS).await.unwrap().remove(0);
     assert_eq!((d.message.id.as_str(), d.receive_count), ("m1", 1));
 }
 
 #[tokio::test]
 async fn visibility_timeouts_alone_also_dead_letter() {
     let (clock, q) = fixed_queues(QueueConfig::default());
-    q.send(WorkQueue::Bias, &msg("m1")).await.unwrap();
+    q.send(WorkQueue::BIAS, &msg("m1")).await.unwrap();
     for _ in 0..3 {
-        assert_eq!(q.receive(WorkQueue::Bias, 1, VIS).await.unwrap().len(), 1);
+        assert_eq!(q.receive(WorkQueue::BIAS, 1, VIS).await.unwrap().len(), 1);
         clock.advance(time::Duration::seconds(31));
     }
-    assert!(q.receive(WorkQueue::Bias, 1, VIS).await.unwrap().is_empty());
-    let dead = q.dead_letters(WorkQueue::Bias).await.unwrap();
+    assert!(q.receive(WorkQueue::BIAS, 1, VIS).await.unwrap().is_empty());
+    let dead = q.dead_letters(WorkQueue::BIAS).await.unwrap();
     assert!(dead[0].reason.contains("received 3 times"), "{}", dead[0].reason);
 }
 
@@ -377,16 +377,16 @@ async fn visibility_timeouts_alone_also_dead_letter() {
 async fn poison_shows_its_reason_in_the_dead_letter_list() {
     let (_clock, q) = fixed_queues(QueueConfig::default());
     // Through the port, as an AWS consumer would send to its DLQ.
-    q.dead_letter(WorkQueue::Parse, &msg("p1"), "not a PDF").await.unwrap();
+    q.dead_letter(WorkQueue::PARSE, &msg("p1"), "not a PDF").await.unwrap();
     // And by receipt, as the workers do.
-    q.send(WorkQueue::Parse, &msg("p2")).await.unwrap();
-    let d = q.receive(WorkQueue::Parse, 1, VIS).await.unwrap().remove(0);
+    q.send(WorkQueue::PARSE, &msg("p2")).await.unwrap();
+    let d = q.receive(WorkQueue::PARSE, 1, VIS).await.unwrap().remove(0);
     assert!(q.dead_letter_delivery(&d.receipt, "encrypted PDF").await.unwrap());
-    let dead = q.dead_letters(WorkQueue::Parse).await.unwrap();
+    let dead = q.dead_letters(WorkQueue::PARSE).await.unwrap();
     let got: Vec<(&str, &str)> = dead.iter().map(|d| (d.message.id.as_str(), d.reason.as_str())).collect();
     assert_eq!(got, [("p1", "not a PDF"), ("p2", "encrypted PDF")]);
-    assert!(q.receive(WorkQueue::Parse, 10, VIS).await.unwrap().is_empty());
-    assert!(q.dead_letters(WorkQueue::Score).await.unwrap().is_empty());
+    assert!(q.receive(WorkQueue::PARSE, 10, VIS).await.unwrap().is_empty());
+    assert!(q.dead_letters(WorkQueue::SCORE).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -396,21 +396,21 @@ async fn messages_survive_reopening_the_file() {
     let clock = Arc::new(FixedClock::at(datetime!(2030-01-01 09:00 UTC)));
     {
         let q = SqliteQueues::open(&path, clock.clone(), QueueConfig::default()).unwrap();
-        q.send(WorkQueue::Parse, &msg("waiting")).await.unwrap();
-        q.send(WorkQueue::Parse, &msg("in-flight")).await.unwrap();
-        q.dead_letter(WorkQueue::Email, &msg("dead"), "bad address").await.unwrap();
+        q.send(WorkQueue::PARSE, &msg("waiting")).await.unwrap();
+        q.send(WorkQueue::PARSE, &msg("in-flight")).await.unwrap();
+        q.dead_letter(WorkQueue::EMAIL, &msg("dead"), "bad address").await.unwrap();
         // Receive only the first… then take the second in flight.
-        let d = q.receive(WorkQueue::Parse, 1, VIS).await.unwrap().remove(0);
+        let d = q.receive(WorkQueue::PARSE, 1, VIS).await.unwrap().remove(0);
         q.release(&d.receipt, "later").await.unwrap();
-        let d = q.receive(WorkQueue::Parse, 1, VIS).await.unwrap().remove(0);
+        let d = q.receive(WorkQueue::PARSE, 1, VIS).await.unwrap().remove(0);
         assert_eq!(d.message.id, "in-flight");
     }
     let q = SqliteQueues::open(&path, clock.clone(), QueueConfig::default()).unwrap();
-    assert_eq!(q.dead_letters(WorkQueue::Email).await.unwrap()[0].reason, "bad address");
-    assert!(q.receive(WorkQueue::Parse, 10, VIS).await.unwrap().is_empty());
+    assert_eq!(q.dead_letters(WorkQueue::EMAIL).await.unwrap()[0].reason, "bad address");
+    assert!(q.receive(WorkQueue::PARSE, 10, VIS).await.unwrap().is_empty());
     clock.advance(time::Duration::seconds(31));
     let mut ids: Vec<String> =
-        q.receive(WorkQueue::Parse, 10, VIS).await.unwrap().into_iter().map(|d| d.message.id).collect();
+        q.receive(WorkQueue::PARSE, 10, VIS).await.unwrap().into_iter().map(|d| d.message.id).collect();
     ids.sort();
     assert_eq!(ids, ["in-flight", "waiting"]);
 }
@@ -430,21 +430,33 @@ fn event(id: &str) -> DomainEvent {
 async fn events_fan_out_to_the_subscribed_queues() {
     let (_clock, q) = fixed_queues(QueueConfig::default());
     q.publish(&event("e1")).await.unwrap();
-    let got = q.receive(WorkQueue::Email, 10, VIS).await.unwrap();
+    let got = q.receive(WorkQueue::EMAIL, 10, VIS).await.unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].message.id, "e1");
     assert_eq!(got[0].message.kind, APPLICATION_EVENT_KIND);
     let back: DomainEvent = serde_json::from_value(got[0].message.body.clone()).unwrap();
     assert_eq!(back, event("e1"));
-    for other in [WorkQueue::Parse, WorkQueue::Anonymize, WorkQueue::Score, WorkQueue::Bias] {
+    for other in [WorkQueue::PARSE, WorkQueue::ANONYMIZE, WorkQueue::SCORE, WorkQueue::BIAS] {
         assert_eq!(q.depth(other).await.unwrap(), Default::default());
     }
 
-    let config = QueueConfig { event_subscribers: vec![WorkQueue::Email, WorkQueue::Score], ..QueueConfig::default() };
-    let (_clock, q) = fixed_queues(config);
+    // A second subscription with a filter: it gets only the kinds it asks for.
+    let audits = QueueDef {
+        name: "audits",
+        feed: Feed::Topic(clearview_chain::table::APPLICATION_EVENTS, &["application.decided"]),
+        max_receive_count: 5,
+    };
+    let mut queues = clearview_chain::table::QUEUES.to_vec();
+    queues.push(audits);
+    let (_clock, q) = fixed_queues(QueueConfig { queues, ..QueueConfig::default() });
     q.publish(&event("e2")).await.unwrap();
-    assert_eq!(q.depth(WorkQueue::Email).await.unwrap().visible, 1);
-    assert_eq!(q.depth(WorkQueue::Score).await.unwrap().visible, 1);
+    assert_eq!(q.depth(WorkQueue::EMAIL).await.unwrap().visible, 1);
+    assert_eq!(q.depth(audits.queue()).await.unwrap().visible, 0, "filtered out");
+    let mut decided = event("e3");
+    decided.kind = "application.decided".into();
+    q.publish(&decided).await.unwrap();
+    assert_eq!(q.depth(WorkQueue::EMAIL).await.unwrap().visible, 2);
+    assert_eq!(q.depth(audits.queue()).await.unwrap().visible, 1);
 }
 
 // ---------------------------------------------------------------- workers
@@ -460,7 +472,7 @@ struct Scripted {
 
 impl Scripted {
     fn new(fail: u32) -> Self {
-        Self { queue: WorkQueue::Score, calls: AtomicU32::new(0), fail, panic_on: vec![], always: None }
+        Self { queue: WorkQueue::SCORE, calls: AtomicU32::new(0), fail, panic_on: vec![], always: None }
     }
 }
 
@@ -528,7 +540,7 @@ impl Running {
 async fn worker_retries_a_flaky_consumer_until_done() {
     let consumer = Arc::new(Scripted::new(2));
     let r = start(vec![consumer.clone()], Duration::from_millis(20));
-    r.queues.send(WorkQueue::Score, &msg("m1")).await.unwrap();
+    r.queues.send(WorkQueue::SCORE, &msg("m1")).await.unwrap();
     let got = r.wait_for(3).await;
     let outcomes: Vec<(&Outcome, u32)> = got.iter().map(|h| (&h.outcome, h.receive_count)).collect();
     assert_eq!(
@@ -536,7 +548,7 @@ async fn worker_retries_a_flaky_consumer_until_done() {
         [(&Outcome::Retry("transient 1".into()), 1), (&Outcome::Retry("transient 2".into()), 2), (&Outcome::Done, 3)]
     );
     assert_eq!(consumer.calls.load(Ordering::SeqCst), 3);
-    assert_eq!(r.queues.depth(WorkQueue::Score).await.unwrap(), Default::default());
+    assert_eq!(r.queues.depth(WorkQueue::SCORE).await.unwrap(), Default::default());
     r.stop().await;
 }
 
@@ -544,11 +556,11 @@ async fn worker_retries_a_flaky_consumer_until_done() {
 async fn worker_dead_letters_a_message_that_always_retries() {
     let consumer = Arc::new(Scripted { always: Some(Outcome::Retry("downstream 503".into())), ..Scripted::new(0) });
     let r = start(vec![consumer.clone()], Duration::from_millis(20));
-    r.queues.send(WorkQueue::Score, &msg("m1")).await.unwrap();
+    r.queues.send(WorkQueue::SCORE, &msg("m1")).await.unwrap();
     r.wait_for(3).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let dead = loop {
-        let dead = r.queues.dead_letters(WorkQueue::Score).await.unwrap();
+        let dead = r.queues.dead_letters(WorkQueue::SCORE).await.unwrap();
         if !dead.is_empty() {
             break dead;
         }
@@ -565,10 +577,10 @@ async fn worker_dead_letters_a_message_that_always_retries() {
 async fn worker_dead_letters_poison_at_once() {
     let consumer = Arc::new(Scripted { always: Some(Outcome::Poison("not a resume".into())), ..Scripted::new(0) });
     let r = start(vec![consumer.clone()], Duration::from_millis(20));
-    r.queues.send(WorkQueue::Score, &msg("m1")).await.unwrap();
+    r.queues.send(WorkQueue::SCORE, &msg("m1")).await.unwrap();
     let got = r.wait_for(1).await;
     assert_eq!(got[0].outcome, Outcome::Poison("not a resume".into()));
-    let dead = r.queues.dead_letters(WorkQueue::Score).await.unwrap();
+    let dead = r.queues.dead_letters(WorkQueue::SCORE).await.unwrap();
     assert_eq!((dead[0].reason.as_str(), dead[0].receive_count), ("not a resume", 1));
     r.stop().await;
 }
@@ -577,7 +589,7 @@ async fn worker_dead_letters_poison_at_once() {
 async fn a_panicking_consumer_does_not_stop_the_worker() {
     let consumer = Arc::new(Scripted { panic_on: vec![1], ..Scripted::new(0) });
     let r = start(vec![consumer.clone()], Duration::from_millis(20));
-    r.queues.send(WorkQueue::Score, &msg("m1")).await.unwrap();
+    r.queues.send(WorkQueue::SCORE, &msg("m1")).await.unwrap();
     let got = r.wait_for(2).await;
     assert!(
         matches!(&got[0].outcome, Outcome::Retry(reason) if reason.contains("scripted panic on call 1")),
@@ -586,7 +598,7 @@ async fn a_panicking_consumer_does_not_stop_the_worker() {
     );
     assert_eq!((&got[1].outcome, got[1].receive_count), (&Outcome::Done, 2));
     // The loop is alive: a new message is handled too.
-    r.queues.send(WorkQueue::Score, &msg("m2")).await.unwrap();
+    r.queues.send(WorkQueue::SCORE, &msg("m2")).await.unwrap();
     let got = r.wait_for(3).await;
     assert_eq!((got[2].message_id.as_str(), &got[2].outcome), ("m2", &Outcome::Done));
     r.stop().await;
@@ -599,7 +611,7 @@ async fn a_send_wakes_an_idle_worker_at_once() {
     let r = start(vec![consumer.clone()], Duration::from_secs(60));
     tokio::time::sleep(Duration::from_millis(50)).await;
     let sent = std::time::Instant::now();
-    r.queues.send(WorkQueue::Score, &msg("m1")).await.unwrap();
+    r.queues.send(WorkQueue::SCORE, &msg("m1")).await.unwrap();
     r.wait_for(1).await;
     assert!(sent.elapsed() < Duration::from_secs(2), "took {:?}", sent.elapsed());
     r.stop().await;
@@ -608,11 +620,11 @@ async fn a_send_wakes_an_idle_worker_at_once() {
 #[tokio::test]
 async fn workers_only_take_their_own_queue_and_stop_on_shutdown() {
     let score = Arc::new(Scripted::new(0));
-    let email = Arc::new(Scripted { queue: WorkQueue::Email, ..Scripted::new(0) });
+    let email = Arc::new(Scripted { queue: WorkQueue::EMAIL, ..Scripted::new(0) });
     let r = start(vec![score.clone(), email.clone()], Duration::from_millis(20));
     r.queues.publish(&event("e1")).await.unwrap();
     let got = r.wait_for(1).await;
-    assert_eq!((got[0].queue, got[0].kind.as_str()), (WorkQueue::Email, APPLICATION_EVENT_KIND));
+    assert_eq!((got[0].queue, got[0].kind.as_str()), (WorkQueue::EMAIL, APPLICATION_EVENT_KIND));
     assert_eq!(score.calls.load(Ordering::SeqCst), 0);
     r.stop().await;
 }
@@ -628,17 +640,17 @@ async fn family_wires_blobs_to_the_parse_queue() {
     family.blobs.accept_upload(query, Some(PDF), Bytes::from_static(b"%PDF")).await.unwrap();
     assert!(dir.path().join("blobs").join(KEY).is_file());
     assert!(Path::new(&dir.path().join("keys/blob-url.key")).is_file());
-    let d = family.queues.receive(WorkQueue::Parse, 1, VIS).await.unwrap();
+    let d = family.queues.receive(WorkQueue::PARSE, 1, VIS).await.unwrap();
     assert_eq!(d[0].message.kind, ObjectCreated::KIND);
     family.events().publish(&event("e1")).await.unwrap();
-    family.work_queues().send(WorkQueue::Score, &msg("s1")).await.unwrap();
-    assert_eq!(family.queues.depth(WorkQueue::Email).await.unwrap().visible, 1);
-    assert_eq!(family.queues.depth(WorkQueue::Score).await.unwrap().visible, 1);
+    family.work_queues().send(WorkQueue::SCORE, &msg("s1")).await.unwrap();
+    assert_eq!(family.queues.depth(WorkQueue::EMAIL).await.unwrap().visible, 1);
+    assert_eq!(family.queues.depth(WorkQueue::SCORE).await.unwrap().visible, 1);
     // The use cases reach the same adapters through Deps.
     let deps = family.deps();
-    deps.queues.send(WorkQueue::Bias, &msg("b1")).await.unwrap();
+    deps.queues.send(WorkQueue::BIAS, &msg("b1")).await.unwrap();
     deps.events.publish(&event("e2")).await.unwrap();
-    assert_eq!(family.queues.depth(WorkQueue::Bias).await.unwrap().visible, 1);
-    assert_eq!(family.queues.depth(WorkQueue::Email).await.unwrap().visible, 2);
+    assert_eq!(family.queues.depth(WorkQueue::BIAS).await.unwrap().visible, 1);
+    assert_eq!(family.queues.depth(WorkQueue::EMAIL).await.unwrap().visible, 2);
     assert_eq!(deps.blobs.head(KEY).await.unwrap().map(|m| m.size), Some(4));
 }

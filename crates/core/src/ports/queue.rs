@@ -9,28 +9,69 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// The processing chain's queues, in order. (Object-created notifications feed `Parse`.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkQueue {
-    Parse,
-    Anonymize,
-    Score,
-    Bias,
-    Email,
-}
+/// A work queue, by name: an SQS queue (with its dead-letter queue) in AWS, a durable local
+/// queue in the embedded default. The queues that exist are the asynchronous-work table's
+/// (`clearview_chain::table`); these constants name the processing chain's for the code that
+/// sends to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkQueue(&'static str);
 
 impl WorkQueue {
-    pub const ALL: [WorkQueue; 5] =
-        [WorkQueue::Parse, WorkQueue::Anonymize, WorkQueue::Score, WorkQueue::Bias, WorkQueue::Email];
+    /// Object-created notifications of uploaded resumes.
+    pub const PARSE: WorkQueue = WorkQueue("parse");
+    pub const ANONYMIZE: WorkQueue = WorkQueue("anonymize");
+    pub const SCORE: WorkQueue = WorkQueue("score");
+    pub const BIAS: WorkQueue = WorkQueue("bias");
+    /// Application events (SNS subscription in AWS).
+    pub const EMAIL: WorkQueue = WorkQueue("email");
+
+    /// A queue by its table name (lowercase letters and `-`).
+    pub const fn named(name: &'static str) -> Self {
+        WorkQueue(name)
+    }
 
     pub fn name(self) -> &'static str {
-        match self {
-            WorkQueue::Parse => "parse",
-            WorkQueue::Anonymize => "anonymize",
-            WorkQueue::Score => "score",
-            WorkQueue::Bias => "bias",
-            WorkQueue::Email => "email",
+        self.0
+    }
+}
+
+impl std::fmt::Display for WorkQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// What feeds a queue besides functions sending to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// Only functions (a `SendTo` grant).
+    Functions,
+    /// Object-created notifications for keys under this prefix of the bucket.
+    ObjectCreated(&'static str),
+    /// A subscription to this topic (SNS envelope, not raw), delivering only events whose
+    /// `kind` starts with one of these prefixes (an SNS filter policy; empty: every event).
+    Topic(&'static str, &'static [&'static str]),
+}
+
+/// A queue of the asynchronous-work table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDef {
+    pub name: &'static str,
+    pub feed: Feed,
+    /// Receives before a message moves to the dead-letter queue.
+    pub max_receive_count: u32,
+}
+
+impl QueueDef {
+    pub fn queue(&self) -> WorkQueue {
+        WorkQueue(self.name)
+    }
+
+    /// Whether a topic subscription of this queue delivers an event of `kind`.
+    pub fn accepts_event(&self, kind: &str) -> bool {
+        match self.feed {
+            Feed::Topic(_, kinds) => kinds.is_empty() || kinds.iter().any(|k| kind.starts_with(k)),
+            _ => false,
         }
     }
 }
@@ -88,6 +129,14 @@ pub enum Outcome {
     Retry(String),
     /// It can never succeed: dead-letter it now, with this reason.
     Poison(String),
+}
+
+/// A scheduled consumer: run by an EventBridge schedule in AWS and by the embedded default's cron.
+#[async_trait]
+pub trait Scheduled: Send + Sync {
+    /// Runs the job for the schedule's firing at `scheduled_at`. Must be idempotent: a retried
+    /// firing (same time) changes nothing twice.
+    async fn run(&self, scheduled_at: OffsetDateTime) -> Outcome;
 }
 
 /// A queue consumer: the same handler runs under the Lambda SQS glue and the embedded workers.

@@ -549,7 +549,7 @@ pub async fn reprocess(deps: &Deps, actor: &Actor, id: &str) -> AppResult<Applic
         .await
         .map_err(lost_update(before.version))?;
     let step = ChainStep { org_id: after.org_id.to_string(), application_id: after.id.clone(), run_id };
-    deps.queues.send(WorkQueue::Score, &step.message(WorkQueue::Score)).await.map_err(queue_err)?;
+    deps.queues.send(WorkQueue::SCORE, &step.message(WorkQueue::SCORE)).await.map_err(queue_err)?;
     Ok(after)
 }
 

@@ -1,0 +1,310 @@
+//! THE asynchronous-work table: every queue consumer and scheduled job, with its queue (and
+//! what feeds it), its schedule, what it may touch, and how it is built from the ports. From it
+//! come the queues, dead-letter queues, S3/SNS subscriptions and EventBridge schedules of
+//! template.yaml and the CDK app (`cargo xtask gen`), each consumer Lambda's environment and
+//! grants, the embedded default's durable queues, workers and cron (`make run`), and the test
+//! harness's queues on moto. Adding a consumer is its code, one entry here, and `make gen`.
+
+use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
+use crate::reports::ReportsJob;
+use clearview_core::Deps;
+use clearview_core::ports::queue::{Consumer, Scheduled, WorkQueue};
+use std::sync::Arc;
+
+pub use clearview_core::ports::queue::{Feed, QueueDef};
+
+/// What a consumer may touch; its function's IAM policy and its ports come from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// GetItem, Query on the table and its indexes.
+    TableRead,
+    /// PutItem, DeleteItem, ConditionCheckItem on the table.
+    TableWrite,
+    /// These cognito-idp admin actions on the user pool.
+    UserPoolAdmin(&'static [&'static str]),
+    /// ses:SendEmail from the stack's mail identity.
+    Mail,
+    /// sqs:SendMessage to the named queue.
+    SendTo(&'static str),
+    /// sns:Publish to the named topic.
+    Publish(&'static str),
+    /// s3:GetObject under this key prefix of the bucket.
+    ReadObjects(&'static str),
+    /// s3:PutObject under this key prefix of the bucket.
+    WriteObjects(&'static str),
+    /// The self-identification sealing key (`SEALING_KEY`): only granted functions get it.
+    SealingKey,
+}
+
+/// What starts a consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// An SQS event source (partial batch failures) in AWS; a durable local queue's worker in
+    /// the embedded default.
+    Sqs { queue: &'static str, batch_size: u32, max_batching_window_s: u32 },
+    /// An EventBridge schedule (`cron(...)` or `rate(...)`) in AWS; the local cron otherwise.
+    Schedule { expression: &'static str },
+}
+
+/// How a consumer is made from the ports its needs name.
+#[derive(Clone, Copy)]
+pub enum Build {
+    Queue(fn(&Deps) -> Arc<dyn Consumer>),
+    Schedule(fn(&Deps) -> Arc<dyn Scheduled>),
+}
+
+impl std::fmt::Debug for Build {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Build::Queue(_) => "Build::Queue",
+            Build::Schedule(_) => "Build::Schedule",
+        })
+    }
+}
+
+/// One consumer (or scheduled job) of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsumerDef {
+    /// The function's name (its Lambda handler, logical-id stem and log name).
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub trigger: Trigger,
+    pub needs: &'static [Need],
+    pub timeout_s: u32,
+    pub memory_mb: u32,
+    pub build: Build,
+}
+
+impl ConsumerDef {
+    /// The queue an SQS consumer reads.
+    pub fn queue(&self) -> Option<&'static QueueDef> {
+        match self.trigger {
+            Trigger::Sqs { queue: q, .. } => queue(q),
+            Trigger::Schedule { .. } => None,
+        }
+    }
+
+    /// The queues it may send to (and its own, whose dead-letter queue it writes).
+    pub fn send_queues(&self) -> Vec<WorkQueue> {
+        let mut out: Vec<WorkQueue> = self.queue().map(|q| q.queue()).into_iter().collect();
+        for n in self.needs {
+            if let Need::SendTo(q) = n
+                && let Some(def) = queue(q)
+            {
+                out.push(def.queue());
+            }
+        }
+        out
+    }
+
+    pub fn needs(&self, need: Need) -> bool {
+        self.needs.contains(&need)
+    }
+
+    pub fn publishes(&self) -> bool {
+        self.needs.iter().any(|n| matches!(n, Need::Publish(_)))
+    }
+
+    pub fn uses_objects(&self) -> bool {
+        self.needs.iter().any(|n| matches!(n, Need::ReadObjects(_) | Need::WriteObjects(_)))
+    }
+}
+
+/// Environment variable names the chain's adapters read (`clearview_aws::config::env`).
+pub mod env {
+    pub const RESUME_BUCKET: &str = "RESUME_BUCKET";
+    pub const EVENTS_TOPIC_ARN: &str = "EVENTS_TOPIC_ARN";
+    /// The sealing key itself (`clearview_functions::SEALING_KEY`).
+    pub const SEALING_KEY: &str = "SEALING_KEY";
+
+    /// `parse` → `PARSE_QUEUE_URL`.
+    pub fn queue_url(queue: &str) -> String {
+        format!("{}_QUEUE_URL", queue.to_uppercase().replace('-', "_"))
+    }
+
+    /// `parse` → `PARSE_DLQ_URL`.
+    pub fn dlq_url(queue: &str) -> String {
+        format!("{}_DLQ_URL", queue.to_uppercase().replace('-', "_"))
+    }
+}
+
+/// The bucket: resumes uploaded with presigned PUTs under `uploads/`, reports under `reports/`.
+pub mod bucket {
+    pub const UPLOADS: &str = "uploads/";
+    pub const REPORTS: &str = "reports/";
+    /// Older versions of overwritten or deleted objects are kept this long.
+    pub const NONCURRENT_DAYS: u32 = 30;
+    /// Generated reports expire.
+    pub const REPORT_DAYS: u32 = 365;
+}
+
+pub const APPLICATION_EVENTS: &str = "application-events";
+/// Topics the stack declares (SSE with the AWS-managed SNS key, TLS-only publish).
+pub const TOPICS: &[&str] = &[APPLICATION_EVENTS];
+
+/// Every queue (each gets a dead-letter queue). Exactly one consumer reads each.
+pub const QUEUES: &[QueueDef] = &[
+    QueueDef { name: "parse", feed: Feed::ObjectCreated(bucket::UPLOADS), max_receive_count: 5 },
+    QueueDef { name: "anonymize", feed: Feed::Functions, max_receive_count: 5 },
+    QueueDef { name: "score", feed: Feed::Functions, max_receive_count: 5 },
+    QueueDef { name: "bias", feed: Feed::Functions, max_receive_count: 5 },
+    QueueDef { name: "email", feed: Feed::Topic(APPLICATION_EVENTS, &["application."]), max_receive_count: 5 },
+];
+
+use Need::*;
+
+pub const CONSUMERS: &[ConsumerDef] = &[
+    ConsumerDef {
+        name: "parse",
+        summary: "Extract and structure an uploaded resume; enqueue anonymization",
+        trigger: Trigger::Sqs { queue: "parse", batch_size: 5, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, ReadObjects(bucket::UPLOADS), SendTo("anonymize"), Publish(APPLICATION_EVENTS)],
+        timeout_s: 60,
+        memory_mb: 1024,
+        build: Build::Queue(|d| Arc::new(ParseConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "anonymize",
+        summary: "Strip protected attributes from the parsed profile; enqueue scoring",
+        trigger: Trigger::Sqs { queue: "anonymize", batch_size: 10, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, SendTo("score")],
+        timeout_s: 30,
+        memory_mb: 512,
+        build: Build::Queue(|d| Arc::new(AnonymizeConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "score",
+        summary: "Score the anonymized profile against the job's criteria; enqueue the bias check",
+        trigger: Trigger::Sqs { queue: "score", batch_size: 10, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, SendTo("bias")],
+        timeout_s: 30,
+        memory_mb: 512,
+        build: Build::Queue(|d| Arc::new(ScoreConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "bias",
+        summary: "Counterfactual bias check of the score; publish the application event",
+        trigger: Trigger::Sqs { queue: "bias", batch_size: 10, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, Publish(APPLICATION_EVENTS)],
+        timeout_s: 30,
+        memory_mb: 512,
+        build: Build::Queue(|d| Arc::new(BiasConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "email",
+        summary: "Send the notification an application event calls for (once per event)",
+        trigger: Trigger::Sqs { queue: "email", batch_size: 10, max_batching_window_s: 5 },
+        needs: &[TableRead, TableWrite, Mail],
+        timeout_s: 30,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(EmailConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "reports",
+        summary: "Weekly hiring and bias-audit report run (records the run; the report itself is its own issue)",
+        trigger: Trigger::Schedule { expression: "cron(0 6 ? * MON *)" },
+        needs: &[TableRead, TableWrite, WriteObjects(bucket::REPORTS), ReadObjects(bucket::REPORTS), Mail],
+        timeout_s: 300,
+        memory_mb: 1024,
+        build: Build::Schedule(|d| Arc::new(ReportsJob(d.clone()))),
+    },
+];
+
+/// A queue's definition by name.
+pub fn queue(name: &str) -> Option<&'static QueueDef> {
+    QUEUES.iter().find(|q| q.name == name)
+}
+
+/// A consumer by its function name.
+pub fn by_name(name: &str) -> Option<&'static ConsumerDef> {
+    CONSUMERS.iter().find(|c| c.name == name)
+}
+
+/// The queue consumers built over `deps`, with their definitions.
+pub fn queue_consumers(deps: &Deps) -> Vec<(&'static ConsumerDef, Arc<dyn Consumer>)> {
+    CONSUMERS
+        .iter()
+        .filter_map(|c| match c.build {
+            Build::Queue(make) => Some((c, make(deps))),
+            Build::Schedule(_) => None,
+        })
+        .collect()
+}
+
+/// The scheduled jobs built over `deps`, with their definitions.
+pub fn scheduled(deps: &Deps) -> Vec<(&'static ConsumerDef, Arc<dyn Scheduled>)> {
+    CONSUMERS
+        .iter()
+        .filter_map(|c| match c.build {
+            Build::Schedule(make) => Some((c, make(deps))),
+            Build::Queue(_) => None,
+        })
+        .collect()
+}
+
+/// Queues a topic subscription feeds, for an event of `kind` (the SNS filter policy locally).
+pub fn subscribers(topic: &str, kind: &str) -> Vec<WorkQueue> {
+    QUEUES
+        .iter()
+        .filter(|q| matches!(q.feed, Feed::Topic(t, _) if t == topic) && q.accepts_event(kind))
+        .map(QueueDef::queue)
+        .collect()
+}
+
+/// Queues fed by object-created notifications for `key`.
+pub fn object_created_queues(key: &str) -> Vec<WorkQueue> {
+    QUEUES
+        .iter()
+        .filter(|q| matches!(q.feed, Feed::ObjectCreated(prefix) if key.starts_with(prefix)))
+        .map(QueueDef::queue)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sqs_consumer_reads_a_declared_queue_and_sends_only_to_declared_queues() {
+        for c in CONSUMERS {
+            if let Trigger::Sqs { queue: q, batch_size, .. } = c.trigger {
+                assert!(queue(q).is_some(), "{} reads undeclared queue {q}", c.name);
+                assert!((1..=10).contains(&batch_size), "{}", c.name);
+                assert!(matches!(c.build, Build::Queue(_)), "{} reads a queue but is built as a schedule", c.name);
+            } else {
+                assert!(matches!(c.build, Build::Schedule(_)), "{} is scheduled but built as a queue consumer", c.name);
+            }
+            for n in c.needs {
+                match n {
+                    SendTo(q) => assert!(queue(q).is_some(), "{} sends to undeclared queue {q}", c.name),
+                    Publish(t) => assert!(TOPICS.contains(t), "{} publishes to undeclared topic {t}", c.name),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_queue_has_exactly_one_consumer() {
+        for q in QUEUES {
+            let readers =
+                CONSUMERS.iter().filter(|c| matches!(c.trigger, Trigger::Sqs { queue, .. } if queue == q.name)).count();
+            assert_eq!(readers, 1, "queue {}", q.name);
+        }
+    }
+
+    #[test]
+    fn the_chain_constants_name_table_queues() {
+        for q in [WorkQueue::PARSE, WorkQueue::ANONYMIZE, WorkQueue::SCORE, WorkQueue::BIAS, WorkQueue::EMAIL] {
+            assert!(queue(q.name()).is_some(), "{q}");
+        }
+    }
+
+    #[test]
+    fn application_events_reach_the_email_queue_and_uploads_reach_parse() {
+        assert_eq!(subscribers(APPLICATION_EVENTS, "application.received"), vec![WorkQueue::EMAIL]);
+        assert!(subscribers(APPLICATION_EVENTS, "report.ready").is_empty());
+        assert_eq!(object_created_queues("uploads/o/a/f"), vec![WorkQueue::PARSE]);
+        assert!(object_created_queues("reports/x.pdf").is_empty());
+    }
+}
