@@ -29,7 +29,7 @@ lint: ## cargo fmt --check and clippy -D warnings
 fmt: ## Format the code
 	cargo fmt --all
 
-gen: ## Regenerate files derived from the route table (Lambda binaries, template.yaml, manifest)
+gen: ## Regenerate files derived from the route table (Lambda binaries, template.yaml + infra/sam/, manifest)
 	cargo xtask gen
 
 check-gen: ## Fail if generated files drifted from the route table
@@ -45,11 +45,16 @@ ARCH ?= arm64
 build: ## cargo lambda build --release for every function (ARCH=arm64|x86_64); prints each zip's size
 	ARCH=$(ARCH) bash scripts/build-lambdas.sh
 
-sam-build: ## sam build (cargo-lambda builder, a SAM beta feature)
-	sam build --beta-features
+CODE_ZIP := target/lambda/clearview/bootstrap.zip
 
-deploy: ## sam deploy (--guided the first time)
-	if [ -f samconfig.toml ]; then sam deploy; else sam deploy --guided; fi
+sam-build: ## sam build: stages template.yaml, its nested stacks (infra/sam/) and the one zip (make build) in .aws-sam/build
+	@test -f $(CODE_ZIP) || { echo "$(CODE_ZIP) is missing: run 'make build' first" >&2; exit 1; }
+	sam build --template template.yaml
+
+deploy: ## sam deploy of template.yaml and its nested stacks (--guided the first time); needs make build
+	@test -f $(CODE_ZIP) || { echo "$(CODE_ZIP) is missing: run 'make build' first" >&2; exit 1; }
+	if [ -f samconfig.toml ]; then sam deploy --template-file template.yaml; \
+	else sam deploy --guided --template-file template.yaml --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND; fi
 
 invoke: ## make invoke FN=jobs-get EVENT=events/jobs-get.json — run one function under cargo lambda watch
 	bash scripts/invoke.sh "$(FN)" "$(EVENT)"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds every Lambda (the clearview-functions binaries) with cargo lambda, release, zipped:
-# target/lambda/<name>/bootstrap.zip. Then prints each zip's size, the largest and the median.
+# Builds the Lambda bootstrap (one binary for every route and consumer) with cargo lambda,
+# release, zipped: target/lambda/clearview/bootstrap.zip, which every function of the stack
+# deploys with its own name as its Handler. Prints the build time and the zip's size.
 #
 #   ARCH=arm64 (default) | x86_64   — arm64 cross-builds through zig (installed into .venv with
 #                                     cargo-lambda); use ARCH=x86_64 if your toolchain cannot,
 #                                     and deploy with Architecture=x86_64 to match.
-#   BINS="auth-login jobs-get"       — build only these.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCH="${ARCH:-arm64}"
@@ -28,33 +28,15 @@ if [[ ! -x .venv/bin/cargo-lambda ]] || [[ ! -x .venv/bin/python ]] || ! .venv/b
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 
-bins=()
-if [[ -n "${BINS:-}" ]]; then
-  read -r -a bins <<<"$BINS"
-else
-  # Every [[bin]] of the functions crate (generated from the route table).
-  mapfile -t bins < <(sed -n 's/^name = "\(.*\)"$/\1/p' functions/Cargo.toml | grep -vx clearview-functions)
-fi
-[[ ${#bins[@]} -gt 0 ]] || die "no function binaries found in functions/Cargo.toml"
-bin_flags=()
-for b in "${bins[@]}"; do bin_flags+=(--bin "$b"); done
-
-echo "build-lambdas: ${#bins[@]} functions, $ARCH, release"
+# One build: the multi-call bootstrap serves every route and consumer (each function's Handler
+# names which), so every function deploys the same zip.
+echo "build-lambdas: one bootstrap for every function, $ARCH, release"
 start=$(date +%s)
-cargo lambda build --release "$arch_flag" --output-format zip -p clearview-functions "${bin_flags[@]}" \
+cargo lambda build --release "$arch_flag" --output-format zip -p clearview-functions --bin bootstrap \
   || die "cargo lambda build failed (on a cross-compile error, try ARCH=x86_64)"
 echo "build-lambdas: built in $(( $(date +%s) - start )) s"
-
-sizes=()
-for b in "${bins[@]}"; do
-  zip="target/lambda/$b/bootstrap.zip"
-  [[ -f "$zip" ]] || die "missing $zip"
-  s=$(stat -c %s "$zip")
-  sizes+=("$s $b")
-  printf '  %-34s %8s\n' "$b" "$(mb "$s")"
-done
-mapfile -t sorted < <(printf '%s\n' "${sizes[@]}" | sort -n)
-n=${#sorted[@]}
-largest=${sorted[$((n - 1))]}
-median=${sorted[$((n / 2))]}
-echo "build-lambdas: $n zips; largest ${largest#* } ($(mb "${largest%% *}")); median $(mb "${median%% *}")"
+mkdir -p target/lambda/clearview
+cp target/lambda/bootstrap/bootstrap.zip target/lambda/clearview/bootstrap.zip
+size=$(stat -c %s target/lambda/clearview/bootstrap.zip)
+n=$(cargo run -q -p xtask --bin function-count 2>/dev/null || echo "?")
+echo "build-lambdas: target/lambda/clearview/bootstrap.zip $(mb "$size"), shared by $n functions"

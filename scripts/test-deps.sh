@@ -10,6 +10,7 @@ PY_PINS=(
   "moto[server]==5.2.5"
   "cfn-lint==1.58.0"
   "aws-sam-cli==1.170.0"
+  "schemathesis==4.32.5"
 )
 VENV=.venv
 CDK_DIR=infra/cdk

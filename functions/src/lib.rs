@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn every_route_and_consumer_is_a_handler_the_bootstrap_knows() {
-        for r in clearview_http::ROUTES {
+        for r in clearview_http::ROUTES.iter() {
             assert!(table::by_name(r.name).is_none(), "{} is both a route and a consumer", r.name);
         }
         for c in table::CONSUMERS {

@@ -135,7 +135,7 @@ async fn uploaded_pdf_is_parsed_scored_bias_checked_and_the_candidate_is_emailed
     assert_eq!(score.status, StatusCode::OK, "{:?}", score.body);
     let s = &score.body["score"];
     assert!(s["overall"].as_u64().is_some(), "{s:?}");
-    assert_eq!(s["model_version"], clearview_screening_version(), "{s:?}");
+    assert_eq!(s["modelVersion"], clearview_screening_version(), "{s:?}");
     assert!(score.body["biasCheck"]["counterfactual"]["variants"].as_array().is_some_and(|v| !v.is_empty()));
     assert_eq!(
         score.body["biasCheck"]["counterfactual"]["flagged"], false,

@@ -24,6 +24,13 @@ fn main() -> ExitCode {
                 }
                 println!("wrote {}", path.display());
             }
+            for path in xtask::stale() {
+                if let Err(e) = std::fs::remove_file(root.join(&path)) {
+                    eprintln!("cannot remove {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+                println!("removed {}", path.display());
+            }
             ExitCode::SUCCESS
         }
         "check" => {

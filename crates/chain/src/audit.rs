@@ -20,7 +20,6 @@ pub struct JobBiasAudit {
     pub job_id: String,
     /// What "selected" and "scored" mean here.
     pub method: String,
-    #[schema(value_type = Object)]
     pub report: AuditReport,
     /// Applicants whose resume has not been scored yet (left out of scoring rates).
     pub not_yet_scored: u64,
@@ -87,4 +86,32 @@ pub async fn job_bias_audit(deps: &Deps, actor: &Actor, job_id: &JobId) -> AppRe
         report: cohort_audit(&records, AuditOptions::default()),
         not_yet_scored,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bias_audit_body_uses_camel_case_keys() {
+        let body = JobBiasAudit {
+            job_id: "j".into(),
+            method: "m".into(),
+            report: cohort_audit(
+                &[CohortRecord {
+                    sex: Some(Sex::Female),
+                    race_ethnicity: Some(RaceEthnicity::Asian),
+                    selected: true,
+                    score: Some(2.0),
+                }],
+                AuditOptions::default(),
+            ),
+            not_yet_scored: 0,
+        };
+        let json = serde_json::to_string(&body).unwrap();
+        let keys: Vec<&str> =
+            json.split('"').collect::<Vec<_>>().windows(2).filter(|w| w[1].starts_with(':')).map(|w| w[0]).collect();
+        assert!(keys.len() > 10, "{json}");
+        assert!(keys.iter().all(|k| !k.contains('_')), "{keys:?}");
+    }
 }

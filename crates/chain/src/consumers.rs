@@ -16,6 +16,7 @@ use clearview_core::ports::store::{Condition, StoreError};
 use clearview_core::record::{self, Record};
 use clearview_core::services::{Change, Who, audit_write, snapshot};
 use clearview_core::values::OrgId;
+use clearview_screening::bias::BiasCheck;
 use clearview_screening::{AnonymizedProfile, ParseFailure, ParsedResume, ScoringCriteria};
 use std::sync::Arc;
 
@@ -361,7 +362,8 @@ impl Consumer for BiasConsumer {
                 if flagged {
                     tracing::warn!(application = %app.id, max_delta = report.max_abs_delta, "counterfactual check moved the score");
                 }
-                let body = serde_json::json!({"counterfactual": report, "adLanguage": language});
+                let body = serde_json::to_value(BiasCheck { counterfactual: report, ad_language: language })
+                    .map_err(|e| Outcome::Poison(e.to_string()))?;
                 let after =
                     record_stage(deps, &app, "bias", Stage::Checked, &run, body, Some("application.bias_checked")).await?;
                 deps.events

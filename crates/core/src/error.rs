@@ -45,6 +45,12 @@ pub enum AppError {
     /// The login needs a step other than a password (e.g. unconfirmed email).
     #[error("{kind}: {detail}")]
     Denied { kind: &'static str, detail: String },
+    /// The body is larger than the route reads.
+    #[error("payload too large: more than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// The body is not in a format the route reads.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
     #[error("too many requests: {0}")]
     TooManyRequests(String),
     /// Something we depend on failed; safe to retry.

@@ -3,6 +3,7 @@
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use uuid::Uuid;
 
 macro_rules! id_type {
@@ -64,14 +65,30 @@ id_type!(
 pub struct Email(String);
 
 impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    /// The rules of [`Email::parse`] as a JSON Schema: one `@`, a local part of 1–64
+    /// characters without whitespace, a dotted ASCII domain, surrounding whitespace ignored.
+    pub fn schema() -> Object {
+        let pattern =
+            format!("^{w}*[^@{ws}]{{1,64}}@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+{w}*$", w = pattern::W, ws = pattern::WS);
+        string()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .max_length(Some(Self::MAX_LEN))
+            .pattern(Some(pattern))
+            .examples(["ana@example.com"])
+            .build()
+    }
+
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
-        let s = s.trim().to_ascii_lowercase();
         let bad = |r: &str| Err(FieldError::new(field, r));
+        // Limits count characters of what was sent, as the schema's maxLength does.
+        if s.chars().count() > Self::MAX_LEN {
+            return bad("must be at most 254 characters");
+        }
+        let s = s.trim().to_ascii_lowercase();
         if s.is_empty() {
             return bad("is required");
-        }
-        if s.len() > 254 {
-            return bad("must be at most 254 characters");
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
             return bad("must be an email address like name@example.com");
@@ -81,8 +98,10 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains("..")
             && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-        let local_ok =
-            !local.is_empty() && local.len() <= 64 && !local.contains(char::is_whitespace) && !local.contains('@');
+        let local_ok = !local.is_empty()
+            && local.chars().count() <= 64
+            && !local.contains(char::is_whitespace)
+            && !local.contains('@');
         if !(domain_ok && local_ok) {
             return bad("must be an email address like name@example.com");
         }
@@ -112,12 +131,32 @@ impl Password {
     pub const MIN_LEN: usize = 8;
     pub const SYMBOLS: &'static str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
 
+    pub const MAX_LEN: usize = 256;
+
+    /// The policy of [`Password::parse`] as a JSON Schema: 8–256 characters with an ASCII
+    /// upper-case letter, lower-case letter, digit and symbol (lookaheads).
+    pub fn schema() -> Object {
+        let symbols: String = Self::SYMBOLS.chars().map(pattern::class_char).collect();
+        let pattern = format!("^(?=[\\s\\S]*[A-Z])(?=[\\s\\S]*[a-z])(?=[\\s\\S]*[0-9])(?=[\\s\\S]*[{symbols}])");
+        string()
+            .min_length(Some(Self::MIN_LEN))
+            .max_length(Some(Self::MAX_LEN))
+            .pattern(Some(pattern))
+            .description(Some(format!(
+                "At least {} characters with an upper-case letter, a lower-case letter, a digit and a symbol ({})",
+                Self::MIN_LEN,
+                Self::SYMBOLS
+            )))
+            .examples(["Str0ng!passw0rd"])
+            .build()
+    }
+
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
         let mut missing = Vec::new();
         if s.chars().count() < Self::MIN_LEN {
             missing.push("at least 8 characters");
         }
-        if s.chars().count() > 256 {
+        if s.chars().count() > Self::MAX_LEN {
             return Err(FieldError::new(field, "must be at most 256 characters"));
         }
         if !s.chars().any(|c| c.is_ascii_uppercase()) {
@@ -156,6 +195,25 @@ impl fmt::Debug for Password {
 pub struct Phone(String);
 
 impl Phone {
+    /// `+`, a non-zero digit, 7–14 more digits; separators anywhere.
+    fn body_pattern() -> String {
+        let sep = "[-. ()]*";
+        format!("{sep}\\+{sep}[1-9](?:{sep}[0-9]){{7,14}}{sep}")
+    }
+
+    /// The rules of [`Phone::parse`] as a JSON Schema.
+    pub fn schema() -> Object {
+        string().pattern(Some(format!("^{}$", Self::body_pattern()))).examples(["+14155550123"]).build()
+    }
+
+    /// An optional phone number: absent, null or blank means none (the input is trimmed).
+    pub fn opt_schema() -> Object {
+        nullable_string()
+            .pattern(Some(format!("^{w}*(?:{})?{w}*$", Self::body_pattern(), w = pattern::W)))
+            .examples(["+14155550123"])
+            .build()
+    }
+
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
         let compact: String = s.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
         let digits = compact.strip_prefix('+').unwrap_or("");
@@ -173,30 +231,162 @@ impl Phone {
     }
 }
 
-/// Trimmed text with a length range, measured in characters.
+/// A rule for free text: trimmed, no control characters but tab, CR and LF inside, at least
+/// `min` characters once trimmed and at most `max` characters as sent.
+///
+/// The maximum counts what was sent (as JSON Schema's `maxLength` does), the minimum what is
+/// left after trimming (so blank text is refused), and [`TextRule::schema`] states exactly that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRule {
+    pub min: usize,
+    pub max: usize,
+}
+
+impl TextRule {
+    pub const fn new(min: usize, max: usize) -> Self {
+        Self { min, max }
+    }
+
+    pub fn parse(self, field: &str, s: &str) -> Result<String, FieldError> {
+        if s.chars().count() > self.max {
+            return Err(FieldError::new(field, format!("must be at most {} characters", self.max)));
+        }
+        let t = s.trim();
+        if t.chars().count() < self.min {
+            return Err(FieldError::new(
+                field,
+                if self.min <= 1 {
+                    "is required".to_owned()
+                } else {
+                    format!("must be at least {} characters", self.min)
+                },
+            ));
+        }
+        if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+            return Err(FieldError::new(field, "must not contain control characters"));
+        }
+        Ok(t.to_owned())
+    }
+
+    /// Optional text: absent or blank becomes `None`.
+    pub fn parse_opt(self, field: &str, s: Option<&str>) -> Result<Option<String>, FieldError> {
+        match s {
+            Some(s) if s.chars().count() > self.max => {
+                Err(FieldError::new(field, format!("must be at most {} characters", self.max)))
+            }
+            None => Ok(None),
+            Some(s) if s.trim().is_empty() => Ok(None),
+            Some(s) => TextRule::new(self.min.max(1), self.max).parse(field, s).map(Some),
+        }
+    }
+
+    /// The trimmed text between optional surrounding whitespace: first and last characters
+    /// neither whitespace nor control, the ones between not control (tab, CR, LF allowed).
+    fn body_pattern(self) -> String {
+        let (e, i) = (pattern::EDGE, pattern::INNER);
+        match self.min {
+            0 | 1 => format!("{e}(?:{i}*{e})?"),
+            n => format!("{e}{i}{{{},}}{e}", n - 2),
+        }
+    }
+
+    /// A required text field.
+    pub fn schema(self) -> Object {
+        string()
+            .min_length(Some(self.min.max(1)))
+            .max_length(Some(self.max))
+            .pattern(Some(format!("^{w}*{}{w}*$", self.body_pattern(), w = pattern::W)))
+            .build()
+    }
+
+    /// An optional text field: absent, null or blank means none.
+    pub fn opt_schema(self) -> Object {
+        let body = TextRule::new(self.min.max(1), self.max).body_pattern();
+        nullable_string()
+            .max_length(Some(self.max))
+            .pattern(Some(format!("^{w}*(?:{body})?{w}*$", w = pattern::W)))
+            .build()
+    }
+}
+
+/// Trimmed text with a length range, measured in characters (see [`TextRule`]).
 pub fn text(field: &str, s: &str, min: usize, max: usize) -> Result<String, FieldError> {
-    let t = s.trim();
-    let n = t.chars().count();
-    if n < min {
-        return Err(FieldError::new(
-            field,
-            if min <= 1 { "is required".to_owned() } else { format!("must be at least {min} characters") },
-        ));
-    }
-    if n > max {
-        return Err(FieldError::new(field, format!("must be at most {max} characters")));
-    }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-        return Err(FieldError::new(field, "must not contain control characters"));
-    }
-    Ok(t.to_owned())
+    TextRule::new(min, max).parse(field, s)
 }
 
 /// Optional text: absent or blank becomes `None`.
 pub fn opt_text(field: &str, s: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
-    match s.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => text(field, t, 1, max).map(Some),
+    TextRule::new(1, max).parse_opt(field, s)
+}
+
+/// A string field whose value, once trimmed and lower-cased (ASCII), must be one of `options`.
+pub fn ascii_ci_choice_schema(options: &[&str]) -> Object {
+    let alternatives: Vec<String> = options
+        .iter()
+        .map(|o| {
+            o.chars()
+                .map(|c| {
+                    if c.is_ascii_alphabetic() {
+                        format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                    } else if "^$\\.*+?()[]{}|/".contains(c) {
+                        format!("\\{c}")
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    string()
+        .pattern(Some(format!("^{w}*(?:{}){w}*$", alternatives.join("|"), w = pattern::W)))
+        .description(Some(format!("One of {} (case-insensitive)", options.join(", "))))
+        .build()
+}
+
+/// A string that must be exactly one of `options`.
+pub fn choice_schema<'a>(options: impl IntoIterator<Item = &'a str>) -> Object {
+    string().enum_values(Some(options)).build()
+}
+
+/// An optional string that, when present and not null, must be exactly one of `options`.
+pub fn opt_choice_schema<'a>(options: impl IntoIterator<Item = &'a str>) -> Object {
+    let mut values: Vec<serde_json::Value> = options.into_iter().map(Into::into).collect();
+    values.push(serde_json::Value::Null);
+    nullable_string().enum_values(Some(values)).build()
+}
+
+/// An id of ours (a canonical lower-case UUID), surrounding whitespace ignored.
+pub fn id_schema() -> Object {
+    let h = |n: usize| format!("[0-9a-f]{{{n}}}");
+    string()
+        .format(Some(SchemaFormat::Custom("uuid".into())))
+        .pattern(Some(format!("^{w}*{}-{}-{}-{}-{}{w}*$", h(8), h(4), h(4), h(4), h(12), w = pattern::W)))
+        .build()
+}
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::Type(Type::String))
+}
+
+fn nullable_string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+}
+
+/// ECMA-262 regex pieces (also valid Python and Rust `regex` syntax) mirroring Rust's
+/// character predicates, so the schema's patterns are exactly as strict as the parsers.
+pub mod pattern {
+    /// `char::is_whitespace` (Unicode White_Space), as class contents: what `trim` removes.
+    pub const WS: &str = "\\t-\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+    /// One whitespace character.
+    pub const W: &str = "[\\t-\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+    /// A character allowed inside text: anything but a control character other than tab, LF, CR.
+    pub const INNER: &str = "[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]";
+    /// A character allowed at the edges of trimmed text: neither whitespace nor control.
+    pub const EDGE: &str = "[^\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+
+    /// `c` as a literal inside a character class.
+    pub fn class_char(c: char) -> String {
+        if matches!(c, '\\' | ']' | '[' | '^' | '-') { format!("\\{c}") } else { c.to_string() }
     }
 }
 

@@ -132,7 +132,7 @@ async fn serve_route(
 pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value, blobs: Option<Arc<FsBlobStore>>) -> Router {
     let shared = Shared { app, verifier: Arc::new(verifier), jwks: Arc::new(jwks), blobs };
     let mut router: Router<Shared> = Router::new();
-    for route in ROUTES {
+    for route in ROUTES.iter().copied() {
         let handler =
             move |State(s): State<Shared>,
                   Path(params): Path<HashMap<String, String>>,

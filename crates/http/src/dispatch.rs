@@ -69,10 +69,7 @@ async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Rep
         && let Some(ct) = incoming.headers.get(header::CONTENT_TYPE)
         && !ct.to_str().unwrap_or("").to_ascii_lowercase().contains("json")
     {
-        return Err(AppError::Malformed(vec![clearview_core::FieldError::new(
-            "Content-Type",
-            "must be application/json",
-        )]));
+        return Err(AppError::UnsupportedMediaType("send the body as application/json".into()));
     }
     let principal = incoming.claims.as_ref().and_then(Principal::from_claims);
     let signed_in = || principal.as_ref().ok_or_else(|| AppError::Unauthenticated("sign in first".into()));
@@ -112,13 +109,13 @@ async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Rep
         actor,
     };
     let Some(key) = idem_key else {
-        return (route.handler)(app, req).await;
+        return (route.handler.call)(app.clone(), req).await;
     };
     let now = app.deps.clock.now().unix_timestamp();
     match idempotency::begin(app.deps.store.as_ref(), &scope, route.name, &key, &body, now).await? {
         Begin::Replay(reply) => Ok(reply),
         Begin::Run(slot) => {
-            let outcome = (route.handler)(app, req).await;
+            let outcome = (route.handler.call)(app.clone(), req).await;
             idempotency::finish(app.deps.store.as_ref(), slot, &outcome).await;
             outcome
         }

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub const HEADER: &str = "idempotency-key";
+/// Longest key accepted.
+pub const MAX_KEY_LEN: usize = 255;
+/// What a key must look like: visible ASCII characters (a UUID, say).
+pub const KEY_PATTERN: &str = "^[!-~]{1,255}$";
 const TTL_SECONDS: i64 = 24 * 3600;
 const ENTITY: &str = "Idempotency";
 
@@ -40,7 +44,7 @@ pub enum Begin {
 
 pub fn validate_key(raw: &str) -> Result<&str, AppError> {
     let k = raw.trim();
-    if k.is_empty() || k.len() > 255 || !k.chars().all(|c| c.is_ascii_graphic()) {
+    if k.is_empty() || k.len() > MAX_KEY_LEN || !k.chars().all(|c| c.is_ascii_graphic()) {
         return Err(AppError::field("Idempotency-Key", "must be 1 to 255 visible ASCII characters, e.g. a UUID"));
     }
     Ok(k)

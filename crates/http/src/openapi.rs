@@ -1,12 +1,15 @@
 //! The OpenAPI 3.1 document, generated from the route table (never hand-written).
 
+use crate::idempotency;
 use crate::problem::Problem;
-use crate::routes::{Access, ROUTES, schema};
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use crate::routes::{Access, OperationDoc, ROUTES, Route, schema};
+use std::collections::BTreeMap;
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Required,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, RefOr, Required,
     ResponseBuilder, schema::Type,
 };
 
@@ -21,90 +24,123 @@ fn method(m: &str) -> HttpMethod {
     }
 }
 
-fn string_param(name: &str, at: ParameterIn, required: bool, description: &str) -> utoipa::openapi::path::Parameter {
+fn param(name: &str, at: ParameterIn, required: bool, description: &str, schema: ObjectBuilder) -> Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(at)
         .required(if required { Required::True } else { Required::False })
         .description(Some(description))
-        .schema(Some(utoipa::openapi::schema::ObjectBuilder::new().schema_type(Type::String)))
+        .schema(Some(schema))
         .build()
+}
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+/// The statuses any route can answer besides its own: who may call it, throttling, outages.
+fn common_errors(r: &Route) -> Vec<(u16, &'static str)> {
+    let mut errors = vec![
+        (429, "too many requests: wait for Retry-After seconds"),
+        (503, "a service we depend on did not answer: retry after Retry-After seconds"),
+    ];
+    if r.access != Access::Public {
+        errors.extend([
+            (401, "not signed in, or the token was refused"),
+            (403, "the role does not allow it"),
+            (404, "not found (or another organisation's)"),
+        ]);
+    }
+    if r.path.contains('{') {
+        errors.push((404, "nothing has that id (or it is another organisation's)"));
+    }
+    if r.method != "GET" {
+        errors.push((409, "it conflicts with the current state (already done, or not allowed in this state)"));
+    }
+    if r.idempotent {
+        errors.extend([
+            (409, "the Idempotency-Key was used with another body, or its first request is still running"),
+            (422, "the Idempotency-Key is malformed"),
+        ]);
+    }
+    errors
+}
+
+fn header(description: &str) -> utoipa::openapi::header::Header {
+    utoipa::openapi::header::HeaderBuilder::new().schema(string()).description(Some(description)).build()
+}
+
+/// The operation of one route, from its table entry and its handler's types.
+fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::openapi::Schema>) -> Operation {
+    let mut doc = OperationDoc::default();
+    (r.handler.describe)(&mut doc, defs);
+    let mut op = OperationBuilder::new().operation_id(Some(r.name)).summary(Some(r.summary)).tag(r.area());
+    for seg in r.path.split('/').filter(|s| s.starts_with('{')) {
+        let name = seg.trim_matches(|c| c == '{' || c == '}');
+        let schema = string().min_length(Some(1)).max_length(Some(64));
+        op = op.parameter(param(name, ParameterIn::Path, true, "identifier", schema));
+    }
+    for p in doc.params {
+        op = op.parameter(p);
+    }
+    if r.idempotent {
+        let schema = string()
+            .min_length(Some(1))
+            .max_length(Some(idempotency::MAX_KEY_LEN))
+            .pattern(Some(idempotency::KEY_PATTERN));
+        op = op.parameter(param(
+            "Idempotency-Key",
+            ParameterIn::Header,
+            false,
+            "a retry with the same key and body replays the first answer for 24 h",
+            schema,
+        ));
+    }
+    if let Some(body) = doc.body {
+        op = op.request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content("application/json", ContentBuilder::new().schema(Some(body)).build())
+                .build(),
+        ));
+    }
+    let mut ok = ResponseBuilder::new().description("success");
+    if let Some(res) = doc.response {
+        ok = ok.content("application/json", ContentBuilder::new().schema(Some(res)).build());
+    }
+    for (name, why) in doc.response_headers {
+        ok = ok.header(name, header(why));
+    }
+    op = op.response(doc.status.to_string(), ok.build());
+    let mut errors: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+    for (code, why) in doc.errors.into_iter().chain(common_errors(r)) {
+        let reasons = errors.entry(code).or_default();
+        if !reasons.contains(&why) {
+            reasons.push(why);
+        }
+    }
+    for (code, why) in errors {
+        let mut res = ResponseBuilder::new()
+            .description(why.join("; "))
+            .content("application/problem+json", ContentBuilder::new().schema(Some(problem.clone())).build());
+        if matches!(code, 429 | 503) {
+            res = res.header("Retry-After", header("seconds to wait before retrying"));
+        }
+        op = op.response(code.to_string(), res.build());
+    }
+    if r.access != Access::Public {
+        op = op.security(SecurityRequirement::new("cognito", Vec::<String>::new()));
+    }
+    op.build()
 }
 
 pub fn document() -> OpenApi {
     let mut defs = Vec::new();
     let problem_ref = schema::<Problem>(&mut defs);
     let mut paths = PathsBuilder::new();
-    for r in ROUTES {
-        let mut op = OperationBuilder::new().operation_id(Some(r.name)).summary(Some(r.summary)).tag(r.tag);
-        for seg in r.path.split('/').filter(|s| s.starts_with('{')) {
-            let name = seg.trim_matches(|c| c == '{' || c == '}');
-            op = op.parameter(string_param(name, ParameterIn::Path, true, "identifier"));
-        }
-        if r.method == "GET" && r.response.is_some() && r.name.ends_with("-list") {
-            op = op
-                .parameter(string_param("limit", ParameterIn::Query, false, "page size, 1 to 100 (default 25)"))
-                .parameter(string_param("cursor", ParameterIn::Query, false, "nextCursor from the previous page"));
-        }
-        if r.name == "jobs-list" {
-            op =
-                op.parameter(string_param("status", ParameterIn::Query, false, "draft|active|paused|closed|cancelled"));
-        }
-        if matches!(r.method, "PUT" | "PATCH" | "DELETE")
-            || r.path.ends_with("/publish")
-            || r.path.ends_with("/pause")
-            || r.path.ends_with("/close")
-        {
-            op = op.parameter(string_param(
-                "If-Match",
-                ParameterIn::Header,
-                false,
-                "the ETag of your last read; a stale one answers 412",
-            ));
-        }
-        if r.idempotent {
-            op = op.parameter(string_param(
-                "Idempotency-Key",
-                ParameterIn::Header,
-                false,
-                "replays the first answer for 24 h",
-            ));
-        }
-        if let Some(req) = r.request {
-            let body_schema = req(&mut defs);
-            op = op.request_body(Some(
-                RequestBodyBuilder::new()
-                    .required(Some(Required::True))
-                    .content("application/json", ContentBuilder::new().schema(Some(body_schema)).build())
-                    .build(),
-            ));
-        }
-        let mut ok = ResponseBuilder::new().description("success");
-        if let Some(res) = r.response {
-            ok = ok.content("application/json", ContentBuilder::new().schema(Some(res(&mut defs))).build());
-        }
-        op = op.response(r.status.to_string(), ok.build());
-        let mut errors = vec![("400", "the request could not be read"), ("422", "a field was refused")];
-        if r.access != Access::Public {
-            errors.extend([("401", "not signed in"), ("403", "the role does not allow it"), ("404", "not found")]);
-            op = op.security(SecurityRequirement::new("cognito", Vec::<String>::new()));
-        }
-        if matches!(r.method, "PUT" | "PATCH" | "DELETE") {
-            errors.extend([("409", "conflict"), ("412", "stale If-Match")]);
-        }
-        for (code, why) in errors {
-            op = op.response(
-                code,
-                ResponseBuilder::new()
-                    .description(why)
-                    .content(
-                        "application/problem+json",
-                        ContentBuilder::new().schema(Some(problem_ref.clone())).build(),
-                    )
-                    .build(),
-            );
-        }
-        paths = paths.path(r.path, PathItem::new(method(r.method), op.build()));
+    for r in ROUTES.iter() {
+        let op = operation(r, &mut defs, &problem_ref);
+        paths = paths.path(r.path, PathItem::new(method(r.method), op));
     }
     defs.sort_by(|a, b| a.0.cmp(&b.0));
     defs.dedup_by(|a, b| a.0 == b.0);
@@ -135,7 +171,7 @@ mod tests {
     #[test]
     fn document_has_an_operation_for_every_route() {
         let doc = serde_json::to_value(document()).unwrap();
-        for r in ROUTES {
+        for r in ROUTES.iter() {
             let op = &doc["paths"][r.path][r.method.to_ascii_lowercase()];
             assert_eq!(op["operationId"], r.name, "{r:?}");
         }

@@ -71,6 +71,14 @@ impl From<&AppError> for Problem {
             ),
             AppError::PreconditionRequired(d) => Problem::new(S::PRECONDITION_REQUIRED, "if-match-required", d.clone()),
             AppError::Denied { kind, detail } => Problem::new(S::FORBIDDEN, kind, detail.clone()),
+            AppError::PayloadTooLarge { limit } => Problem::new(
+                S::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                format!("the body is larger than this route reads ({limit} bytes at most)"),
+            ),
+            AppError::UnsupportedMediaType(d) => {
+                Problem::new(S::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", d.clone())
+            }
             AppError::TooManyRequests(d) => {
                 let mut p = Problem::new(S::TOO_MANY_REQUESTS, "too-many-requests", d.clone());
                 p.retry_after = Some(2);

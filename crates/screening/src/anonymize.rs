@@ -9,7 +9,7 @@ use crate::structure::{self, EducationLevel, Location, ParsedResume, SectionKind
 use crate::text::{match_case, replace_words};
 
 /// What kind of information was removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RedactionCategory {
     Name,
@@ -38,7 +38,8 @@ pub enum RedactionCategory {
     OrganizationName,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Redaction {
     pub category: RedactionCategory,
     pub count: u32,

@@ -90,7 +90,7 @@ impl ScoringCriteria {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Recommendation {
     Advance,
@@ -98,7 +98,8 @@ pub enum Recommendation {
     Reject,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct SubScores {
     pub skills: u8,
     pub experience: u8,
@@ -106,7 +107,8 @@ pub struct SubScores {
     pub location: u8,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct SkillsExplanation {
     pub required_matched: Vec<String>,
     pub required_missing: Vec<String>,
@@ -115,14 +117,16 @@ pub struct SkillsExplanation {
     pub reasoning: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ExperienceExplanation {
     pub candidate_years: f64,
     pub minimum_years: f64,
     pub reasoning: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct EducationExplanation {
     pub candidate_level: EducationLevel,
     pub required_level: EducationLevel,
@@ -130,7 +134,8 @@ pub struct EducationExplanation {
     pub reasoning: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct WeightedContribution {
     pub criterion: String,
     pub sub_score: u8,
@@ -139,7 +144,8 @@ pub struct WeightedContribution {
     pub contribution: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Explanation {
     pub skills: SkillsExplanation,
     pub experience: ExperienceExplanation,
@@ -149,7 +155,8 @@ pub struct Explanation {
     pub recommendation: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ScoreResult {
     pub sub_scores: SubScores,
     pub overall: u8,

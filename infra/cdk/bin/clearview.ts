@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The CDK app: one stack built from infra/manifest.json, checked by cdk-nag's AwsSolutions pack.
+// The CDK app: a root stack and one nested stack per API area, built from infra/manifest.json,
+// checked by cdk-nag's AwsSolutions pack.
 //
-//   npx cdk synth                      needs target/lambda/<name>/bootstrap.zip (make build)
-//   npx cdk synth -c synthOnly=true    no zips: functions point at a placeholder S3 object that
+//   npx cdk synth                      needs target/lambda/clearview/bootstrap.zip (make build), the
+//                                      one zip every function runs
+//   npx cdk synth -c synthOnly=true    no zip: functions point at a placeholder S3 object that
 //                                      does not exist, so the result can be checked, never deployed
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

@@ -1,15 +1,14 @@
-// ClearView's stack in CDK, built entirely from infra/manifest.json, which `cargo xtask gen`
-// writes from the route table, the consumer list and the table definition. Nothing here names
-// a route, a grant or a key: change those in Rust and regenerate.
+// ClearView's stacks in CDK (a root stack and one nested stack per API area), built entirely from
+// infra/manifest.json, which `cargo xtask gen` writes from the route table, the consumer list and
+// the table definition. Nothing here names a route, a grant or a key: change those in Rust and
+// regenerate.
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, StackProps, Validations,
+  CfnOutput, CfnResource, Duration, Names, NestedStack, RemovalPolicy, SecretValue, Stack, StackProps, Validations,
 } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -30,7 +29,11 @@ import { Construct, IConstruct } from 'constructs';
 
 /** infra/manifest.json (see xtask/src/infra.rs `manifest_with`). */
 export interface Manifest {
-  defaults: { runtime: string; memoryMb: number; timeoutS: number; logRetentionDays: number; architecture: string };
+  defaults: {
+    runtime: string; memoryMb: number; timeoutS: number; logRetentionDays: number; architecture: string;
+    /** The one zip every function runs, relative to the repository root. */
+    codeZip: string;
+  };
   env: { table: string; userPool: string; userPoolClient: string; mailFrom: string; cursorSecret: string };
   table: {
     partitionKey: string; sortKey: string; billingMode: string; ttlAttribute: string;
@@ -50,8 +53,10 @@ export interface Manifest {
   queues: {
     name: string; id: string; dlqId: string; maxReceiveCount: number; visibilityTimeoutS: number;
     retentionS: number; dlqRetentionS: number;
-    feed: { kind: 'functions' } | { kind: 'objectCreated'; prefix: string } | { kind: 'topic'; topic: string };
+    feed: { kind: 'functions' } | { kind: 'objectCreated'; prefix: string } | { kind: 'topic'; topic: string; eventKinds: string[] };
   }[];
+  /** Nested stacks (one per API area, chunked), each naming its functions. */
+  stacks: { name: string; id: string; functions: string[] }[];
   functions: ManifestFunction[];
 }
 
@@ -266,15 +271,17 @@ export class ClearViewStack extends Stack {
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: alarmKey, enforceSSL: true });
     const alarmEmail = this.node.tryGetContext('alarmEmail');
     if (alarmEmail) alarmTopic.addSubscription(new subs.EmailSubscription(alarmEmail));
-    const alarmOn = (alarmId: string, description: string, metric: cloudwatch.Metric) => {
-      new cloudwatch.Alarm(this, alarmId, {
+    const alarmOn = (scope: Construct, alarmId: string, description: string, metric: cloudwatch.Metric) => {
+      const alarm = new cloudwatch.Alarm(scope, alarmId, {
         alarmDescription: description,
         metric,
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(new cwActions.SnsAction(alarmTopic));
+      });
+      alarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+      fixId(alarm, alarmId);
     };
 
     // Resume bucket (presigned uploads under uploads/, reports under reports/), logged.
@@ -363,24 +370,25 @@ export class ClearViewStack extends Stack {
       } else if (q.feed.kind === 'topic') {
         const topic = topics.get(q.feed.topic);
         if (!topic) throw new Error(`queue ${q.name} subscribes to undeclared topic ${q.feed.topic}`);
-        topic.addSubscription(new subs.SqsSubscription(queue));
+        // Only the event kinds the table names reach the queue (filter on the `kind` attribute).
+        const filterPolicy = q.feed.eventKinds.length
+          ? { kind: sns.SubscriptionFilter.stringFilter({ matchPrefixes: q.feed.eventKinds }) }
+          : undefined;
+        topic.addSubscription(new subs.SqsSubscription(queue, { filterPolicy }));
       }
-      alarmOn(`${q.dlqId}DepthAlarm`, `Messages in the ${q.name} dead-letter queue: a consumer gave up on them`,
+      alarmOn(this, `${q.dlqId}DepthAlarm`, `Messages in the ${q.name} dead-letter queue: a consumer gave up on them`,
         dlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }));
     }
     // Native notification configuration (not the L2 helper, which adds a custom-resource Lambda).
     (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { queueConfigurations: notifications };
 
-    // API: one HTTP API, Cognito JWT authorizer by default, no authorizer on public routes.
+    // API: one HTTP API and its Cognito JWT authorizer here; each nested stack adds the routes of
+    // its functions (explicit integration, route and permission, as in the SAM templates).
     const apiLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.RETAIN });
     const methods = (Object.values(apigw.CorsHttpMethod) as apigw.CorsHttpMethod[])
       .filter((x) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].includes(x));
     const api = new apigw.HttpApi(this, 'HttpApi', {
       createDefaultStage: false,
-      defaultAuthorizer: new HttpJwtAuthorizer('CognitoJwt', `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`, {
-        jwtAudience: [client.userPoolClientId],
-        identitySource: ['$request.header.Authorization'],
-      }),
       corsPreflight: {
         allowOrigins: [spaOrigin],
         allowMethods: methods,
@@ -390,6 +398,15 @@ export class ClearViewStack extends Stack {
       },
     });
     fixId(api, 'HttpApi');
+    const authorizer = new apigw.HttpAuthorizer(this, 'CognitoJwtAuthorizer', {
+      httpApi: api,
+      authorizerName: 'CognitoJwt',
+      type: apigw.HttpAuthorizerType.JWT,
+      identitySource: ['$request.header.Authorization'],
+      jwtIssuer: `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`,
+      jwtAudience: [client.userPoolClientId],
+    });
+    fixId(authorizer, 'CognitoJwtAuthorizer');
     new apigw.HttpStage(this, 'HttpApiDefaultStage', {
       httpApi: api,
       stageName: '$default',
@@ -406,20 +423,20 @@ export class ClearViewStack extends Stack {
       },
     });
 
-    // Functions: code from `make build`, or a placeholder that cannot deploy (synthOnly).
-    const placeholder = props.synthOnly
-      ? s3.Bucket.fromBucketName(this, 'SynthOnlyNoCode', 'clearview-synth-only-no-code-do-not-deploy') : undefined;
-    if (placeholder) {
+    // Functions: every one runs the same multi-call binary (one zip from `make build`, dispatching
+    // on the handler name), or a placeholder object that cannot deploy (synthOnly). A Code asset
+    // belongs to one stack, so each nested stack binds its own Code of the same file: one hash,
+    // one upload.
+    const zip = path.join(REPO_ROOT, m.defaults.codeZip);
+    if (!props.synthOnly && !fs.existsSync(zip)) {
+      throw new Error(`${zip} is missing: run \`make build\` first, or synthesize with -c synthOnly=true to check the stack without code`);
+    }
+    const codeFor = (scope: Stack): lambda.Code => {
+      if (!props.synthOnly) return lambda.Code.fromAsset(zip);
+      const placeholder = s3.Bucket.fromBucketName(scope, 'SynthOnlyNoCode', 'clearview-synth-only-no-code-do-not-deploy');
       ack(placeholder, 'Annotation::@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified',
         'Synth-only placeholder: the object does not exist and is never deployed, so there is no version to pin.');
-    }
-    const code = (name: string): lambda.Code => {
-      if (placeholder) return lambda.Code.fromBucket(placeholder, `${name}/bootstrap.zip`);
-      const zip = path.join(REPO_ROOT, 'target', 'lambda', name, 'bootstrap.zip');
-      if (!fs.existsSync(zip)) {
-        throw new Error(`${zip} is missing: run \`make build\` first, or synthesize with -c synthOnly=true to check the stack without code`);
-      }
-      return lambda.Code.fromAsset(zip);
+      return lambda.Code.fromBucket(placeholder, m.defaults.codeZip);
     };
     const arn = (f: ManifestFunction, symbol: string, logGroup: logs.LogGroup): string => {
       if (symbol === 'table') return table.tableArn;
@@ -458,80 +475,21 @@ export class ClearViewStack extends Stack {
       throw new Error(`${f.name}: unknown environment reference ${logicalId}`);
     };
 
-    for (const f of m.functions) {
-      const logGroup = new logs.LogGroup(this, `${f.id}LogGroup`, { retention, removalPolicy: RemovalPolicy.RETAIN });
-      const role = new iam.Role(this, `${f.id}Role`, {
-        description: `Least privilege for the ${f.name} function`,
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        inlinePolicies: {
-          'least-privilege': new iam.PolicyDocument({
-            statements: f.statements.map((s) => new iam.PolicyStatement({
-              sid: s.sid, actions: s.actions, resources: s.resources.map((sym) => arn(f, sym, logGroup)),
-            })),
-          }),
-        },
-      });
-      for (const s of f.statements) {
-        if (s.resources.includes('*')) {
-          ack(role, 'AwsSolutions-IAM5[Resource::*]',
-            `${s.sid}: ${s.actions.join(', ')} have no resource-level permissions (X-Ray accepts only "*").`);
-        }
-        if (s.resources.includes('table/index/*')) {
-          ack(role, 'AwsSolutions-IAM5[Resource::<Table.Arn>/index/*]',
-            `${s.sid}: Query on the table's own GSIs (named in table_definition()); the wildcard covers only this table's indexes.`);
-        }
-        for (const sym of s.resources.filter((x) => x.startsWith('bucket:'))) {
-          ack(role, `AwsSolutions-IAM5[Resource::<ResumeBucket.Arn>/${sym.slice(7)}]`,
-            `${s.sid}: objects under the ${sym.slice(7)} prefix only; object keys are generated per upload/report.`);
-        }
-      }
-      const env: Record<string, string> = { ...shared };
-      for (const [k, v] of Object.entries(f.env)) env[k] = envValue(f, v);
-      const fn = new lambda.Function(this, `${f.id}Function`, {
-        description: describe(f).slice(0, 256),
-        runtime: new lambda.Runtime(m.defaults.runtime, lambda.RuntimeFamily.OTHER),
-        handler: 'bootstrap',
-        code: code(f.name),
-        architecture,
-        memorySize: f.memoryMb,
-        timeout: Duration.seconds(f.timeoutS),
-        tracing: lambda.Tracing.ACTIVE,
-        // The role's policy is exactly the manifest's statements: CDK may not add to it.
-        role: role.withoutPolicyUpdates(),
-        logGroup,
-        loggingFormat: lambda.LoggingFormat.JSON,
-        environment: env,
-      });
-      fixId(fn, `${f.id}Function`);
-      fixId(role, `${f.id}Role`);
-      fixId(logGroup, `${f.id}LogGroup`);
-      const t = f.trigger;
-      if (t.kind === 'http') {
-        api.addRoutes({
-          path: t.path,
-          methods: [t.method as apigw.HttpMethod],
-          integration: new HttpLambdaIntegration(`${f.id}Integration`, fn),
-          authorizer: t.auth === 'public' ? new apigw.HttpNoneAuthorizer() : undefined,
-        }).forEach((route) => {
-          if (t.auth === 'public') {
-            ack(route, 'AwsSolutions-APIG4',
-              `${t.method} ${t.path} is public by design (${f.summary}); it identifies the caller by the credentials in its body.`);
-          }
-        });
-      } else if (t.kind === 'sqs') {
-        fn.addEventSource(new SqsEventSource(need(queues.get(t.queue), f, t.queue), {
-          batchSize: t.batchSize,
-          maxBatchingWindow: t.maxBatchingWindowS ? Duration.seconds(t.maxBatchingWindowS) : undefined,
-          reportBatchItemFailures: true,
-        }));
-      } else {
-        new events.Rule(this, `${f.id}Schedule`, {
-          schedule: events.Schedule.expression(t.expression),
-          targets: [new targets.LambdaFunction(fn)],
+    // One nested stack per API area (chunked when an area is too big), as in template.yaml.
+    const byName = new Map(m.functions.map((f) => [f.name, f]));
+    const runtime = new lambda.Runtime(m.defaults.runtime, lambda.RuntimeFamily.OTHER);
+    for (const st of m.stacks) {
+      const ns = new NestedStack(this, st.id, { description: `ClearView ${st.name}: ${st.functions.length} functions` });
+      (ns.nestedStackResource as CfnResource).overrideLogicalId(st.id);
+      const code = codeFor(ns);
+      for (const name of st.functions) {
+        const f = byName.get(name);
+        if (!f) throw new Error(`stack ${st.name} names ${name}, which infra/manifest.json does not declare`);
+        this.addFunction(ns, f, {
+          code, runtime, architecture, retention, shared, arn, envValue, alarmOn, api, authorizer, queues,
+          nestedArn: { table: nestedArnFinding(table), bucket: nestedArnFinding(bucket) },
         });
       }
-      alarmOn(`${f.id}ErrorsAlarm`, `${f.name} reported errors`,
-        fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }));
     }
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API', value: api.apiEndpoint + '/' });
@@ -543,6 +501,133 @@ export class ClearViewStack extends Stack {
     for (const t of m.topics) new CfnOutput(this, `${t.id}Arn`, { value: topics.get(t.name)!.topicArn });
     for (const q of m.queues) new CfnOutput(this, `${q.id}Url`, { value: queues.get(q.name)!.queueUrl });
   }
+
+  /** One function in its nested stack: log group, role, function, trigger and errors alarm. */
+  private addFunction(ns: NestedStack, f: ManifestFunction, d: FunctionDeps) {
+    const logGroup = new logs.LogGroup(ns, `${f.id}LogGroup`, { retention: d.retention, removalPolicy: RemovalPolicy.RETAIN });
+    const role = new iam.Role(ns, `${f.id}Role`, {
+      description: `Least privilege for the ${f.name} function`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      inlinePolicies: {
+        'least-privilege': new iam.PolicyDocument({
+          statements: f.statements.map((s) => new iam.PolicyStatement({
+            sid: s.sid, actions: s.actions, resources: s.resources.map((sym) => d.arn(f, sym, logGroup)),
+          })),
+        }),
+      },
+    });
+    for (const s of f.statements) {
+      if (s.resources.includes('*')) {
+        ack(role, 'AwsSolutions-IAM5[Resource::*]',
+          `${s.sid}: ${s.actions.join(', ')} have no resource-level permissions (X-Ray accepts only "*").`);
+      }
+      if (s.resources.includes('table/index/*')) {
+        ack(role, `AwsSolutions-IAM5[Resource::${d.nestedArn.table}/index/*]`,
+          `${s.sid}: Query on the table's own GSIs (named in table_definition()); the wildcard covers only this table's indexes.`);
+      }
+      for (const sym of s.resources.filter((x) => x.startsWith('bucket:'))) {
+        ack(role, `AwsSolutions-IAM5[Resource::${d.nestedArn.bucket}/${sym.slice(7)}]`,
+          `${s.sid}: objects under the ${sym.slice(7)} prefix only; object keys are generated per upload/report.`);
+      }
+    }
+    const env: Record<string, string> = { ...d.shared };
+    for (const [k, v] of Object.entries(f.env)) env[k] = d.envValue(f, v);
+    const fn = new lambda.Function(ns, `${f.id}Function`, {
+      description: describe(f).slice(0, 256),
+      runtime: d.runtime,
+      // The multi-call binary dispatches on this (the provided runtime exposes it as _HANDLER).
+      handler: f.name,
+      code: d.code,
+      architecture: d.architecture,
+      memorySize: f.memoryMb,
+      timeout: Duration.seconds(f.timeoutS),
+      tracing: lambda.Tracing.ACTIVE,
+      // The role's policy is exactly the manifest's statements: CDK may not add to it.
+      role: role.withoutPolicyUpdates(),
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: env,
+    });
+    fixId(fn, `${f.id}Function`);
+    fixId(role, `${f.id}Role`);
+    fixId(logGroup, `${f.id}LogGroup`);
+    const t = f.trigger;
+    if (t.kind === 'http') {
+      // Explicit integration, route and permission (the API and its authorizer live in the root).
+      const integration = new apigw.CfnIntegration(ns, `${f.id}Integration`, {
+        apiId: d.api.apiId,
+        integrationType: 'AWS_PROXY',
+        integrationUri: fn.functionArn,
+        payloadFormatVersion: '2.0',
+      });
+      integration.overrideLogicalId(`${f.id}Integration`);
+      const isPublic = t.auth === 'public';
+      const route = new apigw.CfnRoute(ns, `${f.id}Route`, {
+        apiId: d.api.apiId,
+        routeKey: `${t.method} ${t.path}`,
+        authorizationType: isPublic ? 'NONE' : 'JWT',
+        authorizerId: isPublic ? undefined : d.authorizer.authorizerId,
+        target: `integrations/${integration.ref}`,
+      });
+      route.overrideLogicalId(`${f.id}Route`);
+      if (isPublic) {
+        ack(route, 'AwsSolutions-APIG4',
+          `${t.method} ${t.path} is public by design (${f.summary}); it identifies the caller by the credentials in its body.`);
+      }
+      const permission = new lambda.CfnPermission(ns, `${f.id}Permission`, {
+        action: 'lambda:InvokeFunction',
+        functionName: fn.functionName,
+        principal: 'apigateway.amazonaws.com',
+        sourceArn: Stack.of(ns).formatArn({
+          service: 'execute-api', resource: d.api.apiId, resourceName: `*/${t.method}${arnPath(t.path)}`,
+        }),
+      });
+      permission.overrideLogicalId(`${f.id}Permission`);
+    } else if (t.kind === 'sqs') {
+      fn.addEventSource(new SqsEventSource(need(d.queues.get(t.queue), f, t.queue), {
+        batchSize: t.batchSize,
+        maxBatchingWindow: t.maxBatchingWindowS ? Duration.seconds(t.maxBatchingWindowS) : undefined,
+        reportBatchItemFailures: true,
+      }));
+    } else {
+      new events.Rule(ns, `${f.id}Schedule`, {
+        schedule: events.Schedule.expression(t.expression),
+        targets: [new targets.LambdaFunction(fn)],
+      });
+    }
+    d.alarmOn(ns, `${f.id}ErrorsAlarm`, `${f.name} reported errors`,
+      fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }));
+  }
+}
+
+/** What every function of a nested stack is built from (the root's shared resources). */
+interface FunctionDeps {
+  code: lambda.Code;
+  runtime: lambda.Runtime;
+  architecture: lambda.Architecture;
+  retention: logs.RetentionDays;
+  shared: Record<string, string>;
+  arn: (f: ManifestFunction, symbol: string, logGroup: logs.LogGroup) => string;
+  envValue: (f: ManifestFunction, v: { ref: string } | { secret: string }) => string;
+  alarmOn: (scope: Construct, alarmId: string, description: string, metric: cloudwatch.Metric) => void;
+  api: apigw.HttpApi;
+  authorizer: apigw.HttpAuthorizer;
+  queues: Map<string, sqs.Queue>;
+  /** cdk-nag's names for the table's and the bucket's ARNs in a nested stack. */
+  nestedArn: { table: string; bucket: string };
+}
+
+/** `/api/jobs/{id}` → `/api/jobs/*` (the execute-api ARN's resource path). */
+function arnPath(p: string): string {
+  return p.split('/').map((s) => (s.startsWith('{') ? '*' : s)).join('/');
+}
+
+/**
+ * How cdk-nag names a root resource's ARN inside a nested stack: CDK passes it as a parameter
+ * named after the resource's unique id (`<referencetoClearViewTableE0C5DC1CArn>`).
+ */
+function nestedArnFinding(c: IConstruct): string {
+  return `<referenceto${Names.uniqueId(c.node.defaultChild ?? c)}Arn>`;
 }
 
 function need<T>(v: T | undefined, f: ManifestFunction, what: string): T {

@@ -83,13 +83,17 @@ impl JobStatus {
     }
 }
 
-/// The share of the overall score each criterion carries, in percent; they sum to 100.
+/// The share of the overall score each criterion carries, in percent; they must sum to 100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
+    #[schema(minimum = 0, maximum = 100)]
     pub skills: u8,
+    #[schema(minimum = 0, maximum = 100)]
     pub experience: u8,
+    #[schema(minimum = 0, maximum = 100)]
     pub education: u8,
+    #[schema(minimum = 0, maximum = 100)]
     pub location: u8,
 }
 
@@ -121,7 +125,9 @@ pub enum EducationLevel {
 #[serde(rename_all = "camelCase")]
 pub struct EducationRequirement {
     pub minimum_level: EducationLevel,
+    /// Accepted fields of study; empty means any.
     #[serde(default)]
+    #[schema(schema_with = crate::services::jobs::skills_schema)]
     pub fields_of_study: Vec<String>,
 }
 

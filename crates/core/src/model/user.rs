@@ -29,11 +29,10 @@ pub struct User {
     #[schema(value_type = String, format = Email)]
     pub email: Email,
     pub name: Option<String>,
-    #[schema(value_type = String, example = "recruiter")]
+    #[schema(example = "recruiter")]
     pub role: Role,
     pub status: UserStatus,
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub overrides: Overrides,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

@@ -14,9 +14,13 @@ use crate::ports::store::{Condition, Index, Key, PageToken, Query, StoreError};
 use crate::principal::Principal;
 use crate::rbac::Permission;
 use crate::record::{self, Record};
-use crate::values::{JobId, OrgId, UserId, opt_text};
+use crate::values::{JobId, OrgId, TextRule, UserId, ascii_ci_choice_schema, id_schema, opt_choice_schema};
+use clearview_screening::anonymize::Redaction;
+use clearview_screening::bias::BiasCheck;
+use clearview_screening::score::ScoreResult;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+use utoipa::openapi::schema::Object;
 
 /// 10 MB: the resume size limit, enforced when the object arrives.
 pub const MAX_RESUME_BYTES: u64 = 10 * 1024 * 1024;
@@ -30,10 +34,12 @@ pub const RESUME_CONTENT_TYPES: [&str; 3] =
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SelfIdentification {
     /// `male`, `female`, `decline_to_state`.
+    #[schema(schema_with = sex_schema)]
     pub sex: Option<String>,
     /// `hispanic_or_latino`, `white`, `black_or_african_american`,
     /// `native_hawaiian_or_other_pacific_islander`, `asian`, `american_indian_or_alaska_native`,
     /// `two_or_more_races`, `decline_to_state`.
+    #[schema(schema_with = race_schema)]
     pub race_ethnicity: Option<String>,
 }
 
@@ -49,10 +55,41 @@ pub const RACE_VALUES: [&str; 8] = [
     "decline_to_state",
 ];
 
+fn sex_schema() -> Object {
+    opt_choice_schema(SEX_VALUES)
+}
+fn race_schema() -> Object {
+    opt_choice_schema(RACE_VALUES)
+}
+
+const COVER_LETTER: TextRule = TextRule::new(1, 10_000);
+const FILE_NAME: TextRule = TextRule::new(1, 200);
+const REASON: TextRule = TextRule::new(3, 2000);
+pub const DECISIONS: [&str; 3] = ["advance", "review", "reject"];
+
+fn cover_letter_schema() -> Object {
+    COVER_LETTER.opt_schema()
+}
+fn file_name_schema() -> Object {
+    FILE_NAME.opt_schema()
+}
+fn content_type_schema() -> Object {
+    ascii_ci_choice_schema(&RESUME_CONTENT_TYPES)
+}
+fn reason_schema() -> Object {
+    REASON.schema()
+}
+fn decision_schema() -> Object {
+    ascii_ci_choice_schema(&DECISIONS)
+}
+
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApplyInput {
+    /// The job's id (only active jobs whose deadline has not passed take applications).
+    #[schema(schema_with = id_schema)]
     pub job_id: String,
+    #[schema(schema_with = cover_letter_schema)]
     pub cover_letter: Option<String>,
     pub self_identification: Option<SelfIdentification>,
 }
@@ -61,15 +98,20 @@ pub struct ApplyInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UploadInput {
     /// `application/pdf`, the DOCX type, or `text/plain`.
+    #[schema(schema_with = content_type_schema)]
     pub content_type: String,
+    #[schema(schema_with = file_name_schema)]
     pub file_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FileUploadInput {
+    /// One of the caller's applications (another id is not found).
     pub application_id: String,
+    #[schema(schema_with = content_type_schema)]
     pub content_type: String,
+    #[schema(schema_with = file_name_schema)]
     pub file_name: Option<String>,
 }
 
@@ -94,8 +136,10 @@ pub struct DownloadGrant {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DecisionInput {
     /// `advance`, `review` or `reject`.
+    #[schema(schema_with = decision_schema)]
     pub decision: String,
     /// Why; required, and recorded in the audit trail.
+    #[schema(schema_with = reason_schema)]
     pub reason: String,
 }
 
@@ -106,14 +150,11 @@ pub struct AiScore {
     pub application_id: String,
     pub processing: Processing,
     /// The score with its explanation (sub-scores, matched and missing skills, each weight).
-    #[schema(value_type = Object)]
-    pub score: Option<serde_json::Value>,
-    /// The counterfactual bias check of this score.
-    #[schema(value_type = Object)]
-    pub bias_check: Option<serde_json::Value>,
+    pub score: Option<ScoreResult>,
+    /// The counterfactual bias check of this score, and the job ad's coded language.
+    pub bias_check: Option<BiasCheck>,
     /// What was redacted before scoring (categories only, never values).
-    #[schema(value_type = Object)]
-    pub redactions: Option<serde_json::Value>,
+    pub redactions: Option<Vec<Redaction>>,
     pub decision: Option<HumanDecision>,
 }
 
@@ -153,8 +194,9 @@ fn received_event(deps: &Deps, app: &Application) -> DomainEvent {
 
 pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> AppResult<Application> {
     let job_id = JobId::parse(input.job_id.trim()).ok_or_else(|| AppError::field("jobId", "is not a job id"))?;
-    let cover_letter =
-        opt_text("coverLetter", input.cover_letter.as_deref(), 10_000).map_err(|e| AppError::Validation(vec![e]))?;
+    let cover_letter = COVER_LETTER
+        .parse_opt("coverLetter", input.cover_letter.as_deref())
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let sid = match input.self_identification {
         Some(s) => {
             let mut errors = Vec::new();
@@ -413,7 +455,8 @@ pub async fn upload_url(deps: &Deps, candidate: &Principal, id: &str, input: Upl
             "must be application/pdf, the DOCX type (application/vnd.openxmlformats-officedocument.wordprocessingml.document) or text/plain",
         ));
     }
-    let file_name = opt_text("fileName", input.file_name.as_deref(), 200).map_err(|e| AppError::Validation(vec![e]))?;
+    let file_name =
+        FILE_NAME.parse_opt("fileName", input.file_name.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
     let before = load(deps, &Caller::Candidate(candidate.clone()), id).await?;
     if before.status.is_final() {
         return Err(AppError::conflict(
@@ -487,13 +530,34 @@ async fn stage_body(deps: &Deps, app: &Application, stage: &str) -> AppResult<Op
     Ok(r.filter(|r| r.run_id == run).map(|r| r.body))
 }
 
+/// A stage's stored output of the current run, read as the type the chain wrote.
+async fn stage_output<T: serde::de::DeserializeOwned>(
+    deps: &Deps,
+    app: &Application,
+    stage: &str,
+) -> AppResult<Option<T>> {
+    stage_body(deps, app, stage).await?.map(serde_json::from_value).transpose().map_err(|e| {
+        AppError::Internal(format!(
+            "the stored {stage} result of application {} was written by an older version ({e}): \
+                 reprocess the application to score it again",
+            app.id
+        ))
+    })
+}
+
+/// What the anonymize stage stored that a person may see: the redaction counts, not the text.
+#[derive(Deserialize)]
+struct Redactions {
+    redactions: Vec<Redaction>,
+}
+
 pub async fn ai_score(deps: &Deps, actor: &Actor, id: &str) -> AppResult<AiScore> {
     let app = load_in_org(deps, actor.org(), id).await?;
-    let redactions = stage_body(deps, &app, "anonymized").await?.map(|b| b["redactions"].clone());
+    let redactions = stage_output::<Redactions>(deps, &app, "anonymized").await?.map(|r| r.redactions);
     Ok(AiScore {
         application_id: app.id.clone(),
-        score: stage_body(deps, &app, "score").await?,
-        bias_check: stage_body(deps, &app, "bias").await?,
+        score: stage_output(deps, &app, "score").await?,
+        bias_check: stage_output(deps, &app, "bias").await?,
         redactions,
         processing: app.processing,
         decision: app.decision,
@@ -562,10 +626,10 @@ pub async fn decide(
     input: DecisionInput,
 ) -> AppResult<Application> {
     let decision = input.decision.trim().to_ascii_lowercase();
-    if !["advance", "review", "reject"].contains(&decision.as_str()) {
+    if !DECISIONS.contains(&decision.as_str()) {
         return Err(AppError::field("decision", "must be advance, review or reject"));
     }
-    let reason = crate::values::text("reason", &input.reason, 3, 2000).map_err(|e| AppError::Validation(vec![e]))?;
+    let reason = REASON.parse("reason", &input.reason).map_err(|e| AppError::Validation(vec![e]))?;
     let before = load_in_org(deps, actor.org(), id).await?;
     check_version(if_match, before.version, false)?;
     if before.status.is_final() {

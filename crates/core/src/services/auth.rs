@@ -12,49 +12,85 @@ use crate::principal::Principal;
 use crate::rbac::Permission;
 use crate::record;
 use crate::record::Record;
-use crate::values::{Checks, Email, Password};
+use crate::values::{Checks, Email, Password, pattern};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfirmInput {
+    #[schema(schema_with = Email::schema)]
     pub email: String,
-    #[schema(example = "123456")]
+    #[schema(schema_with = code_schema, example = "123456")]
     pub code: String,
+}
+
+const MAX_CODE: usize = 16;
+const MAX_TOKEN: usize = 8192;
+
+/// The code from the email: 1–16 ASCII letters or digits, surrounding whitespace ignored.
+fn code_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .pattern(Some(format!("^{w}*[A-Za-z0-9]{{1,{MAX_CODE}}}{w}*$", w = pattern::W)))
+        .build()
+}
+
+fn token_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .min_length(Some(1))
+        .max_length(Some(MAX_TOKEN))
+        .build()
+}
+
+/// A password checked by the identity provider, not here: only its presence is required.
+fn given_password_schema() -> Object {
+    ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).min_length(Some(1)).build()
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoginInput {
+    #[schema(schema_with = Email::schema)]
     pub email: String,
+    #[schema(schema_with = given_password_schema)]
     pub password: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefreshInput {
+    #[schema(schema_with = token_schema)]
     pub refresh_token: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ForgotInput {
+    #[schema(schema_with = Email::schema)]
     pub email: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResetInput {
+    #[schema(schema_with = Email::schema)]
     pub email: String,
+    #[schema(schema_with = code_schema)]
     pub code: String,
+    #[schema(schema_with = Password::schema)]
     pub new_password: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CompleteInviteInput {
+    #[schema(schema_with = Email::schema)]
     pub email: String,
+    #[schema(schema_with = given_password_schema)]
     pub temporary_password: String,
+    #[schema(schema_with = Password::schema)]
     pub new_password: String,
 }
 
@@ -63,20 +99,19 @@ pub struct CompleteInviteInput {
 pub struct Me {
     pub user: User,
     pub organization: Organization,
-    #[schema(value_type = Vec<String>)]
     pub permissions: Vec<Permission>,
 }
 
 fn code(field: &str, s: &str) -> Result<String, crate::FieldError> {
     let t = s.trim();
-    if t.is_empty() || t.len() > 16 || !t.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if t.is_empty() || t.len() > MAX_CODE || !t.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(crate::FieldError::new(field, "must be the code from the email"));
     }
     Ok(t.to_owned())
 }
 
 fn token(field: &str, s: &str) -> Result<String, crate::FieldError> {
-    if s.is_empty() || s.len() > 8192 {
+    if s.is_empty() || s.chars().count() > MAX_TOKEN {
         return Err(crate::FieldError::new(field, "must be the token from a previous sign-in"));
     }
     Ok(s.to_owned())

@@ -10,27 +10,51 @@ use crate::ports::identity::NewAccount;
 use crate::ports::store::{Condition, Query};
 use crate::rbac::Role;
 use crate::record::{self, Record};
-use crate::values::{Checks, Email, Password, Phone, UserId, opt_text, text};
+use crate::values::{Checks, Email, Password, Phone, TextRule, UserId};
 use serde::Deserialize;
+use utoipa::openapi::schema::Object;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterCandidate {
+    #[schema(schema_with = Email::schema)]
     pub email: String,
+    #[schema(schema_with = Password::schema)]
     pub password: String,
-    #[schema(example = "Sam Rivera")]
+    #[schema(schema_with = name_schema, example = "Sam Rivera")]
     pub name: String,
+    #[schema(schema_with = Phone::opt_schema)]
     pub phone: Option<String>,
+    #[schema(schema_with = location_schema)]
     pub location: Option<String>,
+    #[schema(schema_with = headline_schema)]
     pub headline: Option<String>,
+}
+
+const NAME: TextRule = TextRule::new(1, 200);
+const LOCATION: TextRule = TextRule::new(1, 200);
+const HEADLINE: TextRule = TextRule::new(1, 300);
+
+fn name_schema() -> Object {
+    NAME.schema()
+}
+fn location_schema() -> Object {
+    LOCATION.opt_schema()
+}
+fn headline_schema() -> Object {
+    HEADLINE.opt_schema()
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateCandidate {
+    #[schema(schema_with = name_schema)]
     pub name: String,
+    #[schema(schema_with = Phone::opt_schema)]
     pub phone: Option<String>,
+    #[schema(schema_with = location_schema)]
     pub location: Option<String>,
+    #[schema(schema_with = headline_schema)]
     pub headline: Option<String>,
 }
 
@@ -43,13 +67,13 @@ struct Profile {
 
 fn profile(c: &mut Checks, name: &str, phone: Option<&str>, location: Option<&str>, headline: Option<&str>) -> Profile {
     Profile {
-        name: c.take(text("name", name, 1, 200)).unwrap_or_default(),
+        name: c.take(NAME.parse("name", name)).unwrap_or_default(),
         phone: match phone.map(str::trim).filter(|p| !p.is_empty()) {
             Some(p) => c.take(Phone::parse("phone", p)).map(|p| p.as_str().to_owned()),
             None => None,
         },
-        location: c.take(opt_text("location", location, 200)).flatten(),
-        headline: c.take(opt_text("headline", headline, 300)).flatten(),
+        location: c.take(LOCATION.parse_opt("location", location)).flatten(),
+        headline: c.take(HEADLINE.parse_opt("headline", headline)).flatten(),
     }
 }
 

@@ -8,20 +8,27 @@ use crate::ports::identity::NewAccount;
 use crate::ports::store::Condition;
 use crate::rbac::{Overrides, Role};
 use crate::record::Record;
-use crate::values::{Checks, Email, OrgId, Password, Phone, UserId, text};
+use crate::values::{Checks, Email, OrgId, Password, Phone, TextRule, UserId};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::Object;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterEmployer {
-    #[schema(example = "Acme Robotics")]
+    #[schema(schema_with = company_name_schema, example = "Acme Robotics")]
     pub company_name: String,
-    #[schema(example = "ana@acme.example")]
+    #[schema(schema_with = Email::schema, example = "ana@acme.example")]
     pub email: String,
-    #[schema(example = "Str0ng!passw0rd")]
+    #[schema(schema_with = Password::schema, example = "Str0ng!passw0rd")]
     pub password: String,
-    #[schema(example = "+14155550123")]
+    #[schema(schema_with = Phone::schema, example = "+14155550123")]
     pub contact_number: String,
+}
+
+const COMPANY_NAME: TextRule = TextRule::new(2, 200);
+
+fn company_name_schema() -> Object {
+    COMPANY_NAME.schema()
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -35,7 +42,7 @@ pub struct Registered {
 
 pub async fn register(deps: &Deps, input: RegisterEmployer) -> AppResult<Registered> {
     let mut checks = Checks::default();
-    let company = checks.take(text("companyName", &input.company_name, 2, 200));
+    let company = checks.take(COMPANY_NAME.parse("companyName", &input.company_name));
     let email = checks.take(Email::parse("email", &input.email));
     let password = checks.take(Password::parse("password", &input.password));
     let phone = checks.take(Phone::parse("contactNumber", &input.contact_number));

@@ -8,34 +8,85 @@ use crate::model::{Criteria, Job, JobStatus, JobType, Weights};
 use crate::ports::Deps;
 use crate::ports::store::{Condition, Index, PageToken, Query};
 use crate::record::{self, Record};
-use crate::values::{Checks, JobId, opt_text, text};
+use crate::values::{Checks, JobId, TextRule};
 use serde::Deserialize;
 use time::Date;
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
+
+const TITLE: TextRule = TextRule::new(3, 200);
+/// Department, location, hiring manager.
+const SHORT: TextRule = TextRule::new(1, 200);
+/// Description, requirements, nice-to-have.
+const LONG: TextRule = TextRule::new(1, 20_000);
+/// A skill or a field of study.
+const SKILL: TextRule = TextRule::new(1, 80);
+const MAX_SKILLS: usize = 50;
+const MAX_EXPERIENCE_YEARS: f64 = 60.0;
+
+fn title_schema() -> Object {
+    TITLE.schema()
+}
+fn short_schema() -> Object {
+    SHORT.opt_schema()
+}
+fn location_schema() -> Object {
+    let mut s = SHORT.opt_schema();
+    s.description = Some("Required (not blank) unless isRemote is true".into());
+    s
+}
+fn long_schema() -> Object {
+    LONG.schema()
+}
+fn opt_long_schema() -> Object {
+    LONG.opt_schema()
+}
+fn currency_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .pattern(Some("^[A-Z]{3}$"))
+        .description(Some("ISO 4217 code in capitals; absent or null means USD"))
+        .build()
+}
+/// A list of skills (or fields of study): case-insensitive duplicates are merged.
+pub fn skills_schema() -> Array {
+    ArrayBuilder::new().items(SKILL.schema()).max_items(Some(MAX_SKILLS)).build()
+}
 
 /// The editable fields of a job (create and full update).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JobInput {
-    #[schema(example = "Senior Backend Engineer")]
+    #[schema(schema_with = title_schema, example = "Senior Backend Engineer")]
     pub title: String,
+    #[schema(schema_with = short_schema)]
     pub department: Option<String>,
+    #[schema(schema_with = location_schema)]
     pub location: Option<String>,
     pub job_type: JobType,
     pub employment_type: Option<EmploymentType>,
+    /// Must not exceed salaryMax when both are given.
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub salary_min: Option<u32>,
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub salary_max: Option<u32>,
-    #[schema(example = "USD")]
+    #[schema(schema_with = currency_schema, example = "USD")]
     pub salary_currency: Option<String>,
+    #[schema(schema_with = long_schema)]
     pub description: String,
+    #[schema(schema_with = opt_long_schema)]
     pub requirements: Option<String>,
+    #[schema(schema_with = opt_long_schema)]
     pub nice_to_have: Option<String>,
+    /// Must not be in the past (today, UTC, is allowed).
     #[schema(value_type = Option<String>, format = Date)]
     pub deadline: Option<Date>,
     #[serde(default)]
     pub is_remote: bool,
     pub experience_level: Option<ExperienceLevel>,
+    #[schema(schema_with = short_schema)]
     pub hiring_manager: Option<String>,
-    /// Only on create; afterwards use `PUT /api/jobs/{id}/ai-criteria`.
+    /// Only on create; afterwards use `PUT /api/jobs/{id}/ai-criteria` (an update that sends
+    /// criteria is refused).
     pub criteria: Option<CriteriaInput>,
 }
 
@@ -44,24 +95,32 @@ pub struct JobInput {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CriteriaInput {
+    /// The four weights must sum to 100.
     pub weights: Option<Weights>,
     #[serde(default)]
+    #[schema(schema_with = skills_schema)]
     pub required_skills: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = skills_schema)]
     pub preferred_skills: Vec<String>,
-    pub minimum_experience: Option<f32>,
+    /// Years.
+    #[schema(minimum = 0, maximum = 60)]
+    pub minimum_experience: Option<f64>,
     pub education_requirements: Option<EducationRequirement>,
+    /// Must be below autoApproveThreshold when both are given.
+    #[schema(minimum = 0, maximum = 100)]
     pub auto_reject_threshold: Option<u8>,
+    #[schema(minimum = 0, maximum = 100)]
     pub auto_approve_threshold: Option<u8>,
 }
 
 fn skills(c: &mut Checks, field: &str, list: Vec<String>) -> Vec<String> {
-    if list.len() > 50 {
-        c.push(field, "at most 50 skills");
+    if list.len() > MAX_SKILLS {
+        c.push(field, format!("at most {MAX_SKILLS} skills"));
     }
     let mut out: Vec<String> = Vec::new();
     for (i, s) in list.into_iter().enumerate() {
-        if let Some(s) = c.take(text(&format!("{field}[{i}]"), &s, 1, 80))
+        if let Some(s) = c.take(SKILL.parse(&format!("{field}[{i}]"), &s))
             && !out.iter().any(|o| o.eq_ignore_ascii_case(&s))
         {
             out.push(s);
@@ -78,10 +137,12 @@ pub fn parse_criteria(c: &mut Checks, input: CriteriaInput, prefix: &str) -> Cri
     }
     let required_skills = skills(c, &f("requiredSkills"), input.required_skills);
     let preferred_skills = skills(c, &f("preferredSkills"), input.preferred_skills);
-    let minimum_experience = input.minimum_experience.unwrap_or(0.0);
-    if !(0.0..=60.0).contains(&minimum_experience) {
+    // Checked as sent (f64), stored as f32: a value just above the limit must not round into it.
+    let years = input.minimum_experience.unwrap_or(0.0);
+    if !(0.0..=MAX_EXPERIENCE_YEARS).contains(&years) {
         c.push(f("minimumExperience"), "must be between 0 and 60 years");
     }
+    let minimum_experience = years as f32;
     let education_requirements = input.education_requirements.unwrap_or_default();
     let fields = skills(c, &f("educationRequirements.fieldsOfStudy"), education_requirements.fields_of_study);
     for (name, t) in
@@ -112,11 +173,11 @@ pub fn parse_criteria(c: &mut Checks, input: CriteriaInput, prefix: &str) -> Cri
 
 /// The validated editable fields, applied onto `job`.
 fn apply_input(c: &mut Checks, job: &mut Job, input: JobInput, today: Date) {
-    if let Some(t) = c.take(text("title", &input.title, 3, 200)) {
+    if let Some(t) = c.take(TITLE.parse("title", &input.title)) {
         job.title = t;
     }
-    job.department = c.take(opt_text("department", input.department.as_deref(), 200)).flatten();
-    job.location = c.take(opt_text("location", input.location.as_deref(), 200)).flatten();
+    job.department = c.take(SHORT.parse_opt("department", input.department.as_deref())).flatten();
+    job.location = c.take(SHORT.parse_opt("location", input.location.as_deref())).flatten();
     job.job_type = input.job_type;
     job.employment_type = input.employment_type;
     if let (Some(min), Some(max)) = (input.salary_min, input.salary_max)
@@ -131,18 +192,18 @@ fn apply_input(c: &mut Checks, job: &mut Job, input: JobInput, today: Date) {
         c.push("salaryCurrency", "must be an ISO 4217 code such as USD");
     }
     job.salary_currency = currency;
-    if let Some(d) = c.take(text("description", &input.description, 1, 20_000)) {
+    if let Some(d) = c.take(LONG.parse("description", &input.description)) {
         job.description = d;
     }
-    job.requirements = c.take(opt_text("requirements", input.requirements.as_deref(), 20_000)).flatten();
-    job.nice_to_have = c.take(opt_text("niceToHave", input.nice_to_have.as_deref(), 20_000)).flatten();
+    job.requirements = c.take(LONG.parse_opt("requirements", input.requirements.as_deref())).flatten();
+    job.nice_to_have = c.take(LONG.parse_opt("niceToHave", input.nice_to_have.as_deref())).flatten();
     if input.deadline.is_some_and(|d| d < today) {
         c.push("deadline", "must not be in the past");
     }
     job.deadline = input.deadline;
     job.is_remote = input.is_remote;
     job.experience_level = input.experience_level;
-    job.hiring_manager = c.take(opt_text("hiringManager", input.hiring_manager.as_deref(), 200)).flatten();
+    job.hiring_manager = c.take(SHORT.parse_opt("hiringManager", input.hiring_manager.as_deref())).flatten();
     if !job.is_remote && job.location.is_none() {
         c.push("location", "is required unless the job is remote");
     }

@@ -179,3 +179,6 @@ pub fn lost_update(expected: u64) -> impl FnOnce(StoreError) -> AppError {
         other => other.into(),
     }
 }
+
+#[cfg(test)]
+mod api_types_tests;

@@ -8,39 +8,63 @@ use crate::ports::Deps;
 use crate::ports::store::{Condition, PageToken, Query};
 use crate::rbac::{self, Overrides, Permission, Role};
 use crate::record::{self, Record};
-use crate::values::{Checks, Email, OrgId, UserId, opt_text};
+use crate::values::{Checks, Email, OrgId, TextRule, UserId, choice_schema};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InviteInput {
+    #[schema(schema_with = Email::schema)]
     pub email: String,
-    #[schema(example = "recruiter")]
+    #[schema(schema_with = staff_role_schema, example = "recruiter")]
     pub role: String,
+    #[schema(schema_with = name_schema)]
     pub name: Option<String>,
+}
+
+const NAME: TextRule = TextRule::new(1, 200);
+
+fn name_schema() -> Object {
+    NAME.opt_schema()
+}
+
+/// The roles staff may hold (a candidate is not a staff role).
+fn staff_role_schema() -> Object {
+    choice_schema(Role::STAFF.iter().map(|r| r.group()))
+}
+
+/// Permission names, as an array of unique-or-repeated names.
+fn permissions_schema() -> Array {
+    ArrayBuilder::new().items(choice_schema(Permission::ALL.iter().map(|p| p.name()))).build()
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateUserInput {
+    #[schema(schema_with = name_schema)]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RoleInput {
-    #[schema(example = "hr_manager")]
+    #[schema(schema_with = staff_role_schema, example = "hr_manager")]
     pub role: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PermissionsInput {
+    /// Added to the role's permissions. Admin-only permissions (users:manage, roles:manage,
+    /// audit:read) can be granted to admins only, write permissions never to viewers, and a
+    /// permission cannot be both granted and denied.
     #[serde(default)]
-    #[schema(value_type = Vec<String>, example = json!(["jobs:delete"]))]
+    #[schema(schema_with = permissions_schema, example = json!(["jobs:delete"]))]
     pub grant: Vec<String>,
+    /// Taken from the role's permissions; you cannot deny yourself roles:manage.
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(schema_with = permissions_schema)]
     pub deny: Vec<String>,
 }
 
@@ -49,15 +73,11 @@ pub struct PermissionsInput {
 pub struct UserPermissions {
     #[schema(value_type = String)]
     pub user_id: UserId,
-    #[schema(value_type = String)]
     pub role: Role,
     /// What the role grants.
-    #[schema(value_type = Vec<String>)]
     pub role_permissions: Vec<Permission>,
-    #[schema(value_type = Object)]
     pub overrides: Overrides,
     /// What the user actually holds.
-    #[schema(value_type = Vec<String>)]
     pub effective: Vec<Permission>,
     pub version: u64,
 }
@@ -87,7 +107,7 @@ pub async fn invite(deps: &Deps, actor: &Actor, input: InviteInput) -> AppResult
     let mut c = Checks::default();
     let email = c.take(Email::parse("email", &input.email));
     let role = c.take(parse_role("role", &input.role));
-    let name = c.take(opt_text("name", input.name.as_deref(), 200));
+    let name = c.take(NAME.parse_opt("name", input.name.as_deref()));
     c.finish()?;
     let (Some(email), Some(role), Some(name)) = (email, role, name) else {
         return Err(AppError::Internal("validated fields missing".into()));
@@ -135,7 +155,7 @@ pub async fn update(
     if_match: Option<u64>,
     input: UpdateUserInput,
 ) -> AppResult<User> {
-    let name = opt_text("name", input.name.as_deref(), 200).map_err(|e| AppError::Validation(vec![e]))?;
+    let name = NAME.parse_opt("name", input.name.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
     let before = load(deps, actor.org(), id).await?;
     check_version(if_match, before.version, true)?;
     let mut after = before.clone();

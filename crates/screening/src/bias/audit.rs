@@ -71,7 +71,8 @@ pub struct CohortRecord {
     pub score: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AuditOptions {
     /// Categories below this share of the audit data may be excluded (LL144: 2%).
     pub small_category_share: f64,
@@ -87,7 +88,8 @@ impl Default for AuditOptions {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct CategoryStats {
     pub category: String,
     pub count: u64,
@@ -108,7 +110,8 @@ pub struct CategoryStats {
     pub exclusion_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct DimensionReport {
     pub dimension: String,
     pub categories: Vec<CategoryStats>,
@@ -119,7 +122,8 @@ pub struct DimensionReport {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AuditReport {
     pub total_records: u64,
     pub selected_total: u64,

@@ -31,7 +31,7 @@ impl From<&ParsedResume> for CounterfactualInput {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     NameGenderEthnicity,
@@ -41,7 +41,8 @@ pub enum Dimension {
     GenderedAffiliation,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct VariantResult {
     pub id: String,
     pub dimension: Dimension,
@@ -54,7 +55,8 @@ pub struct VariantResult {
     pub flagged: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct CounterfactualReport {
     pub baseline: ScoreResult,
     pub variants: Vec<VariantResult>,

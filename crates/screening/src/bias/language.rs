@@ -123,14 +123,14 @@ pub const AGE_CODED: &[(&str, AgeLean, &str)] = &[
     ("veteran", AgeLean::DiscouragesYounger, "state the experience actually needed"),
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgeLean {
     DiscouragesOlder,
     DiscouragesYounger,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GenderLean {
     MasculineCoded,
@@ -138,7 +138,8 @@ pub enum GenderLean {
     Neutral,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct CodedWord {
     /// The word as found (lowercased).
     pub word: String,
@@ -147,7 +148,8 @@ pub struct CodedWord {
     pub count: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AgePhrase {
     pub phrase: String,
     pub lean: AgeLean,
@@ -155,7 +157,8 @@ pub struct AgePhrase {
     pub suggestion: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct LanguageReport {
     pub masculine_count: u32,
     pub feminine_count: u32,

@@ -7,7 +7,9 @@ use super::sections::remove_dates;
 use crate::text::{self, DatePoint, PartialDate};
 
 /// Highest education completed or in progress, in increasing order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EducationLevel {
     #[default]

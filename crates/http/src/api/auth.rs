@@ -1,0 +1,139 @@
+//! `/api/auth/*`: confirming an email, signing in and out, tokens, passwords, invitations.
+
+use crate::App;
+use crate::handler;
+use crate::reply::Message;
+use crate::request::Req;
+use crate::routes::{Accepted, Access::*, Grant::*, Json, NoContent, Route};
+use clearview_core::AppError;
+use clearview_core::ports::identity::Tokens;
+use clearview_core::services::auth;
+
+const SIGNOUT_ADMIN: &[&str] = &["AdminUserGlobalSignOut"];
+
+pub static ROUTES: &[Route] = &[CONFIRM, LOGIN, REFRESH, FORGOT_PASSWORD, RESET_PASSWORD, COMPLETE_INVITE, LOGOUT, ME];
+
+pub const CONFIRM: Route = Route {
+    name: "auth-confirm",
+    method: "POST",
+    path: "/api/auth/confirm",
+    access: Public,
+    summary: "Verify an email with the emailed code",
+    idempotent: false,
+    grants: &[],
+    handler: handler!(confirm),
+};
+async fn confirm(app: App, _: Req, Json(input): Json<auth::ConfirmInput>) -> Result<NoContent, AppError> {
+    auth::confirm(&app.deps, input).await?;
+    Ok(NoContent)
+}
+
+pub const LOGIN: Route = Route {
+    name: "auth-login",
+    method: "POST",
+    path: "/api/auth/login",
+    access: Public,
+    summary: "Sign in with email and password",
+    idempotent: false,
+    grants: &[],
+    handler: handler!(login),
+};
+async fn login(app: App, _: Req, Json(input): Json<auth::LoginInput>) -> Result<Json<Tokens>, AppError> {
+    Ok(Json(auth::login(&app.deps, input).await?))
+}
+
+pub const REFRESH: Route = Route {
+    name: "auth-refresh",
+    method: "POST",
+    path: "/api/auth/refresh",
+    access: Public,
+    summary: "Exchange a refresh token for new tokens",
+    idempotent: false,
+    grants: &[],
+    handler: handler!(refresh),
+};
+async fn refresh(app: App, _: Req, Json(input): Json<auth::RefreshInput>) -> Result<Json<Tokens>, AppError> {
+    Ok(Json(auth::refresh(&app.deps, input).await?))
+}
+
+pub const FORGOT_PASSWORD: Route = Route {
+    name: "auth-forgot-password",
+    method: "POST",
+    path: "/api/auth/forgot-password",
+    access: Public,
+    summary: "Email a password-reset code (answers the same whether or not the account exists)",
+    idempotent: false,
+    grants: &[],
+    handler: handler!(forgot_password),
+};
+async fn forgot_password(
+    app: App,
+    _: Req,
+    Json(input): Json<auth::ForgotInput>,
+) -> Result<Accepted<Message>, AppError> {
+    auth::forgot_password(&app.deps, input).await?;
+    let message = "If an account exists for this email, a reset code is on its way.".to_owned();
+    Ok(Accepted(Message { message }, None))
+}
+
+pub const RESET_PASSWORD: Route = Route {
+    name: "auth-reset-password",
+    method: "POST",
+    path: "/api/auth/reset-password",
+    access: Public,
+    summary: "Set a new password with the emailed code",
+    idempotent: false,
+    grants: &[],
+    handler: handler!(reset_password),
+};
+async fn reset_password(app: App, _: Req, Json(input): Json<auth::ResetInput>) -> Result<NoContent, AppError> {
+    auth::reset_password(&app.deps, input).await?;
+    Ok(NoContent)
+}
+
+pub const COMPLETE_INVITE: Route = Route {
+    name: "auth-complete-invite",
+    method: "POST",
+    path: "/api/auth/complete-invite",
+    access: Public,
+    summary: "First sign-in of an invited user: replace the temporary password",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(complete_invite),
+};
+async fn complete_invite(
+    app: App,
+    _: Req,
+    Json(input): Json<auth::CompleteInviteInput>,
+) -> Result<Json<Tokens>, AppError> {
+    Ok(Json(auth::complete_invite(&app.deps, input).await?))
+}
+
+pub const LOGOUT: Route = Route {
+    name: "auth-logout",
+    method: "POST",
+    path: "/api/auth/logout",
+    access: Staff(None),
+    summary: "Sign out: the refresh token stops working",
+    idempotent: false,
+    grants: &[TableRead, UserPoolAdmin(SIGNOUT_ADMIN)],
+    handler: handler!(logout),
+};
+async fn logout(app: App, req: Req, Json(input): Json<auth::RefreshInput>) -> Result<NoContent, AppError> {
+    auth::logout(&app.deps, &req.actor()?.user.email, input).await?;
+    Ok(NoContent)
+}
+
+pub const ME: Route = Route {
+    name: "auth-me",
+    method: "GET",
+    path: "/api/auth/me",
+    access: Staff(None),
+    summary: "The signed-in user, organisation and permissions",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(me),
+};
+async fn me(app: App, req: Req, _: ()) -> Result<Json<auth::Me>, AppError> {
+    Ok(Json(auth::me(&app.deps, req.actor()?).await?))
+}

@@ -1,0 +1,239 @@
+//! `/api/jobs/*`: jobs, their lifecycle and screening criteria, their applications and bias audit.
+
+use super::{Page, job_id, page, page_of};
+use crate::App;
+use crate::handler;
+use crate::request::Req;
+use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, NoContent, Query, Route, Tagged};
+use clearview_core::AppError;
+use clearview_core::model::job::JobTransition;
+use clearview_core::model::{Application, Job, JobStatus};
+use clearview_core::rbac::Permission as P;
+use clearview_core::services::{applications, jobs};
+use clearview_screening::bias::language::LanguageReport;
+use serde::{Deserialize, Serialize};
+
+pub static ROUTES: &[Route] =
+    &[LIST, CREATE, GET, UPDATE, DELETE, PUBLISH, PAUSE, CLOSE, CRITERIA, BIAS_AUDIT, APPLICATIONS];
+
+/// A job as the API shows it: its fields and the job ad's coded-language report
+/// (masculine/feminine-coded words, age-coded phrases), computed from the current text.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    #[serde(flatten)]
+    pub job: Job,
+    pub ad_language: LanguageReport,
+}
+
+impl JobView {
+    pub fn of(job: Job) -> Self {
+        Self { ad_language: clearview_chain::job_ad_language(&job), job }
+    }
+
+    /// 201 with the job's location and version.
+    pub fn created(job: Job) -> Created<JobView> {
+        let (location, version) = (format!("/api/jobs/{}", job.id), Some(job.version));
+        Created { body: JobView::of(job), location, version }
+    }
+
+    /// 200 with the job's version as the ETag.
+    pub fn tagged(job: Job) -> Tagged<JobView> {
+        let v = job.version;
+        Tagged(JobView::of(job), v)
+    }
+}
+
+/// `GET /api/jobs` query: a page, optionally of one status.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct JobListQuery {
+    /// Only jobs in this status.
+    pub status: Option<JobStatus>,
+    /// Page size (default 25).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// `nextCursor` from the previous page.
+    #[param(min_length = 1, max_length = 2048)]
+    pub cursor: Option<String>,
+}
+
+pub const LIST: Route = Route {
+    name: "jobs-list",
+    method: "GET",
+    path: "/api/jobs",
+    access: Staff(Some(P::JobsRead)),
+    summary: "List jobs, newest first, optionally of one status",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(list),
+};
+async fn list(app: App, req: Req, Query(q): Query<JobListQuery>) -> Result<Json<Page<JobView>>, AppError> {
+    let actor = req.actor()?;
+    let scope = format!("jobs-list:{}:{}", actor.org(), q.status.map(JobStatus::as_str).unwrap_or("*"));
+    let (limit, after) = page(&app, &scope, &super::PageQuery { limit: q.limit, cursor: q.cursor })?;
+    let listed = jobs::list(&app.deps, actor, q.status, limit, after).await?;
+    Ok(Json(page_of(&app, &scope, listed, JobView::of)))
+}
+
+pub const CREATE: Route = Route {
+    name: "jobs-create",
+    method: "POST",
+    path: "/api/jobs",
+    access: Staff(Some(P::JobsWrite)),
+    summary: "Create a job (as a draft)",
+    idempotent: true,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(create),
+};
+async fn create(app: App, req: Req, Json(input): Json<jobs::JobInput>) -> Result<Created<JobView>, AppError> {
+    Ok(JobView::created(jobs::create(&app.deps, req.actor()?, input).await?))
+}
+
+pub const GET: Route = Route {
+    name: "jobs-get",
+    method: "GET",
+    path: "/api/jobs/{id}",
+    access: Staff(Some(P::JobsRead)),
+    summary: "A job (with its ETag)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(get),
+};
+async fn get(app: App, req: Req, _: ()) -> Result<Tagged<JobView>, AppError> {
+    Ok(JobView::tagged(jobs::get(&app.deps, req.actor()?, &job_id(&req)?).await?))
+}
+
+pub const UPDATE: Route = Route {
+    name: "jobs-update",
+    method: "PUT",
+    path: "/api/jobs/{id}",
+    access: Staff(Some(P::JobsWrite)),
+    summary: "Replace a job's editable fields (If-Match required)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(update),
+};
+async fn update(
+    app: App,
+    req: Req,
+    (IfMatch(version), Json(input)): (IfMatch, Json<jobs::JobInput>),
+) -> Result<Tagged<JobView>, AppError> {
+    Ok(JobView::tagged(jobs::update(&app.deps, req.actor()?, &job_id(&req)?, version, input).await?))
+}
+
+pub const DELETE: Route = Route {
+    name: "jobs-delete",
+    method: "DELETE",
+    path: "/api/jobs/{id}",
+    access: Staff(Some(P::JobsDelete)),
+    summary: "Delete a draft; a job that was published is cancelled instead",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(delete),
+};
+async fn delete(app: App, req: Req, IfMatch(version): IfMatch) -> Result<NoContent, AppError> {
+    jobs::delete(&app.deps, req.actor()?, &job_id(&req)?, version).await?;
+    Ok(NoContent)
+}
+
+async fn transition(app: App, req: Req, version: Option<u64>, t: JobTransition) -> Result<Tagged<JobView>, AppError> {
+    Ok(JobView::tagged(jobs::transition(&app.deps, req.actor()?, &job_id(&req)?, version, t).await?))
+}
+
+pub const PUBLISH: Route = Route {
+    name: "jobs-publish",
+    method: "POST",
+    path: "/api/jobs/{id}/publish",
+    access: Staff(Some(P::JobsPublish)),
+    summary: "Publish a draft or paused job",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(publish),
+};
+async fn publish(app: App, req: Req, IfMatch(v): IfMatch) -> Result<Tagged<JobView>, AppError> {
+    transition(app, req, v, JobTransition::Publish).await
+}
+
+pub const PAUSE: Route = Route {
+    name: "jobs-pause",
+    method: "POST",
+    path: "/api/jobs/{id}/pause",
+    access: Staff(Some(P::JobsPublish)),
+    summary: "Pause an active job",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(pause),
+};
+async fn pause(app: App, req: Req, IfMatch(v): IfMatch) -> Result<Tagged<JobView>, AppError> {
+    transition(app, req, v, JobTransition::Pause).await
+}
+
+pub const CLOSE: Route = Route {
+    name: "jobs-close",
+    method: "POST",
+    path: "/api/jobs/{id}/close",
+    access: Staff(Some(P::JobsPublish)),
+    summary: "Close an active or paused job",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(close),
+};
+async fn close(app: App, req: Req, IfMatch(v): IfMatch) -> Result<Tagged<JobView>, AppError> {
+    transition(app, req, v, JobTransition::Close).await
+}
+
+pub const CRITERIA: Route = Route {
+    name: "jobs-criteria",
+    method: "PUT",
+    path: "/api/jobs/{id}/ai-criteria",
+    access: Staff(Some(P::JobsCriteria)),
+    summary: "Set the screening criteria (weights sum to 100; If-Match required)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(criteria),
+};
+async fn criteria(
+    app: App,
+    req: Req,
+    (IfMatch(version), Json(input)): (IfMatch, Json<jobs::CriteriaInput>),
+) -> Result<Tagged<JobView>, AppError> {
+    Ok(JobView::tagged(jobs::set_criteria(&app.deps, req.actor()?, &job_id(&req)?, version, input).await?))
+}
+
+pub const BIAS_AUDIT: Route = Route {
+    name: "jobs-bias-audit",
+    method: "GET",
+    path: "/api/jobs/{id}/bias-audit",
+    access: Staff(Some(P::AnalyticsRead)),
+    summary: "NYC Local Law 144 bias audit of the job's applicants: selection and scoring rates, impact ratios, four-fifths flags",
+    idempotent: false,
+    grants: &[TableRead, SealingKey],
+    handler: handler!(bias_audit),
+};
+async fn bias_audit(app: App, req: Req, _: ()) -> Result<Json<clearview_chain::audit::JobBiasAudit>, AppError> {
+    Ok(Json(clearview_chain::audit::job_bias_audit(&app.deps, req.actor()?, &job_id(&req)?).await?))
+}
+
+pub const APPLICATIONS: Route = Route {
+    name: "jobs-applications",
+    method: "GET",
+    path: "/api/jobs/{id}/applications",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "A job's applications",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(applications_list),
+};
+async fn applications_list(
+    app: App,
+    req: Req,
+    Query(q): Query<super::PageQuery>,
+) -> Result<Json<Page<Application>>, AppError> {
+    let actor = req.actor()?;
+    let job = job_id(&req)?;
+    let scope = format!("job-apps:{}:{}", actor.org(), job);
+    let (limit, after) = page(&app, &scope, &q)?;
+    let listed = applications::list_for_job(&app.deps, actor, &job, limit, after).await?;
+    Ok(Json(page_of(&app, &scope, listed, |a| a)))
+}

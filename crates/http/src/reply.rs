@@ -1,0 +1,102 @@
+//! What a handler answers, as types: the status, the body's schema and the headers come from
+//! the type, so the OpenAPI document says exactly what the handler sends.
+
+use crate::request::Reply;
+use crate::routes::{Defs, OperationDoc, schema};
+use clearview_core::AppError;
+use http::StatusCode;
+use serde::Serialize;
+
+pub use crate::extract::Json;
+
+/// A handler's answer type.
+pub trait Responds {
+    fn into_reply(self) -> Result<Reply, AppError>;
+    fn describe(doc: &mut OperationDoc, defs: &mut Defs);
+}
+
+const ETAG: (&str, &str) = ("ETag", "the version, for If-Match on the next edit");
+const LOCATION: (&str, &str) = ("Location", "where the new resource is");
+
+/// 200 with `T`.
+impl<T: Serialize + utoipa::ToSchema> Responds for Json<T> {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        Reply::ok(&self.0)
+    }
+    fn describe(doc: &mut OperationDoc, defs: &mut Defs) {
+        doc.status = 200;
+        doc.response = Some(schema::<T>(defs));
+    }
+}
+
+/// 200 with `T` and its version as the `ETag`.
+pub struct Tagged<T>(pub T, pub u64);
+
+impl<T: Serialize + utoipa::ToSchema> Responds for Tagged<T> {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        Ok(Reply::ok(&self.0)?.with_etag(self.1))
+    }
+    fn describe(doc: &mut OperationDoc, defs: &mut Defs) {
+        doc.status = 200;
+        doc.response = Some(schema::<T>(defs));
+        doc.response_headers.push(ETAG);
+    }
+}
+
+/// 201 with `T`, its `Location` and (when it has one) its version as the `ETag`.
+pub struct Created<T> {
+    pub body: T,
+    pub location: String,
+    pub version: Option<u64>,
+}
+
+impl<T: Serialize + utoipa::ToSchema> Responds for Created<T> {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        let reply = Reply::created(&self.body, self.location)?;
+        Ok(match self.version {
+            Some(v) => reply.with_etag(v),
+            None => reply,
+        })
+    }
+    fn describe(doc: &mut OperationDoc, defs: &mut Defs) {
+        doc.status = 201;
+        doc.response = Some(schema::<T>(defs));
+        doc.response_headers.extend([LOCATION, ETAG]);
+    }
+}
+
+/// 202: the work was accepted and goes on asynchronously; `T` says where it stands.
+pub struct Accepted<T>(pub T, pub Option<u64>);
+
+impl<T: Serialize + utoipa::ToSchema> Responds for Accepted<T> {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        let reply = Reply::json(StatusCode::ACCEPTED, &self.0)?;
+        Ok(match self.1 {
+            Some(v) => reply.with_etag(v),
+            None => reply,
+        })
+    }
+    fn describe(doc: &mut OperationDoc, defs: &mut Defs) {
+        doc.status = 202;
+        doc.response = Some(schema::<T>(defs));
+        doc.response_headers.push(ETAG);
+    }
+}
+
+/// 204, no body.
+pub struct NoContent;
+
+impl Responds for NoContent {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        Ok(Reply::no_content())
+    }
+    fn describe(doc: &mut OperationDoc, _: &mut Defs) {
+        doc.status = 204;
+    }
+}
+
+/// A message for a person (`202 Accepted` answers that reveal nothing else).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Message {
+    pub message: String,
+}

@@ -1,0 +1,150 @@
+//! Every function's least-privilege IAM policy, computed once from what it needs; the SAM
+//! templates and the CDK app only map the symbolic resources to ARNs.
+
+use super::functions::{FnTrigger, Function};
+use super::nested::{Refs, Shared};
+use super::pascal;
+use crate::cfn::{V, ga, sub};
+use crate::consumers::Need;
+
+/// An ARN a statement names, symbolically (the CDK app maps the same symbols).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Table,
+    TableIndexes,
+    UserPool,
+    MailIdentity,
+    Queue(&'static str),
+    DeadLetterQueue(&'static str),
+    Topic(&'static str),
+    Objects(&'static str),
+    /// The function's own log group.
+    LogGroup,
+    /// X-Ray has no resource-level permissions.
+    Any,
+}
+
+impl Target {
+    /// The symbol in infra/manifest.json.
+    pub fn symbol(&self) -> String {
+        match self {
+            Target::Table => "table".into(),
+            Target::TableIndexes => "table/index/*".into(),
+            Target::UserPool => "userPool".into(),
+            Target::MailIdentity => "mailIdentity".into(),
+            Target::Queue(q) => format!("queue:{q}"),
+            Target::DeadLetterQueue(q) => format!("dlq:{q}"),
+            Target::Topic(t) => format!("topic:{t}"),
+            Target::Objects(p) => format!("bucket:{p}*"),
+            Target::LogGroup => "logGroup".into(),
+            Target::Any => "*".into(),
+        }
+    }
+
+    /// The ARN in a nested stack: shared resources arrive as parameters.
+    pub(super) fn cfn(&self, f: &Function, refs: &mut Refs) -> V {
+        match self {
+            Target::Table => refs.r(Shared::TableArn),
+            Target::TableIndexes => sub(format!("${{{}}}/index/*", refs.name(Shared::TableArn))),
+            Target::UserPool => refs.r(Shared::UserPoolArn),
+            Target::MailIdentity => sub(format!(
+                "arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:identity/${{{}}}",
+                refs.name(Shared::MailIdentity)
+            )),
+            Target::Queue(q) => refs.r(Shared::QueueArn(q)),
+            Target::DeadLetterQueue(q) => refs.r(Shared::DlqArn(q)),
+            Target::Topic(t) => refs.r(Shared::TopicArn(t)),
+            Target::Objects(p) => sub(format!("${{{}}}/{p}*", refs.name(Shared::BucketArn))),
+            Target::LogGroup => ga(&format!("{}LogGroup", f.id), "Arn"),
+            Target::Any => "*".into(),
+        }
+    }
+}
+
+/// One IAM statement (always Allow).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub sid: String,
+    pub actions: Vec<String>,
+    pub targets: Vec<Target>,
+}
+
+fn stmt(sid: impl Into<String>, actions: &[&str], targets: Vec<Target>) -> Statement {
+    Statement { sid: sid.into(), actions: actions.iter().map(|a| (*a).to_owned()).collect(), targets }
+}
+
+/// The least-privilege policy of a function, statement by statement.
+pub fn statements(f: &Function) -> Vec<Statement> {
+    let mut out = vec![
+        stmt("Logs", &["logs:CreateLogStream", "logs:PutLogEvents"], vec![Target::LogGroup]),
+        stmt("Tracing", &["xray:PutTraceSegments", "xray:PutTelemetryRecords"], vec![Target::Any]),
+    ];
+    if let FnTrigger::Sqs { queue, .. } = f.trigger {
+        out.push(stmt(
+            "ConsumeQueue",
+            &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            vec![Target::Queue(queue)],
+        ));
+        // A poison message goes straight to the dead-letter queue (see ports::queue::Outcome).
+        out.push(stmt("DeadLetter", &["sqs:SendMessage"], vec![Target::DeadLetterQueue(queue)]));
+    }
+    let mut admin: Vec<&str> = Vec::new();
+    let (mut read_prefixes, mut write_prefixes) = (Vec::new(), Vec::new());
+    for need in &f.needs {
+        match *need {
+            Need::TableRead => out.push(stmt(
+                "TableRead",
+                &["dynamodb:GetItem", "dynamodb:Query"],
+                vec![Target::Table, Target::TableIndexes],
+            )),
+            // TransactWriteItems is authorised through the per-item actions it carries.
+            Need::TableWrite => out.push(stmt(
+                "TableWrite",
+                &["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
+                vec![Target::Table],
+            )),
+            Need::UserPoolAdmin(actions) => admin.extend_from_slice(actions),
+            Need::Mail => out.push(stmt("SendMail", &["ses:SendEmail"], vec![Target::MailIdentity])),
+            // Resolved into the environment at deploy time: no IAM action at run time.
+            Need::SealingKey => {}
+            Need::SendTo(q) => {
+                out.push(stmt(format!("SendTo{}", pascal(q)), &["sqs:SendMessage"], vec![Target::Queue(q)]))
+            }
+            Need::Publish(t) => {
+                out.push(stmt(format!("PublishTo{}", pascal(t)), &["sns:Publish"], vec![Target::Topic(t)]))
+            }
+            Need::ReadObjects(p) => read_prefixes.push(Target::Objects(p)),
+            Need::WriteObjects(p) => write_prefixes.push(Target::Objects(p)),
+        }
+    }
+    if !admin.is_empty() {
+        admin.sort_unstable();
+        admin.dedup();
+        let actions: Vec<String> = admin.iter().map(|a| format!("cognito-idp:{a}")).collect();
+        out.push(Statement { sid: "UserPoolAdmin".into(), actions, targets: vec![Target::UserPool] });
+    }
+    if !read_prefixes.is_empty() {
+        out.push(stmt("ReadObjects", &["s3:GetObject"], read_prefixes));
+    }
+    if !write_prefixes.is_empty() {
+        out.push(stmt("WriteObjects", &["s3:PutObject"], write_prefixes));
+    }
+    out
+}
+
+/// `{ Version, Statement }`
+pub(super) fn policy_doc(statements: Vec<V>) -> V {
+    crate::map! { "Version" => "2012-10-17", "Statement" => V::List(statements) }
+}
+
+/// A bucket/queue/topic policy statement refusing anything but TLS.
+pub(super) fn deny_insecure(sid: &str, action: &str, resources: Vec<V>) -> V {
+    crate::map! {
+        "Sid" => sid,
+        "Effect" => "Deny",
+        "Principal" => "*",
+        "Action" => action,
+        "Resource" => V::List(resources),
+        "Condition" => crate::map! { "Bool" => crate::map! { "aws:SecureTransport" => "false" } },
+    }
+}

@@ -1,0 +1,196 @@
+//! The data half of the root stack: the single table, the resume bucket and its access-log
+//! bucket, and the two secrets (cursor sealing, self-identification sealing).
+
+use super::CURSOR_SECRET_LENGTH;
+use super::UPLOAD_ALLOW_HEADERS;
+use super::messaging::queue_id;
+use super::policy::{deny_insecure, policy_doc};
+use super::source::Model;
+use crate::cfn::{V, ga, r, sub};
+use crate::consumers::{Feed, bucket};
+use crate::map;
+use clearview_aws::table::table_definition;
+
+pub(super) fn retained(resource: V) -> V {
+    let V::Map(mut entries) = resource else { return resource };
+    entries.insert(1, ("DeletionPolicy".into(), "Retain".into()));
+    entries.insert(2, ("UpdateReplacePolicy".into(), "Retain".into()));
+    V::Map(entries)
+}
+
+pub(super) fn table() -> V {
+    let def = table_definition();
+    let key_schema = |k: &clearview_aws::table::KeyDef| {
+        V::List(vec![
+            map! { "AttributeName" => k.partition, "KeyType" => "HASH" },
+            map! { "AttributeName" => k.sort, "KeyType" => "RANGE" },
+        ])
+    };
+    let attrs = def
+        .attribute_definitions
+        .iter()
+        .map(|(n, t)| map! { "AttributeName" => *n, "AttributeType" => *t })
+        .collect::<Vec<_>>();
+    let gsis = def
+        .global_secondary_indexes
+        .iter()
+        .map(|g| {
+            map! {
+                "IndexName" => g.name,
+                "KeySchema" => key_schema(&g.key),
+                "Projection" => map! { "ProjectionType" => g.projection },
+            }
+        })
+        .collect::<Vec<_>>();
+    retained(map! {
+        "Type" => "AWS::DynamoDB::Table",
+        "Properties" => map! {
+            "BillingMode" => def.billing_mode,
+            "AttributeDefinitions" => V::List(attrs),
+            "KeySchema" => key_schema(&def.key),
+            "GlobalSecondaryIndexes" => V::List(gsis),
+            "TimeToLiveSpecification" => map! { "AttributeName" => def.ttl_attribute, "Enabled" => true },
+            "PointInTimeRecoverySpecification" => map! { "PointInTimeRecoveryEnabled" => true },
+            "SSESpecification" => map! { "SSEEnabled" => true },
+            "DeletionProtectionEnabled" => true,
+        },
+    })
+}
+
+pub(super) fn secret_resource(res: &mut V) {
+    res.push(
+        "CursorSecret",
+        map! {
+            "Type" => "AWS::SecretsManager::Secret",
+            "Properties" => map! {
+                "Description" => "Seals ClearView list cursors (HMAC key shared by every function of the stack)",
+                "GenerateSecretString" => map! {
+                    "PasswordLength" => V::from(CURSOR_SECRET_LENGTH),
+                    "ExcludePunctuation" => true,
+                },
+            },
+        },
+    );
+}
+
+pub(super) fn sealing_key_resource(res: &mut V) {
+    // Read at run time (GetSecretValue), so only functions granted `SealingKey` can open
+    // self-identification data and every read is in CloudTrail. Retained: losing it loses the data.
+    res.push(
+        "SealingKeySecret",
+        retained(map! {
+            "Type" => "AWS::SecretsManager::Secret",
+            "Properties" => map! {
+                "Description" => "Seals voluntary self-identification at rest (AES-256-GCM key material)",
+                "GenerateSecretString" => map! {
+                    "PasswordLength" => V::from(CURSOR_SECRET_LENGTH),
+                    "ExcludePunctuation" => true,
+                },
+            },
+        }),
+    );
+}
+
+pub(super) fn bucket_resources(res: &mut V, model: &Model) {
+    let pab = map! {
+        "BlockPublicAcls" => true, "BlockPublicPolicy" => true, "IgnorePublicAcls" => true, "RestrictPublicBuckets" => true,
+    };
+    let sse = map! { "ServerSideEncryptionConfiguration" => V::List(vec![map! {
+        "ServerSideEncryptionByDefault" => map! { "SSEAlgorithm" => "AES256" },
+    }]) };
+    res.push(
+        "AccessLogBucket",
+        retained(map! {
+            "Type" => "AWS::S3::Bucket",
+            "Properties" => map! {
+                "BucketEncryption" => sse.clone(),
+                "PublicAccessBlockConfiguration" => pab.clone(),
+                "OwnershipControls" => map! { "Rules" => V::List(vec![map! { "ObjectOwnership" => "BucketOwnerEnforced" }]) },
+                "LifecycleConfiguration" => map! { "Rules" => V::List(vec![map! {
+                    "Id" => "expire-access-logs", "Status" => "Enabled", "ExpirationInDays" => V::from(90u32),
+                }]) },
+            },
+        }),
+    );
+    res.push(
+        "AccessLogBucketPolicy",
+        map! {
+            "Type" => "AWS::S3::BucketPolicy",
+            "Properties" => map! {
+                "Bucket" => r("AccessLogBucket"),
+                "PolicyDocument" => policy_doc(vec![
+                    map! {
+                        "Sid" => "S3ServerAccessLogs",
+                        "Effect" => "Allow",
+                        "Principal" => map! { "Service" => "logging.s3.amazonaws.com" },
+                        "Action" => "s3:PutObject",
+                        "Resource" => sub("${AccessLogBucket.Arn}/*"),
+                        "Condition" => map! { "StringEquals" => map! { "aws:SourceAccount" => r("AWS::AccountId") } },
+                    },
+                    deny_insecure("DenyInsecureTransport", "s3:*", vec![ga("AccessLogBucket", "Arn"), sub("${AccessLogBucket.Arn}/*")]),
+                ]),
+            },
+        },
+    );
+    let mut notifications = Vec::new();
+    let mut depends = Vec::new();
+    for q in &model.queues {
+        if let Feed::ObjectCreated(prefix) = q.feed {
+            notifications.push(map! {
+                "Event" => "s3:ObjectCreated:*",
+                "Queue" => ga(&queue_id(q.name), "Arn"),
+                "Filter" => map! { "S3Key" => map! { "Rules" => V::List(vec![map! { "Name" => "prefix", "Value" => prefix }]) } },
+            });
+            depends.push(V::from(format!("{}Policy", queue_id(q.name))));
+        }
+    }
+    let mut bucket = retained(map! {
+        "Type" => "AWS::S3::Bucket",
+        "Properties" => map! {
+            "BucketEncryption" => sse,
+            "PublicAccessBlockConfiguration" => pab,
+            "OwnershipControls" => map! { "Rules" => V::List(vec![map! { "ObjectOwnership" => "BucketOwnerEnforced" }]) },
+            "VersioningConfiguration" => map! { "Status" => "Enabled" },
+            "LoggingConfiguration" => map! { "DestinationBucketName" => r("AccessLogBucket"), "LogFilePrefix" => "resumes/" },
+            "LifecycleConfiguration" => map! { "Rules" => V::List(vec![
+                map! {
+                    "Id" => "expire-noncurrent-versions",
+                    "Status" => "Enabled",
+                    "NoncurrentVersionExpiration" => map! { "NoncurrentDays" => V::from(bucket::NONCURRENT_DAYS) },
+                    "AbortIncompleteMultipartUpload" => map! { "DaysAfterInitiation" => V::from(1u32) },
+                },
+                map! {
+                    "Id" => "expire-reports",
+                    "Status" => "Enabled",
+                    "Prefix" => bucket::REPORTS,
+                    "ExpirationInDays" => V::from(bucket::REPORT_DAYS),
+                },
+            ]) },
+            "CorsConfiguration" => map! { "CorsRules" => V::List(vec![map! {
+                "AllowedMethods" => vec!["PUT", "GET"],
+                "AllowedOrigins" => V::List(vec![r("SpaOrigin")]),
+                "AllowedHeaders" => UPLOAD_ALLOW_HEADERS.to_vec(),
+                "ExposedHeaders" => vec!["ETag"],
+                "MaxAge" => V::from(3000u32),
+            }]) },
+            "NotificationConfiguration" => map! { "QueueConfigurations" => V::List(notifications) },
+        },
+    });
+    if let V::Map(entries) = &mut bucket {
+        // S3 checks it may send to the queue when the notification is set.
+        entries.insert(1, ("DependsOn".into(), V::List(depends)));
+    }
+    res.push("ResumeBucket", bucket);
+    res.push(
+        "ResumeBucketPolicy",
+        map! {
+            "Type" => "AWS::S3::BucketPolicy",
+            "Properties" => map! {
+                "Bucket" => r("ResumeBucket"),
+                "PolicyDocument" => policy_doc(vec![
+                    deny_insecure("DenyInsecureTransport", "s3:*", vec![ga("ResumeBucket", "Arn"), sub("${ResumeBucket.Arn}/*")]),
+                ]),
+            },
+        },
+    );
+}
