@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 DATA_DIR ?= .clearview-data
 PORT ?= 8080
 
-.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra build sam-build deploy invoke bench fuzz clean-data
+.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra build sam-build deploy invoke bench bench-coldstart fuzz clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,10 +59,15 @@ deploy: ## sam deploy of template.yaml and its nested stacks (--guided the first
 invoke: ## make invoke FN=jobs-get EVENT=events/jobs-get.json — run one function under cargo lambda watch
 	bash scripts/invoke.sh "$(FN)" "$(EVENT)"
 
-bench: ## Criterion benchmarks (screening), peak memory, and the embedded end-to-end latency
+bench: bench-coldstart ## Criterion benchmarks (screening), peak memory, embedded end-to-end latency, Lambda cold start
 	cargo bench -p clearview-screening --bench chain -- --warm-up-time 1 --measurement-time 4
 	cargo run --release -p clearview-screening --example peak_memory
 	cargo run --release -p clearview-tests --example chain_latency -- 20
+
+COLDSTART_RUNS ?= 15
+bench-coldstart: ## Lambda cold start (init, first response) of release binaries vs hello world, against moto (needs make test-deps)
+	cargo build --release -p clearview-hello-lambda -p clearview-functions --bin hello-lambda --bin bootstrap
+	cargo run -p clearview-tests --example coldstart -- $(COLDSTART_RUNS)
 
 FUZZ_SECONDS ?= 60
 fuzz: ## Fuzz PDF, DOCX and text extraction for FUZZ_SECONDS each (not part of CI)

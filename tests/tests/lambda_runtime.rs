@@ -1,146 +1,18 @@
 //! The REAL Lambda bootstrap (`target/debug/bootstrap`, built by cargo; `_HANDLER=auth-login`) under a Lambda Runtime API
 //! emulator, with its AWS adapters pointed at moto: the fixture in `events/` goes in through
 //! `GET /2018-06-01/runtime/invocation/next`, the answer comes back on `POST .../response`.
-//!
-//! [`RuntimeApi`] serves any number of invocations to one process (a warm container) and records
-//! what the function posts, so the queue-consumer binaries can be driven the same way with the
-//! SQS fixtures.
+//! The emulator ([`RuntimeApi`]) is shared with the cold-start benchmark: `src/lambda.rs`.
 
 use clearview_aws::testing::{MAIL_FROM, Moto};
 use clearview_core::ports::identity::{IdentityProvider, NewAccount};
 use clearview_core::rbac::Role;
 use clearview_core::values::{Email, Password};
+use clearview_tests::lambda::{Function, Posted, RuntimeApi, event_fixture as fixture, target_dir, workspace};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// What a function posted back to the Runtime API.
-#[derive(Debug, Clone, PartialEq)]
-enum Posted {
-    Response { request_id: String, body: Value },
-    Error { request_id: String, body: Value },
-    InitError { body: Value },
-}
-
-/// A Lambda Runtime API emulator: `invoke` queues an event; the function's long poll on
-/// `/invocation/next` receives it with the headers Lambda sends; `posted` returns what it answered.
-struct RuntimeApi {
-    addr: SocketAddr,
-    events: Sender<(String, String)>,
-    posted: Receiver<Posted>,
-    function_arn: String,
-    next_id: u32,
-}
-
-impl RuntimeApi {
-    fn start(function_name: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the Runtime API emulator");
-        let addr = listener.local_addr().expect("local addr");
-        let (events, queued) = channel::<(String, String)>();
-        let queued = Arc::new(Mutex::new(queued));
-        let (post, posted) = channel();
-        let function_arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{function_name}");
-        let arn = function_arn.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (queued, post, arn) = (Arc::clone(&queued), post.clone(), arn.clone());
-                std::thread::spawn(move || serve_connection(stream, &queued, &post, &arn));
-            }
-        });
-        Self { addr, events, posted, function_arn, next_id: 0 }
-    }
-
-    /// Queues one invocation; returns its request id.
-    fn invoke(&mut self, event: &Value) -> String {
-        self.next_id += 1;
-        let id = format!("8f507cfc-{:04}-4d5a-9c3e-0a1b2c3d4e5f", self.next_id);
-        self.events.send((id.clone(), event.to_string())).expect("emulator is running");
-        id
-    }
-
-    /// The next thing the function posted.
-    fn posted(&self, within: Duration) -> Result<Posted, RecvTimeoutError> {
-        self.posted.recv_timeout(within)
-    }
-}
-
-fn serve_connection(stream: TcpStream, queued: &Mutex<Receiver<(String, String)>>, post: &Sender<Posted>, arn: &str) {
-    let Ok(mut writer) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if line == "\r\n" || line == "\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let mut parts = request_line.split_whitespace();
-        let (method, path) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
-        let reply = if method == "GET" && path == "/2018-06-01/runtime/invocation/next" {
-            // Long poll: hold the request until an event is queued (or the test ends).
-            let next = queued.lock().map(|q| q.recv());
-            let Ok(Ok((id, event))) = next else { return };
-            let deadline = (SystemTime::now() + Duration::from_secs(30))
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis())
-                .unwrap_or_default();
-            format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                 lambda-runtime-aws-request-id: {id}\r\nlambda-runtime-deadline-ms: {deadline}\r\n\
-                 lambda-runtime-invoked-function-arn: {arn}\r\n\
-                 lambda-runtime-trace-id: Root=1-67a0c1d2-3e4f5a6b7c8d9e0f1a2b3c4d;Parent=53995c3f42cd8ad8;Sampled=1\r\n\
-                 content-length: {}\r\n\r\n{event}",
-                event.len()
-            )
-        } else {
-            let segments: Vec<&str> = path.trim_start_matches("/2018-06-01/runtime/").split('/').collect();
-            let posted = match segments.as_slice() {
-                ["invocation", id, "response"] => Some(Posted::Response { request_id: (*id).to_owned(), body }),
-                ["invocation", id, "error"] => Some(Posted::Error { request_id: (*id).to_owned(), body }),
-                ["init", "error"] => Some(Posted::InitError { body }),
-                _ => None,
-            };
-            match posted {
-                Some(p) => {
-                    let _ = post.send(p);
-                    "HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 16\r\n\r\n{\"status\":\"OK\"}"
-                        .to_owned()
-                }
-                None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_owned(),
-            }
-        };
-        if writer.write_all(reply.as_bytes()).is_err() {
-            return;
-        }
-    }
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
-}
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 /// Builds (if needed) and locates the one Lambda bootstrap of the debug profile; every function
 /// runs it with its name as the handler.
@@ -153,66 +25,14 @@ fn function_binary() -> PathBuf {
         let status = cmd.status().unwrap_or_else(|e| panic!("cannot run cargo build: {e}"));
         assert!(status.success(), "cargo build -p clearview-functions --bin bootstrap failed");
     });
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
-    let bin = target.join("debug").join("bootstrap");
+    let bin = target_dir().join("debug").join("bootstrap");
     assert!(bin.is_file(), "{} is missing after the build", bin.display());
     bin
 }
 
-/// The function process; killed when dropped.
-struct Function {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Function {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_function(name: &str, api: &RuntimeApi, env: &[(&str, String)]) -> Function {
-    let bin = function_binary();
-    let log = workspace().join(format!("target/infra/{name}-{}.log", std::process::id()));
-    let _ = std::fs::create_dir_all(log.parent().unwrap_or(Path::new(".")));
-    let out = std::fs::File::create(&log).expect("function log file");
-    let err = out.try_clone().expect("function log file");
-    let mut cmd = Command::new(bin);
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-        .env("_HANDLER", name)
-        .env("AWS_LAMBDA_FUNCTION_NAME", name)
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "2025/02/03/[$LATEST]fixture")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-    Function { child, log }
-}
-
-fn fixture(name: &str) -> Value {
-    let path = workspace().join("events").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let log = target_dir().join(format!("infra/{name}-{}.log", std::process::id()));
+    Function::start(&function_binary(), name, api, env, log)
 }
 
 /// The fixture with another JSON body.

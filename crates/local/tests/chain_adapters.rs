@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::macros::datetime;
 
-const KEY: &str = "org/o1/applications/a1/resume.pdf";
+/// Under `uploads/`, which the bucket notification announces to the parse queue.
+const KEY: &str = "uploads/o1/a1/resume.pdf";
 const PDF: &str = "application/pdf";
 const TEN_MB: u64 = 10 * 1024 * 1024;
 const BASE: &str = "http://127.0.0.1:8080";

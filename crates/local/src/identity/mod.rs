@@ -5,31 +5,30 @@
 //! SHA-256 digests. Codes and temporary passwords travel by mail through the `Mailer` port, so
 //! locally they land in the outbox.
 
+mod accounts;
+mod codes;
+mod passwords;
+mod tokens;
+
+pub use accounts::AccountStatus;
+use accounts::{Account, find};
+use codes::{Purpose, new_code, store_code, use_code};
+pub use passwords::TEMPORARY_PASSWORD_LABEL;
+use passwords::temporary_password;
+use tokens::{find_refresh_token, revoke_all};
+
 use crate::keys::SigningKey;
 use crate::store::open_connection;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clearview_core::ports::clock::Clock;
 use clearview_core::ports::identity::{IdentityError, IdentityProvider, NewAccount, Subject, Tokens};
 use clearview_core::ports::mail::{Mailer, OutgoingEmail};
 use clearview_core::rbac::Role;
 use clearview_core::values::{Email, OrgId, Password};
-use rand::rngs::OsRng;
-use rand::{Rng, RngCore};
-use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::{Map, Value, json};
+use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use time::Duration;
-
-/// The line of the invitation mail that carries the temporary password.
-pub const TEMPORARY_PASSWORD_LABEL: &str = "Temporary password:";
-
-/// Wrong codes allowed before a code is locked (Cognito answers LimitExceeded too).
-const MAX_CODE_ATTEMPTS: i64 = 5;
 
 const INCORRECT: &str = "Incorrect username or password.";
 
@@ -64,47 +63,6 @@ CREATE TABLE IF NOT EXISTS idp_refresh_tokens (
 CREATE INDEX IF NOT EXISTS idp_refresh_tokens_sub ON idp_refresh_tokens (sub);
 ";
 
-/// Cognito's user statuses that matter here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountStatus {
-    Unconfirmed,
-    Confirmed,
-    ForceChangePassword,
-}
-
-impl AccountStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            AccountStatus::Unconfirmed => "UNCONFIRMED",
-            AccountStatus::Confirmed => "CONFIRMED",
-            AccountStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
-        }
-    }
-    fn parse(s: &str) -> Result<Self, IdentityError> {
-        match s {
-            "UNCONFIRMED" => Ok(AccountStatus::Unconfirmed),
-            "CONFIRMED" => Ok(AccountStatus::Confirmed),
-            "FORCE_CHANGE_PASSWORD" => Ok(AccountStatus::ForceChangePassword),
-            other => Err(IdentityError::Invalid(format!("stored account status {other:?}"))),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Purpose {
-    SignUp,
-    Reset,
-}
-
-impl Purpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            Purpose::SignUp => "sign_up",
-            Purpose::Reset => "reset",
-        }
-    }
-}
-
 /// Lifetimes and names; the defaults are Cognito's.
 #[derive(Debug, Clone)]
 pub struct IdentityConfig {
@@ -136,18 +94,6 @@ impl Default for IdentityConfig {
     }
 }
 
-#[derive(Debug, Clone)]
-struct Account {
-    sub: String,
-    email: String,
-    password_hash: String,
-    status: AccountStatus,
-    enabled: bool,
-    org_id: Option<String>,
-    groups: Vec<String>,
-    temp_expires_at: Option<i64>,
-}
-
 /// The local user pool and token issuer.
 #[derive(Clone)]
 pub struct LocalIdentity {
@@ -171,142 +117,6 @@ fn unavailable(e: impl std::fmt::Display) -> IdentityError {
 
 fn sha256_hex(s: &str) -> String {
     Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn code_hash(sub: &str, code: &str) -> String {
-    sha256_hex(&format!("{sub}:{code}"))
-}
-
-fn new_code() -> String {
-    format!("{:06}", OsRng.gen_range(0..1_000_000u32))
-}
-
-/// A random password that meets Cognito's default policy, without look-alike characters.
-fn temporary_password() -> String {
-    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
-    const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
-    const DIGIT: &[u8] = b"23456789";
-    const SYMBOL: &[u8] = b"!#%+-=?@^_";
-    let all: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL].concat();
-    let pick = |set: &[u8]| set[OsRng.gen_range(0..set.len())];
-    let mut chars: Vec<u8> = vec![pick(UPPER), pick(LOWER), pick(DIGIT), pick(SYMBOL)];
-    chars.extend((0..10).map(|_| pick(&all)));
-    // Fisher–Yates, so the required classes are not always in front.
-    for i in (1..chars.len()).rev() {
-        chars.swap(i, OsRng.gen_range(0..=i));
-    }
-    chars.into_iter().map(char::from).collect()
-}
-
-fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String, String)> {
-    let groups: String = row.get(6)?;
-    let status: String = row.get(3)?;
-    Ok((
-        Account {
-            sub: row.get(0)?,
-            email: row.get(1)?,
-            password_hash: row.get(2)?,
-            status: AccountStatus::Unconfirmed,
-            enabled: row.get::<_, i64>(4)? != 0,
-            org_id: row.get(5)?,
-            groups: Vec::new(),
-            temp_expires_at: row.get(7)?,
-        },
-        status,
-        groups,
-    ))
-}
-
-fn find(conn: &Connection, email: &str) -> Result<Option<Account>, IdentityError> {
-    let row = conn
-        .query_row(
-            "SELECT sub, email, password_hash, status, enabled, org_id, groups, temp_expires_at FROM idp_users WHERE email = ?1",
-            params![email],
-            read_account,
-        )
-        .optional()
-        .map_err(unavailable)?;
-    row.map(|(mut a, status, groups)| {
-        a.status = AccountStatus::parse(&status)?;
-        a.groups = serde_json::from_str(&groups)
-            .map_err(|e| IdentityError::Invalid(format!("stored groups of {}: {e}", a.email)))?;
-        Ok(a)
-    })
-    .transpose()
-}
-
-fn find_by_sub(conn: &Connection, sub: &str) -> Result<Option<Account>, IdentityError> {
-    let email: Option<String> = conn
-        .query_row("SELECT email FROM idp_users WHERE sub = ?1", params![sub], |r| r.get(0))
-        .optional()
-        .map_err(unavailable)?;
-    match email {
-        Some(e) => find(conn, &e),
-        None => Ok(None),
-    }
-}
-
-fn store_code(
-    conn: &Connection,
-    sub: &str,
-    purpose: Purpose,
-    code: &str,
-    expires_at: i64,
-) -> Result<(), IdentityError> {
-    conn.execute(
-        "INSERT OR REPLACE INTO idp_codes (sub, purpose, code_hash, expires_at, attempts) VALUES (?1, ?2, ?3, ?4, 0)",
-        params![sub, purpose.as_str(), code_hash(sub, code), expires_at],
-    )
-    .map_err(unavailable)?;
-    Ok(())
-}
-
-/// Checks and consumes a code. Wrong guesses count, so they are committed even on failure.
-fn use_code(conn: &Connection, sub: &str, purpose: Purpose, code: &str, now: i64) -> Result<(), IdentityError> {
-    let row: Option<(String, i64, i64)> = conn
-        .query_row(
-            "SELECT code_hash, expires_at, attempts FROM idp_codes WHERE sub = ?1 AND purpose = ?2",
-            params![sub, purpose.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()
-        .map_err(unavailable)?;
-    let Some((hash, expires_at, attempts)) = row else {
-        return Err(IdentityError::CodeMismatch);
-    };
-    if attempts >= MAX_CODE_ATTEMPTS {
-        return Err(IdentityError::LimitExceeded("too many wrong codes; request a new code".into()));
-    }
-    if now > expires_at {
-        conn.execute("DELETE FROM idp_codes WHERE sub = ?1 AND purpose = ?2", params![sub, purpose.as_str()])
-            .map_err(unavailable)?;
-        return Err(IdentityError::CodeExpired);
-    }
-    if hash != code_hash(sub, code.trim()) {
-        conn.execute(
-            "UPDATE idp_codes SET attempts = attempts + 1 WHERE sub = ?1 AND purpose = ?2",
-            params![sub, purpose.as_str()],
-        )
-        .map_err(unavailable)?;
-        return Err(IdentityError::CodeMismatch);
-    }
-    conn.execute("DELETE FROM idp_codes WHERE sub = ?1 AND purpose = ?2", params![sub, purpose.as_str()])
-        .map_err(unavailable)?;
-    Ok(())
-}
-
-fn revoke_all(conn: &Connection, sub: &str, now: i64) -> Result<(), IdentityError> {
-    conn.execute(
-        "UPDATE idp_refresh_tokens SET revoked_at = ?2 WHERE sub = ?1 AND revoked_at IS NULL",
-        params![sub, now],
-    )
-    .map_err(unavailable)?;
-    Ok(())
-}
-
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-        || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 impl LocalIdentity {
@@ -342,16 +152,6 @@ impl LocalIdentity {
         &self.config
     }
 
-    /// The JWKS document that verifies this issuer's tokens.
-    pub fn jwks(&self) -> Value {
-        self.key.jwks()
-    }
-
-    /// A verifier for this issuer's tokens.
-    pub fn verifier(&self) -> Result<crate::verify::JwtVerifier, crate::verify::VerifyError> {
-        crate::verify::JwtVerifier::new(&self.jwks(), self.issuer(), self.client_id())
-    }
-
     /// The account's status and whether it may sign in (`None`: no such account).
     pub async fn status(&self, email: &Email) -> Result<Option<(AccountStatus, bool)>, IdentityError> {
         let email = email.as_str().to_owned();
@@ -376,48 +176,6 @@ impl LocalIdentity {
         .map_err(unavailable)?
     }
 
-    fn argon2(&self) -> Result<Argon2<'static>, IdentityError> {
-        let params = if self.config.fast_hashing {
-            Params::new(1024, 1, 1, None).map_err(unavailable)?
-        } else {
-            Params::default()
-        };
-        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-    }
-
-    async fn hash(&self, password: String) -> Result<String, IdentityError> {
-        let argon = self.argon2()?;
-        tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            argon.hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(unavailable)
-        })
-        .await
-        .map_err(unavailable)?
-    }
-
-    /// Whether `password` matches; an unknown user is checked against a dummy hash so that
-    /// timing does not tell whether the account exists.
-    async fn password_matches(&self, account: Option<&Account>, password: &str) -> Result<bool, IdentityError> {
-        let hash = match account {
-            Some(a) => a.password_hash.clone(),
-            None => match self.dummy_hash.get() {
-                Some(h) => h.clone(),
-                None => {
-                    let h = self.hash("dummy password".into()).await?;
-                    self.dummy_hash.get_or_init(|| h).clone()
-                }
-            },
-        };
-        let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-        })
-        .await
-        .map_err(unavailable)?;
-        Ok(matches && account.is_some())
-    }
-
     async fn send(&self, to: &str, subject: &str, text: String) -> Result<(), IdentityError> {
         self.mailer
             .send(OutgoingEmail {
@@ -430,134 +188,6 @@ impl LocalIdentity {
             .await
             .map(|_| ())
             .map_err(|e| IdentityError::Unavailable(format!("could not send mail: {e}")))
-    }
-
-    fn sign(&self, claims: &Map<String, Value>) -> Result<String, IdentityError> {
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-        header.kid = Some(self.key.kid().to_owned());
-        header.typ = None; // Cognito's header carries only kid and alg.
-        jsonwebtoken::encode(&header, claims, self.key.encoding_key())
-            .map_err(|e| IdentityError::Invalid(e.to_string()))
-    }
-
-    /// Cognito-shaped ID and access tokens, and a refresh token when `refresh` (a login).
-    async fn issue(&self, account: &Account, auth_time: i64, refresh: bool) -> Result<Tokens, IdentityError> {
-        let now = self.now();
-        let exp = now + self.config.token_ttl.whole_seconds();
-        let groups = json!(account.groups);
-        let mut id = Map::new();
-        id.insert("sub".into(), json!(account.sub));
-        id.insert("email".into(), json!(account.email));
-        id.insert("email_verified".into(), json!(true));
-        id.insert("cognito:groups".into(), groups.clone());
-        id.insert("cognito:username".into(), json!(account.sub));
-        if let Some(org) = &account.org_id {
-            id.insert("custom:org_id".into(), json!(org));
-        }
-        id.insert("token_use".into(), json!("id"));
-        id.insert("aud".into(), json!(self.config.client_id));
-        id.insert("iss".into(), json!(self.config.issuer));
-        id.insert("auth_time".into(), json!(auth_time));
-        id.insert("iat".into(), json!(now));
-        id.insert("exp".into(), json!(exp));
-        id.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
-
-        let mut access = Map::new();
-        access.insert("sub".into(), json!(account.sub));
-        access.insert("cognito:groups".into(), groups);
-        access.insert("token_use".into(), json!("access"));
-        access.insert("client_id".into(), json!(self.config.client_id));
-        access.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
-        access.insert("username".into(), json!(account.sub));
-        access.insert("iss".into(), json!(self.config.issuer));
-        access.insert("auth_time".into(), json!(auth_time));
-        access.insert("iat".into(), json!(now));
-        access.insert("exp".into(), json!(exp));
-        access.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
-
-        let refresh_token = if refresh {
-            let mut bytes = [0u8; 48];
-            OsRng.fill_bytes(&mut bytes);
-            let token = URL_SAFE_NO_PAD.encode(bytes);
-            let (hash, sub, expires) =
-                (sha256_hex(&token), account.sub.clone(), now + self.config.refresh_ttl.whole_seconds());
-            self.db(move |c| {
-                c.execute(
-                    "INSERT INTO idp_refresh_tokens (token_hash, sub, auth_time, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![hash, sub, auth_time, expires],
-                )
-                .map_err(unavailable)?;
-                Ok(())
-            })
-            .await?;
-            Some(token)
-        } else {
-            None
-        };
-        Ok(Tokens {
-            id_token: self.sign(&id)?,
-            access_token: self.sign(&access)?,
-            refresh_token,
-            expires_in: u64::try_from(self.config.token_ttl.whole_seconds()).unwrap_or(3600),
-            token_type: "Bearer".into(),
-        })
-    }
-
-    async fn account(&self, email: &Email) -> Result<Option<Account>, IdentityError> {
-        let email = email.as_str().to_owned();
-        self.db(move |c| find(c, &email)).await
-    }
-
-    /// Inserts a new account and its sign-up code (if any); a taken email is UsernameExists.
-    async fn create(&self, account: Account, code: Option<(String, i64)>) -> Result<(), IdentityError> {
-        let now = self.now();
-        self.db(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(unavailable)?;
-            tx.execute(
-                "INSERT INTO idp_users (sub, email, password_hash, status, enabled, org_id, groups, temp_expires_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?8)",
-                params![
-                    account.sub,
-                    account.email,
-                    account.password_hash,
-                    account.status.as_str(),
-                    account.org_id,
-                    serde_json::to_string(&account.groups).map_err(unavailable)?,
-                    account.temp_expires_at,
-                    now
-                ],
-            )
-            .map_err(|e| if is_unique_violation(&e) { IdentityError::UsernameExists } else { unavailable(e) })?;
-            if let Some((code, expires_at)) = code {
-                store_code(&tx, &account.sub, Purpose::SignUp, &code, expires_at)?;
-            }
-            tx.commit().map_err(unavailable)
-        })
-        .await
-    }
-
-    async fn remove(&self, sub: &str) -> Result<(), IdentityError> {
-        let sub = sub.to_owned();
-        self.db(move |c| {
-            c.execute("DELETE FROM idp_users WHERE sub = ?1", params![sub]).map_err(unavailable)?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn update<F>(&self, email: &Email, f: F) -> Result<(), IdentityError>
-    where
-        F: FnOnce(&Connection, &Account, i64) -> Result<(), IdentityError> + Send + 'static,
-    {
-        let email = email.as_str().to_owned();
-        let now = self.now();
-        self.db(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(unavailable)?;
-            let account = find(&tx, &email)?.ok_or(IdentityError::UserNotFound)?;
-            f(&tx, &account, now)?;
-            tx.commit().map_err(unavailable)
-        })
-        .await
     }
 }
 
@@ -648,30 +278,7 @@ impl IdentityProvider for LocalIdentity {
     async fn refresh(&self, refresh_token: &str) -> Result<Tokens, IdentityError> {
         let hash = sha256_hex(refresh_token);
         let now = self.now();
-        let (account, auth_time) = self
-            .db(move |c| {
-                let row: Option<(String, i64, i64, Option<i64>)> = c
-                    .query_row(
-                        "SELECT sub, auth_time, expires_at, revoked_at FROM idp_refresh_tokens WHERE token_hash = ?1",
-                        params![hash],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                    )
-                    .optional()
-                    .map_err(unavailable)?;
-                let Some((sub, auth_time, expires_at, revoked_at)) = row else {
-                    return Err(IdentityError::NotAuthorized("Invalid Refresh Token".into()));
-                };
-                if revoked_at.is_some() {
-                    return Err(IdentityError::NotAuthorized("Refresh Token has been revoked".into()));
-                }
-                if now > expires_at {
-                    return Err(IdentityError::NotAuthorized("Refresh Token has expired".into()));
-                }
-                let account = find_by_sub(c, &sub)?
-                    .ok_or_else(|| IdentityError::NotAuthorized("Invalid Refresh Token".into()))?;
-                Ok((account, auth_time))
-            })
-            .await?;
+        let (account, auth_time) = self.db(move |c| find_refresh_token(c, &hash, now)).await?;
         if !account.enabled {
             return Err(IdentityError::NotAuthorized("User is disabled.".into()));
         }
@@ -967,23 +574,5 @@ mod tests {
         let access = f.verifier.verify_at(&t.access_token, f.clock.now()).unwrap();
         assert_eq!(access["scope"], "aws.cognito.signin.user.admin");
         assert_eq!(access["username"], access["sub"]);
-    }
-
-    #[test]
-    fn temporary_passwords_meet_the_policy() {
-        for _ in 0..200 {
-            let p = temporary_password();
-            assert!(Password::parse("p", &p).is_ok(), "{p}");
-            assert!(!p.contains(' '));
-        }
-    }
-
-    #[test]
-    fn codes_are_six_digits() {
-        for _ in 0..100 {
-            let c = new_code();
-            assert_eq!(c.len(), 6);
-            assert!(c.chars().all(|c| c.is_ascii_digit()));
-        }
     }
 }

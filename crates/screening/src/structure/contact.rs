@@ -1,0 +1,312 @@
+//! The contact block: name, email, phone, links, location and street address.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::experience::TITLE_WORDS;
+use super::sections::heading;
+use crate::text;
+
+/// A coarse place: what the location criterion may use.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub city: Option<String>,
+    /// State, province or region code/name.
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub remote: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub links: Vec<String>,
+    pub location: Option<Location>,
+    /// A street address line, if the resume gave one (removed by anonymization).
+    pub street_address: Option<String>,
+}
+
+pub(super) const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME",
+    "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA",
+    "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
+];
+
+pub(super) const COUNTRIES: &[&str] = &[
+    "USA",
+    "United States",
+    "Canada",
+    "United Kingdom",
+    "UK",
+    "Ireland",
+    "Germany",
+    "France",
+    "Spain",
+    "Portugal",
+    "Italy",
+    "Netherlands",
+    "Belgium",
+    "Sweden",
+    "Norway",
+    "Denmark",
+    "Finland",
+    "Poland",
+    "Switzerland",
+    "Austria",
+    "India",
+    "China",
+    "Japan",
+    "Singapore",
+    "Australia",
+    "New Zealand",
+    "Brazil",
+    "Mexico",
+    "Argentina",
+    "Nigeria",
+    "Kenya",
+    "South Africa",
+    "Egypt",
+    "Israel",
+    "Turkey",
+    "Ukraine",
+    "Romania",
+];
+
+const STREET_WORDS: &[&str] = &[
+    "street",
+    "st",
+    "st.",
+    "avenue",
+    "ave",
+    "ave.",
+    "road",
+    "rd",
+    "rd.",
+    "boulevard",
+    "blvd",
+    "blvd.",
+    "lane",
+    "ln",
+    "ln.",
+    "drive",
+    "dr",
+    "dr.",
+    "court",
+    "ct",
+    "way",
+    "place",
+    "pl",
+    "terrace",
+    "apt",
+    "apt.",
+    "suite",
+    "unit",
+];
+
+/// Pieces of a header line: "Jane Doe | jane@x.com | Austin, TX".
+fn header_pieces(line: &str) -> Vec<&str> {
+    line.split(['|', '•', '·', '\t', '●', '♦', '◆'])
+        .flat_map(|p| p.split("  "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// "Austin, TX", "Austin, TX 78701", "Berlin, Germany", "Remote".
+pub(crate) fn parse_location(piece: &str) -> Option<Location> {
+    let p = piece.trim().trim_start_matches("Location:").trim_start_matches("Based in").trim();
+    let lower = p.to_ascii_lowercase();
+    if lower == "remote" || lower.starts_with("remote (") || lower.starts_with("remote,") {
+        return Some(Location { remote: true, ..Location::default() });
+    }
+    let parts: Vec<&str> = p.split(',').map(str::trim).collect();
+    if parts.len() < 2 || parts.len() > 3 {
+        return None;
+    }
+    let city = parts[0];
+    if city.is_empty()
+        || city.split_whitespace().count() > 3
+        || !city.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '-' || c == '\'')
+        || !city.starts_with(char::is_uppercase)
+    {
+        return None;
+    }
+    let second = parts[1];
+    let region_token = second.split_whitespace().next().unwrap_or("");
+    let zip_ok = second.split_whitespace().nth(1).is_none_or(|z| z.len() == 5 && z.bytes().all(|b| b.is_ascii_digit()));
+    if US_STATES.contains(&region_token) && zip_ok {
+        return Some(Location {
+            city: Some(city.to_owned()),
+            region: Some(region_token.to_owned()),
+            country: Some(parts.get(2).map(|c| (*c).to_owned()).unwrap_or_else(|| "USA".to_owned())),
+            remote: false,
+        });
+    }
+    if let Some(country) = COUNTRIES.iter().find(|c| c.eq_ignore_ascii_case(parts[parts.len() - 1])) {
+        let region = (parts.len() == 3).then(|| parts[1].to_owned());
+        return Some(Location {
+            city: Some(city.to_owned()),
+            region,
+            country: Some((*country).to_owned()),
+            remote: false,
+        });
+    }
+    None
+}
+
+fn is_street_address(piece: &str) -> bool {
+    let words: Vec<&str> = piece.split_whitespace().collect();
+    words.len() >= 3
+        && words[0].chars().next().is_some_and(|c| c.is_ascii_digit())
+        && words.iter().any(|w| STREET_WORDS.contains(&w.trim_end_matches(',').to_ascii_lowercase().as_str()))
+}
+
+fn looks_like_name(piece: &str) -> bool {
+    let words: Vec<&str> = piece.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '.' || c == '’')
+                && w.starts_with(char::is_uppercase)
+        })
+        && heading(piece).is_none()
+        && !TITLE_WORDS.iter().any(|t| piece.to_ascii_lowercase().split_whitespace().any(|w| w == *t))
+}
+
+/// "Ms. Jane Doe" → "Jane Doe": honorifics are not part of the name (and are gendered).
+pub(crate) fn strip_honorific(s: &str) -> &str {
+    const HONORIFICS: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "mister"];
+    match s.split_once(' ') {
+        Some((first, rest)) if HONORIFICS.contains(&first.trim_end_matches('.').to_ascii_lowercase().as_str()) => {
+            rest.trim()
+        }
+        _ => s,
+    }
+}
+
+fn title_case(s: &str) -> String {
+    if s.chars().any(char::is_lowercase) {
+        return s.to_owned();
+    }
+    s.split(' ')
+        .map(|w| {
+            let mut cs = w.chars();
+            match cs.next() {
+                Some(f) => f.to_uppercase().chain(cs.flat_map(char::to_lowercase)).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(super) fn parse_header(lines: &[&str], contact: &mut Contact) {
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.trim_start_matches("Name:").trim_start_matches("NAME:").trim();
+        for (j, piece) in header_pieces(line).into_iter().enumerate() {
+            if contact.name.is_none() && i < 3 && j == 0 {
+                let bare = strip_honorific(piece);
+                if looks_like_name(bare) {
+                    contact.name = Some(title_case(bare));
+                    continue;
+                }
+            }
+            if is_street_address(piece) {
+                contact.street_address = Some(piece.to_owned());
+                // "12 Main St, Springfield, IL 62704": the tail is the city.
+                if let Some((_, tail)) = piece.split_once(',')
+                    && let Some(loc) = parse_location(tail)
+                {
+                    contact.location.get_or_insert(loc);
+                }
+                continue;
+            }
+            if contact.location.is_none()
+                && let Some(loc) = parse_location(piece)
+            {
+                contact.location = Some(loc);
+            }
+        }
+    }
+}
+
+/// Contact details can sit anywhere (footers, sidebars): fills gaps from the whole text.
+pub(super) fn fill_contact_from_text(text: &str, contact: &mut Contact) {
+    let mut links = BTreeSet::new();
+    for token in text.split(|c: char| c.is_whitespace() || matches!(c, '|' | '•' | '<' | '>' | '(' | ')' | ',' | ';'))
+    {
+        let token = token.trim_matches(|c: char| matches!(c, '.' | ':' | '"' | '\''));
+        if token.is_empty() {
+            continue;
+        }
+        let lower = token.to_ascii_lowercase();
+        if contact.email.is_none() && is_email(token) {
+            contact.email = Some(token.trim_start_matches("mailto:").to_owned());
+        } else if lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("www.")
+            || ["linkedin.com/", "github.com/", "gitlab.com/", "behance.net/", "dribbble.com/"]
+                .iter()
+                .any(|d| lower.contains(d))
+        {
+            links.insert(token.to_owned());
+        }
+    }
+    contact.links = links.into_iter().collect();
+    if contact.phone.is_none() {
+        contact.phone = find_phones(text).into_iter().next();
+    }
+}
+
+pub(crate) fn is_email(token: &str) -> bool {
+    let token = token.trim_start_matches("mailto:");
+    let Some((local, domain)) = token.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.chars().all(|c| c.is_alphanumeric() || "._%+-".contains(c))
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+/// Phone numbers: runs of digits and `+ ( ) - . space` holding 10–15 digits.
+pub(crate) fn find_phones(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let (start, c) = chars[i];
+            let begins = c.is_ascii_digit() || c == '+' || c == '(';
+            let preceded_ok = i == 0 || !chars[i - 1].1.is_alphanumeric();
+            if !(begins && preceded_ok) {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            let mut digits = 0;
+            let mut end = start;
+            while j < chars.len() {
+                let (pos, d) = chars[j];
+                if d.is_ascii_digit() {
+                    digits += 1;
+                    end = pos + 1;
+                } else if !matches!(d, '+' | '(' | ')' | '-' | '.' | ' ') {
+                    break;
+                }
+                j += 1;
+            }
+            let candidate = line[start..end].trim();
+            let groups_ok = !candidate.contains("  ") && !text::find_dates(candidate).iter().any(|r| r.end.is_some());
+            if (10..=15).contains(&digits) && groups_ok {
+                out.push(candidate.to_owned());
+            }
+            i = j.max(i + 1);
+        }
+    }
+    out
+}

@@ -1,0 +1,225 @@
+//! Education: institutions, degrees and the level they mean, fields of study, dates.
+
+use serde::{Deserialize, Serialize};
+
+use super::contact::{COUNTRIES, US_STATES, parse_location};
+use super::sections::remove_dates;
+use crate::text::{self, DatePoint, PartialDate};
+
+/// Highest education completed or in progress, in increasing order.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EducationLevel {
+    #[default]
+    None,
+    HighSchool,
+    Associate,
+    Bachelor,
+    Master,
+    Doctorate,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EducationEntry {
+    pub institution: Option<String>,
+    /// Degree as written ("B.S.", "Master of Science").
+    pub degree: Option<String>,
+    pub level: EducationLevel,
+    pub field: Option<String>,
+    pub start: Option<PartialDate>,
+    pub end: Option<PartialDate>,
+}
+
+const INSTITUTION_WORDS: &[&str] = &[
+    "university",
+    "college",
+    "institute",
+    "school",
+    "academy",
+    "polytechnic",
+    "université",
+    "universidad",
+    "universität",
+    "conservatory",
+];
+
+/// Degree phrases, longest first within a level, with the level they mean.
+const DEGREES: &[(&str, EducationLevel)] = &[
+    ("doctor of philosophy", EducationLevel::Doctorate),
+    ("doctorate", EducationLevel::Doctorate),
+    ("ph.d.", EducationLevel::Doctorate),
+    ("ph.d", EducationLevel::Doctorate),
+    ("phd", EducationLevel::Doctorate),
+    ("dphil", EducationLevel::Doctorate),
+    ("master of business administration", EducationLevel::Master),
+    ("master of science", EducationLevel::Master),
+    ("master of arts", EducationLevel::Master),
+    ("master of engineering", EducationLevel::Master),
+    ("master's", EducationLevel::Master),
+    ("masters", EducationLevel::Master),
+    ("master", EducationLevel::Master),
+    ("m.s.", EducationLevel::Master),
+    ("m.sc.", EducationLevel::Master),
+    ("msc", EducationLevel::Master),
+    ("m.a.", EducationLevel::Master),
+    ("mba", EducationLevel::Master),
+    ("m.eng.", EducationLevel::Master),
+    ("meng", EducationLevel::Master),
+    ("ms", EducationLevel::Master),
+    ("bachelor of science", EducationLevel::Bachelor),
+    ("bachelor of arts", EducationLevel::Bachelor),
+    ("bachelor of engineering", EducationLevel::Bachelor),
+    ("bachelor's", EducationLevel::Bachelor),
+    ("bachelors", EducationLevel::Bachelor),
+    ("bachelor", EducationLevel::Bachelor),
+    ("b.s.", EducationLevel::Bachelor),
+    ("b.sc.", EducationLevel::Bachelor),
+    ("bsc", EducationLevel::Bachelor),
+    ("b.a.", EducationLevel::Bachelor),
+    ("b.eng.", EducationLevel::Bachelor),
+    ("beng", EducationLevel::Bachelor),
+    ("b.tech", EducationLevel::Bachelor),
+    ("btech", EducationLevel::Bachelor),
+    ("bs", EducationLevel::Bachelor),
+    ("ba", EducationLevel::Bachelor),
+    ("associate of applied science", EducationLevel::Associate),
+    ("associate of science", EducationLevel::Associate),
+    ("associate of arts", EducationLevel::Associate),
+    ("associate degree", EducationLevel::Associate),
+    ("a.a.s.", EducationLevel::Associate),
+    ("a.s.", EducationLevel::Associate),
+    ("a.a.", EducationLevel::Associate),
+    ("high school diploma", EducationLevel::HighSchool),
+    ("high school", EducationLevel::HighSchool),
+    ("ged", EducationLevel::HighSchool),
+];
+
+/// Finds a degree phrase at a word boundary: (start, end, level).
+fn find_degree(piece: &str) -> Option<(usize, usize, EducationLevel)> {
+    let lower = piece.to_lowercase();
+    for (phrase, level) in DEGREES {
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(phrase) {
+            let start = from + pos;
+            let end = start + phrase.len();
+            let before_ok = start == 0 || !lower[..start].chars().next_back().is_some_and(char::is_alphanumeric);
+            let after_ok = end >= lower.len() || !lower[end..].chars().next().is_some_and(|c| c.is_alphanumeric());
+            if before_ok && after_ok {
+                return Some((start, end, *level));
+            }
+            from = end;
+        }
+    }
+    None
+}
+
+fn is_institution(piece: &str) -> bool {
+    let lower = piece.to_lowercase();
+    INSTITUTION_WORDS.iter().any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|t| t == *w))
+        && !lower.starts_with("high school diploma")
+}
+
+/// "University of Texas at Austin, Austin, TX" → "University of Texas at Austin";
+/// "University of California, Berkeley" stays whole.
+fn strip_trailing_location(p: &str) -> String {
+    let parts: Vec<&str> = p.split(',').map(str::trim).collect();
+    for cut in 1..parts.len() {
+        let tail = parts[cut..].join(", ");
+        let is_place = parse_location(&tail).is_some()
+            || COUNTRIES.iter().any(|c| c.eq_ignore_ascii_case(&tail))
+            || US_STATES.contains(&tail.as_str());
+        if is_place && parts[..cut].iter().any(|x| is_institution(x)) {
+            return parts[..cut].join(", ");
+        }
+    }
+    p.trim().to_owned()
+}
+
+fn clean_field(s: &str) -> Option<String> {
+    let s = s.trim().trim_start_matches(|c: char| matches!(c, ',' | ':' | '-' | '–' | '—') || c.is_whitespace()).trim();
+    let s = s.strip_prefix("in ").or_else(|| s.strip_prefix("of ")).unwrap_or(s);
+    // Drop GPA/honours tails.
+    let s = s.split([',', ';', '(']).next().unwrap_or("").split(" GPA").next().unwrap_or("").trim();
+    (!s.is_empty() && s.chars().any(char::is_alphabetic)).then(|| s.to_owned())
+}
+
+pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
+    let mut entries: Vec<EducationEntry> = Vec::new();
+    let mut current = EducationEntry::default();
+    let mut has_dates = false;
+    let flush = |current: &mut EducationEntry, entries: &mut Vec<EducationEntry>, has_dates: &mut bool| {
+        if current.institution.is_some() || current.degree.is_some() {
+            entries.push(std::mem::take(current));
+        }
+        *has_dates = false;
+    };
+    for line in lines {
+        let (line, _) = text::strip_bullet(line);
+        let dates = text::find_dates(line);
+        let stripped = remove_dates(line);
+        let pieces: Vec<&str> = stripped
+            .split(['|', '\t', '—', '–'])
+            .flat_map(|p| p.split(" - "))
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let mut line_inst = None;
+        let mut line_degree = None;
+        for p in &pieces {
+            if let Some((s, e, level)) = find_degree(p)
+                && line_degree.is_none()
+                && !is_institution(&p[..s])
+            {
+                let field = clean_field(&p[e..]);
+                line_degree = Some((p[s..e].trim().to_owned(), level, field));
+                // "University of X, B.S. Computer Science" in one piece.
+                let before = p[..s].trim().trim_end_matches(',').trim();
+                if is_institution(before) && line_inst.is_none() {
+                    line_inst = Some(before.to_owned());
+                }
+                // "Master of Science in Statistics, Northwestern University, 2015".
+                if line_inst.is_none() {
+                    let after: Vec<&str> = p[e..].split(',').map(str::trim).collect();
+                    if let Some(k) = after.iter().position(|x| is_institution(x)) {
+                        line_inst = Some(strip_trailing_location(&after[k..].join(", ")));
+                    }
+                }
+                continue;
+            }
+            if is_institution(p) && line_inst.is_none() {
+                line_inst = Some(strip_trailing_location(p));
+            }
+        }
+        if (line_inst.is_some() && current.institution.is_some())
+            || (line_degree.is_some() && current.degree.is_some())
+            || (!dates.is_empty() && has_dates && line_inst.is_none() && line_degree.is_none())
+        {
+            flush(&mut current, &mut entries, &mut has_dates);
+        }
+        if let Some(inst) = line_inst {
+            current.institution = Some(inst);
+        }
+        if let Some((degree, level, field)) = line_degree {
+            current.degree = Some(degree);
+            current.level = level;
+            current.field = field;
+        }
+        if let Some(r) = dates.first()
+            && !has_dates
+        {
+            match r.end {
+                Some(DatePoint::Present) => current.start = r.start.partial(),
+                Some(end) => {
+                    current.start = r.start.partial();
+                    current.end = end.partial();
+                }
+                None => current.end = r.start.partial(),
+            }
+            has_dates = true;
+        }
+    }
+    flush(&mut current, &mut entries, &mut has_dates);
+    entries
+}

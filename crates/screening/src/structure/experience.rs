@@ -1,0 +1,297 @@
+//! Work experience: entries anchored on their date ranges, and the months they cover.
+
+use serde::{Deserialize, Serialize};
+
+use super::contact::parse_location;
+use crate::text::{self, DatePoint, FoundRange, PartialDate, YearMonth};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExperienceEntry {
+    pub title: Option<String>,
+    pub company: Option<String>,
+    pub location: Option<String>,
+    pub start: Option<PartialDate>,
+    /// `None` when current.
+    pub end: Option<PartialDate>,
+    pub current: bool,
+    /// Bullet points and description lines.
+    pub details: Vec<String>,
+}
+
+pub(crate) const TITLE_WORDS: &[&str] = &[
+    "engineer",
+    "developer",
+    "programmer",
+    "manager",
+    "analyst",
+    "designer",
+    "architect",
+    "scientist",
+    "consultant",
+    "intern",
+    "lead",
+    "director",
+    "administrator",
+    "specialist",
+    "coordinator",
+    "officer",
+    "assistant",
+    "associate",
+    "head",
+    "vp",
+    "president",
+    "founder",
+    "co-founder",
+    "cto",
+    "ceo",
+    "cfo",
+    "teacher",
+    "nurse",
+    "accountant",
+    "technician",
+    "representative",
+    "sre",
+    "owner",
+    "editor",
+    "writer",
+    "researcher",
+    "fellow",
+    "professor",
+    "lecturer",
+    "tutor",
+    "supervisor",
+    "executive",
+    "recruiter",
+    "advisor",
+    "agent",
+    "clerk",
+    "operator",
+    "principal",
+    "tester",
+    "strategist",
+    "marketer",
+    "auditor",
+    "paralegal",
+    "attorney",
+    "pharmacist",
+    "therapist",
+    "instructor",
+    "trainer",
+    "planner",
+    "buyer",
+];
+
+const COMPANY_SUFFIXES: &[&str] =
+    &["inc", "inc.", "llc", "ltd", "ltd.", "gmbh", "corp", "corp.", "co.", "plc", "ag", "sa", "s.a."];
+
+fn has_title_word(piece: &str) -> bool {
+    piece
+        .to_ascii_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .any(|w| TITLE_WORDS.contains(&w) || w.ends_with("engineer") || w.ends_with("developer"))
+}
+
+/// Splits "Senior Engineer, Acme Corp — Austin, TX" into pieces, keeping "Acme, Inc." whole
+/// and "Austin, TX" whole.
+fn entry_pieces(text: &str) -> Vec<String> {
+    let mut coarse: Vec<String> = vec![text.to_owned()];
+    for sep in ["\t", " | ", " — ", " – ", " - ", " @ ", " at ", "|"] {
+        coarse = coarse.iter().flat_map(|p| p.split(sep).map(str::to_owned).collect::<Vec<_>>()).collect();
+    }
+    let mut pieces = Vec::new();
+    for c in coarse {
+        let c = c.trim().trim_matches(|ch: char| matches!(ch, ',' | '(' | ')' | '–' | '—' | '-'));
+        let c = c.trim();
+        if c.is_empty() {
+            continue;
+        }
+        if parse_location(c).is_some() {
+            pieces.push(c.to_owned());
+            continue;
+        }
+        // Split on commas unless the tail is a company suffix or a location.
+        let parts: Vec<&str> = c.split(',').map(str::trim).collect();
+        let mut merged: Vec<String> = Vec::new();
+        let mut k = 0;
+        while k < parts.len() {
+            let rest = parts[k..].join(", ");
+            if k > 0 && parse_location(&rest).is_some() {
+                merged.push(rest);
+                break;
+            }
+            let p = parts[k];
+            if COMPANY_SUFFIXES.contains(&p.to_ascii_lowercase().as_str())
+                && let Some(last) = merged.last_mut()
+            {
+                last.push_str(", ");
+                last.push_str(p);
+                k += 1;
+                continue;
+            }
+            if !p.is_empty() {
+                merged.push(p.to_owned());
+            }
+            k += 1;
+        }
+        pieces.extend(merged);
+    }
+    pieces
+}
+
+fn is_range(r: &FoundRange) -> bool {
+    r.end.is_some()
+}
+
+pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
+    let anchors: Vec<usize> = (0..lines.len()).filter(|&i| text::find_dates(lines[i]).iter().any(is_range)).collect();
+    let mut entries = Vec::new();
+    let mut consumed_until = 0; // lines before this index belong to earlier entries
+    for (n, &a) in anchors.iter().enumerate() {
+        let next_anchor = anchors.get(n + 1).copied().unwrap_or(lines.len());
+        let dates = text::find_dates(lines[a]);
+        let Some(range) = dates.iter().find(|r| is_range(r)).copied() else {
+            continue;
+        };
+        let mut header = Vec::new();
+        // Up to two short, non-bullet lines right above the anchor.
+        let mut k = a;
+        while k > consumed_until && a - k < 2 {
+            let prev = lines[k - 1];
+            let (_, bullet) = text::strip_bullet(prev);
+            if bullet || prev.len() > 90 || prev.ends_with('.') {
+                break;
+            }
+            k -= 1;
+        }
+        for l in &lines[k..a] {
+            header.push((*l).to_owned());
+        }
+        let mut anchor_rest = lines[a].to_owned();
+        anchor_rest.replace_range(range.span.0..range.span.1, " | ");
+        header.push(anchor_rest);
+
+        let mut pieces: Vec<String> = header.iter().flat_map(|h| entry_pieces(h)).collect();
+        // A company on the line after the anchor ("Title | dates" then "Company, City").
+        let mut body_start = a + 1;
+        let has_two = pieces.iter().filter(|p| parse_location(p).is_none()).count() >= 2;
+        if !has_two && body_start < next_anchor {
+            let next = lines[body_start];
+            let (_, bullet) = text::strip_bullet(next);
+            if !bullet && next.len() <= 80 && !next.ends_with('.') {
+                pieces.extend(entry_pieces(next));
+                body_start += 1;
+            }
+        }
+        let mut entry = ExperienceEntry::default();
+        for p in &pieces {
+            if parse_location(p).is_some() {
+                entry.location.get_or_insert_with(|| p.clone());
+            } else if entry.title.is_none() && has_title_word(p) {
+                entry.title = Some(p.clone());
+            }
+        }
+        for p in &pieces {
+            if parse_location(p).is_some() || entry.title.as_deref() == Some(p.as_str()) {
+                continue;
+            }
+            if entry.title.is_none() {
+                entry.title = Some(p.clone());
+            } else if entry.company.is_none() {
+                entry.company = Some(p.clone());
+            }
+        }
+        entry.start = range.start.partial();
+        match range.end {
+            Some(DatePoint::Present) => entry.current = true,
+            Some(end) => entry.end = end.partial(),
+            None => {}
+        }
+        // Body: until the header lines of the next entry.
+        let mut body_end = next_anchor;
+        if n + 1 < anchors.len() {
+            let mut k = next_anchor;
+            while k > body_start && next_anchor - k < 2 {
+                let prev = lines[k - 1];
+                let (_, bullet) = text::strip_bullet(prev);
+                if bullet || prev.len() > 90 || prev.ends_with('.') {
+                    break;
+                }
+                k -= 1;
+            }
+            body_end = k;
+        }
+        for l in &lines[body_start.min(body_end)..body_end] {
+            let (t, bullet) = text::strip_bullet(l);
+            // A wrapped bullet continues on a line starting in lower case.
+            let continues = !bullet && t.starts_with(|c: char| c.is_lowercase());
+            match entry.details.last_mut() {
+                Some(last) if continues => {
+                    last.push(' ');
+                    last.push_str(t);
+                }
+                _ => entry.details.push(t.to_owned()),
+            }
+        }
+        consumed_until = body_end;
+        entries.push(entry);
+    }
+    entries
+}
+
+fn month_span(e: &ExperienceEntry, as_of: YearMonth) -> Option<(i64, i64)> {
+    let start = e.start?.first_month().index();
+    let end = if e.current {
+        as_of.index()
+    } else {
+        match e.end? {
+            // A bare end year means "some time that year": count to its start, so
+            // "2015 – 2018" is three years, not four.
+            PartialDate { year, month: None } => YearMonth { year, month: 1 }.index(),
+            PartialDate { year, month: Some(m) } => YearMonth { year, month: m }.index() + 1,
+        }
+    };
+    let end = end.min(as_of.index());
+    (end > start).then_some((start, end))
+}
+
+/// Months covered by the jobs, overlapping ranges merged, "Present" = `as_of`.
+pub fn total_experience_months(entries: &[ExperienceEntry], as_of: time::Date) -> u32 {
+    let as_of = YearMonth::from_date(as_of);
+    let mut spans: Vec<(i64, i64)> = entries.iter().filter_map(|e| month_span(e, as_of)).collect();
+    spans.sort_unstable();
+    let mut total = 0i64;
+    let mut current: Option<(i64, i64)> = None;
+    for (s, e) in spans {
+        match current {
+            Some((cs, ce)) if s <= ce => current = Some((cs, ce.max(e))),
+            Some((cs, ce)) => {
+                total += ce - cs;
+                current = Some((s, e));
+            }
+            None => current = Some((s, e)),
+        }
+    }
+    if let Some((cs, ce)) = current {
+        total += ce - cs;
+    }
+    u32::try_from(total).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn overlapping_jobs_are_counted_once() {
+        let e = |s: (i32, u8), end: Option<(i32, u8)>| ExperienceEntry {
+            start: Some(PartialDate { year: s.0, month: Some(s.1) }),
+            end: end.map(|(y, m)| PartialDate { year: y, month: Some(m) }),
+            current: end.is_none(),
+            ..ExperienceEntry::default()
+        };
+        let jobs = [e((2018, 1), Some((2019, 12))), e((2019, 1), Some((2020, 12))), e((2022, 1), None)];
+        // 2018-01..2020-12 = 36 months, 2022-01..2024-06 (as of) = 29 → 65.
+        assert_eq!(total_experience_months(&jobs, date!(2024 - 06 - 30)), 65);
+    }
+}
