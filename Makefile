@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 DATA_DIR ?= .clearview-data
 PORT ?= 8080
 
-.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra build sam-build deploy invoke bench bench-coldstart fuzz clean-data
+.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra test-api build sam-build deploy invoke bench bench-coldstart fuzz clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,7 +16,7 @@ help: ## List the targets
 run: ## Start the whole system on the embedded default (no AWS account): API, OpenAPI, outbox
 	cargo run -p clearview-devserver -- --data-dir $(DATA_DIR) --port $(PORT)
 
-test: test-deps lint check-gen test-rust test-infra ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks
+test: test-deps lint check-gen test-rust test-infra test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
 	@echo "make test: all checks passed"
 
 test-deps: ## Install the test toolchain: Python venv (moto, cfn-lint, aws-sam-cli), CDK node modules
@@ -42,7 +42,10 @@ test-infra: ## cfn-lint, sam validate --lint, CDK synth with cdk-nag
 	bash scripts/check-infra.sh
 
 ARCH ?= arm64
-build: ## cargo lambda build --release for every function (ARCH=arm64|x86_64); prints each zip's size
+test-api: ## Schemathesis, every check, against the dev server and docs/openapi.json (bounded: ST_MAX_TIME s)
+	bash scripts/schemathesis.sh
+
+build: ## cargo lambda build --release of the one bootstrap every function runs (ARCH=arm64|x86_64); prints the zip's size
 	ARCH=$(ARCH) bash scripts/build-lambdas.sh
 
 CODE_ZIP := target/lambda/clearview/bootstrap.zip

@@ -13,7 +13,8 @@ if [[ -z "$fn" || -z "$event" ]]; then
   exit 2
 fi
 [[ -f "$event" ]] || { echo "invoke: no event file $event (see events/README.md)" >&2; exit 2; }
-grep -qx "name = \"$fn\"" functions/Cargo.toml || { echo "invoke: no function named $fn in functions/Cargo.toml" >&2; exit 2; }
+cargo run -q -p xtask --bin function-count -- --names 2>/dev/null | grep -qx "$fn" \
+  || { echo "invoke: no route or consumer is named $fn (see infra/manifest.json)" >&2; exit 2; }
 export PATH="$PWD/.venv/bin:$PATH"
 command -v cargo-lambda >/dev/null || { echo "invoke: cargo-lambda not found: run 'make build' once (it installs it into .venv)" >&2; exit 1; }
 if [[ -f .local-data/moto.env ]]; then
@@ -24,7 +25,8 @@ port="${INVOKE_PORT:-9000}"
 mkdir -p target/infra
 log="target/infra/watch-$fn.log"
 
-cargo lambda watch -A 127.0.0.1 -P "$port" --bin "$fn" >"$log" 2>&1 &
+# The one bootstrap serves every function; its handler (as Lambda sets it) picks this one.
+_HANDLER="$fn" cargo lambda watch -A 127.0.0.1 -P "$port" --bin bootstrap >"$log" 2>&1 &
 watch_pid=$!
 stop() { kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true; }
 trap stop EXIT
@@ -35,5 +37,5 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 # The first invoke compiles the function; allow it time.
-cargo lambda invoke -A 127.0.0.1 -P "$port" "$fn" --data-file "$event" || { echo "--- watch log ($log):" >&2; tail -40 "$log" >&2; exit 1; }
+cargo lambda invoke -A 127.0.0.1 -P "$port" bootstrap --data-file "$event" || { echo "--- watch log ($log):" >&2; tail -40 "$log" >&2; exit 1; }
 echo

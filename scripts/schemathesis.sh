@@ -34,9 +34,17 @@ token=$(post /api/auth/login "{\"email\":\"$email\",\"password\":\"$password\"}"
 [[ -n "$token" ]] || { echo "schemathesis: could not sign in" >&2; exit 1; }
 
 echo "schemathesis: all checks against $api (docs/openapi.json), ${ST_EXAMPLES:-25} examples per operation, ${ST_MAX_TIME:-240} s at most"
+# use_after_free and ensure_resource_availability run only in the stateful phase, which does
+# not honour schemathesis.toml's per-operation settings; the two product rules they trip are:
+#  - removing a staff member keeps the record, readable as "disabled", for the audit trail
+#    (tests/tests/api_slice.rs checks it), and a deleted published job is cancelled, not gone;
+#  - a public candidate sign-up is invisible to the signed-in employer until the candidate
+#    applies to one of its jobs (the tenant fence).
+stateful_exclusions() { echo "use_after_free,ensure_resource_availability"; }
 rc=0
 schemathesis --config-file schemathesis.toml run docs/openapi.json --url "$api" \
   --checks all \
+  --exclude-checks "$(stateful_exclusions)" \
   --header "Authorization: Bearer $token" \
   --max-examples "${ST_EXAMPLES:-25}" \
   --max-time "${ST_MAX_TIME:-240}" \

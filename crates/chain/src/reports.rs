@@ -41,7 +41,8 @@ impl Scheduled for ReportsJob {
             gsi2: None,
             entity: "ReportRun".into(),
             version: 1,
-            expires_at: Some(scheduled_at.unix_timestamp() + 400 * 24 * 3600),
+            // Kept 400 days from when it ran (a replayed old firing still gets its record).
+            expires_at: Some(run.started_at.unix_timestamp() + 400 * 24 * 3600),
             data: serde_json::to_value(&run).unwrap_or_default(),
         };
         match self.0.store.put(item, Condition::NotExists).await {

@@ -82,11 +82,7 @@ impl Email {
         let pattern = format!("^{w}*{local}@(?:{label}\\.)+{label}{w}*$", w = pattern::W);
         // No `format: email`: the pattern is exactly what the server takes (surrounding
         // whitespace included), while validators' email formats are stricter or looser.
-        string()
-            .max_length(Some(Self::MAX_LEN))
-            .pattern(Some(pattern))
-            .examples(["ana@example.com"])
-            .build()
+        string().max_length(Some(Self::MAX_LEN)).pattern(Some(pattern)).examples(["ana@example.com"]).build()
     }
 
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
@@ -374,9 +370,7 @@ pub fn opt_choice_schema<'a>(options: impl IntoIterator<Item = &'a str>) -> Obje
 pub fn id_schema() -> Object {
     let h = |n: usize| format!("[0-9a-f]{{{n}}}");
     // No `format: uuid`: the pattern also takes the surrounding whitespace the server trims.
-    string()
-        .pattern(Some(format!("^{w}*{}-{}-{}-{}-{}{w}*$", h(8), h(4), h(4), h(4), h(12), w = pattern::W)))
-        .build()
+    string().pattern(Some(format!("^{w}*{}-{}-{}-{}-{}{w}*$", h(8), h(4), h(4), h(4), h(12), w = pattern::W))).build()
 }
 
 fn string() -> ObjectBuilder {

@@ -77,7 +77,6 @@ impl Req {
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
     }
-
 }
 
 /// Parses JSON, naming the field at fault.

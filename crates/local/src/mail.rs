@@ -67,7 +67,10 @@ impl OutboxMailer {
         // An address, not a display-name mailbox: the recipient is a bare address (name@domain).
         let to = Mailbox::new(
             None,
-            email.to.parse::<lettre::Address>().map_err(|e| MailError::Rejected(format!("recipient {:?}: {e}", email.to)))?,
+            email
+                .to
+                .parse::<lettre::Address>()
+                .map_err(|e| MailError::Rejected(format!("recipient {:?}: {e}", email.to)))?,
         );
         let builder = Message::builder()
             .from(self.from.clone())

@@ -4,7 +4,7 @@ use super::{Page, job_id, page, page_of};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, OptionalIfMatch, NoContent, Query, Route, Tagged};
+use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, NoContent, OptionalIfMatch, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::job::JobTransition;
 use clearview_core::model::{Application, Job, JobStatus};

@@ -4,7 +4,7 @@ use super::{Page, PageQuery, page, page_of, user_id};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, OptionalIfMatch, NoContent, Query, Route, Tagged};
+use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, NoContent, OptionalIfMatch, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::User;
 use clearview_core::rbac::Permission as P;
