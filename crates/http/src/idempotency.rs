@@ -79,10 +79,11 @@ pub async fn begin(
             };
             let rec: Record = serde_json::from_value(current.data).map_err(|e| AppError::Internal(e.to_string()))?;
             if rec.fingerprint != slot.fingerprint {
-                return Err(AppError::conflict(
-                    "idempotency-key-reused",
-                    "this Idempotency-Key was already used with a different request body; use a new key for a new request",
-                ));
+                // 422, as the IETF Idempotency-Key draft says for a key reused with another payload.
+                return Err(AppError::Validation(vec![clearview_core::FieldError::new(
+                    "Idempotency-Key",
+                    "was already used with a different request body; use a new key for a new request",
+                )]));
             }
             if !rec.done {
                 return Err(AppError::conflict(

@@ -62,8 +62,8 @@ fn common_errors(r: &Route) -> Vec<(u16, &'static str)> {
     }
     if r.idempotent {
         errors.extend([
-            (409, "the Idempotency-Key was used with another body, or its first request is still running"),
-            (422, "the Idempotency-Key is not 1 to 255 visible ASCII characters"),
+            (409, "the first request with this Idempotency-Key is still running"),
+            (422, "the Idempotency-Key is not 1 to 255 visible ASCII characters, or was used with another body"),
         ]);
     }
     errors
