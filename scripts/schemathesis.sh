@@ -5,7 +5,7 @@
 # failure; the report (JUnit) is under target/schemathesis/.
 #
 #   ST_EXAMPLES=25   examples per operation and phase
-#   ST_MAX_TIME=240  seconds for the whole run
+#   ST_MAX_TIME=150  seconds for the whole run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -33,7 +33,7 @@ post /api/auth/confirm "{\"email\":\"$email\",\"code\":\"$code\"}" >/dev/null
 token=$(post /api/auth/login "{\"email\":\"$email\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["idToken"])')
 [[ -n "$token" ]] || { echo "schemathesis: could not sign in" >&2; exit 1; }
 
-echo "schemathesis: all checks against $api (docs/openapi.json), ${ST_EXAMPLES:-25} examples per operation, ${ST_MAX_TIME:-240} s at most"
+echo "schemathesis: all checks against $api (docs/openapi.json), ${ST_EXAMPLES:-25} examples per operation, ${ST_MAX_TIME:-150} s at most"
 # use_after_free and ensure_resource_availability run only in the stateful phase, which does
 # not honour schemathesis.toml's per-operation settings; the two product rules they trip are:
 #  - removing a staff member keeps the record, readable as "disabled", for the audit trail
@@ -47,7 +47,7 @@ schemathesis --config-file schemathesis.toml run docs/openapi.json --url "$api" 
   --exclude-checks "$(stateful_exclusions)" \
   --header "Authorization: Bearer $token" \
   --max-examples "${ST_EXAMPLES:-25}" \
-  --max-time "${ST_MAX_TIME:-240}" \
+  --max-time "${ST_MAX_TIME:-150}" \
   --workers 2 \
   --seed "${ST_SEED:-20261129}" \
   --report junit --report-dir "$out" \
