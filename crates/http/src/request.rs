@@ -73,10 +73,6 @@ impl Req {
             .map(Some)
             .ok_or_else(|| AppError::field("If-Match", "must be the ETag from your last read, such as \"3\""))
     }
-
-    pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query.get(name).map(String::as_str)
-    }
 }
 
 /// Parses JSON, naming the field at fault.

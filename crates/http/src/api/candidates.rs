@@ -10,8 +10,6 @@ use clearview_core::model::{Application, Candidate};
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::{applications, candidates};
 
-const SIGNUP_ADMIN: &[&str] = &["AdminUpdateUserAttributes", "AdminAddUserToGroup", "AdminDeleteUser"];
-
 pub static ROUTES: &[Route] = &[REGISTER, GET, UPDATE, APPLICATIONS];
 
 pub const REGISTER: Route = Route {
@@ -21,7 +19,7 @@ pub const REGISTER: Route = Route {
     access: Public,
     summary: "Candidate sign-up (email verification follows, as for employers)",
     idempotent: true,
-    grants: &[TableRead, TableWrite, UserPoolAdmin(SIGNUP_ADMIN)],
+    grants: &[TableRead, TableWrite, UserPoolAdmin(super::SIGNUP_ADMIN)],
     handler: handler!(register),
 };
 async fn register(

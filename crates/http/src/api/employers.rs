@@ -11,7 +11,6 @@ use clearview_core::model::User;
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::{employers, jobs, users};
 
-const SIGNUP_ADMIN: &[&str] = &["AdminUpdateUserAttributes", "AdminAddUserToGroup", "AdminDeleteUser"];
 const ROLE_ADMIN: &[&str] = &["AdminListGroupsForUser", "AdminRemoveUserFromGroup", "AdminAddUserToGroup"];
 
 pub static ROUTES: &[Route] = &[REGISTER, USERS_ROLE, JOB_POSTINGS_CREATE];
@@ -23,7 +22,7 @@ pub const REGISTER: Route = Route {
     access: Public,
     summary: "Register an employer: its organisation and first admin (email verification follows)",
     idempotent: true,
-    grants: &[TableRead, TableWrite, UserPoolAdmin(SIGNUP_ADMIN)],
+    grants: &[TableRead, TableWrite, UserPoolAdmin(super::SIGNUP_ADMIN)],
     handler: handler!(register),
 };
 async fn register(

@@ -38,6 +38,10 @@ pub static AREAS: &[&[Route]] = &[
 pub static AREA_MODULES: &[&str] =
     &["auth", "employers", "users", "jobs", "job_board", "candidates", "applications", "files"];
 
+/// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
+/// group, and undo the account if the rest of the sign-up fails.
+pub const SIGNUP_ADMIN: &[&str] = &["AdminUpdateUserAttributes", "AdminAddUserToGroup", "AdminDeleteUser"];
+
 /// A page of a list: the items and, when there are more, the cursor to the next page.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
