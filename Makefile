@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 DATA_DIR ?= .clearview-data
 PORT ?= 8080
 
-.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra test-api build sam-build deploy invoke bench bench-coldstart fuzz clean-data
+.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra test-api build sam-build deploy invoke bench bench-coldstart bench-load fuzz clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,12 @@ COLDSTART_RUNS ?= 15
 bench-coldstart: ## Lambda cold start (init, first response) of release binaries vs hello world, against moto (needs make test-deps)
 	cargo build --release -p clearview-hello-lambda -p clearview-functions --bin hello-lambda --bin bootstrap
 	cargo run -p clearview-tests --example coldstart -- $(COLDSTART_RUNS)
+
+LOAD_RATES ?= 250,500,750,1000,1250,1500
+LOAD_SECONDS ?= 10
+bench-load: ## Open-model mixed load (70% reads, 30% writes) on the optimised dev server at fixed rates; prints p50/p99/max/errors
+	cargo build --profile release-local -p clearview-devserver --bin clearview --example load
+	target/release-local/examples/load --server target/release-local/clearview --rates $(LOAD_RATES) --seconds $(LOAD_SECONDS)
 
 FUZZ_SECONDS ?= 60
 fuzz: ## Fuzz PDF, DOCX and text extraction for FUZZ_SECONDS each (not part of CI)

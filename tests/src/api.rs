@@ -73,13 +73,21 @@ impl Family {
 
     /// A raw PUT (presigned uploads): returns the status.
     pub async fn put_bytes(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> StatusCode {
+        self.put_raw(path, content_type, bytes).await.status
+    }
+
+    /// A raw PUT, the whole answer.
+    pub async fn put_raw(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> Answer {
         let req = Request::builder()
             .method(Method::PUT)
             .uri(path)
             .header("content-type", content_type)
             .body(Body::from(bytes))
             .expect("request");
-        self.router.clone().oneshot(req).await.expect("router answers").status()
+        let res = self.router.clone().oneshot(req).await.expect("router answers");
+        let (status, headers) = (res.status(), res.headers().clone());
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Answer { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {

@@ -49,6 +49,44 @@ async fn another_tenants_job_answers_404(f: &Family) {
     assert_eq!(via_path.status, StatusCode::NOT_FOUND);
     let listed = f.get("/api/jobs", &globex.token).await;
     assert!(listed.body["items"].as_array().unwrap().is_empty());
+    // Applying to a draft (never published) job says no more than a job that does not exist.
+    let (cand, _, _) = clearview_tests::api::candidate(f, "Drew Park").await;
+    let apply = f.post("/api/applications", Some(&cand), json!({"jobId": id})).await;
+    assert_eq!(apply.status, StatusCode::NOT_FOUND, "{:?}", apply.body);
+    let missing = f.post("/api/applications", Some(&cand), json!({"jobId": uuid::Uuid::new_v4().to_string()})).await;
+    assert_eq!((missing.status, &missing.body["detail"]), (apply.status, &apply.body["detail"]));
+}
+
+async fn the_public_board_shows_a_candidate_what_to_know_and_nothing_internal(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let mut body = job_body("Board Engineer");
+    body["criteria"]["autoApproveThreshold"] = json!(80);
+    body["criteria"]["autoRejectThreshold"] = json!(20);
+    body["hiringManager"] = json!("Pat Manager");
+    let job = f.post("/api/jobs", Some(&admin.token), body).await;
+    assert_eq!(job.status, StatusCode::CREATED, "{:?}", job.body);
+    let id = job.body["id"].as_str().unwrap();
+    let published = f.post(&format!("/api/jobs/{id}/publish"), Some(&admin.token), json!(null)).await;
+    assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);
+    let board = f
+        .send(Call {
+            method: Method::GET,
+            path: "/api/job-board?limit=100".into(),
+            token: None,
+            body: None,
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(board.status, StatusCode::OK, "{:?}", board.body);
+    let item = board.body["items"].as_array().unwrap().iter().find(|j| j["id"] == id).expect("on the board").clone();
+    assert_eq!(item["title"], "Board Engineer");
+    assert_eq!(item["screening"]["requiredSkills"], json!(["Rust", "PostgreSQL"]));
+    let text = item.to_string();
+    for hidden in
+        ["createdBy", "hiringManager", "Pat Manager", "weights", "Threshold", "criteria", &admin.user, "version"]
+    {
+        assert!(!text.contains(hidden), "the board shows {hidden}: {text}");
+    }
 }
 
 async fn viewer_reads_but_cannot_write_and_only_admin_manages_users(f: &Family) {
@@ -167,6 +205,29 @@ async fn bad_input_gets_problem_json_naming_the_field(f: &Family) {
     assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
     let forged = f.get("/api/jobs", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.").await;
     assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    // Over-size bodies, just past the route's limit and far past what the server reads at all,
+    // and a method the path does not take: problem+json that says why.
+    let admin = f.employer_admin("Acme").await;
+    for size in [300 * 1024, 3 * 1024 * 1024] {
+        let mut body = job_body("Big");
+        body["description"] = json!("x".repeat(size));
+        let big = f.post("/api/jobs", Some(&admin.token), body).await;
+        assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{size}");
+        assert_eq!(big.header("content-type"), Some("application/problem+json"), "{size}");
+        assert!(big.body["detail"].as_str().unwrap().contains("262144 bytes at most"), "{:?}", big.body);
+    }
+    let wrong = f
+        .send(Call {
+            method: Method::PUT,
+            path: "/api/jobs".into(),
+            token: Some(&admin.token),
+            body: None,
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong.header("content-type"), Some("application/problem+json"));
+    assert!(wrong.header("allow").is_some_and(|a| a.contains("POST")), "{:?}", wrong.headers);
 }
 
 async fn cursor_pages_through_jobs_and_refuses_a_forged_one(f: &Family) {
@@ -293,6 +354,10 @@ macro_rules! slice_tests {
         #[tokio::test]
         async fn another_tenants_job_answers_404() {
             super::another_tenants_job_answers_404(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn the_public_board_shows_a_candidate_what_to_know_and_nothing_internal() {
+            super::the_public_board_shows_a_candidate_what_to_know_and_nothing_internal(&$family().await).await;
         }
         #[tokio::test]
         async fn viewer_reads_but_cannot_write_and_only_admin_manages_users() {

@@ -167,10 +167,25 @@ async fn uploaded_pdf_is_parsed_scored_bias_checked_and_the_candidate_is_emailed
     // The audit counts her in her self-identified categories, without exposing anyone's values.
     let audit = f.get(&format!("/api/jobs/{job}/bias-audit"), &admin.token).await;
     assert_eq!(audit.status, StatusCode::OK, "{:?}", audit.body);
-    assert_eq!(
-        audit.body["report"]["total_records"].as_u64().or(audit.body["report"]["totalRecords"].as_u64()),
-        Some(1)
-    );
+    assert_eq!(audit.body["report"]["totalRecords"], 1);
+    // The admin holds audit:read: the exact LL144 figures.
+    let female = &audit.body["report"]["sex"]["categories"][1];
+    assert_eq!((female["category"].as_str(), female["count"].as_u64()), (Some("Female"), Some(1)), "{female}");
+    assert_eq!(audit.body["report"]["suppression"]["applied"], false);
+    // A viewer may read analytics but not self-identifications: every cell of one is withheld.
+    let (viewer, _) = f.staff(&admin, "viewer").await;
+    let shown = f.get(&format!("/api/jobs/{job}/bias-audit"), &viewer).await;
+    assert_eq!(shown.status, StatusCode::OK, "{:?}", shown.body);
+    let report = &shown.body["report"];
+    assert_eq!(report["suppression"]["applied"], true);
+    assert_eq!(report["suppression"]["minimumCellCount"], 5);
+    for dim in ["sex", "raceEthnicity", "intersectional"] {
+        for c in report[dim]["categories"].as_array().unwrap() {
+            assert_eq!(c["suppressed"], true, "{dim}: {c}");
+            assert!(c["count"].is_null() && c["selectionRate"].is_null() && c["scoringRate"].is_null(), "{c}");
+        }
+        assert!(report[dim]["suppressedCells"].as_array().is_some_and(|v| v.len() > 1), "{dim}");
+    }
 }
 
 #[tokio::test]
@@ -279,6 +294,31 @@ async fn a_person_overrules_the_recommendation_and_it_is_recorded() {
     let r = f.post(&format!("/api/applications/{id}/reprocess-ai"), Some(&admin.token), json!(null)).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
     wait_for_stage(f, &admin.token, &id, &["checked"]).await;
+
+    // While a run is under way, another reprocess is a plain 409 (not a 412: no If-Match was sent).
+    let org = clearview_core::values::OrgId::trusted(d.body["orgId"].as_str().unwrap());
+    let key = clearview_core::keys::application(&org, &id);
+    let set_stage = |stage: clearview_core::model::Stage, minutes_ago: i64| {
+        let (store, key) = (f.store.clone(), key.clone());
+        async move {
+            let mut item = store.get(&key).await.unwrap().unwrap();
+            item.data["processing"]["stage"] = json!(stage.as_str());
+            let at = time::OffsetDateTime::now_utc() - time::Duration::minutes(minutes_ago);
+            item.data["processing"]["updatedAt"] =
+                json!(at.format(&time::format_description::well_known::Rfc3339).unwrap());
+            store.put(item, clearview_core::ports::store::Condition::None).await.unwrap();
+        }
+    };
+    set_stage(clearview_core::model::Stage::Scored, 0).await;
+    let busy = f.post(&format!("/api/applications/{id}/reprocess-ai"), Some(&admin.token), json!(null)).await;
+    assert_eq!(busy.status, StatusCode::CONFLICT, "{:?}", busy.body);
+    assert_eq!(busy.problem_type(), "/problems/run-in-progress");
+    assert!(busy.body["detail"].as_str().unwrap().contains("scored"), "{:?}", busy.body);
+    // A run stuck for longer than STALE_RUN is presumed lost: it may be redone.
+    set_stage(clearview_core::model::Stage::Scored, 20).await;
+    let redo = f.post(&format!("/api/applications/{id}/reprocess-ai"), Some(&admin.token), json!(null)).await;
+    assert_eq!(redo.status, StatusCode::ACCEPTED, "{:?}", redo.body);
+    wait_for_stage(f, &admin.token, &id, &["checked"]).await;
 }
 
 #[tokio::test]
@@ -301,6 +341,10 @@ async fn tampered_or_expired_upload_urls_are_refused() {
     let path = url[url.find("/local-blobs").unwrap()..].to_owned();
     let tampered = path.replace("uploads%2F", "uploads%2Fx");
     assert_eq!(f.put_bytes(&tampered, "application/pdf", fixture("wp_resume.pdf")).await, StatusCode::FORBIDDEN);
+    let huge = f.put_raw(&path, "application/pdf", vec![b'%'; 12 * 1024 * 1024]).await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(huge.header("content-type"), Some("application/problem+json"));
+    assert!(huge.body["detail"].as_str().is_some_and(|d| d.contains("bytes at most")), "{:?}", huge.body);
     assert_eq!(f.put_bytes(&path, "text/plain", b"hello".to_vec()).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let bad_type = f
         .post(&format!("/api/applications/{id}/resume-upload-url"), Some(&cand), json!({"contentType": "image/png"}))

@@ -7,11 +7,14 @@ use clearview_core::keys;
 use clearview_core::model::{Application, Job, StageResult};
 use clearview_core::ports::Deps;
 use clearview_core::ports::store::{Index, Query};
+use clearview_core::rbac::Permission;
 use clearview_core::record;
 use clearview_core::services::Actor;
 use clearview_core::services::applications::self_identifications_for_job;
 use clearview_core::values::JobId;
-use clearview_screening::bias::audit::{AuditOptions, AuditReport, CohortRecord, RaceEthnicity, Sex, cohort_audit};
+use clearview_screening::bias::audit::{
+    AuditOptions, AuditReport, CohortRecord, MIN_CELL_COUNT, RaceEthnicity, Sex, cohort_audit,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -76,6 +79,8 @@ pub async fn job_bias_audit(deps: &Deps, actor: &Actor, job_id: &JobId) -> AppRe
             None => break,
         }
     }
+    // Auditors (audit:read) see the exact LL144 figures; everyone else sees small cells withheld.
+    let report = cohort_audit(&records, AuditOptions::default());
     Ok(JobBiasAudit {
         job_id: job_id.to_string(),
         method: "Selected = the tool recommended advancing (score at or above the job's auto-approve threshold). \
@@ -83,7 +88,7 @@ pub async fn job_bias_audit(deps: &Deps, actor: &Actor, job_id: &JobId) -> AppRe
                  tools that only score). Categories come from voluntary self-identification; undisclosed ones \
                  are counted as unknown and left out of impact ratios."
             .into(),
-        report: cohort_audit(&records, AuditOptions::default()),
+        report: if actor.can(Permission::AuditRead) { report } else { report.suppress_small_cells(MIN_CELL_COUNT) },
         not_yet_scored,
     })
 }

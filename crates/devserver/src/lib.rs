@@ -3,6 +3,8 @@
 //! checked), plus `/openapi.json` and the issuer's JWKS. Tests drive this router in-process over
 //! either adapter family.
 
+pub mod drive;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -127,6 +129,46 @@ async fn serve_route(
     to_response(dispatch(&shared.app, route, incoming).await)
 }
 
+/// Every refusal is problem+json: axum's own refusals (an over-size body, a method the path
+/// does not take) come out as `text/plain`; this turns them into problems that say the limit.
+async fn plain_refusals_as_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let upload = req.uri().path() == clearview_local::blobs::UPLOAD_PATH;
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/problem+json") || ct.starts_with("application/json"));
+    if status.as_u16() < 400 || is_problem {
+        return res;
+    }
+    let (slug, detail) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE if upload => (
+            "payload-too-large",
+            format!("the upload is larger than this endpoint reads ({MAX_UPLOAD_BODY} bytes at most; resumes: 10 MB)"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload-too-large",
+            format!("the body is larger than this route reads ({} bytes at most)", clearview_http::request::MAX_BODY),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method-not-allowed", format!("this path does not take {method}; see /openapi.json"))
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported-media-type", "send the body as application/json".to_owned())
+        }
+        s if s.is_server_error() => ("unavailable", "the server could not answer; try again".to_owned()),
+        s => ("bad-request", format!("the request was refused ({})", s.canonical_reason().unwrap_or("client error"))),
+    };
+    let mut out = problem(status, slug, &detail);
+    if let Some(allow) = res.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
 /// Every route, `/openapi.json`, `/.well-known/jwks.json`, `/health`, and (with a local blob
 /// store) the presigned upload and download endpoints; anything else is a problem+json 404.
 pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value, blobs: Option<Arc<FsBlobStore>>) -> Router {
@@ -161,5 +203,9 @@ pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value, blobs: O
         .fallback(|method: Method| async move {
             problem(StatusCode::NOT_FOUND, "not-found", &format!("no route answers {method} here; see /openapi.json"))
         })
+        // API routes read at most MAX_BODY (the route answers 413 itself past it); past twice
+        // that, axum stops reading and the layer below says why.
+        .layer(axum::extract::DefaultBodyLimit::max(2 * clearview_http::request::MAX_BODY))
+        .layer(axum::middleware::from_fn(plain_refusals_as_problems))
         .with_state(shared)
 }

@@ -70,7 +70,30 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let options = LocalOptions { base_url: format!("http://{}:{}", args.host, args.port), ..LocalOptions::default() };
+    if let Err(e) = std::fs::create_dir_all(&args.data_dir) {
+        eprintln!("cannot create the data folder {}: {e}", args.data_dir.display());
+        return ExitCode::FAILURE;
+    }
+    // One process owns a data folder: its queue receipts and cron are this process's alone.
+    let _lock = match lock_data_dir(&args.data_dir) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = format!("{}:{}", args.host, args.port);
+    let listener = match tokio::net::TcpListener::bind(&addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {addr}: {e} (is another `make run` still running? try PORT=8081 make run)");
+            return ExitCode::FAILURE;
+        }
+    };
+    // --port 0 takes a free port: the URLs below (and presigned uploads) use the real one.
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
+    let base = format!("http://{addr}");
+    let options = LocalOptions { base_url: base.clone(), ..LocalOptions::default() };
     let family = match LocalFamily::open_with(&args.data_dir, options) {
         Ok(f) => f,
         Err(e) => {
@@ -78,6 +101,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Messages a killed or crashed predecessor held are nobody's now: make them visible again.
+    match family.queues.release_abandoned().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(messages = n, "released messages a previous run held when it stopped"),
+        Err(e) => {
+            eprintln!("cannot recover the queues: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let (cursor_secret, sealing_key) =
         match (secret(&args.data_dir, "cursor.key"), secret(&args.data_dir, "sealing.key")) {
             (Ok(c), Ok(s)) => (c, s),
@@ -100,15 +132,6 @@ async fn main() -> ExitCode {
     let workers = family.spawn_table(&deps, shutdown.clone());
     let app = App::new(deps, cursors);
     let router = clearview_devserver::router(app, family.verifier.clone(), family.jwks(), Some(family.blobs.clone()));
-    let addr = format!("{}:{}", args.host, args.port);
-    let listener = match tokio::net::TcpListener::bind(&addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("cannot listen on {addr}: {e} (is another `make run` still running? try PORT=8081 make run)");
-            return ExitCode::FAILURE;
-        }
-    };
-    let base = format!("http://{addr}");
     let outbox = std::fs::canonicalize(family.mailer.dir()).unwrap_or_else(|_| family.mailer.dir().to_owned());
     println!("ClearView is running on the embedded default (no AWS account needed)");
     println!("  API       {base}/api");
@@ -118,10 +141,15 @@ async fn main() -> ExitCode {
     println!("  Outbox    {}   (verification codes and other mail land here as .eml files)", outbox.display());
     println!("  Data      {}", args.data_dir.display());
     println!("Press Ctrl-C to stop.");
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+    // SIGTERM or Ctrl-C: stop accepting, let requests in flight finish, let each worker finish
+    // the message in hand (the rest stay queued), then exit.
+    let stopping = shutdown.clone();
+    let signal = async move {
+        let why = stop_signal().await;
+        tracing::info!(signal = why, "shutting down: finishing requests and messages in flight");
+        stopping.cancel();
     };
-    let served = axum::serve(listener, router).with_graceful_shutdown(ctrl_c).await;
+    let served = axum::serve(listener, router).with_graceful_shutdown(signal).await;
     shutdown.cancel();
     for w in workers {
         let _ = w.await;
@@ -130,5 +158,49 @@ async fn main() -> ExitCode {
         eprintln!("server error: {e}");
         return ExitCode::FAILURE;
     }
+    tracing::info!("stopped cleanly");
     ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM; names the one that came.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// Takes the data folder's lock file for this process's lifetime (released by the OS when the
+/// process ends, however it ends).
+fn lock_data_dir(dir: &Path) -> Result<std::fs::File, String> {
+    let path = dir.join("clearview.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another clearview is using the data folder {} (stop it first, or pass another --data-dir)",
+            dir.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
 }

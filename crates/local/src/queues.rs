@@ -356,6 +356,24 @@ impl SqliteQueues {
         Ok(queue.is_some())
     }
 
+    /// Makes every message still held by a receipt visible again now: for a process that owns
+    /// the data folder and starts after one that stopped without answering (killed, crashed),
+    /// whose receipts nobody can answer any more. Each keeps its receive count, so a message
+    /// that keeps killing its consumer still reaches the dead-letter list. Returns how many.
+    pub async fn release_abandoned(&self) -> Result<usize, QueueError> {
+        let now = self.now();
+        self.with_conn(move |c| {
+            c.execute(
+                "UPDATE queue_messages SET receipt = NULL, visible_at = ?1,
+                        reason = COALESCE(reason, 'its consumer stopped (process killed or crashed) before answering')
+                 WHERE receipt IS NOT NULL AND dead = 0",
+                params![now],
+            )
+            .map_err(unavailable)
+        })
+        .await
+    }
+
     /// Moves the delivered message to the dead-letter list now, with the reason (a poison message).
     /// `false` when the receipt is unknown.
     pub async fn dead_letter_delivery(&self, receipt: &str, reason: &str) -> Result<bool, QueueError> {
@@ -546,5 +564,22 @@ mod tests {
             WorkMessage { id: "a".into(), kind: "k".into(), body: serde_json::json!("x".repeat(MAX_MESSAGE_BYTES)) };
         assert!(matches!(q.send(WorkQueue::PARSE, &m).await, Err(QueueError::Invalid(_))));
         assert!(matches!(q.receive(WorkQueue::PARSE, 11, Duration::from_secs(1)).await, Err(QueueError::Invalid(_))));
+    }
+
+    #[tokio::test]
+    async fn messages_held_by_a_killed_process_come_back_at_once_with_their_receive_count() {
+        let q = SqliteQueues::in_memory(Arc::new(clearview_core::ports::clock::SystemClock), QueueConfig::default())
+            .unwrap();
+        let m = WorkMessage { id: "m1".into(), kind: "k".into(), body: serde_json::json!({}) };
+        q.send(WorkQueue::PARSE, &m).await.unwrap();
+        let held = q.receive(WorkQueue::PARSE, 1, Duration::from_secs(3600)).await.unwrap();
+        assert_eq!(held.len(), 1);
+        assert!(q.receive(WorkQueue::PARSE, 1, Duration::from_secs(3600)).await.unwrap().is_empty());
+        assert_eq!(q.release_abandoned().await.unwrap(), 1);
+        let again = q.receive(WorkQueue::PARSE, 1, Duration::from_secs(60)).await.unwrap();
+        assert_eq!((again.len(), again[0].receive_count), (1, 2));
+        // The old receipt answers nothing.
+        assert!(!q.ack(&held[0].receipt).await.unwrap());
+        assert!(q.ack(&again[0].receipt).await.unwrap());
     }
 }

@@ -121,6 +121,13 @@ pub async fn run_worker(
             continue;
         }
         for delivery in deliveries {
+            if shutdown.is_cancelled() {
+                // Shutting down: what was received but not started goes back to the queue now.
+                if let Err(e) = queues.release(&delivery.receipt, "released unstarted at shutdown").await {
+                    tracing::warn!(id = delivery.message.id, error = %e, "could not release at shutdown; it comes back after its visibility timeout");
+                }
+                continue;
+            }
             let handled = handle_one(&queues, &consumer, delivery).await;
             if let Some(observe) = &options.observer {
                 observe(&handled);

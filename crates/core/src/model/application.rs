@@ -50,6 +50,25 @@ pub enum Stage {
     Failed,
 }
 
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::AwaitingResume => "awaiting_resume",
+            Stage::Uploaded => "uploaded",
+            Stage::Parsed => "parsed",
+            Stage::Anonymized => "anonymized",
+            Stage::Scored => "scored",
+            Stage::Checked => "checked",
+            Stage::Failed => "failed",
+        }
+    }
+
+    /// A screening run is under way (the chain has not finished or failed).
+    pub fn in_progress(self) -> bool {
+        matches!(self, Stage::Uploaded | Stage::Parsed | Stage::Anonymized | Stage::Scored)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResumeFile {

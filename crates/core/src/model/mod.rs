@@ -12,6 +12,6 @@ pub use application::{
 };
 pub use audit::AuditRecord;
 pub use candidate::Candidate;
-pub use job::{Criteria, EducationLevel, Job, JobStatus, JobType, Weights};
+pub use job::{Criteria, EducationLevel, EmploymentType, ExperienceLevel, Job, JobStatus, JobType, Weights};
 pub use org::Organization;
 pub use user::{User, UserStatus};

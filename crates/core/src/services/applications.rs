@@ -223,6 +223,11 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
     let org = locator.data["orgId"].as_str().map(OrgId::trusted).ok_or(AppError::NotFound("job"))?;
     let job: Job =
         record::get(deps.store.as_ref(), &keys::job(&org, &job_id)).await?.ok_or(AppError::NotFound("job"))?;
+    // A job that was never published is invisible outside its organisation: 404, like any
+    // other tenant's object (a closed or paused one was public, so it says why it is shut).
+    if job.status == JobStatus::Draft || job.published_at.is_none() {
+        return Err(AppError::NotFound("job"));
+    }
     let now = deps.clock.now();
     if job.status != JobStatus::Active {
         return Err(AppError::conflict("job-not-open", "this job is not taking applications"));
@@ -564,9 +569,23 @@ pub async fn ai_score(deps: &Deps, actor: &Actor, id: &str) -> AppResult<AiScore
     })
 }
 
+/// How long a screening run may sit at one stage before a reprocess may replace it.
+pub const STALE_RUN: time::Duration = time::Duration::minutes(15);
+
 /// Re-runs scoring on the already anonymized resume (after the criteria changed, say).
 pub async fn reprocess(deps: &Deps, actor: &Actor, id: &str) -> AppResult<Application> {
     let before = load_in_org(deps, actor.org(), id).await?;
+    // A run that has not moved for STALE_RUN is presumed lost (its message dead-lettered) and may be redone.
+    let moving = deps.clock.now() - before.processing.updated_at < STALE_RUN;
+    if before.processing.stage.in_progress() && moving {
+        return Err(AppError::conflict(
+            "run-in-progress",
+            format!(
+                "this resume is being screened now (stage {}); reprocess it when the run has finished",
+                before.processing.stage.as_str()
+            ),
+        ));
+    }
     let current = before
         .processing
         .run_id

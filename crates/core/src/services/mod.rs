@@ -167,16 +167,22 @@ pub fn check_version(expected: Option<u64>, current: u64, required: bool) -> App
     }
 }
 
-/// A conditional write lost a race with another writer: answer like a stale If-Match.
-pub fn lost_update(expected: u64) -> impl FnOnce(StoreError) -> AppError {
-    move |e| match e {
-        StoreError::ConditionFailed { current } => {
-            AppError::PreconditionFailed { expected, current: current.map(|c| c.version).unwrap_or(0) }
+/// A conditional write lost a race with another writer between this request's read and its
+/// write: 409, whether or not the client sent If-Match (its If-Match, if any, matched the read).
+pub fn lost_update(read: u64) -> impl FnOnce(StoreError) -> AppError {
+    move |e| {
+        let changed = |now: Option<u64>| {
+            let now = now.map(|v| format!(" (now version {v})")).unwrap_or_default();
+            AppError::conflict(
+                "concurrent-update",
+                format!("it changed while this request ran, from version {read}{now}: read it again and retry"),
+            )
+        };
+        match e {
+            StoreError::ConditionFailed { current } => changed(current.map(|c| c.version)),
+            StoreError::TransactionCanceled { ref failed } if failed.iter().any(|l| l == "version") => changed(None),
+            other => other.into(),
         }
-        StoreError::TransactionCanceled { ref failed } if failed.iter().any(|l| l == "version") => {
-            AppError::PreconditionFailed { expected, current: 0 }
-        }
-        other => other.into(),
     }
 }
 

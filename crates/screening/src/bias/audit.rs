@@ -92,22 +92,25 @@ impl Default for AuditOptions {
 #[serde(rename_all = "camelCase")]
 pub struct CategoryStats {
     pub category: String,
-    pub count: u64,
-    /// count / all records in the audit data.
-    pub share_of_data: f64,
-    pub selected: u64,
+    /// Applicants in the category; `null` when the cell is suppressed.
+    pub count: Option<u64>,
+    /// count / all records in the audit data; `null` when suppressed.
+    pub share_of_data: Option<f64>,
+    pub selected: Option<u64>,
     pub selection_rate: Option<f64>,
     /// selection rate / highest selection rate among included categories.
     pub selection_impact_ratio: Option<f64>,
-    pub scored: u64,
-    pub scored_above_median: u64,
+    pub scored: Option<u64>,
+    pub scored_above_median: Option<u64>,
     /// Share of this category's scored applicants scoring above the sample median.
     pub scoring_rate: Option<f64>,
     pub scoring_impact_ratio: Option<f64>,
-    /// Impact ratio below the four-fifths threshold on either method.
-    pub below_four_fifths: bool,
+    /// Impact ratio below the four-fifths threshold on either method; `null` when suppressed.
+    pub below_four_fifths: Option<bool>,
     pub excluded_from_impact_ratios: bool,
     pub exclusion_reason: Option<String>,
+    /// The cell's figures are withheld (small-cell suppression; see the report's `suppression`).
+    pub suppressed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -115,11 +118,24 @@ pub struct CategoryStats {
 pub struct DimensionReport {
     pub dimension: String,
     pub categories: Vec<CategoryStats>,
-    /// Applicants whose category in this dimension is unknown: reported, not in ratios.
-    pub unknown_count: u64,
+    /// Applicants whose category in this dimension is unknown: reported, not in ratios;
+    /// `null` when suppressed.
+    pub unknown_count: Option<u64>,
     pub highest_selection_rate: Option<f64>,
     pub highest_scoring_rate: Option<f64>,
+    /// The cells of this dimension whose figures are withheld ("unknown" for the unknown cell).
+    pub suppressed_cells: Vec<String>,
     pub notes: Vec<String>,
+}
+
+/// Small-cell suppression: whether it was applied to this copy of the report, and the rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Suppression {
+    pub applied: bool,
+    /// Cells with fewer applicants than this are withheld (when applied).
+    pub minimum_cell_count: u64,
+    pub rule: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -134,6 +150,144 @@ pub struct AuditReport {
     pub intersectional: DimensionReport,
     pub options: AuditOptions,
     pub method: Vec<String>,
+    pub suppression: Suppression,
+}
+
+/// The smallest cell shown to a reader without an audit permission.
+pub const MIN_CELL_COUNT: u64 = 5;
+
+fn suppression_rule(minimum: u64) -> String {
+    format!(
+        "Cells with fewer than {minimum} applicants show neither counts nor rates to readers without the \
+         audit:read permission, so no applicant's self-identification can be read off the aggregate. \
+         When the withheld cells of a dimension would together hold 1 to {} applicants (and so be \
+         derivable from the totals), the next smallest cells are withheld too. Impact ratios are withheld \
+         when their reference (highest-rate) category is. Auditors see the exact figures.",
+        minimum - 1
+    )
+}
+
+impl AuditReport {
+    /// This report with small cells withheld (`minimum` applicants per cell), for readers who may
+    /// see aggregates but not individual self-identifications. The exact report is unchanged
+    /// for auditors; totals and the median, which name no category, stay.
+    pub fn suppress_small_cells(mut self, minimum: u64) -> AuditReport {
+        for d in [&mut self.sex, &mut self.race_ethnicity, &mut self.intersectional] {
+            suppress_dimension(d, minimum);
+        }
+        self.suppression = Suppression { applied: true, minimum_cell_count: minimum, rule: suppression_rule(minimum) };
+        self
+    }
+}
+
+const UNKNOWN_CELL: &str = "unknown";
+
+fn suppress_dimension(d: &mut DimensionReport, minimum: u64) {
+    // Cells: every category, and the unknown cell (index = categories.len()).
+    let n = d.categories.len();
+    let count = |i: usize, d: &DimensionReport| -> u64 {
+        if i < n { d.categories[i].count.unwrap_or(0) } else { d.unknown_count.unwrap_or(0) }
+    };
+    let mut hidden: Vec<bool> = (0..=n).map(|i| count(i, d) < minimum).collect();
+    // Secondary suppression: withheld cells must not add up to a small, derivable number.
+    loop {
+        let sum: u64 = (0..=n).filter(|&i| hidden[i]).map(|i| count(i, d)).sum();
+        if sum == 0 || sum >= minimum {
+            break;
+        }
+        let next = (0..=n).filter(|&i| !hidden[i] && count(i, d) > 0).min_by_key(|&i| (count(i, d), i));
+        match next {
+            Some(i) => hidden[i] = true,
+            None => break,
+        }
+    }
+    let top_hidden = |rate: fn(&CategoryStats) -> Option<f64>, top: Option<f64>, d: &DimensionReport| {
+        top.is_some_and(|t| {
+            d.categories
+                .iter()
+                .enumerate()
+                .any(|(i, c)| hidden[i] && !c.excluded_from_impact_ratios && rate(c) == Some(t))
+        })
+    };
+    let hide_selection = top_hidden(|c| c.selection_rate, d.highest_selection_rate, d);
+    let hide_scoring = top_hidden(|c| c.scoring_rate, d.highest_scoring_rate, d);
+    let mut withheld = Vec::new();
+    for (i, c) in d.categories.iter_mut().enumerate() {
+        if hidden[i] {
+            withheld.push(c.category.clone());
+            *c = CategoryStats {
+                category: std::mem::take(&mut c.category),
+                count: None,
+                share_of_data: None,
+                selected: None,
+                selection_rate: None,
+                selection_impact_ratio: None,
+                scored: None,
+                scored_above_median: None,
+                scoring_rate: None,
+                scoring_impact_ratio: None,
+                below_four_fifths: None,
+                excluded_from_impact_ratios: true,
+                exclusion_reason: Some(format!(
+                    "suppressed: a small cell (under {minimum} applicants), or one that would reveal one"
+                )),
+                suppressed: true,
+            };
+        } else {
+            if hide_selection {
+                c.selection_impact_ratio = None;
+            }
+            if hide_scoring {
+                c.scoring_impact_ratio = None;
+            }
+        }
+    }
+    if hidden[n] {
+        withheld.push(UNKNOWN_CELL.to_owned());
+        d.unknown_count = None;
+    }
+    if hide_selection {
+        d.highest_selection_rate = None;
+    }
+    if hide_scoring {
+        d.highest_scoring_rate = None;
+    }
+    // The notes name excluded categories and the unknown count: rebuild them from what is shown.
+    d.notes = dimension_notes(&d.dimension, d);
+    if hide_selection || hide_scoring {
+        d.notes.push("Impact ratios are withheld: the category they are measured against is a suppressed cell.".into());
+    }
+    if !withheld.is_empty() {
+        d.notes.push(format!(
+            "Suppressed cells (under {minimum} applicants, or needed to protect one): {}.",
+            withheld.join(", ")
+        ));
+    }
+    d.suppressed_cells = withheld;
+}
+
+/// The notes a dimension carries, from its (possibly suppressed) figures.
+fn dimension_notes(name: &str, d: &DimensionReport) -> Vec<String> {
+    let mut notes = Vec::new();
+    if d.highest_selection_rate == Some(0.0) {
+        notes.push("No category had any selection: selection impact ratios are undefined.".into());
+    }
+    if d.highest_scoring_rate == Some(0.0) {
+        notes.push("No category scored above the median: scoring impact ratios are undefined.".into());
+    }
+    let excluded: Vec<&str> = d
+        .categories
+        .iter()
+        .filter(|s| !s.suppressed && s.excluded_from_impact_ratios && s.count.unwrap_or(0) > 0)
+        .map(|s| s.category.as_str())
+        .collect();
+    if !excluded.is_empty() {
+        notes.push(format!("Excluded from impact ratios as a small share of the data: {}.", excluded.join(", ")));
+    }
+    if let Some(unknown) = d.unknown_count.filter(|u| *u > 0) {
+        notes.push(format!("{unknown} applicant(s) with unknown {name} are counted here but not in any ratio."));
+    }
+    notes
 }
 
 fn ratio(num: u64, den: u64) -> Option<f64> {
@@ -185,7 +339,6 @@ fn dimension<K: Ord + Copy>(
             }
         }
     }
-    let mut notes = Vec::new();
     let mut stats: Vec<CategoryStats> = categories
         .iter()
         .map(|(k, label)| {
@@ -205,18 +358,19 @@ fn dimension<K: Ord + Copy>(
             });
             CategoryStats {
                 category: label.clone(),
-                count: t.count,
-                share_of_data: share,
-                selected: t.selected,
+                count: Some(t.count),
+                share_of_data: Some(share),
+                selected: Some(t.selected),
                 selection_rate: ratio(t.selected, t.count),
                 selection_impact_ratio: None,
-                scored: t.scored,
-                scored_above_median: t.above,
+                scored: Some(t.scored),
+                scored_above_median: Some(t.above),
                 scoring_rate: ratio(t.above, t.scored),
                 scoring_impact_ratio: None,
-                below_four_fifths: false,
+                below_four_fifths: Some(false),
                 excluded_from_impact_ratios: small,
                 exclusion_reason: reason,
+                suppressed: false,
             }
         })
         .collect();
@@ -229,12 +383,6 @@ fn dimension<K: Ord + Copy>(
     };
     let top_sel = best(&|s| s.selection_rate);
     let top_score = best(&|s| s.scoring_rate);
-    if top_sel == Some(0.0) {
-        notes.push("No category had any selection: selection impact ratios are undefined.".into());
-    }
-    if top_score == Some(0.0) {
-        notes.push("No category scored above the median: scoring impact ratios are undefined.".into());
-    }
     for s in &mut stats {
         if s.excluded_from_impact_ratios {
             continue;
@@ -247,29 +395,22 @@ fn dimension<K: Ord + Copy>(
             (Some(r), Some(top)) if top > 0.0 => Some(r / top),
             _ => None,
         };
-        s.below_four_fifths = s.selection_impact_ratio.is_some_and(|r| r < options.four_fifths)
-            || s.scoring_impact_ratio.is_some_and(|r| r < options.four_fifths);
+        s.below_four_fifths = Some(
+            s.selection_impact_ratio.is_some_and(|r| r < options.four_fifths)
+                || s.scoring_impact_ratio.is_some_and(|r| r < options.four_fifths),
+        );
     }
-    let excluded: Vec<&str> =
-        stats.iter().filter(|s| s.excluded_from_impact_ratios && s.count > 0).map(|s| s.category.as_str()).collect();
-    if !excluded.is_empty() {
-        notes.push(format!(
-            "Excluded from impact ratios as under {:.0}% of the data: {}.",
-            options.small_category_share * 100.0,
-            excluded.join(", ")
-        ));
-    }
-    if unknown > 0 {
-        notes.push(format!("{unknown} applicant(s) with unknown {name} are counted here but not in any ratio."));
-    }
-    DimensionReport {
+    let mut d = DimensionReport {
         dimension: name.to_owned(),
         categories: stats,
-        unknown_count: unknown,
+        unknown_count: Some(unknown),
         highest_selection_rate: top_sel,
         highest_scoring_rate: top_score,
-        notes,
-    }
+        suppressed_cells: Vec::new(),
+        notes: Vec::new(),
+    };
+    d.notes = dimension_notes(name, &d);
+    d
 }
 
 /// Runs the LL144 bias-audit arithmetic over a cohort.
@@ -297,6 +438,11 @@ pub fn cohort_audit(records: &[CohortRecord], options: AuditOptions) -> AuditRep
             &options,
         ),
         options,
+        suppression: Suppression {
+            applied: false,
+            minimum_cell_count: MIN_CELL_COUNT,
+            rule: suppression_rule(MIN_CELL_COUNT),
+        },
         method: vec![
             "Selection rate = selected / applicants in the category.".into(),
             "Scoring rate = applicants scoring above the sample median / scored applicants in \
@@ -365,14 +511,14 @@ mod tests {
 
         let male = &r.sex.categories[0];
         let female = &r.sex.categories[1];
-        assert_eq!((male.count, male.selected), (41, 21));
-        assert_eq!((female.count, female.selected), (50, 17));
-        assert_eq!(r.sex.unknown_count, 9);
+        assert_eq!((male.count, male.selected), (Some(41), Some(21)));
+        assert_eq!((female.count, female.selected), (Some(50), Some(17)));
+        assert_eq!(r.sex.unknown_count, Some(9));
         let ir = female.selection_impact_ratio.unwrap();
         assert!((ir - 0.34 / (21.0 / 41.0)).abs() < 1e-12);
         assert!((ir - 0.6638).abs() < 1e-4);
-        assert!(female.below_four_fifths);
-        assert!(!male.below_four_fifths);
+        assert_eq!(female.below_four_fifths, Some(true));
+        assert_eq!(male.below_four_fifths, Some(false));
         assert!((female.scoring_impact_ratio.unwrap() - 0.6638).abs() < 1e-4);
 
         let race = |label: &str| r.race_ethnicity.categories.iter().find(|c| c.category == label).unwrap();
@@ -381,15 +527,15 @@ mod tests {
         assert!(black.exclusion_reason.as_deref().unwrap().contains("1.00%"));
         assert!(black.selection_impact_ratio.is_none());
         let white = race("White");
-        assert_eq!((white.count, white.selected), (79, 31));
+        assert_eq!((white.count, white.selected), (Some(79), Some(31)));
         assert!((white.selection_impact_ratio.unwrap() - (31.0 / 79.0) / 0.4).abs() < 1e-12);
-        assert!(!white.below_four_fifths);
+        assert_eq!(white.below_four_fifths, Some(false));
         assert!(r.race_ethnicity.notes.iter().any(|n| n.contains("Black or African American")));
 
         let inter = r.intersectional.categories.iter().find(|c| c.category == "White Female").unwrap();
-        assert_eq!(inter.count, 30);
+        assert_eq!(inter.count, Some(30));
         // Intersection unknown = the 9 without a sex.
-        assert_eq!(r.intersectional.unknown_count, 9);
+        assert_eq!(r.intersectional.unknown_count, Some(9));
     }
 
     #[test]
@@ -401,6 +547,80 @@ mod tests {
         let r = cohort_audit(&v, AuditOptions::default());
         assert!(r.sex.categories.iter().all(|c| c.selection_impact_ratio.is_none()));
         assert!(!r.sex.notes.is_empty());
-        assert_eq!(r.race_ethnicity.unknown_count, 2);
+        assert_eq!(r.race_ethnicity.unknown_count, Some(2));
+    }
+
+    /// One applicant: every cell that could name their self-identification is withheld, and
+    /// the report says so; the auditor's copy is exact.
+    #[test]
+    fn a_single_applicants_self_identification_cannot_be_read_off_the_suppressed_report() {
+        let v = vec![rec(Some(Sex::Female), Some(RaceEthnicity::Asian), true, 70.0)];
+        let exact = cohort_audit(&v, AuditOptions::default());
+        assert_eq!(exact.sex.categories[1].count, Some(1));
+        assert!(!exact.suppression.applied);
+        let shown = exact.clone().suppress_small_cells(MIN_CELL_COUNT);
+        assert!(shown.suppression.applied);
+        assert_eq!(shown.suppression.minimum_cell_count, 5);
+        for d in [&shown.sex, &shown.race_ethnicity, &shown.intersectional] {
+            for c in &d.categories {
+                assert!(c.suppressed, "{}: {c:?}", d.dimension);
+                assert_eq!((c.count, c.selected, c.selection_rate, c.scoring_rate), (None, None, None, None));
+                assert_eq!(c.share_of_data, None);
+            }
+            assert_eq!(d.unknown_count, None);
+            assert!(d.suppressed_cells.contains(&"unknown".to_owned()));
+            let text = serde_json::to_string(d).unwrap();
+            assert!(!text.contains("1 applicant"), "{text}");
+        }
+        assert_eq!(shown.total_records, 1);
+    }
+
+    /// 12 women, 3 men, 0 unknown: the 3 men are withheld, and so are the women, or
+    /// 15 − 12 would give them away; with 2 unknowns added the two small cells hide each other.
+    #[test]
+    fn secondary_suppression_keeps_a_small_cell_from_being_derived_by_subtraction() {
+        let mut v = Vec::new();
+        for i in 0..12 {
+            v.push(rec(Some(Sex::Female), None, i < 6, 50.0));
+        }
+        for _ in 0..3 {
+            v.push(rec(Some(Sex::Male), None, true, 60.0));
+        }
+        let r = cohort_audit(&v, AuditOptions::default()).suppress_small_cells(5);
+        let male = &r.sex.categories[0];
+        let female = &r.sex.categories[1];
+        assert!(male.suppressed && female.suppressed, "{:?}", r.sex);
+
+        for _ in 0..2 {
+            v.push(rec(None, None, false, 10.0));
+        }
+        let r = cohort_audit(&v, AuditOptions::default()).suppress_small_cells(5);
+        let male = &r.sex.categories[0];
+        let female = &r.sex.categories[1];
+        assert!(male.suppressed);
+        assert_eq!(r.sex.unknown_count, None);
+        assert!(!female.suppressed);
+        assert_eq!(female.count, Some(12));
+        assert_eq!(female.selection_rate, Some(0.5));
+        // The men had the highest selection rate: the women's ratio against it would reveal it.
+        assert_eq!(female.selection_impact_ratio, None);
+        assert_eq!(r.sex.highest_selection_rate, None);
+        assert!(r.sex.notes.iter().any(|n| n.contains("withheld")));
+    }
+
+    /// Cells of five or more are untouched by suppression: the LL144 arithmetic is the same.
+    /// (The empty unknown cell is withheld too: under five, even at zero.)
+    #[test]
+    fn suppression_leaves_cells_of_five_or_more_exact() {
+        let mut v = Vec::new();
+        for i in 0..10 {
+            v.push(rec(Some(Sex::Male), None, i < 5, 50.0));
+            v.push(rec(Some(Sex::Female), None, i < 4, 50.0));
+        }
+        let exact = cohort_audit(&v, AuditOptions::default());
+        let shown = exact.clone().suppress_small_cells(5);
+        assert_eq!(exact.sex.categories, shown.sex.categories);
+        assert_eq!(shown.sex.suppressed_cells, vec!["unknown".to_owned()]);
+        assert_eq!(shown.sex.categories[1].selection_impact_ratio, Some(0.8));
     }
 }

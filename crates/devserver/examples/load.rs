@@ -1,0 +1,284 @@
+//! `make bench-load`: an open-model load test of the embedded default. Starts the optimised
+//! `clearview` binary on a fresh data folder, signs people up, applies and uploads so there are
+//! scored applications, then drives a mixed workload at fixed arrival rates — requests start
+//! on a schedule whether or not earlier ones have answered, and latency is measured from the
+//! scheduled start, so queueing shows (no coordinated omission).
+//!
+//! Mix: 70% reads (job by id 20, job list 15, application by id 20, AI score 15) and 30%
+//! writes (apply 10, job update with If-Match 10, decision 10), all with real tokens.
+//!
+//!   load [--server PATH] [--rates 250,500,...] [--seconds 10] [--target-p99-ms 5]
+
+use clearview_devserver::drive::{self, Client, Person, Server};
+use hdrhistogram::Histogram;
+use http::Method;
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+struct Args {
+    server: PathBuf,
+    rates: Vec<u64>,
+    seconds: u64,
+    target_p99_ms: f64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        server: PathBuf::from("target/release-local/clearview"),
+        rates: vec![250, 500, 750, 1000, 1250, 1500],
+        seconds: 10,
+        target_p99_ms: 5.0,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let v = it.next().unwrap_or_else(|| panic!("{k} needs a value"));
+        match k.as_str() {
+            "--server" => a.server = PathBuf::from(v),
+            "--rates" => a.rates = v.split(',').map(|r| r.trim().parse().expect("--rates: numbers")).collect(),
+            "--seconds" => a.seconds = v.parse().expect("--seconds: a number"),
+            "--target-p99-ms" => a.target_p99_ms = v.parse().expect("--target-p99-ms: a number"),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    a
+}
+
+/// Everything the workload reads and writes.
+struct World {
+    c: Client,
+    admin: Person,
+    jobs: Vec<String>,
+    scored: Vec<String>,
+    /// (candidate, job) pairs not applied yet: each apply takes one.
+    fresh_pairs: Mutex<Vec<(Person, String)>>,
+    /// Jobs reserved for edits, with their current version: an edit takes one, puts it back.
+    editable: Mutex<Vec<(String, u64)>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    JobGet,
+    JobList,
+    ApplicationGet,
+    Score,
+    Apply,
+    JobUpdate,
+    Decision,
+}
+
+const OPS: [(Op, u32); 7] = [
+    (Op::JobGet, 20),
+    (Op::JobList, 15),
+    (Op::ApplicationGet, 20),
+    (Op::Score, 15),
+    (Op::Apply, 10),
+    (Op::JobUpdate, 10),
+    (Op::Decision, 10),
+];
+
+fn op_for(i: u64) -> Op {
+    // A fixed interleaving (by a multiplicative hash of the sequence number) of the weights.
+    let slot = (i.wrapping_mul(2_654_435_761) % 100) as u32;
+    let mut acc = 0;
+    for (op, w) in OPS {
+        acc += w;
+        if slot < acc {
+            return op;
+        }
+    }
+    Op::JobGet
+}
+
+/// Runs one request; `true` when it answered as expected (2xx).
+async fn run(w: &World, op: Op, i: u64) -> bool {
+    let (c, admin) = (&w.c, &w.admin.token);
+    let pick = |v: &Vec<String>| v[(i as usize).wrapping_mul(7919) % v.len()].clone();
+    let answer = match op {
+        Op::JobGet => c.get(&format!("/api/jobs/{}", pick(&w.jobs)), admin).await,
+        Op::JobList => c.get("/api/jobs?limit=20", admin).await,
+        Op::ApplicationGet => c.get(&format!("/api/applications/{}", pick(&w.scored)), admin).await,
+        Op::Score => c.get(&format!("/api/applications/{}/ai-score", pick(&w.scored)), admin).await,
+        Op::Decision => {
+            let body = json!({"decision": "review", "reason": "load test: a second look"});
+            c.post(&format!("/api/applications/{}/decision", pick(&w.scored)), Some(admin), &body).await
+        }
+        Op::Apply => {
+            let Some((cand, job)) = w.fresh_pairs.lock().unwrap().pop() else { return false };
+            c.post("/api/applications", Some(&cand.token), &json!({"jobId": job})).await
+        }
+        Op::JobUpdate => {
+            let Some((job, version)) = w.editable.lock().unwrap().pop() else { return false };
+            let mut body = drive::job_body("Load Engineer");
+            body.as_object_mut().unwrap().remove("criteria");
+            body["description"] = json!(format!("Revision {i}"));
+            let a = c
+                .send(
+                    Method::PUT,
+                    &format!("/api/jobs/{job}"),
+                    Some(admin),
+                    Some(&body),
+                    &[("if-match", format!("\"{version}\""))],
+                )
+                .await;
+            let next = a
+                .as_ref()
+                .ok()
+                .and_then(|a| a.header("etag"))
+                .and_then(|e| e.trim_matches('"').parse().ok())
+                .unwrap_or(version);
+            w.editable.lock().unwrap().push((job, next));
+            a
+        }
+    };
+    match answer {
+        Ok(a) if a.status.is_success() => true,
+        Ok(a) => {
+            eprintln!("{op:?}: {} {}", a.status, a.body);
+            false
+        }
+        Err(e) => {
+            eprintln!("{op:?}: {e}");
+            false
+        }
+    }
+}
+
+struct Step {
+    rate: u64,
+    sent: u64,
+    achieved: f64,
+    p50: f64,
+    p99: f64,
+    max: f64,
+    errors: u64,
+}
+
+async fn step(w: &Arc<World>, rate: u64, seconds: u64, seq: &AtomicU64) -> Step {
+    let total = rate * seconds;
+    let hist = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram")));
+    let errors = Arc::new(AtomicU64::new(0));
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<()>();
+    let start = Instant::now() + Duration::from_millis(5);
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let mut next = 0u64;
+    // Dispatch every request whose scheduled time has come; sleep to the next one.
+    while next < total {
+        let now = Instant::now();
+        while next < total && start + interval.mul_f64(next as f64) <= now {
+            let scheduled = start + interval.mul_f64(next as f64);
+            let i = seq.fetch_add(1, Ordering::Relaxed);
+            let (w, hist, errors, done) = (Arc::clone(w), Arc::clone(&hist), Arc::clone(&errors), done_tx.clone());
+            tokio::spawn(async move {
+                let ok = run(&w, op_for(i), i).await;
+                let us = scheduled.elapsed().as_micros().max(1) as u64;
+                hist.lock().unwrap().saturating_record(us);
+                if !ok {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+                drop(done);
+            });
+            next += 1;
+        }
+        if next < total {
+            tokio::time::sleep_until((start + interval.mul_f64(next as f64)).into()).await;
+        }
+    }
+    drop(done_tx);
+    while done_rx.recv().await.is_some() {}
+    let elapsed = start.elapsed().as_secs_f64();
+    let h = hist.lock().unwrap();
+    let ms = |us: u64| us as f64 / 1000.0;
+    Step {
+        rate,
+        sent: total,
+        achieved: total as f64 / elapsed,
+        p50: ms(h.value_at_quantile(0.50)),
+        p99: ms(h.value_at_quantile(0.99)),
+        max: ms(h.max()),
+        errors: errors.load(Ordering::Relaxed),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let data = std::env::temp_dir().join(format!("clearview-load-{}", uuid::Uuid::new_v4().simple()));
+    let server = Server::start(&a.server, &data, &[("RUST_LOG", "warn")]).expect("start the dev server");
+    let c = Client::new(&server.base);
+    eprintln!("load: {} on {}; setting up", a.server.display(), server.base);
+    let admin = drive::employer_admin(&c, &data, "Loadco").await.expect("employer");
+    let mut jobs = Vec::new();
+    for i in 0..20 {
+        jobs.push(drive::active_job(&c, &admin, &format!("Engineer {i}")).await.expect("job"));
+    }
+    let mut candidates = Vec::new();
+    for i in 0..50 {
+        candidates.push(drive::candidate(&c, &data, &format!("Candidate {i}")).await.expect("candidate"));
+    }
+    // Scored applications to read and decide on: each candidate applies to the first job and uploads.
+    let mut scored = Vec::new();
+    for p in &candidates {
+        scored.push(
+            drive::apply_and_upload(&c, p, &jobs[0], &drive::text_resume("Load Candidate")).await.expect("apply"),
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for id in &scored {
+        loop {
+            let s = c.get(&format!("/api/applications/{id}"), &admin.token).await.expect("read");
+            if s.body["processing"]["stage"] == "checked" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the chain did not finish: {}", s.body);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // Enough fresh (candidate, job) pairs for every apply of every step.
+    let applies: u64 = a.rates.iter().map(|r| r * a.seconds / 10 + 10).sum();
+    let extra_jobs = (applies as usize).div_ceil(candidates.len());
+    let mut pairs = Vec::new();
+    for i in 0..extra_jobs {
+        let job = drive::active_job(&c, &admin, &format!("Opening {i}")).await.expect("job");
+        pairs.extend(candidates.iter().map(|p| (p.clone(), job.clone())));
+    }
+    let mut editable = Vec::new();
+    for i in 0..64 {
+        let job = c.post("/api/jobs", Some(&admin.token), &drive::job_body(&format!("Draft {i}"))).await.expect("job");
+        editable.push((job.body["id"].as_str().unwrap().to_owned(), job.body["version"].as_u64().unwrap_or(1)));
+    }
+    let world =
+        Arc::new(World { c, admin, jobs, scored, fresh_pairs: Mutex::new(pairs), editable: Mutex::new(editable) });
+    // Warm the connection pool and the server's caches.
+    let seq = AtomicU64::new(0);
+    let _ = step(&world, 200, 2, &seq).await;
+
+    println!(
+        "open-model mixed load, {} s per rate (70% reads, 30% writes), target p99 <= {} ms",
+        a.seconds, a.target_p99_ms
+    );
+    println!(
+        "{:>8} {:>8} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "rate/s", "sent", "achieved/s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
+    let mut held = None;
+    for rate in &a.rates {
+        let s = step(&world, *rate, a.seconds, &seq).await;
+        println!(
+            "{:>8} {:>8} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
+            s.rate, s.sent, s.achieved, s.p50, s.p99, s.max, s.errors
+        );
+        if s.errors == 0 && s.p99 <= a.target_p99_ms {
+            held = Some(s.rate);
+        }
+    }
+    match held {
+        Some(r) => println!("highest rate held with p99 <= {} ms and no errors: {r}/s", a.target_p99_ms),
+        None => println!("no rate held p99 <= {} ms with no errors", a.target_p99_ms),
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
