@@ -16,8 +16,12 @@ help: ## List the targets
 run: ## Start the whole system on the embedded default (no AWS account): API, OpenAPI, outbox
 	cargo run -p clearview-devserver -- --data-dir $(DATA_DIR) --port $(PORT)
 
-test: test-deps lint check-gen test-rust test-infra test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
+test: test-deps lint check-gen test-infra test-rust test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
 	@echo "make test: all checks passed"
+
+# In `make test`, test-infra has synthesized the CDK app already: the Rust tests read that
+# synth instead of running their own (tests/tests/infra_drift.rs; one synth is ~45 s).
+test: export CDK_TEMPLATE := $(CURDIR)/target/infra/cdk.out/ClearView.template.json
 
 test-deps: ## Install the test toolchain: Python venv (moto, cfn-lint, aws-sam-cli), CDK node modules
 	bash scripts/test-deps.sh

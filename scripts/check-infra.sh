@@ -30,6 +30,14 @@ rm -rf "$preview"
 cargo run -q -p xtask --bin template-preview "$preview" >/dev/null
 templates=(template.yaml infra/sam/*.yaml "$preview/template.yaml" "$preview"/infra/sam/*.yaml)
 
+# The CDK synth (node) runs beside cfn-lint and sam validate (python): one core each.
+out="$PWD/target/infra/cdk.out"
+rm -rf "$out"
+(cd infra/cdk && npx tsc --noEmit && npx cdk synth --quiet --no-notices -c synthOnly=true -o "$out") \
+  >target/infra/cdk-synth.log 2>&1 &
+synth=$!
+trap 'kill "$synth" 2>/dev/null || true' EXIT
+
 step "cfn-lint (${#templates[@]} templates, one process; nested-stack parameters checked against each child)"
 cfn-lint "${templates[@]}"
 
@@ -79,11 +87,8 @@ print(f"largest stack: {worst} resources (cap {cap}; CloudFormation allows 500)"
 PY
 
 step "cdk synth with cdk-nag AwsSolutions (root and nested stacks; synthOnly: no function zip needed)"
-out="$PWD/target/infra/cdk.out"
-rm -rf "$out"
 rc=0
-(cd infra/cdk && npx tsc --noEmit && npx cdk synth --quiet --no-notices -c synthOnly=true -o "$out") \
-  >target/infra/cdk-synth.log 2>&1 || rc=$?
+wait "$synth" || rc=$?
 grep -v 'Unknown user config "nodedir"' target/infra/cdk-synth.log || true
 [[ $rc -eq 0 ]] || { echo "check-infra: cdk synth failed (cdk-nag findings above)" >&2; exit 1; }
 # Every acknowledgement must say why, in the root stack and in every nested stack. Nested stacks

@@ -21,7 +21,19 @@ fn function_binary() -> PathBuf {
     BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-q", "-p", "clearview-functions", "--bin", "bootstrap"]).current_dir(workspace());
+        // With the feature the test build gives clearview-aws, so this reuses that build and
+        // only compiles and links the bootstrap itself.
+        cmd.args([
+            "build",
+            "-q",
+            "-p",
+            "clearview-functions",
+            "--bin",
+            "bootstrap",
+            "--features",
+            "clearview-aws/testing",
+        ])
+        .current_dir(workspace());
         let status = cmd.status().unwrap_or_else(|e| panic!("cannot run cargo build: {e}"));
         assert!(status.success(), "cargo build -p clearview-functions --bin bootstrap failed");
     });

@@ -89,30 +89,42 @@ impl OutboxMailer {
     }
 
     fn send_blocking(&self, email: &OutgoingEmail) -> Result<String, MailError> {
-        let message_id = uuid::Uuid::now_v7().to_string();
-        let bytes = self.build(email, &message_id)?;
-        let marker = match &email.dedupe_key {
+        let fresh_id = uuid::Uuid::now_v7().to_string();
+        let stamp = self.clock.now().format(STAMP).map_err(io_err)?;
+        let fresh_name = format!("{stamp}-{fresh_id}.eml");
+        // A dedupe key is claimed by a marker naming the message id and file it sends. If the
+        // marker exists and so does its file, the mail was sent: answer its id, send nothing.
+        // If the marker exists without its file, the sender stopped between the two (killed,
+        // crashed): write that same message now, so the mail goes out exactly once.
+        let (message_id, name, marker) = match &email.dedupe_key {
             Some(key) => {
                 let path = self.dir.join(SENT_DIR).join(hex(&Sha256::digest(key.as_bytes())));
                 match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
                     Ok(mut f) => {
-                        f.write_all(message_id.as_bytes()).map_err(io_err)?;
+                        f.write_all(format!("{fresh_id}\n{fresh_name}").as_bytes()).map_err(io_err)?;
                         f.sync_all().map_err(io_err)?;
-                        Some(path)
+                        (fresh_id, fresh_name, Some(path))
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        // Already sent: answer the first send's id and send nothing.
-                        let id = fs::read_to_string(&path).map_err(io_err)?;
-                        tracing::debug!(key, "mail already sent; not sending again");
-                        return Ok(id);
+                        let claimed = fs::read_to_string(&path).map_err(io_err)?;
+                        let (id, file) = claimed.split_once('\n').unwrap_or((claimed.as_str(), ""));
+                        if file.is_empty() || self.dir.join(file).exists() {
+                            tracing::debug!(key, "mail already sent; not sending again");
+                            return Ok(id.to_owned());
+                        }
+                        tracing::warn!(
+                            key,
+                            file,
+                            "mail claimed but never written (the sender stopped); writing it now"
+                        );
+                        (id.to_owned(), file.to_owned(), None)
                     }
                     Err(e) => return Err(io_err(e)),
                 }
             }
-            None => None,
+            None => (fresh_id, fresh_name, None),
         };
-        let stamp = self.clock.now().format(STAMP).map_err(io_err)?;
-        let name = format!("{stamp}-{message_id}.eml");
+        let bytes = self.build(email, &message_id)?;
         let written = (|| {
             let tmp = self.dir.join(format!(".{name}.tmp"));
             let mut f = fs::File::create(&tmp)?;
@@ -307,6 +319,23 @@ mod tests {
         assert_eq!(first, again);
         m.send(mail("c@example.com", "x", Some("event-2"))).await.unwrap();
         assert_eq!(m.outbox().messages_to("c@example.com").len(), 2);
+    }
+
+    /// A sender killed after claiming the key but before writing the mail: the retry writes
+    /// that same mail (same id), once.
+    #[tokio::test]
+    async fn a_claim_without_its_mail_is_completed_by_the_retry() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        let first = m.send(mail("d@example.com", "x", Some("event-9"))).await.unwrap();
+        let written = m.outbox().messages_to("d@example.com");
+        assert_eq!(written.len(), 1);
+        std::fs::remove_file(&written[0].path).unwrap();
+        let again = m.send(mail("d@example.com", "x", Some("event-9"))).await.unwrap();
+        assert_eq!(first, again);
+        assert_eq!(m.outbox().messages_to("d@example.com").len(), 1);
+        m.send(mail("d@example.com", "x", Some("event-9"))).await.unwrap();
+        assert_eq!(m.outbox().messages_to("d@example.com").len(), 1);
     }
 
     #[tokio::test]
