@@ -59,7 +59,7 @@ struct World {
     editable: Mutex<Vec<(String, u64)>>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Op {
     JobGet,
     JobList,
@@ -148,6 +148,8 @@ async fn run(w: &World, op: Op, i: u64) -> bool {
 }
 
 struct Step {
+    /// p50 and p99 (ms) per operation.
+    per_op: Vec<(Op, u64, f64, f64)>,
     rate: u64,
     sent: u64,
     achieved: f64,
@@ -160,6 +162,7 @@ struct Step {
 async fn step(w: &Arc<World>, rate: u64, seconds: u64, seq: &AtomicU64) -> Step {
     let total = rate * seconds;
     let hist = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram")));
+    let per_op: Arc<Mutex<std::collections::BTreeMap<Op, Histogram<u64>>>> = Arc::default();
     let errors = Arc::new(AtomicU64::new(0));
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<()>();
     let start = Instant::now() + Duration::from_millis(5);
@@ -172,10 +175,18 @@ async fn step(w: &Arc<World>, rate: u64, seconds: u64, seq: &AtomicU64) -> Step 
             let scheduled = start + interval.mul_f64(next as f64);
             let i = seq.fetch_add(1, Ordering::Relaxed);
             let (w, hist, errors, done) = (Arc::clone(w), Arc::clone(&hist), Arc::clone(&errors), done_tx.clone());
+            let per_op = Arc::clone(&per_op);
             tokio::spawn(async move {
-                let ok = run(&w, op_for(i), i).await;
+                let op = op_for(i);
+                let ok = run(&w, op, i).await;
                 let us = scheduled.elapsed().as_micros().max(1) as u64;
                 hist.lock().unwrap().saturating_record(us);
+                per_op
+                    .lock()
+                    .unwrap()
+                    .entry(op)
+                    .or_insert_with(|| Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram"))
+                    .saturating_record(us);
                 if !ok {
                     errors.fetch_add(1, Ordering::Relaxed);
                 }
@@ -192,7 +203,14 @@ async fn step(w: &Arc<World>, rate: u64, seconds: u64, seq: &AtomicU64) -> Step 
     let elapsed = start.elapsed().as_secs_f64();
     let h = hist.lock().unwrap();
     let ms = |us: u64| us as f64 / 1000.0;
+    let per_op = per_op
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(op, h)| (*op, h.len(), ms(h.value_at_quantile(0.5)), ms(h.value_at_quantile(0.99))))
+        .collect();
     Step {
+        per_op,
         rate,
         sent: total,
         achieved: total as f64 / elapsed,
@@ -271,6 +289,8 @@ async fn main() {
             "{:>8} {:>8} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
             s.rate, s.sent, s.achieved, s.p50, s.p99, s.max, s.errors
         );
+        let ops: Vec<String> = s.per_op.iter().map(|(op, n, p50, p99)| format!("{op:?} n={n} p50={p50:.2} p99={p99:.2}")).collect();
+        eprintln!("         {}", ops.join(" | "));
         if s.errors == 0 && s.p99 <= a.target_p99_ms {
             held = Some(s.rate);
         }
