@@ -7,7 +7,7 @@
 //! the SAM templates and the CDK app only map the symbolic resources to ARNs. The generators take
 //! a [`Model`] (the real one is [`Model::current`]), so tests can size stacks for a bigger API.
 
-mod alarms;
+pub mod alarms;
 pub mod api;
 pub mod functions;
 mod identity;
