@@ -70,6 +70,7 @@ fn common_errors(r: &Route) -> Vec<(u16, &'static str)> {
     errors
 }
 
+const CORRELATION_REQUEST: &str = "your id for this request (1 to 128 of A-Z, a-z, 0-9, '.', '_', '-'; anything else is ignored): logged with it and echoed in the answer; otherwise the API picks one";
 const CORRELATION_ANSWER: &str = "the request's correlation id: the X-Correlation-Id sent, or the one the API picked";
 
 fn header(description: &str) -> utoipa::openapi::header::Header {
@@ -102,13 +103,9 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
             schema,
         ));
     }
-    op = op.parameter(param(
-        correlation::HEADER_NAME,
-        ParameterIn::Header,
-        false,
-        "your id for this request, echoed in the answer and logged with it (otherwise the API picks one)",
-        string().min_length(Some(1)).max_length(Some(correlation::MAX_LEN)).pattern(Some(correlation::PATTERN)),
-    ));
+    // Any string is accepted: one that is not an acceptable id is ignored, never refused (so the
+    // schema states no pattern a refusal would have to enforce).
+    op = op.parameter(param(correlation::HEADER_NAME, ParameterIn::Header, false, CORRELATION_REQUEST, string()));
     if let Some(body) = doc.body {
         op = op.request_body(Some(
             RequestBodyBuilder::new()
