@@ -5,6 +5,7 @@
 //! route's grants (or its consumer's needs) name, so it needs only those settings.
 
 use clearview_aws::config::{Adapters, AwsConfig};
+use clearview_aws::lambda_sqs::{self, SqsEvent};
 use clearview_chain::table::{self, Build, ConsumerDef, Need};
 use clearview_core::Deps;
 use clearview_core::ports::clock::{SystemClock, UuidV7};
@@ -13,6 +14,10 @@ use clearview_core::ports::queue::{Outcome, WorkQueue};
 use clearview_http::App;
 use clearview_http::cursor::CursorKey;
 use clearview_http::routes::{Grant, Route};
+use clearview_observe::metrics;
+use lambda_runtime::LambdaEvent;
+use metrics_cloudwatch_embedded::Collector;
+use metrics_cloudwatch_embedded::lambda::handler as emf;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -108,12 +113,37 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     Ok(App::new(deps, cursors))
 }
 
+/// The metrics recorder of a function: CloudWatch embedded metric format, namespace
+/// `ClearView`, dimension `function` = its handler name; the Lambda layer adds the `ColdStart`
+/// metric on the first invocation and the request and X-Ray trace ids as properties.
+pub fn metrics_builder(function: &str) -> metrics_cloudwatch_embedded::Builder {
+    metrics_cloudwatch_embedded::Builder::new()
+        .cloudwatch_namespace(metrics::NAMESPACE)
+        .with_dimension(metrics::FUNCTION_DIMENSION, function.to_owned())
+        .lambda_cold_start_metric(metrics::COLD_START)
+        .with_lambda_request_id("requestId")
+        .with_lambda_xray_trace_id("xrayTraceId")
+}
+
+/// Logging and metrics of a function; the collector is flushed to stdout (the function's log,
+/// which CloudWatch reads EMF from) after every invocation.
+fn observe(function: &str) -> Result<&'static Collector, Error> {
+    clearview_observe::logs::init_lambda();
+    let collector = metrics_builder(function).init()?;
+    metrics::describe();
+    Ok(collector)
+}
+
 /// The whole life of an API-route Lambda.
 pub async fn http_function(name: &str) -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    let collector = observe(name)?;
     let route = clearview_http::routes::by_name(name).ok_or_else(|| format!("no route is named {name}"))?;
     let app = aws_app(route).await?;
-    clearview_http::lambda::serve(app, route).await
+    emf::run_http(collector, move |req| {
+        let app = app.clone();
+        async move { clearview_http::lambda::handle(&app, route, req).await }
+    })
+    .await
 }
 
 /// The ports a consumer's needs name, over the AWS adapters.
@@ -138,11 +168,16 @@ async fn consumer_deps(def: &ConsumerDef) -> Result<Deps, Error> {
 
 /// The whole life of a queue consumer Lambda (SQS event source, partial batch failures).
 pub async fn queue_function(def: &'static ConsumerDef) -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    let collector = observe(def.name)?;
     let Build::Queue(make) = def.build else { return Err(format!("{} is not a queue consumer", def.name).into()) };
     let deps = consumer_deps(def).await?;
     let consumer = make(&deps);
-    clearview_aws::lambda_sqs::run(consumer, deps.queues.clone()).await
+    let queues = deps.queues.clone();
+    emf::run(collector, move |event: LambdaEvent<SqsEvent>| {
+        let (consumer, queues) = (consumer.clone(), queues.clone());
+        async move { Ok::<_, Error>(lambda_sqs::handle_batch(&*consumer, &*queues, event.payload).await) }
+    })
+    .await
 }
 
 /// When the schedule fired: EventBridge Scheduler's `scheduledTime` (the template's input),
@@ -160,26 +195,29 @@ pub fn scheduled_at(event: &serde_json::Value, now: time::OffsetDateTime) -> tim
 /// schedule's retry policy (and then its dead-letter queue) takes over; `Poison` is logged and
 /// answered as done, since running it again cannot help.
 pub async fn schedule_function(def: &'static ConsumerDef) -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    let collector = observe(def.name)?;
     let Build::Schedule(make) = def.build else { return Err(format!("{} is not a scheduled job", def.name).into()) };
     let deps = consumer_deps(def).await?;
     let job = make(&deps);
     let clock = deps.clock.clone();
     let name = def.name;
-    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+    emf::run(collector, move |event: LambdaEvent<serde_json::Value>| {
         let (job, clock) = (job.clone(), clock.clone());
         async move {
             let at = scheduled_at(&event.payload, clock.now());
-            match job.run(at).await {
+            let started = std::time::Instant::now();
+            let outcome = job.run(at).await;
+            metrics::stage(name, started.elapsed());
+            match outcome {
                 Outcome::Done => Ok(serde_json::json!({ "schedule": name, "status": "done" })),
                 Outcome::Poison(reason) => {
-                    lambda_runtime::tracing::error!(schedule = name, %reason, "scheduled run failed for good");
+                    tracing::error!(schedule = name, %reason, "scheduled run failed for good");
                     Ok(serde_json::json!({ "schedule": name, "status": "failed", "reason": reason }))
                 }
                 Outcome::Retry(reason) => Err(Error::from(format!("{name}: {reason}"))),
             }
         }
-    }))
+    })
     .await
 }
 
@@ -195,6 +233,48 @@ mod tests {
         for c in table::CONSUMERS {
             assert!(clearview_http::routes::by_name(c.name).is_none(), "{}", c.name);
         }
+    }
+
+    /// The one test of this binary that installs the global recorder.
+    #[test]
+    fn a_metric_flush_is_embedded_metric_format_naming_its_metrics() {
+        use std::time::Duration;
+        let collector = metrics_builder("applications-get").with_timestamp(1_700_000_000_000).init().unwrap();
+        metrics::describe();
+        metrics::request("applications-get", 200, Duration::from_millis(12));
+        metrics::request("applications-get", 503, Duration::from_millis(40));
+        metrics::stage("score", Duration::from_millis(7));
+        metrics::upload_to_scored(Duration::from_secs(2));
+        let mut out = Vec::new();
+        collector.flush(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut named = std::collections::BTreeMap::new();
+        for line in text.lines() {
+            let doc: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_000u64, "{line}");
+            assert_eq!(doc["function"], "applications-get", "{line}");
+            let directives = doc["_aws"]["CloudWatchMetrics"].as_array().expect("CloudWatchMetrics");
+            for d in directives {
+                assert_eq!(d["Namespace"], "ClearView", "{line}");
+                for set in d["Dimensions"].as_array().unwrap() {
+                    let set: Vec<&str> = set.as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+                    assert!(set.contains(&"function"), "{line}");
+                    for dim in set {
+                        assert!(doc[dim].is_string(), "dimension {dim} has no value: {line}");
+                    }
+                }
+                for m in d["Metrics"].as_array().unwrap() {
+                    let name = m["Name"].as_str().unwrap().to_owned();
+                    assert!(doc[&name].is_number() || doc[&name].is_array(), "{name} has no value: {line}");
+                    named.insert(name, m["Unit"].as_str().map(str::to_owned));
+                }
+            }
+        }
+        assert_eq!(named.get("Requests"), Some(&Some("Count".to_owned())), "{text}");
+        for histogram in ["Latency", "StageDuration", "UploadToScored"] {
+            assert_eq!(named.get(histogram), Some(&Some("Milliseconds".to_owned())), "{histogram}: {text}");
+        }
+        assert!(text.contains(r#""status":"5xx""#) && text.contains(r#""stage":"score""#), "{text}");
     }
 
     #[test]

@@ -317,7 +317,16 @@ fn every_function_is_in_exactly_one_nested_stack_the_same_in_sam_and_cdk() {
         // Each route's integration, route and permission live beside its function.
         for r in ROUTES.iter() {
             let id = infra::pascal(r.name);
-            for part in ["Role", "LogGroup", "ErrorsAlarm", "Integration", "Route", "Permission"] {
+            for part in [
+                "Role",
+                "LogGroup",
+                "ErrorsAlarm",
+                "LatencyAlarm",
+                "ThrottlesAlarm",
+                "Integration",
+                "Route",
+                "Permission",
+            ] {
                 assert_eq!(
                     flat.stack_of.get(&format!("{id}{part}")),
                     flat.stack_of.get(&format!("{id}Function")),
@@ -359,12 +368,17 @@ fn both_templates_declare_the_same_queues_with_dead_letter_queues_and_alarms() {
             });
             assert!(dlq_alarm, "{name}: no depth alarm on the {} dead-letter queue", q.name);
         }
-        let errors = alarms.values().filter(|a| a["Properties"]["MetricName"] == "Errors").count();
-        assert_eq!(
-            errors,
-            ROUTES.len() + CONSUMERS.iter().filter(|c| xtask::functions::names().contains(&c.name)).count(),
-            "{name}: function error alarms"
-        );
+        let functions = ROUTES.len() + CONSUMERS.iter().filter(|c| xtask::functions::names().contains(&c.name)).count();
+        // Each function: errors (page), p99 duration and throttles (ticket).
+        for metric in ["Errors", "Duration", "Throttles"] {
+            let n = alarms.values().filter(|a| a["Properties"]["MetricName"] == metric).count();
+            assert_eq!(n, functions, "{name}: function {metric} alarms");
+        }
+        let p99 = alarms.values().filter(|a| a["Properties"]["ExtendedStatistic"] == "p99").count();
+        assert_eq!(p99, functions, "{name}: p99 duration alarms");
+        let rate = &alarms.get("ApiServerErrorRateAlarm").unwrap_or_else(|| panic!("{name}: API 5xx rate alarm"))["Properties"];
+        let expression = rate["Metrics"].as_array().unwrap().iter().find_map(|m| m["Expression"].as_str());
+        assert!(expression.is_some_and(|e| e.contains("100 * errors / requests")), "{name}: {rate}");
     }
 }
 

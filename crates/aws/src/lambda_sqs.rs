@@ -17,9 +17,11 @@
 //! - a `WorkMessage` (sent by a function, or redriven from the DLQ).
 
 use crate::{s3_event, sns_envelope};
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::SqsMessage;
+pub use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use clearview_core::ports::queue::{Consumer, DomainEvent, Outcome, Queues, WorkMessage, WorkQueue};
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// `WorkMessage::kind` of a domain event delivered to the email queue.
 pub const APPLICATION_EVENT_KIND: &str = "application-event";
@@ -108,23 +110,38 @@ async fn handle_record(consumer: &dyn Consumer, queues: &dyn Queues, record: &Sq
     };
     let mut result = RecordResult::Done;
     for message in &messages {
-        match consumer.handle(message).await {
-            Outcome::Done => {
-                tracing::debug!(queue = queue.name(), id = %message.id, kind = %message.kind, "done");
-            }
-            Outcome::Retry(reason) => {
-                tracing::warn!(queue = queue.name(), sqs_message_id = message_id, id = %message.id, %reason,
-                    "retry: the message will be delivered again");
-                result = RecordResult::Failed;
-            }
-            Outcome::Poison(reason) => {
-                if dead_letter(queues, queue, message, &reason).await == RecordResult::Failed {
-                    result = RecordResult::Failed;
-                }
-            }
+        let span = clearview_observe::correlation::message_span(queue.name(), message);
+        if handle_message(consumer, queues, message_id, message).instrument(span).await == RecordResult::Failed {
+            result = RecordResult::Failed;
         }
     }
     result
+}
+
+/// One message of a record, in its span (queue, id, correlation id), recording the stage's
+/// duration.
+async fn handle_message(
+    consumer: &dyn Consumer,
+    queues: &dyn Queues,
+    message_id: &str,
+    message: &WorkMessage,
+) -> RecordResult {
+    let queue = consumer.queue();
+    let started = std::time::Instant::now();
+    let outcome = consumer.handle(message).await;
+    clearview_observe::metrics::stage(queue.name(), started.elapsed());
+    match outcome {
+        Outcome::Done => {
+            tracing::debug!(queue = queue.name(), id = %message.id, kind = %message.kind, "done");
+            RecordResult::Done
+        }
+        Outcome::Retry(reason) => {
+            tracing::warn!(queue = queue.name(), sqs_message_id = message_id, id = %message.id, %reason,
+                "retry: the message will be delivered again");
+            RecordResult::Failed
+        }
+        Outcome::Poison(reason) => dead_letter(queues, queue, message, &reason).await,
+    }
 }
 
 /// Handles one SQS batch for `consumer`, dead-lettering through `queues`. The answer lists the

@@ -253,6 +253,7 @@ async fn published_event_reaches_the_email_queue_enveloped_and_is_unwrapped() {
         subject_id: "app-7".into(),
         occurred_at: OffsetDateTime::from_unix_timestamp(1_740_823_205).unwrap(),
         data: serde_json::json!({"jobId": "job-3", "candidate": "Ana López"}),
+        correlation_id: None,
     };
     chain.events.publish(&event).await.unwrap();
 

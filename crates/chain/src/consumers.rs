@@ -8,7 +8,7 @@ use crate::email;
 use clearview_core::error::AppError;
 use clearview_core::keys;
 use clearview_core::model::application::ChainStep;
-use clearview_core::model::{Application, Job, Stage, StageResult};
+use clearview_core::model::{Application, FileRecord, Job, Stage, StageResult};
 use clearview_core::ports::Deps;
 use clearview_core::ports::blobs::BlobError;
 use clearview_core::ports::queue::{Consumer, DomainEvent, ObjectCreated, Outcome, WorkMessage, WorkQueue};
@@ -145,6 +145,7 @@ impl ParseConsumer {
                 "code": failure.code(),
                 "candidateMessage": failure.candidate_message(),
             }),
+            correlation_id: Some(run_id.to_owned()),
         }
     }
 
@@ -331,6 +332,7 @@ impl BiasConsumer {
             subject_id: app.id.clone(),
             occurred_at: self.0.clock.now(),
             data: serde_json::json!({"candidateId": app.candidate_id, "jobTitle": app.job_title, "biasFlagged": flagged}),
+            correlation_id: Some(run.to_owned()),
         }
     }
 }
@@ -366,6 +368,7 @@ impl Consumer for BiasConsumer {
                     .map_err(|e| Outcome::Poison(e.to_string()))?;
                 let after =
                     record_stage(deps, &app, "bias", Stage::Checked, &run, body, Some("application.bias_checked")).await?;
+                upload_to_scored(deps, &after, &run).await;
                 deps.events
                     .publish(&self.checked_event(&after, &run, flagged))
                     .await
@@ -373,6 +376,23 @@ impl Consumer for BiasConsumer {
             }
             .await,
         )
+    }
+}
+
+/// Records how long the resume took from its upload (the upload URL's issue: the file record of
+/// the run) to its bias-checked score. A reprocess (its run is not a file) records nothing; a
+/// failed read only loses the data point.
+async fn upload_to_scored(deps: &Deps, app: &Application, run: &str) {
+    match record::get::<FileRecord>(deps.store.as_ref(), &keys::file(&app.org_id, run)).await {
+        Ok(Some(file)) => {
+            let elapsed = deps.clock.now() - file.created_at;
+            if let Ok(elapsed) = std::time::Duration::try_from(elapsed) {
+                clearview_observe::metrics::upload_to_scored(elapsed);
+                tracing::info!(ms = elapsed.as_millis() as u64, "scored and bias-checked after upload");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::debug!(error = %e, "upload time unreadable; UploadToScored not recorded"),
     }
 }
 

@@ -84,12 +84,16 @@ pub async fn deliver(deps: &Deps, event: &DomainEvent) -> AppResult<()> {
         return Ok(());
     }
     let Some(candidate_id) = event.data["candidateId"].as_str() else {
+        tracing::info!(event = %event.id, kind = %event.kind, "event names no candidate; no email");
         return Ok(());
     };
     let candidate: Candidate = record::get(deps.store.as_ref(), &keys::candidate(&UserId::trusted(candidate_id)))
         .await?
         .ok_or(AppError::NotFound("candidate"))?;
-    let Some(mail) = template(event, &candidate.name) else { return Ok(()) };
+    let Some(mail) = template(event, &candidate.name) else {
+        tracing::info!(event = %event.id, kind = %event.kind, "this event sends no email");
+        return Ok(());
+    };
     let marker = |state: &str, message_id: Option<&str>| Item {
         key: marker_key.clone(),
         gsi1: None,
@@ -111,6 +115,7 @@ pub async fn deliver(deps: &Deps, event: &DomainEvent) -> AppResult<()> {
         })
         .await?;
     deps.store.put(marker("sent", Some(&id)), Condition::None).await?;
+    tracing::info!(event = %event.id, kind = %event.kind, message_id = %id, "email sent");
     Ok(())
 }
 
@@ -126,6 +131,7 @@ mod tests {
             subject_id: "a".into(),
             occurred_at: time::OffsetDateTime::UNIX_EPOCH,
             data,
+            correlation_id: None,
         }
     }
 

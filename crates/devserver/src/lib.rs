@@ -125,7 +125,8 @@ async fn serve_route(
     };
     let query: BTreeMap<String, String> =
         query.as_deref().map(|q| serde_urlencoded::from_str(q).unwrap_or_default()).unwrap_or_default();
-    let incoming = Incoming { path_params: params.into_iter().collect(), query, headers, body, claims };
+    let incoming =
+        Incoming { path_params: params.into_iter().collect(), query, headers, body, claims, request_id: None };
     to_response(dispatch(&shared.app, route, incoming).await)
 }
 

@@ -58,11 +58,8 @@ fn secret(data_dir: &Path, name: &str) -> Result<[u8; 32], String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,clearview=info".into()),
-        )
-        .init();
+    // Human-readable lines; CLEARVIEW_LOG_FORMAT=json for the Lambda functions' JSON lines.
+    clearview_observe::logs::init_dev("info,clearview=info");
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {

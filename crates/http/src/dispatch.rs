@@ -11,10 +11,12 @@ use clearview_core::AppError;
 use clearview_core::principal::Principal;
 use clearview_core::rbac::Role;
 use clearview_core::services::authorize;
+use clearview_observe::{correlation, metrics};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Instant;
+use tracing::Instrument;
 
 /// A request, however it arrived (API Gateway event, dev server).
 #[derive(Debug, Default)]
@@ -26,6 +28,9 @@ pub struct Incoming {
     /// Claims of a token already verified upstream (API Gateway's JWT authorizer, or the dev
     /// server's verifier). `None`: no token.
     pub claims: Option<Map<String, Value>>,
+    /// The platform's id for this request (API Gateway's `requestContext.requestId`, also in the
+    /// API's access log): the correlation id when the caller sends none.
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -41,8 +46,25 @@ impl Outgoing {
     }
 }
 
+/// Serves one request in its span (route and correlation id), records its metrics, and echoes
+/// the correlation id in the `X-Correlation-Id` response header.
 pub async fn dispatch(app: &App, route: &'static Route, incoming: Incoming) -> Outgoing {
     let started = Instant::now();
+    let correlation_id = correlation::for_request(
+        incoming.headers.get(correlation::HEADER).map(HeaderValue::as_bytes),
+        incoming.request_id.as_deref(),
+        || app.deps.ids.new_id().to_string(),
+    );
+    let span = correlation::request_span(route.name, &correlation_id);
+    let mut out = serve(app, route, incoming, started).instrument(span).await;
+    metrics::request(route.name, out.status.as_u16(), started.elapsed());
+    if let Ok(v) = HeaderValue::from_str(&correlation_id) {
+        out.headers.insert(correlation::HEADER, v);
+    }
+    out
+}
+
+async fn serve(app: &App, route: &'static Route, incoming: Incoming, started: Instant) -> Outgoing {
     let outcome = run(app, route, incoming).await;
     let out = match &outcome {
         Ok(reply) => reply_to_outgoing(reply),

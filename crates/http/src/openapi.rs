@@ -3,6 +3,7 @@
 use crate::idempotency;
 use crate::problem::Problem;
 use crate::routes::{Access, OperationDoc, ROUTES, Route, schema};
+use clearview_observe::correlation;
 use std::collections::BTreeMap;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -69,6 +70,9 @@ fn common_errors(r: &Route) -> Vec<(u16, &'static str)> {
     errors
 }
 
+const CORRELATION_REQUEST: &str = "your id for this request (1 to 128 of A-Z, a-z, 0-9, '.', '_', '-'; anything else is ignored): logged with it and echoed in the answer; otherwise the API picks one";
+const CORRELATION_ANSWER: &str = "the request's correlation id: the X-Correlation-Id sent, or the one the API picked";
+
 fn header(description: &str) -> utoipa::openapi::header::Header {
     utoipa::openapi::header::HeaderBuilder::new().schema(string()).description(Some(description)).build()
 }
@@ -99,6 +103,9 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
             schema,
         ));
     }
+    // Any string is accepted: one that is not an acceptable id is ignored, never refused (so the
+    // schema states no pattern a refusal would have to enforce).
+    op = op.parameter(param(correlation::HEADER_NAME, ParameterIn::Header, false, CORRELATION_REQUEST, string()));
     if let Some(body) = doc.body {
         op = op.request_body(Some(
             RequestBodyBuilder::new()
@@ -114,6 +121,7 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
     for (name, why) in doc.response_headers {
         ok = ok.header(name, header(why));
     }
+    ok = ok.header(correlation::HEADER_NAME, header(CORRELATION_ANSWER));
     op = op.response(doc.status.to_string(), ok.build());
     let mut errors: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
     for (code, why) in doc.errors.into_iter().chain(common_errors(r)) {
@@ -126,6 +134,7 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
         let mut res = ResponseBuilder::new()
             .description(why.join("; "))
             .content("application/problem+json", ContentBuilder::new().schema(Some(problem.clone())).build());
+        res = res.header(correlation::HEADER_NAME, header(CORRELATION_ANSWER));
         if matches!(code, 429 | 503) {
             res = res.header("Retry-After", header("seconds to wait before retrying"));
         }

@@ -417,7 +417,8 @@ impl FsBlobStore {
                 UploadRefused::Unavailable(format!("the object was stored but not announced: {e}"))
             })?;
         }
-        tracing::info!(key = %meta.key, size = meta.size, "upload accepted and announced");
+        clearview_observe::correlation::upload_span(&meta.key)
+            .in_scope(|| tracing::info!(key = %meta.key, size = meta.size, "upload accepted and announced"));
         Ok(meta)
     }
 

@@ -218,7 +218,14 @@ impl LocalFamily {
                 }
             })
             .collect();
-        tasks.extend(crate::cron::spawn_schedules(jobs, Arc::clone(&self.clock), shutdown));
+        tasks.extend(crate::cron::spawn_schedules(jobs, Arc::clone(&self.clock), shutdown.clone()));
+        let queues = clearview_chain::table::QUEUES.iter().map(|q| q.queue()).collect();
+        tasks.push(crate::workers::spawn_dead_letter_watch(
+            self.queues.clone(),
+            queues,
+            crate::workers::DEAD_LETTER_WATCH,
+            shutdown,
+        ));
         tasks
     }
 

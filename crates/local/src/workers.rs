@@ -145,13 +145,24 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("(no message)")
 }
 
-/// Runs the consumer on one delivery and answers the queue.
+/// Runs the consumer on one delivery and answers the queue, in the message's span (queue, id,
+/// correlation id), recording the stage's duration.
 async fn handle_one(queues: &SqliteQueues, consumer: &Arc<dyn Consumer>, delivery: Delivery) -> Handled {
+    let span = clearview_observe::correlation::message_span(delivery.queue.name(), &delivery.message);
+    answer(queues, consumer, delivery, span.clone()).instrument(span).await
+}
+
+async fn answer(
+    queues: &SqliteQueues,
+    consumer: &Arc<dyn Consumer>,
+    delivery: Delivery,
+    span: tracing::Span,
+) -> Handled {
     let Delivery { queue, receipt, message, receive_count } = delivery;
     let started = Instant::now();
     let task = {
         let (consumer, message) = (Arc::clone(consumer), message.clone());
-        tokio::spawn(async move { consumer.handle(&message).await })
+        tokio::spawn(async move { consumer.handle(&message).await }.instrument(span))
     };
     let outcome = match task.await {
         Ok(o) => o,
@@ -159,6 +170,7 @@ async fn handle_one(queues: &SqliteQueues, consumer: &Arc<dyn Consumer>, deliver
         Err(e) => Outcome::Retry(format!("consumer task failed: {e}")),
     };
     let elapsed = started.elapsed();
+    clearview_observe::metrics::stage(queue.name(), elapsed);
     let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
     let (id, kind) = (&message.id, &message.kind);
     let answered = match &outcome {
@@ -181,4 +193,43 @@ async fn handle_one(queues: &SqliteQueues, consumer: &Arc<dyn Consumer>, deliver
         Err(e) => tracing::warn!(id, error = %e, "could not answer the queue; the message will come back"),
     }
     Handled { queue, message_id: message.id, kind: message.kind, receive_count, outcome, elapsed }
+}
+
+/// How often the dev server looks at the dead-letter lists.
+pub const DEAD_LETTER_WATCH: Duration = Duration::from_secs(60);
+
+/// The embedded default's dead-letter depth (in AWS, SQS publishes each DLQ's depth and the
+/// template alarms on it): every `every` until `shutdown`, records the `DeadLetters` gauge per
+/// queue and, whenever the counts change, logs them (a warning while any list holds messages).
+pub fn spawn_dead_letter_watch(
+    queues: Arc<SqliteQueues>,
+    watched: Vec<WorkQueue>,
+    every: Duration,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last: Option<Vec<u64>> = None;
+        loop {
+            let mut counts = Vec::with_capacity(watched.len());
+            for q in &watched {
+                let dead = queues.depth(*q).await.map(|d| d.dead).unwrap_or(0);
+                clearview_observe::metrics::dead_letters(q.name(), dead);
+                counts.push(dead);
+            }
+            if last.as_ref() != Some(&counts) && (last.is_some() || counts.iter().any(|n| *n > 0)) {
+                let listed: Vec<String> = watched.iter().zip(&counts).map(|(q, n)| format!("{q}={n}")).collect();
+                let dead_letters = listed.join(" ");
+                if counts.iter().any(|n| *n > 0) {
+                    tracing::warn!(%dead_letters, "dead-letter lists hold messages (a consumer gave up on them)");
+                } else {
+                    tracing::info!(%dead_letters, "dead-letter lists are empty");
+                }
+            }
+            last = Some(counts);
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    })
 }

@@ -424,6 +424,7 @@ fn event(id: &str) -> DomainEvent {
         subject_id: "a1".into(),
         occurred_at: datetime!(2030-01-01 09:00 UTC),
         data: json!({"jobId": "j1"}),
+        correlation_id: None,
     }
 }
 

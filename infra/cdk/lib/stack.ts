@@ -49,6 +49,8 @@ export interface Manifest {
     throttlingRateLimit: number; throttlingBurstLimit: number;
   };
   bucket: { uploadsPrefix: string; reportsPrefix: string; noncurrentDays: number; reportDays: number; uploadAllowHeaders: string[] };
+  /** Alarm thresholds (xtask/src/infra/alarms.rs). */
+  alarms: { periodS: number; api5xxPercent: number; api5xxMinRequests: number; latencyPeriods: number };
   topics: { name: string; id: string }[];
   queues: {
     name: string; id: string; dlqId: string; maxReceiveCount: number; visibilityTimeoutS: number;
@@ -69,7 +71,18 @@ export interface ManifestFunction {
   name: string; id: string; summary: string; trigger: Trigger; memoryMb: number; timeoutS: number;
   env: Record<string, { ref: string } | { secret: string }>;
   statements: { sid: string; actions: string[]; resources: string[] }[];
+  /** The p99 duration above which the ticket-tier latency alarm fires. */
+  latencyTargetMs: number;
 }
+
+/** Page: broken now (dead letters, errors, API 5xx rate). Ticket: degrading (p99, throttles). */
+export type AlarmTier = 'page' | 'ticket';
+
+/** One alarm: fires when `periods` consecutive periods are >= `threshold` (default 1 and 1). */
+export type AlarmOn = (
+  scope: Construct, alarmId: string, description: string, metric: cloudwatch.IMetric,
+  opts?: { tier?: AlarmTier; threshold?: number; periods?: number },
+) => void;
 
 export const MANIFEST_PATH = path.resolve(__dirname, '..', '..', 'manifest.json');
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -260,27 +273,34 @@ export class ClearViewStack extends Stack {
     fixId(client, 'UserPoolClient');
     idps.forEach((p) => client.node.addDependency(p));
 
-    // Alarms go to an encrypted topic (its own key: CloudWatch cannot use the AWS-managed SNS key).
-    const alarmKey = new kms.Key(this, 'AlarmKey', { description: 'Encrypts the ClearView alarm topic', enableKeyRotation: true });
+    // Alarms go to encrypted topics, one per tier (their own key: CloudWatch cannot use the
+    // AWS-managed SNS key). AlarmTopic is the page tier, TicketTopic the ticket tier.
+    const alarmKey = new kms.Key(this, 'AlarmKey', { description: 'Encrypts the ClearView alarm topics (page and ticket)', enableKeyRotation: true });
     alarmKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'CloudWatchPublishesAlarms',
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
     }));
-    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: alarmKey, enforceSSL: true });
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'ClearView alarms: page', masterKey: alarmKey, enforceSSL: true });
+    const ticketTopic = new sns.Topic(this, 'TicketTopic', { displayName: 'ClearView alarms: ticket', masterKey: alarmKey, enforceSSL: true });
     const alarmEmail = this.node.tryGetContext('alarmEmail');
-    if (alarmEmail) alarmTopic.addSubscription(new subs.EmailSubscription(alarmEmail));
-    const alarmOn = (scope: Construct, alarmId: string, description: string, metric: cloudwatch.Metric) => {
+    if (alarmEmail) {
+      alarmTopic.addSubscription(new subs.EmailSubscription(alarmEmail));
+      ticketTopic.addSubscription(new subs.EmailSubscription(alarmEmail));
+    }
+    const tierTopic = { page: alarmTopic, ticket: ticketTopic };
+    const alarmPeriod = Duration.seconds(m.alarms.periodS);
+    const alarmOn: AlarmOn = (scope, alarmId, description, metric, opts = {}) => {
       const alarm = new cloudwatch.Alarm(scope, alarmId, {
         alarmDescription: description,
         metric,
-        threshold: 1,
-        evaluationPeriods: 1,
+        threshold: opts.threshold ?? 1,
+        evaluationPeriods: opts.periods ?? 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+      alarm.addAlarmAction(new cwActions.SnsAction(tierTopic[opts.tier ?? 'page']));
       fixId(alarm, alarmId);
     };
 
@@ -407,6 +427,27 @@ export class ClearViewStack extends Stack {
       jwtAudience: [client.userPoolClientId],
     });
     fixId(authorizer, 'CognitoJwtAuthorizer');
+    // Page: the share of the API's requests answered 5xx (API Gateway's own metrics). HTTP APIs
+    // have no X-Ray tracing of their own (REST APIs do); the functions behind them are traced.
+    const apiMetric = (metricName: string) => new cloudwatch.Metric({
+      namespace: 'AWS/ApiGateway', metricName, dimensionsMap: { ApiId: api.apiId }, statistic: 'Sum', period: alarmPeriod,
+    });
+    const { api5xxPercent, api5xxMinRequests } = m.alarms;
+    const apiErrors = new cloudwatch.Alarm(this, 'ApiServerErrorRateAlarm', {
+      alarmDescription: `More than ${api5xxPercent}% of the API's requests answered 5xx in ${m.alarms.periodS / 60} minutes (at least ${api5xxMinRequests} requests)`,
+      metric: new cloudwatch.MathExpression({
+        expression: `IF(requests >= ${api5xxMinRequests}, 100 * errors / requests, 0)`,
+        usingMetrics: { errors: apiMetric('5xx'), requests: apiMetric('Count') },
+        label: '5xx share of requests (%)',
+        period: alarmPeriod,
+      }),
+      threshold: api5xxPercent,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    apiErrors.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    fixId(apiErrors, 'ApiServerErrorRateAlarm');
     new apigw.HttpStage(this, 'HttpApiDefaultStage', {
       httpApi: api,
       stageName: '$default',
@@ -486,7 +527,8 @@ export class ClearViewStack extends Stack {
         const f = byName.get(name);
         if (!f) throw new Error(`stack ${st.name} names ${name}, which infra/manifest.json does not declare`);
         this.addFunction(ns, f, {
-          code, runtime, architecture, retention, shared, arn, envValue, alarmOn, api, authorizer, queues,
+          code, runtime, architecture, retention, shared, arn, envValue, alarmOn, alarmPeriod,
+          latencyPeriods: m.alarms.latencyPeriods, api, authorizer, queues,
           nestedArn: { table: nestedArnFinding(table), bucket: nestedArnFinding(bucket) },
         });
       }
@@ -497,12 +539,13 @@ export class ClearViewStack extends Stack {
     new CfnOutput(this, 'UserPoolClientId', { description: 'Cognito app client id (USER_POOL_CLIENT_ID)', value: client.userPoolClientId });
     new CfnOutput(this, 'TableName', { description: 'DynamoDB table (TABLE_NAME)', value: table.tableName });
     new CfnOutput(this, 'ResumeBucketName', { description: 'Resume and report bucket', value: bucket.bucketName });
-    new CfnOutput(this, 'AlarmTopicArn', { description: 'Alarm notifications', value: alarmTopic.topicArn });
+    new CfnOutput(this, 'AlarmTopicArn', { description: 'Page-tier alarm notifications (dead letters, errors, API 5xx rate)', value: alarmTopic.topicArn });
+    new CfnOutput(this, 'TicketTopicArn', { description: 'Ticket-tier alarm notifications (p99 duration, throttles)', value: ticketTopic.topicArn });
     for (const t of m.topics) new CfnOutput(this, `${t.id}Arn`, { value: topics.get(t.name)!.topicArn });
     for (const q of m.queues) new CfnOutput(this, `${q.id}Url`, { value: queues.get(q.name)!.queueUrl });
   }
 
-  /** One function in its nested stack: log group, role, function, trigger and errors alarm. */
+  /** One function in its nested stack: log group, role, function, trigger and alarms. */
   private addFunction(ns: NestedStack, f: ManifestFunction, d: FunctionDeps) {
     const logGroup = new logs.LogGroup(ns, `${f.id}LogGroup`, { retention: d.retention, removalPolicy: RemovalPolicy.RETAIN });
     const role = new iam.Role(ns, `${f.id}Role`, {
@@ -595,8 +638,15 @@ export class ClearViewStack extends Stack {
         targets: [new targets.LambdaFunction(fn)],
       });
     }
+    // Page: the function failed. Ticket: slower than its target for a while, or throttled.
     d.alarmOn(ns, `${f.id}ErrorsAlarm`, `${f.name} reported errors`,
-      fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }));
+      fn.metricErrors({ statistic: 'Sum', period: d.alarmPeriod }));
+    d.alarmOn(ns, `${f.id}LatencyAlarm`,
+      `${f.name}: p99 duration at or above ${f.latencyTargetMs} ms for ${d.latencyPeriods * d.alarmPeriod.toMinutes()} minutes`,
+      fn.metricDuration({ statistic: 'p99', period: d.alarmPeriod }),
+      { tier: 'ticket', threshold: f.latencyTargetMs, periods: d.latencyPeriods });
+    d.alarmOn(ns, `${f.id}ThrottlesAlarm`, `${f.name} was throttled`,
+      fn.metricThrottles({ statistic: 'Sum', period: d.alarmPeriod }), { tier: 'ticket' });
   }
 }
 
@@ -609,7 +659,9 @@ interface FunctionDeps {
   shared: Record<string, string>;
   arn: (f: ManifestFunction, symbol: string, logGroup: logs.LogGroup) => string;
   envValue: (f: ManifestFunction, v: { ref: string } | { secret: string }) => string;
-  alarmOn: (scope: Construct, alarmId: string, description: string, metric: cloudwatch.Metric) => void;
+  alarmOn: AlarmOn;
+  alarmPeriod: Duration;
+  latencyPeriods: number;
   api: apigw.HttpApi;
   authorizer: apigw.HttpAuthorizer;
   queues: Map<string, sqs.Queue>;

@@ -2,6 +2,10 @@
 //! access logs; in each nested stack the explicit integration, route and invoke permission of each
 //! of its HTTP functions (SAM's `HttpApi` event can only name an API of its own template).
 //!
+//! X-Ray: HTTP APIs have no tracing setting (only REST APIs' stages do); every function behind
+//! the API traces actively (`Tracing: Active`), so a trace starts at the function. The API's
+//! request id is logged with each request (`X-Correlation-Id` when the caller sends none).
+//!
 //! The API is a plain `AWS::ApiGatewayV2::Api`, not `AWS::Serverless::HttpApi`: SAM renders the
 //! latter as an OpenAPI `Body`, and re-importing a body on update would drop the routes the nested
 //! stacks own.

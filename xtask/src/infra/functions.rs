@@ -1,8 +1,9 @@
 //! The stack's Lambda functions (one per route, one per wired consumer) and the SAM resources of
-//! each: function, role, log group, errors alarm, and its trigger. Every function runs the one
+//! each: function, role, log group, alarms (errors: page; p99 duration and throttles: ticket),
+//! and its trigger. Every function runs the one
 //! multi-call `bootstrap` binary, which dispatches on the `Handler` setting (the function's name).
 
-use super::alarms::alarm;
+use super::alarms::{LATENCY_PERIODS, PERIOD_S, alarm, latency_target_ms, metric_alarm};
 use super::api::route_resources;
 use super::nested::{Refs, Shared};
 use super::policy::{policy_doc, statements};
@@ -244,7 +245,10 @@ pub(super) fn function_resources(res: &mut V, f: &Function, code_uri: &str, refs
     if let FnTrigger::Http { method, path, public, .. } = &f.trigger {
         route_resources(res, id, method, path, *public, refs);
     }
-    let topic = refs.r(Shared::AlarmTopicArn);
+    // Page: the function failed (a crash, a timeout, an unhandled error; a consumer's retries and
+    // poison messages show in its dead-letter queue's depth alarm instead).
+    let page = refs.r(Shared::AlarmTopicArn);
+    let function = r(&format!("{id}Function"));
     res.push(
         format!("{id}ErrorsAlarm"),
         alarm(
@@ -252,9 +256,30 @@ pub(super) fn function_resources(res: &mut V, f: &Function, code_uri: &str, refs
             "AWS/Lambda",
             "Errors",
             "FunctionName",
-            r(&format!("{id}Function")),
+            function.clone(),
             "Sum",
-            topic,
+            page,
         ),
+    );
+    // Ticket: slower than its target for a while, or throttled.
+    let ticket = refs.r(Shared::TicketTopicArn);
+    let target = latency_target_ms(f);
+    res.push(
+        format!("{id}LatencyAlarm"),
+        metric_alarm(
+            format!("{}: p99 duration at or above {target} ms for {} minutes", f.name, LATENCY_PERIODS * PERIOD_S / 60),
+            "AWS/Lambda",
+            "Duration",
+            "FunctionName",
+            function.clone(),
+            "p99",
+            target,
+            LATENCY_PERIODS,
+            ticket.clone(),
+        ),
+    );
+    res.push(
+        format!("{id}ThrottlesAlarm"),
+        alarm(format!("{} was throttled", f.name), "AWS/Lambda", "Throttles", "FunctionName", function, "Sum", ticket),
     );
 }

@@ -1,6 +1,7 @@
 //! infra/manifest.json: everything the CDK app builds, as data — the same functions, policies,
 //! triggers and nested stacks as the SAM templates.
 
+use super::alarms::{API_5XX_MIN_REQUESTS, API_5XX_PERCENT, LATENCY_PERIODS, PERIOD_S, latency_target_ms};
 use super::functions::{FnTrigger, Function, extra_env, functions_of};
 use super::messaging::{dlq_id, queue_consumer_timeout, queue_id, topic_id};
 use super::nested::{CODE_ZIP, NestedStack};
@@ -60,6 +61,7 @@ pub fn manifest_of(model: &Model, stacks: &[NestedStack]) -> V {
                 "timeoutS" => V::from(f.timeout_s.unwrap_or(DEFAULT_TIMEOUT_S)),
                 "env" => V::Map(env),
                 "statements" => statement_json(f),
+                "latencyTargetMs" => V::from(latency_target_ms(f)),
             }
         })
         .collect::<Vec<_>>();
@@ -145,6 +147,12 @@ pub fn manifest_of(model: &Model, stacks: &[NestedStack]) -> V {
             "noncurrentDays" => V::from(bucket::NONCURRENT_DAYS),
             "reportDays" => V::from(bucket::REPORT_DAYS),
             "uploadAllowHeaders" => UPLOAD_ALLOW_HEADERS.to_vec(),
+        },
+        "alarms" => map! {
+            "periodS" => V::from(PERIOD_S),
+            "api5xxPercent" => V::from(API_5XX_PERCENT),
+            "api5xxMinRequests" => V::from(API_5XX_MIN_REQUESTS),
+            "latencyPeriods" => V::from(LATENCY_PERIODS),
         },
         "topics" => V::List(model.topics.iter().map(|t| map! { "name" => *t, "id" => topic_id(t) }).collect()),
         "queues" => V::List(queues),

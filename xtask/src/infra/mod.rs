@@ -7,7 +7,7 @@
 //! the SAM templates and the CDK app only map the symbolic resources to ARNs. The generators take
 //! a [`Model`] (the real one is [`Model::current`]), so tests can size stacks for a bigger API.
 
-mod alarms;
+pub mod alarms;
 pub mod api;
 pub mod functions;
 mod identity;
@@ -41,8 +41,9 @@ pub const DLQ_RETENTION_S: u32 = 14 * 24 * 3600;
 /// Cursors are sealed with this secret (≥ 32 bytes required by `CursorKey`).
 pub const CURSOR_SECRET_LENGTH: u32 = 64;
 /// Headers the SPA may send and read (CORS).
-pub const CORS_ALLOW_HEADERS: &[&str] = &["authorization", "content-type", "if-match", "idempotency-key"];
-pub const CORS_EXPOSE_HEADERS: &[&str] = &["etag", "location"];
+pub const CORS_ALLOW_HEADERS: &[&str] =
+    &["authorization", "content-type", "if-match", "idempotency-key", "x-correlation-id"];
+pub const CORS_EXPOSE_HEADERS: &[&str] = &["etag", "location", "x-correlation-id"];
 pub const CORS_MAX_AGE_S: u32 = 600;
 /// Headers a browser sends with a presigned PUT (S3 CORS).
 pub const UPLOAD_ALLOW_HEADERS: &[&str] = &["content-type", "content-md5", "x-amz-*"];

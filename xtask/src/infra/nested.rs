@@ -58,6 +58,7 @@ pub enum Shared {
     DlqUrl(&'static str),
     DlqArn(&'static str),
     AlarmTopicArn,
+    TicketTopicArn,
     HttpApiId,
     AuthorizerId,
 }
@@ -86,6 +87,7 @@ impl Shared {
             Shared::DlqUrl(q) => format!("{}Url", dlq_id(q)),
             Shared::DlqArn(q) => format!("{}Arn", dlq_id(q)),
             Shared::AlarmTopicArn => "AlarmTopicArn".into(),
+            Shared::TicketTopicArn => "TicketTopicArn".into(),
             Shared::HttpApiId => "HttpApiId".into(),
             Shared::AuthorizerId => "AuthorizerId".into(),
         }
@@ -113,7 +115,8 @@ impl Shared {
             Shared::QueueArn(q) => ga(&queue_id(q), "Arn"),
             Shared::DlqUrl(q) => r(&dlq_id(q)),
             Shared::DlqArn(q) => ga(&dlq_id(q), "Arn"),
-            Shared::AlarmTopicArn => r("AlarmTopic"),
+            Shared::AlarmTopicArn => r(super::alarms::PAGE_TOPIC),
+            Shared::TicketTopicArn => r(super::alarms::TICKET_TOPIC),
             Shared::HttpApiId => r("HttpApi"),
             Shared::AuthorizerId => r(AUTHORIZER_ID),
         }
@@ -190,8 +193,8 @@ impl NestedStack {
 
 /// Resources a function adds once SAM has expanded it.
 pub fn function_cost(f: &Function) -> usize {
-    // Function, Role, LogGroup, ErrorsAlarm.
-    4 + match f.trigger {
+    // Function, Role, LogGroup, ErrorsAlarm, LatencyAlarm, ThrottlesAlarm.
+    6 + match f.trigger {
         // Integration, Route, Permission.
         FnTrigger::Http { .. } => 3,
         // EventSourceMapping.

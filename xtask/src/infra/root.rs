@@ -123,7 +123,8 @@ fn outputs(model: &Model) -> V {
         "UserPoolClientId" => out("Cognito app client id (USER_POOL_CLIENT_ID)", r("UserPoolClient")),
         "TableName" => out("DynamoDB table (TABLE_NAME)", r("Table")),
         "ResumeBucketName" => out("Resume and report bucket", r("ResumeBucket")),
-        "AlarmTopicArn" => out("Alarm notifications", r("AlarmTopic")),
+        "AlarmTopicArn" => out("Page-tier alarm notifications (dead letters, errors, API 5xx rate)", r("AlarmTopic")),
+        "TicketTopicArn" => out("Ticket-tier alarm notifications (p99 duration, throttles)", r("TicketTopic")),
     };
     for t in &model.topics {
         o.push(format!("{}Arn", topic_id(t)), out(&format!("The {t} topic"), r(&topic_id(t))));

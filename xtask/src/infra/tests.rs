@@ -310,3 +310,67 @@ fn the_resource_count_follows_sam_s_expansion() {
         assert_eq!(expanded_resource_count(t), want, "{}", stack.name);
     }
 }
+
+#[test]
+fn every_dead_letter_queue_and_function_has_its_alarms_in_its_tier_and_every_function_is_traced() {
+    use super::alarms::{API_5XX_PERCENT, latency_target_ms};
+    use serde_json::json;
+    for all_consumers in [false, true] {
+        let infra = Infra::current(all_consumers);
+        let root = infra.root.to_json();
+        let res = &root["Resources"];
+        let page = json!([{ "Ref": "AlarmTopic" }]);
+        for q in crate::consumers::QUEUES {
+            let a = &res[format!("{}DepthAlarm", dlq_id(q.name))]["Properties"];
+            assert_eq!(a["MetricName"], "ApproximateNumberOfMessagesVisible", "{}", q.name);
+            assert_eq!(a["Dimensions"][0]["Value"]["Fn::GetAtt"][0], dlq_id(q.name), "{}", q.name);
+            assert_eq!(
+                (&a["Threshold"], &a["ComparisonOperator"]),
+                (&json!(1), &json!("GreaterThanOrEqualToThreshold"))
+            );
+            assert_eq!(a["AlarmActions"], page, "{}: a dead letter pages", q.name);
+        }
+        let api = &res["ApiServerErrorRateAlarm"]["Properties"];
+        assert_eq!(api["AlarmActions"], page);
+        assert_eq!(api["Threshold"], API_5XX_PERCENT);
+        let rate = api["Metrics"].as_array().unwrap().iter().find(|m| m["ReturnData"] == true).unwrap();
+        assert!(rate["Expression"].as_str().unwrap().contains("100 * errors / requests"), "{rate}");
+        for topic in ["AlarmTopic", "TicketTopic"] {
+            assert_eq!(res[topic]["Properties"]["KmsMasterKeyId"], json!({ "Ref": "AlarmKey" }), "{topic}");
+        }
+        let mut seen = 0;
+        for (stack, t) in infra.stacks.iter().zip(&infra.nested) {
+            let t = t.to_json();
+            assert_eq!(t["Globals"]["Function"]["Tracing"], "Active", "{}", stack.name);
+            for f in &stack.functions {
+                seen += 1;
+                let props = &t["Resources"][format!("{}Function", f.id)]["Properties"];
+                assert!(props.get("Tracing").is_none(), "{}: the global tracing is not overridden", f.name);
+                let xray =
+                    statements(f).into_iter().find(|s| s.sid == "Tracing").unwrap_or_else(|| panic!("{}", f.name));
+                assert_eq!(xray.actions, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "{}", f.name);
+                for (suffix, metric, stat, tier) in [
+                    ("ErrorsAlarm", "Errors", "Statistic", "AlarmTopicArn"),
+                    ("LatencyAlarm", "Duration", "ExtendedStatistic", "TicketTopicArn"),
+                    ("ThrottlesAlarm", "Throttles", "Statistic", "TicketTopicArn"),
+                ] {
+                    let a = &t["Resources"][format!("{}{suffix}", f.id)]["Properties"];
+                    assert_eq!(a["MetricName"], metric, "{}{suffix}", f.id);
+                    assert_eq!(a["Dimensions"][0]["Value"], json!({ "Ref": format!("{}Function", f.id) }), "{}", f.id);
+                    assert!(a.get(stat).is_some(), "{}{suffix}: {stat}", f.id);
+                    assert_eq!(a["AlarmActions"], json!([{ "Ref": tier }]), "{}{suffix}", f.id);
+                }
+                let latency = &t["Resources"][format!("{}LatencyAlarm", f.id)]["Properties"];
+                assert_eq!(
+                    (&latency["ExtendedStatistic"], &latency["Threshold"]),
+                    (&json!("p99"), &json!(latency_target_ms(f)))
+                );
+            }
+            // The root passes each tier's topic to the stack.
+            let passed = &res[&stack.id]["Properties"]["Parameters"];
+            assert_eq!(passed["AlarmTopicArn"], json!({ "Ref": "AlarmTopic" }), "{}", stack.name);
+            assert_eq!(passed["TicketTopicArn"], json!({ "Ref": "TicketTopic" }), "{}", stack.name);
+        }
+        assert_eq!(seen, functions_with(all_consumers).len());
+    }
+}

@@ -98,6 +98,10 @@ pub struct DomainEvent {
     #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: OffsetDateTime,
     pub data: serde_json::Value,
+    /// The correlation id of the work that caused it (the resume chain's run id), so the email
+    /// it sends logs the same id as the upload and every stage before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

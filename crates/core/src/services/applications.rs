@@ -166,6 +166,7 @@ fn event(deps: &Deps, kind: &str, app: &Application, data: serde_json::Value, id
         subject_id: app.id.clone(),
         occurred_at: deps.clock.now(),
         data,
+        correlation_id: None,
     }
 }
 

@@ -87,6 +87,9 @@ async fn resume_upload_url(
 ) -> Result<Created<applications::UploadGrant>, AppError> {
     let id = app_id(&req)?;
     let grant = applications::upload_url(&app.deps, req.candidate()?, &id, input).await?;
+    // The resume chain's correlation id is this upload's run id (its file id): this line joins
+    // the request's own correlation id to it.
+    tracing::info!(application = %id, chain_correlation_id = %grant.file_id, "resume upload URL issued");
     Ok(Created { body: grant, location: format!("/api/applications/{id}"), version: None })
 }
 
