@@ -57,6 +57,9 @@ struct World {
     fresh_pairs: Mutex<Vec<(Person, String)>>,
     /// Jobs reserved for edits, with their current version: an edit takes one, puts it back.
     editable: Mutex<Vec<(String, u64)>>,
+    /// Applications to decide on: a decision takes one and puts it back, so two decisions never
+    /// race on one application (that race is a correct 409, not what this measures).
+    decidable: Mutex<Vec<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,8 +106,11 @@ async fn run(w: &World, op: Op, i: u64) -> bool {
         Op::ApplicationGet => c.get(&format!("/api/applications/{}", pick(&w.scored)), admin).await,
         Op::Score => c.get(&format!("/api/applications/{}/ai-score", pick(&w.scored)), admin).await,
         Op::Decision => {
+            let Some(app) = w.decidable.lock().unwrap().pop() else { return false };
             let body = json!({"decision": "review", "reason": "load test: a second look"});
-            c.post(&format!("/api/applications/{}/decision", pick(&w.scored)), Some(admin), &body).await
+            let a = c.post(&format!("/api/applications/{app}/decision"), Some(admin), &body).await;
+            w.decidable.lock().unwrap().insert(0, app);
+            a
         }
         Op::Apply => {
             let Some((cand, job)) = w.fresh_pairs.lock().unwrap().pop() else { return false };
@@ -167,38 +173,41 @@ async fn step(w: &Arc<World>, rate: u64, seconds: u64, seq: &AtomicU64) -> Step 
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<()>();
     let start = Instant::now() + Duration::from_millis(5);
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
-    let mut next = 0u64;
-    // Dispatch every request whose scheduled time has come; sleep to the next one.
-    while next < total {
-        let now = Instant::now();
-        while next < total && start + interval.mul_f64(next as f64) <= now {
-            let scheduled = start + interval.mul_f64(next as f64);
-            let i = seq.fetch_add(1, Ordering::Relaxed);
-            let (w, hist, errors, done) = (Arc::clone(w), Arc::clone(&hist), Arc::clone(&errors), done_tx.clone());
-            let per_op = Arc::clone(&per_op);
-            tokio::spawn(async move {
-                let op = op_for(i);
-                let ok = run(&w, op, i).await;
-                let us = scheduled.elapsed().as_micros().max(1) as u64;
-                hist.lock().unwrap().saturating_record(us);
-                per_op
-                    .lock()
-                    .unwrap()
-                    .entry(op)
-                    .or_insert_with(|| Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram"))
-                    .saturating_record(us);
-                if !ok {
-                    errors.fetch_add(1, Ordering::Relaxed);
+    // A thread of its own keeps the schedule (thread sleeps are precise to microseconds; the
+    // runtime's timer ticks in milliseconds) and hands each request to the runtime on time.
+    let runtime = tokio::runtime::Handle::current();
+    let scheduler = {
+        let (w, hist, errors, per_op) = (Arc::clone(w), Arc::clone(&hist), Arc::clone(&errors), Arc::clone(&per_op));
+        let first = seq.fetch_add(total, Ordering::Relaxed);
+        std::thread::spawn(move || {
+            for n in 0..total {
+                let scheduled = start + interval.mul_f64(n as f64);
+                if let Some(wait) = scheduled.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
                 }
-                drop(done);
-            });
-            next += 1;
-        }
-        if next < total {
-            tokio::time::sleep_until((start + interval.mul_f64(next as f64)).into()).await;
-        }
-    }
-    drop(done_tx);
+                let i = first + n;
+                let (w, hist, errors, done) = (Arc::clone(&w), Arc::clone(&hist), Arc::clone(&errors), done_tx.clone());
+                let per_op = Arc::clone(&per_op);
+                runtime.spawn(async move {
+                    let op = op_for(i);
+                    let ok = run(&w, op, i).await;
+                    let us = scheduled.elapsed().as_micros().max(1) as u64;
+                    hist.lock().unwrap().saturating_record(us);
+                    per_op
+                        .lock()
+                        .unwrap()
+                        .entry(op)
+                        .or_insert_with(|| Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram"))
+                        .saturating_record(us);
+                    if !ok {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    drop(done);
+                });
+            }
+        })
+    };
+    tokio::task::spawn_blocking(move || scheduler.join()).await.expect("join").expect("scheduler");
     while done_rx.recv().await.is_some() {}
     let elapsed = start.elapsed().as_secs_f64();
     let h = hist.lock().unwrap();
@@ -268,8 +277,15 @@ async fn main() {
         let job = c.post("/api/jobs", Some(&admin.token), &drive::job_body(&format!("Draft {i}"))).await.expect("job");
         editable.push((job.body["id"].as_str().unwrap().to_owned(), job.body["version"].as_u64().unwrap_or(1)));
     }
-    let world =
-        Arc::new(World { c, admin, jobs, scored, fresh_pairs: Mutex::new(pairs), editable: Mutex::new(editable) });
+    let world = Arc::new(World {
+        decidable: Mutex::new(scored.clone()),
+        c,
+        admin,
+        jobs,
+        scored,
+        fresh_pairs: Mutex::new(pairs),
+        editable: Mutex::new(editable),
+    });
     // Warm the connection pool and the server's caches.
     let seq = AtomicU64::new(0);
     let _ = step(&world, 200, 2, &seq).await;
@@ -289,7 +305,8 @@ async fn main() {
             "{:>8} {:>8} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
             s.rate, s.sent, s.achieved, s.p50, s.p99, s.max, s.errors
         );
-        let ops: Vec<String> = s.per_op.iter().map(|(op, n, p50, p99)| format!("{op:?} n={n} p50={p50:.2} p99={p99:.2}")).collect();
+        let ops: Vec<String> =
+            s.per_op.iter().map(|(op, n, p50, p99)| format!("{op:?} n={n} p50={p50:.2} p99={p99:.2}")).collect();
         eprintln!("         {}", ops.join(" | "));
         if s.errors == 0 && s.p99 <= a.target_p99_ms {
             held = Some(s.rate);

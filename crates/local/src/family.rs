@@ -129,21 +129,18 @@ impl LocalFamily {
         let clock = options.clock;
         let db = data_dir.join(DB_FILE);
         let db = (!options.in_memory).then_some(db.as_path());
-        let store = match db {
-            Some(path) => SqliteStore::open(path, Arc::clone(&clock))?,
-            None => SqliteStore::in_memory(Arc::clone(&clock))?,
-        };
+        // One connection for the store, the identity store and the queues: one writer per file.
+        let conn = crate::store::shared_connection(db)
+            .map_err(|e| clearview_core::ports::store::StoreError::Unavailable(e.to_string()))?;
+        let store = SqliteStore::on(conn.clone(), Arc::clone(&clock))?;
         let outbox_dir = data_dir.join(OUTBOX_DIR);
         let mailer = Arc::new(OutboxMailer::open(&outbox_dir, Arc::clone(&clock)).map_err(io(&outbox_dir))?);
         let key = match options.signing_key {
             Some(k) => k,
             None => SigningKey::load_or_generate(&data_dir.join(KEYS_DIR))?,
         };
-        let identity = LocalIdentity::open(db, key, mailer.clone(), Arc::clone(&clock), options.identity)?;
-        let queues = Arc::new(match db {
-            Some(path) => SqliteQueues::open(path, Arc::clone(&clock), options.queues)?,
-            None => SqliteQueues::in_memory(Arc::clone(&clock), options.queues)?,
-        });
+        let identity = LocalIdentity::on(conn.clone(), key, mailer.clone(), Arc::clone(&clock), options.identity)?;
+        let queues = Arc::new(SqliteQueues::on(conn, Arc::clone(&clock), options.queues)?);
         let blobs = FsBlobStore::open(data_dir, &options.base_url, Arc::clone(&clock), queues.clone())
             .map_err(io(&data_dir.join(BLOBS_DIR)))?;
         Ok(Self {

@@ -189,9 +189,18 @@ impl SqliteQueues {
     }
 
     fn from_connection(conn: Connection, clock: Arc<dyn Clock>, config: QueueConfig) -> Result<Self, QueueError> {
-        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Self::on(Arc::new(Mutex::new(conn)), clock, config)
+    }
+
+    /// The queues on a shared connection (see [`crate::store::SharedConnection`]).
+    pub fn on(
+        conn: crate::store::SharedConnection,
+        clock: Arc<dyn Clock>,
+        config: QueueConfig,
+    ) -> Result<Self, QueueError> {
+        conn.lock().map_err(|_| unavailable("queue lock poisoned"))?.execute_batch(SCHEMA).map_err(unavailable)?;
         let notify = config.queues.iter().map(|q| (q.queue(), Arc::new(Notify::new()))).collect();
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), clock, config: Arc::new(config), notify: Arc::new(notify) })
+        Ok(Self { conn, clock, config: Arc::new(config), notify: Arc::new(notify) })
     }
 
     pub fn config(&self) -> &QueueConfig {

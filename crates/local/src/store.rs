@@ -57,6 +57,43 @@ pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// One connection to a database file, shared by every embedded adapter on it (the item store,
+/// the identity store and the queues): the file has one writer, so no adapter ever waits on
+/// SQLite's lock (a busy wait sleeps for milliseconds) or gets "database is locked". Each
+/// operation holds it for tens of microseconds; WAL keeps the file readable by other processes
+/// (the outbox CLI, a test) meanwhile.
+pub type SharedConnection = Arc<Mutex<Connection>>;
+
+/// Opens the shared connection of a database file (`None`: a private in-memory database).
+///
+/// WAL checkpoints (copying the log back into the file, with an fsync) run on a thread of their
+/// own with its own connection, once a second, instead of inside whichever commit crosses the
+/// auto-checkpoint size: a request never waits for the disk behind the shared connection.
+pub fn shared_connection(path: Option<&Path>) -> rusqlite::Result<SharedConnection> {
+    let conn = open_connection(path)?;
+    let shared = Arc::new(Mutex::new(conn));
+    if let Some(path) = path {
+        shared.lock().map_err(|_| rusqlite::Error::InvalidQuery)?.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
+        let checkpointer = open_connection(Some(path))?;
+        let alive = Arc::downgrade(&shared);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while alive.strong_count() > 0 {
+                    std::thread::sleep(CHECKPOINT_EVERY);
+                    if let Err(e) = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; retrying in a second");
+                    }
+                }
+            })
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    }
+    Ok(shared)
+}
+
+/// How often the checkpoint thread copies the WAL back into the database file.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The embedded item store. Cheap to clone; clones share one connection.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -86,8 +123,16 @@ impl SqliteStore {
     }
 
     fn from_connection(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
-        conn.execute_batch(SCHEMA).map_err(unavailable)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), clock })
+        Self::on(Arc::new(Mutex::new(conn)), clock)
+    }
+
+    /// The store on a shared connection (see [`SharedConnection`]); creates its table if needed.
+    pub fn on(conn: SharedConnection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        conn.lock()
+            .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?
+            .execute_batch(SCHEMA)
+            .map_err(unavailable)?;
+        Ok(Self { conn, clock })
     }
 
     fn now(&self) -> i64 {

@@ -129,9 +129,20 @@ impl LocalIdentity {
         config: IdentityConfig,
     ) -> Result<Self, IdentityError> {
         let conn = open_connection(db).map_err(unavailable)?;
-        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Self::on(Arc::new(Mutex::new(conn)), key, mailer, clock, config)
+    }
+
+    /// The user pool on a shared connection (see [`crate::store::SharedConnection`]).
+    pub fn on(
+        conn: crate::store::SharedConnection,
+        key: SigningKey,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        config: IdentityConfig,
+    ) -> Result<Self, IdentityError> {
+        conn.lock().map_err(|_| unavailable("identity lock poisoned"))?.execute_batch(SCHEMA).map_err(unavailable)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            conn,
             key: Arc::new(key),
             mailer,
             clock,
