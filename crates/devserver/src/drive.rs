@@ -257,50 +257,34 @@ pub struct Person {
 /// The password [`employer_admin`] signs up with.
 pub const ADMIN_PASSWORD: &str = "Str0ng!passw0rd";
 
-/// Registers an employer, confirms it from the outbox, signs its admin in.
-pub async fn employer_admin(c: &Client, data_dir: &Path, company: &str) -> Result<Person, String> {
-    let email = format!("admin-{}@employer.example", uuid::Uuid::new_v4().simple());
-    let password = ADMIN_PASSWORD;
-    let reg = expect(
-        c.post(
-            "/api/employers/register",
-            None,
-            &json!({"companyName": company, "email": email, "password": password, "contactNumber": "+1 415 555 0100"}),
-        )
-        .await,
-        StatusCode::CREATED,
-        "employer sign-up",
-    )?;
-    let t = confirm_and_login(c, data_dir, &email, password).await?;
+/// Signs up at `path` with `body` (which carries `email` and `password`), confirms with the
+/// code from the outbox, signs in; `id_at` is the JSON pointer of the new id in the answer.
+async fn sign_up(c: &Client, data_dir: &Path, path: &str, body: Value, id_at: &str) -> Result<Person, String> {
+    let email = body["email"].as_str().unwrap_or_default().to_owned();
+    let password = body["password"].as_str().unwrap_or_default().to_owned();
+    let reg = expect(c.post(path, None, &body).await, StatusCode::CREATED, path)?;
+    let t = confirm_and_login(c, data_dir, &email, &password).await?;
     Ok(Person {
         token: t["idToken"].as_str().unwrap_or_default().to_owned(),
         refresh: t["refreshToken"].as_str().unwrap_or_default().to_owned(),
-        id: reg.body["user"]["id"].as_str().unwrap_or_default().to_owned(),
+        id: reg.body.pointer(id_at).and_then(Value::as_str).unwrap_or_default().to_owned(),
         email,
     })
+}
+
+/// Registers an employer, confirms it from the outbox, signs its admin in.
+pub async fn employer_admin(c: &Client, data_dir: &Path, company: &str) -> Result<Person, String> {
+    let email = format!("admin-{}@employer.example", uuid::Uuid::new_v4().simple());
+    let body =
+        json!({"companyName": company, "email": email, "password": ADMIN_PASSWORD, "contactNumber": "+1 415 555 0100"});
+    sign_up(c, data_dir, "/api/employers/register", body, "/user/id").await
 }
 
 /// Registers a candidate, confirms from the outbox, signs in.
 pub async fn candidate(c: &Client, data_dir: &Path, name: &str) -> Result<Person, String> {
     let email = format!("cand-{}@mail.example", uuid::Uuid::new_v4().simple());
-    let password = "Cand1date!pw";
-    let reg = expect(
-        c.post(
-            "/api/candidates",
-            None,
-            &json!({"email": email, "password": password, "name": name, "location": "Berlin, Germany"}),
-        )
-        .await,
-        StatusCode::CREATED,
-        "candidate sign-up",
-    )?;
-    let t = confirm_and_login(c, data_dir, &email, password).await?;
-    Ok(Person {
-        token: t["idToken"].as_str().unwrap_or_default().to_owned(),
-        refresh: t["refreshToken"].as_str().unwrap_or_default().to_owned(),
-        id: reg.body["id"].as_str().unwrap_or_default().to_owned(),
-        email,
-    })
+    let body = json!({"email": email, "password": "Cand1date!pw", "name": name, "location": "Berlin, Germany"});
+    sign_up(c, data_dir, "/api/candidates", body, "/id").await
 }
 
 /// A job body with screening criteria.
