@@ -306,6 +306,17 @@ async fn refresh_works_until_logout(f: &Family) {
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{:?}", after.body);
 }
 
+async fn a_candidate_signs_out_and_the_refresh_token_stops_working(f: &Family) {
+    let (_, _, email) = clearview_tests::api::candidate(f, "Lee Out").await;
+    let t = f.post("/api/auth/login", None, json!({"email": email, "password": "Cand1date!pw"})).await;
+    assert_eq!(t.status, StatusCode::OK, "{:?}", t.body);
+    let (token, refresh) = (t.body["idToken"].as_str().unwrap(), t.body["refreshToken"].clone());
+    let out = f.post("/api/auth/logout", Some(token), json!({"refreshToken": refresh})).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT, "{:?}", out.body);
+    let after = f.post("/api/auth/refresh", None, json!({"refreshToken": refresh})).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{:?}", after.body);
+}
+
 async fn forgotten_password_is_reset_with_the_mailed_code(f: &Family) {
     let admin = f.employer_admin("Acme").await;
     let unknown = f.post("/api/auth/forgot-password", None, json!({"email": "nobody@nowhere.example"})).await;
@@ -390,6 +401,10 @@ macro_rules! slice_tests {
         #[tokio::test]
         async fn refresh_works_until_logout() {
             super::refresh_works_until_logout(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn a_candidate_signs_out_and_the_refresh_token_stops_working() {
+            super::a_candidate_signs_out_and_the_refresh_token_stops_working(&$family().await).await;
         }
         #[tokio::test]
         async fn forgotten_password_is_reset_with_the_mailed_code() {

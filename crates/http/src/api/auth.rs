@@ -113,14 +113,23 @@ pub const LOGOUT: Route = Route {
     name: "auth-logout",
     method: "POST",
     path: "/api/auth/logout",
-    access: Staff(None),
-    summary: "Sign out: the refresh token stops working",
+    access: Member(None),
+    summary: "Sign out (staff or candidate): the refresh token stops working",
     idempotent: false,
     grants: &[TableRead, UserPoolAdmin(SIGNOUT_ADMIN)],
     handler: handler!(logout),
 };
 async fn logout(app: App, req: Req, Json(input): Json<auth::RefreshInput>) -> Result<NoContent, AppError> {
-    auth::logout(&app.deps, &req.actor()?.user.email, input).await?;
+    // Staff: the staff record's email; a candidate: the verified token's.
+    let email = match req.actor() {
+        Ok(actor) => actor.user.email.clone(),
+        Err(_) => req
+            .candidate()?
+            .email
+            .clone()
+            .ok_or_else(|| AppError::Unauthenticated("the token carries no email".into()))?,
+    };
+    auth::logout(&app.deps, &email, input).await?;
     Ok(NoContent)
 }
 
