@@ -196,27 +196,6 @@ impl Client {
     }
 }
 
-/// The six-digit code in the newest outbox mail to `email`.
-pub fn outbox_code(data_dir: &Path, email: &str) -> Option<String> {
-    let dir = data_dir.join("outbox");
-    let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .filter_map(|e| {
-            let text = std::fs::read_to_string(e.path()).ok()?;
-            let to = format!("To: {email}");
-            text.lines().any(|l| l.trim() == to).then(|| (e.metadata().and_then(|m| m.modified()).ok(), text))
-        })
-        .filter_map(|(t, text)| Some((t?, text)))
-        .collect();
-    mails.sort_by_key(|(t, _)| *t);
-    let text = &mails.last()?.1;
-    let at = text.find("code is ")? + "code is ".len();
-    let code: String = text[at..].chars().take_while(char::is_ascii_digit).collect();
-    (code.len() == 6).then_some(code)
-}
-
 fn expect(a: Result<Answer, String>, want: StatusCode, what: &str) -> Result<Answer, String> {
     let a = a.map_err(|e| format!("{what}: {e}"))?;
     if a.status == want { Ok(a) } else { Err(format!("{what}: {} {}", a.status, a.body)) }
@@ -225,7 +204,7 @@ fn expect(a: Result<Answer, String>, want: StatusCode, what: &str) -> Result<Ans
 async fn confirm_and_login(c: &Client, data_dir: &Path, email: &str, password: &str) -> Result<Value, String> {
     let mut code = None;
     for _ in 0..200 {
-        code = outbox_code(data_dir, email);
+        code = clearview_local::Outbox::new(&data_dir.join("outbox")).find_code(email);
         if code.is_some() {
             break;
         }

@@ -26,18 +26,8 @@ fn scratch(name: &str) -> PathBuf {
 
 /// (To, Subject) of every mail in the outbox.
 fn outbox(data: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(data.join("outbox")).unwrap().filter_map(Result::ok) {
-        if e.path().extension().is_none_or(|x| x != "eml") {
-            continue;
-        }
-        let text = std::fs::read_to_string(e.path()).unwrap();
-        let field = |name: &str| {
-            text.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).unwrap_or_default()
-        };
-        out.push((field("To:"), field("Subject:")));
-    }
-    out
+    let outbox = clearview_local::Outbox::new(&data.join("outbox"));
+    outbox.files().iter().filter_map(|f| clearview_local::Outbox::read(f)).map(|m| (m.to, m.subject)).collect()
 }
 
 async fn stages(c: &Client, admin: &Person, ids: &[String]) -> HashMap<String, (String, String)> {
