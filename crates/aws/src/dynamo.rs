@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
 };
 use clearview_core::ports::clock::{Clock, SystemClock};
 use clearview_core::ports::store::{
@@ -208,11 +209,16 @@ pub fn from_attrs(a: &Attrs) -> Result<Item, StoreError> {
     let expires_at = n(attr::EXPIRES_AT)?
         .map(|v| v.parse::<i64>().map_err(|e| StoreError::Corrupt(format!("attribute expires_at: {e}"))))
         .transpose()?;
-    let data = match a.get(attr::DATA) {
+    let mut data = match a.get(attr::DATA) {
         None => serde_json::Value::Object(Default::default()),
         Some(v) => serde_dynamo::from_attribute_value(v.clone())
             .map_err(|e| StoreError::Corrupt(format!("attribute data: {e}")))?,
     };
+    // A counter item (TxOp::Add) keeps its total in a top-level number, where ADD can reach it.
+    if let Some(count) = n(attr::COUNT)? {
+        let count: i64 = count.parse().map_err(|e| StoreError::Corrupt(format!("attribute count: {e}")))?;
+        data[attr::COUNT] = serde_json::json!(count);
+    }
     Ok(Item {
         key: Key { pk: s(attr::PK)?, sk: s(attr::SK)? },
         gsi1: index_key(Index::Gsi1),
@@ -342,6 +348,33 @@ impl DynamoStore {
                     .set_expression_attribute_values(non_empty(c.values))
                     .return_values_on_condition_check_failure(on_fail);
                 TransactWriteItem::builder().condition_check(check.build().map_err(build)?).build()
+            }
+            TxOp::Add { key, entity, gsi1, delta } => {
+                let mut names = HashMap::from([
+                    ("#e".to_owned(), attr::ENTITY.to_owned()),
+                    ("#c".to_owned(), attr::COUNT.to_owned()),
+                    ("#v".to_owned(), attr::VERSION.to_owned()),
+                ]);
+                let mut values = HashMap::from([
+                    (":e".to_owned(), AttributeValue::S(entity.clone())),
+                    (":d".to_owned(), AttributeValue::N(delta.to_string())),
+                    (":one".to_owned(), AttributeValue::N("1".into())),
+                ]);
+                let mut set = "SET #e = if_not_exists(#e, :e)".to_owned();
+                if let Some(g) = gsi1 {
+                    names.insert("#g1pk".into(), Index::Gsi1.pk_attr().into());
+                    names.insert("#g1sk".into(), Index::Gsi1.sk_attr().into());
+                    values.insert(":g1pk".into(), AttributeValue::S(g.pk.clone()));
+                    values.insert(":g1sk".into(), AttributeValue::S(g.sk.clone()));
+                    set.push_str(", #g1pk = :g1pk, #g1sk = :g1sk");
+                }
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_attrs(key)))
+                    .update_expression(format!("{set} ADD #c :d, #v :one"))
+                    .set_expression_attribute_names(Some(names))
+                    .set_expression_attribute_values(Some(values));
+                TransactWriteItem::builder().update(update.build().map_err(build)?).build()
             }
         };
         Ok(item)
@@ -511,6 +544,15 @@ impl ItemStore for DynamoStore {
             (":now".to_owned(), AttributeValue::N(self.now().to_string())),
         ]);
         let mut key_condition = "#qpk = :qpk".to_owned();
+        if query.sk_prefix.is_some() && query.sk_between.is_some() {
+            return Err(StoreError::Invalid("a query takes a sort-key prefix or a range, not both".into()));
+        }
+        if let Some((from, to)) = &query.sk_between {
+            names.insert("#qsk".into(), sk_attr.into());
+            values.insert(":from".into(), AttributeValue::S(from.clone()));
+            values.insert(":to".into(), AttributeValue::S(to.clone()));
+            key_condition.push_str(" AND #qsk BETWEEN :from AND :to");
+        }
         if let Some(prefix) = &query.sk_prefix {
             names.insert("#qsk".into(), sk_attr.into());
             values.insert(":prefix".into(), AttributeValue::S(prefix.clone()));

@@ -87,6 +87,10 @@ macro_rules! store_contract {
                 item_expiring_later_is_visible,
                 data_that_is_not_an_object_is_invalid,
                 query_limit_outside_1_to_1000_is_invalid,
+                counter_add_creates_then_moves_the_total_in_a_transaction,
+                counter_add_is_undone_with_a_canceled_transaction,
+                concurrent_counter_adds_lose_nothing,
+                query_between_is_inclusive_and_ordered,
             );
         }
     };

@@ -255,6 +255,41 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// DynamoDB's `ADD` on a counter item: created at zero if missing, its `data.count` moved by `delta`.
+fn add(conn: &Connection, key: &Key, entity: &str, gsi1: Option<&Key>, delta: i64, now: i64) -> Result<(), StoreError> {
+    let current = load(conn, key, now)?;
+    let (count, version) = match &current {
+        Some(c) => {
+            let count = match c.data.get(attr::COUNT) {
+                None => 0,
+                Some(v) => v.as_i64().ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "{}/{} is not a counter: {} is not a number",
+                        key.pk,
+                        key.sk,
+                        attr::COUNT
+                    ))
+                })?,
+            };
+            (count, c.version)
+        }
+        None => (0, 0),
+    };
+    let total = count
+        .checked_add(delta)
+        .ok_or_else(|| StoreError::Invalid(format!("counter {}/{} would overflow", key.pk, key.sk)))?;
+    let item = Item {
+        key: key.clone(),
+        gsi1: gsi1.cloned(),
+        gsi2: None,
+        entity: current.as_ref().map_or_else(|| entity.to_owned(), |c| c.entity.clone()),
+        version: version + 1,
+        expires_at: None,
+        data: serde_json::json!({ attr::COUNT: total }),
+    };
+    write_item(conn, &item)
+}
+
 fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
     conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(unavailable)?;
     Ok(())
@@ -294,6 +329,13 @@ fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Page, StoreError>
         "SELECT {COLUMNS} FROM items WHERE {pk_col} = ? AND {sk_col} IS NOT NULL AND (expires_at IS NULL OR expires_at >= ?)"
     );
     let mut args: Vec<rusqlite::types::Value> = vec![q.pk.clone().into(), now.into()];
+    if q.sk_prefix.is_some() && q.sk_between.is_some() {
+        return Err(StoreError::Invalid("a query takes a sort-key prefix or a range, not both".into()));
+    }
+    if let Some((from, to)) = &q.sk_between {
+        sql.push_str(&format!(" AND {sk_col} >= ? AND {sk_col} <= ?"));
+        args.extend([from.clone().into(), to.clone().into()]);
+    }
     if let Some(prefix) = &q.sk_prefix {
         // Range first so the index narrows; substr makes it exact (length counts characters on both sides).
         sql.push_str(&format!(" AND {sk_col} >= ? AND substr({sk_col}, 1, length(?)) = ?"));
@@ -373,6 +415,7 @@ fn run_transaction(conn: &mut Connection, writes: Vec<TxWrite>, now: i64) -> Res
         let (key, condition) = match &w.op {
             TxOp::Put { item, condition } => (&item.key, *condition),
             TxOp::Delete { key, condition } | TxOp::Check { key, condition } => (key, *condition),
+            TxOp::Add { key, .. } => (key, Condition::None),
         };
         let current = load(&tx, key, now)?;
         if !holds(condition, current.as_ref()) {
@@ -388,6 +431,7 @@ fn run_transaction(conn: &mut Connection, writes: Vec<TxWrite>, now: i64) -> Res
             TxOp::Put { item, .. } => write_item(&tx, item)?,
             TxOp::Delete { key, .. } => remove(&tx, key)?,
             TxOp::Check { .. } => {}
+            TxOp::Add { key, entity, gsi1, delta } => add(&tx, key, entity, gsi1.as_ref(), *delta, now)?,
         }
     }
     tx.commit().map_err(unavailable)

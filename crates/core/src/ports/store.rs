@@ -60,6 +60,8 @@ pub mod attr {
     pub const VERSION: &str = "version";
     pub const EXPIRES_AT: &str = "expires_at";
     pub const DATA: &str = "data";
+    /// The value of a counter item ([`super::TxOp::Add`]); read back as `data.count`.
+    pub const COUNT: &str = "count";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,13 +116,22 @@ pub enum TxOp {
         key: Key,
         condition: Condition,
     },
+    /// Adds `delta` to the counter item under `key` (DynamoDB `ADD`), creating it at 0 with
+    /// this entity and `gsi1` if it does not exist. Read back, it is an item whose
+    /// `data.count` is the total. Only counter items may be added to.
+    Add {
+        key: Key,
+        entity: String,
+        gsi1: Option<Key>,
+        delta: i64,
+    },
 }
 
 impl TxOp {
     pub fn key(&self) -> &Key {
         match self {
             TxOp::Put { item, .. } => &item.key,
-            TxOp::Delete { key, .. } | TxOp::Check { key, .. } => key,
+            TxOp::Delete { key, .. } | TxOp::Check { key, .. } | TxOp::Add { key, .. } => key,
         }
     }
 }
@@ -143,6 +154,10 @@ impl TxWrite {
     pub fn check(label: impl Into<String>, key: Key, condition: Condition) -> Self {
         Self { label: label.into(), op: TxOp::Check { key, condition } }
     }
+    /// An atomic counter change (see [`TxOp::Add`]).
+    pub fn add(label: impl Into<String>, key: Key, entity: impl Into<String>, gsi1: Option<Key>, delta: i64) -> Self {
+        Self { label: label.into(), op: TxOp::Add { key, entity: entity.into(), gsi1, delta } }
+    }
 }
 
 /// Where a page stopped: the last item's table key and, for index queries, its index key.
@@ -157,6 +172,8 @@ pub struct Query {
     pub pk: String,
     /// `begins_with(sk, :prefix)` on the table's or the index's sort key.
     pub sk_prefix: Option<String>,
+    /// `sk BETWEEN :from AND :to` (both inclusive); not combined with `sk_prefix`.
+    pub sk_between: Option<(String, String)>,
     /// At most this many items per page (1..=1000).
     pub limit: usize,
     pub start_after: Option<PageToken>,
@@ -166,13 +183,26 @@ pub struct Query {
 
 impl Query {
     pub fn table(pk: impl Into<String>) -> Self {
-        Self { index: None, pk: pk.into(), sk_prefix: None, limit: 100, start_after: None, descending: false }
+        Self {
+            index: None,
+            pk: pk.into(),
+            sk_prefix: None,
+            sk_between: None,
+            limit: 100,
+            start_after: None,
+            descending: false,
+        }
     }
     pub fn index(index: Index, pk: impl Into<String>) -> Self {
         Self { index: Some(index), ..Self::table(pk) }
     }
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.sk_prefix = Some(prefix.into());
+        self
+    }
+    /// Sort keys from `from` to `to`, both inclusive.
+    pub fn between(mut self, from: impl Into<String>, to: impl Into<String>) -> Self {
+        self.sk_between = Some((from.into(), to.into()));
         self
     }
     pub fn limit(mut self, limit: usize) -> Self {
