@@ -189,7 +189,7 @@ async fn a_person_overrules_the_recommendation_and_it_is_recorded() {
         )
         .await;
     assert_eq!(d.status, StatusCode::OK, "{:?}", d.body);
-    assert_eq!(d.body["status"], "screening");
+    assert_eq!(d.body["status"], "reviewing");
     assert_eq!(d.body["decision"]["decision"], "advance");
     assert!(d.body["decision"]["recommendation"].is_string());
     // Re-scoring after a criteria change starts a new run and ends checked again.

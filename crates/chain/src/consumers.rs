@@ -87,6 +87,15 @@ async fn record_stage(
     after.processing.updated_at = now;
     after.version += 1;
     after.updated_at = now;
+    if stage_name == "score" {
+        after.ai = result.body["overall"].as_u64().map(|score| clearview_core::model::application::AiSummary {
+            score: u8::try_from(score).unwrap_or(100),
+            recommendation: result.body["recommendation"].as_str().unwrap_or("review").to_owned(),
+            required_missing: result.body["explanation"]["skills"]["requiredMissing"]
+                .as_array()
+                .map_or(0, |a| u32::try_from(a.len()).unwrap_or(u32::MAX)),
+        });
+    }
     let to_outcome = |e: StoreError| Outcome::Retry(format!("recording {stage_name}: {e}"));
     let mut writes = vec![
         result.tx_put(stage_name, Condition::None).map_err(to_outcome)?,

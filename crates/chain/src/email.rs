@@ -49,15 +49,32 @@ pub fn template(event: &DomainEvent, candidate_name: &str) -> Option<Rendered> {
             ],
         )),
         "application.status_changed" => {
+            // The words are the candidate's: a status, the stage's name, never a staff note or a
+            // rejection's reason code.
             let to = event.data["to"].as_str().unwrap_or("updated");
+            let from = event.data["from"].as_str().unwrap_or("");
+            let stage = event.data["stageName"].as_str().unwrap_or("the next step");
             let line = match to {
                 "withdrawn" => format!("You have withdrawn your application for {job}. We are sorry to see you go."),
-                "rejected" => format!("After careful review by our team, we will not be moving forward with your application for {job}. Thank you for your interest."),
-                "screening" | "interview" | "offer" => format!("Good news: your application for {job} has moved to the next step ({to})."),
+                "rejected" => format!("Thank you for the time you gave to your application for {job}. After careful review, we have decided not to move forward with it this time. We appreciate your interest and encourage you to apply for other roles with us."),
                 "hired" => format!("Congratulations: you have been hired for {job}!"),
+                "offer" => format!("Good news: your application for {job} has reached the offer stage. We will be in touch with the details."),
+                "phone_screen" | "technical_interview" | "final_interview" if from != to => {
+                    format!("Good news: your application for {job} has moved on to {stage}. We will be in touch to arrange it.")
+                }
+                "new" | "reviewing" | "phone_screen" | "technical_interview" | "final_interview" => {
+                    format!("Your application for {job} is now at {stage}.")
+                }
                 other => format!("The status of your application for {job} is now: {other}."),
             };
             Some(render(candidate_name, format!("Update on your application for {job}"), &[line]))
+        }
+        "application.message" => {
+            let subject = event.data["subject"].as_str().unwrap_or("A message about your application");
+            let body = event.data["body"].as_str().unwrap_or_default();
+            let paragraphs: Vec<String> =
+                body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect();
+            Some(render(candidate_name, format!("{subject} ({job})"), &paragraphs))
         }
         "application.parse_failed" => {
             let why = event.data["candidateMessage"]

@@ -66,9 +66,12 @@ pub fn application(org: &OrgId, app: &str) -> Key {
     Key::new(org_pk(org), format!("{APP_PREFIX}{app}"))
 }
 
-/// gsi1: a job's applications.
-pub fn application_by_job(org: &OrgId, job: &JobId, app: &str) -> Key {
-    Key::new(application_by_job_pk(org, job), format!("{APP_PREFIX}{app}"))
+/// gsi1: a job's applications, by pipeline stage (a kanban column is one prefix).
+pub fn application_by_job(org: &OrgId, job: &JobId, stage: &str, app: &str) -> Key {
+    Key::new(application_by_job_pk(org, job), format!("{}{APP_PREFIX}{app}", application_stage_prefix(stage)))
+}
+pub fn application_stage_prefix(stage: &str) -> String {
+    format!("STAGE#{stage}#")
 }
 pub fn application_by_job_pk(org: &OrgId, job: &JobId) -> String {
     format!("ORG#{org}#JOB#{job}#APPS")
@@ -130,4 +133,39 @@ pub fn parse_resume_object(key: &str) -> Option<(OrgId, String, String)> {
         return None;
     }
     Some((OrgId::parse(org)?, app.to_owned(), file.to_owned()))
+}
+
+/// An organisation's pipeline (its stages and reveal stage).
+pub fn pipeline(org: &OrgId) -> Key {
+    Key::new(org_pk(org), "PIPELINE")
+}
+
+/// An application's history (stage exits and reveals), in time order (ids are UUIDv7).
+pub fn history(org: &OrgId, app: &str, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{}{id}", history_prefix(app)))
+}
+pub fn history_prefix(app: &str) -> String {
+    format!("HIST#{app}#")
+}
+
+/// Counters of the kanban: open applications per job and stage, closed ones per job and
+/// status. One partition per tenant, so the overview is one query.
+pub fn counts_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#COUNTS")
+}
+pub fn stage_count(org: &OrgId, job: &JobId, stage: &str) -> Key {
+    Key::new(counts_pk(org), format!("JOB#{job}#STAGE#{stage}"))
+}
+pub fn status_count(org: &OrgId, job: &JobId, status: &str) -> Key {
+    Key::new(counts_pk(org), format!("JOB#{job}#STATUS#{status}"))
+}
+
+/// Daily pipeline statistics (entries, exits by outcome, time-in-stage buckets, rejection
+/// reasons, reveals) per job and stage, kept in the same transaction as each move; a date range
+/// is one range query.
+pub fn stats_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#PIPESTATS")
+}
+pub fn stat(org: &OrgId, day: &str, job: &JobId, stage: &str, metric: &str) -> Key {
+    Key::new(stats_pk(org), format!("{day}#JOB#{job}#STAGE#{stage}#{metric}"))
 }

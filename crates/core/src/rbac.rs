@@ -83,6 +83,10 @@ pub enum Permission {
     ApplicationsWrite,
     #[serde(rename = "applications:override")]
     ApplicationsOverride,
+    #[serde(rename = "applications:reveal")]
+    ApplicationsReveal,
+    #[serde(rename = "applications:delete")]
+    ApplicationsDelete,
     #[serde(rename = "analytics:read")]
     AnalyticsRead,
     #[serde(rename = "audit:read")]
@@ -98,7 +102,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 15] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -107,6 +111,8 @@ impl Permission {
         ApplicationsRead,
         ApplicationsWrite,
         ApplicationsOverride,
+        ApplicationsReveal,
+        ApplicationsDelete,
         AnalyticsRead,
         AuditRead,
         UsersRead,
@@ -124,6 +130,8 @@ impl Permission {
             ApplicationsRead => "applications:read",
             ApplicationsWrite => "applications:write",
             ApplicationsOverride => "applications:override",
+            ApplicationsReveal => "applications:reveal",
+            ApplicationsDelete => "applications:delete",
             AnalyticsRead => "analytics:read",
             AuditRead => "audit:read",
             UsersRead => "users:read",

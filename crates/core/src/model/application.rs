@@ -8,12 +8,19 @@ use crate::values::{JobId, OrgId, UserId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// The hiring status (the scope's list). An open application's status is its pipeline
+/// stage's; `hired`, `rejected` and `withdrawn` close it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationStatus {
-    Applied,
-    Screening,
-    Interview,
+    #[serde(alias = "applied")]
+    New,
+    #[serde(alias = "screening")]
+    Reviewing,
+    #[serde(alias = "interview")]
+    PhoneScreen,
+    TechnicalInterview,
+    FinalInterview,
     Offer,
     Hired,
     Rejected,
@@ -21,16 +28,32 @@ pub enum ApplicationStatus {
 }
 
 impl ApplicationStatus {
+    pub const ALL: [ApplicationStatus; 9] = [
+        ApplicationStatus::New,
+        ApplicationStatus::Reviewing,
+        ApplicationStatus::PhoneScreen,
+        ApplicationStatus::TechnicalInterview,
+        ApplicationStatus::FinalInterview,
+        ApplicationStatus::Offer,
+        ApplicationStatus::Hired,
+        ApplicationStatus::Rejected,
+        ApplicationStatus::Withdrawn,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
-            ApplicationStatus::Applied => "applied",
-            ApplicationStatus::Screening => "screening",
-            ApplicationStatus::Interview => "interview",
+            ApplicationStatus::New => "new",
+            ApplicationStatus::Reviewing => "reviewing",
+            ApplicationStatus::PhoneScreen => "phone_screen",
+            ApplicationStatus::TechnicalInterview => "technical_interview",
+            ApplicationStatus::FinalInterview => "final_interview",
             ApplicationStatus::Offer => "offer",
             ApplicationStatus::Hired => "hired",
             ApplicationStatus::Rejected => "rejected",
             ApplicationStatus::Withdrawn => "withdrawn",
         }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
     pub fn is_final(self) -> bool {
         matches!(self, ApplicationStatus::Hired | ApplicationStatus::Rejected | ApplicationStatus::Withdrawn)
@@ -97,6 +120,46 @@ pub struct Processing {
     pub updated_at: OffsetDateTime,
 }
 
+/// Where a candidate heard of the job (the scope's sources).
+pub const SOURCES: [&str; 5] = ["linkedin", "indeed", "referral", "company_website", "other"];
+
+/// A salary expectation, as a range in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SalaryRange {
+    #[schema(minimum = 0, maximum = 100000000)]
+    pub min: Option<u64>,
+    #[schema(minimum = 0, maximum = 100000000)]
+    pub max: Option<u64>,
+    /// ISO 4217 code (three capital letters).
+    #[schema(pattern = "^[A-Z]{3}$", min_length = 3, max_length = 3)]
+    pub currency: String,
+}
+
+/// The score's headline, kept on the application for lists, filters and stage suggestions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AiSummary {
+    /// 0–100.
+    pub score: u8,
+    /// `advance`, `review` or `reject`: a recommendation; a person decides.
+    pub recommendation: String,
+    /// How many required skills the resume lacks.
+    pub required_missing: u32,
+}
+
+/// Who revealed a candidate's identity on an application before the reveal stage, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Reveal {
+    #[schema(value_type = String)]
+    pub by: UserId,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
 /// The decision a person made on the machine's recommendation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -126,6 +189,30 @@ pub struct Application {
     #[schema(value_type = String)]
     pub candidate_id: UserId,
     pub status: ApplicationStatus,
+    /// The pipeline stage it is in (the last one it was in, once closed).
+    #[serde(default = "first_stage")]
+    pub stage_id: String,
+    /// When it entered that stage.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub stage_entered_at: Option<OffsetDateTime>,
+    /// `linkedin`, `indeed`, `referral`, `company_website` or `other`.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Staff notes (never shown to the candidate, never scored).
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub salary_expectation: Option<SalaryRange>,
+    /// When the candidate can start, in their words.
+    #[serde(default)]
+    pub availability: Option<String>,
+    /// The machine's score of the current run, once scored (the explanation is at `ai-score`).
+    #[serde(default)]
+    pub ai: Option<AiSummary>,
+    /// Set when someone revealed the candidate's identity before the reveal stage.
+    #[serde(default)]
+    pub revealed: Option<Reveal>,
     pub cover_letter: Option<String>,
     pub resume: Option<ResumeFile>,
     pub processing: Processing,
@@ -141,13 +228,24 @@ pub struct Application {
     pub version: u64,
 }
 
+fn first_stage() -> String {
+    "applied".into()
+}
+
+impl Application {
+    /// When it entered its current stage.
+    pub fn entered_stage_at(&self) -> OffsetDateTime {
+        self.stage_entered_at.unwrap_or(self.created_at)
+    }
+}
+
 impl Record for Application {
     const ENTITY: &'static str = "Application";
     fn key(&self) -> Key {
         keys::application(&self.org_id, &self.id)
     }
     fn gsi1(&self) -> Option<Key> {
-        Some(keys::application_by_job(&self.org_id, &self.job_id, &self.id))
+        Some(keys::application_by_job(&self.org_id, &self.job_id, &self.stage_id, &self.id))
     }
     fn gsi2(&self) -> Option<Key> {
         Some(keys::application_by_candidate(&self.candidate_id, &self.id))

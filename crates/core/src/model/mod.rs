@@ -5,6 +5,7 @@ pub mod audit;
 pub mod candidate;
 pub mod job;
 pub mod org;
+pub mod pipeline;
 pub mod user;
 
 pub use application::{
@@ -14,4 +15,5 @@ pub use audit::AuditRecord;
 pub use candidate::Candidate;
 pub use job::{Criteria, EducationLevel, EmploymentType, ExperienceLevel, Job, JobStatus, JobType, Weights};
 pub use org::Organization;
+pub use pipeline::{HistoryEntry, HistoryKind, Outcome, Pipeline, PipelineStage, StageType};
 pub use user::{User, UserStatus};

@@ -165,6 +165,23 @@ impl TxWrite {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageToken(pub BTreeMap<String, String>);
 
+impl PageToken {
+    /// The token of a page that ends at `item` (DynamoDB's LastEvaluatedKey for it): a
+    /// filtered list may stop inside a page the store returned.
+    pub fn at(item: &Item, index: Option<Index>) -> Self {
+        let mut m = BTreeMap::new();
+        m.insert(attr::PK.to_owned(), item.key.pk.clone());
+        m.insert(attr::SK.to_owned(), item.key.sk.clone());
+        if let Some(index) = index
+            && let Some(k) = item.index_key(index)
+        {
+            m.insert(index.pk_attr().to_owned(), k.pk.clone());
+            m.insert(index.sk_attr().to_owned(), k.sk.clone());
+        }
+        Self(m)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     /// `None` queries the table itself.

@@ -121,7 +121,27 @@ fn application() -> Application {
         job_id: JobId::trusted(id(3)),
         job_title: "Engineer".into(),
         candidate_id: UserId::trusted(id(6)),
-        status: ApplicationStatus::Applied,
+        status: ApplicationStatus::PhoneScreen,
+        stage_id: "phone_screen".into(),
+        stage_entered_at: Some(AT),
+        source: Some("referral".into()),
+        notes: Some("call after 5pm".into()),
+        salary_expectation: Some(crate::model::application::SalaryRange {
+            min: Some(1),
+            max: Some(2),
+            currency: "EUR".into(),
+        }),
+        availability: Some("soon".into()),
+        ai: Some(crate::model::application::AiSummary {
+            score: 80,
+            recommendation: "advance".into(),
+            required_missing: 0,
+        }),
+        revealed: Some(crate::model::application::Reveal {
+            by: UserId::trusted(id(1)),
+            reason: "to call".into(),
+            at: AT,
+        }),
         cover_letter: Some("Hi".into()),
         resume: Some(ResumeFile {
             file_id: id(5),

@@ -2,6 +2,7 @@
 //! presigned URL, withdraws; staff read them, see the machine's score, re-run it, and make the
 //! decision — a person always has the last word.
 
+use super::pipeline::{Move, Target};
 use super::{Actor, Caller, Change, Listed, Who, audit_write, check_version, lost_update, snapshot};
 use crate::error::{AppError, AppResult};
 use crate::keys;
@@ -92,6 +93,21 @@ pub struct ApplyInput {
     #[schema(schema_with = cover_letter_schema)]
     pub cover_letter: Option<String>,
     pub self_identification: Option<SelfIdentification>,
+    /// Where you heard of the job: `linkedin`, `indeed`, `referral`, `company_website`, `other`.
+    #[schema(schema_with = source_schema)]
+    pub source: Option<String>,
+}
+
+pub fn source_schema() -> Object {
+    opt_choice_schema(crate::model::application::SOURCES)
+}
+
+pub fn parse_source(field: &str, s: Option<&str>) -> AppResult<Option<String>> {
+    match s {
+        None => Ok(None),
+        Some(v) if crate::model::application::SOURCES.contains(&v) => Ok(Some(v.to_owned())),
+        Some(_) => Err(AppError::field(field, "must be linkedin, indeed, referral, company_website or other")),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -220,6 +236,7 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
         }
         None => None,
     };
+    let source = parse_source("source", input.source.as_deref())?;
     let locator = deps.store.get(&keys::job_locator(&job_id)).await?.ok_or(AppError::NotFound("job"))?;
     let org = locator.data["orgId"].as_str().map(OrgId::trusted).ok_or(AppError::NotFound("job"))?;
     let job: Job =
@@ -236,13 +253,23 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
     if job.deadline.is_some_and(|d| d < now.date()) {
         return Err(AppError::conflict("job-not-open", "the deadline for this job has passed"));
     }
+    let pipeline = super::pipeline::load(deps, &org).await?;
+    let first = pipeline.first().ok_or_else(|| AppError::Internal("the pipeline has no active stage".into()))?;
     let app = Application {
         id: deps.ids.new_id().to_string(),
         org_id: org.clone(),
         job_id: job_id.clone(),
         job_title: job.title.clone(),
         candidate_id: candidate.user_id.clone(),
-        status: ApplicationStatus::Applied,
+        status: first.status,
+        stage_id: first.id.clone(),
+        stage_entered_at: Some(now),
+        source,
+        notes: None,
+        salary_expectation: None,
+        availability: None,
+        ai: None,
+        revealed: None,
         cover_letter,
         resume: None,
         processing: Processing {
@@ -286,6 +313,7 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
     if let Some(sid) = &sid {
         writes.push(self_identification_write(deps, &app, sid)?);
     }
+    writes.extend(super::pipeline::arrival_writes(&app));
     match deps.store.transact(writes).await {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { failed }) if failed.iter().any(|l| l == "already-applied") => {
@@ -418,20 +446,6 @@ pub async fn list_for_candidate(
     }
 }
 
-async fn save(deps: &Deps, who: Who<'_>, action: &str, before: &Application, after: &Application) -> AppResult<()> {
-    super::save_versioned(deps, who, &after.org_id, action, ("application", &after.id), before, after).await
-}
-
-fn status_event(deps: &Deps, app: &Application, from: ApplicationStatus) -> DomainEvent {
-    event(
-        deps,
-        "application.status_changed",
-        app,
-        serde_json::json!({"candidateId": app.candidate_id, "jobTitle": app.job_title, "from": from.as_str(), "to": app.status.as_str()}),
-        Some(format!("application.status_changed:{}:{}", app.id, app.version)),
-    )
-}
-
 pub async fn withdraw(deps: &Deps, candidate: &Principal, id: &str) -> AppResult<Application> {
     let before = load(deps, &Caller::Candidate(candidate.clone()), id).await?;
     if before.status == ApplicationStatus::Withdrawn {
@@ -443,14 +457,10 @@ pub async fn withdraw(deps: &Deps, candidate: &Principal, id: &str) -> AppResult
             format!("an application that is {} cannot be withdrawn", before.status.as_str()),
         ));
     }
-    let mut after = before.clone();
-    after.status = ApplicationStatus::Withdrawn;
-    after.version += 1;
-    after.updated_at = deps.clock.now();
+    let pipeline = super::pipeline::load(deps, &before.org_id).await?;
     let who = Who { id: candidate.user_id.as_str(), email: candidate.email.as_ref().map(|e| e.as_str()) };
-    save(deps, who, "application.withdraw", &before, &after).await?;
-    deps.events.publish(&status_event(deps, &after, before.status)).await.map_err(queue_err)?;
-    Ok(after)
+    let mv = Move { target: Target::Withdraw, note: None, reason_code: None };
+    super::pipeline::apply_move(deps, &pipeline, who, &before, mv, "application.withdraw", &|_| {}).await
 }
 
 pub async fn upload_url(deps: &Deps, candidate: &Principal, id: &str, input: UploadInput) -> AppResult<UploadGrant> {
@@ -512,9 +522,19 @@ pub async fn download_url(deps: &Deps, caller: &Caller, file_id: &str) -> AppRes
             if !actor.can(Permission::ApplicationsRead) {
                 return Err(AppError::Forbidden("your role does not allow applications:read".into()));
             }
-            record::get(deps.store.as_ref(), &keys::file(actor.org(), file_id))
+            let file: FileRecord = record::get(deps.store.as_ref(), &keys::file(actor.org(), file_id))
                 .await?
-                .ok_or(AppError::NotFound("file"))?
+                .ok_or(AppError::NotFound("file"))?;
+            // The original file carries who the candidate is: blind reviewers read the
+            // anonymised resume (GET /api/applications/{id}/resume) until the identity is revealed.
+            if !super::review::original_file_visible(deps, actor, &file.application_id).await? {
+                return Err(AppError::Forbidden(
+                    "blind review: the original resume shows who the candidate is; read the anonymised one at \
+                     GET /api/applications/{id}/resume, or reveal the application first"
+                        .into(),
+                ));
+            }
+            file
         }
         Caller::Candidate(p) => {
             let q = Query::index(Index::Gsi2, keys::file_by_candidate(&p.user_id, file_id).pk)
@@ -661,25 +681,41 @@ pub async fn decide(
     let recommendation =
         stage_body(deps, &before, "score").await?.and_then(|s| s["recommendation"].as_str().map(str::to_owned));
     let now = deps.clock.now();
-    let mut after = before.clone();
-    after.status = match decision.as_str() {
-        "advance" => ApplicationStatus::Screening,
-        "reject" => ApplicationStatus::Rejected,
-        _ => before.status,
-    };
-    after.decision = Some(HumanDecision {
+    let human = HumanDecision {
         overrode_recommendation: recommendation.as_deref().is_some_and(|r| r != decision),
-        decision,
-        reason,
+        decision: decision.clone(),
+        reason: reason.clone(),
         decided_by: actor.user.id.clone(),
         recommendation,
         decided_at: now,
-    });
-    after.version += 1;
-    after.updated_at = now;
-    save(deps, actor.who(), "application.decision", &before, &after).await?;
-    if after.status != before.status {
-        deps.events.publish(&status_event(deps, &after, before.status)).await.map_err(queue_err)?;
-    }
-    Ok(after)
+    };
+    let pipeline = super::pipeline::load(deps, actor.org()).await?;
+    let target = match decision.as_str() {
+        "advance" => Target::Next,
+        "reject" => Target::Reject,
+        _ => {
+            // `review`: recorded, the application stays where it is.
+            let mut after = before.clone();
+            after.decision = Some(human);
+            after.version += 1;
+            after.updated_at = now;
+            super::save_versioned(
+                deps,
+                actor.who(),
+                actor.org(),
+                "application.decision",
+                ("application", &after.id),
+                &before,
+                &after,
+            )
+            .await?;
+            return Ok(after);
+        }
+    };
+    let reason_code = (target == Target::Reject).then(|| "other".to_owned());
+    let mv = Move { target, note: Some(reason), reason_code };
+    super::pipeline::apply_move(deps, &pipeline, actor.who(), &before, mv, "application.decision", &|a| {
+        a.decision = Some(human.clone())
+    })
+    .await
 }

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod candidates;
 pub mod employers;
 pub mod jobs;
+pub mod pipeline;
+pub mod review;
 pub mod users;
 
 use crate::error::{AppError, AppResult};

@@ -1,17 +1,42 @@
 //! `/api/applications/*`: applying, the resume upload, the explained score, reprocessing, and
 //! the human decision that overrules the machine.
 
-use super::uuid_id;
+use super::{Page, page, page_of, uuid_id};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Accepted, Access::*, Created, Grant::*, Json, OptionalIfMatch, Route, Tagged};
+use crate::routes::{
+    Accepted, Access::*, Created, Grant::*, IfMatch, Json, NoContent, OptionalIfMatch, Query, Route, Tagged,
+};
 use clearview_core::AppError;
 use clearview_core::model::Application;
 use clearview_core::rbac::Permission as P;
-use clearview_core::services::applications;
+use clearview_core::services::review::{self, ApplicationView};
+use clearview_core::services::{applications, pipeline};
 
-pub static ROUTES: &[Route] = &[CREATE, GET, WITHDRAW, RESUME_UPLOAD_URL, AI_SCORE, REPROCESS_AI, DECISION];
+pub static ROUTES: &[Route] = &[
+    CREATE,
+    LIST,
+    BULK_ACTION,
+    GET,
+    UPDATE,
+    DELETE,
+    WITHDRAW,
+    RESUME_UPLOAD_URL,
+    AI_SCORE,
+    REPROCESS_AI,
+    DECISION,
+    ADVANCE_STAGE,
+    REJECT,
+    HISTORY,
+    REVEAL,
+    RESUME,
+];
+
+fn tagged_view(v: ApplicationView) -> Tagged<ApplicationView> {
+    let version = v.application.version;
+    Tagged(v, version)
+}
 
 fn app_id(req: &Req) -> Result<String, AppError> {
     uuid_id(req, "application")
@@ -52,8 +77,175 @@ pub const GET: Route = Route {
     grants: &[TableRead],
     handler: handler!(get),
 };
-async fn get(app: App, req: Req, _: ()) -> Result<Tagged<Application>, AppError> {
-    Ok(tagged(applications::load(&app.deps, &req.caller()?, &app_id(&req)?).await?))
+async fn get(app: App, req: Req, _: ()) -> Result<Tagged<ApplicationView>, AppError> {
+    let caller = req.caller()?;
+    let a = applications::load(&app.deps, &caller, &app_id(&req)?).await?;
+    Ok(tagged_view(review::view_for(&app.deps, &caller, a).await?))
+}
+
+pub const LIST: Route = Route {
+    name: "applications-list",
+    method: "GET",
+    path: "/api/applications",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "The organisation's applications, blind, filtered by job, stage, status, source, AI score and applied date (cursor pages; a filtered page may be short and still have a cursor)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(list),
+};
+async fn list(app: App, req: Req, Query(q): Query<review::ListQuery>) -> Result<Json<Page<ApplicationView>>, AppError> {
+    let actor = req.actor()?;
+    let filters = review::Filters::parse(&q)?;
+    // The cursor is bound to the list and its filters.
+    let scope = format!(
+        "apps:{}:{:?}:{:?}:{:?}:{:?}:{:?}:{:?}:{:?}:{:?}:{}",
+        actor.org(),
+        filters.job,
+        filters.stage,
+        filters.status,
+        filters.source,
+        filters.min_score,
+        filters.max_score,
+        filters.from,
+        filters.to,
+        filters.oldest_first
+    );
+    let (limit, after) = page(&app, &scope, &super::PageQuery { limit: q.limit, cursor: q.cursor.clone() })?;
+    let listed = review::list(&app.deps, actor, &filters, limit, after).await?;
+    Ok(Json(page_of(&app, &scope, listed, |v| v)))
+}
+
+pub const UPDATE: Route = Route {
+    name: "applications-update",
+    method: "PUT",
+    path: "/api/applications/{id}",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Staff fields of an application: notes, salary expectation, availability, source (all replaced; If-Match required)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(update),
+};
+async fn update(
+    app: App,
+    req: Req,
+    (IfMatch(version), Json(input)): (IfMatch, Json<review::UpdateInput>),
+) -> Result<Tagged<ApplicationView>, AppError> {
+    Ok(tagged_view(review::update(&app.deps, req.actor()?, &app_id(&req)?, version, input).await?))
+}
+
+pub const DELETE: Route = Route {
+    name: "applications-delete",
+    method: "DELETE",
+    path: "/api/applications/{id}",
+    access: Staff(Some(P::ApplicationsDelete)),
+    summary: "Take an application out of the organisation's pipeline (audited; its history stays)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(delete),
+};
+async fn delete(app: App, req: Req, OptionalIfMatch(version): OptionalIfMatch) -> Result<NoContent, AppError> {
+    review::delete(&app.deps, req.actor()?, &app_id(&req)?, version).await?;
+    Ok(NoContent)
+}
+
+pub const ADVANCE_STAGE: Route = Route {
+    name: "applications-advance-stage",
+    method: "POST",
+    path: "/api/applications/{id}/advance-stage",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Move an application to the next stage (or a named one), with a note; from the last stage, hire",
+    idempotent: false,
+    grants: &[TableRead, TableWrite, PublishEvents],
+    handler: handler!(advance_stage),
+};
+async fn advance_stage(
+    app: App,
+    req: Req,
+    (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<review::AdvanceInput>),
+) -> Result<Tagged<ApplicationView>, AppError> {
+    Ok(tagged_view(review::advance(&app.deps, req.actor()?, &app_id(&req)?, version, input).await?))
+}
+
+pub const REJECT: Route = Route {
+    name: "applications-reject",
+    method: "POST",
+    path: "/api/applications/{id}/reject",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Reject with a reason code and an internal note (the candidate's email is kind and never shows the note)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite, PublishEvents],
+    handler: handler!(reject),
+};
+async fn reject(
+    app: App,
+    req: Req,
+    (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<review::RejectInput>),
+) -> Result<Tagged<ApplicationView>, AppError> {
+    Ok(tagged_view(review::reject(&app.deps, req.actor()?, &app_id(&req)?, version, input).await?))
+}
+
+pub const BULK_ACTION: Route = Route {
+    name: "applications-bulk-action",
+    method: "POST",
+    path: "/api/applications/bulk-action",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Advance, reject, move or email up to 100 applications: a result per item, each done whole or refused (send Idempotency-Key to retry safely)",
+    idempotent: true,
+    grants: &[TableRead, TableWrite, PublishEvents],
+    handler: handler!(bulk_action),
+};
+async fn bulk_action(
+    app: App,
+    req: Req,
+    Json(input): Json<review::BulkInput>,
+) -> Result<Json<review::BulkResult>, AppError> {
+    Ok(Json(review::bulk(&app.deps, req.actor()?, input).await?))
+}
+
+pub const HISTORY: Route = Route {
+    name: "applications-history",
+    method: "GET",
+    path: "/api/applications/{id}/history",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "Every stage the application was in (entered, exited, duration, who moved it, note, outcome) and every reveal",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(history),
+};
+async fn history(app: App, req: Req, _: ()) -> Result<Json<review::History>, AppError> {
+    Ok(Json(review::history(&app.deps, req.actor()?, &app_id(&req)?).await?))
+}
+
+pub const REVEAL: Route = Route {
+    name: "applications-reveal",
+    method: "POST",
+    path: "/api/applications/{id}/reveal",
+    access: Staff(Some(P::ApplicationsReveal)),
+    summary: "Reveal who the candidate is before the reveal stage, with a reason (recorded in the history, the audit log and the pipeline analytics)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(reveal),
+};
+async fn reveal(
+    app: App,
+    req: Req,
+    Json(input): Json<review::RevealInput>,
+) -> Result<Tagged<ApplicationView>, AppError> {
+    Ok(tagged_view(review::reveal(&app.deps, req.actor()?, &app_id(&req)?, input).await?))
+}
+
+pub const RESUME: Route = Route {
+    name: "applications-resume",
+    method: "GET",
+    path: "/api/applications/{id}/resume",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "The resume as blind reviewers read it: the anonymised text and profile the scorer read",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(resume),
+};
+async fn resume(app: App, req: Req, _: ()) -> Result<Json<review::BlindResume>, AppError> {
+    Ok(Json(review::blind_resume(&app.deps, req.actor()?, &app_id(&req)?).await?))
 }
 
 pub const WITHDRAW: Route = Route {
@@ -117,10 +309,12 @@ pub const REPROCESS_AI: Route = Route {
     grants: &[TableRead, TableWrite, SendQueue("score")],
     handler: handler!(reprocess_ai),
 };
-async fn reprocess_ai(app: App, req: Req, _: ()) -> Result<Accepted<Application>, AppError> {
-    let a = applications::reprocess(&app.deps, req.actor()?, &app_id(&req)?).await?;
+async fn reprocess_ai(app: App, req: Req, _: ()) -> Result<Accepted<ApplicationView>, AppError> {
+    let actor = req.actor()?;
+    let a = applications::reprocess(&app.deps, actor, &app_id(&req)?).await?;
     let v = a.version;
-    Ok(Accepted(a, Some(v)))
+    let view = review::staff_view(&app.deps, &pipeline::load(&app.deps, actor.org()).await?, a).await?;
+    Ok(Accepted(view, Some(v)))
 }
 
 pub const DECISION: Route = Route {
@@ -128,7 +322,7 @@ pub const DECISION: Route = Route {
     method: "POST",
     path: "/api/applications/{id}/decision",
     access: Staff(Some(P::ApplicationsOverride)),
-    summary: "A person's decision (advance, review, reject) with a reason; it overrules the machine",
+    summary: "A person's decision (advance: to the next stage; review: stay; reject) with a reason; it overrules the machine",
     idempotent: false,
     grants: &[TableRead, TableWrite, PublishEvents],
     handler: handler!(decision),
@@ -137,6 +331,8 @@ async fn decision(
     app: App,
     req: Req,
     (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<applications::DecisionInput>),
-) -> Result<Tagged<Application>, AppError> {
-    Ok(tagged(applications::decide(&app.deps, req.actor()?, &app_id(&req)?, version, input).await?))
+) -> Result<Tagged<ApplicationView>, AppError> {
+    let actor = req.actor()?;
+    let a = applications::decide(&app.deps, actor, &app_id(&req)?, version, input).await?;
+    Ok(tagged_view(review::staff_view(&app.deps, &pipeline::load(&app.deps, actor.org()).await?, a).await?))
 }

@@ -6,8 +6,9 @@ use crate::handler;
 use crate::request::Req;
 use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, Query, Route, Tagged};
 use clearview_core::AppError;
-use clearview_core::model::{Application, Candidate};
+use clearview_core::model::Candidate;
 use clearview_core::rbac::Permission as P;
+use clearview_core::services::review::{self, ApplicationView, CandidateView};
 use clearview_core::services::{applications, candidates};
 
 pub static ROUTES: &[Route] = &[REGISTER, GET, UPDATE, APPLICATIONS];
@@ -37,15 +38,16 @@ pub const GET: Route = Route {
     method: "GET",
     path: "/api/candidates/{id}",
     access: Member(Some(P::ApplicationsRead)),
-    summary: "A candidate: yourself, or (staff) someone who applied to one of your jobs",
+    summary: "A candidate: yourself, or (staff, blind until revealed) someone who applied to one of your jobs",
     idempotent: false,
     grants: &[TableRead],
     handler: handler!(get),
 };
-async fn get(app: App, req: Req, _: ()) -> Result<Tagged<Candidate>, AppError> {
-    let c = candidates::get(&app.deps, &req.caller()?, &user_id(&req, "id")?).await?;
+async fn get(app: App, req: Req, _: ()) -> Result<Tagged<CandidateView>, AppError> {
+    let caller = req.caller()?;
+    let c = candidates::get(&app.deps, &caller, &user_id(&req, "id")?).await?;
     let v = c.version;
-    Ok(Tagged(c, v))
+    Ok(Tagged(review::candidate_view(&app.deps, &caller, c).await?, v))
 }
 
 pub const UPDATE: Route = Route {
@@ -82,11 +84,16 @@ async fn applications_list(
     app: App,
     req: Req,
     Query(q): Query<PageQuery>,
-) -> Result<Json<Page<Application>>, AppError> {
+) -> Result<Json<Page<ApplicationView>>, AppError> {
     let caller = req.caller()?;
     let candidate = user_id(&req, "id")?;
     let scope = format!("candidate-apps:{}:{}", caller.id(), candidate);
     let (limit, after) = page(&app, &scope, &q)?;
     let listed = applications::list_for_candidate(&app.deps, &caller, &candidate, limit, after).await?;
+    let mut items = Vec::with_capacity(listed.items.len());
+    for a in listed.items {
+        items.push(review::view_for(&app.deps, &caller, a).await?);
+    }
+    let listed = clearview_core::services::Listed { items, next: listed.next };
     Ok(Json(page_of(&app, &scope, listed, |a| a)))
 }

@@ -5,15 +5,63 @@ use super::user_id;
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Created, Grant::*, Json, OptionalIfMatch, Route, Tagged};
+use crate::routes::{Access::*, Created, Grant::*, Json, OptionalIfMatch, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::User;
 use clearview_core::rbac::Permission as P;
+use clearview_core::services::review::{self, ApplicationView};
 use clearview_core::services::{employers, jobs, users};
 
 const ROLE_ADMIN: &[&str] = &["AdminListGroupsForUser", "AdminRemoveUserFromGroup", "AdminAddUserToGroup"];
 
-pub static ROUTES: &[Route] = &[REGISTER, USERS_ROLE, JOB_POSTINGS_CREATE];
+pub static ROUTES: &[Route] = &[REGISTER, USERS_ROLE, JOB_POSTINGS_CREATE, SELECT_CANDIDATE, APPLICATIONS];
+
+pub const SELECT_CANDIDATE: Route = Route {
+    name: "employers-select-candidate",
+    method: "POST",
+    path: "/api/employers/{id}/select-candidate",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Select a candidate's application to a job for interview (moved to the next interview stage; the candidate is emailed). Unknown candidate or job: 404",
+    idempotent: false,
+    grants: &[TableRead, TableWrite, PublishEvents],
+    handler: handler!(select_candidate),
+};
+async fn select_candidate(
+    app: App,
+    req: Req,
+    Json(input): Json<review::SelectInput>,
+) -> Result<Tagged<ApplicationView>, AppError> {
+    let actor = req.actor()?;
+    if req.path("id")? != actor.org().as_str() {
+        return Err(AppError::NotFound("employer"));
+    }
+    let v = review::select_for_interview(&app.deps, actor, input).await?;
+    let version = v.application.version;
+    Ok(Tagged(v, version))
+}
+
+pub const APPLICATIONS: Route = Route {
+    name: "employers-applications",
+    method: "GET",
+    path: "/api/employers/{id}/applications",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "Application tracking for the employer's jobs, newest first, blind (the filtered list is GET /api/applications)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(applications),
+};
+async fn applications(
+    app: App,
+    req: Req,
+    Query(q): Query<super::PageQuery>,
+) -> Result<Json<super::Page<ApplicationView>>, AppError> {
+    let actor = req.actor()?;
+    let org = req.path("id")?;
+    let scope = format!("employer-apps:{}", actor.org());
+    let (limit, after) = super::page(&app, &scope, &q)?;
+    let listed = review::for_org(&app.deps, actor, org, limit, after).await?;
+    Ok(Json(super::page_of(&app, &scope, listed, |v| v)))
+}
 
 pub const REGISTER: Route = Route {
     name: "employers-register",

@@ -7,8 +7,9 @@ use crate::request::Req;
 use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, NoContent, OptionalIfMatch, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::job::JobTransition;
-use clearview_core::model::{Application, Job, JobStatus};
+use clearview_core::model::{Job, JobStatus};
 use clearview_core::rbac::Permission as P;
+use clearview_core::services::review::{self, ApplicationView};
 use clearview_core::services::{applications, jobs};
 use clearview_screening::bias::language::LanguageReport;
 use serde::{Deserialize, Serialize};
@@ -220,7 +221,7 @@ pub const APPLICATIONS: Route = Route {
     method: "GET",
     path: "/api/jobs/{id}/applications",
     access: Staff(Some(P::ApplicationsRead)),
-    summary: "A job's applications",
+    summary: "A job's applications, blind, by pipeline stage",
     idempotent: false,
     grants: &[TableRead],
     handler: handler!(applications_list),
@@ -229,11 +230,13 @@ async fn applications_list(
     app: App,
     req: Req,
     Query(q): Query<super::PageQuery>,
-) -> Result<Json<Page<Application>>, AppError> {
+) -> Result<Json<Page<ApplicationView>>, AppError> {
     let actor = req.actor()?;
     let job = job_id(&req)?;
     let scope = format!("job-apps:{}:{}", actor.org(), job);
     let (limit, after) = page(&app, &scope, &q)?;
     let listed = applications::list_for_job(&app.deps, actor, &job, limit, after).await?;
+    let items = review::staff_views(&app.deps, actor, listed.items).await?;
+    let listed = clearview_core::services::Listed { items, next: listed.next };
     Ok(Json(page_of(&app, &scope, listed, |a| a)))
 }

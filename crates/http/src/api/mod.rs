@@ -9,6 +9,7 @@ pub mod employers;
 pub mod files;
 pub mod job_board;
 pub mod jobs;
+pub mod pipeline;
 pub mod users;
 
 use crate::App;
@@ -32,11 +33,12 @@ pub static AREAS: &[&[Route]] = &[
     candidates::ROUTES,
     applications::ROUTES,
     files::ROUTES,
+    pipeline::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
 pub static AREA_MODULES: &[&str] =
-    &["auth", "employers", "users", "jobs", "job_board", "candidates", "applications", "files"];
+    &["auth", "employers", "users", "jobs", "job_board", "candidates", "applications", "files", "pipeline"];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
 /// group, and undo the account if the rest of the sign-up fails.
