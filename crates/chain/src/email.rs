@@ -171,6 +171,31 @@ mod tests {
     }
 
     #[test]
+    fn a_rejection_is_kind_and_says_nothing_of_the_reason_or_note() {
+        // The move's event carries statuses and the stage name only; even if a reason or a note
+        // were added to it, the template would not show them.
+        let e = event(
+            "application.status_changed",
+            serde_json::json!({"jobTitle": "Engineer", "from": "reviewing", "to": "rejected",
+                "reasonCode": "skills_mismatch", "note": "internal: weak Spark"}),
+        );
+        let r = template(&e, "Sam").unwrap();
+        assert!(r.text.contains("Thank you"), "{}", r.text);
+        for hidden in ["skills", "Spark", "internal", "mismatch"] {
+            assert!(!r.text.contains(hidden) && !r.html.contains(hidden), "{hidden} in {}", r.text);
+        }
+    }
+
+    #[test]
+    fn a_move_names_the_stage_it_reached() {
+        let e = event(
+            "application.status_changed",
+            serde_json::json!({"jobTitle": "Engineer", "from": "reviewing", "to": "phone_screen", "stageName": "Phone Screen"}),
+        );
+        assert!(template(&e, "Sam").unwrap().text.contains("moved on to Phone Screen"));
+    }
+
+    #[test]
     fn unknown_kinds_send_nothing() {
         assert!(template(&event("application.screened", serde_json::json!({})), "Sam").is_none());
     }

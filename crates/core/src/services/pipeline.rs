@@ -82,7 +82,7 @@ const OPEN_STATUSES: [ApplicationStatus; 6] = [
     ApplicationStatus::Offer,
 ];
 
-fn stage_id_ok(s: &str) -> bool {
+pub fn stage_id_ok(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && s.len() <= 40

@@ -170,6 +170,7 @@ pub struct ListQuery {
     #[param(value_type = Option<String>, format = Date)]
     pub applied_to: Option<String>,
     /// `newest` (default) or `oldest` first.
+    #[param(inline)]
     pub sort: Option<SortOrder>,
     /// Page size (default 25).
     #[param(minimum = 1, maximum = 100)]
@@ -217,9 +218,9 @@ impl Filters {
             None => None,
         };
         if let Some(s) = &q.stage
-            && (s.is_empty() || s.len() > 40)
+            && !pipeline::stage_id_ok(s)
         {
-            c.push("stage", "must be a stage id");
+            c.push("stage", "must be a stage id: 1–40 lower-case letters, digits or _, starting with a letter");
         }
         let source = c
             .take(parse_source("source", q.source.as_deref()).map_err(|_| {
