@@ -47,10 +47,25 @@ async fn uploaded_pdf_is_parsed_scored_bias_checked_and_the_candidate_is_emailed
     assert!(redactions.contains("name"), "{redactions}");
     assert!(!score.body.to_string().contains("Sam Rivera"), "scoring output carries no name");
 
-    // The candidate was told the application arrived; staff can download the resume.
+    // The candidate was told the application arrived. Blind review: staff read the anonymised
+    // resume, and download the original (which shows who the candidate is) only once revealed.
     let mails = e.local.outbox.messages_to(&cand_email);
     assert!(mails.iter().any(|m| m.subject.contains("We received your application")), "{mails:?}");
     let file_id = app["resume"]["fileId"].as_str().unwrap();
+    let blind = f.get(&format!("/api/files/{file_id}"), &admin.token).await;
+    assert_eq!(blind.status, StatusCode::FORBIDDEN, "{:?}", blind.body);
+    let anonymised = f.get(&format!("/api/applications/{}/resume", app["id"].as_str().unwrap()), &admin.token).await;
+    assert_eq!(anonymised.status, StatusCode::OK, "{:?}", anonymised.body);
+    assert!(!anonymised.body["text"].as_str().unwrap().contains("Sam Rivera"), "{:?}", anonymised.body);
+    assert_eq!(anonymised.body["fileId"], serde_json::Value::Null);
+    let reveal = f
+        .post(
+            &format!("/api/applications/{}/reveal", app["id"].as_str().unwrap()),
+            Some(&admin.token),
+            serde_json::json!({"reason": "Checking the original layout of the resume"}),
+        )
+        .await;
+    assert_eq!(reveal.status, StatusCode::OK, "{:?}", reveal.body);
     let dl = f.get(&format!("/api/files/{file_id}"), &admin.token).await;
     assert_eq!(dl.status, StatusCode::OK, "{:?}", dl.body);
     let url = dl.body["url"].as_str().unwrap();
