@@ -679,7 +679,7 @@ fn opt_reason_code_schema() -> Object {
 /// A message to candidates (bulk `email`): plain words from staff, sent as they are.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Message {
+pub struct BulkMessage {
     #[schema(schema_with = subject_schema)]
     pub subject: String,
     #[schema(schema_with = body_schema)]
@@ -703,7 +703,7 @@ pub struct BulkInput {
     pub reason_code: Option<String>,
     #[schema(schema_with = note_schema)]
     pub note: Option<String>,
-    pub message: Option<Message>,
+    pub message: Option<BulkMessage>,
 }
 
 /// What happened to one application of a bulk action.
@@ -853,7 +853,7 @@ async fn bulk_one(
     staff_view(deps, pipeline, after).await
 }
 
-fn message_event(deps: &Deps, actor: &Actor, app: &Application, m: &Message) -> DomainEvent {
+fn message_event(deps: &Deps, actor: &Actor, app: &Application, m: &BulkMessage) -> DomainEvent {
     DomainEvent {
         id: deps.ids.new_id().to_string(),
         kind: "application.message".into(),
