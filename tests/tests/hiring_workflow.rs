@@ -245,7 +245,7 @@ async fn bulk_reject_reports_each_item_and_the_analytics_equal_a_recount(f: &Fam
         .post(
             "/api/applications/bulk-action",
             Some(&admin.token),
-            json!({"action": "reject", "reasonCode": "other", "applicationIds": (0..101).map(|i| format!("id-{i}")).collect::<Vec<_>>()}),
+            json!({"action": "reject", "reasonCode": "other", "applicationIds": (0..101).map(|_| uuid::Uuid::now_v7().to_string()).collect::<Vec<_>>()}),
         )
         .await;
     assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", too_many.body);

@@ -11,7 +11,7 @@ use clearview_core::ports::store::{
     Condition, Index, Item, ItemStore, Key, Page, PageToken, Query, StoreError, TxOp, TxWrite, attr,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -305,16 +305,7 @@ fn token_part<'a>(token: &'a PageToken, name: &str) -> Result<&'a str, StoreErro
 
 /// The page token DynamoDB would answer as LastEvaluatedKey for this item.
 fn token_for(item: &Item, index: Option<Index>) -> PageToken {
-    let mut m = BTreeMap::new();
-    m.insert(attr::PK.to_owned(), item.key.pk.clone());
-    m.insert(attr::SK.to_owned(), item.key.sk.clone());
-    if let Some(index) = index
-        && let Some(k) = item.index_key(index)
-    {
-        m.insert(index.pk_attr().to_owned(), k.pk.clone());
-        m.insert(index.sk_attr().to_owned(), k.sk.clone());
-    }
-    PageToken(m)
+    PageToken::at(item, index)
 }
 
 fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Page, StoreError> {

@@ -672,6 +672,14 @@ fn body_schema() -> Object {
 fn bulk_action_schema() -> Object {
     choice_schema(["advance", "reject", "move", "email"])
 }
+fn application_ids_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(crate::values::id_schema())
+        .min_items(Some(1))
+        .max_items(Some(MAX_BULK))
+        .build()
+}
+
 fn opt_reason_code_schema() -> Object {
     opt_choice_schema(REJECTION_REASONS)
 }
@@ -694,8 +702,8 @@ pub struct BulkInput {
     /// or `email` (`message`).
     #[schema(schema_with = bulk_action_schema)]
     pub action: String,
-    /// 1 to 100 applications; each is done or refused on its own, never half-done.
-    #[schema(min_items = 1, max_items = 100, inline, value_type = Vec<String>)]
+    /// 1 to 100 application ids; each is done or refused on its own, never half-done.
+    #[schema(schema_with = application_ids_schema)]
     pub application_ids: Vec<String>,
     #[schema(schema_with = opt_stage_schema)]
     pub to_stage: Option<String>,
@@ -757,7 +765,9 @@ pub async fn bulk(deps: &Deps, actor: &Actor, input: BulkInput) -> AppResult<Bul
     }
     let mut seen = std::collections::BTreeSet::new();
     for (i, id) in input.application_ids.iter().enumerate() {
-        if !seen.insert(id) {
+        if JobId::parse(id.trim()).is_none() {
+            c.push(format!("applicationIds[{i}]"), "is not an application id");
+        } else if !seen.insert(id.trim()) {
             c.push(format!("applicationIds[{i}]"), "appears twice");
         }
     }
@@ -786,7 +796,8 @@ pub async fn bulk(deps: &Deps, actor: &Actor, input: BulkInput) -> AppResult<Bul
     c.finish()?;
     let pipeline = pipeline::load(deps, actor.org()).await?;
     let mut items = Vec::new();
-    for id in &input.application_ids {
+    for id in input.application_ids.iter().map(|s| s.trim().to_owned()) {
+        let id = &id;
         let outcome = bulk_one(deps, actor, &pipeline, id, action, &input, note.clone()).await;
         items.push(match outcome {
             Ok(view) => BulkItem {
