@@ -6,6 +6,10 @@ pub mod applications;
 pub mod auth;
 pub mod candidates;
 pub mod employers;
+pub mod job_alerts;
+pub mod job_import;
+pub mod job_templates;
+pub mod job_versions;
 pub mod jobs;
 pub mod users;
 
