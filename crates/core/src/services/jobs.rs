@@ -37,8 +37,14 @@ fn location_schema() -> Object {
     s.description = Some("Required (not blank) unless isRemote is true".into());
     s
 }
-fn long_schema() -> Object {
-    LONG.schema()
+fn description_schema() -> Object {
+    let mut s = LONG.schema();
+    s.description = Some(
+        "In descriptionFormat (text, html or markdown). HTML and Markdown are stored sanitised, as HTML: \
+         scripts, styles, images, event handlers and javascript: URLs are removed, and some text must remain"
+            .into(),
+    );
+    s
 }
 fn opt_long_schema() -> Object {
     LONG.opt_schema()
@@ -74,8 +80,7 @@ pub struct JobInput {
     pub salary_max: Option<u32>,
     #[schema(schema_with = currency_schema, example = "USD")]
     pub salary_currency: Option<String>,
-    /// In `descriptionFormat`; HTML and Markdown are stored sanitised (as HTML).
-    #[schema(schema_with = long_schema)]
+    #[schema(schema_with = description_schema)]
     pub description: String,
     /// `text` (default), `html` or `markdown`.
     pub description_format: Option<DescriptionFormat>,
@@ -312,20 +317,16 @@ pub(crate) fn identity_marker(job: &Job) -> TxWrite {
     TxWrite::put("job-identity", item, Condition::None)
 }
 
-/// Moves the identity marker when a change alters title, location or department.
+/// Files the job under its identity after a change (a put every time, so a job written before
+/// markers existed gets one), and takes the old marker away when the identity changed.
 fn identity_moves(before: &Job, after: Option<&Job>) -> Vec<TxWrite> {
     let old = identity_hash(before);
+    let remove_old =
+        || TxWrite::delete("job-identity-old", keys::job_identity(&before.org_id, &old, &before.id), Condition::None);
     match after {
-        Some(a) if identity_hash(a) == old => Vec::new(),
-        Some(a) => vec![
-            TxWrite::delete("job-identity-old", keys::job_identity(&before.org_id, &old, &before.id), Condition::None),
-            identity_marker(a),
-        ],
-        None => vec![TxWrite::delete(
-            "job-identity-old",
-            keys::job_identity(&before.org_id, &old, &before.id),
-            Condition::None,
-        )],
+        Some(a) if identity_hash(a) == old => vec![identity_marker(a)],
+        Some(a) => vec![remove_old(), identity_marker(a)],
+        None => vec![remove_old()],
     }
 }
 
