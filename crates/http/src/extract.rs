@@ -126,13 +126,12 @@ impl FromRequest for Csv {
             .description(Some(format!(
                 "UTF-8 CSV (RFC 4180), a header row then at most {MAX_ROWS} rows, at most {MAX_CSV_BODY} bytes. \
                  Columns (header names ignore case, spaces, `_` and `-`): {}; required: {}. Skill lists are \
-                 separated by `;`, isRemote is true/false, deadline is YYYY-MM-DD.",
+                 separated by `;`, isRemote is true/false, deadline is YYYY-MM-DD. For example: \
+                 `title,jobType,location,description,requiredSkills` then \
+                 `Backend Engineer,full-time,\"Berlin, Germany\",Build our API.,Rust;PostgreSQL`.",
                 COLUMNS.join(", "),
                 REQUIRED_COLUMNS.join(", ")
-            )))
-            .examples([serde_json::json!(
-                "title,jobType,location,description,requiredSkills\nBackend Engineer,full-time,\"Berlin, Germany\",Build our API.,Rust;PostgreSQL\n"
-            )]);
+            )));
         doc.body = Some(RefOr::T(schema.into()));
         doc.body_media = Some(BodySpec::CSV.media);
         doc.errors.extend([
