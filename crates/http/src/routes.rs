@@ -236,6 +236,19 @@ mod tests {
     }
 
     #[test]
+    fn a_route_reads_the_body_its_input_declares() {
+        let import = by_name("jobs-import").unwrap();
+        assert_eq!(import.handler.body, Some(BodySpec::CSV));
+        assert_eq!(import.body_limit(), 1024 * 1024);
+        assert_eq!(by_name("jobs-create").unwrap().handler.body, Some(BodySpec::JSON));
+        assert_eq!(by_name("jobs-version-restore").unwrap().handler.body, None);
+        assert_eq!(body_limit_for("/api/jobs/import"), 1024 * 1024);
+        assert_eq!(body_limit_for("/api/jobs/0191e0c8-7f5a-7cc4-9d1e-2b7a1f3e4d5c"), crate::request::MAX_BODY);
+        assert!(BodySpec::CSV.accepts("text/csv; charset=utf-8") && !BodySpec::CSV.accepts("application/json"));
+        assert!(BodySpec::JSON.accepts("application/problem+json") && !BodySpec::JSON.accepts("text/csv"));
+    }
+
+    #[test]
     fn function_names_are_lambda_safe() {
         for r in ROUTES.iter() {
             assert!(r.name.len() <= 40 && r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{r:?}");
