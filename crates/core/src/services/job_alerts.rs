@@ -264,3 +264,35 @@ pub async fn mark_mailed(deps: &Deps, m: &JobAlertMatch, mailed: &str) -> AppRes
     deps.store.put(done.to_item()?, Condition::None).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_title_word_class_of_the_schema_is_the_parsers() {
+        let re = regex::Regex::new(&format!("^{WORD_CLASS}$")).unwrap();
+        for c in (0u32..0x3100).filter_map(char::from_u32).chain(['\u{feff}', '\u{1f600}']) {
+            assert_eq!(re.is_match(&c.to_string()), is_word_char(c), "{c:?} (U+{:04X})", c as u32);
+        }
+        let schema = serde_json::to_value(title_words_schema()).unwrap();
+        let pattern = schema["items"]["pattern"].as_str().unwrap();
+        assert!(pattern.starts_with(&format!("^(?=[\\s\\S]*{WORD_CLASS})")), "{pattern}");
+        assert_eq!(schema["maxItems"], MAX_TERMS);
+    }
+
+    #[test]
+    fn alert_bodies_use_camel_case_keys() {
+        let alert = JobAlert {
+            id: "a".into(),
+            candidate_id: UserId::trusted("c"),
+            skills: vec![],
+            title_words: vec!["x".into()],
+            locations: vec![],
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            version: 1,
+        };
+        let v = serde_json::to_value(alert).unwrap();
+        assert!(v.get("titleWords").is_some() && v.get("candidateId").is_some() && v.get("createdAt").is_some());
+    }
+}

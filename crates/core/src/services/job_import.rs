@@ -397,3 +397,53 @@ pub async fn import(deps: &Deps, actor: &Actor, body: &[u8]) -> AppResult<Import
         results,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_ignore_case_spaces_underscores_and_dashes() {
+        assert_eq!(column("Job Type"), Some("jobType"));
+        assert_eq!(column("salary_min"), Some("salaryMin"));
+        assert_eq!(column("\u{feff}TITLE"), Some("title"));
+        assert_eq!(column("nice-to-have"), Some("niceToHave"));
+        assert_eq!(column("remote"), Some("isRemote"));
+        assert_eq!(column("salary"), None);
+    }
+
+    #[test]
+    fn a_file_is_refused_whole_for_its_header_or_its_size() {
+        let e = read(b"title,jobType\nx,full-time\n").err().unwrap();
+        assert!(matches!(e, AppError::Validation(ref f) if f[0].reason.contains("description")), "{e:?}");
+        let e = read(b"title,jobType,description,title\n").err().unwrap();
+        assert!(matches!(e, AppError::Validation(ref f) if f[0].field == "header[3]"), "{e:?}");
+        assert!(matches!(read(b"  \n"), Err(AppError::Malformed(_))));
+        let rows = read(b"title,jobType,description\n\"a, b\",full-time,\"x\"\"y\"\nshort\n").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].cells.as_ref().unwrap()["title"], "a, b");
+        assert_eq!(rows[0].cells.as_ref().unwrap()["description"], "x\"y");
+        assert_eq!(rows[1].line, 3);
+        assert!(rows[1].cells.is_err());
+    }
+
+    #[test]
+    fn the_report_uses_camel_case_keys() {
+        let report = ImportReport {
+            rows: 1,
+            created: 0,
+            refused: 1,
+            duplicates: 0,
+            results: vec![ImportRow {
+                row: 1,
+                line: 2,
+                outcome: RowOutcome::Refused,
+                job_id: None,
+                errors: vec![RowError { field: "title".into(), reason: "is required".into() }],
+            }],
+        };
+        let v = serde_json::to_value(report).unwrap();
+        assert_eq!(v["results"][0]["outcome"], "refused");
+        assert!(v["results"][0].get("jobId").is_some());
+    }
+}
