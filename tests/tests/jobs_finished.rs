@@ -9,7 +9,7 @@ use clearview_chain::alerts::{JobAlertsConsumer, JobAlertsDigest};
 use clearview_core::Deps;
 use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
 use clearview_core::ports::queue::{Consumer, DomainEvent, Outcome, WorkMessage};
-use clearview_core::ports::store::Query;
+use clearview_core::ports::store::{self, Query};
 use clearview_tests::api::{Admin, Answer, BoxFut, Call, Family, candidate, job_body};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -412,6 +412,22 @@ async fn a_csv_import_reports_each_row_and_a_rerun_creates_nothing_twice(e: &Env
     assert_eq!(again.body["results"][0]["outcome"], "created", "{}", again.body);
 }
 
+async fn two_imports_of_the_same_file_at_once_create_each_job_once(e: &Env) {
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let mut csv = String::from("title,jobType,description,location\n");
+    for i in 0..20 {
+        csv.push_str(&format!("Role {i},full-time,Text,Berlin\n"));
+    }
+    let (a, b) = tokio::join!(post_csv(f, &admin.token, &csv, Some("a")), post_csv(f, &admin.token, &csv, Some("b")));
+    assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK), "{:?} {:?}", a.body, b.body);
+    let created = a.body["created"].as_u64().unwrap() + b.body["created"].as_u64().unwrap();
+    let duplicates = a.body["duplicates"].as_u64().unwrap() + b.body["duplicates"].as_u64().unwrap();
+    assert_eq!((created, duplicates), (20, 20), "{} {}", a.body, b.body);
+    let all = f.get("/api/jobs?limit=100", &admin.token).await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 20);
+}
+
 async fn a_bad_csv_file_is_refused_whole_with_problem_json_and_creates_nothing(e: &Env) {
     let f = &e.family;
     let admin = f.employer_admin("Acme").await;
@@ -694,6 +710,10 @@ macro_rules! jobs_finished_tests {
             super::a_csv_import_reports_each_row_and_a_rerun_creates_nothing_twice(&$env().await).await;
         }
         #[tokio::test]
+        async fn two_imports_of_the_same_file_at_once_create_each_job_once() {
+            super::two_imports_of_the_same_file_at_once_create_each_job_once(&$env().await).await;
+        }
+        #[tokio::test]
         async fn a_bad_csv_file_is_refused_whole_with_problem_json_and_creates_nothing() {
             super::a_bad_csv_file_is_refused_whole_with_problem_json_and_creates_nothing(&$env().await).await;
         }
@@ -714,6 +734,42 @@ macro_rules! jobs_finished_tests {
 
 fn cursor_key() -> clearview_http::cursor::CursorKey {
     clearview_http::cursor::CursorKey::new(&[43u8; 32]).expect("key")
+}
+
+/// moto's DynamoDB is not thread-safe within one table (a write while a query iterates the
+/// table fails with an HTTP 500), and the CSV import writes several rows at once: the test
+/// store sends one request at a time. DynamoDB itself takes them concurrently.
+struct OneAtATime {
+    inner: clearview_aws::DynamoStore,
+    turn: tokio::sync::Mutex<()>,
+}
+
+#[async_trait]
+impl store::ItemStore for OneAtATime {
+    async fn get(&self, key: &store::Key) -> Result<Option<store::Item>, store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: store::Item, condition: store::Condition) -> Result<(), store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.put(item, condition).await
+    }
+    async fn delete(
+        &self,
+        key: &store::Key,
+        condition: store::Condition,
+    ) -> Result<Option<store::Item>, store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.delete(key, condition).await
+    }
+    async fn transact(&self, writes: Vec<store::TxWrite>) -> Result<(), store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.transact(writes).await
+    }
+    async fn query(&self, query: &store::Query) -> Result<store::Page, store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.query(query).await
+    }
 }
 
 mod embedded {
@@ -787,7 +843,7 @@ mod aws {
 
     async fn env() -> Env {
         let moto = Moto::shared().await;
-        let store = Arc::new(moto.store().await);
+        let store = Arc::new(OneAtATime { inner: moto.store().await, turn: tokio::sync::Mutex::new(()) });
         let pool = moto.identity().await;
         let chain = moto.chain().await;
         let sent = Arc::new(Recording { inner: Arc::new(moto.mailer().await), sent: Mutex::new(Vec::new()) });
