@@ -97,10 +97,11 @@ impl AwsConfig {
         Self::read(|name| std::env::var(name).ok(), queues)
     }
 
-    /// Reads variables through `lookup` (tests pass a map), with the processing chain's queues.
+    /// Reads variables through `lookup` (tests pass a map), with every queue of the
+    /// asynchronous-work table.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let chain = vec![WorkQueue::PARSE, WorkQueue::ANONYMIZE, WorkQueue::SCORE, WorkQueue::BIAS, WorkQueue::EMAIL];
-        Self::read(lookup, chain)
+        let queues = clearview_chain::table::QUEUES.iter().map(|q| q.queue()).collect();
+        Self::read(lookup, queues)
     }
 
     fn read(lookup: impl Fn(&str) -> Option<String>, queue_names: Vec<WorkQueue>) -> Result<Self, ConfigError> {

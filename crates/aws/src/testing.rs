@@ -328,9 +328,9 @@ impl Moto {
     }
 
     /// Provisions a fresh, uniquely named chain ([`crate::provision::create_chain`]): a versioned
-    /// bucket; the five work queues, each with a dead-letter queue and a redrive policy
+    /// bucket; the work queues of the table, each with a dead-letter queue and a redrive policy
     /// ([`CHAIN_MAX_RECEIVE_COUNT`] receives, [`CHAIN_VISIBILITY_TIMEOUT`]); the application-events
-    /// topic with the email queue subscribed (raw delivery off: bodies arrive in the SNS
+    /// topic with its queues subscribed (email, job-alerts; raw delivery off: bodies arrive in the SNS
     /// envelope); and the bucket notification `s3:ObjectCreated:*` under [`UPLOADS_PREFIX`] →
     /// parse queue (its `s3:TestEvent` is drained here).
     pub async fn chain(&self) -> TestChain {

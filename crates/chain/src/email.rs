@@ -22,7 +22,8 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn render(greeting_name: &str, subject: String, paragraphs: &[String]) -> Rendered {
+/// A greeting, the paragraphs and the sign-off, as text and (escaped) HTML.
+pub(crate) fn render(greeting_name: &str, subject: String, paragraphs: &[String]) -> Rendered {
     let mut text = format!("Hello {greeting_name},\n\n");
     let mut html = format!("<p>Hello {},</p>", escape(greeting_name));
     for p in paragraphs {

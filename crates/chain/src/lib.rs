@@ -4,6 +4,7 @@
 //! dead letter with a reason, never into silence. Also the screening use cases the API serves:
 //! the job-ad language report and the NYC LL144 cohort audit.
 
+pub mod alerts;
 pub mod audit;
 pub mod consumers;
 pub mod criteria;
@@ -20,7 +21,8 @@ use clearview_screening::bias::language::{LanguageReport, analyze_job_ad};
 /// whenever a job is saved or read, and with its scores.
 pub fn job_ad_language(job: &Job) -> LanguageReport {
     let mut text = job.title.clone();
-    for part in [Some(&job.description), job.requirements.as_ref(), job.nice_to_have.as_ref()].into_iter().flatten() {
+    let description = job.plain_description().to_owned();
+    for part in [Some(&description), job.requirements.as_ref(), job.nice_to_have.as_ref()].into_iter().flatten() {
         text.push('\n');
         text.push_str(part);
     }

@@ -5,6 +5,7 @@
 //! grants, the embedded default's durable queues, workers and cron (`make run`), and the test
 //! harness's queues on moto. Adding a consumer is its code, one entry here, and `make gen`.
 
+use crate::alerts::{JobAlertsConsumer, JobAlertsDigest};
 use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
 use crate::reports::ReportsJob;
 use clearview_core::Deps;
@@ -149,6 +150,11 @@ pub const QUEUES: &[QueueDef] = &[
     QueueDef { name: "score", feed: Feed::Functions, max_receive_count: 5 },
     QueueDef { name: "bias", feed: Feed::Functions, max_receive_count: 5 },
     QueueDef { name: "email", feed: Feed::Topic(APPLICATION_EVENTS, &["application."]), max_receive_count: 5 },
+    QueueDef {
+        name: "job-alerts",
+        feed: Feed::Topic(APPLICATION_EVENTS, &[crate::alerts::JOB_PUBLISHED]),
+        max_receive_count: 5,
+    },
 ];
 
 use Need::*;
@@ -207,6 +213,24 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 300,
         memory_mb: 1024,
         build: Build::Schedule(|d| Arc::new(ReportsJob(d.clone()))),
+    },
+    ConsumerDef {
+        name: "job-alerts",
+        summary: "Record which candidates' job alerts a published job matches (alerts indexed by token; once per job)",
+        trigger: Trigger::Sqs { queue: "job-alerts", batch_size: 10, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite],
+        timeout_s: 60,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(JobAlertsConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "job-alerts-digest",
+        summary: "Daily: mail each candidate one digest of the jobs that matched their alerts (at most one a day)",
+        trigger: Trigger::Schedule { expression: "cron(0 7 * * ? *)" },
+        needs: &[TableRead, TableWrite, Mail],
+        timeout_s: 300,
+        memory_mb: 256,
+        build: Build::Schedule(|d| Arc::new(JobAlertsDigest(d.clone()))),
     },
 ];
 
@@ -304,6 +328,7 @@ mod tests {
     fn application_events_reach_the_email_queue_and_uploads_reach_parse() {
         assert_eq!(subscribers(APPLICATION_EVENTS, "application.received"), vec![WorkQueue::EMAIL]);
         assert!(subscribers(APPLICATION_EVENTS, "report.ready").is_empty());
+        assert_eq!(subscribers(APPLICATION_EVENTS, "job.published"), vec![crate::alerts::QUEUE]);
         assert_eq!(object_created_queues("uploads/o/a/f"), vec![WorkQueue::PARSE]);
         assert!(object_created_queues("reports/x.pdf").is_empty());
     }

@@ -169,3 +169,71 @@ pub fn stats_pk(org: &OrgId) -> String {
 pub fn stat(org: &OrgId, day: &str, job: &JobId, stage: &str, metric: &str) -> Key {
     Key::new(stats_pk(org), format!("{day}#JOB#{job}#STAGE#{stage}#{metric}"))
 }
+
+/// A job's earlier versions, one item per version (the job as it was before the change that
+/// replaced it), in the tenant's partition; they outlive the job, so a deletion can be undone.
+pub fn job_version(org: &OrgId, job: &JobId, version: u64) -> Key {
+    Key::new(org_pk(org), format!("{}{version:020}", job_version_prefix(job)))
+}
+pub fn job_version_prefix(job: &JobId) -> String {
+    format!("JOBVER#{job}#")
+}
+
+pub const JOB_TEMPLATE_PREFIX: &str = "JOBTPL#";
+pub fn job_template(org: &OrgId, template: &str) -> Key {
+    Key::new(org_pk(org), format!("{JOB_TEMPLATE_PREFIX}{template}"))
+}
+
+/// One marker per job under a hash of its identity (title, location, department,
+/// case-insensitive), so the jobs that share an identity are one `begins_with` query.
+pub fn job_identity(org: &OrgId, identity_hash: &str, job: &JobId) -> Key {
+    Key::new(org_pk(org), format!("{}{job}", job_identity_prefix(identity_hash)))
+}
+pub fn job_identity_prefix(identity_hash: &str) -> String {
+    format!("JOBIDENT#{identity_hash}#")
+}
+/// Claimed (version-checked) by every import row of an identity, so two imports running at
+/// once cannot both create the same job.
+pub fn job_import_claim(org: &OrgId, identity_hash: &str) -> Key {
+    Key::new(org_pk(org), format!("JOBIMPORT#{identity_hash}"))
+}
+
+/// A candidate's job alert (saved search).
+pub const JOB_ALERT_PREFIX: &str = "JOBALERT#";
+pub fn job_alert(candidate: &UserId, alert: &str) -> Key {
+    Key::new(format!("CANDIDATE#{candidate}"), format!("{JOB_ALERT_PREFIX}{alert}"))
+}
+/// The index entries of an alert, one per normalised token (`skill:rust`, `title:backend`,
+/// `location:berlin`); gsi1 groups every alert that waits for a token.
+pub fn job_alert_token(candidate: &UserId, alert: &str, token: &str) -> Key {
+    Key::new(format!("CANDIDATE#{candidate}"), format!("{}{token}", job_alert_token_prefix(alert)))
+}
+pub fn job_alert_token_prefix(alert: &str) -> String {
+    format!("ALERTTOKEN#{alert}#")
+}
+pub fn job_alert_token_index(token: &str, alert: &str) -> Key {
+    Key::new(job_alert_token_index_pk(token), alert.to_owned())
+}
+pub fn job_alert_token_index_pk(token: &str) -> String {
+    format!("ALERTTOKEN#{token}")
+}
+/// A job that matched one of a candidate's alerts (kept after its digest went out, so a
+/// redelivered `job.published` event matches nothing twice).
+pub fn job_alert_match(candidate: &UserId, job: &JobId) -> Key {
+    Key::new(format!("CANDIDATE#{candidate}"), format!("ALERTMATCH#{job}"))
+}
+/// gsi1 of a match not yet mailed: 16 shards by the candidate id's last hex digit, each sorted
+/// by candidate, so the daily digest reads every candidate's pending matches together.
+pub const JOB_ALERT_PENDING_SHARDS: &[char] =
+    &['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'];
+pub fn job_alert_pending(candidate: &UserId, job: &JobId) -> Key {
+    let shard = candidate.as_str().chars().last().filter(char::is_ascii_hexdigit).unwrap_or('0');
+    Key::new(job_alert_pending_pk(shard.to_ascii_lowercase()), format!("{candidate}#{job}"))
+}
+pub fn job_alert_pending_pk(shard: char) -> String {
+    format!("ALERTPENDING#{shard}")
+}
+/// The digest mailed to a candidate on a day (`YYYY-MM-DD`): at most one.
+pub fn job_alert_digest(candidate: &UserId, day: &str) -> Key {
+    Key::new(format!("CANDIDATE#{candidate}"), format!("ALERTDIGEST#{day}"))
+}

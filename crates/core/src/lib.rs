@@ -11,6 +11,7 @@ pub mod ports;
 pub mod principal;
 pub mod rbac;
 pub mod record;
+pub mod richtext;
 pub mod services;
 pub mod values;
 

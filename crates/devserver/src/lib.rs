@@ -134,6 +134,7 @@ async fn serve_route(
 /// does not take) come out as `text/plain`; this turns them into problems that say the limit.
 async fn plain_refusals_as_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let upload = req.uri().path() == clearview_local::blobs::UPLOAD_PATH;
+    let limit = clearview_http::routes::body_limit_for(req.uri().path());
     let method = req.method().clone();
     let res = next.run(req).await;
     let status = res.status();
@@ -150,10 +151,9 @@ async fn plain_refusals_as_problems(req: axum::extract::Request, next: axum::mid
             "payload-too-large",
             format!("the upload is larger than this endpoint reads ({MAX_UPLOAD_BODY} bytes at most; resumes: 10 MB)"),
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => (
-            "payload-too-large",
-            format!("the body is larger than this route reads ({} bytes at most)", clearview_http::request::MAX_BODY),
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ("payload-too-large", format!("the body is larger than this route reads ({limit} bytes at most)"))
+        }
         StatusCode::METHOD_NOT_ALLOWED => {
             ("method-not-allowed", format!("this path does not take {method}; see /openapi.json"))
         }
@@ -183,13 +183,15 @@ pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value, blobs: O
                   headers: HeaderMap,
                   body: Bytes| async move { serve_route(s, route, params, q, headers, body).await };
         // Routes without path parameters cannot use the Path extractor: give them an empty map.
+        // A route that reads more than the default (a CSV import) gets its own reading limit.
+        let limit = axum::extract::DefaultBodyLimit::max(2 * route.body_limit());
         if route.path.contains('{') {
-            router = router.route(route.path, on(filter(route.method), handler));
+            router = router.route(route.path, on(filter(route.method), handler).layer(limit));
         } else {
             let plain = move |State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes| async move {
                 serve_route(s, route, HashMap::new(), q, headers, body).await
             };
-            router = router.route(route.path, on(filter(route.method), plain));
+            router = router.route(route.path, on(filter(route.method), plain).layer(limit));
         }
     }
     router
@@ -204,8 +206,8 @@ pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value, blobs: O
         .fallback(|method: Method| async move {
             problem(StatusCode::NOT_FOUND, "not-found", &format!("no route answers {method} here; see /openapi.json"))
         })
-        // API routes read at most MAX_BODY (the route answers 413 itself past it); past twice
-        // that, axum stops reading and the layer below says why.
+        // API routes read at most their body limit (the route answers 413 itself past it); past
+        // twice that, axum stops reading and the layer below says why.
         .layer(axum::extract::DefaultBodyLimit::max(2 * clearview_http::request::MAX_BODY))
         .layer(axum::middleware::from_fn(plain_refusals_as_problems))
         .with_state(shared)

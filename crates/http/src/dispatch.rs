@@ -87,11 +87,12 @@ async fn serve(app: &App, route: &'static Route, incoming: Incoming, started: In
 }
 
 async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Reply, AppError> {
+    let body = route.handler.body.unwrap_or(crate::extract::BodySpec::JSON);
     if !incoming.body.is_empty()
         && let Some(ct) = incoming.headers.get(header::CONTENT_TYPE)
-        && !ct.to_str().unwrap_or("").to_ascii_lowercase().contains("json")
+        && !body.accepts(ct.to_str().unwrap_or(""))
     {
-        return Err(AppError::UnsupportedMediaType("send the body as application/json".into()));
+        return Err(AppError::UnsupportedMediaType(format!("send the body as {}", body.media)));
     }
     let principal = incoming.claims.as_ref().and_then(Principal::from_claims);
     let signed_in = || principal.as_ref().ok_or_else(|| AppError::Unauthenticated("sign in first".into()));

@@ -10,8 +10,36 @@ use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Required};
 
+/// The body a route reads: its media type and its largest size. The dispatcher refuses another
+/// media type (415) before the route runs; the dev server stops reading past twice the size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodySpec {
+    pub media: &'static str,
+    pub max: usize,
+}
+
+impl BodySpec {
+    pub const JSON: BodySpec = BodySpec { media: "application/json", max: MAX_BODY };
+    pub const CSV: BodySpec = BodySpec { media: "text/csv", max: MAX_CSV_BODY };
+
+    /// Whether a `Content-Type` header value names this body's media type.
+    pub fn accepts(&self, content_type: &str) -> bool {
+        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        match self.media {
+            // Any JSON (`application/json`, `application/problem+json`, `text/json` …).
+            "application/json" => content_type.to_ascii_lowercase().contains("json"),
+            media => essence == media,
+        }
+    }
+}
+
+/// Largest CSV body (`POST /api/jobs/import`).
+pub const MAX_CSV_BODY: usize = clearview_core::services::job_import::MAX_BYTES;
+
 /// Something a handler reads from the request before it runs.
 pub trait FromRequest: Sized {
+    /// The body it reads, if any (a route reads at most one).
+    const BODY: Option<BodySpec> = None;
     fn from_request(req: &Req) -> Result<Self, AppError>;
     fn describe(doc: &mut OperationDoc, defs: &mut Defs);
 }
@@ -26,6 +54,7 @@ impl FromRequest for () {
 macro_rules! tuple_from_request {
     ($($t:ident),+) => {
         impl<$($t: FromRequest),+> FromRequest for ($($t,)+) {
+            const BODY: Option<BodySpec> = first_body(&[$($t::BODY),+]);
             fn from_request(req: &Req) -> Result<Self, AppError> {
                 Ok(($($t::from_request(req)?,)+))
             }
@@ -35,6 +64,17 @@ macro_rules! tuple_from_request {
         }
     };
 }
+const fn first_body(bodies: &[Option<BodySpec>]) -> Option<BodySpec> {
+    let mut i = 0;
+    while i < bodies.len() {
+        if bodies[i].is_some() {
+            return bodies[i];
+        }
+        i += 1;
+    }
+    None
+}
+
 tuple_from_request!(A, B);
 tuple_from_request!(A, B, C);
 
@@ -42,6 +82,7 @@ tuple_from_request!(A, B, C);
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned + utoipa::ToSchema> FromRequest for Json<T> {
+    const BODY: Option<BodySpec> = Some(BodySpec::JSON);
     fn from_request(req: &Req) -> Result<Self, AppError> {
         if req.body.len() > MAX_BODY {
             return Err(AppError::PayloadTooLarge { limit: MAX_BODY });
@@ -58,6 +99,46 @@ impl<T: DeserializeOwned + utoipa::ToSchema> FromRequest for Json<T> {
             (413, "the body is larger than 256 KiB"),
             (415, "the body is not application/json"),
             (422, "a field was refused; `errors` names each field and why"),
+        ]);
+    }
+}
+
+/// A CSV body (`text/csv`, UTF-8, a header row first), read whole; at most [`MAX_CSV_BODY`] bytes.
+pub struct Csv(pub bytes::Bytes);
+
+impl FromRequest for Csv {
+    const BODY: Option<BodySpec> = Some(BodySpec::CSV);
+    fn from_request(req: &Req) -> Result<Self, AppError> {
+        if req.body.len() > MAX_CSV_BODY {
+            return Err(AppError::PayloadTooLarge { limit: MAX_CSV_BODY });
+        }
+        if req.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(AppError::Malformed(vec![FieldError::new("", "a CSV body with a header row is required")]));
+        }
+        Ok(Csv(req.body.clone()))
+    }
+    fn describe(doc: &mut OperationDoc, _: &mut Defs) {
+        use clearview_core::services::job_import::{COLUMNS, MAX_ROWS, REQUIRED_COLUMNS};
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_CSV_BODY))
+            .description(Some(format!(
+                "UTF-8 CSV (RFC 4180), a header row then at most {MAX_ROWS} rows, at most {MAX_CSV_BODY} bytes. \
+                 Columns (header names ignore case, spaces, `_` and `-`): {}; required: {}. Skill lists are \
+                 separated by `;`, isRemote is true/false, deadline is YYYY-MM-DD. For example: \
+                 `title,jobType,location,description,requiredSkills` then \
+                 `Backend Engineer,full-time,\"Berlin, Germany\",Build our API.,Rust;PostgreSQL`.",
+                COLUMNS.join(", "),
+                REQUIRED_COLUMNS.join(", ")
+            )));
+        doc.body = Some(RefOr::T(schema.into()));
+        doc.body_media = Some(BodySpec::CSV.media);
+        doc.errors.extend([
+            (400, "the body could not be read as CSV (missing, or not UTF-8 in the header)"),
+            (413, "the body is larger than 1 MiB (1048576 bytes)"),
+            (415, "the body is not text/csv"),
+            (422, "the header names an unknown column, lacks a required one, or there are more than 500 rows"),
         ]);
     }
 }

@@ -119,7 +119,12 @@ pub async fn finish(store: &dyn ItemStore, slot: Slot, outcome: &Result<Reply, A
         Err(_) => store.delete(&slot.key, Condition::None).await.map(|_| ()),
     };
     if let Err(e) = result {
-        tracing::warn!(error = %e, "could not record the idempotency outcome");
+        // Left pending, the key would answer 409 for a day: free it so a retry runs again (an
+        // answer too large to keep, say).
+        tracing::warn!(error = %e, "could not record the idempotency outcome; the key is freed");
+        if let Err(e) = store.delete(&slot.key, Condition::None).await {
+            tracing::warn!(error = %e, "could not free the idempotency key");
+        }
     }
 }
 

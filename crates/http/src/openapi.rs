@@ -110,7 +110,7 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
         op = op.request_body(Some(
             RequestBodyBuilder::new()
                 .required(Some(Required::True))
-                .content("application/json", ContentBuilder::new().schema(Some(body)).build())
+                .content(doc.body_media.unwrap_or("application/json"), ContentBuilder::new().schema(Some(body)).build())
                 .build(),
         ));
     }

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::sync::LazyLock;
 use utoipa::openapi::{RefOr, schema::Schema};
 
-pub use crate::extract::{FromRequest, IfMatch, Json, OptionalIfMatch, Query};
+pub use crate::extract::{BodySpec, Csv, FromRequest, IfMatch, Json, OptionalIfMatch, Query};
 pub use crate::reply::{Accepted, Created, NoContent, Responds, Tagged};
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Reply, AppError>> + Send>>;
@@ -62,6 +62,8 @@ pub enum Grant {
 pub struct OperationDoc {
     pub params: Vec<utoipa::openapi::path::Parameter>,
     pub body: Option<RefOr<Schema>>,
+    /// The body's media type (`application/json` when `None`).
+    pub body_media: Option<&'static str>,
     /// The success status, its body and the headers it sets.
     pub status: u16,
     pub response: Option<RefOr<Schema>>,
@@ -75,6 +77,8 @@ pub struct OperationDoc {
 pub struct Handler {
     pub call: fn(App, Req) -> HandlerFuture,
     pub describe: fn(&mut OperationDoc, &mut Defs),
+    /// The body its input reads, if any.
+    pub body: Option<BodySpec>,
 }
 
 /// Erases a typed handler `async fn(App, Req, I) -> Result<O, AppError>` into a [`Handler`].
@@ -89,8 +93,19 @@ macro_rules! handler {
         fn describe(doc: &mut $crate::routes::OperationDoc, defs: &mut $crate::routes::Defs) {
             $crate::routes::describe_typed(doc, defs, &$f)
         }
-        $crate::routes::Handler { call, describe }
+        $crate::routes::Handler { call, describe, body: $crate::routes::body_of(&$f) }
     }};
+}
+
+/// The body a typed handler's input reads (see [`FromRequest::BODY`]).
+pub const fn body_of<F, Fut, I, O>(_: &F) -> Option<BodySpec>
+where
+    F: FnOnce(App, Req, I) -> Fut,
+    Fut: Future<Output = Result<O, AppError>>,
+    I: FromRequest,
+    O: Responds,
+{
+    I::BODY
 }
 
 /// Runs a typed handler: reads `I`, calls it, turns `O` into a reply.
@@ -133,6 +148,23 @@ pub struct Route {
 }
 
 impl Route {
+    /// The largest body the route reads.
+    pub fn body_limit(&self) -> usize {
+        self.handler.body.map_or(crate::request::MAX_BODY, |b| b.max)
+    }
+
+    /// Whether a concrete request path is this route's (`{param}` matches one segment).
+    pub fn matches_path(&self, path: &str) -> bool {
+        let (mut want, mut got) = (self.path.split('/'), path.split('/'));
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some(w), Some(g)) if w == g || (w.starts_with('{') && !g.is_empty()) => {}
+                _ => return false,
+            }
+        }
+    }
+
     /// The API area: the path's first segment after `/api/` (`jobs`, `auth`, `job-board` …).
     pub fn area(&self) -> &'static str {
         self.path.trim_start_matches("/api/").split('/').next().unwrap_or("")
@@ -155,6 +187,11 @@ pub fn schema<T: utoipa::ToSchema>(defs: &mut Defs) -> RefOr<Schema> {
 /// THE route table: every area's routes, in area order.
 pub static ROUTES: LazyLock<Vec<&'static Route>> =
     LazyLock::new(|| crate::api::AREAS.iter().flat_map(|area| area.iter()).collect());
+
+/// The largest body any route at `path` reads (what an over-size refusal there should name).
+pub fn body_limit_for(path: &str) -> usize {
+    ROUTES.iter().filter(|r| r.matches_path(path)).map(|r| r.body_limit()).max().unwrap_or(crate::request::MAX_BODY)
+}
 
 /// The route a function name serves.
 pub fn by_name(name: &str) -> Option<&'static Route> {
@@ -196,6 +233,19 @@ mod tests {
         for r in ROUTES.iter().filter(|r| matches!(r.access, Access::Staff(_) | Access::Member(_))) {
             assert!(r.grants.contains(&Grant::TableRead), "{r:?}");
         }
+    }
+
+    #[test]
+    fn a_route_reads_the_body_its_input_declares() {
+        let import = by_name("jobs-import").unwrap();
+        assert_eq!(import.handler.body, Some(BodySpec::CSV));
+        assert_eq!(import.body_limit(), 1024 * 1024);
+        assert_eq!(by_name("jobs-create").unwrap().handler.body, Some(BodySpec::JSON));
+        assert_eq!(by_name("jobs-version-restore").unwrap().handler.body, None);
+        assert_eq!(body_limit_for("/api/jobs/import"), 1024 * 1024);
+        assert_eq!(body_limit_for("/api/jobs/0191e0c8-7f5a-7cc4-9d1e-2b7a1f3e4d5c"), crate::request::MAX_BODY);
+        assert!(BodySpec::CSV.accepts("text/csv; charset=utf-8") && !BodySpec::CSV.accepts("application/json"));
+        assert!(BodySpec::JSON.accepts("application/problem+json") && !BodySpec::JSON.accepts("text/csv"));
     }
 
     #[test]

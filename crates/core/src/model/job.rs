@@ -3,6 +3,7 @@
 use crate::keys;
 use crate::ports::store::Key;
 use crate::record::Record;
+use crate::richtext::{self, DescriptionFormat};
 use crate::values::{JobId, OrgId, UserId};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -178,7 +179,14 @@ pub struct Job {
     pub salary_max: Option<u32>,
     /// ISO 4217.
     pub salary_currency: String,
+    /// Plain text, or sanitised HTML when `descriptionFormat` is `html`.
     pub description: String,
+    /// `text` or `html` (Markdown is stored as the sanitised HTML it renders to).
+    #[serde(default)]
+    pub description_format: DescriptionFormat,
+    /// The plain text of an HTML description (what screening and the ad-language report read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_text: Option<String>,
     pub requirements: Option<String>,
     pub nice_to_have: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -200,6 +208,112 @@ pub struct Job {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub published_at: Option<OffsetDateTime>,
     pub version: u64,
+}
+
+impl Job {
+    /// The description as plain text, whatever its format.
+    pub fn plain_description(&self) -> &str {
+        match (self.description_format, &self.description_text) {
+            (DescriptionFormat::Text, _) | (_, None) => &self.description,
+            (_, Some(text)) => text,
+        }
+    }
+
+    /// The description as sanitised HTML, whatever its format.
+    pub fn description_html(&self) -> String {
+        match self.description_format {
+            DescriptionFormat::Text => richtext::text_to_html(&self.description),
+            _ => self.description.clone(),
+        }
+    }
+
+    /// Title, location and department, case-insensitive with whitespace collapsed: two open
+    /// jobs that agree on these are the same posting (the CSV import's duplicate rule).
+    pub fn identity(&self) -> String {
+        let norm = |s: Option<&str>| s.unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        format!(
+            "{}\u{1f}{}\u{1f}{}",
+            norm(Some(&self.title)),
+            norm(self.location.as_deref()),
+            norm(self.department.as_deref())
+        )
+    }
+}
+
+/// What a person edits in a job (everything but its id, owner, status and timestamps): what a
+/// template keeps and what restoring a version brings back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobContent {
+    pub title: String,
+    pub department: Option<String>,
+    pub location: Option<String>,
+    pub job_type: JobType,
+    pub employment_type: Option<EmploymentType>,
+    pub salary_min: Option<u32>,
+    pub salary_max: Option<u32>,
+    pub salary_currency: String,
+    pub description: String,
+    #[serde(default)]
+    pub description_format: DescriptionFormat,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_text: Option<String>,
+    pub requirements: Option<String>,
+    pub nice_to_have: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub deadline: Option<Date>,
+    pub is_remote: bool,
+    pub experience_level: Option<ExperienceLevel>,
+    pub hiring_manager: Option<String>,
+    pub criteria: Criteria,
+}
+
+impl JobContent {
+    pub fn of(job: &Job) -> Self {
+        let j = job.clone();
+        JobContent {
+            title: j.title,
+            department: j.department,
+            location: j.location,
+            job_type: j.job_type,
+            employment_type: j.employment_type,
+            salary_min: j.salary_min,
+            salary_max: j.salary_max,
+            salary_currency: j.salary_currency,
+            description: j.description,
+            description_format: j.description_format,
+            description_text: j.description_text,
+            requirements: j.requirements,
+            nice_to_have: j.nice_to_have,
+            deadline: j.deadline,
+            is_remote: j.is_remote,
+            experience_level: j.experience_level,
+            hiring_manager: j.hiring_manager,
+            criteria: j.criteria,
+        }
+    }
+
+    /// Writes this content over `job`'s (its id, owner, status and timestamps stay).
+    pub fn apply(self, job: &mut Job) {
+        job.title = self.title;
+        job.department = self.department;
+        job.location = self.location;
+        job.job_type = self.job_type;
+        job.employment_type = self.employment_type;
+        job.salary_min = self.salary_min;
+        job.salary_max = self.salary_max;
+        job.salary_currency = self.salary_currency;
+        job.description = self.description;
+        job.description_format = self.description_format;
+        job.description_text = self.description_text;
+        job.requirements = self.requirements;
+        job.nice_to_have = self.nice_to_have;
+        job.deadline = self.deadline;
+        job.is_remote = self.is_remote;
+        job.experience_level = self.experience_level;
+        job.hiring_manager = self.hiring_manager;
+        job.criteria = self.criteria;
+    }
 }
 
 impl Record for Job {

@@ -4,6 +4,9 @@ pub mod application;
 pub mod audit;
 pub mod candidate;
 pub mod job;
+pub mod job_alert;
+pub mod job_template;
+pub mod job_version;
 pub mod org;
 pub mod pipeline;
 pub mod user;
@@ -13,7 +16,12 @@ pub use application::{
 };
 pub use audit::AuditRecord;
 pub use candidate::Candidate;
-pub use job::{Criteria, EducationLevel, EmploymentType, ExperienceLevel, Job, JobStatus, JobType, Weights};
+pub use job::{
+    Criteria, EducationLevel, EmploymentType, ExperienceLevel, Job, JobContent, JobStatus, JobType, Weights,
+};
+pub use job_alert::JobAlert;
+pub use job_template::JobTemplate;
+pub use job_version::JobVersion;
 pub use org::Organization;
 pub use pipeline::{HistoryEntry, HistoryKind, Outcome, Pipeline, PipelineStage, StageType};
 pub use user::{User, UserStatus};

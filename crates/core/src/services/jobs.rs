@@ -1,15 +1,18 @@
 //! Job postings: create, edit (version-checked), the status state machine, and criteria.
 
 use super::{Actor, Change, Listed, check_version, lost_update, snapshot};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::keys;
 use crate::model::job::{EducationRequirement, EmploymentType, ExperienceLevel, JobTransition};
-use crate::model::{Criteria, Job, JobStatus, JobType, Weights};
+use crate::model::{Criteria, Job, JobStatus, JobType, JobVersion, Weights};
 use crate::ports::Deps;
-use crate::ports::store::{Condition, Index, PageToken, Query};
+use crate::ports::queue::DomainEvent;
+use crate::ports::store::{Condition, Index, Item, PageToken, Query, TxWrite};
 use crate::record::{self, Record};
+use crate::richtext::{self, DescriptionFormat};
 use crate::values::{Checks, JobId, TextRule};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use time::Date;
 use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 
@@ -34,8 +37,14 @@ fn location_schema() -> Object {
     s.description = Some("Required (not blank) unless isRemote is true".into());
     s
 }
-fn long_schema() -> Object {
-    LONG.schema()
+fn description_schema() -> Object {
+    let mut s = LONG.schema();
+    s.description = Some(
+        "In descriptionFormat (text, html or markdown). HTML and Markdown are stored sanitised, as HTML: \
+         scripts, styles, images, event handlers and javascript: URLs are removed, and some text must remain"
+            .into(),
+    );
+    s
 }
 fn opt_long_schema() -> Object {
     LONG.opt_schema()
@@ -71,8 +80,10 @@ pub struct JobInput {
     pub salary_max: Option<u32>,
     #[schema(schema_with = currency_schema, example = "USD")]
     pub salary_currency: Option<String>,
-    #[schema(schema_with = long_schema)]
+    #[schema(schema_with = description_schema)]
     pub description: String,
+    /// `text` (default), `html` or `markdown`.
+    pub description_format: Option<DescriptionFormat>,
     #[schema(schema_with = opt_long_schema)]
     pub requirements: Option<String>,
     #[schema(schema_with = opt_long_schema)]
@@ -193,7 +204,13 @@ fn apply_input(c: &mut Checks, job: &mut Job, input: JobInput, today: Date) {
     }
     job.salary_currency = currency;
     if let Some(d) = c.take(LONG.parse("description", &input.description)) {
-        job.description = d;
+        let stored = richtext::store(input.description_format.unwrap_or_default(), &d);
+        if stored.text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            c.push("description", "has no text once sanitised (scripts, styles and images are removed)");
+        }
+        job.description = stored.description;
+        job.description_format = stored.format;
+        job.description_text = stored.text;
     }
     job.requirements = c.take(LONG.parse_opt("requirements", input.requirements.as_deref())).flatten();
     job.nice_to_have = c.take(LONG.parse_opt("niceToHave", input.nice_to_have.as_deref())).flatten();
@@ -209,22 +226,35 @@ fn apply_input(c: &mut Checks, job: &mut Job, input: JobInput, today: Date) {
     }
 }
 
-pub async fn create(deps: &Deps, actor: &Actor, mut input: JobInput) -> AppResult<Job> {
-    let now = deps.clock.now();
+/// A new draft from `input`, validated with every rule of `POST /api/jobs`; all refused fields
+/// at once.
+pub(crate) fn draft(deps: &Deps, actor: &Actor, mut input: JobInput) -> Result<Job, Vec<FieldError>> {
     let mut c = Checks::default();
     let criteria = input.criteria.take().map(|ci| parse_criteria(&mut c, ci, "criteria")).unwrap_or_default();
-    let mut job = Job {
+    let mut job = blank(deps, actor);
+    job.criteria = criteria;
+    let today = job.created_at.date();
+    apply_input(&mut c, &mut job, input, today);
+    if c.0.is_empty() { Ok(job) } else { Err(c.0) }
+}
+
+/// A new, empty draft of the actor's organisation (its content is filled in by the caller).
+pub(crate) fn blank(deps: &Deps, actor: &Actor) -> Job {
+    let now = deps.clock.now();
+    Job {
         id: JobId::new(deps.ids.new_id()),
         org_id: actor.org().clone(),
         title: String::new(),
         department: None,
         location: None,
-        job_type: input.job_type,
+        job_type: JobType::FullTime,
         employment_type: None,
         salary_min: None,
         salary_max: None,
         salary_currency: String::new(),
         description: String::new(),
+        description_format: DescriptionFormat::Text,
+        description_text: None,
         requirements: None,
         nice_to_have: None,
         deadline: None,
@@ -232,27 +262,32 @@ pub async fn create(deps: &Deps, actor: &Actor, mut input: JobInput) -> AppResul
         is_remote: false,
         experience_level: None,
         hiring_manager: None,
-        criteria,
+        criteria: Criteria::default(),
         created_by: actor.user.id.clone(),
         created_at: now,
         updated_at: now,
         published_at: None,
         version: 1,
-    };
-    apply_input(&mut c, &mut job, input, now.date());
-    c.finish()?;
+    }
+}
+
+/// The writes that create `job` (with its locator and identity marker) and audit it as `action`.
+pub(crate) fn creation_writes(deps: &Deps, actor: &Actor, job: &Job, action: &str) -> AppResult<Vec<TxWrite>> {
     let audit = actor.audit(
         deps,
-        Change {
-            action: "job.create",
-            target_type: "job",
-            target_id: job.id.as_str(),
-            before: None,
-            after: Some(snapshot(&job)?),
-        },
+        Change { action, target_type: "job", target_id: job.id.as_str(), before: None, after: Some(snapshot(job)?) },
     )?;
-    // Candidates apply with a job id alone: the locator says which tenant holds it.
-    let locator = crate::ports::store::Item {
+    Ok(vec![
+        job.tx_put("job", Condition::NotExists)?,
+        TxWrite::put("job-locator", locator(job), Condition::NotExists),
+        identity_marker(job),
+        audit,
+    ])
+}
+
+/// Candidates apply with a job id alone: the locator says which tenant holds it.
+pub(crate) fn locator(job: &Job) -> Item {
+    Item {
         key: keys::job_locator(&job.id),
         gsi1: None,
         gsi2: None,
@@ -260,14 +295,44 @@ pub async fn create(deps: &Deps, actor: &Actor, mut input: JobInput) -> AppResul
         version: 1,
         expires_at: None,
         data: serde_json::json!({"orgId": job.org_id}),
+    }
+}
+
+/// A short hash of [`Job::identity`] (what keys the duplicate rule).
+pub fn identity_hash(job: &Job) -> String {
+    Sha256::digest(job.identity().as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The put of the marker that files `job` under its identity.
+pub(crate) fn identity_marker(job: &Job) -> TxWrite {
+    let item = Item {
+        key: keys::job_identity(&job.org_id, &identity_hash(job), &job.id),
+        gsi1: None,
+        gsi2: None,
+        entity: "JobIdentity".into(),
+        version: 1,
+        expires_at: None,
+        data: serde_json::json!({"jobId": job.id}),
     };
-    deps.store
-        .transact(vec![
-            job.tx_put("job", Condition::NotExists)?,
-            crate::ports::store::TxWrite::put("job-locator", locator, Condition::NotExists),
-            audit,
-        ])
-        .await?;
+    TxWrite::put("job-identity", item, Condition::None)
+}
+
+/// Files the job under its identity after a change (a put every time, so a job written before
+/// markers existed gets one), and takes the old marker away when the identity changed.
+fn identity_moves(before: &Job, after: Option<&Job>) -> Vec<TxWrite> {
+    let old = identity_hash(before);
+    let remove_old =
+        || TxWrite::delete("job-identity-old", keys::job_identity(&before.org_id, &old, &before.id), Condition::None);
+    match after {
+        Some(a) if identity_hash(a) == old => vec![identity_marker(a)],
+        Some(a) => vec![remove_old(), identity_marker(a)],
+        None => vec![remove_old()],
+    }
+}
+
+pub async fn create(deps: &Deps, actor: &Actor, input: JobInput) -> AppResult<Job> {
+    let job = draft(deps, actor, input).map_err(AppError::Validation)?;
+    deps.store.transact(creation_writes(deps, actor, &job, "job.create")?).await?;
     Ok(job)
 }
 
@@ -299,8 +364,49 @@ pub async fn list(
     Ok(Listed { items, next: page.next })
 }
 
+/// The previous version, kept as its own item when a change replaces it.
+pub(crate) fn previous_version(deps: &Deps, actor: &Actor, action: &str, before: &Job) -> AppResult<TxWrite> {
+    let v = JobVersion {
+        version: before.version,
+        job: before.clone(),
+        replaced_at: deps.clock.now(),
+        replaced_by: actor.user.id.to_string(),
+        change: action.to_owned(),
+    };
+    Ok(v.tx_put("job-version", Condition::NotExists)?)
+}
+
+/// Writes `after` over `before` (only if `before` is still the stored version), keeps `before`
+/// as a version of its own and audits the change, all in one transaction; a lost race is 409.
+pub(crate) async fn save_as(
+    deps: &Deps,
+    actor: &Actor,
+    action: &str,
+    before: &Job,
+    after: &Job,
+    audit_after: serde_json::Value,
+) -> AppResult<()> {
+    let audit = actor.audit(
+        deps,
+        Change {
+            action,
+            target_type: "job",
+            target_id: after.id.as_str(),
+            before: Some(snapshot(before)?),
+            after: Some(audit_after),
+        },
+    )?;
+    let mut writes = vec![
+        after.tx_put("version", Condition::VersionIs(before.version))?,
+        previous_version(deps, actor, action, before)?,
+        audit,
+    ];
+    writes.extend(identity_moves(before, Some(after)));
+    deps.store.transact(writes).await.map_err(lost_update(before.version))
+}
+
 async fn save(deps: &Deps, actor: &Actor, action: &str, before: &Job, after: &Job) -> AppResult<()> {
-    super::save_versioned(deps, actor.who(), actor.org(), action, ("job", after.id.as_str()), before, after).await
+    save_as(deps, actor, action, before, after, snapshot(after)?).await
 }
 
 pub async fn update(deps: &Deps, actor: &Actor, id: &JobId, if_match: Option<u64>, input: JobInput) -> AppResult<Job> {
@@ -379,7 +485,28 @@ pub async fn transition(
     after.version += 1;
     after.updated_at = now;
     save(deps, actor, &format!("job.{}", transition_word(t)), &before, &after).await?;
+    if t == JobTransition::Publish {
+        announce_published(deps, &after).await;
+    }
     Ok(after)
+}
+
+/// `job.published`, for the job-alert matcher. Its id names the job's version, so a redelivery
+/// is recognised. The job is already published when this runs: if the topic does not answer,
+/// the alerts for this publication are lost (logged), not the publication.
+async fn announce_published(deps: &Deps, job: &Job) {
+    let event = DomainEvent {
+        id: format!("job.published:{}:{}", job.id, job.version),
+        kind: "job.published".into(),
+        org_id: job.org_id.to_string(),
+        subject_id: job.id.to_string(),
+        occurred_at: deps.clock.now(),
+        data: serde_json::json!({"jobId": job.id, "title": job.title, "version": job.version}),
+        correlation_id: None,
+    };
+    if let Err(e) = deps.events.publish(&event).await {
+        tracing::error!(job = %job.id, error = %e, "job.published could not be announced; no alerts for it");
+    }
 }
 
 fn transition_word(t: JobTransition) -> &'static str {
@@ -413,11 +540,12 @@ pub async fn delete(deps: &Deps, actor: &Actor, id: &JobId, if_match: Option<u64
             after: None,
         },
     )?;
-    deps.store
-        .transact(vec![
-            crate::ports::store::TxWrite::delete("version", before.key(), Condition::VersionIs(before.version)),
-            audit,
-        ])
-        .await
-        .map_err(lost_update(before.version))
+    // The deleted draft's last version stays, so the deletion can be undone (restore).
+    let mut writes = vec![
+        TxWrite::delete("version", before.key(), Condition::VersionIs(before.version)),
+        previous_version(deps, actor, "job.delete", &before)?,
+        audit,
+    ];
+    writes.extend(identity_moves(&before, None));
+    deps.store.transact(writes).await.map_err(lost_update(before.version))
 }

@@ -61,7 +61,10 @@ pub struct PublicJob {
     pub salary_max: Option<u32>,
     /// ISO 4217.
     pub salary_currency: String,
+    /// The description as plain text.
     pub description: String,
+    /// The description as sanitised HTML (safe to insert into a page).
+    pub description_html: String,
     pub requirements: Option<String>,
     pub nice_to_have: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -74,6 +77,8 @@ pub struct PublicJob {
 
 impl PublicJob {
     pub fn of(job: Job) -> Self {
+        let description_html = job.description_html();
+        let description = job.plain_description().to_owned();
         let c = job.criteria;
         PublicJob {
             id: job.id.to_string(),
@@ -88,7 +93,8 @@ impl PublicJob {
             salary_min: job.salary_min,
             salary_max: job.salary_max,
             salary_currency: job.salary_currency,
-            description: job.description,
+            description,
+            description_html,
             requirements: job.requirements,
             nice_to_have: job.nice_to_have,
             deadline: job.deadline,

@@ -4,18 +4,37 @@ use super::{Page, job_id, page, page_of};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, NoContent, OptionalIfMatch, Query, Route, Tagged};
+use crate::routes::{
+    Access::*, Created, Csv, Grant::*, IfMatch, Json, NoContent, OptionalIfMatch, Query, Route, Tagged,
+};
 use clearview_core::AppError;
 use clearview_core::model::job::JobTransition;
-use clearview_core::model::{Job, JobStatus};
+use clearview_core::model::{Job, JobStatus, JobTemplate, JobVersion};
 use clearview_core::rbac::Permission as P;
+use clearview_core::services::job_import::{self, ImportReport};
 use clearview_core::services::review::{self, ApplicationView};
-use clearview_core::services::{applications, jobs};
+use clearview_core::services::{applications, job_templates, job_versions, jobs};
 use clearview_screening::bias::language::LanguageReport;
 use serde::{Deserialize, Serialize};
 
-pub static ROUTES: &[Route] =
-    &[LIST, CREATE, GET, UPDATE, DELETE, PUBLISH, PAUSE, CLOSE, CRITERIA, BIAS_AUDIT, APPLICATIONS];
+pub static ROUTES: &[Route] = &[
+    LIST,
+    CREATE,
+    IMPORT,
+    GET,
+    UPDATE,
+    DELETE,
+    PUBLISH,
+    PAUSE,
+    CLOSE,
+    CRITERIA,
+    BIAS_AUDIT,
+    APPLICATIONS,
+    VERSIONS,
+    VERSION,
+    RESTORE,
+    SAVE_AS_TEMPLATE,
+];
 
 /// A job as the API shows it: its fields and the job ad's coded-language report
 /// (masculine/feminine-coded words, age-coded phrases), computed from the current text.
@@ -147,9 +166,9 @@ pub const PUBLISH: Route = Route {
     method: "POST",
     path: "/api/jobs/{id}/publish",
     access: Staff(Some(P::JobsPublish)),
-    summary: "Publish a draft or paused job",
+    summary: "Publish a draft or paused job (candidates whose job alerts it matches hear of it in their daily digest)",
     idempotent: false,
-    grants: &[TableRead, TableWrite],
+    grants: &[TableRead, TableWrite, PublishEvents],
     handler: handler!(publish),
 };
 async fn publish(app: App, req: Req, OptionalIfMatch(v): OptionalIfMatch) -> Result<Tagged<JobView>, AppError> {
@@ -239,4 +258,91 @@ async fn applications_list(
     let items = review::staff_views(&app.deps, actor, listed.items).await?;
     let listed = clearview_core::services::Listed { items, next: listed.next };
     Ok(Json(page_of(&app, &scope, listed, |a| a)))
+}
+
+pub const IMPORT: Route = Route {
+    name: "jobs-import",
+    method: "POST",
+    path: "/api/jobs/import",
+    access: Staff(Some(P::JobsWrite)),
+    summary: "Import draft jobs from CSV (at most 500 rows, 1 MiB): a report per row — created, refused (each field and why) or a duplicate of an open job with the same title, location and department",
+    idempotent: true,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(import),
+};
+async fn import(app: App, req: Req, Csv(body): Csv) -> Result<Json<ImportReport>, AppError> {
+    Ok(Json(job_import::import(&app.deps, req.actor()?, &body).await?))
+}
+
+/// A version number from the path; anything else names no version.
+fn version_no(req: &Req) -> Result<u64, AppError> {
+    req.id("version", |s| s.parse::<u64>().ok().filter(|_| s.bytes().all(|b| b.is_ascii_digit())), "job version")
+}
+
+pub const VERSIONS: Route = Route {
+    name: "jobs-versions",
+    method: "GET",
+    path: "/api/jobs/{id}/versions",
+    access: Staff(Some(P::JobsRead)),
+    summary: "A job's earlier versions, newest first (a deleted job's stay readable)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(versions),
+};
+async fn versions(app: App, req: Req, Query(q): Query<super::PageQuery>) -> Result<Json<Page<JobVersion>>, AppError> {
+    let actor = req.actor()?;
+    let job = job_id(&req)?;
+    let scope = format!("job-versions:{}:{}", actor.org(), job);
+    let (limit, after) = page(&app, &scope, &q)?;
+    let listed = job_versions::list(&app.deps, actor, &job, limit, after).await?;
+    Ok(Json(page_of(&app, &scope, listed, |v| v)))
+}
+
+pub const VERSION: Route = Route {
+    name: "jobs-version",
+    method: "GET",
+    path: "/api/jobs/{id}/versions/{version}",
+    access: Staff(Some(P::JobsRead)),
+    summary: "One earlier version of a job",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(version),
+};
+async fn version(app: App, req: Req, _: ()) -> Result<Json<JobVersion>, AppError> {
+    Ok(Json(job_versions::get(&app.deps, req.actor()?, &job_id(&req)?, version_no(&req)?).await?))
+}
+
+pub const RESTORE: Route = Route {
+    name: "jobs-version-restore",
+    method: "POST",
+    path: "/api/jobs/{id}/versions/{version}/restore",
+    access: Staff(Some(P::JobsWrite)),
+    summary: "Restore an earlier version's content as a new version (If-Match: the current version, or a deleted job's last); a deleted or cancelled job comes back as a draft",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(restore),
+};
+async fn restore(app: App, req: Req, IfMatch(if_match): IfMatch) -> Result<Tagged<JobView>, AppError> {
+    let job = job_versions::restore(&app.deps, req.actor()?, &job_id(&req)?, version_no(&req)?, if_match).await?;
+    Ok(JobView::tagged(job))
+}
+
+pub const SAVE_AS_TEMPLATE: Route = Route {
+    name: "jobs-save-as-template",
+    method: "POST",
+    path: "/api/jobs/{id}/save-as-template",
+    access: Staff(Some(P::JobsWrite)),
+    summary: "Save the job's content (without its deadline) as a template of the organisation",
+    idempotent: true,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(save_as_template),
+};
+async fn save_as_template(
+    app: App,
+    req: Req,
+    Json(input): Json<job_templates::SaveAsTemplate>,
+) -> Result<Created<JobTemplate>, AppError> {
+    let t = job_templates::save_from_job(&app.deps, req.actor()?, &job_id(&req)?, input).await?;
+    let (location, version) = (format!("/api/job-templates/{}", t.id), Some(t.version));
+    Ok(Created { body: t, location, version })
 }

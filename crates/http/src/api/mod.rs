@@ -7,7 +7,9 @@ pub mod auth;
 pub mod candidates;
 pub mod employers;
 pub mod files;
+pub mod job_alerts;
 pub mod job_board;
+pub mod job_templates;
 pub mod jobs;
 pub mod pipeline;
 pub mod users;
@@ -29,7 +31,9 @@ pub static AREAS: &[&[Route]] = &[
     employers::ROUTES,
     users::ROUTES,
     jobs::ROUTES,
+    job_templates::ROUTES,
     job_board::ROUTES,
+    job_alerts::ROUTES,
     candidates::ROUTES,
     applications::ROUTES,
     files::ROUTES,
@@ -37,8 +41,19 @@ pub static AREAS: &[&[Route]] = &[
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
-pub static AREA_MODULES: &[&str] =
-    &["auth", "employers", "users", "jobs", "job_board", "candidates", "applications", "files", "pipeline"];
+pub static AREA_MODULES: &[&str] = &[
+    "auth",
+    "employers",
+    "users",
+    "jobs",
+    "job_templates",
+    "job_board",
+    "job_alerts",
+    "candidates",
+    "applications",
+    "files",
+    "pipeline",
+];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
 /// group, and undo the account if the rest of the sign-up fails.
