@@ -3,4 +3,5 @@
 //! emulator that runs the real function binaries.
 
 pub mod api;
+pub mod families;
 pub mod lambda;

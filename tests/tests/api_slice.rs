@@ -417,10 +417,6 @@ macro_rules! slice_tests {
     };
 }
 
-fn cursor_key() -> clearview_http::cursor::CursorKey {
-    clearview_http::cursor::CursorKey::new(&[42u8; 32]).expect("key")
-}
-
 mod embedded {
     use super::*;
     use clearview_local::LocalFamily;
@@ -428,23 +424,7 @@ mod embedded {
     async fn family() -> Family {
         let dir = std::env::temp_dir().join(format!("clearview-slice-{}", uuid::Uuid::new_v4()));
         let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
-        let app = clearview_http::App::new(local.deps(), cursor_key());
-        let router = clearview_devserver::router(app, local.verifier.clone(), local.jwks(), Some(local.blobs.clone()));
-        let outbox = local.outbox.clone();
-        let outbox2 = local.outbox.clone();
-        Family {
-            name: "embedded",
-            router,
-            code_for: Box::new(move |email| {
-                let o = outbox.clone();
-                Box::pin(async move { o.find_code(&email).expect("a code in the outbox") })
-            }),
-            temporary_password_for: Box::new(move |email| {
-                let o = outbox2.clone();
-                Box::pin(async move { o.find_temporary_password(&email).expect("a temporary password in the outbox") })
-            }),
-            store: local.store.clone(),
-        }
+        clearview_tests::families::embedded(&local, local.deps())
     }
 
     slice_tests!(family);
@@ -452,34 +432,22 @@ mod embedded {
 
 mod aws {
     use super::*;
-    use clearview_aws::testing::{INVITE_TEMPORARY_PASSWORD, Moto};
+    use clearview_aws::testing::Moto;
     use clearview_core::Deps;
     use clearview_core::ports::clock::{SystemClock, UuidV7};
     use std::sync::Arc;
 
     async fn family() -> Family {
         let moto = Moto::shared().await;
-        let store = Arc::new(moto.store().await);
-        let pool = moto.identity().await;
-        let jwks = clearview_aws::fetch_jwks(&pool.jwks_url).await.expect("moto JWKS");
-        let verifier =
-            clearview_local::JwtVerifier::new(&jwks, pool.issuer.clone(), pool.client_id.clone()).expect("verifier");
+        let p = clearview_tests::families::moto_pool(moto).await;
         let deps = Deps::new(
-            store.clone(),
-            Arc::new(pool.identity),
+            Arc::new(moto.store().await),
+            Arc::new(p.pool.identity),
             Arc::new(moto.mailer().await),
             Arc::new(SystemClock),
             Arc::new(UuidV7),
         );
-        let router = clearview_devserver::router(clearview_http::App::new(deps, cursor_key()), verifier, jwks, None);
-        Family {
-            name: "aws",
-            router,
-            // moto sends no mail and accepts any confirmation code.
-            code_for: Box::new(|_| Box::pin(async { "123456".to_owned() })),
-            temporary_password_for: Box::new(|_| Box::pin(async { INVITE_TEMPORARY_PASSWORD.to_owned() })),
-            store,
-        }
+        clearview_tests::families::aws(deps, p.verifier, p.jwks)
     }
 
     slice_tests!(family);

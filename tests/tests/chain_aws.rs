@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use axum::http::StatusCode;
-use clearview_aws::testing::{INVITE_TEMPORARY_PASSWORD, Moto, TestChain};
+use clearview_aws::testing::{Moto, TestChain};
 use clearview_core::Deps;
 use clearview_core::ports::clock::{SystemClock, UuidV7};
 use clearview_core::ports::crypto::AesGcmSealer;
@@ -42,26 +42,16 @@ struct Env {
 async fn env() -> Env {
     let moto = Moto::shared().await;
     let store = Arc::new(moto.store().await);
-    let pool = moto.identity().await;
+    let p = clearview_tests::families::moto_pool(moto).await;
     let chain = moto.chain().await;
     let mailer = Arc::new(CountingMailer { inner: moto.mailer().await, sent: Mutex::new(Vec::new()) });
-    let jwks = clearview_aws::fetch_jwks(&pool.jwks_url).await.expect("moto JWKS");
-    let verifier = clearview_local::JwtVerifier::new(&jwks, pool.issuer.clone(), pool.client_id.clone()).unwrap();
     let deps =
-        Deps::new(store.clone(), Arc::new(pool.identity), mailer.clone(), Arc::new(SystemClock), Arc::new(UuidV7))
+        Deps::new(store.clone(), Arc::new(p.pool.identity), mailer.clone(), Arc::new(SystemClock), Arc::new(UuidV7))
             .with_blobs(Arc::new(chain.blobs.clone()))
             .with_queues(Arc::new(chain.queues.clone()))
             .with_events(Arc::new(chain.events.clone()))
             .with_sealer(Arc::new(AesGcmSealer::new("test", &[7u8; 32])));
-    let app = clearview_http::App::new(deps.clone(), clearview_http::cursor::CursorKey::new(&[2u8; 32]).unwrap());
-    let router = clearview_devserver::router(app, verifier, jwks, None);
-    let family = Family {
-        name: "aws",
-        router,
-        code_for: Box::new(|_| Box::pin(async { "123456".to_owned() })),
-        temporary_password_for: Box::new(|_| Box::pin(async { INVITE_TEMPORARY_PASSWORD.to_owned() })),
-        store,
-    };
+    let family = clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks);
     Env { family, chain, deps, mailer }
 }
 

@@ -732,10 +732,6 @@ macro_rules! jobs_finished_tests {
     };
 }
 
-fn cursor_key() -> clearview_http::cursor::CursorKey {
-    clearview_http::cursor::CursorKey::new(&[43u8; 32]).expect("key")
-}
-
 /// moto's DynamoDB is not thread-safe within one table (a write while a query iterates the
 /// table fails with an HTTP 500), and the CSV import writes several rows at once: the test
 /// store sends one request at a time. DynamoDB itself takes them concurrently.
@@ -784,22 +780,7 @@ mod embedded {
         let sent = Arc::new(Recording { inner: local.mailer.clone(), sent: Mutex::new(Vec::new()) });
         let mut deps = local.deps();
         deps.mail = sent.clone();
-        let app = clearview_http::App::new(deps.clone(), cursor_key());
-        let router = clearview_devserver::router(app, local.verifier.clone(), local.jwks(), Some(local.blobs.clone()));
-        let (o1, o2) = (local.outbox.clone(), local.outbox.clone());
-        let family = Family {
-            name: "embedded",
-            router,
-            code_for: Box::new(move |email| {
-                let o = o1.clone();
-                Box::pin(async move { o.find_code(&email).expect("a code in the outbox") })
-            }),
-            temporary_password_for: Box::new(move |email| {
-                let o = o2.clone();
-                Box::pin(async move { o.find_temporary_password(&email).expect("a temporary password") })
-            }),
-            store: local.store.clone(),
-        };
+        let family = clearview_tests::families::embedded(&local, deps.clone());
         let queues = local.queues.clone();
         let consumer: Arc<dyn Consumer> = Arc::new(JobAlertsConsumer(deps.clone()));
         let pump = Box::new(move || -> BoxFut<'static, usize> {
@@ -836,7 +817,7 @@ mod embedded {
 
 mod aws {
     use super::*;
-    use clearview_aws::testing::{INVITE_TEMPORARY_PASSWORD, Moto};
+    use clearview_aws::testing::Moto;
     use clearview_core::ports::clock::{SystemClock, UuidV7};
     use clearview_core::ports::queue::{Consumer, Queues};
     use std::time::Duration;
@@ -844,26 +825,14 @@ mod aws {
     async fn env() -> Env {
         let moto = Moto::shared().await;
         let store = Arc::new(OneAtATime { inner: moto.store().await, turn: tokio::sync::Mutex::new(()) });
-        let pool = moto.identity().await;
+        let p = clearview_tests::families::moto_pool(moto).await;
         let chain = moto.chain().await;
         let sent = Arc::new(Recording { inner: Arc::new(moto.mailer().await), sent: Mutex::new(Vec::new()) });
-        let jwks = clearview_aws::fetch_jwks(&pool.jwks_url).await.expect("moto JWKS");
-        let verifier =
-            clearview_local::JwtVerifier::new(&jwks, pool.issuer.clone(), pool.client_id.clone()).expect("verifier");
         let deps =
-            Deps::new(store.clone(), Arc::new(pool.identity), sent.clone(), Arc::new(SystemClock), Arc::new(UuidV7))
+            Deps::new(store.clone(), Arc::new(p.pool.identity), sent.clone(), Arc::new(SystemClock), Arc::new(UuidV7))
                 .with_queues(Arc::new(chain.queues.clone()))
                 .with_events(Arc::new(chain.events.clone()));
-        let router =
-            clearview_devserver::router(clearview_http::App::new(deps.clone(), cursor_key()), verifier, jwks, None);
-        let family = Family {
-            name: "aws",
-            router,
-            // moto sends no mail and accepts any confirmation code.
-            code_for: Box::new(|_| Box::pin(async { "123456".to_owned() })),
-            temporary_password_for: Box::new(|_| Box::pin(async { INVITE_TEMPORARY_PASSWORD.to_owned() })),
-            store,
-        };
+        let family = clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks);
         let consumer: Arc<dyn Consumer> = Arc::new(JobAlertsConsumer(deps.clone()));
         let pump = Box::new(move || -> BoxFut<'static, usize> {
             let (chain, consumer) = (chain.clone(), consumer.clone());

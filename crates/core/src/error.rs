@@ -67,6 +67,26 @@ impl AppError {
     pub fn conflict(kind: &'static str, detail: impl Into<String>) -> Self {
         AppError::Conflict { kind, detail: detail.into() }
     }
+
+    /// The stable problem type (`/problems/<slug>`) of this error: the HTTP answer's, and the
+    /// per-item refusal of a bulk action's.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation",
+            AppError::Malformed(_) => "invalid-request",
+            AppError::Unauthenticated(_) => "unauthenticated",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not-found",
+            AppError::Conflict { kind, .. } | AppError::Denied { kind, .. } => kind,
+            AppError::PreconditionFailed { .. } => "stale-version",
+            AppError::PreconditionRequired(_) => "if-match-required",
+            AppError::PayloadTooLarge { .. } => "payload-too-large",
+            AppError::UnsupportedMediaType(_) => "unsupported-media-type",
+            AppError::TooManyRequests(_) => "too-many-requests",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
 }
 
 impl From<StoreError> for AppError {

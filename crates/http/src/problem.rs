@@ -54,50 +54,44 @@ impl Problem {
 impl From<&AppError> for Problem {
     fn from(e: &AppError) -> Self {
         use StatusCode as S;
+        let slug = e.slug();
         match e {
             AppError::Validation(errors) => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "validation", "some fields were refused; see errors")
+                Problem::new(S::UNPROCESSABLE_ENTITY, slug, "some fields were refused; see errors")
                     .with_errors(errors.clone())
             }
             AppError::Malformed(errors) => Problem::invalid_body(errors.clone()),
-            AppError::Unauthenticated(d) => Problem::new(S::UNAUTHORIZED, "unauthenticated", d.clone()),
-            AppError::Forbidden(d) => Problem::new(S::FORBIDDEN, "forbidden", d.clone()),
-            AppError::NotFound(what) => Problem::new(S::NOT_FOUND, "not-found", format!("no such {what}")),
-            AppError::Conflict { kind, detail } => Problem::new(S::CONFLICT, kind, detail.clone()),
+            AppError::Unauthenticated(d) => Problem::new(S::UNAUTHORIZED, slug, d.clone()),
+            AppError::Forbidden(d) => Problem::new(S::FORBIDDEN, slug, d.clone()),
+            AppError::NotFound(what) => Problem::new(S::NOT_FOUND, slug, format!("no such {what}")),
+            AppError::Conflict { detail, .. } => Problem::new(S::CONFLICT, slug, detail.clone()),
             AppError::PreconditionFailed { expected, current } => Problem::new(
                 S::PRECONDITION_FAILED,
-                "stale-version",
+                slug,
                 format!("you sent version {expected} but it is now at {current}: read it again and retry"),
             ),
-            AppError::PreconditionRequired(d) => Problem::new(S::PRECONDITION_REQUIRED, "if-match-required", d.clone()),
-            AppError::Denied { kind, detail } => Problem::new(S::FORBIDDEN, kind, detail.clone()),
+            AppError::PreconditionRequired(d) => Problem::new(S::PRECONDITION_REQUIRED, slug, d.clone()),
+            AppError::Denied { detail, .. } => Problem::new(S::FORBIDDEN, slug, detail.clone()),
             AppError::PayloadTooLarge { limit } => Problem::new(
                 S::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
+                slug,
                 format!("the body is larger than this route reads ({limit} bytes at most)"),
             ),
-            AppError::UnsupportedMediaType(d) => {
-                Problem::new(S::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", d.clone())
-            }
+            AppError::UnsupportedMediaType(d) => Problem::new(S::UNSUPPORTED_MEDIA_TYPE, slug, d.clone()),
             AppError::TooManyRequests(d) => {
-                let mut p = Problem::new(S::TOO_MANY_REQUESTS, "too-many-requests", d.clone());
+                let mut p = Problem::new(S::TOO_MANY_REQUESTS, slug, d.clone());
                 p.retry_after = Some(2);
                 p
             }
             AppError::Unavailable(_) => {
-                let mut p = Problem::new(
-                    S::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "a service we depend on did not answer; retry shortly",
-                );
+                let mut p =
+                    Problem::new(S::SERVICE_UNAVAILABLE, slug, "a service we depend on did not answer; retry shortly");
                 p.retry_after = Some(1);
                 p
             }
-            AppError::Internal(_) => Problem::new(
-                S::INTERNAL_SERVER_ERROR,
-                "internal",
-                "something went wrong on our side; it has been logged",
-            ),
+            AppError::Internal(_) => {
+                Problem::new(S::INTERNAL_SERVER_ERROR, slug, "something went wrong on our side; it has been logged")
+            }
         }
     }
 }

@@ -32,22 +32,7 @@ pub async fn env() -> Env {
     let deps = local.deps().with_sealer(Arc::new(AesGcmSealer::new("test", &[5u8; 32])));
     let shutdown = CancellationToken::new();
     local.spawn_workers(clearview_chain::all(&deps), shutdown.clone());
-    let app = clearview_http::App::new(deps, clearview_http::cursor::CursorKey::new(&[1u8; 32]).unwrap());
-    let router = clearview_devserver::router(app, local.verifier.clone(), local.jwks(), Some(local.blobs.clone()));
-    let (o1, o2) = (local.outbox.clone(), local.outbox.clone());
-    let family = Family {
-        name: "embedded",
-        router,
-        code_for: Box::new(move |e| {
-            let o = o1.clone();
-            Box::pin(async move { o.find_code(&e).expect("code") })
-        }),
-        temporary_password_for: Box::new(move |e| {
-            let o = o2.clone();
-            Box::pin(async move { o.find_temporary_password(&e).expect("password") })
-        }),
-        store: local.store.clone(),
-    };
+    let family = clearview_tests::families::embedded(&local, deps);
     Env { family, local, _shutdown: tokio_util_drop::Cancel(shutdown) }
 }
 

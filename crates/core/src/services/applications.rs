@@ -102,11 +102,11 @@ pub fn source_schema() -> Object {
     opt_choice_schema(crate::model::application::SOURCES)
 }
 
-pub fn parse_source(field: &str, s: Option<&str>) -> AppResult<Option<String>> {
+pub fn parse_source(field: &str, s: Option<&str>) -> Result<Option<String>, crate::FieldError> {
     match s {
         None => Ok(None),
         Some(v) if crate::model::application::SOURCES.contains(&v) => Ok(Some(v.to_owned())),
-        Some(_) => Err(AppError::field(field, "must be linkedin, indeed, referral, company_website or other")),
+        Some(_) => Err(crate::FieldError::new(field, "must be linkedin, indeed, referral, company_website or other")),
     }
 }
 
@@ -236,7 +236,7 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
         }
         None => None,
     };
-    let source = parse_source("source", input.source.as_deref())?;
+    let source = parse_source("source", input.source.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
     let locator = deps.store.get(&keys::job_locator(&job_id)).await?.ok_or(AppError::NotFound("job"))?;
     let org = locator.data["orgId"].as_str().map(OrgId::trusted).ok_or(AppError::NotFound("job"))?;
     let job: Job =
@@ -634,24 +634,10 @@ pub async fn reprocess(deps: &Deps, actor: &Actor, id: &str) -> AppResult<Applic
     after.version += 1;
     after.updated_at = now;
     let copy = StageResult { run_id: run_id.clone(), at: now, ..anonymized };
-    let audit = actor.audit(
-        deps,
-        Change {
-            action: "application.reprocess",
-            target_type: "application",
-            target_id: &after.id,
-            before: Some(snapshot(&before)?),
-            after: Some(snapshot(&after)?),
-        },
-    )?;
-    deps.store
-        .transact(vec![
-            after.tx_put("version", Condition::VersionIs(before.version))?,
-            copy.tx_put("anonymized", Condition::None)?,
-            audit,
-        ])
-        .await
-        .map_err(lost_update(before.version))?;
+    let extra = vec![copy.tx_put("anonymized", Condition::None)?];
+    let target = ("application", after.id.as_str());
+    super::save_versioned_with(deps, actor.who(), actor.org(), "application.reprocess", target, &before, &after, extra)
+        .await?;
     let step = ChainStep { org_id: after.org_id.to_string(), application_id: after.id.clone(), run_id };
     deps.queues.send(WorkQueue::SCORE, &step.message(WorkQueue::SCORE)).await.map_err(queue_err)?;
     Ok(after)
@@ -664,7 +650,7 @@ pub async fn decide(
     id: &str,
     if_match: Option<u64>,
     input: DecisionInput,
-) -> AppResult<Application> {
+) -> AppResult<super::review::ApplicationView> {
     let decision = input.decision.trim().to_ascii_lowercase();
     if !DECISIONS.contains(&decision.as_str()) {
         return Err(AppError::field("decision", "must be advance, review or reject"));
@@ -709,13 +695,14 @@ pub async fn decide(
                 &after,
             )
             .await?;
-            return Ok(after);
+            return super::review::staff_view(deps, &pipeline, after).await;
         }
     };
     let reason_code = (target == Target::Reject).then(|| "other".to_owned());
     let mv = Move { target, note: Some(reason), reason_code };
-    super::pipeline::apply_move(deps, &pipeline, actor.who(), &before, mv, "application.decision", &|a| {
+    let after = super::pipeline::apply_move(deps, &pipeline, actor.who(), &before, mv, "application.decision", &|a| {
         a.decision = Some(human.clone())
     })
-    .await
+    .await?;
+    super::review::staff_view(deps, &pipeline, after).await
 }

@@ -338,9 +338,7 @@ pub async fn create(deps: &Deps, actor: &Actor, input: JobInput) -> AppResult<Jo
 
 /// `POST /api/employers/{id}/job-postings`: the same, with the employer named in the path.
 pub async fn create_for_employer(deps: &Deps, actor: &Actor, org_in_path: &str, input: JobInput) -> AppResult<Job> {
-    if org_in_path != actor.org().as_str() {
-        return Err(AppError::NotFound("employer"));
-    }
+    actor.own_org(org_in_path)?;
     create(deps, actor, input).await
 }
 

@@ -41,6 +41,11 @@ impl Actor {
     pub fn can(&self, p: Permission) -> bool {
         self.permissions.contains(&p)
     }
+    /// An employer id from a path (`/api/employers/{id}/…`) must be the caller's own: the
+    /// tenant comes from the token, and another tenant's id is simply not found.
+    pub fn own_org(&self, org_in_path: &str) -> AppResult<()> {
+        if org_in_path == self.org().as_str() { Ok(()) } else { Err(AppError::NotFound("employer")) }
+    }
 }
 
 /// Who is calling a route open to both staff and candidates.
@@ -127,6 +132,21 @@ pub async fn save_versioned<R: Record>(
     before: &R,
     after: &R,
 ) -> AppResult<()> {
+    save_versioned_with(deps, who, org, action, target, before, after, Vec::new()).await
+}
+
+/// [`save_versioned`], with `extra` writes in the same transaction (a history entry, a copy).
+#[allow(clippy::too_many_arguments)]
+pub async fn save_versioned_with<R: Record>(
+    deps: &Deps,
+    who: Who<'_>,
+    org: &OrgId,
+    action: &str,
+    target: (&str, &str),
+    before: &R,
+    after: &R,
+    extra: Vec<TxWrite>,
+) -> AppResult<()> {
     let audit = audit_write(
         deps,
         who,
@@ -139,10 +159,9 @@ pub async fn save_versioned<R: Record>(
             after: Some(snapshot(after)?),
         },
     )?;
-    deps.store
-        .transact(vec![after.tx_put("version", Condition::VersionIs(before.version()))?, audit])
-        .await
-        .map_err(lost_update(before.version()))
+    let mut writes = vec![after.tx_put("version", Condition::VersionIs(before.version()))?, audit];
+    writes.extend(extra);
+    deps.store.transact(writes).await.map_err(lost_update(before.version()))
 }
 
 impl Actor {

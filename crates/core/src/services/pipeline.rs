@@ -70,17 +70,8 @@ pub fn note_schema() -> Object {
     NOTE.opt_schema()
 }
 fn open_status_schema() -> Object {
-    opt_choice_schema(OPEN_STATUSES.iter().map(|s| s.as_str()))
+    opt_choice_schema(ApplicationStatus::ALL.iter().filter(|s| !s.is_final()).map(|s| s.as_str()))
 }
-
-const OPEN_STATUSES: [ApplicationStatus; 6] = [
-    ApplicationStatus::New,
-    ApplicationStatus::Reviewing,
-    ApplicationStatus::PhoneScreen,
-    ApplicationStatus::TechnicalInterview,
-    ApplicationStatus::FinalInterview,
-    ApplicationStatus::Offer,
-];
 
 pub fn stage_id_ok(s: &str) -> bool {
     let mut chars = s.chars();

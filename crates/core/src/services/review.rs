@@ -11,7 +11,7 @@
 
 use super::applications::{load_in_org, parse_source, source_schema};
 use super::pipeline::{self, Move, NOTE, REJECTION_REASONS, Target, note_schema, stage_id_schema};
-use super::{Actor, Caller, Change, Listed, check_version, lost_update, snapshot};
+use super::{Actor, Caller, Listed, check_version};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::keys;
 use crate::model::application::{Reveal, SalaryRange};
@@ -20,7 +20,6 @@ use crate::model::{Application, ApplicationStatus, Candidate};
 use crate::ports::Deps;
 use crate::ports::queue::DomainEvent;
 use crate::ports::store::{Condition, Index, Item, PageToken, Query};
-use crate::rbac::Permission;
 use crate::record::{self, Record};
 use crate::values::{JobId, TextRule, UserId, choice_schema, opt_choice_schema};
 use serde::{Deserialize, Serialize};
@@ -122,16 +121,26 @@ pub async fn staff_view(deps: &Deps, pipeline: &Pipeline, app: Application) -> A
     Ok(ApplicationView { application: blind, blind: true, identity: None, suggestion })
 }
 
+/// A candidate's view of their own application: as it is, without staff notes or reveals.
+fn own_view(mut app: Application) -> ApplicationView {
+    app.notes = None;
+    app.revealed = None;
+    ApplicationView { application: app, blind: false, identity: None, suggestion: None }
+}
+
 /// The view of an application for whoever asked: a candidate sees their own as it is.
 pub async fn view_for(deps: &Deps, caller: &Caller, app: Application) -> AppResult<ApplicationView> {
     match caller {
         Caller::Staff(actor) => staff_view(deps, &pipeline::load(deps, actor.org()).await?, app).await,
-        Caller::Candidate(_) => {
-            let mut app = app;
-            app.notes = None;
-            app.revealed = None;
-            Ok(ApplicationView { application: app, blind: false, identity: None, suggestion: None })
-        }
+        Caller::Candidate(_) => Ok(own_view(app)),
+    }
+}
+
+/// [`view_for`] of a list (the pipeline read once).
+pub async fn views_for(deps: &Deps, caller: &Caller, apps: Vec<Application>) -> AppResult<Vec<ApplicationView>> {
+    match caller {
+        Caller::Staff(actor) => staff_views(deps, actor, apps).await,
+        Caller::Candidate(_) => Ok(apps.into_iter().map(own_view).collect()),
     }
 }
 
@@ -222,10 +231,7 @@ impl Filters {
         {
             c.push("stage", "must be a stage id: 1–40 lower-case letters, digits or _, starting with a letter");
         }
-        let source = c
-            .take(parse_source("source", q.source.as_deref()).map_err(|_| {
-                FieldError::new("source", "must be linkedin, indeed, referral, company_website or other")
-            }));
+        let source = c.take(parse_source("source", q.source.as_deref()));
         if q.min_score.is_some_and(|m| m > 100) {
             c.push("minScore", "must be 0 to 100");
         }
@@ -359,10 +365,7 @@ pub async fn update(
             c.push("salaryExpectation.min", "must not be above max");
         }
     }
-    let source = c.take(
-        parse_source("source", input.source.as_deref())
-            .map_err(|_| FieldError::new("source", "must be linkedin, indeed, referral, company_website or other")),
-    );
+    let source = c.take(parse_source("source", input.source.as_deref()));
     c.finish()?;
     let before = load_in_org(deps, actor.org(), id).await?;
     check_version(if_match, before.version, true)?;
@@ -547,25 +550,10 @@ pub async fn reveal(deps: &Deps, actor: &Actor, id: &str, input: RevealInput) ->
         note: Some(reason),
         reason_code: None,
     };
-    let audit = actor.audit(
-        deps,
-        Change {
-            action: "application.reveal",
-            target_type: "application",
-            target_id: &before.id,
-            before: Some(snapshot(&before)?),
-            after: Some(snapshot(&after)?),
-        },
-    )?;
-    deps.store
-        .transact(vec![
-            after.tx_put("version", Condition::VersionIs(before.version))?,
-            entry.tx_put("history", Condition::NotExists)?,
-            pipeline::reveal_stat(&before, now),
-            audit,
-        ])
-        .await
-        .map_err(lost_update(before.version))?;
+    let extra = vec![entry.tx_put("history", Condition::NotExists)?, pipeline::reveal_stat(&before, now)];
+    let target = ("application", before.id.as_str());
+    super::save_versioned_with(deps, actor.who(), actor.org(), "application.reveal", target, &before, &after, extra)
+        .await?;
     staff_view(deps, &pipeline, after).await
 }
 
@@ -737,15 +725,8 @@ pub struct BulkResult {
     pub items: Vec<BulkItem>,
 }
 
+/// A refused item's problem type and its detail, in words.
 fn refusal(e: &AppError) -> (String, String) {
-    let slug = match e {
-        AppError::NotFound(_) => "not-found",
-        AppError::Conflict { kind, .. } | AppError::Denied { kind, .. } => kind,
-        AppError::Validation(_) | AppError::Malformed(_) => "validation",
-        AppError::PreconditionFailed { .. } | AppError::PreconditionRequired(_) => "precondition-failed",
-        AppError::Forbidden(_) | AppError::Unauthenticated(_) => "forbidden",
-        _ => "refused",
-    };
     let detail = match e {
         AppError::Validation(errors) => {
             errors.iter().map(|f| format!("{} {}", f.field, f.reason)).collect::<Vec<_>>().join("; ")
@@ -753,7 +734,7 @@ fn refusal(e: &AppError) -> (String, String) {
         AppError::Conflict { detail, .. } => detail.clone(),
         other => other.to_string(),
     };
-    (slug.to_owned(), detail)
+    (e.slug().to_owned(), detail)
 }
 
 /// Applies one action to up to 100 applications, each on its own transaction, with a result
@@ -948,12 +929,7 @@ pub async fn for_org(
     limit: usize,
     after: Option<PageToken>,
 ) -> AppResult<Listed<ApplicationView>> {
-    if org != actor.org().as_str() {
-        return Err(AppError::NotFound("employer"));
-    }
-    if !actor.can(Permission::ApplicationsRead) {
-        return Err(AppError::Forbidden("your role does not allow applications:read".into()));
-    }
+    actor.own_org(org)?;
     list(deps, actor, &Filters::default(), limit, after).await
 }
 

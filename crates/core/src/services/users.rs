@@ -214,10 +214,7 @@ pub async fn change_role(
     if_match: Option<u64>,
     input: RoleInput,
 ) -> AppResult<User> {
-    // The tenant comes from the token; another tenant's id in the path is simply not found.
-    if org_in_path != actor.org().as_str() {
-        return Err(AppError::NotFound("employer"));
-    }
+    actor.own_org(org_in_path)?;
     let role = parse_role("role", &input.role).map_err(|e| AppError::Validation(vec![e]))?;
     let before = load(deps, actor.org(), id).await?;
     check_version(if_match, before.version, false)?;

@@ -332,7 +332,5 @@ async fn decision(
     req: Req,
     (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<applications::DecisionInput>),
 ) -> Result<Tagged<ApplicationView>, AppError> {
-    let actor = req.actor()?;
-    let a = applications::decide(&app.deps, actor, &app_id(&req)?, version, input).await?;
-    Ok(tagged_view(review::staff_view(&app.deps, &pipeline::load(&app.deps, actor.org()).await?, a).await?))
+    Ok(tagged_view(applications::decide(&app.deps, req.actor()?, &app_id(&req)?, version, input).await?))
 }

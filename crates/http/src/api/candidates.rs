@@ -90,10 +90,7 @@ async fn applications_list(
     let scope = format!("candidate-apps:{}:{}", caller.id(), candidate);
     let (limit, after) = page(&app, &scope, &q)?;
     let listed = applications::list_for_candidate(&app.deps, &caller, &candidate, limit, after).await?;
-    let mut items = Vec::with_capacity(listed.items.len());
-    for a in listed.items {
-        items.push(review::view_for(&app.deps, &caller, a).await?);
-    }
+    let items = review::views_for(&app.deps, &caller, listed.items).await?;
     let listed = clearview_core::services::Listed { items, next: listed.next };
     Ok(Json(page_of(&app, &scope, listed, |a| a)))
 }

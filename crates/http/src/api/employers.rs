@@ -32,9 +32,7 @@ async fn select_candidate(
     Json(input): Json<review::SelectInput>,
 ) -> Result<Tagged<ApplicationView>, AppError> {
     let actor = req.actor()?;
-    if req.path("id")? != actor.org().as_str() {
-        return Err(AppError::NotFound("employer"));
-    }
+    actor.own_org(req.path("id")?)?;
     let v = review::select_for_interview(&app.deps, actor, input).await?;
     let version = v.application.version;
     Ok(Tagged(v, version))

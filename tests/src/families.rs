@@ -1,0 +1,61 @@
+//! The two adapter families behind the dev server's router, as the API-level tests drive them:
+//! the embedded default (its outbox gives the mailed codes) and the AWS family on moto (which
+//! accepts any confirmation code and mails nothing).
+
+use crate::api::Family;
+use clearview_aws::testing::{INVITE_TEMPORARY_PASSWORD, Moto, TestPool};
+use clearview_core::Deps;
+use clearview_local::{JwtVerifier, LocalFamily};
+
+/// The key that seals list cursors in tests.
+pub fn cursor_key() -> clearview_http::cursor::CursorKey {
+    clearview_http::cursor::CursorKey::new(&[42u8; 32]).expect("cursor key")
+}
+
+/// The embedded family's router over `deps` (usually `local.deps()`, perhaps with more ports),
+/// signing in with `local`'s issuer and reading codes from its outbox.
+pub fn embedded(local: &LocalFamily, deps: Deps) -> Family {
+    let app = clearview_http::App::new(deps, cursor_key());
+    let router = clearview_devserver::router(app, local.verifier.clone(), local.jwks(), Some(local.blobs.clone()));
+    let (o1, o2) = (local.outbox.clone(), local.outbox.clone());
+    Family {
+        name: "embedded",
+        router,
+        code_for: Box::new(move |email| {
+            let o = o1.clone();
+            Box::pin(async move { o.find_code(&email).expect("a code in the outbox") })
+        }),
+        temporary_password_for: Box::new(move |email| {
+            let o = o2.clone();
+            Box::pin(async move { o.find_temporary_password(&email).expect("a temporary password in the outbox") })
+        }),
+        store: local.store.clone(),
+    }
+}
+
+/// A Cognito user pool on moto, and how the dev server verifies its tokens.
+pub struct MotoPool {
+    pub pool: TestPool,
+    pub verifier: JwtVerifier,
+    pub jwks: serde_json::Value,
+}
+
+pub async fn moto_pool(moto: &Moto) -> MotoPool {
+    let pool = moto.identity().await;
+    let jwks = clearview_aws::fetch_jwks(&pool.jwks_url).await.expect("moto JWKS");
+    let verifier = JwtVerifier::new(&jwks, pool.issuer.clone(), pool.client_id.clone()).expect("verifier");
+    MotoPool { pool, verifier, jwks }
+}
+
+/// The AWS family's router over `deps` (its store, identity and mailer on moto).
+pub fn aws(deps: Deps, verifier: JwtVerifier, jwks: serde_json::Value) -> Family {
+    let store = deps.store.clone();
+    let router = clearview_devserver::router(clearview_http::App::new(deps, cursor_key()), verifier, jwks, None);
+    Family {
+        name: "aws",
+        router,
+        code_for: Box::new(|_| Box::pin(async { "123456".to_owned() })),
+        temporary_password_for: Box::new(|_| Box::pin(async { INVITE_TEMPORARY_PASSWORD.to_owned() })),
+        store,
+    }
+}
