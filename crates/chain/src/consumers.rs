@@ -225,6 +225,11 @@ impl ParseConsumer {
             r.version = blob.meta.version.clone().or(obj.version.clone());
         }
         let body = serde_json::to_value(&parsed).map_err(|e| Outcome::Poison(e.to_string()))?;
+        // The candidate's profile: this resume, and (until they confirm it) what it says. Before
+        // the stage is recorded, so a failure here is retried with the parse.
+        clearview_core::services::candidates::prefill_from_resume(deps, &with_file, &parsed)
+            .await
+            .map_err(|e| retry("filling the candidate's profile from the resume")(&e))?;
         let after = record_stage(deps, &with_file, "parsed", Stage::Parsed, &run_id, body, None).await?;
         send_step(deps, WorkQueue::ANONYMIZE, &after, &run_id).await
     }

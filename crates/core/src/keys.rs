@@ -237,3 +237,43 @@ pub fn job_alert_pending_pk(shard: char) -> String {
 pub fn job_alert_digest(candidate: &UserId, day: &str) -> Key {
     Key::new(format!("CANDIDATE#{candidate}"), format!("ALERTDIGEST#{day}"))
 }
+
+/// An organisation's record of a candidate (applied or added by its staff).
+pub const TALENT_PREFIX: &str = "TALENT#";
+pub fn talent(org: &OrgId, candidate: &UserId) -> Key {
+    Key::new(org_pk(org), format!("{TALENT_PREFIX}{candidate}"))
+}
+/// gsi2: the organisations holding a record of a candidate.
+pub fn talent_by_candidate(candidate: &UserId, org: &OrgId) -> Key {
+    Key::new(talent_by_candidate_pk(candidate), format!("ORG#{org}"))
+}
+pub fn talent_by_candidate_pk(candidate: &UserId) -> String {
+    format!("CANDIDATE#{candidate}#TALENT")
+}
+
+/// The organisation's candidate search index: one item per (field, normalised token,
+/// candidate) in one partition per organisation, so an exact token or a prefix (name and email
+/// prefixes, skill and title words) is one `begins_with` query.
+pub fn candidate_index_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#CANDIDX")
+}
+pub fn candidate_index(org: &OrgId, token: &str, candidate: &UserId) -> Key {
+    Key::new(candidate_index_pk(org), format!("{token}#{candidate}"))
+}
+
+/// A follow-up reminder on an application; gsi1 orders every pending reminder by due time in
+/// one of 16 shards, so the schedule reads only what is due.
+pub fn reminder(org: &OrgId, app: &str, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{}{id}", reminder_prefix(app)))
+}
+pub fn reminder_prefix(app: &str) -> String {
+    format!("REMIND#{app}#")
+}
+pub const REMINDER_SHARDS: &[char] = JOB_ALERT_PENDING_SHARDS;
+pub fn reminder_due(id: &str, due: &str) -> Key {
+    let shard = id.chars().last().filter(char::is_ascii_hexdigit).unwrap_or('0');
+    Key::new(reminder_due_pk(shard.to_ascii_lowercase()), format!("{due}#{id}"))
+}
+pub fn reminder_due_pk(shard: char) -> String {
+    format!("REMINDDUE#{shard}")
+}

@@ -87,6 +87,10 @@ pub enum Permission {
     ApplicationsReveal,
     #[serde(rename = "applications:delete")]
     ApplicationsDelete,
+    #[serde(rename = "candidates:write")]
+    CandidatesWrite,
+    #[serde(rename = "candidates:delete")]
+    CandidatesDelete,
     #[serde(rename = "analytics:read")]
     AnalyticsRead,
     #[serde(rename = "audit:read")]
@@ -102,7 +106,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -113,6 +117,8 @@ impl Permission {
         ApplicationsOverride,
         ApplicationsReveal,
         ApplicationsDelete,
+        CandidatesWrite,
+        CandidatesDelete,
         AnalyticsRead,
         AuditRead,
         UsersRead,
@@ -132,6 +138,8 @@ impl Permission {
             ApplicationsOverride => "applications:override",
             ApplicationsReveal => "applications:reveal",
             ApplicationsDelete => "applications:delete",
+            CandidatesWrite => "candidates:write",
+            CandidatesDelete => "candidates:delete",
             AnalyticsRead => "analytics:read",
             AuditRead => "audit:read",
             UsersRead => "users:read",
@@ -160,7 +168,14 @@ impl Permission {
             HrManager => !self.admin_only(),
             Recruiter => matches!(
                 self,
-                JobsRead | JobsWrite | JobsPublish | ApplicationsRead | ApplicationsWrite | AnalyticsRead | UsersRead
+                JobsRead
+                    | JobsWrite
+                    | JobsPublish
+                    | ApplicationsRead
+                    | ApplicationsWrite
+                    | CandidatesWrite
+                    | AnalyticsRead
+                    | UsersRead
             ),
         }
     }

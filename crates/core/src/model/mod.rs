@@ -9,13 +9,14 @@ pub mod job_template;
 pub mod job_version;
 pub mod org;
 pub mod pipeline;
+pub mod talent;
 pub mod user;
 
 pub use application::{
     Application, ApplicationStatus, ChainStep, FileRecord, Processing, ResumeFile, Stage, StageResult,
 };
 pub use audit::AuditRecord;
-pub use candidate::Candidate;
+pub use candidate::{Candidate, Education, Experience, Proficiency, ProfileResume, ProfileSkill, SkillOrigin};
 pub use job::{
     Criteria, EducationLevel, EmploymentType, ExperienceLevel, Job, JobContent, JobStatus, JobType, Weights,
 };
@@ -24,4 +25,5 @@ pub use job_template::JobTemplate;
 pub use job_version::JobVersion;
 pub use org::Organization;
 pub use pipeline::{HistoryEntry, HistoryKind, Outcome, Pipeline, PipelineStage, StageType};
+pub use talent::{DoNotHire, TalentRecord};
 pub use user::{User, UserStatus};

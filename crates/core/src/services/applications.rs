@@ -314,7 +314,18 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
         writes.push(self_identification_write(deps, &app, sid)?);
     }
     writes.extend(super::pipeline::arrival_writes(&app));
-    match deps.store.transact(writes).await {
+    // The organisation's talent record (and its search index), on a first application there.
+    // If a first application to another of its jobs created the record a moment ago, the
+    // transaction wrote nothing and goes again without it.
+    let base = writes.clone();
+    writes.extend(super::talent::first_contact_writes(deps, &org, &candidate.user_id, app.source.clone()).await?);
+    let mut outcome = deps.store.transact(writes).await;
+    if let Err(StoreError::TransactionCanceled { failed }) = &outcome
+        && failed.iter().any(|l| l == "talent")
+    {
+        outcome = deps.store.transact(base).await;
+    }
+    match outcome {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { failed }) if failed.iter().any(|l| l == "already-applied") => {
             // A retry of an application whose confirmation was lost re-sends it (the email

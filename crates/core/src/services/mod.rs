@@ -13,6 +13,7 @@ pub mod job_versions;
 pub mod jobs;
 pub mod pipeline;
 pub mod review;
+pub mod talent;
 pub mod users;
 
 use crate::error::{AppError, AppResult};

@@ -342,6 +342,21 @@ pub struct UpdateInput {
     pub source: Option<String>,
 }
 
+/// Checks a salary range (`salaryExpectation`).
+pub fn check_salary(c: &mut crate::values::Checks, s: &SalaryRange) {
+    if s.currency.len() != 3 || !s.currency.chars().all(|c| c.is_ascii_uppercase()) {
+        c.push("salaryExpectation.currency", "must be an ISO 4217 code such as USD");
+    }
+    if s.min.is_some_and(|m| m > 100_000_000) || s.max.is_some_and(|m| m > 100_000_000) {
+        c.push("salaryExpectation", "must be at most 100000000");
+    }
+    if let (Some(lo), Some(hi)) = (s.min, s.max)
+        && lo > hi
+    {
+        c.push("salaryExpectation.min", "must not be above max");
+    }
+}
+
 pub async fn update(
     deps: &Deps,
     actor: &Actor,
@@ -353,17 +368,7 @@ pub async fn update(
     let notes = c.take(NOTE.parse_opt("notes", input.notes.as_deref())).flatten();
     let availability = c.take(AVAILABILITY.parse_opt("availability", input.availability.as_deref())).flatten();
     if let Some(s) = &input.salary_expectation {
-        if s.currency.len() != 3 || !s.currency.chars().all(|c| c.is_ascii_uppercase()) {
-            c.push("salaryExpectation.currency", "must be an ISO 4217 code such as USD");
-        }
-        if s.min.is_some_and(|m| m > 100_000_000) || s.max.is_some_and(|m| m > 100_000_000) {
-            c.push("salaryExpectation", "must be at most 100000000");
-        }
-        if let (Some(lo), Some(hi)) = (s.min, s.max)
-            && lo > hi
-        {
-            c.push("salaryExpectation.min", "must not be above max");
-        }
+        check_salary(&mut c, s);
     }
     let source = c.take(parse_source("source", input.source.as_deref()));
     c.finish()?;
@@ -933,45 +938,4 @@ pub async fn for_org(
     list(deps, actor, &Filters::default(), limit, after).await
 }
 
-/// A candidate as staff see them: blind (no name, contact details or headline) unless one of
-/// their applications to the organisation is revealed or at the reveal stage. A candidate sees
-/// themself in full.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CandidateView {
-    #[schema(value_type = String)]
-    pub id: UserId,
-    pub blind: bool,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub location: Option<String>,
-    pub headline: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: time::OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: time::OffsetDateTime,
-    pub version: u64,
-}
-
-pub async fn candidate_view(deps: &Deps, caller: &Caller, c: Candidate) -> AppResult<CandidateView> {
-    let visible = match caller {
-        Caller::Candidate(_) => true,
-        Caller::Staff(actor) => candidate_visible(deps, actor, &c.id).await?,
-    };
-    let shown = |v: Option<String>| if visible { v } else { None };
-    Ok(CandidateView {
-        blind: !visible,
-        name: shown(Some(c.name)),
-        email: shown(Some(c.email.as_str().to_owned())),
-        phone: shown(c.phone),
-        location: shown(c.location),
-        headline: shown(c.headline),
-        id: c.id,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-        version: c.version,
-    })
-}
+pub use super::talent::CandidateView;
