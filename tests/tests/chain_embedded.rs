@@ -273,3 +273,107 @@ async fn tampered_or_expired_upload_urls_are_refused() {
 fn clearview_screening_version() -> &'static str {
     "cv-score-1.0.0"
 }
+
+#[tokio::test]
+async fn a_parsed_resume_fills_the_profile_and_earlier_candidates_rank_blind_in_a_new_jobs_talent_pool() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Pool").await;
+    let first = active_job(f, &admin).await;
+    let (cand, cand_id, _) = candidate(f, "Sam Rivera").await;
+    let id = apply_and_upload(f, &cand, &first, "wp_resume.pdf", "application/pdf", json!(null)).await;
+    let app = wait_for_stage(f, &admin.token, &id, &["checked", "failed"]).await;
+    assert_eq!(app["processing"]["stage"], "checked", "{app:?}");
+
+    // The profile: the resume is kept, and (until confirmed) skills come from it, verified.
+    let me = f.get(&format!("/api/candidates/{cand_id}"), &cand).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+    assert_eq!(me.body["resumes"][0]["fileId"], app["resume"]["fileId"], "{:?}", me.body);
+    assert_eq!(me.body["profileConfirmed"], false);
+    let skills = me.body["skills"].as_array().unwrap();
+    assert!(!skills.is_empty(), "{:?}", me.body);
+    assert!(skills.iter().all(|s| s["origin"] == "resume" && s["verified"] == true), "{skills:?}");
+
+    // A new job with the same criteria: the earlier candidate ranks with the same score, blind.
+    let second = active_job(f, &admin).await;
+    let pool = f.get(&format!("/api/jobs/{second}/talent-pool"), &admin.token).await;
+    assert_eq!(pool.status, StatusCode::OK, "{:?}", pool.body);
+    let items = pool.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{:?}", pool.body);
+    assert_eq!(items[0]["candidate"]["id"], cand_id.as_str());
+    assert_eq!(items[0]["candidate"]["blind"], true);
+    assert!(items[0]["candidate"]["name"].is_null());
+    assert_eq!(items[0]["basedOnApplicationId"], id.as_str());
+    let scored = f.get(&format!("/api/applications/{id}/ai-score"), &admin.token).await;
+    assert_eq!(items[0]["score"]["overall"], scored.body["score"]["overall"], "the chain's scorer, same criteria");
+    assert!(items[0]["score"]["explanation"].is_object(), "every score explains itself");
+    assert!(!pool.body.to_string().contains("Sam Rivera"));
+    // Those who already applied to the job are not in its pool.
+    let own = f.get(&format!("/api/jobs/{first}/talent-pool"), &admin.token).await;
+    assert!(own.body["items"].as_array().unwrap().is_empty(), "{:?}", own.body);
+    assert_eq!(
+        f.get(&format!("/api/jobs/{second}/talent-pool?limit=51"), &admin.token).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let other = f.employer_admin("NotPool").await;
+    assert_eq!(f.get(&format!("/api/jobs/{second}/talent-pool"), &other.token).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_follow_up_reminder_is_emailed_to_its_author_once_when_due() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Remind").await;
+    let job = active_job(f, &admin).await;
+    let (cand, _, _) = candidate(f, "Ada Nwosu").await;
+    let app = f.post("/api/applications", Some(&cand), json!({"jobId": job})).await;
+    let id = app.body["id"].as_str().unwrap().to_owned();
+    let now = time::OffsetDateTime::now_utc();
+    let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let path = format!("/api/applications/{id}/reminders");
+    let past =
+        f.post(&path, Some(&admin.token), json!({"dueAt": rfc(now - time::Duration::hours(1)), "note": "x"})).await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", past.body);
+    assert_eq!(past.body["errors"][0]["field"], "dueAt");
+    let set = f
+        .post(
+            &path,
+            Some(&admin.token),
+            json!({"dueAt": rfc(now + time::Duration::minutes(30)), "note": "call back after the team offsite"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::CREATED, "{:?}", set.body);
+    let later = f
+        .post(
+            &path,
+            Some(&admin.token),
+            json!({"dueAt": rfc(now + time::Duration::days(3)), "note": "check references"}),
+        )
+        .await;
+    assert_eq!(later.status, StatusCode::CREATED);
+
+    let deps = e.local.deps();
+    let reminders = clearview_chain::reminders::FollowUpReminders(deps.clone());
+    use clearview_core::ports::queue::Scheduled;
+    // Not yet due: nothing is sent.
+    reminders.run(now).await;
+    assert!(e.local.outbox.messages_to(&admin.email).iter().all(|m| !m.subject.starts_with("Follow-up due")));
+    // Due: the author gets it once, without the candidate's name; the later one waits.
+    let due = now + time::Duration::hours(1);
+    assert_eq!(clearview_core::services::reminders::send_due(&deps, due).await.unwrap(), 1);
+    assert_eq!(clearview_core::services::reminders::send_due(&deps, due).await.unwrap(), 0, "sent once");
+    let mails: Vec<_> = e
+        .local
+        .outbox
+        .messages_to(&admin.email)
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Follow-up due"))
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].text.contains("call back after the team offsite") && !mails[0].text.contains("Ada Nwosu"));
+    let listed = f.get(&path, &admin.token).await;
+    let items = listed.body["items"].as_array().unwrap();
+    assert_eq!(items.iter().filter(|r| r["sentAt"].is_string()).count(), 1, "{items:?}");
+    // The candidate cannot see or set reminders.
+    assert_eq!(f.get(&path, &cand).await.status, StatusCode::FORBIDDEN);
+}

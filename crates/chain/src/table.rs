@@ -7,6 +7,7 @@
 
 use crate::alerts::{JobAlertsConsumer, JobAlertsDigest};
 use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
+use crate::reminders::FollowUpReminders;
 use crate::reports::ReportsJob;
 use clearview_core::Deps;
 use clearview_core::ports::queue::{Consumer, Scheduled, WorkQueue};
@@ -231,6 +232,15 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 300,
         memory_mb: 256,
         build: Build::Schedule(|d| Arc::new(JobAlertsDigest(d.clone()))),
+    },
+    ConsumerDef {
+        name: "follow-up-reminders",
+        summary: "Every 5 minutes: email each follow-up reminder that has come due to the staff member who set it",
+        trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
+        needs: &[TableRead, TableWrite, Mail],
+        timeout_s: 120,
+        memory_mb: 256,
+        build: Build::Schedule(|d| Arc::new(FollowUpReminders(d.clone()))),
     },
 ];
 

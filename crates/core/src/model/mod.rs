@@ -9,6 +9,7 @@ pub mod job_template;
 pub mod job_version;
 pub mod org;
 pub mod pipeline;
+pub mod reminder;
 pub mod talent;
 pub mod user;
 
@@ -25,5 +26,6 @@ pub use job_template::JobTemplate;
 pub use job_version::JobVersion;
 pub use org::Organization;
 pub use pipeline::{HistoryEntry, HistoryKind, Outcome, Pipeline, PipelineStage, StageType};
+pub use reminder::Reminder;
 pub use talent::{DoNotHire, TalentRecord};
 pub use user::{User, UserStatus};

@@ -5,6 +5,7 @@
 pub mod applications;
 pub mod auth;
 pub mod candidates;
+pub mod criteria;
 pub mod employers;
 pub mod job_alerts;
 pub mod job_import;
@@ -12,6 +13,7 @@ pub mod job_templates;
 pub mod job_versions;
 pub mod jobs;
 pub mod pipeline;
+pub mod reminders;
 pub mod review;
 pub mod talent;
 pub mod users;

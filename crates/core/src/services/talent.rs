@@ -1093,3 +1093,97 @@ pub async fn delete(deps: &Deps, caller: &Caller, id: &UserId) -> AppResult<()> 
         Caller::Candidate(_) => Err(AppError::NotFound("candidate")),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Talent pool
+
+/// One earlier candidate ranked for a job, blind.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolEntry {
+    /// Always blind: the pool is ranked and read without identities.
+    pub candidate: CandidateView,
+    /// The application whose anonymised resume was scored.
+    pub based_on_application_id: String,
+    /// The same explained scorer as the chain, against this job's criteria.
+    pub score: clearview_screening::ScoreResult,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TalentPool {
+    #[schema(value_type = String)]
+    pub job_id: crate::values::JobId,
+    pub items: Vec<PoolEntry>,
+    /// How many earlier candidates were scored (at most [`MAX_EXAMINED`]).
+    pub examined: usize,
+}
+
+/// `GET /api/jobs/{id}/talent-pool`: the organisation's earlier candidates who match a job —
+/// found through the search index by the job's required and preferred skills (or its title
+/// words), never a scan — each scored by the chain's scorer on the anonymised resume of their
+/// latest application, best first, blind. Those who already applied to the job are left out.
+pub async fn talent_pool(
+    deps: &Deps,
+    actor: &Actor,
+    job_id: &crate::values::JobId,
+    limit: usize,
+) -> AppResult<TalentPool> {
+    let org = actor.org();
+    let job: crate::model::Job =
+        record::get(deps.store.as_ref(), &keys::job(org, job_id)).await?.ok_or(AppError::NotFound("job"))?;
+    let criteria = super::criteria::scoring_criteria(&job);
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    let skills: Vec<&String> =
+        job.criteria.required_skills.iter().chain(job.criteria.preferred_skills.iter()).collect();
+    if skills.is_empty() {
+        for w in words(&job.title).into_iter().filter(|w| w.len() > 2) {
+            for id in postings(deps, org, &format!("title#{}#", enc(&w))).await? {
+                ids.insert(id.as_str().to_owned());
+            }
+        }
+    } else {
+        for s in skills {
+            for id in postings(deps, org, &format!("skill#{}#", enc(&words(s).join(" ")))).await? {
+                ids.insert(id.as_str().to_owned());
+            }
+        }
+    }
+    let mut items = Vec::new();
+    let mut examined = 0;
+    for id in ids.into_iter().take(MAX_EXAMINED) {
+        let uid = UserId::trusted(id);
+        let Some(rec) = record_of(deps, org, &uid).await? else { continue };
+        if rec.merged_into.is_some() {
+            continue;
+        }
+        let apps = apps_in_org(deps, org, &uid).await?;
+        if apps.iter().any(|a| &a.job_id == job_id) {
+            continue;
+        }
+        // The latest application with an anonymised resume.
+        let mut profile = None;
+        for a in apps.iter().rev() {
+            if let Some(r) = record::get::<crate::model::StageResult>(
+                deps.store.as_ref(),
+                &keys::stage_result(org, &a.id, "anonymized"),
+            )
+            .await?
+                && let Ok(p) = serde_json::from_value::<clearview_screening::AnonymizedProfile>(r.body)
+            {
+                profile = Some((a.id.clone(), p));
+                break;
+            }
+        }
+        let Some((app_id, anonymized)) = profile else { continue };
+        let Some(c) = record::get::<Candidate>(deps.store.as_ref(), &keys::candidate(&uid)).await? else { continue };
+        examined += 1;
+        let score = clearview_screening::score(&anonymized, &criteria);
+        items.push(PoolEntry { candidate: view(c, false, false, Some(&rec)), based_on_application_id: app_id, score });
+    }
+    items.sort_by(|a, b| {
+        b.score.overall.cmp(&a.score.overall).then(a.candidate.id.as_str().cmp(b.candidate.id.as_str()))
+    });
+    items.truncate(limit);
+    Ok(TalentPool { job_id: job_id.clone(), items, examined })
+}

@@ -31,6 +31,9 @@ pub static ROUTES: &[Route] = &[
     HISTORY,
     REVEAL,
     RESUME,
+    REMINDERS_CREATE,
+    REMINDERS_LIST,
+    REMINDERS_DELETE,
 ];
 
 fn tagged_view(v: ApplicationView) -> Tagged<ApplicationView> {
@@ -333,4 +336,68 @@ async fn decision(
     (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<applications::DecisionInput>),
 ) -> Result<Tagged<ApplicationView>, AppError> {
     Ok(tagged_view(applications::decide(&app.deps, req.actor()?, &app_id(&req)?, version, input).await?))
+}
+
+pub const REMINDERS_CREATE: Route = Route {
+    name: "applications-reminders-create",
+    method: "POST",
+    path: "/api/applications/{id}/reminders",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Set a follow-up reminder on an application: emailed to you when due (at most 20 pending per application)",
+    idempotent: true,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(reminders_create),
+};
+async fn reminders_create(
+    app: App,
+    req: Req,
+    Json(input): Json<clearview_core::services::reminders::ReminderInput>,
+) -> Result<Created<clearview_core::model::Reminder>, AppError> {
+    let id = app_id(&req)?;
+    let r = clearview_core::services::reminders::create(&app.deps, req.actor()?, &id, input).await?;
+    let location = format!("/api/applications/{id}/reminders/{}", r.id);
+    let version = Some(r.version);
+    Ok(Created { body: r, location, version })
+}
+
+pub const REMINDERS_LIST: Route = Route {
+    name: "applications-reminders-list",
+    method: "GET",
+    path: "/api/applications/{id}/reminders",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "An application's follow-up reminders, pending and sent",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(reminders_list),
+};
+async fn reminders_list(
+    app: App,
+    req: Req,
+    _: (),
+) -> Result<Json<clearview_core::services::reminders::Reminders>, AppError> {
+    Ok(Json(clearview_core::services::reminders::list(&app.deps, req.actor()?, &app_id(&req)?).await?))
+}
+
+pub const REMINDERS_DELETE: Route = Route {
+    name: "applications-reminders-delete",
+    method: "DELETE",
+    path: "/api/applications/{id}/reminders/{reminderId}",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Remove a reminder (its author, or an admin or HR manager)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(reminders_delete),
+};
+async fn reminders_delete(
+    app: App,
+    req: Req,
+    OptionalIfMatch(version): OptionalIfMatch,
+) -> Result<NoContent, AppError> {
+    let reminder = uuid_id_named(&req, "reminderId", "reminder")?;
+    clearview_core::services::reminders::delete(&app.deps, req.actor()?, &app_id(&req)?, &reminder, version).await?;
+    Ok(NoContent)
+}
+
+fn uuid_id_named(req: &Req, name: &str, what: &'static str) -> Result<String, AppError> {
+    req.id(name, |s| clearview_core::values::JobId::parse(s).map(|_| s.to_owned()), what)
 }

@@ -18,6 +18,7 @@ use clearview_screening::bias::language::LanguageReport;
 use serde::{Deserialize, Serialize};
 
 pub static ROUTES: &[Route] = &[
+    TALENT_POOL,
     LIST,
     CREATE,
     IMPORT,
@@ -345,4 +346,37 @@ async fn save_as_template(
     let t = job_templates::save_from_job(&app.deps, req.actor()?, &job_id(&req)?, input).await?;
     let (location, version) = (format!("/api/job-templates/{}", t.id), Some(t.version));
     Ok(Created { body: t, location, version })
+}
+
+/// `GET /api/jobs/{id}/talent-pool`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PoolQuery {
+    /// How many to return, best first (default 20).
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<u32>,
+}
+
+pub const TALENT_POOL: Route = Route {
+    name: "jobs-talent-pool",
+    method: "GET",
+    path: "/api/jobs/{id}/talent-pool",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "Earlier candidates of your organisation who match this job (by its skills), ranked by the same explained scorer on their anonymised resumes, blind",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(talent_pool),
+};
+async fn talent_pool(
+    app: App,
+    req: Req,
+    Query(q): Query<PoolQuery>,
+) -> Result<Json<clearview_core::services::talent::TalentPool>, AppError> {
+    let limit = match q.limit {
+        None => 20,
+        Some(n @ 1..=50) => n as usize,
+        Some(_) => return Err(AppError::field("limit", "must be a number from 1 to 50")),
+    };
+    let pool = clearview_core::services::talent::talent_pool(&app.deps, req.actor()?, &job_id(&req)?, limit).await?;
+    Ok(Json(pool))
 }
