@@ -377,3 +377,75 @@ async fn a_follow_up_reminder_is_emailed_to_its_author_once_when_due() {
     // The candidate cannot see or set reminders.
     assert_eq!(f.get(&path, &cand).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_organisations_own_wording_of_the_rejection_email_is_checked_when_saved_and_sent() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Wording").await;
+    let put = |body: serde_json::Value| {
+        let token = admin.token.clone();
+        async move {
+            f.send(Call {
+                method: Method::PUT,
+                path: "/api/email-templates/rejected".into(),
+                token: Some(&token),
+                body: Some(body),
+                headers: vec![],
+            })
+            .await
+        }
+    };
+    let unknown = put(json!({"subject": "About {{ jobTitle }}", "body": "Your score was {{ score }}."})).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", unknown.body);
+    assert_eq!(unknown.body["errors"][0]["field"], "body");
+    let broken = put(json!({"subject": "About {% if %}", "body": "x"})).await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(broken.body["errors"][0]["field"], "subject");
+    let saved = put(json!({
+        "subject": "Your application for {{ jobTitle }} at {{ companyName }}",
+        "body": "Thank you, {{ candidateName }}, for applying.\n\nWe chose another candidate for {{ jobTitle }} this time."
+    }))
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    let (recruiter, _) = f.staff(&admin, "recruiter").await;
+    assert_eq!(f.get("/api/email-templates", &recruiter).await.status, StatusCode::FORBIDDEN);
+    let listed = f.get("/api/email-templates", &admin.token).await;
+    assert_eq!(listed.body["items"][0]["kind"], "rejected");
+
+    let job = active_job(f, &admin).await;
+    let (cand, _, email) = candidate(f, "Lee Park").await;
+    let app = f.post("/api/applications", Some(&cand), json!({"jobId": job})).await;
+    let id = app.body["id"].as_str().unwrap();
+    let rejected = f
+        .post(
+            &format!("/api/applications/{id}/reject"),
+            Some(&admin.token),
+            json!({"reasonCode": "skills_mismatch", "note": "INTERNAL: weak on Rust"}),
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.body);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mail = loop {
+        if let Some(m) =
+            e.local.outbox.messages_to(&email).into_iter().find(|m| m.subject.starts_with("Your application for"))
+        {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "no rejection email: {:?}", e.local.outbox.messages_to(&email));
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    assert_eq!(mail.subject, "Your application for Backend Engineer at Wording");
+    assert!(mail.text.contains("Thank you, Lee Park, for applying."), "{}", mail.text);
+    assert!(!mail.text.contains("INTERNAL") && !mail.text.contains("skills_mismatch"), "{}", mail.text);
+    let reset = f
+        .send(Call {
+            method: Method::DELETE,
+            path: "/api/email-templates/rejected".into(),
+            token: Some(&admin.token),
+            body: None,
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT);
+}

@@ -91,6 +91,35 @@ pub fn template(event: &DomainEvent, candidate_name: &str) -> Option<Rendered> {
     }
 }
 
+/// The organisation's own wording of this email, if it saved one (see
+/// `clearview_core::services::email_templates`). A template that no longer renders falls back
+/// to the default wording, with a warning.
+async fn organisation_wording(deps: &Deps, event: &DomainEvent, candidate_name: &str) -> AppResult<Option<Rendered>> {
+    use clearview_core::services::email_templates::{self as tpl, Values};
+    let Some(kind) = tpl::kind_of(&event.kind, event.data["to"].as_str()) else { return Ok(None) };
+    let org = clearview_core::values::OrgId::trusted(event.org_id.clone());
+    let Some(t) = tpl::override_for(deps, &org, kind).await? else { return Ok(None) };
+    let company: Option<clearview_core::model::Organization> =
+        record::get(deps.store.as_ref(), &keys::org(&org)).await?;
+    let values = Values {
+        candidate_name,
+        job_title: event.data["jobTitle"].as_str().unwrap_or("the role"),
+        stage_name: event.data["stageName"].as_str().unwrap_or("the next step"),
+        company_name: company.as_ref().map(|c| c.company_name.as_str()).unwrap_or("the hiring team"),
+    };
+    match (tpl::render(&t.subject, &values), tpl::render(&t.body, &values)) {
+        (Ok(subject), Ok(body)) => {
+            let paragraphs: Vec<String> =
+                body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect();
+            Ok(Some(render(candidate_name, subject.trim().to_owned(), &paragraphs)))
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(org = %org, kind, error = %e, "email template does not render; default wording sent");
+            Ok(None)
+        }
+    }
+}
+
 /// Sends the event's email once. The marker is written as `sending` before the send and
 /// `sent` after it, so a redelivery after a successful send sends nothing.
 pub async fn deliver(deps: &Deps, event: &DomainEvent) -> AppResult<()> {
@@ -108,10 +137,13 @@ pub async fn deliver(deps: &Deps, event: &DomainEvent) -> AppResult<()> {
     let candidate: Candidate = record::get(deps.store.as_ref(), &keys::candidate(&UserId::trusted(candidate_id)))
         .await?
         .ok_or(AppError::NotFound("candidate"))?;
-    let Some(mail) = template(event, &candidate.name) else {
+    let Some(mut mail) = template(event, &candidate.name) else {
         tracing::info!(event = %event.id, kind = %event.kind, "this event sends no email");
         return Ok(());
     };
+    if let Some(custom) = organisation_wording(deps, event, &candidate.name).await? {
+        mail = custom;
+    }
     let marker = |state: &str, message_id: Option<&str>| Item {
         key: marker_key.clone(),
         gsi1: None,

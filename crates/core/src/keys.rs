@@ -277,3 +277,9 @@ pub fn reminder_due(id: &str, due: &str) -> Key {
 pub fn reminder_due_pk(shard: char) -> String {
     format!("REMINDDUE#{shard}")
 }
+
+/// An organisation's override of a candidate email (`received`, `rejected` …).
+pub const EMAIL_TEMPLATE_PREFIX: &str = "EMAILTPL#";
+pub fn email_template(org: &OrgId, kind: &str) -> Key {
+    Key::new(org_pk(org), format!("{EMAIL_TEMPLATE_PREFIX}{kind}"))
+}

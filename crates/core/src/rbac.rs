@@ -91,6 +91,8 @@ pub enum Permission {
     CandidatesWrite,
     #[serde(rename = "candidates:delete")]
     CandidatesDelete,
+    #[serde(rename = "email_templates:manage")]
+    EmailTemplatesManage,
     #[serde(rename = "analytics:read")]
     AnalyticsRead,
     #[serde(rename = "audit:read")]
@@ -106,7 +108,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -119,6 +121,7 @@ impl Permission {
         ApplicationsDelete,
         CandidatesWrite,
         CandidatesDelete,
+        EmailTemplatesManage,
         AnalyticsRead,
         AuditRead,
         UsersRead,
@@ -140,6 +143,7 @@ impl Permission {
             ApplicationsDelete => "applications:delete",
             CandidatesWrite => "candidates:write",
             CandidatesDelete => "candidates:delete",
+            EmailTemplatesManage => "email_templates:manage",
             AnalyticsRead => "analytics:read",
             AuditRead => "audit:read",
             UsersRead => "users:read",

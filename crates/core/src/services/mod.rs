@@ -6,6 +6,7 @@ pub mod applications;
 pub mod auth;
 pub mod candidates;
 pub mod criteria;
+pub mod email_templates;
 pub mod employers;
 pub mod job_alerts;
 pub mod job_import;

@@ -5,6 +5,7 @@
 pub mod applications;
 pub mod auth;
 pub mod candidates;
+pub mod email_templates;
 pub mod employers;
 pub mod files;
 pub mod job_alerts;
@@ -35,6 +36,7 @@ pub static AREAS: &[&[Route]] = &[
     job_board::ROUTES,
     job_alerts::ROUTES,
     candidates::ROUTES,
+    email_templates::ROUTES,
     applications::ROUTES,
     files::ROUTES,
     pipeline::ROUTES,
@@ -50,6 +52,7 @@ pub static AREA_MODULES: &[&str] = &[
     "job_board",
     "job_alerts",
     "candidates",
+    "email_templates",
     "applications",
     "files",
     "pipeline",
