@@ -317,6 +317,25 @@ async fn a_parsed_resume_fills_the_profile_and_earlier_candidates_rank_blind_in_
     );
     let other = f.employer_admin("NotPool").await;
     assert_eq!(f.get(&format!("/api/jobs/{second}/talent-pool"), &other.token).await.status, StatusCode::NOT_FOUND);
+
+    // The candidate applies to the new job with the resume kept on their profile: no upload,
+    // the chain screens it at once.
+    let wrong = f
+        .post(
+            "/api/applications",
+            Some(&cand),
+            json!({"jobId": second, "resumeFileId": uuid::Uuid::new_v4().to_string()}),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", wrong.body);
+    assert_eq!(wrong.body["errors"][0]["field"], "resumeFileId");
+    let kept = me.body["resumes"][0]["fileId"].as_str().unwrap();
+    let again = f.post("/api/applications", Some(&cand), json!({"jobId": second, "resumeFileId": kept})).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
+    assert_ne!(again.body["resume"]["fileId"], kept, "a copy under the new application");
+    let reused = wait_for_stage(f, &admin.token, again.body["id"].as_str().unwrap(), &["checked", "failed"]).await;
+    assert_eq!(reused["processing"]["stage"], "checked", "{reused:?}");
+    assert_eq!(reused["ai"]["score"], scored.body["score"]["overall"], "same resume, same criteria, same score");
 }
 
 #[tokio::test]

@@ -409,14 +409,7 @@ impl FsBlobStore {
             return Err(UploadRefused::TooLarge { size, limit });
         }
         let meta = self.put_bytes(key, body, ct).await?;
-        let created = ObjectCreated { key: meta.key.clone(), size: meta.size, version: meta.version.clone() };
-        // The bucket notification: every queue the table feeds with objects under this key.
-        for queue in clearview_chain::table::object_created_queues(&meta.key) {
-            self.queues.send(queue, &created.message()).await.map_err(|e| {
-                tracing::warn!(key = %meta.key, %queue, error = %e, "object stored but not announced");
-                UploadRefused::Unavailable(format!("the object was stored but not announced: {e}"))
-            })?;
-        }
+        self.announce(&meta).await.map_err(|e| UploadRefused::Unavailable(e.to_string()))?;
         clearview_observe::correlation::upload_span(&meta.key)
             .in_scope(|| tracing::info!(key = %meta.key, size = meta.size, "upload accepted and announced"));
         Ok(meta)
@@ -436,6 +429,19 @@ impl FsBlobStore {
         self.check_expiry(exp)?;
         let blob = self.get(key, MAX_DOWNLOAD_BYTES).await?;
         Ok((blob, name.map(str::to_owned)))
+    }
+
+    /// The bucket notification: every queue the table feeds with objects under this key is
+    /// told of the new object, as S3 does for every PutObject.
+    async fn announce(&self, meta: &BlobMeta) -> Result<(), BlobError> {
+        let created = ObjectCreated { key: meta.key.clone(), size: meta.size, version: meta.version.clone() };
+        for queue in clearview_chain::table::object_created_queues(&meta.key) {
+            self.queues.send(queue, &created.message()).await.map_err(|e| {
+                tracing::warn!(key = %meta.key, %queue, error = %e, "object stored but not announced");
+                BlobError::Unavailable(format!("the object was stored but not announced: {e}"))
+            })?;
+        }
+        Ok(())
     }
 
     async fn put_bytes(&self, key: &str, bytes: Bytes, content_type: &str) -> Result<BlobMeta, BlobError> {
@@ -609,7 +615,9 @@ impl BlobStore for FsBlobStore {
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<BlobMeta, BlobError> {
-        self.put_bytes(key, Bytes::from(bytes), content_type).await
+        let meta = self.put_bytes(key, Bytes::from(bytes), content_type).await?;
+        self.announce(&meta).await?;
+        Ok(meta)
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {

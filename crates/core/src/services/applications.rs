@@ -96,6 +96,20 @@ pub struct ApplyInput {
     /// Where you heard of the job: `linkedin`, `indeed`, `referral`, `company_website`, `other`.
     #[schema(schema_with = source_schema)]
     pub source: Option<String>,
+    /// A resume kept on your profile (`resumes[].fileId`): it is attached and screened at once,
+    /// with no new upload.
+    #[serde(default)]
+    #[schema(schema_with = opt_id_schema)]
+    pub resume_file_id: Option<String>,
+}
+
+fn opt_id_schema() -> Object {
+    let mut o = id_schema();
+    o.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::schema::Type::String,
+        utoipa::openapi::schema::Type::Null,
+    ]);
+    o
 }
 
 pub fn source_schema() -> Object {
@@ -237,6 +251,21 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
         None => None,
     };
     let source = parse_source("source", input.source.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
+    // A resume from the profile: it must be one of the candidate's own.
+    let reuse = match input.resume_file_id.as_deref().map(str::trim) {
+        Some(f) => {
+            let profile: Option<crate::model::Candidate> =
+                record::get(deps.store.as_ref(), &keys::candidate(&candidate.user_id)).await?;
+            let kept = profile
+                .and_then(|p| p.resumes.into_iter().find(|r| r.file_id == f))
+                .ok_or_else(|| AppError::field("resumeFileId", "is not one of the resumes on your profile"))?;
+            let file: FileRecord = record::get(deps.store.as_ref(), &keys::file(&kept.org_id, &kept.file_id))
+                .await?
+                .ok_or_else(|| AppError::field("resumeFileId", "this resume is no longer stored; upload it again"))?;
+            Some(file)
+        }
+        None => None,
+    };
     let locator = deps.store.get(&keys::job_locator(&job_id)).await?.ok_or(AppError::NotFound("job"))?;
     let org = locator.data["orgId"].as_str().map(OrgId::trusted).ok_or(AppError::NotFound("job"))?;
     let job: Job =
@@ -285,6 +314,33 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
         updated_at: now,
         version: 1,
     };
+    // The kept resume is copied under the new application (a new file id and run), so the
+    // chain screens it against this job as if it had just been uploaded.
+    let mut app = app;
+    let reused = reuse.map(|old| {
+        let file_id = deps.ids.new_id().to_string();
+        let key = keys::resume_object(&org, &app.id, &file_id);
+        app.resume = Some(ResumeFile {
+            file_id: file_id.clone(),
+            key: key.clone(),
+            content_type: old.content_type.clone(),
+            file_name: old.file_name.clone(),
+            size: None,
+            version: None,
+        });
+        app.processing.run_id = Some(file_id.clone());
+        let file = FileRecord {
+            id: file_id,
+            org_id: org.clone(),
+            application_id: app.id.clone(),
+            candidate_id: candidate.user_id.clone(),
+            key,
+            content_type: old.content_type.clone(),
+            file_name: old.file_name.clone(),
+            created_at: now,
+        };
+        (old, file)
+    });
     let marker = crate::ports::store::Item {
         key: keys::applied_marker(&org, &job_id, &candidate.user_id),
         gsi1: None,
@@ -312,6 +368,9 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
     ];
     if let Some(sid) = &sid {
         writes.push(self_identification_write(deps, &app, sid)?);
+    }
+    if let Some((_, file)) = &reused {
+        writes.push(file.tx_put("file", Condition::NotExists)?);
     }
     writes.extend(super::pipeline::arrival_writes(&app));
     // The organisation's talent record (and its search index), on a first application there.
@@ -342,6 +401,15 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
         Err(e) => return Err(e.into()),
     }
     deps.events.publish(&received_event(deps, &app)).await.map_err(queue_err)?;
+    if let Some((old, file)) = reused {
+        // Storing the copy announces it (the bucket notification), which starts the chain.
+        let blob = deps.blobs.get(&old.key, MAX_RESUME_BYTES).await.map_err(blob_err)?;
+        deps.blobs.put(&file.key, blob.bytes.to_vec(), &file.content_type).await.map_err(|e| {
+            AppError::Unavailable(format!(
+                "the application is saved but the resume could not be attached ({e}); upload it from the application"
+            ))
+        })?;
+    }
     Ok(app)
 }
 
