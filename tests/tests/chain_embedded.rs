@@ -468,3 +468,59 @@ async fn an_organisations_own_wording_of_the_rejection_email_is_checked_when_sav
         .await;
     assert_eq!(reset.status, StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn a_profile_name_change_re_runs_the_anonymiser_so_the_blind_resume_loses_that_name() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Rerun").await;
+    let job = active_job(f, &admin).await;
+    let (cand, cand_id, _) = candidate(f, "Q Applicant").await;
+    let app = f.post("/api/applications", Some(&cand), json!({"jobId": job})).await;
+    let id = app.body["id"].as_str().unwrap().to_owned();
+    let grant = f
+        .post(
+            &format!("/api/applications/{id}/resume-upload-url"),
+            Some(&cand),
+            json!({"contentType": "text/plain", "fileName": "cv.txt"}),
+        )
+        .await;
+    let url = grant.body["upload"]["url"].as_str().unwrap();
+    // A resume whose only mention of the person's name is inside a sentence: the parser cannot
+    // tell it is a name.
+    let text = "Curriculum Vitae\n\nSummary\nBackend engineer; the on-call team knows me as Zephyrine from the incident reviews.\n\n\
+                Experience\nBackend Engineer, Parcel GmbH, 2019 - present\n- Built Rust services on PostgreSQL and AWS\n\n\
+                Skills\nRust, PostgreSQL, Kubernetes, AWS\n";
+    let put = f.put_bytes(&url[url.find("/local-blobs").unwrap()..], "text/plain", text.as_bytes().to_vec()).await;
+    assert_eq!(put, StatusCode::OK);
+    wait_for_stage(f, &admin.token, &id, &["checked"]).await;
+    let blind = f.get(&format!("/api/applications/{id}/resume"), &admin.token).await;
+    assert!(blind.body["text"].as_str().unwrap().contains("Zephyrine"), "precondition: {:?}", blind.body);
+
+    let me = f.get(&format!("/api/candidates/{cand_id}"), &cand).await;
+    let etag = me.header("etag").unwrap().to_owned();
+    let renamed = f
+        .send(Call {
+            method: Method::PUT,
+            path: format!("/api/candidates/{cand_id}"),
+            token: Some(&cand),
+            body: Some(json!({"name": "Zephyrine Quill"})),
+            headers: vec![("if-match", etag)],
+        })
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let blind = f.get(&format!("/api/applications/{id}/resume"), &admin.token).await;
+        let text = blind.body["text"].as_str().unwrap_or_default().to_owned();
+        // While the new run is under way the blind resume is not ready (no text yet).
+        if blind.status == StatusCode::OK && !text.is_empty() && !text.contains("Zephyrine") {
+            assert!(text.contains("Rust"), "{text}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the anonymiser did not run again: {text}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let after = wait_for_stage(f, &admin.token, &id, &["checked"]).await;
+    assert!(after["ai"]["score"].is_number(), "scored again: {after:?}");
+}

@@ -272,6 +272,27 @@ async fn input<T: serde::de::DeserializeOwned>(
 
 // ---------------------------------------------------------------- anonymize
 
+/// Adds the profile's name words and links to what the anonymiser treats as the person's
+/// identity (the resume's own are kept).
+pub fn known_identity(parsed: &mut ParsedResume, c: &clearview_core::model::Candidate) {
+    let mut name = parsed.contact.name.clone().unwrap_or_default();
+    for w in c.name.split_whitespace() {
+        if !name.split_whitespace().any(|x| x.eq_ignore_ascii_case(w)) {
+            name.push(' ');
+            name.push_str(w);
+        }
+    }
+    let name = name.trim().to_owned();
+    if !name.is_empty() {
+        parsed.contact.name = Some(name);
+    }
+    for link in c.linkedin_url.iter().chain(c.portfolio_url.iter()) {
+        if !parsed.contact.links.contains(link) {
+            parsed.contact.links.push(link.clone());
+        }
+    }
+}
+
 /// Produces the profile scoring sees: no name, contact, links, pronouns, age proxies …
 pub struct AnonymizeConsumer(pub Deps);
 
@@ -288,7 +309,16 @@ impl Consumer for AnonymizeConsumer {
                 if stage_result(deps, &app, "anonymized").await?.is_some_and(|r| r.run_id == run) {
                     return send_step(deps, WorkQueue::SCORE, &app, &run).await;
                 }
-                let parsed: ParsedResume = input(deps, &app, "parsed", Some(&run)).await?;
+                let mut parsed: ParsedResume = input(deps, &app, "parsed", Some(&run)).await?;
+                // What the candidate's profile says of who they are is redacted too (a name the
+                // parser missed, a spelling the resume does not use, their profile links).
+                let candidate: Option<clearview_core::model::Candidate> =
+                    record::get(deps.store.as_ref(), &keys::candidate(&app.candidate_id))
+                        .await
+                        .map_err(store_retry("reading the candidate's profile"))?;
+                if let Some(c) = candidate {
+                    known_identity(&mut parsed, &c);
+                }
                 let profile = clearview_screening::anonymize(&parsed, &parsed.text);
                 let body = serde_json::to_value(&profile).map_err(|e| Outcome::Poison(e.to_string()))?;
                 let after = record_stage(deps, &app, "anonymized", Stage::Anonymized, &run, body, None).await?;

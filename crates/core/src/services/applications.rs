@@ -722,6 +722,39 @@ pub async fn reprocess(deps: &Deps, actor: &Actor, id: &str) -> AppResult<Applic
     Ok(after)
 }
 
+/// Runs the chain again from the anonymiser for an application whose resume was screened (a
+/// candidate changed who their profile says they are): a new run over the same parsed resume.
+/// A run in progress is left alone (it reads the profile when it reaches the anonymiser).
+pub async fn rerun_anonymisation(deps: &Deps, who: super::Who<'_>, before: &Application) -> AppResult<bool> {
+    if before.status.is_final() || !matches!(before.processing.stage, Stage::Checked) {
+        return Ok(false);
+    }
+    let Some(current) = before.processing.run_id.clone() else { return Ok(false) };
+    let parsed: Option<StageResult> =
+        record::get(deps.store.as_ref(), &keys::stage_result(&before.org_id, &before.id, "parsed")).await?;
+    let Some(parsed) = parsed.filter(|p| p.run_id == current) else { return Ok(false) };
+    let run_id = deps.ids.new_id().to_string();
+    let now = deps.clock.now();
+    let mut after = before.clone();
+    after.processing = Processing {
+        stage: Stage::Parsed,
+        reason: None,
+        failure_code: None,
+        run_id: Some(run_id.clone()),
+        updated_at: now,
+    };
+    after.version += 1;
+    after.updated_at = now;
+    let copy = StageResult { run_id: run_id.clone(), at: now, ..parsed };
+    let extra = vec![copy.tx_put("parsed", Condition::None)?];
+    let target = ("application", after.id.as_str());
+    super::save_versioned_with(deps, who, &after.org_id, "application.reanonymize", target, before, &after, extra)
+        .await?;
+    let step = ChainStep { org_id: after.org_id.to_string(), application_id: after.id.clone(), run_id };
+    deps.queues.send(WorkQueue::ANONYMIZE, &step.message(WorkQueue::ANONYMIZE)).await.map_err(queue_err)?;
+    Ok(true)
+}
+
 /// A person's decision on the machine's recommendation: it always wins, and says why.
 pub async fn decide(
     deps: &Deps,

@@ -368,6 +368,30 @@ pub async fn update(
     after.version += 1;
     after.updated_at = deps.clock.now();
     super::talent::save_profile(deps, &before, &after, Vec::new()).await?;
+    // Who the profile says the candidate is feeds the anonymiser: a change re-runs it (and the
+    // score after it) for every open application whose resume was screened.
+    if (&before.name, &before.linkedin_url, &before.portfolio_url)
+        != (&after.name, &after.linkedin_url, &after.portfolio_url)
+    {
+        let who = super::Who { id: after.id.as_str(), email: Some(after.email.as_str()) };
+        let mut next = None;
+        loop {
+            let q = crate::ports::store::Query::index(
+                crate::ports::store::Index::Gsi2,
+                keys::application_by_candidate_pk(&after.id),
+            )
+            .limit(100)
+            .after(next);
+            let (apps, page) = record::query::<crate::model::Application>(deps.store.as_ref(), &q).await?;
+            for app in apps {
+                super::applications::rerun_anonymisation(deps, who, &app).await?;
+            }
+            match page.next {
+                Some(n) => next = Some(n),
+                None => break,
+            }
+        }
+    }
     Ok(after)
 }
 
