@@ -3,6 +3,7 @@
 pub mod application;
 pub mod audit;
 pub mod candidate;
+pub mod interview;
 pub mod job;
 pub mod job_alert;
 pub mod job_template;
@@ -19,6 +20,7 @@ pub use candidate::Candidate;
 pub use job::{
     Criteria, EducationLevel, EmploymentType, ExperienceLevel, Job, JobContent, JobStatus, JobType, Weights,
 };
+pub use interview::{Interview, InterviewFeedback, InterviewStatus, InterviewType};
 pub use job_alert::JobAlert;
 pub use job_template::JobTemplate;
 pub use job_version::JobVersion;
