@@ -7,6 +7,7 @@ pub mod auth;
 pub mod candidates;
 pub mod employers;
 pub mod files;
+pub mod interviews;
 pub mod job_alerts;
 pub mod job_board;
 pub mod job_templates;
@@ -38,6 +39,7 @@ pub static AREAS: &[&[Route]] = &[
     applications::ROUTES,
     files::ROUTES,
     pipeline::ROUTES,
+    interviews::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -53,6 +55,7 @@ pub static AREA_MODULES: &[&str] = &[
     "applications",
     "files",
     "pipeline",
+    "interviews",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
