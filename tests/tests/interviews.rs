@@ -1,0 +1,564 @@
+//! Interviews at the API level, the same on both adapter families: scheduling a panel with
+//! invites that a real iCalendar parser reads back (same UID, higher SEQUENCE on a reschedule,
+//! METHOD:CANCEL on a cancellation), clashes refused with 409 — also when bookings race —, the
+//! calendar by interviewer, candidate and job, the candidate's reschedule request, the employer
+//! seed routes, feedback with independent evaluation, and the feedback reminder.
+
+use async_trait::async_trait;
+use axum::http::{Method, StatusCode};
+use clearview_chain::interviews::InterviewInvitesConsumer;
+use clearview_core::Deps;
+use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
+use clearview_core::ports::queue::Consumer;
+use clearview_core::ports::store;
+use clearview_tests::api::{Admin, Answer, BoxFut, Call, Family, candidate, job_body};
+use icalendar::{Calendar, Component, EventLike};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub struct Env {
+    family: Arc<Family>,
+    deps: Deps,
+    /// Delivers what is on the `interview-invites` queue to its consumer; returns how many.
+    pump: Box<dyn Fn() -> BoxFut<'static, usize> + Send + Sync>,
+    sent: Arc<Recording>,
+}
+
+/// The chain's mailer, remembering what it sent.
+pub struct Recording {
+    inner: Arc<dyn Mailer>,
+    sent: Mutex<Vec<OutgoingEmail>>,
+}
+
+#[async_trait]
+impl Mailer for Recording {
+    async fn send(&self, email: OutgoingEmail) -> Result<String, MailError> {
+        let id = self.inner.send(email.clone()).await?;
+        self.sent.lock().unwrap().push(email);
+        Ok(id)
+    }
+}
+
+impl Recording {
+    fn to(&self, email: &str) -> Vec<OutgoingEmail> {
+        self.sent.lock().unwrap().iter().filter(|m| m.to == email).cloned().collect()
+    }
+}
+
+/// A whole hour, `days` ahead, as RFC 3339 UTC.
+fn at(days: i64, hour: u8, minute: u8) -> String {
+    let d = (OffsetDateTime::now_utc() + time::Duration::days(days)).date();
+    let t = d.with_hms(hour, minute, 0).unwrap().assume_utc();
+    t.format(&Rfc3339).unwrap()
+}
+
+async fn put(f: &Family, path: &str, token: &str, body: Value, if_match: &str) -> Answer {
+    f.send(Call {
+        method: Method::PUT,
+        path: path.into(),
+        token: Some(token),
+        body: Some(body),
+        headers: vec![("if-match", if_match.to_owned())],
+    })
+    .await
+}
+
+async fn delete(f: &Family, path: &str, token: &str) -> Answer {
+    f.send(Call { method: Method::DELETE, path: path.into(), token: Some(token), body: None, headers: vec![] }).await
+}
+
+async fn published_job(f: &Family, admin: &Admin, title: &str) -> String {
+    let job = f.post("/api/jobs", Some(&admin.token), job_body(title)).await;
+    assert_eq!(job.status, StatusCode::CREATED, "{:?}", job.body);
+    let id = job.body["id"].as_str().unwrap().to_owned();
+    let p = f.post(&format!("/api/jobs/{id}/publish"), Some(&admin.token), json!(null)).await;
+    assert_eq!(p.status, StatusCode::OK, "{:?}", p.body);
+    id
+}
+
+/// A candidate who applied to `job`: (token, id, email).
+async fn applicant(f: &Family, job: &str, name: &str) -> (String, String, String) {
+    let (token, id, email) = candidate(f, name).await;
+    let a = f.post("/api/applications", Some(&token), json!({"jobId": job})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    (token, id, email)
+}
+
+/// A staff member's id token, id and email.
+async fn staff(f: &Family, admin: &Admin, role: &str) -> (String, String, String) {
+    let (token, id) = f.staff(admin, role).await;
+    let me = f.get("/api/auth/me", &token).await;
+    (token, id, me.body["user"]["email"].as_str().expect("email").to_owned())
+}
+
+/// The calendar object of a mail, parsed by a real iCalendar parser.
+fn ics_of(m: &OutgoingEmail) -> (String, Calendar) {
+    let part = m.calendar.as_ref().unwrap_or_else(|| panic!("no calendar part in {:?}", m.subject));
+    let cal: Calendar = part.ics.parse().expect("the invite parses");
+    (part.method.clone(), cal)
+}
+
+fn attendees(cal: &Calendar) -> Vec<String> {
+    let e = cal.events().next().expect("an event");
+    e.multi_properties().get("ATTENDEE").into_iter().flatten().map(|p| p.value().to_lowercase()).collect()
+}
+
+fn ical_time(rfc3339: &str) -> String {
+    let t = OffsetDateTime::parse(rfc3339, &Rfc3339).unwrap().to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+async fn a_panel_is_scheduled_rescheduled_and_cancelled_with_invites_that_parse_back(e: &Env) {
+    let f = e.family.as_ref();
+    let admin = f.employer_admin("Panels").await;
+    let (_, lee, lee_email) = staff(f, &admin, "recruiter").await;
+    let job = published_job(f, &admin, "Platform Engineer").await;
+    let (_, cand, cand_email) = applicant(f, &job, "Sam Rivera").await;
+    let start = at(3, 9, 0);
+    let created = f
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": cand, "startsAt": start, "durationMinutes": 90, "timeZone": "Europe/Berlin",
+                   "interviewerIds": [admin.user, lee], "location": "Room 4, Alexanderplatz 1"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "[{}] {:?}", f.name, created.body);
+    let i = created.body.clone();
+    let id = i["id"].as_str().unwrap().to_owned();
+    assert_eq!(i["type"], "panel");
+    assert_eq!(i["jobId"], job.as_str(), "linked to the candidate's application");
+    assert_eq!(i["timeZone"], "Europe/Berlin");
+    assert_eq!(i["sequence"], 0);
+    assert_eq!(i["status"], "scheduled");
+    let uid = i["icalUid"].as_str().unwrap().to_owned();
+
+    assert_eq!((e.pump)().await, 1, "[{}] one interview.scheduled event", f.name);
+    let to_candidate = e.sent.to(&cand_email);
+    assert_eq!(to_candidate.len(), 1, "{to_candidate:?}");
+    assert!(to_candidate[0].subject.contains("Interview invitation"), "{}", to_candidate[0].subject);
+    assert!(to_candidate[0].text_body.contains("Europe/Berlin"), "{}", to_candidate[0].text_body);
+    let (method, cal) = ics_of(&to_candidate[0]);
+    assert_eq!(method, "REQUEST");
+    assert_eq!(cal.property_value("METHOD"), Some("REQUEST"));
+    let ev = cal.events().next().unwrap();
+    assert_eq!(ev.get_uid(), Some(uid.as_str()));
+    assert_eq!(ev.get_sequence(), Some(0));
+    assert_eq!(ev.property_value("DTSTART"), Some(ical_time(&start).as_str()));
+    assert_eq!(ev.property_value("DTEND"), Some(ical_time(i["endsAt"].as_str().unwrap()).as_str()));
+    assert_eq!(ev.get_location(), Some("Room 4, Alexanderplatz 1"));
+    let mut want = vec![
+        format!("mailto:{}", cand_email.to_lowercase()),
+        format!("mailto:{}", admin.email.to_lowercase()),
+        format!("mailto:{}", lee_email.to_lowercase()),
+    ];
+    let mut got = attendees(&cal);
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "[{}] the candidate's invite names everyone", f.name);
+    // Interviewers get the invite too, without the candidate's name or address (blind review).
+    let to_lee = e.sent.to(&lee_email);
+    assert_eq!(to_lee.len(), 1);
+    let (_, lee_cal) = ics_of(&to_lee[0]);
+    assert_eq!(lee_cal.events().next().unwrap().get_uid(), Some(uid.as_str()));
+    let lee_attendees = attendees(&lee_cal);
+    assert!(!lee_attendees.iter().any(|a| a.contains(&cand_email.to_lowercase())), "{lee_attendees:?}");
+    assert!(!to_lee[0].text_body.contains("Sam Rivera"));
+    assert_eq!(e.sent.to(&admin.email).len(), 1);
+
+    // The calendar, by interviewer, by candidate and by job.
+    let from = at(2, 0, 0);
+    for q in [format!("interviewerId={lee}"), format!("candidateId={cand}"), format!("jobId={job}"), String::new()] {
+        let c = f.get(&format!("/api/interviews/calendar?from={}&{q}", from.replace('+', "%2B")), &admin.token).await;
+        assert_eq!(c.status, StatusCode::OK, "[{}] {q}: {:?}", f.name, c.body);
+        let ids: Vec<_> = c.body["items"].as_array().unwrap().iter().map(|b| b["interviewId"].clone()).collect();
+        assert_eq!(ids, vec![json!(id)], "[{}] {q}", f.name);
+    }
+
+    // Reschedule: same UID, a higher SEQUENCE, the new time; If-Match is required.
+    let later = at(4, 13, 30);
+    let stale = put(f, &format!("/api/interviews/{id}"), &admin.token, json!({"startsAt": later}), "\"7\"").await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{:?}", stale.body);
+    let moved = put(f, &format!("/api/interviews/{id}"), &admin.token, json!({"startsAt": later}), "\"1\"").await;
+    assert_eq!(moved.status, StatusCode::OK, "[{}] {:?}", f.name, moved.body);
+    assert_eq!(moved.body["sequence"], 1);
+    assert_eq!(moved.header("etag"), Some("\"2\""));
+    assert_eq!((e.pump)().await, 1);
+    let to_candidate = e.sent.to(&cand_email);
+    assert_eq!(to_candidate.len(), 2);
+    let (method, cal) = ics_of(&to_candidate[1]);
+    assert_eq!(method, "REQUEST");
+    let ev = cal.events().next().unwrap();
+    assert_eq!((ev.get_uid(), ev.get_sequence()), (Some(uid.as_str()), Some(1)));
+    assert_eq!(ev.property_value("DTSTART"), Some(ical_time(&later).as_str()));
+    // The old slot is free again: the calendar shows the new time only.
+    let c = f.get(&format!("/api/interviews/calendar?from={}&interviewerId={lee}", from.replace('+', "%2B")), &admin.token).await;
+    let starts: Vec<_> = c.body["items"].as_array().unwrap().iter().map(|b| b["startsAt"].clone()).collect();
+    assert_eq!(starts.len(), 1);
+    assert_eq!(ical_time(starts[0].as_str().unwrap()), ical_time(&later));
+
+    // Cancel: METHOD:CANCEL, same UID, higher SEQUENCE; the time is freed.
+    let cancelled = delete(f, &format!("/api/interviews/{id}"), &admin.token).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "[{}] {:?}", f.name, cancelled.body);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!((e.pump)().await, 1);
+    let to_lee = e.sent.to(&lee_email);
+    assert_eq!(to_lee.len(), 3);
+    let (method, cal) = ics_of(&to_lee[2]);
+    assert_eq!(method, "CANCEL");
+    assert_eq!(cal.property_value("METHOD"), Some("CANCEL"));
+    let ev = cal.events().next().unwrap();
+    assert_eq!((ev.get_uid(), ev.get_sequence()), (Some(uid.as_str()), Some(2)));
+    let c = f.get(&format!("/api/interviews/calendar?from={}&interviewerId={lee}", from.replace('+', "%2B")), &admin.token).await;
+    assert_eq!(c.body["items"], json!([]));
+    let again = f
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": cand, "startsAt": later, "interviewerIds": [lee]}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "[{}] the freed slot books again: {:?}", f.name, again.body);
+    // A redelivered event mails nobody twice.
+    assert_eq!((e.pump)().await, 1);
+    assert_eq!(e.sent.to(&lee_email).len(), 4);
+}
+
+async fn a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_the_field(e: &Env) {
+    let f = e.family.as_ref();
+    let admin = f.employer_admin("Clashes").await;
+    let job = published_job(f, &admin, "Data Engineer").await;
+    let (_, ana, _) = applicant(f, &job, "Ana Lima").await;
+    let (_, ben, _) = applicant(f, &job, "Ben Okafor").await;
+    let first = f
+        .post("/api/interviews", Some(&admin.token), json!({"candidateId": ana, "startsAt": at(5, 10, 0), "durationMinutes": 60}))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "[{}] {:?}", f.name, first.body);
+    let first_id = first.body["id"].as_str().unwrap();
+    // The interviewer is busy 10:00–11:00: another candidate at 10:30 clashes.
+    let clash = f
+        .post("/api/interviews", Some(&admin.token), json!({"candidateId": ben, "startsAt": at(5, 10, 30)}))
+        .await;
+    assert_eq!(clash.status, StatusCode::CONFLICT, "[{}] {:?}", f.name, clash.body);
+    assert_eq!(clash.problem_type(), "/problems/interview-conflict");
+    assert!(clash.body["detail"].as_str().unwrap().contains(first_id), "{:?}", clash.body);
+    // Back to back is fine.
+    let next = f
+        .post("/api/interviews", Some(&admin.token), json!({"candidateId": ben, "startsAt": at(5, 11, 0), "durationMinutes": 30}))
+        .await;
+    assert_eq!(next.status, StatusCode::CREATED, "{:?}", next.body);
+    // The candidate's own time clashes too, whoever interviews.
+    let (_, lee, _) = staff(f, &admin, "recruiter").await;
+    let cand_clash = f
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": ana, "startsAt": at(5, 9, 30), "interviewerIds": [lee]}),
+        )
+        .await;
+    assert_eq!(cand_clash.status, StatusCode::CONFLICT, "{:?}", cand_clash.body);
+    assert!(cand_clash.body["detail"].as_str().unwrap().contains("the candidate"), "{:?}", cand_clash.body);
+
+    // The seed route: 200 when scheduled, 409 when the slot is taken, 404 for another employer.
+    let seed = format!("/api/employers/{}/schedule-interview", admin.org);
+    let ok = f
+        .post(&seed, Some(&admin.token), json!({"candidateId": ana, "interviewTime": at(6, 14, 0), "location": "HQ"}))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "[{}] {:?}", f.name, ok.body);
+    assert_eq!(ok.body["type"], "in_person");
+    let taken = f
+        .post(&seed, Some(&admin.token), json!({"candidateId": ben, "interviewTime": at(6, 14, 15), "location": "HQ"}))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{:?}", taken.body);
+    let other = f.employer_admin("Elsewhere").await;
+    let foreign = f
+        .post(
+            &format!("/api/employers/{}/schedule-interview", other.org),
+            Some(&admin.token),
+            json!({"candidateId": ana, "interviewTime": at(6, 16, 0)}),
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{:?}", foreign.body);
+    // Another organisation neither sees the interview nor can book a candidate who never applied to it.
+    let theirs = f.get(&format!("/api/interviews/{first_id}"), &other.token).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let stranger = f
+        .post("/api/interviews", Some(&other.token), json!({"candidateId": ana, "startsAt": at(7, 9, 0)}))
+        .await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND, "{:?}", stranger.body);
+
+    // Bad input names each field.
+    let bad = f
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": ana, "startsAt": "tomorrow at ten", "durationMinutes": 5, "timeZone": "Mars/Olympus",
+                   "interviewerIds": ["not-an-id"]}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
+    let fields: Vec<_> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for want in ["startsAt", "durationMinutes", "timeZone", "interviewerIds[0]"] {
+        assert!(fields.contains(&want), "{want} in {fields:?}");
+    }
+    let unknown = f.post("/api/interviews", Some(&admin.token), json!({"candidateId": ana, "startsAt": at(5, 8, 0), "room": 1})).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    // A viewer may read the calendar but not book.
+    let (viewer, _, _) = staff(f, &admin, "viewer").await;
+    let refused = f.post("/api/interviews", Some(&viewer), json!({"candidateId": ana, "startsAt": at(8, 9, 0)})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(f.get("/api/interviews/calendar", &viewer).await.status, StatusCode::OK);
+    let listed = f.get(&format!("/api/interviews?from={}", at(4, 0, 0).replace('+', "%2B")), &viewer).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 3, "{:?}", listed.body);
+}
+
+async fn concurrent_bookings_of_one_slot_never_both_succeed(e: &Env) {
+    let f = e.family.clone();
+    let admin = f.employer_admin("Races").await;
+    let job = published_job(&f, &admin, "SRE").await;
+    let (_, cand, _) = applicant(&f, &job, "Kim Lo").await;
+    let seed = format!("/api/employers/{}/schedule-interview", admin.org);
+    // Eight overlapping bookings of one interviewer and one candidate at once.
+    let mut tasks = Vec::new();
+    for k in 0..8u8 {
+        let (f, token, seed, cand) = (f.clone(), admin.token.clone(), seed.clone(), cand.clone());
+        tasks.push(tokio::spawn(async move {
+            f.post(&seed, Some(&token), json!({"candidateId": cand, "interviewTime": at(9, 10, k * 5)})).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        let a = t.await.expect("task");
+        match a.status {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => assert_eq!(a.problem_type(), "/problems/interview-conflict", "{:?}", a.body),
+            other => panic!("[{}] {other}: {:?}", f.name, a.body),
+        }
+    }
+    assert_eq!(ok, 1, "[{}] exactly one of the racing bookings wins", f.name);
+    let c = f.get(&format!("/api/interviews/calendar?from={}&candidateId={cand}", at(8, 0, 0).replace('+', "%2B")), &admin.token).await;
+    assert_eq!(c.body["items"].as_array().unwrap().len(), 1, "{:?}", c.body);
+}
+
+async fn a_candidate_proposes_new_times_and_staff_accept_one(e: &Env) {
+    let f = e.family.as_ref();
+    let admin = f.employer_admin("Moves").await;
+    let job = published_job(f, &admin, "QA Engineer").await;
+    let (token, cand, cand_email) = applicant(f, &job, "Ola Berg").await;
+    let i = f.post("/api/interviews", Some(&admin.token), json!({"candidateId": cand, "startsAt": at(3, 15, 0)})).await;
+    assert_eq!(i.status, StatusCode::CREATED, "{:?}", i.body);
+    let id = i.body["id"].as_str().unwrap();
+    (e.pump)().await;
+    // The candidate reads their interview and proposes two times.
+    let mine = f.get(&format!("/api/interviews/{id}"), &token).await;
+    assert_eq!(mine.status, StatusCode::OK, "[{}] {:?}", f.name, mine.body);
+    let (p1, p2) = (at(4, 9, 0), at(4, 16, 0));
+    let asked = f
+        .post(
+            &format!("/api/interviews/{id}/reschedule-request"),
+            Some(&token),
+            json!({"proposedTimes": [p1, p2], "reason": "A clash with an exam"}),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "[{}] {:?}", f.name, asked.body);
+    assert_eq!(asked.body["rescheduleRequest"]["proposed"].as_array().unwrap().len(), 2);
+    let not_offered = f
+        .post(&format!("/api/interviews/{id}/accept-proposal"), Some(&admin.token), json!({"startsAt": at(4, 11, 0)}))
+        .await;
+    assert_eq!(not_offered.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", not_offered.body);
+    let accepted =
+        f.post(&format!("/api/interviews/{id}/accept-proposal"), Some(&admin.token), json!({"startsAt": p2})).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+    assert_eq!(accepted.body["sequence"], 1);
+    assert_eq!(accepted.body["rescheduleRequest"], Value::Null);
+    assert_eq!((e.pump)().await, 1);
+    let mails = e.sent.to(&cand_email);
+    let (_, cal) = ics_of(mails.last().unwrap());
+    let ev = cal.events().next().unwrap();
+    assert_eq!(ev.get_sequence(), Some(1));
+    assert_eq!(ev.property_value("DTSTART"), Some(ical_time(&p2).as_str()));
+    // Another candidate cannot see or move it.
+    let (other, _, _) = candidate(f, "Nosy Parker").await;
+    assert_eq!(f.get(&format!("/api/interviews/{id}"), &other).await.status, StatusCode::NOT_FOUND);
+}
+
+macro_rules! interview_tests {
+    ($env:path) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_panel_is_scheduled_rescheduled_and_cancelled_with_invites_that_parse_back() {
+            super::a_panel_is_scheduled_rescheduled_and_cancelled_with_invites_that_parse_back(&$env().await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_the_field() {
+            super::a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_the_field(&$env().await)
+                .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn concurrent_bookings_of_one_slot_never_both_succeed() {
+            super::concurrent_bookings_of_one_slot_never_both_succeed(&$env().await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_candidate_proposes_new_times_and_staff_accept_one() {
+            super::a_candidate_proposes_new_times_and_staff_accept_one(&$env().await).await;
+        }
+    };
+}
+
+/// moto's DynamoDB is not thread-safe within one table: the test store sends one request at a
+/// time. Racing bookings still interleave at the request level (read, read, write, write), so
+/// the conditions are what refuses the loser, as in DynamoDB.
+struct OneAtATime {
+    inner: clearview_aws::DynamoStore,
+    turn: tokio::sync::Mutex<()>,
+}
+
+#[async_trait]
+impl store::ItemStore for OneAtATime {
+    async fn get(&self, key: &store::Key) -> Result<Option<store::Item>, store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: store::Item, condition: store::Condition) -> Result<(), store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.put(item, condition).await
+    }
+    async fn delete(
+        &self,
+        key: &store::Key,
+        condition: store::Condition,
+    ) -> Result<Option<store::Item>, store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.delete(key, condition).await
+    }
+    async fn transact(&self, writes: Vec<store::TxWrite>) -> Result<(), store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.transact(writes).await
+    }
+    async fn query(&self, query: &store::Query) -> Result<store::Page, store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.query(query).await
+    }
+}
+
+mod embedded {
+    use super::*;
+    use clearview_core::ports::queue::Outcome;
+    use clearview_local::LocalFamily;
+    use std::time::Duration;
+
+    async fn env() -> Env {
+        let dir = std::env::temp_dir().join(format!("clearview-interviews-{}", uuid::Uuid::new_v4()));
+        let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
+        let sent = Arc::new(Recording { inner: local.mailer.clone(), sent: Mutex::new(Vec::new()) });
+        let mut deps = local.deps();
+        deps.mail = sent.clone();
+        let family = Arc::new(clearview_tests::families::embedded(&local, deps.clone()));
+        let queues = local.queues.clone();
+        let consumer: Arc<dyn Consumer> = Arc::new(InterviewInvitesConsumer(deps.clone()));
+        let pump = Box::new(move || -> BoxFut<'static, usize> {
+            let (queues, consumer) = (queues.clone(), consumer.clone());
+            Box::pin(async move {
+                let mut handled = 0;
+                loop {
+                    let batch = queues.receive(consumer.queue(), 10, Duration::from_secs(30)).await.expect("receive");
+                    if batch.is_empty() {
+                        return handled;
+                    }
+                    for d in batch {
+                        assert_eq!(consumer.handle(&d.message).await, Outcome::Done, "{:?}", d.message);
+                        // A redelivery changes nothing: handle it twice.
+                        assert_eq!(consumer.handle(&d.message).await, Outcome::Done);
+                        queues.ack(&d.receipt).await.expect("ack");
+                        handled += 1;
+                    }
+                }
+            })
+        });
+        Env { family, deps, pump, sent }
+    }
+
+    #[test]
+    fn the_feedback_reminder_schedule_is_a_valid_hourly_cron() {
+        let def = clearview_chain::table::by_name("interview-feedback-reminders").expect("in the table");
+        let clearview_chain::table::Trigger::Schedule { expression } = def.trigger else { panic!("a schedule") };
+        let s = clearview_local::cron::Schedule::parse(expression).expect("parses");
+        let at = time::macros::datetime!(2026-03-01 08:10 UTC);
+        assert_eq!(s.next_after(at), Some(time::macros::datetime!(2026-03-01 09:05 UTC)));
+    }
+
+    #[test]
+    fn the_outbox_mails_an_invite_with_a_text_calendar_part() {
+        let dir = std::env::temp_dir().join(format!("clearview-outbox-{}", uuid::Uuid::new_v4()));
+        let clock = Arc::new(clearview_core::ports::clock::SystemClock);
+        let mailer = clearview_local::OutboxMailer::open(&dir, clock).expect("outbox");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(mailer.send(OutgoingEmail {
+            to: "sam@mail.example".into(),
+            subject: "Interview invitation".into(),
+            text_body: "See you".into(),
+            html_body: Some("<p>See you</p>".into()),
+            dedupe_key: None,
+            calendar: Some(clearview_core::ports::mail::CalendarPart {
+                method: "REQUEST".into(),
+                ics: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n".into(),
+            }),
+        }))
+        .expect("sent");
+        let eml = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .find(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .expect("an .eml");
+        let text = std::fs::read_to_string(eml.path()).unwrap();
+        assert!(text.contains("multipart/alternative"), "{text}");
+        assert!(text.contains("text/calendar; method=REQUEST"), "{text}");
+        assert!(text.contains("text/html") && text.contains("text/plain"), "{text}");
+    }
+
+    interview_tests!(env);
+}
+
+mod aws {
+    use super::*;
+    use clearview_aws::testing::Moto;
+    use clearview_core::ports::clock::{SystemClock, UuidV7};
+    use clearview_core::ports::queue::Queues;
+    use std::time::Duration;
+
+    async fn env() -> Env {
+        let moto = Moto::shared().await;
+        let store = Arc::new(OneAtATime { inner: moto.store().await, turn: tokio::sync::Mutex::new(()) });
+        let p = clearview_tests::families::moto_pool(moto).await;
+        let chain = moto.chain().await;
+        let sent = Arc::new(Recording { inner: Arc::new(moto.mailer().await), sent: Mutex::new(Vec::new()) });
+        let deps =
+            Deps::new(store.clone(), Arc::new(p.pool.identity), sent.clone(), Arc::new(SystemClock), Arc::new(UuidV7))
+                .with_queues(Arc::new(chain.queues.clone()))
+                .with_events(Arc::new(chain.events.clone()));
+        let family = Arc::new(clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks));
+        let consumer: Arc<dyn Consumer> = Arc::new(InterviewInvitesConsumer(deps.clone()));
+        let pump = Box::new(move || -> BoxFut<'static, usize> {
+            let (chain, consumer) = (chain.clone(), consumer.clone());
+            Box::pin(async move {
+                let queues: &dyn Queues = &chain.queues;
+                let report = chain.pump(consumer.queue(), consumer.as_ref(), queues, Duration::from_secs(2)).await;
+                assert!(report.failed().is_empty(), "{report:?}");
+                report.received()
+            })
+        });
+        Env { family, deps, pump, sent }
+    }
+
+    interview_tests!(env);
+}
