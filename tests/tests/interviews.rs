@@ -393,6 +393,141 @@ async fn a_candidate_proposes_new_times_and_staff_accept_one(e: &Env) {
     assert_eq!(f.get(&format!("/api/interviews/{id}"), &other).await.status, StatusCode::NOT_FOUND);
 }
 
+/// A whole hour `days` ago.
+fn ago(days: i64, hour: u8) -> String {
+    at(-days, hour, 0)
+}
+
+async fn feedback_is_independent_amendments_are_recorded_and_the_seed_route_rates_the_latest_interview(e: &Env) {
+    let f = e.family.as_ref();
+    let admin = f.employer_admin("Scorecards").await;
+    let (lee_token, lee, _) = staff(f, &admin, "recruiter").await;
+    let (hr_token, _, _) = staff(f, &admin, "hr_manager").await;
+    let job = published_job(f, &admin, "Backend Engineer").await;
+    let (_, cand, _) = applicant(f, &job, "Rae Kim").await;
+    let i = f
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": cand, "startsAt": ago(2, 9), "interviewerIds": [admin.user, lee], "type": "technical"}),
+        )
+        .await;
+    assert_eq!(i.status, StatusCode::CREATED, "[{}] {:?}", f.name, i.body);
+    let id = i.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/interviews/{id}/feedback");
+
+    let card = json!({"rating": 4, "recommendation": "hire", "comments": "Clear reasoning about failure modes.",
+                      "criteria": [{"criterion": "Rust", "rating": 5}, {"criterion": "experience", "rating": 4}]});
+    let sent = f.post(&path, Some(&admin.token), card.clone()).await;
+    assert_eq!(sent.status, StatusCode::OK, "[{}] {:?}", f.name, sent.body);
+    assert_eq!(sent.body["criteria"][0]["criterion"], "rust");
+    // Lee has not sent theirs: the others' feedback is hidden from them.
+    let hidden = f.get(&path, &lee_token).await;
+    assert_eq!(hidden.status, StatusCode::OK, "{:?}", hidden.body);
+    assert_eq!(hidden.body["othersHidden"], true);
+    assert_eq!(hidden.body["others"], json!([]));
+    assert_eq!(hidden.body["submitted"], 1);
+    // A criterion the job does not have, or a rating out of range, names the field.
+    let bad = f
+        .post(&path, Some(&lee_token), json!({"rating": 6, "recommendation": "hire", "criteria": [{"criterion": "Cobol", "rating": 3}]}))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
+    let fields: Vec<_> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["rating", "criteria[0].criterion"]);
+    let lees = f.post(&path, Some(&lee_token), json!({"rating": 2, "recommendation": "no_hire"})).await;
+    assert_eq!(lees.status, StatusCode::OK, "{:?}", lees.body);
+    let shown = f.get(&path, &lee_token).await;
+    assert_eq!(shown.body["othersHidden"], false);
+    assert_eq!(shown.body["others"][0]["rating"], 4);
+    // Staff who did not interview see every scorecard.
+    let hr = f.get(&path, &hr_token).await;
+    assert_eq!((hr.body["othersHidden"].clone(), hr.body["others"].as_array().unwrap().len()), (json!(false), 2));
+    // Only interviewers send feedback on it.
+    let not_on_panel = f.post(&path, Some(&hr_token), card.clone()).await;
+    assert_eq!(not_on_panel.status, StatusCode::FORBIDDEN);
+
+    // An amendment needs a reason and keeps what it replaced.
+    let no_reason = f.post(&path, Some(&admin.token), json!({"rating": 5, "recommendation": "strong_hire"})).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", no_reason.body);
+    assert_eq!(no_reason.body["errors"][0]["field"], "amendmentReason");
+    let amended = f
+        .post(
+            &path,
+            Some(&admin.token),
+            json!({"rating": 5, "recommendation": "strong_hire", "amendmentReason": "Reviewed the take-home code"}),
+        )
+        .await;
+    assert_eq!(amended.status, StatusCode::OK, "{:?}", amended.body);
+    assert_eq!(amended.body["version"], 2);
+    let a = &amended.body["amendments"][0];
+    assert_eq!((a["previousRating"].clone(), a["previousRecommendation"].clone()), (json!(4), json!("hire")));
+    assert_eq!(a["reason"], "Reviewed the take-home code");
+
+    // The seed route rates the caller's latest interview of the candidate.
+    let seed = format!("/api/employers/{}/feedback", admin.org);
+    let rated = f
+        .post(&seed, Some(&lee_token), json!({"candidateId": cand, "rating": 3, "comments": "On reflection, fine.",
+                                             "amendmentReason": "Second look"}))
+        .await;
+    assert_eq!(rated.status, StatusCode::OK, "[{}] {:?}", f.name, rated.body);
+    assert_eq!((rated.body["interviewId"].clone(), rated.body["rating"].clone()), (json!(id), json!(3)));
+    let (_, stranger, _) = applicant(f, &job, "Never Interviewed").await;
+    let none = f.post(&seed, Some(&lee_token), json!({"candidateId": stranger, "rating": 3})).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{:?}", none.body);
+    let other = f.employer_admin("Rivals").await;
+    let foreign = f
+        .post(&format!("/api/employers/{}/feedback", other.org), Some(&lee_token), json!({"candidateId": cand, "rating": 3}))
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    // Feedback opens when the interview starts.
+    let future = f
+        .post("/api/interviews", Some(&admin.token), json!({"candidateId": cand, "startsAt": at(2, 9, 0)}))
+        .await;
+    let early = f
+        .post(
+            &format!("/api/interviews/{}/feedback", future.body["id"].as_str().unwrap()),
+            Some(&admin.token),
+            card,
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{:?}", early.body);
+    assert_eq!(early.problem_type(), "/problems/interview-not-started");
+}
+
+async fn interviewers_without_feedback_are_reminded_once_a_day_after_the_interview(e: &Env) {
+    let f = e.family.as_ref();
+    let admin = f.employer_admin("Reminders").await;
+    let (_, lee, lee_email) = staff(f, &admin, "recruiter").await;
+    let job = published_job(f, &admin, "Data Analyst").await;
+    let (_, cand, _) = applicant(f, &job, "Ida Novak").await;
+    let i = f
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": cand, "startsAt": ago(3, 10), "durationMinutes": 45, "interviewerIds": [admin.user, lee]}),
+        )
+        .await;
+    assert_eq!(i.status, StatusCode::CREATED, "{:?}", i.body);
+    let id = i.body["id"].as_str().unwrap();
+    let ends = OffsetDateTime::parse(i.body["endsAt"].as_str().unwrap(), &Rfc3339).unwrap();
+    let sent = f.post(&format!("/api/interviews/{id}/feedback"), Some(&admin.token), json!({"rating": 3, "recommendation": "hire"})).await;
+    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let before = e.sent.to(&lee_email).len();
+    // An hour before it is due, nothing; once due, Lee (no feedback) is reminded, the admin is not.
+    let early = clearview_chain::interviews::send_feedback_reminders(&e.deps, ends + time::Duration::hours(23)).await;
+    assert_eq!(early.expect("run"), 0);
+    let due = ends + time::Duration::hours(24) + time::Duration::minutes(20);
+    let n = clearview_chain::interviews::send_feedback_reminders(&e.deps, due).await.expect("run");
+    assert_eq!(n, 1, "[{}] one reminder", f.name);
+    let to_lee = e.sent.to(&lee_email);
+    assert_eq!(to_lee.len(), before + 1);
+    assert!(to_lee.last().unwrap().subject.starts_with("Feedback due"), "{}", to_lee.last().unwrap().subject);
+    assert!(to_lee.last().unwrap().text_body.contains(id));
+    assert!(e.sent.to(&admin.email).iter().all(|m| !m.subject.starts_with("Feedback due")));
+    // A retried run sends nothing twice.
+    assert_eq!(clearview_chain::interviews::send_feedback_reminders(&e.deps, due).await.expect("run"), 0);
+}
+
 macro_rules! interview_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -411,6 +546,17 @@ macro_rules! interview_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_candidate_proposes_new_times_and_staff_accept_one() {
             super::a_candidate_proposes_new_times_and_staff_accept_one(&$env().await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn feedback_is_independent_amendments_are_recorded_and_the_seed_route_rates_the_latest_interview() {
+            super::feedback_is_independent_amendments_are_recorded_and_the_seed_route_rates_the_latest_interview(
+                &$env().await,
+            )
+            .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn interviewers_without_feedback_are_reminded_once_a_day_after_the_interview() {
+            super::interviewers_without_feedback_are_reminded_once_a_day_after_the_interview(&$env().await).await;
         }
     };
 }

@@ -7,15 +7,37 @@ use crate::handler;
 use crate::request::Req;
 use crate::routes::{Access::*, Created, Grant::*, Json, OptionalIfMatch, Query, Route, Tagged};
 use clearview_core::AppError;
-use clearview_core::model::{Interview, User};
+use clearview_core::model::{Interview, InterviewFeedback, User};
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::review::{self, ApplicationView};
-use clearview_core::services::{employers, interviews, jobs, users};
+use clearview_core::services::{employers, interview_feedback, interviews, jobs, users};
 
 const ROLE_ADMIN: &[&str] = &["AdminListGroupsForUser", "AdminRemoveUserFromGroup", "AdminAddUserToGroup"];
 
 pub static ROUTES: &[Route] =
-    &[REGISTER, USERS_ROLE, JOB_POSTINGS_CREATE, SELECT_CANDIDATE, APPLICATIONS, SCHEDULE_INTERVIEW];
+    &[REGISTER, USERS_ROLE, JOB_POSTINGS_CREATE, SELECT_CANDIDATE, APPLICATIONS, SCHEDULE_INTERVIEW, FEEDBACK];
+
+pub const FEEDBACK: Route = Route {
+    name: "employers-feedback",
+    method: "POST",
+    path: "/api/employers/{id}/feedback",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "A staff member's rating of a candidate after an interview (the seed route): the scorecard of the caller's latest interview of the candidate; none: 404. Candidates' feedback on the hiring experience is not this route",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(feedback),
+};
+async fn feedback(
+    app: App,
+    req: Req,
+    Json(input): Json<interview_feedback::EmployerFeedbackInput>,
+) -> Result<Tagged<InterviewFeedback>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    let fb = interview_feedback::from_employer(&app.deps, actor, input).await?;
+    let v = fb.version;
+    Ok(Tagged(fb, v))
+}
 
 pub const SCHEDULE_INTERVIEW: Route = Route {
     name: "employers-schedule-interview",

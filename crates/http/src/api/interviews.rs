@@ -10,7 +10,8 @@ use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, OptionalIfMatch
 use clearview_core::AppError;
 use clearview_core::model::Interview;
 use clearview_core::rbac::Permission as P;
-use clearview_core::services::interviews;
+use clearview_core::model::InterviewFeedback;
+use clearview_core::services::{interview_feedback, interviews};
 
 pub static ROUTES: &[Route] = &[
     LIST,
@@ -21,6 +22,8 @@ pub static ROUTES: &[Route] = &[
     CANCEL,
     RESCHEDULE_REQUEST,
     ACCEPT_PROPOSAL,
+    FEEDBACK_SUBMIT,
+    FEEDBACK_LIST,
 ];
 
 fn interview_id(req: &Req) -> Result<String, AppError> {
@@ -169,4 +172,38 @@ async fn accept_proposal(
     Json(input): Json<interviews::AcceptProposalInput>,
 ) -> Result<Tagged<Interview>, AppError> {
     Ok(tagged(interviews::accept_proposal(&app.deps, req.actor()?, &interview_id(&req)?, input).await?))
+}
+
+pub const FEEDBACK_SUBMIT: Route = Route {
+    name: "interviews-feedback-submit",
+    method: "POST",
+    path: "/api/interviews/{id}/feedback",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "An interviewer's scorecard: rating 1-5, recommendation, a rating per attribute of the job's criteria, comments. Sending it again amends it, with a reason, and keeps the earlier version",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(feedback_submit),
+};
+async fn feedback_submit(
+    app: App,
+    req: Req,
+    (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<interview_feedback::FeedbackInput>),
+) -> Result<Tagged<InterviewFeedback>, AppError> {
+    let fb = interview_feedback::submit(&app.deps, req.actor()?, &interview_id(&req)?, version, input).await?;
+    let v = fb.version;
+    Ok(Tagged(fb, v))
+}
+
+pub const FEEDBACK_LIST: Route = Route {
+    name: "interviews-feedback-list",
+    method: "GET",
+    path: "/api/interviews/{id}/feedback",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "The scorecards of an interview: your own, and the others' only once yours is in (independent evaluation); staff who did not interview see them all",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(feedback_list),
+};
+async fn feedback_list(app: App, req: Req, _: ()) -> Result<Json<interview_feedback::FeedbackView>, AppError> {
+    Ok(Json(interview_feedback::list(&app.deps, req.actor()?, &interview_id(&req)?).await?))
 }
