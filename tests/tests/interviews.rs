@@ -528,6 +528,47 @@ async fn interviewers_without_feedback_are_reminded_once_a_day_after_the_intervi
     assert_eq!(clearview_chain::interviews::send_feedback_reminders(&e.deps, due).await.expect("run"), 0);
 }
 
+/// A GET whose answer is not JSON: (status, content type, body).
+async fn get_text(f: &Family, path: &str) -> (StatusCode, String, String) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder().uri(path).body(axum::body::Body::empty()).unwrap();
+    let res = f.router.clone().oneshot(req).await.expect("router answers");
+    let status = res.status();
+    let media = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, media, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn an_interviewers_private_feed_lists_their_interviews_until_the_token_is_rotated(e: &Env) {
+    let f = e.family.as_ref();
+    let admin = f.employer_admin("Feeds").await;
+    let (lee_token, lee, _) = staff(f, &admin, "recruiter").await;
+    let job = published_job(f, &admin, "Mobile Engineer").await;
+    let (_, cand, _) = applicant(f, &job, "Tam Vo").await;
+    let i = f
+        .post("/api/interviews", Some(&admin.token), json!({"candidateId": cand, "startsAt": at(2, 12, 0), "interviewerIds": [lee]}))
+        .await;
+    assert_eq!(i.status, StatusCode::CREATED, "{:?}", i.body);
+    let link = f.post("/api/interviews/calendar-feed", Some(&lee_token), json!(null)).await;
+    assert_eq!(link.status, StatusCode::CREATED, "[{}] {:?}", f.name, link.body);
+    let url = link.body["url"].as_str().unwrap().to_owned();
+    let (status, media, body) = get_text(f, &url).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(media.starts_with("text/calendar"), "{media}");
+    let cal: Calendar = body.parse().expect("the feed parses");
+    assert_eq!(cal.property_value("METHOD"), Some("PUBLISH"));
+    let uids: Vec<_> = cal.events().map(|e| e.get_uid().unwrap_or("").to_owned()).collect();
+    assert_eq!(uids, vec![i.body["icalUid"].as_str().unwrap().to_owned()]);
+    assert!(!body.contains("Tam Vo"), "the feed does not name the candidate");
+    // Rotating the token retires the old URL.
+    let rotated = f.post("/api/interviews/calendar-feed", Some(&lee_token), json!(null)).await;
+    assert_eq!(rotated.status, StatusCode::CREATED);
+    assert_eq!(get_text(f, &url).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get_text(f, rotated.body["url"].as_str().unwrap()).await.0, StatusCode::OK);
+    assert_eq!(get_text(f, "/api/interviews/feed/guessed-token").await.0, StatusCode::NOT_FOUND);
+}
+
 macro_rules! interview_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -553,6 +594,11 @@ macro_rules! interview_tests {
                 &$env().await,
             )
             .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn an_interviewers_private_feed_lists_their_interviews_until_the_token_is_rotated() {
+            super::an_interviewers_private_feed_lists_their_interviews_until_the_token_is_rotated(&$env().await)
+                .await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn interviewers_without_feedback_are_reminded_once_a_day_after_the_interview() {

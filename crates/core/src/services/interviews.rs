@@ -837,3 +837,93 @@ pub async fn accept_proposal(deps: &Deps, actor: &Actor, id: &str, input: Accept
     after.reschedule_request = None;
     save_change(deps, actor, "interview.accept_proposal", &before, after).await
 }
+
+/// A private calendar feed's address; the token is shown only here, once per rotation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedLink {
+    /// Subscribe to this in a calendar app (a path under the API's address).
+    pub url: String,
+    /// The secret in the URL: anyone who has it reads the feed, so rotate it if it leaks.
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub rotated_at: OffsetDateTime,
+}
+
+/// How far back and ahead a feed lists interviews.
+pub const FEED_PAST_DAYS: i64 = 30;
+pub const FEED_AHEAD_DAYS: i64 = 366;
+
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Makes the caller's feed token, or replaces it: the old URL stops working at once.
+pub async fn rotate_feed(deps: &Deps, actor: &Actor) -> AppResult<FeedLink> {
+    use base64::Engine;
+    use crate::model::interview::{CalendarFeed, CalendarFeedToken};
+    use rand::RngCore;
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+    let hash = token_hash(&token);
+    let now = deps.clock.now();
+    let before: Option<CalendarFeed> =
+        record::get(deps.store.as_ref(), &keys::calendar_feed(actor.org(), &actor.user.id)).await?;
+    let after = CalendarFeed {
+        org_id: actor.org().clone(),
+        user_id: actor.user.id.clone(),
+        token_hash: hash.clone(),
+        rotated_at: now,
+        version: before.as_ref().map_or(1, |b| b.version + 1),
+    };
+    let condition = before.as_ref().map_or(Condition::NotExists, |b| Condition::VersionIs(b.version));
+    let locator = CalendarFeedToken { token_hash: hash, org_id: actor.org().clone(), user_id: actor.user.id.clone() };
+    let mut writes = vec![
+        after.tx_put("version", condition)?,
+        locator.tx_put("token", Condition::NotExists)?,
+        actor.audit(
+            deps,
+            super::Change {
+                action: "calendar_feed.rotate",
+                target_type: "user",
+                target_id: actor.user.id.as_str(),
+                before: None,
+                after: None,
+            },
+        )?,
+    ];
+    if let Some(b) = &before {
+        writes.push(TxWrite::delete("old-token", keys::calendar_feed_token(&b.token_hash), Condition::None));
+    }
+    deps.store.transact(writes).await.map_err(lost_update(before.map_or(0, |b| b.version)))?;
+    Ok(FeedLink { url: format!("/api/interviews/feed/{token}"), token, rotated_at: now })
+}
+
+/// The feed behind a token: its owner's interviews from 30 days back to a year ahead. An
+/// unknown or rotated token names nothing (404).
+pub async fn feed(deps: &Deps, token: &str) -> AppResult<String> {
+    use crate::model::interview::CalendarFeedToken;
+    if token.is_empty() || token.len() > 128 {
+        return Err(AppError::NotFound("calendar feed"));
+    }
+    let locator: CalendarFeedToken = record::get(deps.store.as_ref(), &keys::calendar_feed_token(&token_hash(token)))
+        .await?
+        .ok_or(AppError::NotFound("calendar feed"))?;
+    let user: Option<User> = record::get(deps.store.as_ref(), &keys::user(&locator.org_id, &locator.user_id)).await?;
+    if user.is_none_or(|u| u.status == UserStatus::Disabled) {
+        return Err(AppError::NotFound("calendar feed"));
+    }
+    let now = deps.clock.now();
+    let bookings = person_bookings(
+        deps,
+        &locator.org_id,
+        &locator.user_id,
+        now - Duration::days(FEED_PAST_DAYS),
+        now + Duration::days(FEED_AHEAD_DAYS),
+    )
+    .await?;
+    Ok(crate::calendar::feed("ClearView interviews", &bookings, now))
+}

@@ -6,7 +6,7 @@ use super::{Page, page, page_of, uuid_id};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, OptionalIfMatch, Query, Route, Tagged};
+use crate::routes::{Access::*, CalendarText, Created, Grant::*, IfMatch, Json, OptionalIfMatch, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::Interview;
 use clearview_core::rbac::Permission as P;
@@ -24,6 +24,8 @@ pub static ROUTES: &[Route] = &[
     ACCEPT_PROPOSAL,
     FEEDBACK_SUBMIT,
     FEEDBACK_LIST,
+    FEED_ROTATE,
+    FEED,
 ];
 
 fn interview_id(req: &Req) -> Result<String, AppError> {
@@ -206,4 +208,34 @@ pub const FEEDBACK_LIST: Route = Route {
 };
 async fn feedback_list(app: App, req: Req, _: ()) -> Result<Json<interview_feedback::FeedbackView>, AppError> {
     Ok(Json(interview_feedback::list(&app.deps, req.actor()?, &interview_id(&req)?).await?))
+}
+
+pub const FEED_ROTATE: Route = Route {
+    name: "interviews-calendar-feed-rotate",
+    method: "POST",
+    path: "/api/interviews/calendar-feed",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "Make (or replace) your private calendar feed: an .ics subscription URL with a secret token listing your interviews. The old URL stops working",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(feed_rotate),
+};
+async fn feed_rotate(app: App, req: Req, _: ()) -> Result<Created<interviews::FeedLink>, AppError> {
+    let link = interviews::rotate_feed(&app.deps, req.actor()?).await?;
+    let location = link.url.clone();
+    Ok(Created { body: link, location, version: None })
+}
+
+pub const FEED: Route = Route {
+    name: "interviews-calendar-feed",
+    method: "GET",
+    path: "/api/interviews/feed/{token}",
+    access: Public,
+    summary: "A staff member's private interview feed (text/calendar, RFC 5545): the secret token is the credential; an unknown or rotated one answers 404",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(feed),
+};
+async fn feed(app: App, req: Req, _: ()) -> Result<CalendarText, AppError> {
+    Ok(CalendarText(interviews::feed(&app.deps, req.path("token")?).await?))
 }
