@@ -202,7 +202,9 @@ async fn a_panel_is_scheduled_rescheduled_and_cancelled_with_invites_that_parse_
     assert_eq!((ev.get_uid(), ev.get_sequence()), (Some(uid.as_str()), Some(1)));
     assert_eq!(ev.property_value("DTSTART"), Some(ical_time(&later).as_str()));
     // The old slot is free again: the calendar shows the new time only.
-    let c = f.get(&format!("/api/interviews/calendar?from={}&interviewerId={lee}", from.replace('+', "%2B")), &admin.token).await;
+    let c = f
+        .get(&format!("/api/interviews/calendar?from={}&interviewerId={lee}", from.replace('+', "%2B")), &admin.token)
+        .await;
     let starts: Vec<_> = c.body["items"].as_array().unwrap().iter().map(|b| b["startsAt"].clone()).collect();
     assert_eq!(starts.len(), 1);
     assert_eq!(ical_time(starts[0].as_str().unwrap()), ical_time(&later));
@@ -219,7 +221,9 @@ async fn a_panel_is_scheduled_rescheduled_and_cancelled_with_invites_that_parse_
     assert_eq!(cal.property_value("METHOD"), Some("CANCEL"));
     let ev = cal.events().next().unwrap();
     assert_eq!((ev.get_uid(), ev.get_sequence()), (Some(uid.as_str()), Some(2)));
-    let c = f.get(&format!("/api/interviews/calendar?from={}&interviewerId={lee}", from.replace('+', "%2B")), &admin.token).await;
+    let c = f
+        .get(&format!("/api/interviews/calendar?from={}&interviewerId={lee}", from.replace('+', "%2B")), &admin.token)
+        .await;
     assert_eq!(c.body["items"], json!([]));
     let again = f
         .post(
@@ -241,20 +245,27 @@ async fn a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_t
     let (_, ana, _) = applicant(f, &job, "Ana Lima").await;
     let (_, ben, _) = applicant(f, &job, "Ben Okafor").await;
     let first = f
-        .post("/api/interviews", Some(&admin.token), json!({"candidateId": ana, "startsAt": at(5, 10, 0), "durationMinutes": 60}))
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": ana, "startsAt": at(5, 10, 0), "durationMinutes": 60}),
+        )
         .await;
     assert_eq!(first.status, StatusCode::CREATED, "[{}] {:?}", f.name, first.body);
     let first_id = first.body["id"].as_str().unwrap();
     // The interviewer is busy 10:00–11:00: another candidate at 10:30 clashes.
-    let clash = f
-        .post("/api/interviews", Some(&admin.token), json!({"candidateId": ben, "startsAt": at(5, 10, 30)}))
-        .await;
+    let clash =
+        f.post("/api/interviews", Some(&admin.token), json!({"candidateId": ben, "startsAt": at(5, 10, 30)})).await;
     assert_eq!(clash.status, StatusCode::CONFLICT, "[{}] {:?}", f.name, clash.body);
     assert_eq!(clash.problem_type(), "/problems/interview-conflict");
     assert!(clash.body["detail"].as_str().unwrap().contains(first_id), "{:?}", clash.body);
     // Back to back is fine.
     let next = f
-        .post("/api/interviews", Some(&admin.token), json!({"candidateId": ben, "startsAt": at(5, 11, 0), "durationMinutes": 30}))
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": ben, "startsAt": at(5, 11, 0), "durationMinutes": 30}),
+        )
         .await;
     assert_eq!(next.status, StatusCode::CREATED, "{:?}", next.body);
     // The candidate's own time clashes too, whoever interviews.
@@ -292,9 +303,8 @@ async fn a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_t
     // Another organisation neither sees the interview nor can book a candidate who never applied to it.
     let theirs = f.get(&format!("/api/interviews/{first_id}"), &other.token).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
-    let stranger = f
-        .post("/api/interviews", Some(&other.token), json!({"candidateId": ana, "startsAt": at(7, 9, 0)}))
-        .await;
+    let stranger =
+        f.post("/api/interviews", Some(&other.token), json!({"candidateId": ana, "startsAt": at(7, 9, 0)})).await;
     assert_eq!(stranger.status, StatusCode::NOT_FOUND, "{:?}", stranger.body);
 
     // Bad input names each field.
@@ -311,7 +321,9 @@ async fn a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_t
     for want in ["startsAt", "durationMinutes", "timeZone", "interviewerIds[0]"] {
         assert!(fields.contains(&want), "{want} in {fields:?}");
     }
-    let unknown = f.post("/api/interviews", Some(&admin.token), json!({"candidateId": ana, "startsAt": at(5, 8, 0), "room": 1})).await;
+    let unknown = f
+        .post("/api/interviews", Some(&admin.token), json!({"candidateId": ana, "startsAt": at(5, 8, 0), "room": 1}))
+        .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     // A viewer may read the calendar but not book.
     let (viewer, _, _) = staff(f, &admin, "viewer").await;
@@ -347,7 +359,12 @@ async fn concurrent_bookings_of_one_slot_never_both_succeed(e: &Env) {
         }
     }
     assert_eq!(ok, 1, "[{}] exactly one of the racing bookings wins", f.name);
-    let c = f.get(&format!("/api/interviews/calendar?from={}&candidateId={cand}", at(8, 0, 0).replace('+', "%2B")), &admin.token).await;
+    let c = f
+        .get(
+            &format!("/api/interviews/calendar?from={}&candidateId={cand}", at(8, 0, 0).replace('+', "%2B")),
+            &admin.token,
+        )
+        .await;
     assert_eq!(c.body["items"].as_array().unwrap().len(), 1, "{:?}", c.body);
 }
 
@@ -429,7 +446,11 @@ async fn feedback_is_independent_amendments_are_recorded_and_the_seed_route_rate
     assert_eq!(hidden.body["submitted"], 1);
     // A criterion the job does not have, or a rating out of range, names the field.
     let bad = f
-        .post(&path, Some(&lee_token), json!({"rating": 6, "recommendation": "hire", "criteria": [{"criterion": "Cobol", "rating": 3}]}))
+        .post(
+            &path,
+            Some(&lee_token),
+            json!({"rating": 6, "recommendation": "hire", "criteria": [{"criterion": "Cobol", "rating": 3}]}),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
     let fields: Vec<_> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
@@ -466,8 +487,12 @@ async fn feedback_is_independent_amendments_are_recorded_and_the_seed_route_rate
     // The seed route rates the caller's latest interview of the candidate.
     let seed = format!("/api/employers/{}/feedback", admin.org);
     let rated = f
-        .post(&seed, Some(&lee_token), json!({"candidateId": cand, "rating": 3, "comments": "On reflection, fine.",
-                                             "amendmentReason": "Second look"}))
+        .post(
+            &seed,
+            Some(&lee_token),
+            json!({"candidateId": cand, "rating": 3, "comments": "On reflection, fine.",
+                                             "amendmentReason": "Second look"}),
+        )
         .await;
     assert_eq!(rated.status, StatusCode::OK, "[{}] {:?}", f.name, rated.body);
     assert_eq!((rated.body["interviewId"].clone(), rated.body["rating"].clone()), (json!(id), json!(3)));
@@ -476,19 +501,18 @@ async fn feedback_is_independent_amendments_are_recorded_and_the_seed_route_rate
     assert_eq!(none.status, StatusCode::NOT_FOUND, "{:?}", none.body);
     let other = f.employer_admin("Rivals").await;
     let foreign = f
-        .post(&format!("/api/employers/{}/feedback", other.org), Some(&lee_token), json!({"candidateId": cand, "rating": 3}))
+        .post(
+            &format!("/api/employers/{}/feedback", other.org),
+            Some(&lee_token),
+            json!({"candidateId": cand, "rating": 3}),
+        )
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
     // Feedback opens when the interview starts.
-    let future = f
-        .post("/api/interviews", Some(&admin.token), json!({"candidateId": cand, "startsAt": at(2, 9, 0)}))
-        .await;
+    let future =
+        f.post("/api/interviews", Some(&admin.token), json!({"candidateId": cand, "startsAt": at(2, 9, 0)})).await;
     let early = f
-        .post(
-            &format!("/api/interviews/{}/feedback", future.body["id"].as_str().unwrap()),
-            Some(&admin.token),
-            card,
-        )
+        .post(&format!("/api/interviews/{}/feedback", future.body["id"].as_str().unwrap()), Some(&admin.token), card)
         .await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{:?}", early.body);
     assert_eq!(early.problem_type(), "/problems/interview-not-started");
@@ -510,7 +534,13 @@ async fn interviewers_without_feedback_are_reminded_once_a_day_after_the_intervi
     assert_eq!(i.status, StatusCode::CREATED, "{:?}", i.body);
     let id = i.body["id"].as_str().unwrap();
     let ends = OffsetDateTime::parse(i.body["endsAt"].as_str().unwrap(), &Rfc3339).unwrap();
-    let sent = f.post(&format!("/api/interviews/{id}/feedback"), Some(&admin.token), json!({"rating": 3, "recommendation": "hire"})).await;
+    let sent = f
+        .post(
+            &format!("/api/interviews/{id}/feedback"),
+            Some(&admin.token),
+            json!({"rating": 3, "recommendation": "hire"}),
+        )
+        .await;
     assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
     let before = e.sent.to(&lee_email).len();
     // An hour before it is due, nothing; once due, Lee (no feedback) is reminded, the admin is not.
@@ -547,7 +577,11 @@ async fn an_interviewers_private_feed_lists_their_interviews_until_the_token_is_
     let job = published_job(f, &admin, "Mobile Engineer").await;
     let (_, cand, _) = applicant(f, &job, "Tam Vo").await;
     let i = f
-        .post("/api/interviews", Some(&admin.token), json!({"candidateId": cand, "startsAt": at(2, 12, 0), "interviewerIds": [lee]}))
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": cand, "startsAt": at(2, 12, 0), "interviewerIds": [lee]}),
+        )
         .await;
     assert_eq!(i.status, StatusCode::CREATED, "{:?}", i.body);
     let link = f.post("/api/interviews/calendar-feed", Some(&lee_token), json!(null)).await;
@@ -577,8 +611,7 @@ macro_rules! interview_tests {
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_the_field() {
-            super::a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_the_field(&$env().await)
-                .await;
+            super::a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_the_field(&$env().await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_bookings_of_one_slot_never_both_succeed() {
@@ -597,8 +630,7 @@ macro_rules! interview_tests {
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn an_interviewers_private_feed_lists_their_interviews_until_the_token_is_rotated() {
-            super::an_interviewers_private_feed_lists_their_interviews_until_the_token_is_rotated(&$env().await)
-                .await;
+            super::an_interviewers_private_feed_lists_their_interviews_until_the_token_is_rotated(&$env().await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn interviewers_without_feedback_are_reminded_once_a_day_after_the_interview() {

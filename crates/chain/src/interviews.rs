@@ -105,14 +105,24 @@ fn lines(i: &Interview, opening: String) -> Vec<String> {
 }
 
 /// The mail of one person for an event: its text and its calendar object.
-fn mail_for(kind: &str, i: &Interview, to_candidate: bool, removed: bool, name: &str) -> (crate::email::Rendered, Method) {
+fn mail_for(
+    kind: &str,
+    i: &Interview,
+    to_candidate: bool,
+    removed: bool,
+    name: &str,
+) -> (crate::email::Rendered, Method) {
     let w = what(i);
     let (subject, opening, method) = if removed {
         (format!("Cancelled: {w}"), format!("You are no longer on the panel of this {w}."), Method::Cancel)
     } else if kind == "interview.cancelled" || i.status == InterviewStatus::Cancelled {
         (format!("Cancelled: {w}"), format!("This {w} has been cancelled."), Method::Cancel)
     } else if kind == "interview.updated" {
-        (format!("Updated: {w}"), format!("This {w} has changed; the invite below replaces the earlier one."), Method::Request)
+        (
+            format!("Updated: {w}"),
+            format!("This {w} has changed; the invite below replaces the earlier one."),
+            Method::Request,
+        )
     } else if to_candidate {
         (format!("Interview invitation: {w}"), format!("You are invited to a {w}."), Method::Request)
     } else {
@@ -177,7 +187,8 @@ pub async fn deliver(deps: &Deps, event: &DomainEvent) -> AppResult<usize> {
     let stamp = event.occurred_at;
     let mut sent = 0;
     // The candidate's copy names everyone.
-    let (mail, method) = mail_for(&event.kind, &interview, true, false, r.candidate.1.name.as_deref().unwrap_or("there"));
+    let (mail, method) =
+        mail_for(&event.kind, &interview, true, false, r.candidate.1.name.as_deref().unwrap_or("there"));
     let ics = calendar::invite(&interview, method, &r.organizer, &r.candidate.1, &panel, stamp);
     send_once(deps, event, &r.candidate.0, &r.candidate.1, mail, CalendarPart { method: method.as_str().into(), ics })
         .await?;
@@ -233,11 +244,9 @@ pub async fn send_feedback_reminders(deps: &Deps, now: OffsetDateTime) -> AppRes
     let mut mailed = 0;
     for back in (0..=LOOKBACK_HOURS).rev() {
         let hour = utc_key(now - Duration::hours(back))[..13].to_owned();
-        let (dues, _) = record::query::<FeedbackDue>(
-            deps.store.as_ref(),
-            &Query::table(keys::feedback_due_pk(&hour)).limit(1000),
-        )
-        .await?;
+        let (dues, _) =
+            record::query::<FeedbackDue>(deps.store.as_ref(), &Query::table(keys::feedback_due_pk(&hour)).limit(1000))
+                .await?;
         for due in dues {
             let Some(i) =
                 record::get::<Interview>(deps.store.as_ref(), &keys::interview(&due.org_id, &due.interview_id)).await?

@@ -6,8 +6,8 @@
 //! harness's queues on moto. Adding a consumer is its code, one entry here, and `make gen`.
 
 use crate::alerts::{JobAlertsConsumer, JobAlertsDigest};
-use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
 use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
+use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
 use crate::reports::ReportsJob;
 use clearview_core::Deps;
 use clearview_core::ports::queue::{Consumer, Scheduled, WorkQueue};

@@ -36,9 +36,9 @@ pub struct Person {
 
 /// An IANA time-zone name from the tz database (`Europe/Berlin`, `America/New_York`, `UTC`).
 pub fn parse_zone(field: &str, s: &str) -> Result<chrono_tz::Tz, FieldError> {
-    s.trim().parse::<chrono_tz::Tz>().map_err(|_| {
-        FieldError::new(field, "must be an IANA time zone such as Europe/Berlin or America/New_York")
-    })
+    s.trim()
+        .parse::<chrono_tz::Tz>()
+        .map_err(|_| FieldError::new(field, "must be an IANA time zone such as Europe/Berlin or America/New_York"))
 }
 
 fn chrono_utc(t: OffsetDateTime) -> chrono::DateTime<chrono::Utc> {

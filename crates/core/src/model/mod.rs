@@ -17,10 +17,10 @@ pub use application::{
 };
 pub use audit::AuditRecord;
 pub use candidate::Candidate;
+pub use interview::{Interview, InterviewFeedback, InterviewStatus, InterviewType};
 pub use job::{
     Criteria, EducationLevel, EmploymentType, ExperienceLevel, Job, JobContent, JobStatus, JobType, Weights,
 };
-pub use interview::{Interview, InterviewFeedback, InterviewStatus, InterviewType};
 pub use job_alert::JobAlert;
 pub use job_template::JobTemplate;
 pub use job_version::JobVersion;

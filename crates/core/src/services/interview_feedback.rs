@@ -10,10 +10,10 @@ use super::interviews::{load, person_bookings};
 use super::{Actor, check_version, save_versioned};
 use crate::error::{AppError, AppResult};
 use crate::keys;
+use crate::model::Job;
 use crate::model::interview::{
     CriterionRating, FeedbackAmendment, Interview, InterviewFeedback, InterviewStatus, Recommendation,
 };
-use crate::model::Job;
 use crate::ports::Deps;
 use crate::ports::store::{Condition, Query};
 use crate::record::{self, Record};
@@ -179,8 +179,13 @@ pub async fn submit(
             },
         )?;
         deps.store.transact(vec![fb.tx_put("feedback", Condition::NotExists)?, audit]).await.map_err(|e| match e {
-            crate::ports::store::StoreError::TransactionCanceled { ref failed } if failed.iter().any(|l| l == "feedback") => {
-                AppError::conflict("concurrent-update", "your feedback was sent by another request; read it and amend it")
+            crate::ports::store::StoreError::TransactionCanceled { ref failed }
+                if failed.iter().any(|l| l == "feedback") =>
+            {
+                AppError::conflict(
+                    "concurrent-update",
+                    "your feedback was sent by another request; read it and amend it",
+                )
             }
             other => other.into(),
         })?;
@@ -205,8 +210,16 @@ pub async fn submit(
     after.comments = comments;
     after.updated_at = now;
     after.version = before.version + 1;
-    save_versioned(deps, actor.who(), actor.org(), "interview.feedback_amend", ("interview", &interview.id), &before, &after)
-        .await?;
+    save_versioned(
+        deps,
+        actor.who(),
+        actor.org(),
+        "interview.feedback_amend",
+        ("interview", &interview.id),
+        &before,
+        &after,
+    )
+    .await?;
     Ok(after)
 }
 
@@ -243,11 +256,8 @@ pub async fn from_employer(deps: &Deps, actor: &Actor, input: EmployerFeedbackIn
         .max_by_key(|b| b.starts_at)
         .ok_or(AppError::NotFound("interview"))?;
     let interview: Interview = load(deps, actor.org(), &latest.interview_id).await?;
-    let recommendation = input.recommendation.unwrap_or(if input.rating >= 4 {
-        Recommendation::Hire
-    } else {
-        Recommendation::NoHire
-    });
+    let recommendation =
+        input.recommendation.unwrap_or(if input.rating >= 4 { Recommendation::Hire } else { Recommendation::NoHire });
     submit(
         deps,
         actor,

@@ -184,8 +184,9 @@ pub struct AcceptProposalInput {
 }
 
 fn parse_time(field: &str, s: &str) -> Result<OffsetDateTime, FieldError> {
-    let t = OffsetDateTime::parse(s.trim(), &Rfc3339)
-        .map_err(|_| FieldError::new(field, "must be an RFC 3339 date-time with an offset, such as 2026-03-02T10:00:00Z"))?;
+    let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| {
+        FieldError::new(field, "must be an RFC 3339 date-time with an offset, such as 2026-03-02T10:00:00Z")
+    })?;
     if t.second() != 0 || t.nanosecond() != 0 {
         return Err(FieldError::new(field, "must be on a whole minute"));
     }
@@ -255,7 +256,9 @@ async fn resolve_candidate(
     job: Option<&str>,
 ) -> AppResult<(UserId, Option<JobId>, Option<String>)> {
     let id = UserId::parse(candidate.trim()).ok_or(AppError::NotFound("candidate"))?;
-    record::get::<Candidate>(deps.store.as_ref(), &keys::candidate(&id)).await?.ok_or(AppError::NotFound("candidate"))?;
+    record::get::<Candidate>(deps.store.as_ref(), &keys::candidate(&id))
+        .await?
+        .ok_or(AppError::NotFound("candidate"))?;
     if let Some(j) = job {
         let job = JobId::parse(j.trim()).ok_or(AppError::NotFound("job"))?;
         let found: Job =
@@ -355,7 +358,13 @@ fn due_writes(before: Option<&Interview>, after: &Interview) -> AppResult<Vec<Tx
 /// Commits a change of an interview (a new one when `before` is `None`): the interview, its
 /// audit record, the feedback-due marker and its people's days, retried from a fresh read of
 /// the days when a concurrent booking got there first.
-async fn commit(deps: &Deps, actor: &Actor, action: &str, before: Option<&Interview>, after: &Interview) -> AppResult<()> {
+async fn commit(
+    deps: &Deps,
+    actor: &Actor,
+    action: &str,
+    before: Option<&Interview>,
+    after: &Interview,
+) -> AppResult<()> {
     let audit = audit_write(
         deps,
         actor.who(),
@@ -542,9 +551,10 @@ pub struct CalendarQuery {
 pub fn range(deps: &Deps, from: Option<&str>, to: Option<&str>) -> AppResult<(OffsetDateTime, OffsetDateTime)> {
     let mut checks = Checks::default();
     let from = match from {
-        Some(f) => checks.take(OffsetDateTime::parse(f.trim(), &Rfc3339).map_err(|_| {
-            FieldError::new("from", "must be an RFC 3339 date-time, such as 2026-03-02T00:00:00Z")
-        })),
+        Some(f) => checks.take(
+            OffsetDateTime::parse(f.trim(), &Rfc3339)
+                .map_err(|_| FieldError::new("from", "must be an RFC 3339 date-time, such as 2026-03-02T00:00:00Z")),
+        ),
         None => Some(deps.clock.now()),
     };
     let to = match to {
@@ -681,7 +691,13 @@ fn changes_invite(before: &Interview, after: &Interview) -> bool {
 
 /// Saves a change and mails what it calls for: a new invite (same `UID`, `SEQUENCE` + 1) when
 /// the time, place or panel changed, a cancellation to anyone taken off the panel.
-async fn save_change(deps: &Deps, actor: &Actor, action: &str, before: &Interview, mut after: Interview) -> AppResult<Interview> {
+async fn save_change(
+    deps: &Deps,
+    actor: &Actor,
+    action: &str,
+    before: &Interview,
+    mut after: Interview,
+) -> AppResult<Interview> {
     let invite = changes_invite(before, &after);
     if invite {
         after.sequence = before.sequence + 1;
@@ -862,8 +878,8 @@ fn token_hash(token: &str) -> String {
 
 /// Makes the caller's feed token, or replaces it: the old URL stops working at once.
 pub async fn rotate_feed(deps: &Deps, actor: &Actor) -> AppResult<FeedLink> {
-    use base64::Engine;
     use crate::model::interview::{CalendarFeed, CalendarFeedToken};
+    use base64::Engine;
     use rand::RngCore;
     let mut secret = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut secret);

@@ -9,8 +9,8 @@ use crate::request::Req;
 use crate::routes::{Access::*, CalendarText, Created, Grant::*, IfMatch, Json, OptionalIfMatch, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::model::Interview;
-use clearview_core::rbac::Permission as P;
 use clearview_core::model::InterviewFeedback;
+use clearview_core::rbac::Permission as P;
 use clearview_core::services::{interview_feedback, interviews};
 
 pub static ROUTES: &[Route] = &[
