@@ -81,7 +81,7 @@ fn event_of(b: &Booking, stamp: OffsetDateTime) -> icalendar::Event {
         .starts(chrono_utc(b.starts_at))
         .ends(chrono_utc(b.ends_at))
         .summary(&summary(b.job_title.as_deref(), b.kind));
-    let mut description = format!("Interview {} — {}", b.interview_id, local_time(b.starts_at, &b.time_zone));
+    let mut description = format!("Interview {} - {}", b.interview_id, local_time(b.starts_at, &b.time_zone));
     if let Some(link) = &b.meeting_link {
         description.push_str(&format!("\nJoin: {link}"));
         e.url(link);
