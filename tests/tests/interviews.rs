@@ -603,6 +603,69 @@ async fn an_interviewers_private_feed_lists_their_interviews_until_the_token_is_
     assert_eq!(get_text(f, "/api/interviews/feed/guessed-token").await.0, StatusCode::NOT_FOUND);
 }
 
+async fn candidates_rate_the_experience_anonymously_and_staff_see_totals_from_five_answers(e: &Env) {
+    let f = e.family.as_ref();
+    let admin = f.employer_admin("Experience").await;
+    let job = published_job(f, &admin, "Support Engineer").await;
+    let mut people = Vec::new();
+    for (k, name) in ["Ari One", "Bo Two", "Cy Three", "Di Four", "Ed Five"].into_iter().enumerate() {
+        let (token, cand, _) = applicant(f, &job, name).await;
+        let i = f
+            .post(
+                "/api/interviews",
+                Some(&admin.token),
+                json!({"candidateId": cand, "startsAt": at(-2, 8 + k as u8, 0), "durationMinutes": 45}),
+            )
+            .await;
+        assert_eq!(i.status, StatusCode::CREATED, "{:?}", i.body);
+        people.push((token, cand, i.body["id"].as_str().unwrap().to_owned()));
+    }
+    let answer = |k: usize, rating: u8, themes: Value| {
+        let (token, _, interview) = people[k].clone();
+        async move {
+            f.post(
+                "/api/feedback/experience",
+                Some(&token),
+                json!({"interviewId": interview, "rating": rating, "themes": themes}),
+            )
+            .await
+        }
+    };
+    let first = answer(0, 5, json!(["clear_communication", "well_organised"])).await;
+    assert_eq!(first.status, StatusCode::OK, "[{}] {:?}", f.name, first.body);
+    let twice = answer(0, 1, json!([])).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert_eq!(twice.problem_type(), "/problems/experience-feedback-sent");
+    let bad = answer(1, 9, json!(["awful"])).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Someone else's interview names nothing.
+    let theirs =
+        f.post("/api/feedback/experience", Some(&people[1].0), json!({"interviewId": people[0].2, "rating": 3})).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    // Under 5 answers, nothing is shown.
+    let report = f.get("/api/feedback/experience", &admin.token).await;
+    assert_eq!(report.status, StatusCode::OK, "{:?}", report.body);
+    assert_eq!(report.body["organization"]["withheld"], true);
+    assert_eq!(report.body["organization"]["responses"], Value::Null);
+    for (k, r) in [(1, 4), (2, 2), (3, 4), (4, 5)] {
+        let a = answer(k, r, json!(["slow_process"])).await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    }
+    let report = f.get("/api/feedback/experience", &admin.token).await;
+    let org = &report.body["organization"];
+    assert_eq!(org["withheld"], false, "{:?}", report.body);
+    assert_eq!(org["responses"], 5);
+    assert_eq!(org["ratings"], json!({"1": 0, "2": 1, "3": 0, "4": 2, "5": 2}));
+    assert_eq!(org["averageRating"], 4.0);
+    assert_eq!(org["themes"]["slow_process"], 4);
+    assert_eq!(org["themes"]["clear_communication"], 1);
+    assert_eq!(report.body["jobs"][0]["jobId"], job.as_str());
+    assert_eq!(report.body["jobs"][0]["responses"], 5);
+    // Nothing in it leads back to a candidate.
+    let text = report.body.to_string();
+    assert!(people.iter().all(|(_, cand, interview)| !text.contains(cand) && !text.contains(interview)));
+}
+
 macro_rules! interview_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -631,6 +694,11 @@ macro_rules! interview_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn an_interviewers_private_feed_lists_their_interviews_until_the_token_is_rotated() {
             super::an_interviewers_private_feed_lists_their_interviews_until_the_token_is_rotated(&$env().await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn candidates_rate_the_experience_anonymously_and_staff_see_totals_from_five_answers() {
+            super::candidates_rate_the_experience_anonymously_and_staff_see_totals_from_five_answers(&$env().await)
+                .await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn interviewers_without_feedback_are_reminded_once_a_day_after_the_interview() {

@@ -286,3 +286,18 @@ pub fn calendar_feed(org: &OrgId, user: &UserId) -> Key {
 pub fn calendar_feed_token(token_hash: &str) -> Key {
     Key::new(format!("CALFEEDTOKEN#{token_hash}"), "CALFEEDTOKEN")
 }
+
+/// Counters of candidates' anonymous feedback on the hiring experience, per organisation and
+/// job (`ORG#RESPONSES`, `ORG#RATING#<n>`, `ORG#THEME#<theme>`, `JOB#<job>#…`): no response is
+/// stored, only what it adds to the counts.
+pub fn experience_stats_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#XPSTATS")
+}
+pub fn experience_stat(org: &OrgId, sk: String) -> Key {
+    Key::new(experience_stats_pk(org), sk)
+}
+/// That a candidate answered for an interview, in the candidate's own partition under a hash
+/// (no staff route reads it): one answer per interview.
+pub fn experience_answered(candidate: &UserId, hash: &str) -> Key {
+    Key::new(format!("CANDIDATE#{candidate}"), format!("XPFEEDBACK#{hash}"))
+}

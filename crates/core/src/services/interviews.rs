@@ -489,7 +489,7 @@ pub async fn get(deps: &Deps, caller: &Caller, id: &str) -> AppResult<Interview>
     }
 }
 
-async fn own(deps: &Deps, candidate: &UserId, id: &str) -> AppResult<Interview> {
+pub async fn own(deps: &Deps, candidate: &UserId, id: &str) -> AppResult<Interview> {
     let mut orgs = BTreeSet::new();
     let mut after = None;
     loop {

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod auth;
 pub mod candidates;
 pub mod employers;
+pub mod experience;
 pub mod interview_feedback;
 pub mod interviews;
 pub mod job_alerts;

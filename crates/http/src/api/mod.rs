@@ -6,6 +6,7 @@ pub mod applications;
 pub mod auth;
 pub mod candidates;
 pub mod employers;
+pub mod feedback;
 pub mod files;
 pub mod interviews;
 pub mod job_alerts;
@@ -40,6 +41,7 @@ pub static AREAS: &[&[Route]] = &[
     files::ROUTES,
     pipeline::ROUTES,
     interviews::ROUTES,
+    feedback::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -56,6 +58,7 @@ pub static AREA_MODULES: &[&str] = &[
     "files",
     "pipeline",
     "interviews",
+    "feedback",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
