@@ -421,7 +421,7 @@ async fn feedback_is_independent_amendments_are_recorded_and_the_seed_route_rate
     let (lee_token, lee, _) = staff(f, &admin, "recruiter").await;
     let (hr_token, _, _) = staff(f, &admin, "hr_manager").await;
     let job = published_job(f, &admin, "Backend Engineer").await;
-    let (_, cand, _) = applicant(f, &job, "Rae Kim").await;
+    let (cand_token, cand, _) = applicant(f, &job, "Rae Kim").await;
     let i = f
         .post(
             "/api/interviews",
@@ -508,6 +508,22 @@ async fn feedback_is_independent_amendments_are_recorded_and_the_seed_route_rate
         )
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    // The candidate sees an anonymised summary only once the employer shares it.
+    let summary = format!("/api/interviews/{id}/feedback-summary");
+    assert_eq!(f.get(&summary, &cand_token).await.status, StatusCode::NOT_FOUND);
+    let shared = f.post(&format!("/api/interviews/{id}/share-feedback"), Some(&admin.token), json!(null)).await;
+    assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.body);
+    assert_eq!(shared.body["feedbackShared"], true);
+    let s = f.get(&summary, &cand_token).await;
+    assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+    assert_eq!((s.body["scorecards"].clone(), s.body["averageRating"].clone()), (json!(2), json!(4.0)));
+    // Both amendments resent no criterion ratings: a scorecard is replaced whole.
+    assert_eq!(s.body["criteria"], json!([]));
+    let text = s.body.to_string();
+    assert!(
+        !text.contains(&admin.user) && !text.contains(&lee) && !text.contains("reflection") && !text.contains("hire"),
+        "{text}"
+    );
     // Feedback opens when the interview starts.
     let future =
         f.post("/api/interviews", Some(&admin.token), json!({"candidateId": cand, "startsAt": at(2, 9, 0)})).await;

@@ -165,6 +165,7 @@ mod tests {
             ical_uid: "interview-1@clearview".into(),
             sequence: 2,
             reschedule_request: None,
+            feedback_shared: false,
             created_at: datetime!(2026-03-01 10:00 UTC),
             updated_at: datetime!(2026-03-01 10:00 UTC),
             version: 1,

@@ -114,6 +114,9 @@ pub struct Interview {
     pub sequence: u32,
     /// A pending request of the candidate to move it.
     pub reschedule_request: Option<RescheduleRequest>,
+    /// Whether the employer shares an anonymised summary of the feedback with the candidate.
+    #[serde(default)]
+    pub feedback_shared: bool,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,

@@ -273,3 +273,81 @@ pub async fn from_employer(deps: &Deps, actor: &Actor, input: EmployerFeedbackIn
     )
     .await
 }
+
+/// Shares an anonymised summary of the interview's feedback with the candidate (audited).
+pub async fn share(deps: &Deps, actor: &Actor, interview_id: &str) -> AppResult<Interview> {
+    let before = load(deps, actor.org(), interview_id).await?;
+    if before.feedback_shared {
+        return Ok(before);
+    }
+    let mut after = before.clone();
+    after.feedback_shared = true;
+    after.version = before.version + 1;
+    after.updated_at = deps.clock.now();
+    save_versioned(
+        deps,
+        actor.who(),
+        actor.org(),
+        "interview.share_feedback",
+        ("interview", &before.id),
+        &before,
+        &after,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// One attribute's average across the scorecards.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CriterionSummary {
+    pub criterion: String,
+    pub average_rating: f64,
+}
+
+/// What a candidate sees of their interview's feedback, when the employer shares it: averages
+/// only — no interviewer, no recommendation, no comments (internal notes).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateFeedbackSummary {
+    pub interview_id: String,
+    pub scorecards: usize,
+    pub average_rating: Option<f64>,
+    pub criteria: Vec<CriterionSummary>,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The candidate's anonymised summary; not shared (or not theirs): 404.
+pub async fn summary_for_candidate(
+    deps: &Deps,
+    candidate: &UserId,
+    interview_id: &str,
+) -> AppResult<CandidateFeedbackSummary> {
+    let interview = super::interviews::own(deps, candidate, interview_id).await?;
+    if !interview.feedback_shared {
+        return Err(AppError::NotFound("shared feedback"));
+    }
+    let q =
+        Query::table(keys::org_pk(&interview.org_id)).prefix(keys::interview_feedback_prefix(&interview.id)).limit(100);
+    let (all, _) = record::query::<InterviewFeedback>(deps.store.as_ref(), &q).await?;
+    let n = all.len();
+    let average_rating = (n > 0).then(|| round2(all.iter().map(|f| f64::from(f.rating)).sum::<f64>() / n as f64));
+    let mut by: std::collections::BTreeMap<String, (f64, u32)> = std::collections::BTreeMap::new();
+    for c in all.iter().flat_map(|f| &f.criteria) {
+        let e = by.entry(c.criterion.clone()).or_default();
+        e.0 += f64::from(c.rating);
+        e.1 += 1;
+    }
+    Ok(CandidateFeedbackSummary {
+        interview_id: interview.id,
+        scorecards: n,
+        average_rating,
+        criteria: by
+            .into_iter()
+            .map(|(criterion, (sum, k))| CriterionSummary { criterion, average_rating: round2(sum / f64::from(k)) })
+            .collect(),
+    })
+}

@@ -467,6 +467,7 @@ pub async fn create(deps: &Deps, actor: &Actor, input: InterviewInput) -> AppRes
         status: InterviewStatus::Scheduled,
         sequence: 0,
         reschedule_request: None,
+        feedback_shared: false,
         created_at: now,
         updated_at: now,
         version: 1,

@@ -24,6 +24,8 @@ pub static ROUTES: &[Route] = &[
     ACCEPT_PROPOSAL,
     FEEDBACK_SUBMIT,
     FEEDBACK_LIST,
+    FEEDBACK_SHARE,
+    FEEDBACK_SUMMARY,
     FEED_ROTATE,
     FEED,
 ];
@@ -238,4 +240,37 @@ pub const FEED: Route = Route {
 };
 async fn feed(app: App, req: Req, _: ()) -> Result<CalendarText, AppError> {
     Ok(CalendarText(interviews::feed(&app.deps, req.path("token")?).await?))
+}
+
+pub const FEEDBACK_SHARE: Route = Route {
+    name: "interviews-feedback-share",
+    method: "POST",
+    path: "/api/interviews/{id}/share-feedback",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Share an anonymised summary of the interview's feedback with the candidate (averages only: no interviewer names, recommendations or comments)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(feedback_share),
+};
+async fn feedback_share(app: App, req: Req, _: ()) -> Result<Tagged<Interview>, AppError> {
+    Ok(tagged(interview_feedback::share(&app.deps, req.actor()?, &interview_id(&req)?).await?))
+}
+
+pub const FEEDBACK_SUMMARY: Route = Route {
+    name: "interviews-feedback-summary",
+    method: "GET",
+    path: "/api/interviews/{id}/feedback-summary",
+    access: Candidate,
+    summary: "The candidate's anonymised summary of their interview's feedback, once the employer shares it (404 before)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(feedback_summary),
+};
+async fn feedback_summary(
+    app: App,
+    req: Req,
+    _: (),
+) -> Result<Json<interview_feedback::CandidateFeedbackSummary>, AppError> {
+    let who = &req.candidate()?.user_id;
+    Ok(Json(interview_feedback::summary_for_candidate(&app.deps, who, &interview_id(&req)?).await?))
 }
