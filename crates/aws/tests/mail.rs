@@ -11,6 +11,7 @@ fn email() -> OutgoingEmail {
         text_body: "Thanks for applying.".into(),
         html_body: Some("<p>Thanks for applying.</p>".into()),
         dedupe_key: Some("evt-1".into()),
+        calendar: None,
     }
 }
 

@@ -160,6 +160,7 @@ pub async fn send_digest(deps: &Deps, candidate_id: &UserId, day: &str, pending:
             text_body: mail.text,
             html_body: Some(mail.html),
             dedupe_key: Some(format!("job-alert-digest:{candidate_id}:{day}")),
+            calendar: None,
         })
         .await?;
     deps.store.put(item("sent", Some(&id)), Condition::None).await?;

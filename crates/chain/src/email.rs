@@ -162,6 +162,7 @@ pub async fn deliver(deps: &Deps, event: &DomainEvent) -> AppResult<()> {
             text_body: mail.text,
             html_body: Some(mail.html),
             dedupe_key: Some(event.id.clone()),
+            calendar: None,
         })
         .await?;
     deps.store.put(marker("sent", Some(&id)), Condition::None).await?;

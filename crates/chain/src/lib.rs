@@ -9,6 +9,7 @@ pub mod audit;
 pub mod consumers;
 pub mod criteria;
 pub mod email;
+pub mod interviews;
 pub mod reminders;
 pub mod reports;
 pub mod table;

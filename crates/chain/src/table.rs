@@ -7,6 +7,7 @@
 
 use crate::alerts::{JobAlertsConsumer, JobAlertsDigest};
 use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
+use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
 use crate::reminders::FollowUpReminders;
 use crate::reports::ReportsJob;
 use clearview_core::Deps;
@@ -156,6 +157,11 @@ pub const QUEUES: &[QueueDef] = &[
         feed: Feed::Topic(APPLICATION_EVENTS, &[crate::alerts::JOB_PUBLISHED]),
         max_receive_count: 5,
     },
+    QueueDef {
+        name: "interview-invites",
+        feed: Feed::Topic(APPLICATION_EVENTS, &[crate::interviews::EVENTS]),
+        max_receive_count: 5,
+    },
 ];
 
 use Need::*;
@@ -241,6 +247,24 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 120,
         memory_mb: 256,
         build: Build::Schedule(|d| Arc::new(FollowUpReminders(d.clone()))),
+    },
+    ConsumerDef {
+        name: "interview-invites",
+        summary: "Mail the candidate and each interviewer an interview's RFC 5545 invite or cancellation (once per event and person)",
+        trigger: Trigger::Sqs { queue: "interview-invites", batch_size: 10, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, Mail],
+        timeout_s: 60,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(InterviewInvitesConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "interview-feedback-reminders",
+        summary: "Hourly: remind each interviewer who has sent no feedback 24 hours after their interview ended (once)",
+        trigger: Trigger::Schedule { expression: "cron(5 * * * ? *)" },
+        needs: &[TableRead, TableWrite, Mail],
+        timeout_s: 300,
+        memory_mb: 256,
+        build: Build::Schedule(|d| Arc::new(FeedbackReminders(d.clone()))),
     },
 ];
 

@@ -283,3 +283,67 @@ pub const EMAIL_TEMPLATE_PREFIX: &str = "EMAILTPL#";
 pub fn email_template(org: &OrgId, kind: &str) -> Key {
     Key::new(org_pk(org), format!("{EMAIL_TEMPLATE_PREFIX}{kind}"))
 }
+
+/// An interview. gsi1 lists the organisation's interviews by start time, gsi2 a job's.
+pub const INTERVIEW_PREFIX: &str = "INTERVIEW#";
+pub fn interview(org: &OrgId, interview: &str) -> Key {
+    Key::new(org_pk(org), format!("{INTERVIEW_PREFIX}{interview}"))
+}
+pub fn interviews_by_time_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#INTERVIEWS")
+}
+pub fn interviews_by_job_pk(org: &OrgId, job: &JobId) -> String {
+    format!("ORG#{org}#JOB#{job}#INTERVIEWS")
+}
+
+/// A person's (interviewer's or candidate's) bookings of one UTC day (`YYYY-MM-DD`) in an
+/// organisation. Every booking rewrites the days it touches with `version = :expected` (or
+/// `attribute_not_exists`), so two overlapping bookings of one person cannot both commit; the
+/// partition is also that person's calendar.
+pub fn schedule_pk(org: &OrgId, person: &UserId) -> String {
+    format!("ORG#{org}#SCHED#{person}")
+}
+pub fn schedule_day(org: &OrgId, person: &UserId, day: &str) -> Key {
+    Key::new(schedule_pk(org, person), day.to_owned())
+}
+
+/// An interviewer's feedback on an interview (one per interviewer; amendments kept inside).
+pub fn interview_feedback(org: &OrgId, interview: &str, interviewer: &UserId) -> Key {
+    Key::new(org_pk(org), format!("{}{interviewer}", interview_feedback_prefix(interview)))
+}
+pub fn interview_feedback_prefix(interview: &str) -> String {
+    format!("FEEDBACK#{interview}#")
+}
+
+/// Interviews whose feedback falls due in an hour (`YYYY-MM-DDTHH`, UTC: 24 hours after they
+/// end), across tenants, for the hourly feedback-reminder schedule; sk `<org>#<interviewId>`.
+pub fn feedback_due_pk(hour: &str) -> String {
+    format!("FEEDBACKDUE#{hour}")
+}
+pub fn feedback_due(hour: &str, org: &OrgId, interview: &str) -> Key {
+    Key::new(feedback_due_pk(hour), format!("{org}#{interview}"))
+}
+
+/// A staff member's private calendar feed: the hash of its current secret token, and the
+/// token's locator (by hash, so the public feed URL finds its owner without a tenant).
+pub fn calendar_feed(org: &OrgId, user: &UserId) -> Key {
+    Key::new(org_pk(org), format!("CALFEED#{user}"))
+}
+pub fn calendar_feed_token(token_hash: &str) -> Key {
+    Key::new(format!("CALFEEDTOKEN#{token_hash}"), "CALFEEDTOKEN")
+}
+
+/// Counters of candidates' anonymous feedback on the hiring experience, per organisation and
+/// job (`ORG#RESPONSES`, `ORG#RATING#<n>`, `ORG#THEME#<theme>`, `JOB#<job>#…`): no response is
+/// stored, only what it adds to the counts.
+pub fn experience_stats_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#XPSTATS")
+}
+pub fn experience_stat(org: &OrgId, sk: String) -> Key {
+    Key::new(experience_stats_pk(org), sk)
+}
+/// That a candidate answered for an interview, in the candidate's own partition under a hash
+/// (no staff route reads it): one answer per interview.
+pub fn experience_answered(candidate: &UserId, hash: &str) -> Key {
+    Key::new(format!("CANDIDATE#{candidate}"), format!("XPFEEDBACK#{hash}"))
+}

@@ -4,6 +4,7 @@
 //! Nothing here does I/O. Adapters (DynamoDB, Cognito, SQLite, the local issuer …) implement the
 //! traits in [`ports`]; composition roots hand them to [`services`] through [`Deps`].
 
+pub mod calendar;
 pub mod error;
 pub mod keys;
 pub mod model;

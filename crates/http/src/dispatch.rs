@@ -147,12 +147,16 @@ async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Rep
 
 fn reply_to_outgoing(reply: &Reply) -> Outgoing {
     let mut headers = HeaderMap::new();
-    let body = match &reply.body {
-        Some(v) => {
+    let body = match (&reply.body, reply.media) {
+        (Some(serde_json::Value::String(text)), Some(media)) => {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+            Bytes::from(text.clone())
+        }
+        (Some(v), _) => {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             Bytes::from(serde_json::to_vec(v).unwrap_or_default())
         }
-        None => Bytes::new(),
+        (None, _) => Bytes::new(),
     };
     if let Some(v) = reply.etag
         && let Ok(h) = HeaderValue::from_str(&format!("\"{v}\""))

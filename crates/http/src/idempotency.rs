@@ -92,7 +92,7 @@ pub async fn begin(
                 ));
             }
             let status = StatusCode::from_u16(rec.status).unwrap_or(StatusCode::OK);
-            Ok(Begin::Replay(Reply { status, body: rec.body, etag: rec.etag, location: rec.location }))
+            Ok(Begin::Replay(Reply { status, body: rec.body, etag: rec.etag, location: rec.location, media: None }))
         }
         Err(e) => Err(e.into()),
     }

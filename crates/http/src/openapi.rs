@@ -116,7 +116,8 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
     }
     let mut ok = ResponseBuilder::new().description("success");
     if let Some(res) = doc.response {
-        ok = ok.content("application/json", ContentBuilder::new().schema(Some(res)).build());
+        ok = ok
+            .content(doc.response_media.unwrap_or("application/json"), ContentBuilder::new().schema(Some(res)).build());
     }
     for (name, why) in doc.response_headers {
         ok = ok.header(name, header(why));

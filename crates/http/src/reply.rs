@@ -83,6 +83,23 @@ impl<T: Serialize + utoipa::ToSchema> Responds for Accepted<T> {
     }
 }
 
+/// 200 with an RFC 5545 calendar (`text/calendar`), such as a private interview feed.
+pub struct CalendarText(pub String);
+
+impl Responds for CalendarText {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        Ok(Reply::text("text/calendar; charset=utf-8", self.0))
+    }
+    fn describe(doc: &mut OperationDoc, _: &mut Defs) {
+        doc.status = 200;
+        doc.response_media = Some("text/calendar");
+        let schema = utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An RFC 5545 VCALENDAR (METHOD:PUBLISH), one VEVENT per interview"));
+        doc.response = Some(utoipa::openapi::RefOr::T(schema.into()));
+    }
+}
+
 /// 204, no body.
 pub struct NoContent;
 

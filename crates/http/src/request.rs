@@ -130,12 +130,14 @@ pub struct Reply {
     pub body: Option<serde_json::Value>,
     pub etag: Option<u64>,
     pub location: Option<String>,
+    /// A body that is not JSON: its media type (the body is then a JSON string sent as is).
+    pub media: Option<&'static str>,
 }
 
 impl Reply {
     pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Self, AppError> {
         let body = serde_json::to_value(body).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(Self { status, body: Some(body), etag: None, location: None })
+        Ok(Self { status, body: Some(body), etag: None, location: None, media: None })
     }
     pub fn ok<T: Serialize>(body: &T) -> Result<Self, AppError> {
         Self::json(StatusCode::OK, body)
@@ -146,7 +148,7 @@ impl Reply {
         Ok(r)
     }
     pub fn no_content() -> Self {
-        Self { status: StatusCode::NO_CONTENT, body: None, etag: None, location: None }
+        Self { status: StatusCode::NO_CONTENT, body: None, etag: None, location: None, media: None }
     }
     pub fn accepted(message: &str) -> Self {
         Self {
@@ -154,6 +156,17 @@ impl Reply {
             body: Some(serde_json::json!({ "message": message })),
             etag: None,
             location: None,
+            media: None,
+        }
+    }
+    /// 200 with a text body of another media type (`text/calendar` …).
+    pub fn text(media: &'static str, body: String) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Some(serde_json::Value::String(body)),
+            etag: None,
+            location: None,
+            media: Some(media),
         }
     }
     pub fn with_etag(mut self, version: u64) -> Self {

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::{RefOr, schema::Schema};
 
 pub use crate::extract::{BodySpec, Csv, FromRequest, IfMatch, Json, OptionalIfMatch, Query};
-pub use crate::reply::{Accepted, Created, NoContent, Responds, Tagged};
+pub use crate::reply::{Accepted, CalendarText, Created, NoContent, Responds, Tagged};
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Reply, AppError>> + Send>>;
 /// Schemas a document collects while it describes operations.
@@ -67,6 +67,8 @@ pub struct OperationDoc {
     /// The success status, its body and the headers it sets.
     pub status: u16,
     pub response: Option<RefOr<Schema>>,
+    /// The success body's media type (`application/json` when `None`).
+    pub response_media: Option<&'static str>,
     pub response_headers: Vec<(&'static str, &'static str)>,
     /// Error statuses the inputs can cause (a body: 400, 413, 415, 422; If-Match: 412, 428 …).
     pub errors: Vec<(u16, &'static str)>,

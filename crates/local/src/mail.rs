@@ -78,11 +78,25 @@ impl OutboxMailer {
             .subject(email.subject.clone())
             .message_id(Some(format!("<{message_id}@clearview.local>")))
             .date(self.clock.now().into());
-        let message = match &email.html_body {
-            None => {
+        let message = match (&email.html_body, &email.calendar) {
+            (None, None) => {
                 builder.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text_body.clone()))
             }
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text_body.clone(), html.clone())),
+            (Some(html), None) => {
+                builder.multipart(MultiPart::alternative_plain_html(email.text_body.clone(), html.clone()))
+            }
+            // An invite: text, HTML and the calendar object as alternatives, which is what mail
+            // clients look for to offer "add to calendar".
+            (html, Some(cal)) => {
+                let media = ContentType::parse(&format!("text/calendar; method={}; charset=utf-8", cal.method))
+                    .map_err(|e| MailError::Rejected(format!("calendar part: {e}")))?;
+                let mut parts = MultiPart::alternative()
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text_body.clone()));
+                if let Some(html) = html {
+                    parts = parts.singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()));
+                }
+                builder.multipart(parts.singlepart(SinglePart::builder().header(media).body(cal.ics.clone())))
+            }
         }
         .map_err(|e| MailError::Rejected(e.to_string()))?;
         Ok(message.formatted())
@@ -282,6 +296,7 @@ mod tests {
             text_body: text.into(),
             html_body: None,
             dedupe_key: key.map(Into::into),
+            calendar: None,
         }
     }
 

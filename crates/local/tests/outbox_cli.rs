@@ -17,6 +17,7 @@ async fn code_command_prints_the_newest_code() {
             text_body: format!("Your verification code is {code}\n"),
             html_body: None,
             dedupe_key: None,
+            calendar: None,
         };
         mailer.send(mail).await.unwrap();
     }

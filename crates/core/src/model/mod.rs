@@ -3,6 +3,7 @@
 pub mod application;
 pub mod audit;
 pub mod candidate;
+pub mod interview;
 pub mod job;
 pub mod job_alert;
 pub mod job_template;
@@ -18,6 +19,7 @@ pub use application::{
 };
 pub use audit::AuditRecord;
 pub use candidate::{Candidate, Education, Experience, Proficiency, ProfileResume, ProfileSkill, SkillOrigin};
+pub use interview::{Interview, InterviewFeedback, InterviewStatus, InterviewType};
 pub use job::{
     Criteria, EducationLevel, EmploymentType, ExperienceLevel, Job, JobContent, JobStatus, JobType, Weights,
 };

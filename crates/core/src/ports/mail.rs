@@ -11,6 +11,17 @@ pub struct OutgoingEmail {
     pub html_body: Option<String>,
     /// A stable id for this message (e.g. the event id), so a redelivered event sends nothing twice.
     pub dedupe_key: Option<String>,
+    /// An iCalendar part sent alongside the text and HTML (`text/calendar; method=…`), so mail
+    /// clients offer to add the event: an interview invite or cancellation.
+    #[serde(default)]
+    pub calendar: Option<CalendarPart>,
+}
+
+/// An RFC 5545 object in a mail: its iTIP method (`REQUEST`, `CANCEL`) and the `.ics` text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarPart {
+    pub method: String,
+    pub ics: String,
 }
 
 #[derive(Debug, thiserror::Error)]

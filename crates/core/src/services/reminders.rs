@@ -150,6 +150,7 @@ pub fn email(r: &Reminder) -> OutgoingEmail {
             ammonia::clean_text(&r.application_id)
         )),
         dedupe_key: Some(format!("reminder:{}", r.id)),
+        calendar: None,
     }
 }
 

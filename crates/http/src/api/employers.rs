@@ -7,14 +7,59 @@ use crate::handler;
 use crate::request::Req;
 use crate::routes::{Access::*, Created, Grant::*, Json, OptionalIfMatch, Query, Route, Tagged};
 use clearview_core::AppError;
-use clearview_core::model::User;
+use clearview_core::model::{Interview, InterviewFeedback, User};
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::review::{self, ApplicationView};
-use clearview_core::services::{employers, jobs, users};
+use clearview_core::services::{employers, interview_feedback, interviews, jobs, users};
 
 const ROLE_ADMIN: &[&str] = &["AdminListGroupsForUser", "AdminRemoveUserFromGroup", "AdminAddUserToGroup"];
 
-pub static ROUTES: &[Route] = &[REGISTER, USERS_ROLE, JOB_POSTINGS_CREATE, SELECT_CANDIDATE, APPLICATIONS];
+pub static ROUTES: &[Route] =
+    &[REGISTER, USERS_ROLE, JOB_POSTINGS_CREATE, SELECT_CANDIDATE, APPLICATIONS, SCHEDULE_INTERVIEW, FEEDBACK];
+
+pub const FEEDBACK: Route = Route {
+    name: "employers-feedback",
+    method: "POST",
+    path: "/api/employers/{id}/feedback",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "A staff member's rating of a candidate after an interview (the seed route): the scorecard of the caller's latest interview of the candidate; none: 404. Candidates' feedback on the hiring experience is not this route",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(feedback),
+};
+async fn feedback(
+    app: App,
+    req: Req,
+    Json(input): Json<interview_feedback::EmployerFeedbackInput>,
+) -> Result<Tagged<InterviewFeedback>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    let fb = interview_feedback::from_employer(&app.deps, actor, input).await?;
+    let v = fb.version;
+    Ok(Tagged(fb, v))
+}
+
+pub const SCHEDULE_INTERVIEW: Route = Route {
+    name: "employers-schedule-interview",
+    method: "POST",
+    path: "/api/employers/{id}/schedule-interview",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Schedule an interview of a candidate with the caller (the seed route; POST /api/interviews takes a panel): 200 when scheduled, 409 when the slot is taken, 404 for another organisation or an unknown candidate",
+    idempotent: true,
+    grants: &[TableRead, TableWrite, PublishEvents],
+    handler: handler!(schedule_interview),
+};
+async fn schedule_interview(
+    app: App,
+    req: Req,
+    Json(input): Json<interviews::ScheduleInput>,
+) -> Result<Tagged<Interview>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    let i = interviews::create(&app.deps, actor, input.into()).await?;
+    let v = i.version;
+    Ok(Tagged(i, v))
+}
 
 pub const SELECT_CANDIDATE: Route = Route {
     name: "employers-select-candidate",

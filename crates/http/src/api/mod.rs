@@ -7,7 +7,9 @@ pub mod auth;
 pub mod candidates;
 pub mod email_templates;
 pub mod employers;
+pub mod feedback;
 pub mod files;
+pub mod interviews;
 pub mod job_alerts;
 pub mod job_board;
 pub mod job_templates;
@@ -40,6 +42,8 @@ pub static AREAS: &[&[Route]] = &[
     applications::ROUTES,
     files::ROUTES,
     pipeline::ROUTES,
+    interviews::ROUTES,
+    feedback::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -56,6 +60,8 @@ pub static AREA_MODULES: &[&str] = &[
     "applications",
     "files",
     "pipeline",
+    "interviews",
+    "feedback",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the

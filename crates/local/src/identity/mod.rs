@@ -195,6 +195,7 @@ impl LocalIdentity {
                 text_body: text,
                 html_body: None,
                 dedupe_key: None,
+                calendar: None,
             })
             .await
             .map(|_| ())
