@@ -213,6 +213,33 @@ struct Glyph {
     w: f64,
     size: f64,
     text: String,
+    /// Glyphs without a known advance, merged in stream order (see `output_character`).
+    zero_width_run: bool,
+    /// Where the last glyph merged into this one was drawn.
+    last_x: f64,
+}
+
+impl Glyph {
+    /// A width-less glyph at (x, y) continues this run: same baseline, drawn where the
+    /// previous one was (kerning moves it a little) or one plausible advance further on.
+    fn continues(&self, x: f64, y: f64, size: f64) -> bool {
+        (y - self.y).abs() < 0.1 * size && (self.size - size).abs() < 0.01 && (x - self.last_x).abs() <= 0.8 * size
+    }
+}
+
+/// Typical advance of a character in ems, for glyphs whose font gives no width.
+fn estimated_advance(s: &str) -> f64 {
+    s.chars()
+        .map(|c| match c {
+            ' ' => 0.25,
+            'i' | 'j' | 'l' | 'I' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' => 0.25,
+            'f' | 't' | 'r' | '(' | ')' | '-' | '/' => 0.35,
+            'm' | 'w' | 'M' | 'W' => 0.8,
+            c if c.is_ascii_uppercase() => 0.65,
+            c if c.is_ascii_digit() => 0.5,
+            _ => 0.5,
+        })
+        .sum()
 }
 
 /// A run of glyphs on one baseline without a wide gap.
@@ -290,7 +317,32 @@ impl OutputDev for Collector {
             return Ok(());
         }
         self.chars += char.chars().count();
-        self.glyphs.push(Glyph { x, y, w: (width * size).max(0.0), size: size.max(0.1), text: char.to_owned() });
+        let size = size.max(0.1);
+        if width <= 0.0 {
+            // No advance width known for this glyph (pdf-extract reads none from some CID fonts,
+            // e.g. Typst's and Chromium's): the position no longer advances, so glyphs drawn
+            // next to each other would sort in any order. Keep stream order instead: a glyph
+            // that starts where the previous width-less one did (within kerning) extends it,
+            // with an estimated advance.
+            if let Some(last) = self.glyphs.last_mut().filter(|g| g.zero_width_run && g.continues(x, y, size)) {
+                last.text.push_str(char);
+                last.w += estimated_advance(char) * size;
+                last.last_x = x;
+                return Ok(());
+            }
+            let w = estimated_advance(char) * size;
+            self.glyphs.push(Glyph { x, y, w, size, text: char.to_owned(), zero_width_run: true, last_x: x });
+            return Ok(());
+        }
+        self.glyphs.push(Glyph {
+            x,
+            y,
+            w: (width * size).max(0.0),
+            size,
+            text: char.to_owned(),
+            zero_width_run: false,
+            last_x: x,
+        });
         Ok(())
     }
     fn begin_word(&mut self) -> Result<(), OutputError> {
@@ -304,17 +356,21 @@ impl OutputDev for Collector {
     }
 }
 
-fn expand_ligature(s: &str) -> &str {
-    match s {
-        "\u{FB00}" => "ff",
-        "\u{FB01}" => "fi",
-        "\u{FB02}" => "fl",
-        "\u{FB03}" => "ffi",
-        "\u{FB04}" => "ffl",
-        "\u{2010}" | "\u{2011}" | "\u{00AD}" => "-",
-        "\u{00A0}" => " ",
-        other => other,
+fn expand_ligature(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{2010}' | '\u{2011}' | '\u{00AD}' => out.push('-'),
+            '\u{00A0}' => out.push(' '),
+            other => out.push(other),
+        }
     }
+    out
 }
 
 /// Groups glyphs into baselines, then splits each baseline at wide gaps into segments.
@@ -346,7 +402,7 @@ fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
                             seg.text.push(' ');
                         }
                     } else {
-                        seg.text.push_str(expand_ligature(&g.text));
+                        seg.text.push_str(&expand_ligature(&g.text));
                     }
                     seg.x1 = seg.x1.max(g.x + g.w);
                     continue;
@@ -355,7 +411,7 @@ fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
             if blank {
                 continue;
             }
-            current = Some(Segment { x0: g.x, x1: g.x + g.w, y: g.y, text: expand_ligature(&g.text).to_owned() });
+            current = Some(Segment { x0: g.x, x1: g.x + g.w, y: g.y, text: expand_ligature(&g.text) });
         }
         segments.extend(current);
     }
@@ -482,7 +538,15 @@ mod tests {
     fn word(x: f64, y: f64, text: &str) -> Vec<Glyph> {
         text.chars()
             .enumerate()
-            .map(|(i, c)| Glyph { x: x + i as f64 * 5.0, y, w: 5.0, size: 10.0, text: c.to_string() })
+            .map(|(i, c)| Glyph {
+                x: x + i as f64 * 5.0,
+                y,
+                w: 5.0,
+                size: 10.0,
+                text: c.to_string(),
+                zero_width_run: false,
+                last_x: x + i as f64 * 5.0,
+            })
             .collect()
     }
 
