@@ -80,6 +80,7 @@ fn extract_inner(bytes: &[u8]) -> Result<ExtractedText, ParseFailure> {
         multi_column_pages,
         image_count,
         notes,
+        title_line: collector.title_line,
     })
 }
 
@@ -248,6 +249,7 @@ struct Segment {
     x0: f64,
     x1: f64,
     y: f64,
+    size: f64,
     text: String,
 }
 
@@ -261,6 +263,7 @@ struct Collector {
     chars: usize,
     truncated: bool,
     multi_column_pages: Vec<u32>,
+    title_line: Option<String>,
 }
 
 impl Collector {
@@ -269,7 +272,11 @@ impl Collector {
             return;
         }
         let glyphs = std::mem::take(&mut self.glyphs);
-        let (page_text, columns) = layout_page(glyphs, self.page_width);
+        let segments = segments_of(glyphs);
+        if self.text.is_empty() && self.title_line.is_none() {
+            self.title_line = title_line(&segments, self.page_height);
+        }
+        let (page_text, columns) = layout_segments(segments, self.page_width);
         if columns {
             self.multi_column_pages.push(self.page);
         }
@@ -374,52 +381,121 @@ fn expand_ligature(s: &str) -> String {
 }
 
 /// Groups glyphs into baselines, then splits each baseline at wide gaps into segments.
+///
+/// Glyphs share a baseline only within half the *smaller* font size, so a large name and a
+/// smaller headline set just below it stay two lines instead of interleaving.
 fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
     glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
     let mut lines: Vec<Vec<Glyph>> = Vec::new();
     for g in glyphs {
         match lines.last_mut() {
-            Some(line) if (g.y - line[0].y).abs() <= 0.5 * line[0].size.max(g.size) => line.push(g),
+            Some(line) if (g.y - line[0].y).abs() <= 0.5 * line[0].size.min(g.size) => line.push(g),
             _ => lines.push(vec![g]),
         }
     }
     let mut segments = Vec::new();
     for mut line in lines {
         line.sort_by(|a, b| a.x.total_cmp(&b.x));
-        let mut current: Option<Segment> = None;
+        let mut run: Vec<Glyph> = Vec::new();
         for g in line {
             let blank = g.text.trim().is_empty();
-            if let Some(seg) = current.as_mut() {
-                let gap = g.x - seg.x1;
-                if gap > 1.5 * g.size && !blank {
-                    segments.extend(current.take());
-                } else {
-                    if gap > 0.15 * g.size && !seg.text.ends_with(' ') && !blank {
-                        seg.text.push(' ');
-                    }
-                    if blank {
-                        if !seg.text.ends_with(' ') {
-                            seg.text.push(' ');
-                        }
-                    } else {
-                        seg.text.push_str(&expand_ligature(&g.text));
-                    }
-                    seg.x1 = seg.x1.max(g.x + g.w);
-                    continue;
+            if let Some(last) = run.last() {
+                let x1 = run.iter().map(|r| r.x + r.w).fold(f64::MIN, f64::max);
+                if g.x - x1 > 1.5 * g.size && !blank && !last.text.trim().is_empty() {
+                    segments.extend(segment_of(std::mem::take(&mut run)));
                 }
             }
-            if blank {
+            if run.is_empty() && blank {
                 continue;
             }
-            current = Some(Segment { x0: g.x, x1: g.x + g.w, y: g.y, text: expand_ligature(&g.text) });
+            run.push(g);
         }
-        segments.extend(current);
-    }
-    for s in &mut segments {
-        let trimmed = s.text.trim_end().len();
-        s.text.truncate(trimmed);
+        segments.extend(segment_of(run));
     }
     segments
+}
+
+/// The text of one run of glyphs. Spaces come from blank glyphs and from gaps; in
+/// letter-spaced text ("J O H N   D O E", "E X P E R I E N C E") nearly every gap is wide, so
+/// only gaps clearly wider than the letter spacing count as spaces.
+fn segment_of(run: Vec<Glyph>) -> Option<Segment> {
+    let first = run.first()?;
+    let size = first.size;
+    let mut gaps = Vec::new();
+    for w in run.windows(2) {
+        if !w[0].text.trim().is_empty() && !w[1].text.trim().is_empty() {
+            gaps.push(w[1].x - (w[0].x + w[0].w));
+        }
+    }
+    let mut threshold = 0.15 * size;
+    if gaps.len() >= 3 {
+        let mut sorted = gaps.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let wide = gaps.iter().filter(|g| **g > threshold).count();
+        if median > threshold && wide * 10 >= gaps.len() * 6 {
+            threshold = median + 0.15 * size;
+        }
+    }
+    let mut seg = Segment { x0: first.x, x1: first.x + first.w, y: first.y, size, text: String::new() };
+    let mut prev_end: Option<f64> = None;
+    for g in &run {
+        let blank = g.text.trim().is_empty();
+        if blank {
+            if !seg.text.is_empty() && !seg.text.ends_with(' ') {
+                seg.text.push(' ');
+            }
+        } else {
+            if let Some(end) = prev_end
+                && g.x - end > threshold
+                && !seg.text.ends_with(' ')
+            {
+                seg.text.push(' ');
+            }
+            seg.text.push_str(&expand_ligature(&g.text));
+            prev_end = Some(g.x + g.w);
+        }
+        seg.x1 = seg.x1.max(g.x + g.w);
+    }
+    // The size of the letters: icon-font glyphs beside them are often drawn larger.
+    seg.size = run.iter().filter(|g| g.text.chars().any(char::is_alphabetic)).map(|g| g.size).fold(0.0, f64::max);
+    if seg.size == 0.0 {
+        seg.size = size;
+    }
+    let trimmed = seg.text.trim_end().len();
+    seg.text.truncate(trimmed);
+    (!seg.text.is_empty()).then_some(seg)
+}
+
+/// Text set clearly larger than the body near the top of the page (a typeset name), lines of
+/// that size joined in reading order.
+fn title_line(segments: &[Segment], page_height: f64) -> Option<String> {
+    let mut sizes: Vec<(f64, usize)> = segments.iter().map(|s| (s.size, s.text.len())).collect();
+    let total: usize = sizes.iter().map(|s| s.1).sum();
+    if total == 0 {
+        return None;
+    }
+    // The size most of the text is set in.
+    sizes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut acc = 0;
+    let body = sizes.iter().find(|(_, n)| {
+        acc += n;
+        acc * 2 >= total
+    })?.0;
+    let top = segments
+        .iter()
+        .filter(|s| (page_height <= 0.0 || s.y < page_height * 0.4) && s.text.chars().any(char::is_alphabetic));
+    let max = top.clone().map(|s| s.size).fold(0.0, f64::max);
+    if max < 1.4 * body {
+        return None;
+    }
+    let mut big: Vec<&Segment> = top.filter(|s| s.size >= 0.95 * max).collect();
+    // Letters only: an icon-font glyph beside the name is no part of it.
+    let letters = |t: &str| t.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '.' | '-' | '\'')).collect::<String>();
+    big.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x0.total_cmp(&b.x0)));
+    let text = big.iter().map(|s| letters(&s.text)).collect::<Vec<_>>().join(" ");
+    let words = text.split_whitespace().count();
+    (1..=6).contains(&words).then_some(text)
 }
 
 /// A vertical gutter that splits the page into two text columns, if there is one.
@@ -509,8 +585,12 @@ fn lines_of(segments: &[&Segment], out: &mut String) {
 }
 
 /// Rebuilds a page's text in reading order; true when two columns were detected.
+#[cfg(test)]
 fn layout_page(glyphs: Vec<Glyph>, page_width: f64) -> (String, bool) {
-    let segments = segments_of(glyphs);
+    layout_segments(segments_of(glyphs), page_width)
+}
+
+fn layout_segments(segments: Vec<Segment>, page_width: f64) -> (String, bool) {
     let mut out = String::new();
     let Some(gutter) = find_gutter(&segments, page_width) else {
         let all: Vec<&Segment> = segments.iter().collect();

@@ -175,6 +175,18 @@ fn looks_like_name(piece: &str) -> bool {
         && !TITLE_WORDS.iter().any(|t| piece.to_ascii_lowercase().split_whitespace().any(|w| w == *t))
 }
 
+/// The person's name from a PDF's title line (its largest text at the top), if it reads as one.
+pub(super) fn name_from_title_line(line: &str) -> Option<String> {
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let bare = strip_honorific(line.trim_matches(|c: char| !c.is_alphabetic()));
+    if looks_like_name(bare) {
+        return Some(title_case(bare));
+    }
+    // "John Doe  Resumé title": the name is the first words.
+    let words: Vec<&str> = bare.split(' ').collect();
+    (2..words.len().min(4)).rev().map(|n| words[..n].join(" ")).find(|p| looks_like_name(p)).map(|p| title_case(&p))
+}
+
 /// "Ms. Jane Doe" → "Jane Doe": honorifics are not part of the name (and are gendered).
 pub(crate) fn strip_honorific(s: &str) -> &str {
     const HONORIFICS: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "mister"];

@@ -88,7 +88,13 @@ pub fn parse_resume_at(
         image_count: extracted.image_count,
         notes: extracted.notes,
     };
-    Ok(structure_text(&extracted.text, info, as_of))
+    let mut parsed = structure_text(&extracted.text, info, as_of);
+    // A typeset name (the largest text at the top) wins over a guess from the first lines.
+    if let Some(name) = extracted.title_line.as_deref().and_then(contact::name_from_title_line) {
+        parsed.contact.name = Some(name);
+        parsed.confidence = confidence(&parsed);
+    }
+    Ok(parsed)
 }
 
 /// Structures text that is already extracted (used by the counterfactual checks, which edit
