@@ -428,13 +428,17 @@ fn segment_of(run: Vec<Glyph>) -> Option<Segment> {
         }
     }
     let mut threshold = 0.15 * size;
-    if gaps.len() >= 3 {
+    let mut letter_spaced = false;
+    // Letter spacing is for short runs (names, headings); a long line with every gap wide has
+    // glyph widths we cannot trust, and dropping its word spaces would glue words together.
+    if (3..=40).contains(&gaps.len()) {
         let mut sorted = gaps.clone();
         sorted.sort_by(f64::total_cmp);
         let median = sorted[sorted.len() / 2];
         let wide = gaps.iter().filter(|g| **g > threshold).count();
-        if median > threshold && wide * 10 >= gaps.len() * 6 {
+        if median > threshold && median < 0.6 * size && wide * 10 >= gaps.len() * 8 {
             threshold = median + 0.15 * size;
+            letter_spaced = true;
         }
     }
     let mut seg = Segment { x0: first.x, x1: first.x + first.w, y: first.y, size, text: String::new() };
@@ -446,6 +450,7 @@ fn segment_of(run: Vec<Glyph>) -> Option<Segment> {
                 seg.text.push(' ');
             }
         } else {
+            let threshold = if letter_spaced { threshold } else { 0.15 * g.size };
             if let Some(end) = prev_end
                 && g.x - end > threshold
                 && !seg.text.ends_with(' ')
