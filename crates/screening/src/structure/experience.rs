@@ -79,6 +79,14 @@ pub(crate) const TITLE_WORDS: &[&str] = &[
     "trainer",
     "planner",
     "buyer",
+    "trainee",
+    "apprentice",
+    "member",
+    "volunteer",
+    "coach",
+    "contributor",
+    "leader",
+    "maintainer",
 ];
 
 const COMPANY_SUFFIXES: &[&str] =

@@ -138,6 +138,7 @@ fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date) -> Pars
         }
     }
     fill_contact_from_text(text, &mut contact);
+    skills::languages_from_text(text, &mut languages);
 
     for e in &experience {
         prose.extend(e.details.iter().map(String::as_str));
