@@ -125,9 +125,33 @@ fn prepare_streams(doc: &mut Document) -> Result<u32, ParseFailure> {
             return Err(ParseFailure::ZipBomb { detail: "PDF streams decompress past the safety budget".to_owned() });
         }
         stream.dict.remove(b"Filter");
+        sanitize_cmap_name(&mut out);
         stream.set_content(out);
     }
     Ok(images)
+}
+
+/// ToUnicode CMaps whose name holds a space or comma ("/-System-Library-Fonts-STHeiti
+/// Medium.ttc,000-UTF16", as macOS writes them) make the CMap parser give up, and every
+/// glyph of that font then comes out as nothing. The name is never used: replace it.
+fn sanitize_cmap_name(content: &mut Vec<u8>) {
+    const KEY: &[u8] = b"/CMapName";
+    if !content.windows(9).any(|w| w == b"begincmap") {
+        return;
+    }
+    let Some(start) = content.windows(KEY.len()).position(|w| w == KEY) else {
+        return;
+    };
+    let after = start + KEY.len();
+    let Some(def) = content[after..].windows(4).position(|w| w == b" def").map(|p| after + p) else {
+        return;
+    };
+    // Only the first line's definition, and only when the name is malformed.
+    let name = &content[after..def];
+    if name.contains(&b'\n') || !name.trim_ascii().iter().skip(1).any(|b| matches!(b, b' ' | b',')) {
+        return;
+    }
+    content.splice(after..def, b" /ClearViewUCS".iter().copied());
 }
 
 /// Form XObjects may draw other forms. pdf-extract recurses without a guard, so a cycle
@@ -563,7 +587,7 @@ fn find_gutter(segments: &[Segment], page_width: f64) -> Option<f64> {
         return None;
     }
     let edge = right.iter().map(|s| s.x0).fold(f64::INFINITY, f64::min);
-    let aligned = right.iter().filter(|s| s.x0 - edge < 4.0).count();
+    let aligned = right.iter().filter(|s| s.x0 - edge < 30.0).count();
     if aligned * 10 < right.len() * 6 {
         return None;
     }
