@@ -35,7 +35,46 @@ pub(super) const US_STATES: &[&str] = &[
     "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
 ];
 
+const US_STATE_NAMES: &[(&str, &str)] = &[
+    ("Alabama", "AL"), ("Alaska", "AK"), ("Arizona", "AZ"), ("Arkansas", "AR"), ("California", "CA"),
+    ("Colorado", "CO"), ("Connecticut", "CT"), ("Delaware", "DE"), ("Florida", "FL"), ("Georgia", "GA"),
+    ("Hawaii", "HI"), ("Idaho", "ID"), ("Illinois", "IL"), ("Indiana", "IN"), ("Iowa", "IA"), ("Kansas", "KS"),
+    ("Kentucky", "KY"), ("Louisiana", "LA"), ("Maine", "ME"), ("Maryland", "MD"), ("Massachusetts", "MA"),
+    ("Michigan", "MI"), ("Minnesota", "MN"), ("Mississippi", "MS"), ("Missouri", "MO"), ("Montana", "MT"),
+    ("Nebraska", "NE"), ("Nevada", "NV"), ("New Hampshire", "NH"), ("New Jersey", "NJ"), ("New Mexico", "NM"),
+    ("New York", "NY"), ("North Carolina", "NC"), ("North Dakota", "ND"), ("Ohio", "OH"), ("Oklahoma", "OK"),
+    ("Oregon", "OR"), ("Pennsylvania", "PA"), ("Rhode Island", "RI"), ("South Carolina", "SC"),
+    ("South Dakota", "SD"), ("Tennessee", "TN"), ("Texas", "TX"), ("Utah", "UT"), ("Vermont", "VT"),
+    ("Virginia", "VA"), ("Washington", "WA"), ("West Virginia", "WV"), ("Wisconsin", "WI"), ("Wyoming", "WY"),
+];
+
 pub(super) const COUNTRIES: &[&str] = &[
+    "South Korea",
+    "Republic of Korea",
+    "Korea",
+    "Vietnam",
+    "Pakistan",
+    "Bangladesh",
+    "Sri Lanka",
+    "Indonesia",
+    "Philippines",
+    "Malaysia",
+    "Thailand",
+    "Taiwan",
+    "Hong Kong",
+    "Türkiye",
+    "Greece",
+    "Czech Republic",
+    "Hungary",
+    "Chile",
+    "Colombia",
+    "Peru",
+    "Ghana",
+    "Morocco",
+    "United Arab Emirates",
+    "UAE",
+    "Saudi Arabia",
+    "Iran",
     "USA",
     "United States",
     "Canada",
@@ -136,6 +175,15 @@ pub(crate) fn parse_location(piece: &str) -> Option<Location> {
     }
     let second = parts[1];
     let region_token = second.split_whitespace().next().unwrap_or("");
+    // "San Francisco, California": a state written out.
+    if let Some(abbr) = US_STATE_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(second)).map(|(_, a)| *a) {
+        return Some(Location {
+            city: Some(city.to_owned()),
+            region: Some(abbr.to_owned()),
+            country: Some(parts.get(2).map(|c| (*c).to_owned()).unwrap_or_else(|| "USA".to_owned())),
+            remote: false,
+        });
+    }
     let zip_ok = second.split_whitespace().nth(1).is_none_or(|z| z.len() == 5 && z.bytes().all(|b| b.is_ascii_digit()));
     if US_STATES.contains(&region_token) && zip_ok {
         return Some(Location {
@@ -233,6 +281,16 @@ pub(super) fn parse_header(lines: &[&str], contact: &mut Contact) {
                 {
                     contact.location.get_or_insert(loc);
                 }
+                continue;
+            }
+            // "2712 Broadway St, San Francisco, California" without a street word we know.
+            if piece.starts_with(|c: char| c.is_ascii_digit())
+                && let Some((street, tail)) = piece.split_once(',')
+                && street.split_whitespace().count() >= 2
+                && let Some(loc) = parse_location(tail)
+            {
+                contact.street_address = Some(piece.to_owned());
+                contact.location.get_or_insert(loc);
                 continue;
             }
             if contact.location.is_none()

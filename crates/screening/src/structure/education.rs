@@ -132,6 +132,7 @@ fn is_institution(piece: &str) -> bool {
 /// "University of Texas at Austin, Austin, TX" → "University of Texas at Austin";
 /// "University of California, Berkeley" stays whole.
 fn strip_trailing_location(p: &str) -> String {
+    let p = p.trim().trim_end_matches('.');
     let parts: Vec<&str> = p.split(',').map(str::trim).collect();
     for cut in 1..parts.len() {
         let tail = parts[cut..].join(", ");

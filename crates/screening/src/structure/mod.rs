@@ -110,7 +110,20 @@ pub fn parse_text_at(text: &str, as_of: time::Date) -> ParsedResume {
     structure_text(text, info, as_of)
 }
 
+/// Icon-font glyphs (Font Awesome and the like live in the Private Use Area) separate the
+/// pieces of a line ("DEVELOPER <icon> COMPANY A", "<icon>jane@x.com"): read them as tabs.
+fn icons_as_separators(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_icon = |c: char| matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}');
+    if !text.chars().any(is_icon) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| if is_icon(c) { '\t' } else { c }).collect())
+}
+
 fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date) -> ParsedResume {
+    let original = text;
+    let separated = icons_as_separators(text);
+    let text: &str = &separated;
     let sections = split_sections(text);
     let taxonomy = Taxonomy::global();
     let mut contact = Contact::default();
@@ -170,7 +183,7 @@ fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date) -> Pars
         total_experience_years: (f64::from(total_months) / 12.0 * 10.0).round() / 10.0,
         sections: kinds,
         confidence: 0.0,
-        text: text.to_owned(),
+        text: original.to_owned(),
     };
     parsed.confidence = confidence(&parsed);
     parsed
