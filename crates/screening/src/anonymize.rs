@@ -169,7 +169,90 @@ const LABELS: &[(&str, RedactionCategory)] = &[
 /// Personal identifiers found by the parser, removed wherever they appear.
 struct Identifiers {
     name_words: Vec<String>,
+    /// Profile handles ("posquit0", "johnyD"), lower case, removed as whole words.
+    handles: Vec<String>,
     literals: Vec<(String, RedactionCategory, &'static str)>,
+}
+
+/// Networks whose profile names resumes write as "GitHub: name", "LinkedIn: /in/name",
+/// "Twitter:// @name" or a bare domain path.
+const NETWORKS: &[&str] = &[
+    "github", "gitlab", "bitbucket", "linkedin", "twitter", "x", "instagram", "facebook", "fb", "youtube",
+    "quora", "medium", "stackoverflow", "stack overflow", "soundcloud", "behance", "dribbble", "telegram",
+    "skype", "kaggle", "leetcode", "mastodon", "codepen", "hackerrank", "orcid", "researchgate", "tiktok",
+    "threads", "bluesky", "discord", "reddit", "twitch", "substack",
+];
+
+const URL_MARKERS: &[&str] = &[
+    "linkedin.com/", "github.com/", "gitlab.com/", "behance.net/", "dribbble.com/", "twitter.com/", "x.com/",
+    "medium.com/", "instagram.com/", "facebook.com/", "youtube.com/", "stackoverflow.com/", "kaggle.com/",
+    "fb.co/", "bitbucket.org/",
+];
+
+/// Profile names a resume gives: after a network label, after an @, or as the last part of
+/// a profile URL.
+fn find_handles(raw_text: &str, links: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |h: &str| {
+        let h = h.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
+        if h.chars().count() >= 3 && h.chars().any(char::is_alphanumeric) && !out.iter().any(|o| o == h) {
+            out.push(h.to_owned());
+        }
+    };
+    let handle_chars = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    for line in raw_text.lines() {
+        let lower = line.to_lowercase();
+        // "GitHub: name", "LinkedIn:// in/name", "Twitter - @name".
+        for net in NETWORKS {
+            let mut from = 0;
+            while let Some(i) = lower[from..].find(net) {
+                let at = from + i;
+                let end = at + net.len();
+                from = end;
+                let before_ok = !lower[..at].chars().next_back().is_some_and(char::is_alphanumeric);
+                if !before_ok || !lower.is_char_boundary(end) {
+                    continue;
+                }
+                let rest = &line[end..];
+                let trimmed = rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '/' | '-' | '@' | '|'));
+                if trimmed.len() == rest.len() || !rest.trim_start().starts_with([':', '/', '@', '-']) {
+                    continue;
+                }
+                let trimmed = trimmed.strip_prefix("in/").unwrap_or(trimmed);
+                let h: String = trimmed.chars().take_while(|c| handle_chars(*c)).collect();
+                push(&h);
+            }
+        }
+        // "@name" that is not part of an email address.
+        for (i, _) in line.match_indices('@') {
+            let before = line[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '.') {
+                continue;
+            }
+            let h: String = line[i + 1..].chars().take_while(|c| handle_chars(*c)).collect();
+            push(&h);
+        }
+        // "github.com/name", "linkedin.com/in/name" with or without a scheme.
+        for m in URL_MARKERS {
+            for (i, _) in lower.match_indices(m) {
+                let rest = &line[i + m.len()..];
+                let rest = rest.strip_prefix("in/").or_else(|| rest.strip_prefix("user/")).unwrap_or(rest);
+                let h: String = rest.chars().take_while(|c| handle_chars(*c)).collect();
+                push(&h);
+            }
+        }
+    }
+    for l in links {
+        let lower = l.to_lowercase();
+        for m in URL_MARKERS {
+            if let Some(i) = lower.find(m) {
+                let rest = &l[i + m.len()..];
+                let rest = rest.strip_prefix("in/").unwrap_or(rest);
+                push(rest.split('/').next().unwrap_or(""));
+            }
+        }
+    }
+    out
 }
 
 fn identifiers(parsed: &ParsedResume, raw_text: &str) -> Identifiers {
@@ -192,7 +275,17 @@ fn identifiers(parsed: &ParsedResume, raw_text: &str) -> Identifiers {
     // Longest first, so a phone inside an address is not half-replaced.
     literals.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     literals.dedup_by(|a, b| a.0 == b.0);
-    Identifiers { name_words, literals }
+    let found = find_handles(raw_text, &parsed.contact.links);
+    // Handles with dots or dashes ("john.doe") are replaced as they are written; plain ones
+    // as whole words in any case.
+    for h in found.iter().filter(|h| h.contains(['.', '-'])) {
+        literals.push((h.clone(), RedactionCategory::Link, "[handle]"));
+    }
+    literals.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    literals.dedup_by(|a, b| a.0 == b.0);
+    let mut handles: Vec<String> = found.iter().map(|h| h.to_lowercase()).collect();
+    handles.dedup();
+    Identifiers { name_words, handles, literals }
 }
 
 /// Removes identity and protected attributes from free text. `in_education` marks text from
@@ -206,6 +299,16 @@ fn redact_text(text: &str, ids: &Identifiers, counts: &mut Counts) -> String {
             section = kind;
         }
         let redacted = redact_line(body, ids, section, counts);
+        // The header and contact block (name, headline, contact details, handles) goes
+        // whole: short lines there are identity or contact, and when extraction ran the name
+        // into the headline we cannot cut it out reliably. Prose (a summary placed above the
+        // first heading) stays, redacted.
+        if section == SectionKind::Header && redacted.split_whitespace().count() < 8 {
+            if line.ends_with('\n') && !out.is_empty() {
+                out.push('\n');
+            }
+            continue;
+        }
         out.push_str(&redacted);
         if line.ends_with('\n') {
             out.push('\n');
@@ -234,23 +337,40 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
             }
         }
     }
-    // Tokens: emails and links.
+    // Tokens: emails and links, whatever separates them (spaces, tabs, icon glyphs).
     let mut rebuilt = String::with_capacity(s.len());
-    for (i, tok) in s.split(' ').enumerate() {
-        if i > 0 {
-            rebuilt.push(' ');
+    let mut rest = s.as_str();
+    while !rest.is_empty() {
+        let ws = rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
+        rebuilt.push_str(&rest[..ws]);
+        rest = &rest[ws..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let tok = &rest[..end];
+        rest = &rest[end..];
+        // The core: icons, brackets and punctuation around it are not part of the address.
+        let core = tok.trim_matches(|c: char| !(c.is_alphanumeric() || matches!(c, '@' | '/' | '_' | '~' | '+')));
+        if core.is_empty() {
+            rebuilt.push_str(tok);
+            continue;
         }
-        let core = tok.trim_matches(|c: char| matches!(c, '(' | ')' | ',' | ';' | '<' | '>' | '|'));
-        let lower = core.to_ascii_lowercase();
-        if !core.is_empty() && structure::is_email(core.trim_end_matches('.')) {
+        let lower = core.to_lowercase();
+        let bare = lower.trim_start_matches("mailto:");
+        let email_at = bare.find('@').map(|i| core.len() - bare.len() + i);
+        let is_mail = structure::is_email(bare.trim_end_matches('.'))
+            || email_at.is_some_and(|i| {
+                // "name@host.org" glued to other text: take the address around the @.
+                let l = core[..i].rsplit(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))).next().unwrap_or("");
+                let r = core[i + 1..].split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-'))).next().unwrap_or("");
+                !l.is_empty() && r.contains('.')
+            });
+        if is_mail {
             rebuilt.push_str(&tok.replace(core, "[email]"));
             bump(counts, RedactionCategory::Email, 1);
         } else if lower.starts_with("http://")
             || lower.starts_with("https://")
             || lower.starts_with("www.")
-            || ["linkedin.com/", "github.com/", "gitlab.com/", "behance.net/", "dribbble.com/"]
-                .iter()
-                .any(|d| lower.contains(d))
+            || URL_MARKERS.iter().any(|d| lower.contains(d))
+            || looks_like_domain(&lower)
         {
             rebuilt.push_str(&tok.replace(core, "[link]"));
             bump(counts, RedactionCategory::Link, 1);
@@ -273,6 +393,10 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
         if ids.name_words.contains(&lw) {
             bump(counts, RedactionCategory::Name, 1);
             return Some("[name]".to_owned());
+        }
+        if ids.handles.contains(&lw) {
+            bump(counts, RedactionCategory::Link, 1);
+            return Some("[handle]".to_owned());
         }
         if TITLES.contains(&lw.as_str())
             && next
@@ -324,6 +448,22 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
     });
     // Removing a title can leave a double space.
     s.replace("  [name]", " [name]").replace(" .", ".")
+}
+
+/// "johndoe.com", "stuxf.dev", "name.github.io/x": a personal site without a scheme.
+fn looks_like_domain(lower: &str) -> bool {
+    const TLDS: &[&str] = &[
+        "com", "org", "net", "dev", "io", "me", "app", "site", "xyz", "info", "blog", "page", "tech", "ai", "co", "in",
+        "de", "uk", "fr", "nl", "ca", "au", "edu", "us", "eu", "ch", "se", "no", "es", "it", "pl", "kr", "jp", "cn", "br",
+    ];
+    let host = lower.split('/').next().unwrap_or("");
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels[labels.len() - 1].chars().all(|c| c.is_ascii_alphabetic())
+        && TLDS.contains(&labels[labels.len() - 1])
+        // "Node.js", "ES.Next" and file names are not sites.
+        && !matches!(labels[labels.len() - 1], "js" | "net" if labels.len() == 2 && labels[0].len() <= 4)
 }
 
 fn redact_short(text: &str, ids: &Identifiers, counts: &mut Counts) -> String {

@@ -365,12 +365,13 @@ pub(crate) fn find_phones(text: &str) -> Vec<String> {
                 if d.is_ascii_digit() {
                     digits += 1;
                     end = pos + 1;
-                } else if !matches!(d, '+' | '(' | ')' | '-' | '.' | ' ') {
+                } else if !matches!(d, '+' | '(' | ')' | '-' | '.' | ' ' | '\u{a0}' | '\u{ad}' | '\u{2010}'..='\u{2015}' | '\u{2212}')
+                {
                     break;
                 }
                 j += 1;
             }
-            let candidate = line[start..end].trim();
+            let candidate = line[start..end].trim_matches(|c: char| c.is_whitespace() || c == '\u{ad}');
             let groups_ok = !candidate.contains("  ") && !text::find_dates(candidate).iter().any(|r| r.end.is_some());
             if (10..=15).contains(&digits) && groups_ok {
                 out.push(candidate.to_owned());
