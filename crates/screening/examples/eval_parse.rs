@@ -435,7 +435,13 @@ fn count_leaks(gold: &Value, output: &str, r: &mut FileResult) {
             };
             if n > 0 {
                 *r.leaks.entry(kind).or_default() += n;
-                r.leak_notes.push(format!("{kind} x{n}"));
+                let at = lower.find(&l).or_else(|| collapsed.find(&l).map(|_| 0));
+                let ctx = at.map(|i| {
+                    let a = lower.floor_char_boundary(i.saturating_sub(30));
+                    let b = lower.ceil_char_boundary((i + l.len() + 30).min(lower.len()));
+                    lower[a..b].replace('\n', " / ")
+                });
+                r.leak_notes.push(format!("{kind} {id:?} x{n} {}", ctx.unwrap_or_default()));
             }
         }
     }

@@ -216,11 +216,35 @@ fn find_handles(raw_text: &str, links: &[String]) -> Vec<String> {
                 let rest = &line[end..];
                 let trimmed = rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '/' | '-' | '@' | '|'));
                 if trimmed.len() == rest.len() || !rest.trim_start().starts_with([':', '/', '@', '-']) {
+                    // "LinkedIn posquit0", "GITHUB-SQUARE johnyD" (an icon's name, then the
+                    // handle): a following token that reads as a handle, not as a word.
+                    let after_label = rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '-');
+                    let token: String = after_label.trim_start().chars().take_while(|c| handle_chars(*c)).collect();
+                    let handle_like = token.starts_with(|c: char| c.is_lowercase())
+                        || token.chars().any(|c| c.is_ascii_digit() || c == '_');
+                    if after_label.starts_with(char::is_whitespace) && handle_like {
+                        push(&token);
+                    }
                     continue;
                 }
                 let trimmed = trimmed.strip_prefix("in/").unwrap_or(trimmed);
                 let h: String = trimmed.chars().take_while(|c| handle_chars(*c)).collect();
                 push(&h);
+            }
+        }
+        // An icon-font glyph (Private Use Area) then a handle-like token: "<twitter icon> jdoe".
+        let mut chars = line.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if !matches!(c, '\u{E000}'..='\u{F8FF}') {
+                continue;
+            }
+            let rest = line[i + c.len_utf8()..].trim_start();
+            let token: String = rest.chars().take_while(|c| handle_chars(*c) || *c == '@').collect();
+            let token = token.trim_start_matches('@');
+            let ends_token = rest[token.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '@');
+            let handle_like = token.starts_with(|c: char| c.is_lowercase()) || token.chars().any(|c| c.is_ascii_digit() || c == '_');
+            if ends_token && handle_like && !token.contains('.') && token.chars().filter(char::is_ascii_digit).count() < 5 {
+                push(token);
             }
         }
         // "@name" that is not part of an email address.
@@ -303,7 +327,8 @@ fn redact_text(text: &str, ids: &Identifiers, counts: &mut Counts) -> String {
         // whole: short lines there are identity or contact, and when extraction ran the name
         // into the headline we cannot cut it out reliably. Prose (a summary placed above the
         // first heading) stays, redacted.
-        if section == SectionKind::Header && redacted.split_whitespace().count() < 8 {
+        let marked = ["[name]", "[email]", "[phone]", "[link]", "[handle]", "[address]"].iter().any(|m| redacted.contains(m));
+        if section == SectionKind::Header && (marked || redacted.split_whitespace().count() < 8) {
             if line.ends_with('\n') && !out.is_empty() {
                 out.push('\n');
             }

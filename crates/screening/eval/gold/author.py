@@ -2,7 +2,9 @@
 """Writes eval/gold/*.json. The values below were typed by hand from each file's `pdftotext
 -layout` text (DOCX: the document as LibreOffice shows it), never from the parser's output.
 Files that show the same person share a block; per-file differences are spelled out.
-Keys left out of an entry are not checked; see ../README.md for the format."""
+Keys left out of an entry are not checked; see ../README.md for the format.
+identifiers.address holds street addresses only (a district such as "Mapo-gu" is a coarse
+location, like the city the profile keeps)."""
 import json, os
 
 NOT = ["C", "C#", "R", "Go"]  # common false positives, checked unless the file really has them
@@ -173,7 +175,7 @@ put("awesomecv_resume.pdf", name="Byungjin Park", email="posquit0.bj@gmail.com",
     skills_must=["Terraform", "Kubernetes", "Docker", "Apache Kafka", "Grafana", "InfluxDB", "Elasticsearch", "Node.js",
                  "Ansible", "Amazon Web Services AWS software", "GitHub", "Slack", "OpenVPN", "Istio", "Android"],
     skills_must_not=NOT, languages=[],
-    identifiers=dict(acv_ids, name=["Byungjin", "Park"], address=["Mapo-gu"]))
+    identifiers=dict(acv_ids, name=["Byungjin", "Park"]))
 put("awesomecv_cv.pdf", name="Claud D. Park", email="posquit0.bj@gmail.com", phone="(+82) 10-9030-1843", location="Seoul",
     experience=[
         {"company": "Danggeun Pay Inc. (KarrotPay)", "title": "Founding Member & Site Reliability Engineer & Infrastructure Team Lead", "start": "2021-03", "current": True},
@@ -193,7 +195,7 @@ put("awesomecv_cv.pdf", name="Claud D. Park", email="posquit0.bj@gmail.com", pho
     skills_must=["Amazon Web Services AWS software", "Docker", "Kubernetes", "Vagrant", "Terraform", "Jenkins", "Express.js", "Django",
                  "REST APIs", "Redux", "React", "HTML", "LESS", "Sass", "Node.js", "Python", "Java", "OCaml", "LaTeX"],
     skills_must_not=NOT, languages=["Korean", "English", "Japanese"],
-    identifiers=dict(acv_ids, name=["Claud", "Park"], address=["Mapo-gu"]))
+    identifiers=dict(acv_ids, name=["Claud", "Park"]))
 put("pyresparser_omkar.pdf", name="Omkar Pathak", email="omkarpathak27@gmail.com", phone="(+91) 8087996634", location="Pune",
     experience=[
         {"company": "Schlumberger", "title": "Data Engineer", "start": "2018-07", "current": True},

@@ -515,7 +515,7 @@ fn title_line(segments: &[Segment], page_height: f64) -> Option<String> {
         .iter()
         .filter(|s| (page_height <= 0.0 || s.y < page_height * 0.4) && s.text.chars().any(char::is_alphabetic));
     let max = top.clone().map(|s| s.size).fold(0.0, f64::max);
-    if max < 1.4 * body {
+    if max < 1.15 * body {
         return None;
     }
     let mut big: Vec<&Segment> = top.filter(|s| s.size >= 0.95 * max).collect();
