@@ -127,6 +127,9 @@ fn phone_eq(gold: &Value, got: Option<&str>) -> bool {
     })
 }
 
+/// Compares a gold value with what was parsed.
+type Eq = fn(&Value, Option<&str>) -> bool;
+
 /// A scalar check: key absent in gold = not checked; null = must be absent; else must match.
 fn scalar(gold: Option<&Value>, got: Option<&str>, eq: impl Fn(&Value, Option<&str>) -> bool) -> Option<Counts> {
     let gold = gold?;
@@ -195,7 +198,10 @@ fn align(gold: &[Value], parsed: &[Value], keys: &[&str], date_key: &str) -> Vec
             }
             let mut score = overlap(&gt, &tokens(&key_text(p)));
             let pd = p.get(date_key).and_then(json_str);
-            if gd.is_some() && pd.is_some() && gd.as_deref().map(|d| date_eq(&Value::String(d.to_owned()), pd.as_deref())) == Some(true) {
+            if gd.is_some()
+                && pd.is_some()
+                && gd.as_deref().map(|d| date_eq(&Value::String(d.to_owned()), pd.as_deref())) == Some(true)
+            {
                 score += 0.3;
             }
             if score >= 0.34 && best.is_none_or(|(s, _)| score > s) {
@@ -214,9 +220,11 @@ fn score_file(gold: &Value, p: &ParsedResume, r: &mut FileResult) {
     let taxonomy = Taxonomy::global();
     let c = &p.contact;
     let city = c.location.as_ref().and_then(|l| l.city.as_deref());
-    let cases: [(&'static str, Option<&str>, fn(&Value, Option<&str>) -> bool); 4] = [
+    let cases: [(&'static str, Option<&str>, Eq); 4] = [
         ("name", c.name.as_deref(), text_eq),
-        ("email", c.email.as_deref(), |g, p| alternatives(g).iter().any(|a| Some(a.to_lowercase()) == p.map(str::to_lowercase))),
+        ("email", c.email.as_deref(), |g, p| {
+            alternatives(g).iter().any(|a| Some(a.to_lowercase()) == p.map(str::to_lowercase))
+        }),
         ("phone", c.phone.as_deref(), phone_eq),
         ("location", city, text_eq),
     ];
@@ -283,11 +291,8 @@ fn score_file(gold: &Value, p: &ParsedResume, r: &mut FileResult) {
                 ("end_year", "end_year", "education.end_year"),
             ] {
                 let got = pe.and_then(|e| e.get(pkey)).and_then(json_str);
-                let eq: fn(&Value, Option<&str>) -> bool = if gkey == "end_year" {
-                    |g, p| p == Some(&g.to_string())
-                } else {
-                    text_eq
-                };
+                let eq: fn(&Value, Option<&str>) -> bool =
+                    if gkey == "end_year" { |g, p| p == Some(&g.to_string()) } else { text_eq };
                 if let Some(cnt) = scalar(g.get(gkey), got.as_deref(), eq) {
                     r.record(field, cnt, || format!("{} gold {} got {got:?}", g["institution"], g[gkey]));
                 }
@@ -391,8 +396,10 @@ fn digit_runs(s: &str) -> Vec<String> {
         if ch.is_ascii_digit() {
             cur.push(ch);
             gap = 0;
-        } else if matches!(ch, ' ' | '-' | '.' | '(' | ')' | '+' | '/' | '\u{a0}' | '\u{ad}' | '\u{2010}'..='\u{2015}' | '\u{2212}')
-            && gap < 3
+        } else if matches!(
+            ch,
+            ' ' | '-' | '.' | '(' | ')' | '+' | '/' | '\u{a0}' | '\u{ad}' | '\u{2010}'..='\u{2015}' | '\u{2212}'
+        ) && gap < 3
         {
             gap += 1;
         } else {
@@ -425,7 +432,8 @@ fn count_leaks(gold: &Value, output: &str, r: &mut FileResult) {
                     runs.iter().filter(|r| r.len() >= 7 && r.contains(tail)).count() as u32
                 }
                 "url" => {
-                    let bare = l.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
+                    let bare =
+                        l.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
                     squeezed.matches(bare).count() as u32
                 }
                 _ => {
@@ -527,10 +535,7 @@ fn main() {
         *leaks_split.entry(split.clone()).or_default() += nleaks;
         let show = verbose && (split != "held_out" || held_out_details);
         if show {
-            println!(
-                "{file} [{producer}, {split}]: {}/{} right, {} leaks",
-                total.right, total.checks, nleaks
-            );
+            println!("{file} [{producer}, {split}]: {}/{} right, {} leaks", total.right, total.checks, nleaks);
             for m in &r.misses {
                 println!("    miss  {m}");
             }
@@ -543,12 +548,7 @@ fn main() {
     let mut all = Counts::default();
     by_split.values().for_each(|c| all.add(*c));
     println!("\n== Resume parsing evaluation ({} files, {} producers) ==", files.len(), by_producer.len());
-    println!(
-        "overall fields right: {}/{} = {:.1}%",
-        all.right,
-        all.checks,
-        all.share() * 100.0
-    );
+    println!("overall fields right: {}/{} = {:.1}%", all.right, all.checks, all.share() * 100.0);
     for (s, c) in &by_split {
         println!("  {s:<9} fields right: {}/{} = {:.1}%", c.right, c.checks, c.share() * 100.0);
     }

@@ -177,16 +177,57 @@ struct Identifiers {
 /// Networks whose profile names resumes write as "GitHub: name", "LinkedIn: /in/name",
 /// "Twitter:// @name" or a bare domain path.
 const NETWORKS: &[&str] = &[
-    "github", "gitlab", "bitbucket", "linkedin", "twitter", "x", "instagram", "facebook", "fb", "youtube",
-    "quora", "medium", "stackoverflow", "stack overflow", "soundcloud", "behance", "dribbble", "telegram",
-    "skype", "kaggle", "leetcode", "mastodon", "codepen", "hackerrank", "orcid", "researchgate", "tiktok",
-    "threads", "bluesky", "discord", "reddit", "twitch", "substack",
+    "github",
+    "gitlab",
+    "bitbucket",
+    "linkedin",
+    "twitter",
+    "x",
+    "instagram",
+    "facebook",
+    "fb",
+    "youtube",
+    "quora",
+    "medium",
+    "stackoverflow",
+    "stack overflow",
+    "soundcloud",
+    "behance",
+    "dribbble",
+    "telegram",
+    "skype",
+    "kaggle",
+    "leetcode",
+    "mastodon",
+    "codepen",
+    "hackerrank",
+    "orcid",
+    "researchgate",
+    "tiktok",
+    "threads",
+    "bluesky",
+    "discord",
+    "reddit",
+    "twitch",
+    "substack",
 ];
 
 const URL_MARKERS: &[&str] = &[
-    "linkedin.com/", "github.com/", "gitlab.com/", "behance.net/", "dribbble.com/", "twitter.com/", "x.com/",
-    "medium.com/", "instagram.com/", "facebook.com/", "youtube.com/", "stackoverflow.com/", "kaggle.com/",
-    "fb.co/", "bitbucket.org/",
+    "linkedin.com/",
+    "github.com/",
+    "gitlab.com/",
+    "behance.net/",
+    "dribbble.com/",
+    "twitter.com/",
+    "x.com/",
+    "medium.com/",
+    "instagram.com/",
+    "facebook.com/",
+    "youtube.com/",
+    "stackoverflow.com/",
+    "kaggle.com/",
+    "fb.co/",
+    "bitbucket.org/",
 ];
 
 /// Profile names a resume gives: after a network label, after an @, or as the last part of
@@ -214,7 +255,8 @@ fn find_handles(raw_text: &str, links: &[String]) -> Vec<String> {
                     continue;
                 }
                 let rest = &line[end..];
-                let trimmed = rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '/' | '-' | '@' | '|'));
+                let trimmed =
+                    rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '/' | '-' | '@' | '|'));
                 if trimmed.len() == rest.len() || !rest.trim_start().starts_with([':', '/', '@', '-']) {
                     // "LinkedIn posquit0", "GITHUB-SQUARE johnyD" (an icon's name, then the
                     // handle): a following token that reads as a handle, not as a word.
@@ -233,8 +275,7 @@ fn find_handles(raw_text: &str, links: &[String]) -> Vec<String> {
             }
         }
         // An icon-font glyph (Private Use Area) then a handle-like token: "<twitter icon> jdoe".
-        let mut chars = line.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in line.char_indices() {
             if !matches!(c, '\u{E000}'..='\u{F8FF}') {
                 continue;
             }
@@ -242,8 +283,13 @@ fn find_handles(raw_text: &str, links: &[String]) -> Vec<String> {
             let token: String = rest.chars().take_while(|c| handle_chars(*c) || *c == '@').collect();
             let token = token.trim_start_matches('@');
             let ends_token = rest[token.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '@');
-            let handle_like = token.starts_with(|c: char| c.is_lowercase()) || token.chars().any(|c| c.is_ascii_digit() || c == '_');
-            if ends_token && handle_like && !token.contains('.') && token.chars().filter(char::is_ascii_digit).count() < 5 {
+            let handle_like =
+                token.starts_with(|c: char| c.is_lowercase()) || token.chars().any(|c| c.is_ascii_digit() || c == '_');
+            if ends_token
+                && handle_like
+                && !token.contains('.')
+                && token.chars().filter(char::is_ascii_digit).count() < 5
+            {
                 push(token);
             }
         }
@@ -302,7 +348,7 @@ fn identifiers(parsed: &ParsedResume, raw_text: &str) -> Identifiers {
     let found = find_handles(raw_text, &parsed.contact.links);
     // Handles with dots or dashes ("john.doe") are replaced as they are written; plain ones
     // as whole words in any case.
-    for h in found.iter().filter(|h| h.contains(['.', '-'])) {
+    for h in found.iter().filter(|h| h.contains(|c: char| !c.is_alphanumeric())) {
         literals.push((h.clone(), RedactionCategory::Link, "[handle]"));
     }
     literals.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
@@ -327,7 +373,8 @@ fn redact_text(text: &str, ids: &Identifiers, counts: &mut Counts) -> String {
         // whole: short lines there are identity or contact, and when extraction ran the name
         // into the headline we cannot cut it out reliably. Prose (a summary placed above the
         // first heading) stays, redacted.
-        let marked = ["[name]", "[email]", "[phone]", "[link]", "[handle]", "[address]"].iter().any(|m| redacted.contains(m));
+        let marked =
+            ["[name]", "[email]", "[phone]", "[link]", "[handle]", "[address]"].iter().any(|m| redacted.contains(m));
         if section == SectionKind::Header && (marked || redacted.split_whitespace().count() < 8) {
             if line.ends_with('\n') && !out.is_empty() {
                 out.push('\n');
@@ -384,8 +431,14 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
         let is_mail = structure::is_email(bare.trim_end_matches('.'))
             || email_at.is_some_and(|i| {
                 // "name@host.org" glued to other text: take the address around the @.
-                let l = core[..i].rsplit(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))).next().unwrap_or("");
-                let r = core[i + 1..].split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-'))).next().unwrap_or("");
+                let l = core[..i]
+                    .rsplit(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')))
+                    .next()
+                    .unwrap_or("");
+                let r = core[i + 1..]
+                    .split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-')))
+                    .next()
+                    .unwrap_or("");
                 !l.is_empty() && r.contains('.')
             });
         if is_mail {
@@ -415,7 +468,8 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
         let lw = w.to_lowercase();
         let prev = i.checked_sub(1).and_then(|p| words.get(p)).map(|p| p.to_lowercase());
         let next = words.get(i + 1).map(|n| n.to_lowercase());
-        if ids.name_words.contains(&lw) {
+        let possessive = lw.strip_suffix("'s").or_else(|| lw.strip_suffix("’s"));
+        if ids.name_words.contains(&lw) || possessive.is_some_and(|b| ids.name_words.iter().any(|n| n == b)) {
             bump(counts, RedactionCategory::Name, 1);
             return Some("[name]".to_owned());
         }
@@ -479,7 +533,8 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
 fn looks_like_domain(lower: &str) -> bool {
     const TLDS: &[&str] = &[
         "com", "org", "net", "dev", "io", "me", "app", "site", "xyz", "info", "blog", "page", "tech", "ai", "co", "in",
-        "de", "uk", "fr", "nl", "ca", "au", "edu", "us", "eu", "ch", "se", "no", "es", "it", "pl", "kr", "jp", "cn", "br",
+        "de", "uk", "fr", "nl", "ca", "au", "edu", "us", "eu", "ch", "se", "no", "es", "it", "pl", "kr", "jp", "cn",
+        "br",
     ];
     let host = lower.split('/').next().unwrap_or("");
     let labels: Vec<&str> = host.split('.').collect();

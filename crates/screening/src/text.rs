@@ -263,7 +263,9 @@ pub fn find_dates(line: &str) -> Vec<FoundRange> {
             j += 1 + u;
         }
         // "since January 2016": an open range up to now.
-        if end.is_none() && i > 0 && words[i - 1].1.trim_matches(|c: char| !c.is_alphabetic()).eq_ignore_ascii_case("since")
+        if end.is_none()
+            && i > 0
+            && words[i - 1].1.trim_matches(|c: char| !c.is_alphabetic()).eq_ignore_ascii_case("since")
         {
             end = Some(DatePoint::Present);
             begin = words[i - 1].0;

@@ -507,10 +507,13 @@ fn title_line(segments: &[Segment], page_height: f64) -> Option<String> {
     // The size most of the text is set in.
     sizes.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut acc = 0;
-    let body = sizes.iter().find(|(_, n)| {
-        acc += n;
-        acc * 2 >= total
-    })?.0;
+    let body = sizes
+        .iter()
+        .find(|(_, n)| {
+            acc += n;
+            acc * 2 >= total
+        })?
+        .0;
     let top = segments
         .iter()
         .filter(|s| (page_height <= 0.0 || s.y < page_height * 0.4) && s.text.chars().any(char::is_alphabetic));
@@ -520,7 +523,11 @@ fn title_line(segments: &[Segment], page_height: f64) -> Option<String> {
     }
     let mut big: Vec<&Segment> = top.filter(|s| s.size >= 0.95 * max).collect();
     // Letters only: an icon-font glyph beside the name is no part of it.
-    let letters = |t: &str| t.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '.' | '-' | '\'')).collect::<String>();
+    let letters = |t: &str| {
+        t.chars()
+            .filter(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '.' | '-' | '\''))
+            .collect::<String>()
+    };
     big.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x0.total_cmp(&b.x0)));
     let text = big.iter().map(|s| letters(&s.text)).collect::<Vec<_>>().join(" ");
     let words = text.split_whitespace().count();
@@ -690,6 +697,79 @@ mod tests {
         let (text, columns) = layout_page(g, 600.0);
         assert!(!columns);
         assert!(text.starts_with("Engineer number 0\t2019 - 2021\n"));
+    }
+
+    fn sized(x: f64, y: f64, size: f64, text: &str) -> Vec<Glyph> {
+        let step = size * 0.5;
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| Glyph {
+                x: x + i as f64 * step,
+                y,
+                w: step,
+                size,
+                text: c.to_string(),
+                zero_width_run: false,
+                last_x: x + i as f64 * step,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn glyphs_without_widths_keep_stream_order() {
+        // Typst/Chromium CID fonts: every glyph of "Last updated" reported at nearly the same x,
+        // kerning nudging later chunks slightly left.
+        let mut c = Collector { page_height: 800.0, page_width: 600.0, ..Collector::default() };
+        let t = |x: f64| Transform::row_major(1.0, 0.0, 0.0, 1.0, x, 700.0);
+        for (i, ch) in "Last updated".chars().enumerate() {
+            let x = 400.0 - (i / 4) as f64 * 0.1;
+            c.output_character(&t(x), 0.0, 0.0, 9.0, &ch.to_string()).unwrap();
+        }
+        c.finish_page();
+        assert_eq!(c.text, "Last updated\n");
+    }
+
+    #[test]
+    fn name_above_a_smaller_headline_does_not_interleave() {
+        // A 32pt name whose baseline is 9pt above a 10pt headline.
+        let mut g = sized(100.0, 100.0, 32.0, "Byungjin Park");
+        g.extend(sized(110.0, 109.0, 10.0, "DevOps Engineer"));
+        let (text, _) = layout_page(g, 600.0);
+        assert_eq!(text, "Byungjin Park\nDevOps Engineer\n");
+    }
+
+    #[test]
+    fn letter_spaced_name_reads_as_words() {
+        // Each letter followed by a wide gap; a space glyph between the words.
+        let mut g = Vec::new();
+        let mut x = 200.0;
+        for ch in "JOHN DOE".chars() {
+            g.push(Glyph { x, y: 50.0, w: 9.0, size: 14.0, text: ch.to_string(), zero_width_run: false, last_x: x });
+            x += 17.0;
+        }
+        let (text, _) = layout_page(g, 600.0);
+        assert_eq!(text, "JOHN DOE\n");
+    }
+
+    #[test]
+    fn malformed_cmap_name_is_replaced() {
+        let mut cmap = b"/CIDInit /ProcSet findresource begin\nbegincmap\n/CMapName /-System-Library-Fonts-STHeiti Medium.ttc,000-UTF16 def\n1 beginbfchar\n<0003> <0020>\nendbfchar\nendcmap".to_vec();
+        sanitize_cmap_name(&mut cmap);
+        let text = String::from_utf8(cmap).unwrap();
+        assert!(text.contains("/CMapName /ClearViewUCS def"), "{text}");
+        let mut fine = b"begincmap\n/CMapName /Adobe-Identity-UCS def\n".to_vec();
+        sanitize_cmap_name(&mut fine);
+        assert_eq!(fine, b"begincmap\n/CMapName /Adobe-Identity-UCS def\n");
+    }
+
+    #[test]
+    fn title_line_is_the_largest_text_at_the_top() {
+        let mut g = sized(200.0, 40.0, 24.0, "Jane Smith");
+        for i in 0..10 {
+            g.extend(sized(40.0, 120.0 + i as f64 * 14.0, 10.0, "Body text of the resume goes here"));
+        }
+        let segments = segments_of(g);
+        assert_eq!(title_line(&segments, 800.0).as_deref(), Some("Jane Smith"));
     }
 
     #[test]

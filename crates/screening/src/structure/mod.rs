@@ -109,7 +109,8 @@ pub fn parse_text_at(text: &str, as_of: time::Date) -> ParsedResume {
 /// Icon-font glyphs (Font Awesome and the like live in the Private Use Area) separate the
 /// pieces of a line ("DEVELOPER <icon> COMPANY A", "<icon>jane@x.com"): read them as tabs.
 fn icons_as_separators(text: &str) -> std::borrow::Cow<'_, str> {
-    let is_icon = |c: char| matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}');
+    let is_icon =
+        |c: char| matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}');
     if !text.chars().any(is_icon) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -181,7 +182,9 @@ fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date, name: O
         contact.name.as_deref().unwrap_or("").split_whitespace().map(str::to_lowercase).collect();
     for p in prose {
         let found = taxonomy.find_in_text(p, MatchContext::Prose);
-        if name_words.is_empty() || !p.split(|c: char| !c.is_alphanumeric()).any(|w| name_words.contains(&w.to_lowercase())) {
+        if name_words.is_empty()
+            || !p.split(|c: char| !c.is_alphanumeric()).any(|w| name_words.contains(&w.to_lowercase()))
+        {
             skills.extend(found);
             continue;
         }
