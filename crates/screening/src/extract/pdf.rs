@@ -75,7 +75,7 @@ fn extract_inner(bytes: &[u8]) -> Result<ExtractedText, ParseFailure> {
     let multi_column_pages = collector.multi_column_pages;
     Ok(ExtractedText {
         kind: DocKind::Pdf,
-        text: collector.text,
+        text: without_running_lines(&collector.text),
         pages: u32::try_from(pages.len()).unwrap_or(u32::MAX),
         multi_column_pages,
         image_count,
@@ -402,6 +402,60 @@ fn expand_ligature(s: &str) -> String {
         }
     }
     out
+}
+
+/// Drops running headers and footers: a first or last line of a page that, digits aside,
+/// is the first or last line of another page too ("February 10, 2026  Jane Doe · Résumé  2",
+/// "Jane Doe - Page 2 of 3"). They would otherwise land inside whatever section the page
+/// break falls in.
+fn without_running_lines(text: &str) -> String {
+    let pages: Vec<&str> = text.split("\u{c}\n").collect();
+    if pages.len() < 2 {
+        return text.to_owned();
+    }
+    let key = |l: &str| -> String {
+        l.chars().filter(|c| !c.is_ascii_digit()).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let edge = |p: &str, last: bool| -> Option<String> {
+        let mut lines = p.lines().filter(|l| !l.trim().is_empty());
+        let l = if last { lines.next_back() } else { lines.next() }?;
+        let k = key(l);
+        (k.chars().filter(|c| c.is_alphabetic()).count() >= 3).then_some(k)
+    };
+    let mut repeated: Vec<(bool, String)> = Vec::new();
+    for last in [false, true] {
+        let keys: Vec<String> = pages.iter().filter_map(|p| edge(p, last)).collect();
+        for k in &keys {
+            if keys.iter().filter(|o| *o == k).count() >= 2 && !repeated.contains(&(last, k.clone())) {
+                repeated.push((last, k.clone()));
+            }
+        }
+    }
+    if repeated.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = Vec::with_capacity(pages.len());
+    for p in &pages {
+        let mut lines: Vec<&str> = p.lines().collect();
+        for last in [false, true] {
+            let idx = if last {
+                lines.iter().rposition(|l| !l.trim().is_empty())
+            } else {
+                lines.iter().position(|l| !l.trim().is_empty())
+            };
+            if let Some(i) = idx
+                && repeated.contains(&(last, key(lines[i])))
+            {
+                lines.remove(i);
+            }
+        }
+        let mut page = lines.join("\n");
+        if p.ends_with('\n') && !page.is_empty() {
+            page.push('\n');
+        }
+        out.push(page);
+    }
+    out.join("\u{c}\n")
 }
 
 /// Groups glyphs into baselines, then splits each baseline at wide gaps into segments.
@@ -770,6 +824,12 @@ mod tests {
         }
         let segments = segments_of(g);
         assert_eq!(title_line(&segments, 800.0).as_deref(), Some("Jane Smith"));
+    }
+
+    #[test]
+    fn running_footers_are_dropped() {
+        let text = "Jane Doe\nExperience\nFebruary 10, 2026 Jane Doe · Résumé 1\n\u{c}\nAcme\nFebruary 10, 2026 Jane Doe · Résumé 2\n";
+        assert_eq!(without_running_lines(text), "Jane Doe\nExperience\n\u{c}\nAcme\n");
     }
 
     #[test]

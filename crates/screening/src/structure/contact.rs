@@ -260,6 +260,10 @@ fn looks_like_name(piece: &str) -> bool {
                 && w.starts_with(char::is_uppercase)
         })
         && heading(piece).is_none()
+        && !words.iter().any(|w| {
+            let w = w.to_lowercase();
+            matches!(w.trim_end_matches('.'), "resume" | "resumé" | "résumé" | "cv" | "curriculum" | "vitae")
+        })
         && !TITLE_WORDS.iter().any(|t| piece.to_ascii_lowercase().split_whitespace().any(|w| w == *t))
 }
 
