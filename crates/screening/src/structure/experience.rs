@@ -195,11 +195,27 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
             }
             k -= 1;
         }
-        for l in &lines[k..a] {
-            header.push((*l).to_owned());
-        }
         let mut anchor_rest = lines[a].to_owned();
         anchor_rest.replace_range(range.span.0..range.span.1, " | ");
+        // A date line of its own set below the first bullet (the dates column sits a little
+        // lower than the title row): the header is the line above that bullet.
+        let mut leading_body: Vec<String> = Vec::new();
+        if k == a && anchor_rest.trim_matches(|c: char| c == '|' || c.is_whitespace()).is_empty() {
+            let floor = consumed_until.max(a.saturating_sub(3));
+            if let Some(h) = (floor..a).rev().find(|&j| {
+                let (_, bullet) = text::strip_bullet(lines[j]);
+                !bullet && lines[j].len() <= 90 && !lines[j].ends_with('.') && !lines[j].starts_with(char::is_lowercase)
+            }) && h + 1 < a
+                && text::strip_bullet(lines[h + 1]).1
+            {
+                k = h;
+                leading_body = lines[h + 1..a].iter().map(|l| (*l).to_owned()).collect();
+            }
+        }
+        let header_end = if leading_body.is_empty() { a } else { k + 1 };
+        for l in &lines[k..header_end] {
+            header.push((*l).to_owned());
+        }
         // Dates set beside the first bullet ("• Reduced render time by 75% <tab> June 2005 –
         // Aug 2007"): the bullet is body, the header is above.
         let (_, anchor_is_bullet) = text::strip_bullet(lines[a]);
@@ -259,6 +275,16 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
                 k -= 1;
             }
             body_end = k;
+        }
+        for l in &leading_body {
+            let (t, bullet) = text::strip_bullet(l);
+            match entry.details.last_mut() {
+                Some(last) if !bullet => {
+                    last.push(' ');
+                    last.push_str(t);
+                }
+                _ => entry.details.push(t.to_owned()),
+            }
         }
         if let Some(b) = first_body.take() {
             let (t, _) = text::strip_bullet(&b);
