@@ -479,7 +479,7 @@ fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
             let blank = g.text.trim().is_empty();
             if let Some(last) = run.last() {
                 let x1 = run.iter().map(|r| r.x + r.w).fold(f64::MIN, f64::max);
-                if g.x - x1 > 1.5 * g.size && !blank && !last.text.trim().is_empty() {
+                if g.x - x1 > 1.0 * g.size && !blank && !last.text.trim().is_empty() {
                     segments.extend(segment_of(std::mem::take(&mut run)));
                 }
             }
