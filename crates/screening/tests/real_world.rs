@@ -194,3 +194,52 @@ fn typst_pdf_is_read_in_order_with_its_name() {
     assert_eq!(p.contact.name.as_deref(), Some("Jane Smith"));
     assert!(p.text.contains("Summer Intern"), "{}", &p.text[..300.min(p.text.len())]);
 }
+
+#[test]
+fn dates_set_beside_or_below_the_first_bullet_belong_to_the_header() {
+    let beside = parse(
+        "Sam Lee\nExperience\nApple, Software Engineer\tCupertino, CA\n• Reduced render time by 75%\tJune 2005 – Aug 2007\n• Integrated search\n",
+    );
+    let below = parse(
+        "Sam Lee\nExperience\nApple, Software Engineer\tCupertino, CA\n• Reduced render time by 75%\nJune 2005 – Aug 2007\n",
+    );
+    for p in [beside, below] {
+        let e = &p.experience[0];
+        assert_eq!((e.company.as_deref(), e.title.as_deref()), (Some("Apple"), Some("Software Engineer")), "{e:?}");
+        assert_eq!(e.start.map(|d| d.year), Some(2005));
+        assert_eq!(e.details[0], "Reduced render time by 75%");
+    }
+}
+
+#[test]
+fn a_lone_season_in_the_date_cell_is_an_entry() {
+    let p = parse(
+        "Sam Lee\nWork Experience\nABC Company\nSoftware Engineer\tMay 2023 - Present\n• Built search\n\
+         DEF Organization\nSoftware Engineer Intern\tSummer 2022\n• Made the editor responsive\n",
+    );
+    assert_eq!(p.experience.len(), 2, "{:?}", p.experience);
+    let e = &p.experience[1];
+    assert_eq!(e.company.as_deref(), Some("DEF Organization"));
+    assert_eq!(e.start.map(|d| d.year), Some(2022));
+    assert!(!e.current);
+}
+
+#[test]
+fn role_line_below_an_organisation_and_dates_line_is_the_title() {
+    let p = parse(
+        "Leo Park\nOn Campus Involvement\nEnactus, University of La Verne\tAugust 2013 – Present\nMember\n• Ran events\n",
+    );
+    let e = &p.experience[0];
+    assert_eq!(e.title.as_deref(), Some("Member"));
+    assert_eq!(e.company.as_deref(), Some("Enactus, University of La Verne"));
+}
+
+#[test]
+fn a_bullets_continuation_line_is_not_the_next_header() {
+    let p = parse(
+        "Sam Lee\nExperience\nCOURSERA | Software Engineering Intern\nJune 2014 – Sep 2014 | Mountain View, CA\n\
+         • Full-stack developer - Wrote and reviewed code for JS using Backbone,\nJade, Stylus and Require and Scala using Play\n\
+         GOOGLE | Software Engineering Intern\nMay 2013 – Aug 2013 | Mountain View, CA\n",
+    );
+    assert_eq!(p.experience[1].company.as_deref(), Some("GOOGLE"), "{:?}", p.experience);
+}

@@ -239,6 +239,27 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
             }
         }
         let mut entry = ExperienceEntry::default();
+        // "Enactus, University of La Verne <tab> Aug 2013 – Present" then "Member": with no
+        // role word on the anchor, a short role line right below is the title.
+        if !pieces.iter().any(|p| has_title_word(p)) && body_start < next_anchor && first_body.is_none() {
+            let next = lines[body_start];
+            let (_, bullet) = text::strip_bullet(next);
+            if !bullet
+                && next.len() <= 60
+                && !next.ends_with('.')
+                && has_title_word(next)
+                && text::find_dates(next).is_empty()
+            {
+                let org: Vec<&str> =
+                    pieces.iter().filter(|p| parse_location(p).is_none()).map(String::as_str).collect();
+                if !org.is_empty() {
+                    entry.company = Some(org.join(", "));
+                    entry.title = Some(next.trim().to_owned());
+                    pieces.clear();
+                    body_start += 1;
+                }
+            }
+        }
         for p in &pieces {
             if parse_location(p).is_some() {
                 entry.location.get_or_insert_with(|| p.clone());
