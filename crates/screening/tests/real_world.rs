@@ -243,3 +243,13 @@ fn a_bullets_continuation_line_is_not_the_next_header() {
     );
     assert_eq!(p.experience[1].company.as_deref(), Some("GOOGLE"), "{:?}", p.experience);
 }
+
+#[test]
+fn institution_comma_field_is_split_but_a_campus_stays() {
+    let p = parse("Sam Lee\nEducation\nBS\tStanford University, Computer Science\tSept 2018 – June 2022\n");
+    let e = &p.education[0];
+    assert_eq!(e.institution.as_deref(), Some("Stanford University"));
+    assert_eq!(e.field.as_deref(), Some("Computer Science"));
+    let q = parse("Sam Lee\nEducation\nUniversity of California, Berkeley\nB.S. in Physics, 2014\n");
+    assert_eq!(q.education[0].institution.as_deref(), Some("University of California, Berkeley"));
+}

@@ -268,7 +268,12 @@ pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
                 if let Some(field) = major_of(&before) {
                     line_field.get_or_insert(field);
                 }
-                let inst = strip_trailing_location(&parts[k..].join(", "));
+                let mut inst = strip_trailing_location(&parts[k..].join(", "));
+                // "Stanford University, Computer Science": the part after the institution
+                // is its field, not part of its name.
+                if k + 1 < parts.len() && inst.split(',').count() > 1 && looks_like_field(&parts[k + 1..].join(", ")) {
+                    inst = parts[k].to_owned();
+                }
                 let inst_parts = inst.split(',').count();
                 let rest = parts[k + inst_parts..].join(", ");
                 if k + 1 < parts.len() && inst_parts == 1 && !rest.is_empty() && parse_location(&rest).is_none() {
