@@ -253,3 +253,18 @@ fn institution_comma_field_is_split_but_a_campus_stays() {
     let q = parse("Sam Lee\nEducation\nUniversity of California, Berkeley\nB.S. in Physics, 2014\n");
     assert_eq!(q.education[0].institution.as_deref(), Some("University of California, Berkeley"));
 }
+
+#[test]
+fn consecutive_entries_with_dates_below_their_first_bullet_keep_their_headers() {
+    let p = parse(
+        "Jane Smith\nExperience\nCompany C, Summer Intern\tLivingston, LA, USA\n• Built models\nJune 2024 – Sept 2024\n• Published papers\n\
+         Company B, Summer Intern\tAnkara, Türkiye\n• Optimized the line\nJune 2023 – Sept 2023\n\
+         Company A, Summer Intern\tIstanbul, Türkiye\n• Designed an app\nJune 2022 – Sept 2022\n",
+    );
+    let got: Vec<(Option<&str>, Option<i32>)> =
+        p.experience.iter().map(|e| (e.company.as_deref(), e.start.map(|d| d.year))).collect();
+    assert_eq!(
+        got,
+        [(Some("Company C"), Some(2024)), (Some("Company B"), Some(2023)), (Some("Company A"), Some(2022))]
+    );
+}

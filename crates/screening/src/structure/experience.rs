@@ -295,6 +295,27 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
                 }
                 k -= 1;
             }
+            // The next entry's dates on a line of their own below its first bullet: its
+            // header is the line above that bullet (as for this entry, above).
+            if k == next_anchor
+                && let Some(r) = anchor_range(lines[next_anchor])
+            {
+                let mut rest = lines[next_anchor].to_owned();
+                rest.replace_range(r.span.0..r.span.1, "");
+                if rest.trim_matches(|c: char| c == '|' || c.is_whitespace()).is_empty()
+                    && let Some(h) = (body_start.max(next_anchor.saturating_sub(3))..next_anchor).rev().find(|&j| {
+                        let (_, bullet) = text::strip_bullet(lines[j]);
+                        !bullet
+                            && lines[j].len() <= 90
+                            && !lines[j].ends_with('.')
+                            && !lines[j].starts_with(char::is_lowercase)
+                    })
+                    && h + 1 < next_anchor
+                    && text::strip_bullet(lines[h + 1]).1
+                {
+                    k = h;
+                }
+            }
             body_end = k;
         }
         for l in &leading_body {
