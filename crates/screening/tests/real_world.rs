@@ -268,3 +268,21 @@ fn consecutive_entries_with_dates_below_their_first_bullet_keep_their_headers() 
         [(Some("Company C"), Some(2024)), (Some("Company B"), Some(2023)), (Some("Company A"), Some(2022))]
     );
 }
+
+#[test]
+fn combined_skills_heading_is_a_skills_section() {
+    let p = parse("Sam Lee\nSkills and Awards\n• Programming Languages: JavaScript, Python, C/C++, Java, Bash, R\n");
+    for s in ["C", "C++", "R", "Bash"] {
+        assert!(p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
+    }
+}
+
+#[test]
+fn expected_graduation_label_is_no_part_of_the_institution() {
+    let p = parse(
+        "Leo Park\nEducation\nUniversity of La Verne, La Verne, CA Expected Graduation: June 2016\nBachelor of Arts, Business Administration\n",
+    );
+    let e = &p.education[0];
+    assert_eq!(e.institution.as_deref(), Some("University of La Verne"));
+    assert_eq!(e.field.as_deref(), Some("Business Administration"));
+}

@@ -84,7 +84,8 @@ put("typst_basic.pdf", name="Stephen Xu", email="stxu@hmc.edu", phone=None, loca
     ],
     education=[{"institution": "Harvey Mudd College", "level": "bachelor", "field": ["Computer Science and Mathematics", "Computer Science"], "end_year": 2027}],
     skills_must=["JavaScript", "Python", "C++", "C", "HTML", "CSS", "Java", "Bash", "R", "Dart", "React", "Svelte",
-                 "Git", "UNIX", "Docker", "NGINX", "Google Cloud Platform", "Kubernetes", "TypeScript", "MongoDB"],
+                 "Git", "UNIX", "Docker", "NGINX", "Google Cloud Platform", "Kubernetes", "MongoDB"],
+    # (the file spells TypeScript "TypesScript": not a must)
     skills_must_not=["C#", "Go"], languages=[],
     identifiers={"name": ["Stephen", "Xu"], "email": ["stxu@hmc.edu"], "url": ["github.com/stuxf", "linkedin.com/in/stuxf", "stuxf.dev"],
                  "handle": ["stuxf"]})

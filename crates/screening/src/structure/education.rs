@@ -166,6 +166,36 @@ fn clean_field(s: &str) -> Option<String> {
     (!s.is_empty() && s.chars().any(char::is_alphabetic)).then(|| s.to_owned())
 }
 
+/// Labels that introduce a date, left over once the date is removed.
+fn strip_date_labels(s: &str) -> String {
+    let mut out = s.to_owned();
+    for label in [
+        "expected graduation date",
+        "expected graduation",
+        "graduation date",
+        "graduated",
+        "graduation",
+        "expected",
+        "grad.",
+    ] {
+        let mut from = 0;
+        // ASCII lower-casing keeps byte offsets, so they index `out` too.
+        while let Some(i) = out.to_ascii_lowercase()[from..].find(label).map(|i| i + from) {
+            let end = i + label.len();
+            let word_start = !out[..i].chars().next_back().is_some_and(char::is_alphanumeric);
+            let word_end = !out[end..].chars().next().is_some_and(char::is_alphanumeric);
+            if !(word_start && word_end) {
+                from = end;
+                continue;
+            }
+            let end = out[end..].strip_prefix(':').map_or(end, |_| end + 1);
+            out.replace_range(i..end, "");
+            from = i;
+        }
+    }
+    out.trim().trim_end_matches([',', '|', ':']).trim().to_owned()
+}
+
 /// "Major in Computer Science" / "Major: Physics" → the field.
 fn major_of(p: &str) -> Option<String> {
     let lower = p.to_lowercase();
@@ -229,6 +259,8 @@ pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
         let (line, _) = text::strip_bullet(line);
         let dates = text::find_dates(line);
         let stripped = remove_dates(line);
+        // "Expected Graduation: June 2016" leaves its label behind.
+        let stripped = strip_date_labels(&stripped);
         let pieces: Vec<&str> = stripped
             .split(['|', '\t', '—', '–'])
             .flat_map(|p| p.split(" - "))

@@ -96,7 +96,16 @@ pub(crate) fn heading(line: &str) -> Option<(SectionKind, &str)> {
         .collect::<String>()
         .to_lowercase();
     let norm = norm.split_whitespace().filter(|w| *w != "and").collect::<Vec<_>>().join(" ");
-    HEADINGS.iter().find(|(h, _)| h.replace(" and", "") == norm).map(|(_, k)| (*k, rest))
+    if let Some((_, k)) = HEADINGS.iter().find(|(h, _)| h.replace(" and", "") == norm) {
+        return Some((*k, rest));
+    }
+    // Combined headings ("Skills and Awards", "Education & Certifications"): the first
+    // heading names the section when every word is heading vocabulary.
+    let words: Vec<&str> = norm.split_whitespace().collect();
+    if words.len() >= 2 && words.iter().all(|w| HEADINGS.iter().any(|(h, _)| h.split(' ').any(|x| x == *w))) {
+        return HEADINGS.iter().find(|(h, _)| *h == words[0]).map(|(_, k)| (*k, rest));
+    }
+    None
 }
 
 pub(super) struct Section<'a> {
