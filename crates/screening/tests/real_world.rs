@@ -286,3 +286,13 @@ fn expected_graduation_label_is_no_part_of_the_institution() {
     assert_eq!(e.institution.as_deref(), Some("University of La Verne"));
     assert_eq!(e.field.as_deref(), Some("Business Administration"));
 }
+
+#[test]
+fn a_role_named_like_its_section_stays_in_the_section() {
+    let p = parse(
+        "Leo Park\nVOLUNTEER EXPERIENCE\nLionLike MindState, Pomona, CA June 2012 – Present\nVolunteer\n• Plan two outreach events\n",
+    );
+    let e = &p.experience[0];
+    assert_eq!((e.company.as_deref(), e.title.as_deref()), (Some("LionLike MindState"), Some("Volunteer")), "{e:?}");
+    assert_eq!(e.details, ["Plan two outreach events"]);
+}

@@ -396,6 +396,10 @@ fn expand_ligature(s: &str) -> String {
             '\u{FB02}' => out.push_str("fl"),
             '\u{FB03}' => out.push_str("ffi"),
             '\u{FB04}' => out.push_str("ffl"),
+            // Word for Mac writes "-", U+00AD and U+2010 for one hyphen, so a run of hyphen
+            // glyphs is one hyphen. (A soft hyphen is drawn: LaTeX classes set date ranges
+            // with it.)
+            '\u{2010}' | '\u{2011}' | '\u{00AD}' | '-' if out.ends_with('-') => {}
             '\u{2010}' | '\u{2011}' | '\u{00AD}' => out.push('-'),
             '\u{00A0}' => out.push(' '),
             other => out.push(other),
@@ -535,7 +539,10 @@ fn segment_of(run: Vec<Glyph>) -> Option<Segment> {
             {
                 seg.text.push(' ');
             }
-            seg.text.push_str(&expand_ligature(&g.text));
+            let piece = expand_ligature(&g.text);
+            // One hyphen drawn as several hyphen glyphs ("-", U+2010) reads as one.
+            let piece = if seg.text.ends_with('-') { piece.trim_start_matches('-') } else { piece.as_str() };
+            seg.text.push_str(piece);
             prev_end = Some(g.x + g.w);
         }
         seg.x1 = seg.x1.max(g.x + g.w);
@@ -824,6 +831,13 @@ mod tests {
         }
         let segments = segments_of(g);
         assert_eq!(title_line(&segments, 800.0).as_deref(), Some("Jane Smith"));
+    }
+
+    #[test]
+    fn one_hyphen_drawn_as_several_hyphen_glyphs_reads_as_one() {
+        assert_eq!(expand_ligature("-\u{ad}\u{2010}"), "-");
+        let g = sized(10.0, 10.0, 10.0, "on-\u{ad}\u{2010}campus");
+        assert_eq!(layout_page(g, 600.0).0, "on-campus\n");
     }
 
     #[test]

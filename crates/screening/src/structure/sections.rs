@@ -122,6 +122,16 @@ pub(super) fn split_sections(text: &str) -> Vec<Section<'_>> {
         }
         if let Some((kind, rest)) = heading(line) {
             let current = sections.last().map(|s| s.kind);
+            // "Volunteer" right under a dated entry of a volunteer section is the role, not
+            // a new section of the same kind.
+            let after_dated =
+                sections.last().and_then(|s| s.lines.last()).is_some_and(|l| !text::find_dates(l).is_empty());
+            if rest.is_empty() && current == Some(kind) && after_dated {
+                if let Some(s) = sections.last_mut() {
+                    s.lines.push(line);
+                }
+                continue;
+            }
             // "Languages: Rust, Go" inside Skills is a sub-label, not a new section.
             if !rest.is_empty() && current == Some(SectionKind::Skills) {
                 if let Some(s) = sections.last_mut() {
