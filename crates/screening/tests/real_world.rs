@@ -296,3 +296,17 @@ fn a_role_named_like_its_section_stays_in_the_section() {
     assert_eq!((e.company.as_deref(), e.title.as_deref()), (Some("LionLike MindState"), Some("Volunteer")), "{e:?}");
     assert_eq!(e.details, ["Plan two outreach events"]);
 }
+
+#[test]
+fn products_after_a_shared_vendor_name_are_skills() {
+    let p = parse("Sam Lee\nSkills\nAlso proficient in Adobe Photoshop and Illustrator.\n");
+    for s in ["Adobe Photoshop", "Adobe Illustrator"] {
+        assert!(p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
+    }
+}
+
+#[test]
+fn a_language_sentence_wrapped_onto_the_next_line_is_read_whole() {
+    let p = parse("Sam Lee\nSkills\nAlso proficient in design, grew up bilingual (English and\nEsperanto).\n");
+    assert_eq!(p.languages, ["English", "Esperanto"]);
+}

@@ -169,6 +169,7 @@ fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date, name: O
     }
     fill_contact_from_text(text, &mut contact);
     skills::languages_from_text(text, &mut languages);
+    skills::vendor_products(text, taxonomy, &mut skills);
 
     for e in &experience {
         prose.extend(e.details.iter().map(String::as_str));

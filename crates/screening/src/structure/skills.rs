@@ -174,14 +174,61 @@ fn languages_in(line: &str) -> Vec<&'static str> {
     found.into_iter().map(|(_, n)| n).collect()
 }
 
-/// Languages named on lines that talk about languages, anywhere in the text.
-pub(super) fn languages_from_text(text: &str, languages: &mut Vec<String>) {
+/// Products named after a shared vendor: "Adobe Photoshop and Illustrator", "Microsoft Word,
+/// PowerPoint, and Excel" also name "Adobe Illustrator", "Microsoft Excel".
+pub(super) fn vendor_products(text: &str, taxonomy: &Taxonomy, skills: &mut BTreeSet<String>) {
+    const VENDORS: &[&str] =
+        &["Adobe", "Microsoft", "Google", "Amazon", "AWS", "Apple", "Autodesk", "Oracle", "IBM", "Azure"];
     for line in text.lines() {
+        for vendor in VENDORS {
+            let mut from = 0;
+            while let Some(i) = line[from..].find(vendor) {
+                let at = from + i;
+                from = at + vendor.len();
+                if line[..at].chars().next_back().is_some_and(char::is_alphanumeric) {
+                    continue;
+                }
+                // The list after the vendor, up to the end of the phrase.
+                let tail = &line[from..];
+                let end = tail.find(['.', ';', '(', ')', ':', '\t']).unwrap_or(tail.len());
+                let items: Vec<&str> = tail[..end]
+                    .split([',', '&', '/'])
+                    .flat_map(|p| p.split(" and "))
+                    .map(|p| p.trim().trim_start_matches("and ").trim())
+                    .filter(|p| !p.is_empty())
+                    .take(5)
+                    .collect();
+                for item in items {
+                    if item.split_whitespace().count() > 3 || !item.starts_with(char::is_uppercase) {
+                        break;
+                    }
+                    if let Some(c) = taxonomy.canonical_name(&format!("{vendor} {item}")) {
+                        skills.insert(c.to_owned());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Languages named on lines that talk about languages, anywhere in the text; a sentence that
+/// wraps ("bilingual (English and" / "Klingon).") is read with its next line.
+pub(super) fn languages_from_text(text: &str, languages: &mut Vec<String>) {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
         let lower = line.to_lowercase();
         if !LANGUAGE_CUES.iter().any(|c| lower.contains(c)) {
             continue;
         }
-        for name in languages_in(line) {
+        let mut scope = (*line).to_owned();
+        if !line.trim_end().ends_with(['.', ')'])
+            && !lower.contains(':')
+            && let Some(next) = lines.get(i + 1)
+        {
+            scope.push(' ');
+            scope.push_str(next);
+        }
+        for name in languages_in(&scope) {
             if !languages.iter().any(|l| l.eq_ignore_ascii_case(name)) {
                 languages.push(name.to_owned());
             }
