@@ -189,7 +189,7 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
             if bullet || prev.len() > 90 || prev.ends_with('.') {
                 break;
             }
-            let after_bullet = k >= 2 && k - 1 > consumed_until.saturating_sub(1) && text::strip_bullet(lines[k - 2]).1;
+            let after_bullet = k >= 2 && text::strip_bullet(lines[k - 2]).1;
             if after_bullet && prev.split_whitespace().count() >= 5 && !prev.contains(['|', '\t']) {
                 break;
             }
