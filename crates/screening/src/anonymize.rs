@@ -448,7 +448,7 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
             || lower.starts_with("https://")
             || lower.starts_with("www.")
             || URL_MARKERS.iter().any(|d| lower.contains(d))
-            || looks_like_domain(&lower)
+            || (looks_like_domain(&lower) && crate::taxonomy::Taxonomy::global().canonical_name(core).is_none())
         {
             rebuilt.push_str(&tok.replace(core, "[link]"));
             bump(counts, RedactionCategory::Link, 1);
