@@ -242,7 +242,7 @@ fn find_handles(raw_text: &str, links: &[String]) -> Vec<String> {
     };
     let handle_chars = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
     for line in raw_text.lines() {
-        let lower = line.to_lowercase();
+        let lower = line.to_ascii_lowercase();
         // "GitHub: name", "LinkedIn:// in/name", "Twitter - @name".
         for net in NETWORKS {
             let mut from = 0;
@@ -313,7 +313,7 @@ fn find_handles(raw_text: &str, links: &[String]) -> Vec<String> {
         }
     }
     for l in links {
-        let lower = l.to_lowercase();
+        let lower = l.to_ascii_lowercase();
         for m in URL_MARKERS {
             if let Some(i) = lower.find(m) {
                 let rest = &l[i + m.len()..];
@@ -425,7 +425,7 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
             rebuilt.push_str(tok);
             continue;
         }
-        let lower = core.to_lowercase();
+        let lower = core.to_ascii_lowercase();
         let bare = lower.trim_start_matches("mailto:");
         let email_at = bare.find('@').map(|i| core.len() - bare.len() + i);
         let is_mail = structure::is_email(bare.trim_end_matches('.'))

@@ -310,3 +310,12 @@ fn a_language_sentence_wrapped_onto_the_next_line_is_read_whole() {
     let p = parse("Sam Lee\nSkills\nAlso proficient in design, grew up bilingual (English and\nEsperanto).\n");
     assert_eq!(p.languages, ["English", "Esperanto"]);
 }
+
+#[test]
+fn letters_that_change_length_when_lower_cased_do_not_break_redaction() {
+    // 'İ' lower-cases to two code points: byte offsets must not be shared between the forms.
+    let p = parse(
+        "İİİ Sam Lee\nSummary\nİİİ GitHub: İİİsam42 and github.com/İsam, mail İİ@İİ.com mailto:İx@y.org linkedin.com/in/İİİ\n",
+    );
+    let _ = anonymize(&p, &p.text);
+}
