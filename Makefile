@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 DATA_DIR ?= .clearview-data
 PORT ?= 8080
 
-.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra test-api build sam-build deploy invoke bench bench-coldstart bench-load fuzz clean-data
+.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra test-api build sam-build deploy invoke bench bench-coldstart bench-load fuzz eval-parse clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ bench-load: ## Open-model mixed load (70% reads, 30% writes) on the optimised de
 	target/release-local/examples/load --server target/release-local/clearview --rates $(LOAD_RATES) --seconds $(LOAD_SECONDS)
 
 FUZZ_SECONDS ?= 60
+eval-parse: ## Parsing and anonymisation on the evaluation set (crates/screening/eval): precision/recall per field and producer, identifiers left; EVAL_ARGS=-v lists misses
+	cargo run -q -p clearview-screening --example eval_parse -- $(EVAL_ARGS)
+
 fuzz: ## Fuzz PDF, DOCX and text extraction for FUZZ_SECONDS each (not part of CI)
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 	cd crates/screening/fuzz && for t in extract_pdf extract_docx extract_text parse_any; do \

@@ -169,7 +169,176 @@ const LABELS: &[(&str, RedactionCategory)] = &[
 /// Personal identifiers found by the parser, removed wherever they appear.
 struct Identifiers {
     name_words: Vec<String>,
+    /// Profile handles ("posquit0", "johnyD"), lower case, removed as whole words.
+    handles: Vec<String>,
     literals: Vec<(String, RedactionCategory, &'static str)>,
+}
+
+/// Networks whose profile names resumes write as "GitHub: name", "LinkedIn: /in/name",
+/// "Twitter:// @name" or a bare domain path.
+const NETWORKS: &[&str] = &[
+    "github",
+    "gitlab",
+    "bitbucket",
+    "linkedin",
+    "twitter",
+    "instagram",
+    "facebook",
+    "youtube",
+    "quora",
+    "medium",
+    "stackoverflow",
+    "stack overflow",
+    "soundcloud",
+    "behance",
+    "dribbble",
+    "telegram",
+    "skype",
+    "kaggle",
+    "leetcode",
+    "mastodon",
+    "codepen",
+    "hackerrank",
+    "orcid",
+    "researchgate",
+    "tiktok",
+    "threads",
+    "bluesky",
+    "discord",
+    "reddit",
+    "twitch",
+    "substack",
+];
+
+const URL_MARKERS: &[&str] = &[
+    "linkedin.com/",
+    "github.com/",
+    "gitlab.com/",
+    "behance.net/",
+    "dribbble.com/",
+    "twitter.com/",
+    "x.com/",
+    "medium.com/",
+    "instagram.com/",
+    "facebook.com/",
+    "youtube.com/",
+    "stackoverflow.com/",
+    "kaggle.com/",
+    "fb.co/",
+    "bitbucket.org/",
+];
+
+/// Profile names a resume gives: after a network label, after an @, or as the last part of
+/// a profile URL.
+fn find_handles(raw_text: &str, links: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |h: &str| {
+        let h = h.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
+        if h.chars().count() >= 3 && h.chars().any(char::is_alphanumeric) && !out.iter().any(|o| o == h) {
+            out.push(h.to_owned());
+        }
+    };
+    let handle_chars = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    // Only lines that can hold a handle are read closely: find them with one pass over the
+    // whole text per marker (per-line searches were most of anonymize's time).
+    let lower_all = raw_text.to_ascii_lowercase();
+    let starts: Vec<usize> = std::iter::once(0).chain(raw_text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let mut wanted = vec![false; starts.len()];
+    let mut mark = |pos: usize| {
+        let line = starts.partition_point(|s| *s <= pos).saturating_sub(1);
+        wanted[line] = true;
+    };
+    for needle in NETWORKS.iter().chain(URL_MARKERS) {
+        lower_all.match_indices(needle).for_each(|(i, _)| mark(i));
+    }
+    raw_text.match_indices('@').for_each(|(i, _)| mark(i));
+    raw_text.char_indices().filter(|(_, c)| matches!(c, '\u{E000}'..='\u{F8FF}')).for_each(|(i, _)| mark(i));
+    for (n, line) in raw_text.split('\n').enumerate() {
+        if !wanted.get(n).copied().unwrap_or(false) {
+            continue;
+        }
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let lower = line.to_ascii_lowercase();
+        // "GitHub: name", "LinkedIn:// in/name", "Twitter - @name".
+        for net in NETWORKS {
+            let mut from = 0;
+            while let Some(i) = lower[from..].find(net) {
+                let at = from + i;
+                let end = at + net.len();
+                from = end;
+                let before_ok = !lower[..at].chars().next_back().is_some_and(char::is_alphanumeric);
+                if !before_ok || !lower.is_char_boundary(end) {
+                    continue;
+                }
+                let rest = &line[end..];
+                let trimmed =
+                    rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '/' | '-' | '@' | '|'));
+                if trimmed.len() == rest.len() || !rest.trim_start().starts_with([':', '/', '@', '-']) {
+                    // "LinkedIn posquit0", "GITHUB-SQUARE johnyD" (an icon's name, then the
+                    // handle): a following token that reads as a handle, not as a word.
+                    let after_label = rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '-');
+                    let token: String = after_label.trim_start().chars().take_while(|c| handle_chars(*c)).collect();
+                    let handle_like = token.starts_with(|c: char| c.is_lowercase())
+                        || token.chars().any(|c| c.is_ascii_digit() || c == '_');
+                    if after_label.starts_with(char::is_whitespace) && handle_like {
+                        push(&token);
+                    }
+                    continue;
+                }
+                let trimmed = trimmed.strip_prefix("in/").unwrap_or(trimmed);
+                let h: String = trimmed.chars().take_while(|c| handle_chars(*c)).collect();
+                push(&h);
+            }
+        }
+        // An icon-font glyph (Private Use Area) then a handle-like token: "<twitter icon> jdoe".
+        for (i, c) in line.char_indices() {
+            if !matches!(c, '\u{E000}'..='\u{F8FF}') {
+                continue;
+            }
+            let rest = line[i + c.len_utf8()..].trim_start();
+            let token: String = rest.chars().take_while(|c| handle_chars(*c) || *c == '@').collect();
+            let token = token.trim_start_matches('@');
+            let ends_token = rest[token.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '@');
+            let handle_like =
+                token.starts_with(|c: char| c.is_lowercase()) || token.chars().any(|c| c.is_ascii_digit() || c == '_');
+            if ends_token
+                && handle_like
+                && !token.contains('.')
+                && token.chars().filter(char::is_ascii_digit).count() < 5
+            {
+                push(token);
+            }
+        }
+        // "@name" that is not part of an email address.
+        for (i, _) in line.match_indices('@') {
+            let before = line[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '.') {
+                continue;
+            }
+            let h: String = line[i + 1..].chars().take_while(|c| handle_chars(*c)).collect();
+            push(&h);
+        }
+        // "github.com/name", "linkedin.com/in/name" with or without a scheme.
+        for m in URL_MARKERS {
+            for (i, _) in lower.match_indices(m) {
+                let rest = &line[i + m.len()..];
+                let rest = rest.strip_prefix("in/").or_else(|| rest.strip_prefix("user/")).unwrap_or(rest);
+                let h: String = rest.chars().take_while(|c| handle_chars(*c)).collect();
+                push(&h);
+            }
+        }
+    }
+    for l in links {
+        let lower = l.to_ascii_lowercase();
+        for m in URL_MARKERS {
+            if let Some(i) = lower.find(m) {
+                let rest = &l[i + m.len()..];
+                let rest = rest.strip_prefix("in/").unwrap_or(rest);
+                push(rest.split('/').next().unwrap_or(""));
+            }
+        }
+    }
+    out
 }
 
 fn identifiers(parsed: &ParsedResume, raw_text: &str) -> Identifiers {
@@ -192,7 +361,17 @@ fn identifiers(parsed: &ParsedResume, raw_text: &str) -> Identifiers {
     // Longest first, so a phone inside an address is not half-replaced.
     literals.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     literals.dedup_by(|a, b| a.0 == b.0);
-    Identifiers { name_words, literals }
+    let found = find_handles(raw_text, &parsed.contact.links);
+    // Handles with dots or dashes ("john.doe") are replaced as they are written; plain ones
+    // as whole words in any case.
+    for h in found.iter().filter(|h| h.contains(|c: char| !c.is_alphanumeric())) {
+        literals.push((h.clone(), RedactionCategory::Link, "[handle]"));
+    }
+    literals.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    literals.dedup_by(|a, b| a.0 == b.0);
+    let mut handles: Vec<String> = found.iter().map(|h| h.to_lowercase()).collect();
+    handles.dedup();
+    Identifiers { name_words, handles, literals }
 }
 
 /// Removes identity and protected attributes from free text. `in_education` marks text from
@@ -206,6 +385,18 @@ fn redact_text(text: &str, ids: &Identifiers, counts: &mut Counts) -> String {
             section = kind;
         }
         let redacted = redact_line(body, ids, section, counts);
+        // The header and contact block (name, headline, contact details, handles) goes
+        // whole: short lines there are identity or contact, and when extraction ran the name
+        // into the headline we cannot cut it out reliably. Prose (a summary placed above the
+        // first heading) stays, redacted.
+        let marked =
+            ["[name]", "[email]", "[phone]", "[link]", "[handle]", "[address]"].iter().any(|m| redacted.contains(m));
+        if section == SectionKind::Header && (marked || redacted.split_whitespace().count() < 8) {
+            if line.ends_with('\n') && !out.is_empty() {
+                out.push('\n');
+            }
+            continue;
+        }
         out.push_str(&redacted);
         if line.ends_with('\n') {
             out.push('\n');
@@ -234,23 +425,46 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
             }
         }
     }
-    // Tokens: emails and links.
+    // Tokens: emails and links, whatever separates them (spaces, tabs, icon glyphs).
     let mut rebuilt = String::with_capacity(s.len());
-    for (i, tok) in s.split(' ').enumerate() {
-        if i > 0 {
-            rebuilt.push(' ');
+    let mut rest = s.as_str();
+    while !rest.is_empty() {
+        let ws = rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
+        rebuilt.push_str(&rest[..ws]);
+        rest = &rest[ws..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let tok = &rest[..end];
+        rest = &rest[end..];
+        // The core: icons, brackets and punctuation around it are not part of the address.
+        let core = tok.trim_matches(|c: char| !(c.is_alphanumeric() || matches!(c, '@' | '/' | '_' | '~' | '+')));
+        if core.is_empty() {
+            rebuilt.push_str(tok);
+            continue;
         }
-        let core = tok.trim_matches(|c: char| matches!(c, '(' | ')' | ',' | ';' | '<' | '>' | '|'));
         let lower = core.to_ascii_lowercase();
-        if !core.is_empty() && structure::is_email(core.trim_end_matches('.')) {
+        let bare = lower.trim_start_matches("mailto:");
+        let email_at = bare.find('@').map(|i| core.len() - bare.len() + i);
+        let is_mail = structure::is_email(bare.trim_end_matches('.'))
+            || email_at.is_some_and(|i| {
+                // "name@host.org" glued to other text: take the address around the @.
+                let l = core[..i]
+                    .rsplit(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')))
+                    .next()
+                    .unwrap_or("");
+                let r = core[i + 1..]
+                    .split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-')))
+                    .next()
+                    .unwrap_or("");
+                !l.is_empty() && r.contains('.')
+            });
+        if is_mail {
             rebuilt.push_str(&tok.replace(core, "[email]"));
             bump(counts, RedactionCategory::Email, 1);
         } else if lower.starts_with("http://")
             || lower.starts_with("https://")
             || lower.starts_with("www.")
-            || ["linkedin.com/", "github.com/", "gitlab.com/", "behance.net/", "dribbble.com/"]
-                .iter()
-                .any(|d| lower.contains(d))
+            || URL_MARKERS.iter().any(|d| lower.contains(d))
+            || (looks_like_domain(&lower) && crate::taxonomy::Taxonomy::global().canonical_name(core).is_none())
         {
             rebuilt.push_str(&tok.replace(core, "[link]"));
             bump(counts, RedactionCategory::Link, 1);
@@ -270,9 +484,14 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
         let lw = w.to_lowercase();
         let prev = i.checked_sub(1).and_then(|p| words.get(p)).map(|p| p.to_lowercase());
         let next = words.get(i + 1).map(|n| n.to_lowercase());
-        if ids.name_words.contains(&lw) {
+        let possessive = lw.strip_suffix("'s").or_else(|| lw.strip_suffix("’s"));
+        if ids.name_words.contains(&lw) || possessive.is_some_and(|b| ids.name_words.iter().any(|n| n == b)) {
             bump(counts, RedactionCategory::Name, 1);
             return Some("[name]".to_owned());
+        }
+        if ids.handles.contains(&lw) {
+            bump(counts, RedactionCategory::Link, 1);
+            return Some("[handle]".to_owned());
         }
         if TITLES.contains(&lw.as_str())
             && next
@@ -324,6 +543,23 @@ fn redact_line(line: &str, ids: &Identifiers, section: SectionKind, counts: &mut
     });
     // Removing a title can leave a double space.
     s.replace("  [name]", " [name]").replace(" .", ".")
+}
+
+/// "johndoe.com", "stuxf.dev", "name.github.io/x": a personal site without a scheme.
+fn looks_like_domain(lower: &str) -> bool {
+    const TLDS: &[&str] = &[
+        "com", "org", "net", "dev", "io", "me", "app", "site", "xyz", "info", "blog", "page", "tech", "ai", "co", "in",
+        "de", "uk", "fr", "nl", "ca", "au", "edu", "us", "eu", "ch", "se", "no", "es", "it", "pl", "kr", "jp", "cn",
+        "br",
+    ];
+    let host = lower.split('/').next().unwrap_or("");
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels[labels.len() - 1].chars().all(|c| c.is_ascii_alphabetic())
+        && TLDS.contains(&labels[labels.len() - 1])
+        // "Node.js", "ES.Next" and file names are not sites.
+        && !matches!(labels[labels.len() - 1], "js" | "net" if labels.len() == 2 && labels[0].len() <= 4)
 }
 
 fn redact_short(text: &str, ids: &Identifiers, counts: &mut Counts) -> String {

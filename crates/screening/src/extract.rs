@@ -46,6 +46,10 @@ pub struct ExtractedText {
     pub image_count: u32,
     /// Non-fatal observations ("encoding: windows-1252 fallback", ...).
     pub notes: Vec<String>,
+    /// The text set clearly larger than the rest at the top of the first page (PDF only):
+    /// in typeset resumes, the person's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_line: Option<String>,
 }
 
 /// Why a document could not be read. [`ParseFailure::code`] is stable and machine-readable.

@@ -252,7 +252,7 @@ pub fn find_dates(line: &str) -> Vec<FoundRange> {
             i += 1;
             continue;
         }
-        let begin = words[i].0;
+        let mut begin = words[i].0;
         let mut j = i + used;
         let mut end = None;
         if j < words.len()
@@ -261,6 +261,14 @@ pub fn find_dates(line: &str) -> Vec<FoundRange> {
         {
             end = Some(p);
             j += 1 + u;
+        }
+        // "since January 2016": an open range up to now.
+        if end.is_none()
+            && i > 0
+            && words[i - 1].1.trim_matches(|c: char| !c.is_alphabetic()).eq_ignore_ascii_case("since")
+        {
+            end = Some(DatePoint::Present);
+            begin = words[i - 1].0;
         }
         let (last_start, last) = words[j - 1];
         found.push(FoundRange { start, end, span: (begin, last_start + last.len()) });

@@ -112,6 +112,7 @@ pub(super) fn extract(bytes: &[u8]) -> Result<ExtractedText, ParseFailure> {
         multi_column_pages: Vec::new(),
         image_count: inspection.images,
         notes: Vec::new(),
+        title_line: None,
     })
 }
 

@@ -75,11 +75,12 @@ fn extract_inner(bytes: &[u8]) -> Result<ExtractedText, ParseFailure> {
     let multi_column_pages = collector.multi_column_pages;
     Ok(ExtractedText {
         kind: DocKind::Pdf,
-        text: collector.text,
+        text: without_running_lines(&collector.text),
         pages: u32::try_from(pages.len()).unwrap_or(u32::MAX),
         multi_column_pages,
         image_count,
         notes,
+        title_line: collector.title_line,
     })
 }
 
@@ -124,9 +125,33 @@ fn prepare_streams(doc: &mut Document) -> Result<u32, ParseFailure> {
             return Err(ParseFailure::ZipBomb { detail: "PDF streams decompress past the safety budget".to_owned() });
         }
         stream.dict.remove(b"Filter");
+        sanitize_cmap_name(&mut out);
         stream.set_content(out);
     }
     Ok(images)
+}
+
+/// ToUnicode CMaps whose name holds a space or comma ("/-System-Library-Fonts-STHeiti
+/// Medium.ttc,000-UTF16", as macOS writes them) make the CMap parser give up, and every
+/// glyph of that font then comes out as nothing. The name is never used: replace it.
+fn sanitize_cmap_name(content: &mut Vec<u8>) {
+    const KEY: &[u8] = b"/CMapName";
+    if !content.windows(9).any(|w| w == b"begincmap") {
+        return;
+    }
+    let Some(start) = content.windows(KEY.len()).position(|w| w == KEY) else {
+        return;
+    };
+    let after = start + KEY.len();
+    let Some(def) = content[after..].windows(4).position(|w| w == b" def").map(|p| after + p) else {
+        return;
+    };
+    // Only the first line's definition, and only when the name is malformed.
+    let name = &content[after..def];
+    if name.contains(&b'\n') || !name.trim_ascii().iter().skip(1).any(|b| matches!(b, b' ' | b',')) {
+        return;
+    }
+    content.splice(after..def, b" /ClearViewUCS".iter().copied());
 }
 
 /// Form XObjects may draw other forms. pdf-extract recurses without a guard, so a cycle
@@ -213,6 +238,33 @@ struct Glyph {
     w: f64,
     size: f64,
     text: String,
+    /// Glyphs without a known advance, merged in stream order (see `output_character`).
+    zero_width_run: bool,
+    /// Where the last glyph merged into this one was drawn.
+    last_x: f64,
+}
+
+impl Glyph {
+    /// A width-less glyph at (x, y) continues this run: same baseline, drawn where the
+    /// previous one was (kerning moves it a little) or one plausible advance further on.
+    fn continues(&self, x: f64, y: f64, size: f64) -> bool {
+        (y - self.y).abs() < 0.1 * size && (self.size - size).abs() < 0.01 && (x - self.last_x).abs() <= 0.8 * size
+    }
+}
+
+/// Typical advance of a character in ems, for glyphs whose font gives no width.
+fn estimated_advance(s: &str) -> f64 {
+    s.chars()
+        .map(|c| match c {
+            ' ' => 0.25,
+            'i' | 'j' | 'l' | 'I' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' => 0.25,
+            'f' | 't' | 'r' | '(' | ')' | '-' | '/' => 0.35,
+            'm' | 'w' | 'M' | 'W' => 0.8,
+            c if c.is_ascii_uppercase() => 0.65,
+            c if c.is_ascii_digit() => 0.5,
+            _ => 0.5,
+        })
+        .sum()
 }
 
 /// A run of glyphs on one baseline without a wide gap.
@@ -221,6 +273,7 @@ struct Segment {
     x0: f64,
     x1: f64,
     y: f64,
+    size: f64,
     text: String,
 }
 
@@ -234,6 +287,7 @@ struct Collector {
     chars: usize,
     truncated: bool,
     multi_column_pages: Vec<u32>,
+    title_line: Option<String>,
 }
 
 impl Collector {
@@ -242,7 +296,11 @@ impl Collector {
             return;
         }
         let glyphs = std::mem::take(&mut self.glyphs);
-        let (page_text, columns) = layout_page(glyphs, self.page_width);
+        let segments = segments_of(glyphs);
+        if self.text.is_empty() && self.title_line.is_none() {
+            self.title_line = title_line(&segments, self.page_height);
+        }
+        let (page_text, columns) = layout_segments(segments, self.page_width);
         if columns {
             self.multi_column_pages.push(self.page);
         }
@@ -290,7 +348,32 @@ impl OutputDev for Collector {
             return Ok(());
         }
         self.chars += char.chars().count();
-        self.glyphs.push(Glyph { x, y, w: (width * size).max(0.0), size: size.max(0.1), text: char.to_owned() });
+        let size = size.max(0.1);
+        if width <= 0.0 {
+            // No advance width known for this glyph (pdf-extract reads none from some CID fonts,
+            // e.g. Typst's and Chromium's): the position no longer advances, so glyphs drawn
+            // next to each other would sort in any order. Keep stream order instead: a glyph
+            // that starts where the previous width-less one did (within kerning) extends it,
+            // with an estimated advance.
+            if let Some(last) = self.glyphs.last_mut().filter(|g| g.zero_width_run && g.continues(x, y, size)) {
+                last.text.push_str(char);
+                last.w += estimated_advance(char) * size;
+                last.last_x = x;
+                return Ok(());
+            }
+            let w = estimated_advance(char) * size;
+            self.glyphs.push(Glyph { x, y, w, size, text: char.to_owned(), zero_width_run: true, last_x: x });
+            return Ok(());
+        }
+        self.glyphs.push(Glyph {
+            x,
+            y,
+            w: (width * size).max(0.0),
+            size,
+            text: char.to_owned(),
+            zero_width_run: false,
+            last_x: x,
+        });
         Ok(())
     }
     fn begin_word(&mut self) -> Result<(), OutputError> {
@@ -304,66 +387,212 @@ impl OutputDev for Collector {
     }
 }
 
-fn expand_ligature(s: &str) -> &str {
-    match s {
-        "\u{FB00}" => "ff",
-        "\u{FB01}" => "fi",
-        "\u{FB02}" => "fl",
-        "\u{FB03}" => "ffi",
-        "\u{FB04}" => "ffl",
-        "\u{2010}" | "\u{2011}" | "\u{00AD}" => "-",
-        "\u{00A0}" => " ",
-        other => other,
+fn expand_ligature(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            // Word for Mac writes "-", U+00AD and U+2010 for one hyphen, so a run of hyphen
+            // glyphs is one hyphen. (A soft hyphen is drawn: LaTeX classes set date ranges
+            // with it.)
+            '\u{2010}' | '\u{2011}' | '\u{00AD}' | '-' if out.ends_with('-') => {}
+            '\u{2010}' | '\u{2011}' | '\u{00AD}' => out.push('-'),
+            '\u{00A0}' => out.push(' '),
+            other => out.push(other),
+        }
     }
+    out
+}
+
+/// Drops running headers and footers: a first or last line of a page that, digits aside,
+/// is the first or last line of another page too ("February 10, 2026  Jane Doe · Résumé  2",
+/// "Jane Doe - Page 2 of 3"). They would otherwise land inside whatever section the page
+/// break falls in.
+fn without_running_lines(text: &str) -> String {
+    let pages: Vec<&str> = text.split("\u{c}\n").collect();
+    if pages.len() < 2 {
+        return text.to_owned();
+    }
+    let key = |l: &str| -> String {
+        l.chars().filter(|c| !c.is_ascii_digit()).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let edge = |p: &str, last: bool| -> Option<String> {
+        let mut lines = p.lines().filter(|l| !l.trim().is_empty());
+        let l = if last { lines.next_back() } else { lines.next() }?;
+        let k = key(l);
+        (k.chars().filter(|c| c.is_alphabetic()).count() >= 3).then_some(k)
+    };
+    let mut repeated: Vec<(bool, String)> = Vec::new();
+    for last in [false, true] {
+        let keys: Vec<String> = pages.iter().filter_map(|p| edge(p, last)).collect();
+        for k in &keys {
+            if keys.iter().filter(|o| *o == k).count() >= 2 && !repeated.contains(&(last, k.clone())) {
+                repeated.push((last, k.clone()));
+            }
+        }
+    }
+    if repeated.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = Vec::with_capacity(pages.len());
+    for p in &pages {
+        let mut lines: Vec<&str> = p.lines().collect();
+        for last in [false, true] {
+            let idx = if last {
+                lines.iter().rposition(|l| !l.trim().is_empty())
+            } else {
+                lines.iter().position(|l| !l.trim().is_empty())
+            };
+            if let Some(i) = idx
+                && repeated.contains(&(last, key(lines[i])))
+            {
+                lines.remove(i);
+            }
+        }
+        let mut page = lines.join("\n");
+        if p.ends_with('\n') && !page.is_empty() {
+            page.push('\n');
+        }
+        out.push(page);
+    }
+    out.join("\u{c}\n")
 }
 
 /// Groups glyphs into baselines, then splits each baseline at wide gaps into segments.
+///
+/// Glyphs share a baseline only within half the *smaller* font size, so a large name and a
+/// smaller headline set just below it stay two lines instead of interleaving.
 fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
     glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
     let mut lines: Vec<Vec<Glyph>> = Vec::new();
     for g in glyphs {
         match lines.last_mut() {
-            Some(line) if (g.y - line[0].y).abs() <= 0.5 * line[0].size.max(g.size) => line.push(g),
+            Some(line) if (g.y - line[0].y).abs() <= 0.5 * line[0].size.min(g.size) => line.push(g),
             _ => lines.push(vec![g]),
         }
     }
     let mut segments = Vec::new();
     for mut line in lines {
         line.sort_by(|a, b| a.x.total_cmp(&b.x));
-        let mut current: Option<Segment> = None;
+        let mut run: Vec<Glyph> = Vec::new();
         for g in line {
             let blank = g.text.trim().is_empty();
-            if let Some(seg) = current.as_mut() {
-                let gap = g.x - seg.x1;
-                if gap > 1.5 * g.size && !blank {
-                    segments.extend(current.take());
-                } else {
-                    if gap > 0.15 * g.size && !seg.text.ends_with(' ') && !blank {
-                        seg.text.push(' ');
-                    }
-                    if blank {
-                        if !seg.text.ends_with(' ') {
-                            seg.text.push(' ');
-                        }
-                    } else {
-                        seg.text.push_str(expand_ligature(&g.text));
-                    }
-                    seg.x1 = seg.x1.max(g.x + g.w);
-                    continue;
+            if let Some(last) = run.last() {
+                let x1 = run.iter().map(|r| r.x + r.w).fold(f64::MIN, f64::max);
+                if g.x - x1 > 1.0 * g.size && !blank && !last.text.trim().is_empty() {
+                    segments.extend(segment_of(std::mem::take(&mut run)));
                 }
             }
-            if blank {
+            if run.is_empty() && blank {
                 continue;
             }
-            current = Some(Segment { x0: g.x, x1: g.x + g.w, y: g.y, text: expand_ligature(&g.text).to_owned() });
+            run.push(g);
         }
-        segments.extend(current);
-    }
-    for s in &mut segments {
-        let trimmed = s.text.trim_end().len();
-        s.text.truncate(trimmed);
+        segments.extend(segment_of(run));
     }
     segments
+}
+
+/// The text of one run of glyphs. Spaces come from blank glyphs and from gaps; in
+/// letter-spaced text ("J O H N   D O E", "E X P E R I E N C E") nearly every gap is wide, so
+/// only gaps clearly wider than the letter spacing count as spaces.
+fn segment_of(run: Vec<Glyph>) -> Option<Segment> {
+    let first = run.first()?;
+    let size = first.size;
+    let mut gaps = Vec::new();
+    for w in run.windows(2) {
+        if !w[0].text.trim().is_empty() && !w[1].text.trim().is_empty() {
+            gaps.push(w[1].x - (w[0].x + w[0].w));
+        }
+    }
+    let mut threshold = 0.15 * size;
+    let mut letter_spaced = false;
+    // Letter spacing is for short runs (names, headings); a long line with every gap wide has
+    // glyph widths we cannot trust, and dropping its word spaces would glue words together.
+    if (3..=40).contains(&gaps.len()) {
+        let mut sorted = gaps.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let wide = gaps.iter().filter(|g| **g > threshold).count();
+        if median > threshold && median < 0.6 * size && wide * 10 >= gaps.len() * 8 {
+            threshold = median + 0.15 * size;
+            letter_spaced = true;
+        }
+    }
+    let mut seg = Segment { x0: first.x, x1: first.x + first.w, y: first.y, size, text: String::new() };
+    let mut prev_end: Option<f64> = None;
+    for g in &run {
+        let blank = g.text.trim().is_empty();
+        if blank {
+            if !seg.text.is_empty() && !seg.text.ends_with(' ') {
+                seg.text.push(' ');
+            }
+        } else {
+            let threshold = if letter_spaced { threshold } else { 0.15 * g.size };
+            if let Some(end) = prev_end
+                && g.x - end > threshold
+                && !seg.text.ends_with(' ')
+            {
+                seg.text.push(' ');
+            }
+            let piece = expand_ligature(&g.text);
+            // One hyphen drawn as several hyphen glyphs ("-", U+2010) reads as one.
+            let piece = if seg.text.ends_with('-') { piece.trim_start_matches('-') } else { piece.as_str() };
+            seg.text.push_str(piece);
+            prev_end = Some(g.x + g.w);
+        }
+        seg.x1 = seg.x1.max(g.x + g.w);
+    }
+    // The size of the letters: icon-font glyphs beside them are often drawn larger.
+    seg.size = run.iter().filter(|g| g.text.chars().any(char::is_alphabetic)).map(|g| g.size).fold(0.0, f64::max);
+    if seg.size == 0.0 {
+        seg.size = size;
+    }
+    let trimmed = seg.text.trim_end().len();
+    seg.text.truncate(trimmed);
+    (!seg.text.is_empty()).then_some(seg)
+}
+
+/// Text set clearly larger than the body near the top of the page (a typeset name), lines of
+/// that size joined in reading order.
+fn title_line(segments: &[Segment], page_height: f64) -> Option<String> {
+    let mut sizes: Vec<(f64, usize)> = segments.iter().map(|s| (s.size, s.text.len())).collect();
+    let total: usize = sizes.iter().map(|s| s.1).sum();
+    if total == 0 {
+        return None;
+    }
+    // The size most of the text is set in.
+    sizes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut acc = 0;
+    let body = sizes
+        .iter()
+        .find(|(_, n)| {
+            acc += n;
+            acc * 2 >= total
+        })?
+        .0;
+    let top = segments
+        .iter()
+        .filter(|s| (page_height <= 0.0 || s.y < page_height * 0.4) && s.text.chars().any(char::is_alphabetic));
+    let max = top.clone().map(|s| s.size).fold(0.0, f64::max);
+    if max < 1.15 * body {
+        return None;
+    }
+    let mut big: Vec<&Segment> = top.filter(|s| s.size >= 0.95 * max).collect();
+    // Letters only: an icon-font glyph beside the name is no part of it.
+    let letters = |t: &str| {
+        t.chars()
+            .filter(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '.' | '-' | '\''))
+            .collect::<String>()
+    };
+    big.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x0.total_cmp(&b.x0)));
+    let text = big.iter().map(|s| letters(&s.text)).collect::<Vec<_>>().join(" ");
+    let words = text.split_whitespace().count();
+    (1..=6).contains(&words).then_some(text)
 }
 
 /// A vertical gutter that splits the page into two text columns, if there is one.
@@ -426,7 +655,7 @@ fn find_gutter(segments: &[Segment], page_width: f64) -> Option<f64> {
         return None;
     }
     let edge = right.iter().map(|s| s.x0).fold(f64::INFINITY, f64::min);
-    let aligned = right.iter().filter(|s| s.x0 - edge < 4.0).count();
+    let aligned = right.iter().filter(|s| s.x0 - edge < 30.0).count();
     if aligned * 10 < right.len() * 6 {
         return None;
     }
@@ -453,8 +682,12 @@ fn lines_of(segments: &[&Segment], out: &mut String) {
 }
 
 /// Rebuilds a page's text in reading order; true when two columns were detected.
+#[cfg(test)]
 fn layout_page(glyphs: Vec<Glyph>, page_width: f64) -> (String, bool) {
-    let segments = segments_of(glyphs);
+    layout_segments(segments_of(glyphs), page_width)
+}
+
+fn layout_segments(segments: Vec<Segment>, page_width: f64) -> (String, bool) {
     let mut out = String::new();
     let Some(gutter) = find_gutter(&segments, page_width) else {
         let all: Vec<&Segment> = segments.iter().collect();
@@ -482,7 +715,15 @@ mod tests {
     fn word(x: f64, y: f64, text: &str) -> Vec<Glyph> {
         text.chars()
             .enumerate()
-            .map(|(i, c)| Glyph { x: x + i as f64 * 5.0, y, w: 5.0, size: 10.0, text: c.to_string() })
+            .map(|(i, c)| Glyph {
+                x: x + i as f64 * 5.0,
+                y,
+                w: 5.0,
+                size: 10.0,
+                text: c.to_string(),
+                zero_width_run: false,
+                last_x: x + i as f64 * 5.0,
+            })
             .collect()
     }
 
@@ -517,6 +758,92 @@ mod tests {
         let (text, columns) = layout_page(g, 600.0);
         assert!(!columns);
         assert!(text.starts_with("Engineer number 0\t2019 - 2021\n"));
+    }
+
+    fn sized(x: f64, y: f64, size: f64, text: &str) -> Vec<Glyph> {
+        let step = size * 0.5;
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| Glyph {
+                x: x + i as f64 * step,
+                y,
+                w: step,
+                size,
+                text: c.to_string(),
+                zero_width_run: false,
+                last_x: x + i as f64 * step,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn glyphs_without_widths_keep_stream_order() {
+        // Typst/Chromium CID fonts: every glyph of "Last updated" reported at nearly the same x,
+        // kerning nudging later chunks slightly left.
+        let mut c = Collector { page_height: 800.0, page_width: 600.0, ..Collector::default() };
+        let t = |x: f64| Transform::row_major(1.0, 0.0, 0.0, 1.0, x, 700.0);
+        for (i, ch) in "Last updated".chars().enumerate() {
+            let x = 400.0 - (i / 4) as f64 * 0.1;
+            c.output_character(&t(x), 0.0, 0.0, 9.0, &ch.to_string()).unwrap();
+        }
+        c.finish_page();
+        assert_eq!(c.text, "Last updated\n");
+    }
+
+    #[test]
+    fn name_above_a_smaller_headline_does_not_interleave() {
+        // A 32pt name whose baseline is 9pt above a 10pt headline.
+        let mut g = sized(100.0, 100.0, 32.0, "Byungjin Park");
+        g.extend(sized(110.0, 109.0, 10.0, "DevOps Engineer"));
+        let (text, _) = layout_page(g, 600.0);
+        assert_eq!(text, "Byungjin Park\nDevOps Engineer\n");
+    }
+
+    #[test]
+    fn letter_spaced_name_reads_as_words() {
+        // Each letter followed by a wide gap; a space glyph between the words.
+        let mut g = Vec::new();
+        let mut x = 200.0;
+        for ch in "JOHN DOE".chars() {
+            g.push(Glyph { x, y: 50.0, w: 9.0, size: 14.0, text: ch.to_string(), zero_width_run: false, last_x: x });
+            x += 17.0;
+        }
+        let (text, _) = layout_page(g, 600.0);
+        assert_eq!(text, "JOHN DOE\n");
+    }
+
+    #[test]
+    fn malformed_cmap_name_is_replaced() {
+        let mut cmap = b"/CIDInit /ProcSet findresource begin\nbegincmap\n/CMapName /-System-Library-Fonts-STHeiti Medium.ttc,000-UTF16 def\n1 beginbfchar\n<0003> <0020>\nendbfchar\nendcmap".to_vec();
+        sanitize_cmap_name(&mut cmap);
+        let text = String::from_utf8(cmap).unwrap();
+        assert!(text.contains("/CMapName /ClearViewUCS def"), "{text}");
+        let mut fine = b"begincmap\n/CMapName /Adobe-Identity-UCS def\n".to_vec();
+        sanitize_cmap_name(&mut fine);
+        assert_eq!(fine, b"begincmap\n/CMapName /Adobe-Identity-UCS def\n");
+    }
+
+    #[test]
+    fn title_line_is_the_largest_text_at_the_top() {
+        let mut g = sized(200.0, 40.0, 24.0, "Jane Smith");
+        for i in 0..10 {
+            g.extend(sized(40.0, 120.0 + i as f64 * 14.0, 10.0, "Body text of the resume goes here"));
+        }
+        let segments = segments_of(g);
+        assert_eq!(title_line(&segments, 800.0).as_deref(), Some("Jane Smith"));
+    }
+
+    #[test]
+    fn one_hyphen_drawn_as_several_hyphen_glyphs_reads_as_one() {
+        assert_eq!(expand_ligature("-\u{ad}\u{2010}"), "-");
+        let g = sized(10.0, 10.0, 10.0, "on-\u{ad}\u{2010}campus");
+        assert_eq!(layout_page(g, 600.0).0, "on-campus\n");
+    }
+
+    #[test]
+    fn running_footers_are_dropped() {
+        let text = "Jane Doe\nExperience\nFebruary 10, 2026 Jane Doe · Résumé 1\n\u{c}\nAcme\nFebruary 10, 2026 Jane Doe · Résumé 2\n";
+        assert_eq!(without_running_lines(text), "Jane Doe\nExperience\n\u{c}\nAcme\n");
     }
 
     #[test]

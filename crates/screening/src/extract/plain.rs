@@ -61,6 +61,7 @@ pub(super) fn extract(bytes: &[u8]) -> Result<ExtractedText, ParseFailure> {
         multi_column_pages: Vec::new(),
         image_count: 0,
         notes: note.map(str::to_owned).into_iter().collect(),
+        title_line: None,
     })
 }
 

@@ -35,7 +35,86 @@ pub(super) const US_STATES: &[&str] = &[
     "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
 ];
 
+const US_STATE_NAMES: &[(&str, &str)] = &[
+    ("Alabama", "AL"),
+    ("Alaska", "AK"),
+    ("Arizona", "AZ"),
+    ("Arkansas", "AR"),
+    ("California", "CA"),
+    ("Colorado", "CO"),
+    ("Connecticut", "CT"),
+    ("Delaware", "DE"),
+    ("Florida", "FL"),
+    ("Georgia", "GA"),
+    ("Hawaii", "HI"),
+    ("Idaho", "ID"),
+    ("Illinois", "IL"),
+    ("Indiana", "IN"),
+    ("Iowa", "IA"),
+    ("Kansas", "KS"),
+    ("Kentucky", "KY"),
+    ("Louisiana", "LA"),
+    ("Maine", "ME"),
+    ("Maryland", "MD"),
+    ("Massachusetts", "MA"),
+    ("Michigan", "MI"),
+    ("Minnesota", "MN"),
+    ("Mississippi", "MS"),
+    ("Missouri", "MO"),
+    ("Montana", "MT"),
+    ("Nebraska", "NE"),
+    ("Nevada", "NV"),
+    ("New Hampshire", "NH"),
+    ("New Jersey", "NJ"),
+    ("New Mexico", "NM"),
+    ("New York", "NY"),
+    ("North Carolina", "NC"),
+    ("North Dakota", "ND"),
+    ("Ohio", "OH"),
+    ("Oklahoma", "OK"),
+    ("Oregon", "OR"),
+    ("Pennsylvania", "PA"),
+    ("Rhode Island", "RI"),
+    ("South Carolina", "SC"),
+    ("South Dakota", "SD"),
+    ("Tennessee", "TN"),
+    ("Texas", "TX"),
+    ("Utah", "UT"),
+    ("Vermont", "VT"),
+    ("Virginia", "VA"),
+    ("Washington", "WA"),
+    ("West Virginia", "WV"),
+    ("Wisconsin", "WI"),
+    ("Wyoming", "WY"),
+];
+
 pub(super) const COUNTRIES: &[&str] = &[
+    "South Korea",
+    "Republic of Korea",
+    "Korea",
+    "Vietnam",
+    "Pakistan",
+    "Bangladesh",
+    "Sri Lanka",
+    "Indonesia",
+    "Philippines",
+    "Malaysia",
+    "Thailand",
+    "Taiwan",
+    "Hong Kong",
+    "Türkiye",
+    "Greece",
+    "Czech Republic",
+    "Hungary",
+    "Chile",
+    "Colombia",
+    "Peru",
+    "Ghana",
+    "Morocco",
+    "United Arab Emirates",
+    "UAE",
+    "Saudi Arabia",
+    "Iran",
     "USA",
     "United States",
     "Canada",
@@ -136,6 +215,15 @@ pub(crate) fn parse_location(piece: &str) -> Option<Location> {
     }
     let second = parts[1];
     let region_token = second.split_whitespace().next().unwrap_or("");
+    // "San Francisco, California": a state written out.
+    if let Some(abbr) = US_STATE_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(second)).map(|(_, a)| *a) {
+        return Some(Location {
+            city: Some(city.to_owned()),
+            region: Some(abbr.to_owned()),
+            country: Some(parts.get(2).map(|c| (*c).to_owned()).unwrap_or_else(|| "USA".to_owned())),
+            remote: false,
+        });
+    }
     let zip_ok = second.split_whitespace().nth(1).is_none_or(|z| z.len() == 5 && z.bytes().all(|b| b.is_ascii_digit()));
     if US_STATES.contains(&region_token) && zip_ok {
         return Some(Location {
@@ -172,7 +260,23 @@ fn looks_like_name(piece: &str) -> bool {
                 && w.starts_with(char::is_uppercase)
         })
         && heading(piece).is_none()
+        && !words.iter().any(|w| {
+            let w = w.to_lowercase();
+            matches!(w.trim_end_matches('.'), "resume" | "resumé" | "résumé" | "cv" | "curriculum" | "vitae")
+        })
         && !TITLE_WORDS.iter().any(|t| piece.to_ascii_lowercase().split_whitespace().any(|w| w == *t))
+}
+
+/// The person's name from a PDF's title line (its largest text at the top), if it reads as one.
+pub(super) fn name_from_title_line(line: &str) -> Option<String> {
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let bare = strip_honorific(line.trim_matches(|c: char| !c.is_alphabetic()));
+    if looks_like_name(bare) {
+        return Some(title_case(bare));
+    }
+    // "John Doe  Resumé title": the name is the first words.
+    let words: Vec<&str> = bare.split(' ').collect();
+    (2..words.len().min(4)).rev().map(|n| words[..n].join(" ")).find(|p| looks_like_name(p)).map(|p| title_case(&p))
 }
 
 /// "Ms. Jane Doe" → "Jane Doe": honorifics are not part of the name (and are gendered).
@@ -221,6 +325,16 @@ pub(super) fn parse_header(lines: &[&str], contact: &mut Contact) {
                 {
                     contact.location.get_or_insert(loc);
                 }
+                continue;
+            }
+            // "2712 Broadway St, San Francisco, California" without a street word we know.
+            if piece.starts_with(|c: char| c.is_ascii_digit())
+                && let Some((street, tail)) = piece.split_once(',')
+                && street.split_whitespace().count() >= 2
+                && let Some(loc) = parse_location(tail)
+            {
+                contact.street_address = Some(piece.to_owned());
+                contact.location.get_or_insert(loc);
                 continue;
             }
             if contact.location.is_none()
@@ -295,12 +409,15 @@ pub(crate) fn find_phones(text: &str) -> Vec<String> {
                 if d.is_ascii_digit() {
                     digits += 1;
                     end = pos + 1;
-                } else if !matches!(d, '+' | '(' | ')' | '-' | '.' | ' ') {
+                } else if !matches!(
+                    d,
+                    '+' | '(' | ')' | '-' | '.' | ' ' | '\u{a0}' | '\u{ad}' | '\u{2010}'..='\u{2015}' | '\u{2212}'
+                ) {
                     break;
                 }
                 j += 1;
             }
-            let candidate = line[start..end].trim();
+            let candidate = line[start..end].trim_matches(|c: char| c.is_whitespace() || c == '\u{ad}');
             let groups_ok = !candidate.contains("  ") && !text::find_dates(candidate).iter().any(|r| r.end.is_some());
             if (10..=15).contains(&digits) && groups_ok {
                 out.push(candidate.to_owned());

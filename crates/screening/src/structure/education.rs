@@ -67,6 +67,11 @@ const DEGREES: &[(&str, EducationLevel)] = &[
     ("mba", EducationLevel::Master),
     ("m.eng.", EducationLevel::Master),
     ("meng", EducationLevel::Master),
+    ("m.tech", EducationLevel::Master),
+    ("mtech", EducationLevel::Master),
+    ("m.e.", EducationLevel::Master),
+    ("mphil", EducationLevel::Master),
+    ("m.phil.", EducationLevel::Master),
     ("ms", EducationLevel::Master),
     ("bachelor of science", EducationLevel::Bachelor),
     ("bachelor of arts", EducationLevel::Bachelor),
@@ -82,6 +87,9 @@ const DEGREES: &[(&str, EducationLevel)] = &[
     ("beng", EducationLevel::Bachelor),
     ("b.tech", EducationLevel::Bachelor),
     ("btech", EducationLevel::Bachelor),
+    ("b.e.", EducationLevel::Bachelor),
+    ("b.com", EducationLevel::Bachelor),
+    ("bba", EducationLevel::Bachelor),
     ("bs", EducationLevel::Bachelor),
     ("ba", EducationLevel::Bachelor),
     ("associate of applied science", EducationLevel::Associate),
@@ -124,6 +132,7 @@ fn is_institution(piece: &str) -> bool {
 /// "University of Texas at Austin, Austin, TX" → "University of Texas at Austin";
 /// "University of California, Berkeley" stays whole.
 fn strip_trailing_location(p: &str) -> String {
+    let p = p.trim().trim_end_matches('.');
     let parts: Vec<&str> = p.split(',').map(str::trim).collect();
     for cut in 1..parts.len() {
         let tail = parts[cut..].join(", ");
@@ -139,10 +148,101 @@ fn strip_trailing_location(p: &str) -> String {
 
 fn clean_field(s: &str) -> Option<String> {
     let s = s.trim().trim_start_matches(|c: char| matches!(c, ',' | ':' | '-' | '–' | '—') || c.is_whitespace()).trim();
-    let s = s.strip_prefix("in ").or_else(|| s.strip_prefix("of ")).unwrap_or(s);
+    // "Bachelor's of Science, Computer Science": the "of Science" belongs to the degree.
+    let lower = s.to_lowercase();
+    let s = ["of science", "of arts", "of engineering", "of technology", "of applied science"]
+        .iter()
+        .find(|d| lower.starts_with(*d) && !lower[d.len()..].trim_start().starts_with("in "))
+        .map_or(s, |d| s[d.len()..].trim_start_matches([',', ' ']));
+    let s = s.trim();
+    let s = s
+        .strip_prefix("in ")
+        .or_else(|| s.strip_prefix("IN "))
+        .or_else(|| s.strip_prefix("In "))
+        .or_else(|| s.strip_prefix("of "))
+        .unwrap_or(s);
     // Drop GPA/honours tails.
     let s = s.split([',', ';', '(']).next().unwrap_or("").split(" GPA").next().unwrap_or("").trim();
     (!s.is_empty() && s.chars().any(char::is_alphabetic)).then(|| s.to_owned())
+}
+
+/// Labels that introduce a date, left over once the date is removed.
+fn strip_date_labels(s: &str) -> String {
+    let mut out = s.to_owned();
+    for label in [
+        "expected graduation date",
+        "expected graduation",
+        "graduation date",
+        "graduated",
+        "graduation",
+        "expected",
+        "grad.",
+    ] {
+        let mut from = 0;
+        // ASCII lower-casing keeps byte offsets, so they index `out` too.
+        while let Some(i) = out.to_ascii_lowercase()[from..].find(label).map(|i| i + from) {
+            let end = i + label.len();
+            let word_start = !out[..i].chars().next_back().is_some_and(char::is_alphanumeric);
+            let word_end = !out[end..].chars().next().is_some_and(char::is_alphanumeric);
+            if !(word_start && word_end) {
+                from = end;
+                continue;
+            }
+            let end = out[end..].strip_prefix(':').map_or(end, |_| end + 1);
+            out.replace_range(i..end, "");
+            from = i;
+        }
+    }
+    out.trim().trim_end_matches([',', '|', ':']).trim().to_owned()
+}
+
+/// "Major in Computer Science" / "Major: Physics" → the field.
+fn major_of(p: &str) -> Option<String> {
+    let lower = p.to_lowercase();
+    for cue in ["major in ", "major: ", "majoring in ", "concentration in ", "specialization in "] {
+        if let Some(i) = lower.find(cue) {
+            return clean_field(&p[i + cue.len()..]);
+        }
+    }
+    None
+}
+
+/// A field of study rather than a campus: subject words.
+fn looks_like_field(p: &str) -> bool {
+    const SUBJECTS: &[&str] = &[
+        "science",
+        "sciences",
+        "engineering",
+        "mathematics",
+        "physics",
+        "chemistry",
+        "biology",
+        "economics",
+        "business",
+        "administration",
+        "management",
+        "finance",
+        "accounting",
+        "law",
+        "medicine",
+        "nursing",
+        "psychology",
+        "history",
+        "literature",
+        "arts",
+        "design",
+        "architecture",
+        "statistics",
+        "education",
+        "informatics",
+        "technology",
+        "communications",
+        "marketing",
+        "philosophy",
+        "linguistics",
+    ];
+    let lower = p.to_lowercase();
+    lower.split(|c: char| !c.is_alphanumeric()).any(|w| SUBJECTS.contains(&w))
 }
 
 pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
@@ -159,6 +259,8 @@ pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
         let (line, _) = text::strip_bullet(line);
         let dates = text::find_dates(line);
         let stripped = remove_dates(line);
+        // "Expected Graduation: June 2016" leaves its label behind.
+        let stripped = strip_date_labels(&stripped);
         let pieces: Vec<&str> = stripped
             .split(['|', '\t', '—', '–'])
             .flat_map(|p| p.split(" - "))
@@ -167,10 +269,11 @@ pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
             .collect();
         let mut line_inst = None;
         let mut line_degree = None;
+        let mut line_field: Option<String> = None;
         for p in &pieces {
             if let Some((s, e, level)) = find_degree(p)
                 && line_degree.is_none()
-                && !is_institution(&p[..s])
+                && (!is_institution(&p[..s]) || p[..s].trim_end().ends_with(','))
             {
                 let field = clean_field(&p[e..]);
                 line_degree = Some((p[s..e].trim().to_owned(), level, field));
@@ -189,8 +292,41 @@ pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
                 continue;
             }
             if is_institution(p) && line_inst.is_none() {
-                line_inst = Some(strip_trailing_location(p));
+                // "Major in Engineering, University B, Los Angeles": start at the institution;
+                // "University of Pennsylvania, Computer Science": the rest may be the field.
+                let parts: Vec<&str> = p.split(',').map(str::trim).collect();
+                let k = parts.iter().position(|x| is_institution(x)).unwrap_or(0);
+                let before = parts[..k].join(", ");
+                if let Some(field) = major_of(&before) {
+                    line_field.get_or_insert(field);
+                }
+                let mut inst = strip_trailing_location(&parts[k..].join(", "));
+                // "Stanford University, Computer Science": the part after the institution
+                // is its field, not part of its name.
+                if k + 1 < parts.len() && inst.split(',').count() > 1 && looks_like_field(&parts[k + 1..].join(", ")) {
+                    inst = parts[k].to_owned();
+                }
+                let inst_parts = inst.split(',').count();
+                let rest = parts[k + inst_parts..].join(", ");
+                if k + 1 < parts.len() && inst_parts == 1 && !rest.is_empty() && parse_location(&rest).is_none() {
+                    // Keep "University of California, Berkeley" whole when the tail is a place
+                    // name, not a field: a field has a capitalised subject word.
+                    if looks_like_field(&rest) {
+                        line_field.get_or_insert(rest);
+                    }
+                }
+                line_inst = Some(inst);
+                continue;
             }
+            if let Some(field) = major_of(p) {
+                line_field.get_or_insert(field);
+            }
+        }
+        if line_field.is_some()
+            && let Some(d) = line_degree.as_mut()
+            && d.2.is_none()
+        {
+            d.2 = line_field.take();
         }
         if (line_inst.is_some() && current.institution.is_some())
             || (line_degree.is_some() && current.degree.is_some())
@@ -204,7 +340,12 @@ pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
         if let Some((degree, level, field)) = line_degree {
             current.degree = Some(degree);
             current.level = level;
-            current.field = field;
+            current.field = field.or(current.field.take());
+        }
+        if let Some(field) = line_field
+            && current.field.is_none()
+        {
+            current.field = Some(field);
         }
         if let Some(r) = dates.first()
             && !has_dates

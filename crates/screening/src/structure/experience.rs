@@ -79,6 +79,14 @@ pub(crate) const TITLE_WORDS: &[&str] = &[
     "trainer",
     "planner",
     "buyer",
+    "trainee",
+    "apprentice",
+    "member",
+    "volunteer",
+    "coach",
+    "contributor",
+    "leader",
+    "maintainer",
 ];
 
 const COMPANY_SUFFIXES: &[&str] =
@@ -142,18 +150,38 @@ fn is_range(r: &FoundRange) -> bool {
     r.end.is_some()
 }
 
+/// A lone date in the last tab cell of a short, non-bullet line ("Software Engineer Intern
+/// <tab> Summer 2022"): a job of that season or month.
+fn lone_date_cell(line: &str) -> Option<FoundRange> {
+    let (head, cell) = line.rsplit_once('\t')?;
+    let (_, bullet) = text::strip_bullet(line);
+    if bullet || head.trim().is_empty() || head.len() > 80 {
+        return None;
+    }
+    let dates = text::find_dates(cell);
+    let [d] = dates.as_slice() else { return None };
+    let offset = line.len() - cell.len();
+    let covers = cell.trim().len() <= (d.span.1 - d.span.0) + 8;
+    covers.then_some(FoundRange { start: d.start, end: Some(d.start), span: (d.span.0 + offset, d.span.1 + offset) })
+}
+
+/// The date range of an anchor line, if it is one.
+fn anchor_range(line: &str) -> Option<FoundRange> {
+    text::find_dates(line).into_iter().find(is_range).or_else(|| lone_date_cell(line))
+}
+
 pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
-    let anchors: Vec<usize> = (0..lines.len()).filter(|&i| text::find_dates(lines[i]).iter().any(is_range)).collect();
+    let anchors: Vec<usize> = (0..lines.len()).filter(|&i| anchor_range(lines[i]).is_some()).collect();
     let mut entries = Vec::new();
     let mut consumed_until = 0; // lines before this index belong to earlier entries
     for (n, &a) in anchors.iter().enumerate() {
         let next_anchor = anchors.get(n + 1).copied().unwrap_or(lines.len());
-        let dates = text::find_dates(lines[a]);
-        let Some(range) = dates.iter().find(|r| is_range(r)).copied() else {
+        let Some(range) = anchor_range(lines[a]) else {
             continue;
         };
         let mut header = Vec::new();
-        // Up to two short, non-bullet lines right above the anchor.
+        // Up to two short, non-bullet lines right above the anchor; a line that continues the
+        // previous entry's last bullet ("Jade, Stylus and Require and Scala") is not one.
         let mut k = a;
         while k > consumed_until && a - k < 2 {
             let prev = lines[k - 1];
@@ -161,20 +189,48 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
             if bullet || prev.len() > 90 || prev.ends_with('.') {
                 break;
             }
+            let after_bullet = k >= 2 && text::strip_bullet(lines[k - 2]).1;
+            if after_bullet && prev.split_whitespace().count() >= 5 && !prev.contains(['|', '\t']) {
+                break;
+            }
             k -= 1;
-        }
-        for l in &lines[k..a] {
-            header.push((*l).to_owned());
         }
         let mut anchor_rest = lines[a].to_owned();
         anchor_rest.replace_range(range.span.0..range.span.1, " | ");
-        header.push(anchor_rest);
+        // A date line of its own set below the first bullet (the dates column sits a little
+        // lower than the title row): the header is the line above that bullet.
+        let mut leading_body: Vec<String> = Vec::new();
+        if k == a && anchor_rest.trim_matches(|c: char| c == '|' || c.is_whitespace()).is_empty() {
+            let floor = consumed_until.max(a.saturating_sub(3));
+            if let Some(h) = (floor..a).rev().find(|&j| {
+                let (_, bullet) = text::strip_bullet(lines[j]);
+                !bullet && lines[j].len() <= 90 && !lines[j].ends_with('.') && !lines[j].starts_with(char::is_lowercase)
+            }) && h + 1 < a
+                && text::strip_bullet(lines[h + 1]).1
+            {
+                k = h;
+                leading_body = lines[h + 1..a].iter().map(|l| (*l).to_owned()).collect();
+            }
+        }
+        let header_end = if leading_body.is_empty() { a } else { k + 1 };
+        for l in &lines[k..header_end] {
+            header.push((*l).to_owned());
+        }
+        // Dates set beside the first bullet ("• Reduced render time by 75% <tab> June 2005 –
+        // Aug 2007"): the bullet is body, the header is above.
+        let (_, anchor_is_bullet) = text::strip_bullet(lines[a]);
+        let mut first_body: Option<String> = None;
+        if anchor_is_bullet && k < a {
+            first_body = Some(anchor_rest.trim().trim_end_matches('|').trim().to_owned());
+        } else {
+            header.push(anchor_rest);
+        }
 
         let mut pieces: Vec<String> = header.iter().flat_map(|h| entry_pieces(h)).collect();
         // A company on the line after the anchor ("Title | dates" then "Company, City").
         let mut body_start = a + 1;
         let has_two = pieces.iter().filter(|p| parse_location(p).is_none()).count() >= 2;
-        if !has_two && body_start < next_anchor {
+        if !has_two && body_start < next_anchor && first_body.is_none() {
             let next = lines[body_start];
             let (_, bullet) = text::strip_bullet(next);
             if !bullet && next.len() <= 80 && !next.ends_with('.') {
@@ -183,6 +239,27 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
             }
         }
         let mut entry = ExperienceEntry::default();
+        // "Enactus, University of La Verne <tab> Aug 2013 – Present" then "Member": with no
+        // role word on the anchor, a short role line right below is the title.
+        if !pieces.iter().any(|p| has_title_word(p)) && body_start < next_anchor && first_body.is_none() {
+            let next = lines[body_start];
+            let (_, bullet) = text::strip_bullet(next);
+            if !bullet
+                && next.len() <= 60
+                && !next.ends_with('.')
+                && has_title_word(next)
+                && text::find_dates(next).is_empty()
+            {
+                let org: Vec<&str> =
+                    pieces.iter().filter(|p| parse_location(p).is_none()).map(String::as_str).collect();
+                if !org.is_empty() {
+                    entry.company = Some(org.join(", "));
+                    entry.title = Some(next.trim().to_owned());
+                    pieces.clear();
+                    body_start += 1;
+                }
+            }
+        }
         for p in &pieces {
             if parse_location(p).is_some() {
                 entry.location.get_or_insert_with(|| p.clone());
@@ -218,7 +295,42 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
                 }
                 k -= 1;
             }
+            // The next entry's dates on a line of their own below its first bullet: its
+            // header is the line above that bullet (as for this entry, above).
+            if k == next_anchor
+                && let Some(r) = anchor_range(lines[next_anchor])
+            {
+                let mut rest = lines[next_anchor].to_owned();
+                rest.replace_range(r.span.0..r.span.1, "");
+                if rest.trim_matches(|c: char| c == '|' || c.is_whitespace()).is_empty()
+                    && let Some(h) = (body_start.max(next_anchor.saturating_sub(3))..next_anchor).rev().find(|&j| {
+                        let (_, bullet) = text::strip_bullet(lines[j]);
+                        !bullet
+                            && lines[j].len() <= 90
+                            && !lines[j].ends_with('.')
+                            && !lines[j].starts_with(char::is_lowercase)
+                    })
+                    && h + 1 < next_anchor
+                    && text::strip_bullet(lines[h + 1]).1
+                {
+                    k = h;
+                }
+            }
             body_end = k;
+        }
+        for l in &leading_body {
+            let (t, bullet) = text::strip_bullet(l);
+            match entry.details.last_mut() {
+                Some(last) if !bullet => {
+                    last.push(' ');
+                    last.push_str(t);
+                }
+                _ => entry.details.push(t.to_owned()),
+            }
+        }
+        if let Some(b) = first_body.take() {
+            let (t, _) = text::strip_bullet(&b);
+            entry.details.push(t.to_owned());
         }
         for l in &lines[body_start.min(body_end)..body_end] {
             let (t, bullet) = text::strip_bullet(l);

@@ -88,7 +88,9 @@ pub fn parse_resume_at(
         image_count: extracted.image_count,
         notes: extracted.notes,
     };
-    Ok(structure_text(&extracted.text, info, as_of))
+    // A typeset name (the largest text at the top) wins over a guess from the first lines.
+    let name = extracted.title_line.as_deref().and_then(contact::name_from_title_line);
+    Ok(structure_text(&extracted.text, info, as_of, name))
 }
 
 /// Structures text that is already extracted (used by the counterfactual checks, which edit
@@ -101,13 +103,40 @@ pub fn parse_text_at(text: &str, as_of: time::Date) -> ParsedResume {
         image_count: 0,
         notes: Vec::new(),
     };
-    structure_text(text, info, as_of)
+    structure_text(text, info, as_of, None)
 }
 
-fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date) -> ParsedResume {
+/// Icon-font glyphs (Font Awesome and the like live in the Private Use Area) separate the
+/// pieces of a line ("DEVELOPER <icon> COMPANY A", "<icon>jane@x.com"): read them as tabs.
+fn icons_as_separators(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_icon =
+        |c: char| matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}');
+    if !text.chars().any(is_icon) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| if is_icon(c) { '\t' } else { c }).collect())
+}
+
+/// The line with the given (lower-case) words blanked out.
+fn mask_words(line: &str, words: &[String]) -> String {
+    if words.is_empty() {
+        return line.to_owned();
+    }
+    line.split_inclusive(|c: char| !c.is_alphanumeric())
+        .map(|w| {
+            let core = w.trim_end_matches(|c: char| !c.is_alphanumeric());
+            if !core.is_empty() && words.contains(&core.to_lowercase()) { " ".repeat(w.len()) } else { w.to_owned() }
+        })
+        .collect()
+}
+
+fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date, name: Option<String>) -> ParsedResume {
+    let original = text;
+    let separated = icons_as_separators(text);
+    let text: &str = &separated;
     let sections = split_sections(text);
     let taxonomy = Taxonomy::global();
-    let mut contact = Contact::default();
+    let mut contact = Contact { name, ..Contact::default() };
     let mut summary_lines: Vec<&str> = Vec::new();
     let mut experience = Vec::new();
     let mut education = Vec::new();
@@ -125,13 +154,22 @@ fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date) -> Pars
                 experience.extend(parse_experience(&section.lines));
             }
             SectionKind::Education => education.extend(parse_education(&section.lines)),
-            SectionKind::Skills => skills::read_skills(&section.lines, taxonomy, &mut skills, &mut unrecognized),
+            SectionKind::Skills => {
+                // A running footer ("Jane Doe - Page 2 of 2") can land in a skills list.
+                let name_words: Vec<String> =
+                    contact.name.as_deref().unwrap_or("").split_whitespace().map(str::to_lowercase).collect();
+                let masked: Vec<String> = section.lines.iter().map(|l| mask_words(l, &name_words)).collect();
+                let lines: Vec<&str> = masked.iter().map(String::as_str).collect();
+                skills::read_skills(&lines, taxonomy, &mut skills, &mut unrecognized);
+            }
             SectionKind::Certifications => skills::read_certifications(&section.lines, &mut certifications),
             SectionKind::Languages => skills::read_languages(&section.lines, &mut languages),
             SectionKind::Projects | SectionKind::Other => prose.extend(&section.lines),
         }
     }
     fill_contact_from_text(text, &mut contact);
+    skills::languages_from_text(text, &mut languages);
+    skills::vendor_products(text, taxonomy, &mut skills);
 
     for e in &experience {
         prose.extend(e.details.iter().map(String::as_str));
@@ -140,8 +178,18 @@ fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date) -> Pars
         }
     }
     prose.extend(&summary_lines);
+    // The person's own name is no skill ("John Doe" is not "Design of Experiments (DOE)").
+    let name_words: Vec<String> =
+        contact.name.as_deref().unwrap_or("").split_whitespace().map(str::to_lowercase).collect();
     for p in prose {
-        skills.extend(taxonomy.find_in_text(p, MatchContext::Prose));
+        let found = taxonomy.find_in_text(p, MatchContext::Prose);
+        if name_words.is_empty()
+            || !p.split(|c: char| !c.is_alphanumeric()).any(|w| name_words.contains(&w.to_lowercase()))
+        {
+            skills.extend(found);
+            continue;
+        }
+        skills.extend(taxonomy.find_in_text(&mask_words(p, &name_words), MatchContext::Prose));
     }
 
     let total_months = total_experience_months(&experience, as_of);
@@ -163,7 +211,7 @@ fn structure_text(text: &str, document: DocumentInfo, as_of: time::Date) -> Pars
         total_experience_years: (f64::from(total_months) / 12.0 * 10.0).round() / 10.0,
         sections: kinds,
         confidence: 0.0,
-        text: text.to_owned(),
+        text: original.to_owned(),
     };
     parsed.confidence = confidence(&parsed);
     parsed

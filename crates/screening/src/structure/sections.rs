@@ -62,9 +62,17 @@ const HEADINGS: &[(&str, SectionKind)] = &[
     ("interests", SectionKind::Other),
     ("hobbies", SectionKind::Other),
     ("references", SectionKind::Other),
-    ("volunteer", SectionKind::Other),
-    ("volunteering", SectionKind::Other),
-    ("volunteer experience", SectionKind::Other),
+    // Unpaid and academic roles are experience too: dated roles at organisations.
+    ("volunteer", SectionKind::Experience),
+    ("volunteering", SectionKind::Experience),
+    ("volunteer experience", SectionKind::Experience),
+    ("research", SectionKind::Experience),
+    ("research experience", SectionKind::Experience),
+    ("internships", SectionKind::Experience),
+    ("internship experience", SectionKind::Experience),
+    ("leadership experience", SectionKind::Experience),
+    ("on campus involvement", SectionKind::Experience),
+    ("campus involvement", SectionKind::Experience),
     ("activities", SectionKind::Other),
     ("personal details", SectionKind::Other),
     ("personal information", SectionKind::Other),
@@ -88,7 +96,16 @@ pub(crate) fn heading(line: &str) -> Option<(SectionKind, &str)> {
         .collect::<String>()
         .to_lowercase();
     let norm = norm.split_whitespace().filter(|w| *w != "and").collect::<Vec<_>>().join(" ");
-    HEADINGS.iter().find(|(h, _)| h.replace(" and", "") == norm).map(|(_, k)| (*k, rest))
+    if let Some((_, k)) = HEADINGS.iter().find(|(h, _)| h.replace(" and", "") == norm) {
+        return Some((*k, rest));
+    }
+    // Combined headings ("Skills and Awards", "Education & Certifications"): the first
+    // heading names the section when every word is heading vocabulary.
+    let words: Vec<&str> = norm.split_whitespace().collect();
+    if words.len() >= 2 && words.iter().all(|w| HEADINGS.iter().any(|(h, _)| h.split(' ').any(|x| x == *w))) {
+        return HEADINGS.iter().find(|(h, _)| *h == words[0]).map(|(_, k)| (*k, rest));
+    }
+    None
 }
 
 pub(super) struct Section<'a> {
@@ -105,6 +122,16 @@ pub(super) fn split_sections(text: &str) -> Vec<Section<'_>> {
         }
         if let Some((kind, rest)) = heading(line) {
             let current = sections.last().map(|s| s.kind);
+            // "Volunteer" right under a dated entry of a volunteer section is the role, not
+            // a new section of the same kind.
+            let after_dated =
+                sections.last().and_then(|s| s.lines.last()).is_some_and(|l| !text::find_dates(l).is_empty());
+            if rest.is_empty() && current == Some(kind) && after_dated {
+                if let Some(s) = sections.last_mut() {
+                    s.lines.push(line);
+                }
+                continue;
+            }
             // "Languages: Rust, Go" inside Skills is a sub-label, not a new section.
             if !rest.is_empty() && current == Some(SectionKind::Skills) {
                 if let Some(s) = sections.last_mut() {

@@ -42,11 +42,214 @@ pub(super) fn read_certifications(lines: &[&str], certifications: &mut Vec<Strin
     }
 }
 
+/// Human languages a resume may list (English names), for lines that mention languages
+/// outside a Languages section ("Languages: English (fluent), Turkish (native)",
+/// "Fluent in Spanish", "grew up bilingual (English and Klingon)").
+const LANGUAGE_NAMES: &[&str] = &[
+    "English",
+    "Spanish",
+    "French",
+    "German",
+    "Italian",
+    "Portuguese",
+    "Dutch",
+    "Swedish",
+    "Norwegian",
+    "Danish",
+    "Finnish",
+    "Icelandic",
+    "Polish",
+    "Czech",
+    "Slovak",
+    "Hungarian",
+    "Romanian",
+    "Bulgarian",
+    "Greek",
+    "Russian",
+    "Ukrainian",
+    "Belarusian",
+    "Serbian",
+    "Croatian",
+    "Bosnian",
+    "Slovenian",
+    "Albanian",
+    "Macedonian",
+    "Lithuanian",
+    "Latvian",
+    "Estonian",
+    "Turkish",
+    "Arabic",
+    "Hebrew",
+    "Persian",
+    "Farsi",
+    "Kurdish",
+    "Armenian",
+    "Georgian",
+    "Azerbaijani",
+    "Kazakh",
+    "Uzbek",
+    "Hindi",
+    "Urdu",
+    "Bengali",
+    "Punjabi",
+    "Marathi",
+    "Gujarati",
+    "Tamil",
+    "Telugu",
+    "Kannada",
+    "Malayalam",
+    "Nepali",
+    "Sinhala",
+    "Mandarin",
+    "Cantonese",
+    "Chinese",
+    "Japanese",
+    "Korean",
+    "Vietnamese",
+    "Thai",
+    "Malay",
+    "Indonesian",
+    "Tagalog",
+    "Filipino",
+    "Burmese",
+    "Khmer",
+    "Swahili",
+    "Amharic",
+    "Yoruba",
+    "Igbo",
+    "Hausa",
+    "Zulu",
+    "Xhosa",
+    "Afrikaans",
+    "Somali",
+    "Catalan",
+    "Basque",
+    "Galician",
+    "Irish",
+    "Welsh",
+    "Latin",
+    "Esperanto",
+    "Klingon",
+    "Maltese",
+    "Luxembourgish",
+    "Mongolian",
+    "Tibetan",
+    "Pashto",
+    "Tamazight",
+    "American Sign Language",
+    "British Sign Language",
+];
+
+/// Words that say a line is about spoken languages.
+const LANGUAGE_CUES: &[&str] = &[
+    "language",
+    "languages",
+    "bilingual",
+    "trilingual",
+    "multilingual",
+    "fluent",
+    "native",
+    "mother tongue",
+    "spoken",
+];
+
+/// Known language names in a line, in order.
+fn languages_in(line: &str) -> Vec<&'static str> {
+    let mut found: Vec<(usize, &'static str)> = Vec::new();
+    for name in LANGUAGE_NAMES {
+        let mut from = 0;
+        while let Some(i) = line[from..].find(name) {
+            let at = from + i;
+            let end = at + name.len();
+            let before = line[..at].chars().next_back().is_some_and(char::is_alphanumeric);
+            let after = line[end..].chars().next().is_some_and(char::is_alphanumeric);
+            if !before && !after {
+                found.push((at, name));
+                break;
+            }
+            from = end;
+        }
+    }
+    found.sort_unstable();
+    found.into_iter().map(|(_, n)| n).collect()
+}
+
+/// Products named after a shared vendor: "Adobe Photoshop and Illustrator", "Microsoft Word,
+/// PowerPoint, and Excel" also name "Adobe Illustrator", "Microsoft Excel".
+pub(super) fn vendor_products(text: &str, taxonomy: &Taxonomy, skills: &mut BTreeSet<String>) {
+    const VENDORS: &[&str] =
+        &["Adobe", "Microsoft", "Google", "Amazon", "AWS", "Apple", "Autodesk", "Oracle", "IBM", "Azure"];
+    for line in text.lines() {
+        for vendor in VENDORS {
+            let mut from = 0;
+            while let Some(i) = line[from..].find(vendor) {
+                let at = from + i;
+                from = at + vendor.len();
+                if line[..at].chars().next_back().is_some_and(char::is_alphanumeric) {
+                    continue;
+                }
+                // The list after the vendor, up to the end of the phrase.
+                let tail = &line[from..];
+                let end = tail.find(['.', ';', '(', ')', ':', '\t']).unwrap_or(tail.len());
+                let items: Vec<&str> = tail[..end]
+                    .split([',', '&', '/'])
+                    .flat_map(|p| p.split(" and "))
+                    .map(|p| p.trim().trim_start_matches("and ").trim())
+                    .filter(|p| !p.is_empty())
+                    .take(5)
+                    .collect();
+                for item in items {
+                    if item.split_whitespace().count() > 3 || !item.starts_with(char::is_uppercase) {
+                        break;
+                    }
+                    if let Some(c) = taxonomy.canonical_name(&format!("{vendor} {item}")) {
+                        skills.insert(c.to_owned());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Languages named on lines that talk about languages, anywhere in the text; a sentence that
+/// wraps ("bilingual (English and" / "Klingon).") is read with its next line.
+pub(super) fn languages_from_text(text: &str, languages: &mut Vec<String>) {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let lower = line.to_lowercase();
+        if !LANGUAGE_CUES.iter().any(|c| lower.contains(c)) {
+            continue;
+        }
+        let mut scope = (*line).to_owned();
+        if !line.trim_end().ends_with(['.', ')'])
+            && !lower.contains(':')
+            && let Some(next) = lines.get(i + 1)
+        {
+            scope.push(' ');
+            scope.push_str(next);
+        }
+        for name in languages_in(&scope) {
+            if !languages.iter().any(|l| l.eq_ignore_ascii_case(name)) {
+                languages.push(name.to_owned());
+            }
+        }
+    }
+}
+
 /// Reads a Languages section: the language names, without levels ("Spanish (professional)").
 pub(super) fn read_languages(lines: &[&str], languages: &mut Vec<String>) {
     for item in list_items(lines) {
+        let known = languages_in(&item);
+        if !known.is_empty() {
+            for k in known {
+                if !languages.iter().any(|l| l == k) {
+                    languages.push(k.to_owned());
+                }
+            }
+            continue;
+        }
         let name = item.split(['(', '-', '–', ':']).next().unwrap_or("").trim().to_owned();
-        if !name.is_empty() && name.split_whitespace().count() <= 3 {
+        if !name.is_empty() && name.split_whitespace().count() <= 3 && !languages.contains(&name) {
             languages.push(name);
         }
     }
