@@ -59,3 +59,25 @@ pub fn aws(deps: Deps, verifier: JwtVerifier, jwks: serde_json::Value) -> Family
         store,
     }
 }
+
+/// The AWS family on the shared moto server with every port the API uses: the table, the user
+/// pool, SES, the chain's bucket, queues and topic, and a test sealing key.
+pub async fn moto_family() -> Family {
+    use clearview_core::ports::clock::{SystemClock, UuidV7};
+    use std::sync::Arc;
+    let moto = Moto::shared().await;
+    let p = moto_pool(moto).await;
+    let chain = moto.chain().await;
+    let deps = Deps::new(
+        Arc::new(moto.store().await),
+        Arc::new(p.pool.identity),
+        Arc::new(moto.mailer().await),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7),
+    )
+    .with_blobs(Arc::new(chain.blobs.clone()))
+    .with_queues(Arc::new(chain.queues.clone()))
+    .with_events(Arc::new(chain.events.clone()))
+    .with_sealer(Arc::new(clearview_core::ports::crypto::AesGcmSealer::new("test", &[7u8; 32])));
+    aws(deps, p.verifier, p.jwks)
+}

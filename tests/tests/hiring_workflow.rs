@@ -529,27 +529,9 @@ mod embedded {
 
 mod aws {
     use super::*;
-    use clearview_aws::testing::Moto;
-    use clearview_core::Deps;
-    use clearview_core::ports::clock::{SystemClock, UuidV7};
-    use std::sync::Arc;
 
     async fn family() -> Family {
-        let moto = Moto::shared().await;
-        let p = clearview_tests::families::moto_pool(moto).await;
-        let chain = moto.chain().await;
-        let deps = Deps::new(
-            Arc::new(moto.store().await),
-            Arc::new(p.pool.identity),
-            Arc::new(moto.mailer().await),
-            Arc::new(SystemClock),
-            Arc::new(UuidV7),
-        )
-        .with_blobs(Arc::new(chain.blobs.clone()))
-        .with_queues(Arc::new(chain.queues.clone()))
-        .with_events(Arc::new(chain.events.clone()))
-        .with_sealer(Arc::new(clearview_core::ports::crypto::AesGcmSealer::new("test", &[7u8; 32])));
-        clearview_tests::families::aws(deps, p.verifier, p.jwks)
+        clearview_tests::families::moto_family().await
     }
 
     workflow_tests!(family);

@@ -700,25 +700,35 @@ pub async fn reprocess(deps: &Deps, actor: &Actor, id: &str) -> AppResult<Applic
         ));
     };
     // A new run over the same anonymized profile: copy it under the new run id.
+    new_run(deps, actor.who(), &before, anonymized, Stage::Anonymized, WorkQueue::SCORE, "application.reprocess").await
+}
+
+/// Starts a new run of the chain for an application from a stage result of its current run:
+/// the result is copied under the new run id, the application moves to `stage` (versioned,
+/// audited), and the next consumer (`queue`) is sent the step.
+async fn new_run(
+    deps: &Deps,
+    who: super::Who<'_>,
+    before: &Application,
+    from: StageResult,
+    stage: Stage,
+    queue: WorkQueue,
+    action: &str,
+) -> AppResult<Application> {
     let run_id = deps.ids.new_id().to_string();
     let now = deps.clock.now();
     let mut after = before.clone();
-    after.processing = Processing {
-        stage: Stage::Anonymized,
-        reason: None,
-        failure_code: None,
-        run_id: Some(run_id.clone()),
-        updated_at: now,
-    };
+    after.processing =
+        Processing { stage, reason: None, failure_code: None, run_id: Some(run_id.clone()), updated_at: now };
     after.version += 1;
     after.updated_at = now;
-    let copy = StageResult { run_id: run_id.clone(), at: now, ..anonymized };
-    let extra = vec![copy.tx_put("anonymized", Condition::None)?];
+    let label = from.stage.clone();
+    let copy = StageResult { run_id: run_id.clone(), at: now, ..from };
+    let extra = vec![copy.tx_put(label, Condition::None)?];
     let target = ("application", after.id.as_str());
-    super::save_versioned_with(deps, actor.who(), actor.org(), "application.reprocess", target, &before, &after, extra)
-        .await?;
+    super::save_versioned_with(deps, who, &after.org_id, action, target, before, &after, extra).await?;
     let step = ChainStep { org_id: after.org_id.to_string(), application_id: after.id.clone(), run_id };
-    deps.queues.send(WorkQueue::SCORE, &step.message(WorkQueue::SCORE)).await.map_err(queue_err)?;
+    deps.queues.send(queue, &step.message(queue)).await.map_err(queue_err)?;
     Ok(after)
 }
 
@@ -733,25 +743,7 @@ pub async fn rerun_anonymisation(deps: &Deps, who: super::Who<'_>, before: &Appl
     let parsed: Option<StageResult> =
         record::get(deps.store.as_ref(), &keys::stage_result(&before.org_id, &before.id, "parsed")).await?;
     let Some(parsed) = parsed.filter(|p| p.run_id == current) else { return Ok(false) };
-    let run_id = deps.ids.new_id().to_string();
-    let now = deps.clock.now();
-    let mut after = before.clone();
-    after.processing = Processing {
-        stage: Stage::Parsed,
-        reason: None,
-        failure_code: None,
-        run_id: Some(run_id.clone()),
-        updated_at: now,
-    };
-    after.version += 1;
-    after.updated_at = now;
-    let copy = StageResult { run_id: run_id.clone(), at: now, ..parsed };
-    let extra = vec![copy.tx_put("parsed", Condition::None)?];
-    let target = ("application", after.id.as_str());
-    super::save_versioned_with(deps, who, &after.org_id, "application.reanonymize", target, before, &after, extra)
-        .await?;
-    let step = ChainStep { org_id: after.org_id.to_string(), application_id: after.id.clone(), run_id };
-    deps.queues.send(WorkQueue::ANONYMIZE, &step.message(WorkQueue::ANONYMIZE)).await.map_err(queue_err)?;
+    new_run(deps, who, before, parsed, Stage::Parsed, WorkQueue::ANONYMIZE, "application.reanonymize").await?;
     Ok(true)
 }
 
