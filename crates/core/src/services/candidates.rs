@@ -374,22 +374,8 @@ pub async fn update(
         != (&after.name, &after.linkedin_url, &after.portfolio_url)
     {
         let who = super::Who { id: after.id.as_str(), email: Some(after.email.as_str()) };
-        let mut next = None;
-        loop {
-            let q = crate::ports::store::Query::index(
-                crate::ports::store::Index::Gsi2,
-                keys::application_by_candidate_pk(&after.id),
-            )
-            .limit(100)
-            .after(next);
-            let (apps, page) = record::query::<crate::model::Application>(deps.store.as_ref(), &q).await?;
-            for app in apps {
-                super::applications::rerun_anonymisation(deps, who, &app).await?;
-            }
-            match page.next {
-                Some(n) => next = Some(n),
-                None => break,
-            }
+        for app in super::talent::applications_of(deps, &after.id).await? {
+            super::applications::rerun_anonymisation(deps, who, &app).await?;
         }
     }
     Ok(after)

@@ -19,7 +19,7 @@ use crate::model::interview::{
     Booking, FeedbackDue, Interview, InterviewStatus, InterviewType, ProposedTime, RescheduleRequest, ScheduleDay,
     feedback_due_hour, utc_day, utc_key,
 };
-use crate::model::{Application, Candidate, Job, User, UserStatus};
+use crate::model::{Candidate, Job, User, UserStatus};
 use crate::ports::Deps;
 use crate::ports::queue::DomainEvent;
 use crate::ports::store::{Condition, Index, PageToken, Query, StoreError, TxWrite};
@@ -266,22 +266,11 @@ async fn resolve_candidate(
         deps.store.get(&keys::applied_marker(org, &job, &id)).await?.ok_or(AppError::NotFound("candidate"))?;
         return Ok((id, Some(job), Some(found.title)));
     }
-    let mut after = None;
-    let mut latest: Option<Application> = None;
-    loop {
-        let q = Query::index(Index::Gsi2, keys::application_by_candidate_pk(&id)).limit(100).after(after);
-        let (apps, page) = record::query::<Application>(deps.store.as_ref(), &q).await?;
-        for a in apps.into_iter().filter(|a| &a.org_id == org) {
-            if latest.as_ref().is_none_or(|l| a.created_at > l.created_at) {
-                latest = Some(a);
-            }
-        }
-        match page.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
-    let app = latest.ok_or(AppError::NotFound("candidate"))?;
+    let app = super::talent::apps_in_org(deps, org, &id)
+        .await?
+        .into_iter()
+        .max_by_key(|a| a.created_at)
+        .ok_or(AppError::NotFound("candidate"))?;
     Ok((id, Some(app.job_id.clone()), Some(app.job_title.clone())))
 }
 
@@ -491,17 +480,8 @@ pub async fn get(deps: &Deps, caller: &Caller, id: &str) -> AppResult<Interview>
 }
 
 pub async fn own(deps: &Deps, candidate: &UserId, id: &str) -> AppResult<Interview> {
-    let mut orgs = BTreeSet::new();
-    let mut after = None;
-    loop {
-        let q = Query::index(Index::Gsi2, keys::application_by_candidate_pk(candidate)).limit(100).after(after);
-        let (apps, page) = record::query::<Application>(deps.store.as_ref(), &q).await?;
-        orgs.extend(apps.into_iter().map(|a| a.org_id));
-        match page.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
+    let orgs: BTreeSet<_> =
+        super::talent::applications_of(deps, candidate).await?.into_iter().map(|a| a.org_id).collect();
     for org in orgs {
         if let Some(i) = record::get::<Interview>(deps.store.as_ref(), &keys::interview(&org, id)).await?
             && &i.candidate_id == candidate

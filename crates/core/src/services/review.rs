@@ -634,24 +634,6 @@ pub async fn original_file_visible(deps: &Deps, actor: &Actor, application_id: &
     Ok(identity_visible(&pipeline::load(deps, actor.org()).await?, &app))
 }
 
-/// Whether staff of `actor`'s organisation see who candidate `id` is: one of their
-/// applications there is revealed or at the reveal stage.
-pub async fn candidate_visible(deps: &Deps, actor: &Actor, id: &UserId) -> AppResult<bool> {
-    let pipeline = pipeline::load(deps, actor.org()).await?;
-    let mut after = None;
-    loop {
-        let q = Query::index(Index::Gsi2, keys::application_by_candidate_pk(id)).limit(100).after(after);
-        let (apps, page) = record::query::<Application>(deps.store.as_ref(), &q).await?;
-        if apps.iter().any(|a| &a.org_id == actor.org() && identity_visible(&pipeline, a)) {
-            return Ok(true);
-        }
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(false),
-        }
-    }
-}
-
 pub const MAX_BULK: usize = 100;
 const SUBJECT: TextRule = TextRule::new(1, 200);
 const BODY: TextRule = TextRule::new(1, 5000);

@@ -360,18 +360,12 @@ pub async fn identity_visible_in(deps: &Deps, org: &OrgId, pipeline: &Pipeline, 
     if c.sourced_by.as_ref() == Some(org) {
         return Ok(true);
     }
-    let mut after = None;
-    loop {
-        let q = Query::index(Index::Gsi2, keys::application_by_candidate_pk(&c.id)).limit(100).after(after);
-        let (apps, page) = record::query::<Application>(deps.store.as_ref(), &q).await?;
-        if apps.iter().any(|a| &a.org_id == org && identity_visible(pipeline, a)) {
-            return Ok(true);
-        }
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(false),
-        }
-    }
+    Ok(visible_among(org, pipeline, c, &apps_in_org(deps, org, &c.id).await?))
+}
+
+/// [`identity_visible_in`] from the candidate's applications in `org`, already read.
+fn visible_among(org: &OrgId, pipeline: &Pipeline, c: &Candidate, apps: &[Application]) -> bool {
+    c.sourced_by.as_ref() == Some(org) || apps.iter().any(|a| identity_visible(pipeline, a))
 }
 
 async fn record_of(deps: &Deps, org: &OrgId, id: &UserId) -> AppResult<Option<TalentRecord>> {
@@ -610,15 +604,16 @@ pub async fn search(
         if s.min_years.is_some_and(|m| c.years_experience.unwrap_or(0) < m) {
             continue;
         }
-        if s.job.is_some() || s.stage.is_some() {
-            let apps = apps_in_org(deps, org, &uid).await?;
-            if !apps.iter().any(|a| {
+        // One read of their applications serves the job and stage filters and the identity check.
+        let apps = apps_in_org(deps, org, &uid).await?;
+        if (s.job.is_some() || s.stage.is_some())
+            && !apps.iter().any(|a| {
                 s.job.as_ref().is_none_or(|j| &a.job_id == j) && s.stage.as_ref().is_none_or(|st| &a.stage_id == st)
-            }) {
-                continue;
-            }
+            })
+        {
+            continue;
         }
-        let visible = identity_visible_in(deps, org, &pipeline, &c).await?;
+        let visible = visible_among(org, &pipeline, &c, &apps);
         let fields: Vec<&str> = if visible {
             IDENTITY_FIELDS.iter().chain(OPEN_FIELDS.iter()).copied().collect()
         } else {
@@ -638,12 +633,17 @@ pub async fn search(
 
 /// The candidate's applications in `org` (their own index, filtered to the organisation).
 pub async fn apps_in_org(deps: &Deps, org: &OrgId, id: &UserId) -> AppResult<Vec<Application>> {
+    Ok(applications_of(deps, id).await?.into_iter().filter(|a| &a.org_id == org).collect())
+}
+
+/// Every application of a candidate, across organisations (their own index, every page).
+pub async fn applications_of(deps: &Deps, id: &UserId) -> AppResult<Vec<Application>> {
     let mut out = Vec::new();
     let mut after = None;
     loop {
         let q = Query::index(Index::Gsi2, keys::application_by_candidate_pk(id)).limit(100).after(after);
         let (apps, page) = record::query::<Application>(deps.store.as_ref(), &q).await?;
-        out.extend(apps.into_iter().filter(|a| &a.org_id == org));
+        out.extend(apps);
         match page.next {
             Some(n) => after = Some(n),
             None => return Ok(out),
@@ -1059,17 +1059,7 @@ pub async fn delete(deps: &Deps, caller: &Caller, id: &UserId) -> AppResult<()> 
         Caller::Candidate(p) if &p.user_id == id => {
             let c = profile(deps, id).await?;
             let who = super::Who { id: id.as_str(), email: Some(c.email.as_str()) };
-            let mut orgs = BTreeSet::new();
-            let mut next = None;
-            loop {
-                let q = Query::index(Index::Gsi2, keys::application_by_candidate_pk(id)).limit(100).after(next);
-                let (apps, page) = record::query::<Application>(deps.store.as_ref(), &q).await?;
-                orgs.extend(apps.into_iter().map(|a| a.org_id));
-                match page.next {
-                    Some(n) => next = Some(n),
-                    None => break,
-                }
-            }
+            let mut orgs: BTreeSet<OrgId> = applications_of(deps, id).await?.into_iter().map(|a| a.org_id).collect();
             let mut next = None;
             loop {
                 let q = Query::index(Index::Gsi2, keys::talent_by_candidate_pk(id)).limit(100).after(next);
