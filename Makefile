@@ -22,6 +22,8 @@ test: test-deps lint check-gen test-infra test-rust test-api ## Everything CI ru
 # In `make test`, test-infra has synthesized the CDK app already: the Rust tests read that
 # synth instead of running their own (tests/tests/infra_drift.rs; one synth is ~45 s).
 test: export CDK_TEMPLATE := $(CURDIR)/target/infra/cdk.out/ClearView.template.json
+# A make test build is a clean build: incremental compilation data would only cost time to write.
+test: export CARGO_INCREMENTAL := 0
 
 test-deps: ## Install the test toolchain: Python venv (moto, cfn-lint, aws-sam-cli), CDK node modules
 	bash scripts/test-deps.sh

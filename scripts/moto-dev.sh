@@ -13,7 +13,9 @@ if [[ -z "$bin" ]]; then
   fi
 fi
 mkdir -p .local-data
-"$bin" -H 127.0.0.1 -p "$port" >.local-data/moto.log 2>&1 &
+# scripts/moto_server.py serialises DynamoDB requests (see there); it runs on moto_server's Python.
+python="$(head -1 "$(command -v "$bin")" | sed -e 's/^#!//' -e 's/^.*\/env //' | cut -d" " -f1)"
+"$python" scripts/moto_server.py -H 127.0.0.1 -p "$port" >.local-data/moto.log 2>&1 &
 echo $! >.local-data/moto.pid
 for _ in $(seq 1 100); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi

@@ -1,5 +1,5 @@
 //! A Lambda Runtime API emulator and the function process it serves: the test of the real
-//! function binaries (`tests/lambda_runtime.rs`) and the cold-start benchmark
+//! function binaries (`functions/tests/lambda_runtime.rs`) and the cold-start benchmark
 //! (`examples/coldstart.rs`) both run functions under it.
 //!
 //! [`RuntimeApi`] serves any number of invocations to one process (a warm container), records

@@ -66,6 +66,32 @@ pub fn find_moto_server() -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join("moto_server")).find(|p| p.is_file())
 }
 
+/// The Python a `moto_server` console script runs on (its `#!` line), so the launcher imports the
+/// same moto.
+///
+/// # Panics
+/// If the file has no Python `#!` line: the launcher cannot run without moto's interpreter.
+fn interpreter_of(bin: &Path) -> PathBuf {
+    let text = std::fs::read(bin).unwrap_or_default();
+    let first = text.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(first);
+    let words: Vec<&str> = line.strip_prefix("#!").map(|l| l.split_whitespace().collect()).unwrap_or_default();
+    // `#!/path/to/python` or `#!/usr/bin/env python3`.
+    let python = match words.as_slice() {
+        [env, python, ..] if env.ends_with("/env") => Some(*python),
+        [python, ..] => Some(*python),
+        [] => None,
+    };
+    match python {
+        Some(python) if python.contains("python") => PathBuf::from(python),
+        _ => panic!(
+            "{} has no `#!/path/to/python` line: point {MOTO_SERVER_BIN} at the moto_server \
+             console script pip installed (run `make test-deps`)",
+            bin.display()
+        ),
+    }
+}
+
 fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}-{}-{n}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8])
@@ -110,12 +136,18 @@ impl Moto {
         // The supervisor: runs moto, and a watcher that kills it once stdin closes (this
         // process gone). The supervisor itself exits when moto does, which the wait loop sees.
         // (A background job's stdin is /dev/null in sh, so the watcher reads the pipe via fd 3.)
-        let script = r#"exec 3<&0; "$0" -H 127.0.0.1 -p "$1" & child=$!; (cat <&3 >/dev/null; kill "$child" 2>/dev/null) & wait "$child""#;
+        // moto runs through scripts/moto_server.py, which serialises DynamoDB requests (real
+        // DynamoDB's per-item atomicity; moto's backend has no locks), with the Python that
+        // moto_server itself runs on (its shebang).
+        let python = interpreter_of(&bin);
+        let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/moto_server.py");
+        let script = r#"exec 3<&0; "$0" "$2" -H 127.0.0.1 -p "$1" & child=$!; (cat <&3 >/dev/null; kill "$child" 2>/dev/null) & wait "$child""#;
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(script)
-            .arg(&bin)
+            .arg(&python)
             .arg(port.to_string())
+            .arg(&launcher)
             .stdin(Stdio::piped())
             .stdout(log_file)
             .stderr(log_err)

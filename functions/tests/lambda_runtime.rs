@@ -1,4 +1,4 @@
-//! The REAL Lambda bootstrap (`target/debug/bootstrap`, built by cargo; `_HANDLER=auth-login`) under a Lambda Runtime API
+//! The REAL Lambda bootstrap (this package's binary, built by `cargo test`; `_HANDLER=auth-login`) under a Lambda Runtime API
 //! emulator, with its AWS adapters pointed at moto: the fixture in `events/` goes in through
 //! `GET /2018-06-01/runtime/invocation/next`, the answer comes back on `POST .../response`.
 //! The emulator ([`RuntimeApi`]) is shared with the cold-start benchmark: `src/lambda.rs`.
@@ -7,39 +7,15 @@ use clearview_aws::testing::{MAIL_FROM, Moto};
 use clearview_core::ports::identity::{IdentityProvider, NewAccount};
 use clearview_core::rbac::Role;
 use clearview_core::values::{Email, Password};
-use clearview_tests::lambda::{Function, Posted, RuntimeApi, event_fixture as fixture, target_dir, workspace};
+use clearview_tests::lambda::{Function, Posted, RuntimeApi, event_fixture as fixture, target_dir};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-/// Builds (if needed) and locates the one Lambda bootstrap of the debug profile; every function
-/// runs it with its name as the handler.
+/// The one Lambda bootstrap every function runs with its name as the handler: this package's
+/// binary, which `cargo test` builds with the test build's features (no second cargo build).
 fn function_binary() -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        // With the feature the test build gives clearview-aws, so this reuses that build and
-        // only compiles and links the bootstrap itself.
-        cmd.args([
-            "build",
-            "-q",
-            "-p",
-            "clearview-functions",
-            "--bin",
-            "bootstrap",
-            "--features",
-            "clearview-aws/testing",
-        ])
-        .current_dir(workspace());
-        let status = cmd.status().unwrap_or_else(|e| panic!("cannot run cargo build: {e}"));
-        assert!(status.success(), "cargo build -p clearview-functions --bin bootstrap failed");
-    });
-    let bin = target_dir().join("debug").join("bootstrap");
-    assert!(bin.is_file(), "{} is missing after the build", bin.display());
-    bin
+    PathBuf::from(env!("CARGO_BIN_EXE_bootstrap"))
 }
 
 fn start_function(name: &str, api: &RuntimeApi, env: &[(&str, String)]) -> Function {
