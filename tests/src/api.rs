@@ -99,6 +99,11 @@ impl Family {
         self.send(Call { method: Method::POST, path: path.into(), token, body: Some(body), headers: vec![] }).await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.send(Call { method: Method::DELETE, path: path.into(), token: Some(token), body: None, headers: vec![] })
+            .await
+    }
+
     /// Registers an employer, confirms the email from the mail it got, signs in: returns
     /// (id token, refresh token, org id, user id).
     pub async fn employer_admin(&self, company: &str) -> Admin {

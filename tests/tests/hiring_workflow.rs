@@ -202,6 +202,62 @@ async fn an_application_moves_from_applied_to_offer_and_is_hired_with_its_histor
     assert_overview_equals_recount(f, &admin.token).await;
 }
 
+async fn an_application_on_hold_keeps_its_stage_and_counters_and_a_move_takes_it_off_hold(f: &Family) {
+    let admin = f.employer_admin("Holders").await;
+    let job = published_job(f, &admin, "Data Engineer").await;
+    let (cand, _, app) = applicant(f, &job, "Noor Haddad", "referral").await;
+    let moved = advance(f, &admin.token, &app, json!({})).await;
+    assert_eq!(moved.body["stageId"], "ai_screening");
+    let path = format!("/api/applications/{app}/hold");
+
+    let held = f.post(&path, Some(&admin.token), json!({"note": "waiting for the hiring manager"})).await;
+    assert_eq!(held.status, StatusCode::OK, "{:?}", held.body);
+    assert_eq!((held.body["stageId"].as_str(), held.body["status"].as_str()), (Some("ai_screening"), Some("reviewing")));
+    assert_eq!(held.body["onHold"]["by"], admin.user.as_str());
+    assert_eq!(held.body["onHold"]["note"], "waiting for the hiring manager");
+    let again = f.post(&path, Some(&admin.token), json!({})).await;
+    assert_eq!((again.status, again.problem_type()), (StatusCode::CONFLICT, "/problems/already-on-hold"));
+    // The candidate neither holds nor sees the internal note through staff routes.
+    assert_eq!(f.post(&path, Some(&cand), json!({})).await.status, StatusCode::FORBIDDEN);
+    let long = f.post(&path, Some(&admin.token), json!({"note": "x".repeat(5000)})).await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", long.body);
+    // A hold leaves the stage's counter alone.
+    assert_overview_equals_recount(f, &admin.token).await;
+
+    let released = f.delete(&path, &admin.token).await;
+    assert_eq!(released.status, StatusCode::OK, "{:?}", released.body);
+    assert_eq!(released.body["onHold"], Value::Null);
+    // Taking it off hold again changes nothing.
+    let twice = f.delete(&path, &admin.token).await;
+    assert_eq!((twice.status, &twice.body["version"]), (StatusCode::OK, &released.body["version"]));
+
+    // Held again, then moved: the move takes it off hold.
+    assert_eq!(f.post(&path, Some(&admin.token), json!({"note": "paused again"})).await.status, StatusCode::OK);
+    let on = advance(f, &admin.token, &app, json!({"note": "back in play"})).await;
+    assert_eq!((on.body["stageId"].as_str(), &on.body["onHold"]), (Some("phone_screen"), &Value::Null));
+
+    let history = f.get(&format!("/api/applications/{app}/history"), &admin.token).await;
+    let items = history.body["items"].as_array().unwrap();
+    let outcomes: Vec<_> = items.iter().map(|e| (e["kind"].as_str().unwrap(), e["outcome"].as_str().unwrap())).collect();
+    assert_eq!(
+        outcomes,
+        [("stage", "advanced"), ("hold", "on_hold"), ("hold", "resumed"), ("hold", "on_hold"), ("stage", "advanced")]
+    );
+    assert_eq!(items[1]["stage"], "ai_screening");
+    assert_eq!(items[1]["note"], "waiting for the hiring manager");
+    assert_eq!(items[1]["status"], "reviewing");
+    assert_eq!(items[2]["enteredAt"], items[1]["at"], "a resumed entry spans the hold");
+    assert_eq!(items[4]["stage"], "ai_screening");
+    // Closed applications cannot be held.
+    let rejected = f
+        .post(&format!("/api/applications/{app}/reject"), Some(&admin.token), json!({"reasonCode": "other"}))
+        .await;
+    assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.body);
+    let closed = f.post(&path, Some(&admin.token), json!({})).await;
+    assert_eq!((closed.status, closed.problem_type()), (StatusCode::CONFLICT, "/problems/application-closed"));
+    assert_overview_equals_recount(f, &admin.token).await;
+}
+
 async fn bulk_reject_reports_each_item_and_the_analytics_equal_a_recount(f: &Family) {
     let admin = f.employer_admin("Bulkers").await;
     let job = published_job(f, &admin, "Data Engineer").await;
@@ -494,6 +550,11 @@ macro_rules! workflow_tests {
         #[tokio::test]
         async fn an_application_moves_from_applied_to_offer_and_is_hired_with_its_history() {
             super::an_application_moves_from_applied_to_offer_and_is_hired_with_its_history(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn an_application_on_hold_keeps_its_stage_and_counters_and_a_move_takes_it_off_hold() {
+            super::an_application_on_hold_keeps_its_stage_and_counters_and_a_move_takes_it_off_hold(&$family().await)
+                .await;
         }
         #[tokio::test]
         async fn bulk_reject_reports_each_item_and_the_analytics_equal_a_recount() {

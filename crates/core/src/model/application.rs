@@ -160,6 +160,19 @@ pub struct Reveal {
     pub at: OffsetDateTime,
 }
 
+/// An application put on hold by staff: it stays in its stage, out of the way, until a person
+/// takes it off hold or moves it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Hold {
+    #[schema(value_type = String)]
+    pub by: UserId,
+    pub note: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub since: OffsetDateTime,
+}
+
 /// The decision a person made on the machine's recommendation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -213,6 +226,10 @@ pub struct Application {
     /// Set when someone revealed the candidate's identity before the reveal stage.
     #[serde(default)]
     pub revealed: Option<Reveal>,
+    /// Set while staff hold the application (it keeps its stage); cleared by taking it off hold
+    /// or by any move.
+    #[serde(default)]
+    pub on_hold: Option<Hold>,
     pub cover_letter: Option<String>,
     pub resume: Option<ResumeFile>,
     pub processing: Processing,

@@ -164,10 +164,15 @@ pub enum Outcome {
     Withdrawn,
     /// Taken out of the pipeline by staff (the application was deleted).
     Removed,
+    /// Put on hold in its stage (a `hold` entry; the stage is not left).
+    OnHold,
+    /// Taken off hold, back in play in the same stage (a `hold` entry).
+    Resumed,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] =
+    /// The ways a stage is left (a hold does not leave it).
+    pub const EXITS: [Outcome; 5] =
         [Outcome::Advanced, Outcome::MovedBack, Outcome::Rejected, Outcome::Withdrawn, Outcome::Removed];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -176,6 +181,8 @@ impl Outcome {
             Outcome::Rejected => "rejected",
             Outcome::Withdrawn => "withdrawn",
             Outcome::Removed => "removed",
+            Outcome::OnHold => "on_hold",
+            Outcome::Resumed => "resumed",
         }
     }
 }
@@ -188,6 +195,9 @@ pub enum HistoryKind {
     Stage,
     /// A person revealed who the candidate is, with a reason.
     Reveal,
+    /// A person put the application on hold, or took it off hold (outcome `on_hold` or
+    /// `resumed`); the stage is not left.
+    Hold,
 }
 
 /// One entry of an application's history: a stage it was in (entered, exited, how long, who

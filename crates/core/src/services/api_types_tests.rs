@@ -126,6 +126,7 @@ fn application() -> Application {
         status: ApplicationStatus::PhoneScreen,
         stage_id: "phone_screen".into(),
         stage_entered_at: Some(AT),
+        on_hold: None,
         source: Some("referral".into()),
         notes: Some("call after 5pm".into()),
         salary_expectation: Some(crate::model::application::SalaryRange {

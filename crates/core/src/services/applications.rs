@@ -299,6 +299,7 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
         availability: None,
         ai: None,
         revealed: None,
+        on_hold: None,
         cover_letter,
         resume: None,
         processing: Processing {

@@ -436,6 +436,8 @@ pub fn plan_move(
     }
     after.version += 1;
     after.updated_at = now;
+    // Any move takes an application off hold.
+    after.on_hold = None;
     edit(&mut after);
     let entry = HistoryEntry {
         id: deps.ids.new_id().to_string(),

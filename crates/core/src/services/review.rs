@@ -14,8 +14,8 @@ use super::pipeline::{self, Move, NOTE, REJECTION_REASONS, Target, note_schema, 
 use super::{Actor, Caller, Listed, check_version};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::keys;
-use crate::model::application::{Reveal, SalaryRange};
-use crate::model::pipeline::{HistoryEntry, HistoryKind, Pipeline};
+use crate::model::application::{Hold, Reveal, SalaryRange};
+use crate::model::pipeline::{HistoryEntry, HistoryKind, Outcome, Pipeline};
 use crate::model::{Application, ApplicationStatus, Candidate};
 use crate::ports::Deps;
 use crate::ports::queue::DomainEvent;
@@ -559,6 +559,107 @@ pub async fn reveal(deps: &Deps, actor: &Actor, id: &str, input: RevealInput) ->
     let target = ("application", before.id.as_str());
     super::save_versioned_with(deps, actor.who(), actor.org(), "application.reveal", target, &before, &after, extra)
         .await?;
+    staff_view(deps, &pipeline, after).await
+}
+
+/// `POST /api/applications/{id}/hold`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HoldInput {
+    /// Why it waits (internal, shown in the history; never sent to the candidate).
+    #[schema(schema_with = note_schema)]
+    pub note: Option<String>,
+}
+
+/// Puts an application on hold: it keeps its stage and status, its stage counter does not move,
+/// and the history records an `on_hold` entry (who, when, the note, the time in the stage so
+/// far). Closed applications and ones already on hold answer 409.
+pub async fn hold(
+    deps: &Deps,
+    actor: &Actor,
+    id: &str,
+    if_match: Option<u64>,
+    input: HoldInput,
+) -> AppResult<ApplicationView> {
+    let note = parse_note(input.note.as_deref())?;
+    let before = load_in_org(deps, actor.org(), id).await?;
+    check_version(if_match, before.version, false)?;
+    if before.status.is_final() {
+        return Err(AppError::conflict(
+            "application-closed",
+            format!("this application is {} and cannot be put on hold", before.status.as_str()),
+        ));
+    }
+    if before.on_hold.is_some() {
+        return Err(AppError::conflict("already-on-hold", "this application is already on hold"));
+    }
+    let now = deps.clock.now();
+    let mut after = before.clone();
+    after.on_hold = Some(Hold { by: actor.user.id.clone(), note: note.clone(), since: now });
+    let entered = before.entered_stage_at();
+    let entry = hold_entry(deps, actor, &before, Outcome::OnHold, entered, now, note);
+    save_hold(deps, actor, "application.hold", before, after, entry).await
+}
+
+/// Takes an application off hold: back in play in the same stage; the history records a
+/// `resumed` entry with how long it was held. One not on hold is answered as it is.
+pub async fn release_hold(deps: &Deps, actor: &Actor, id: &str, if_match: Option<u64>) -> AppResult<ApplicationView> {
+    let before = load_in_org(deps, actor.org(), id).await?;
+    check_version(if_match, before.version, false)?;
+    let Some(hold) = before.on_hold.clone() else {
+        // Already off hold: nothing to do (a repeated DELETE answers the same).
+        let pipeline = pipeline::load(deps, actor.org()).await?;
+        return staff_view(deps, &pipeline, before).await;
+    };
+    let now = deps.clock.now();
+    let mut after = before.clone();
+    after.on_hold = None;
+    let entry = hold_entry(deps, actor, &before, Outcome::Resumed, hold.since, now, None);
+    save_hold(deps, actor, "application.release_hold", before, after, entry).await
+}
+
+fn hold_entry(
+    deps: &Deps,
+    actor: &Actor,
+    app: &Application,
+    outcome: Outcome,
+    from: time::OffsetDateTime,
+    now: time::OffsetDateTime,
+    note: Option<String>,
+) -> HistoryEntry {
+    HistoryEntry {
+        id: deps.ids.new_id().to_string(),
+        application_id: app.id.clone(),
+        org_id: app.org_id.clone(),
+        job_id: app.job_id.clone(),
+        kind: HistoryKind::Hold,
+        stage: app.stage_id.clone(),
+        entered_at: from,
+        at: now,
+        duration_seconds: (now - from).whole_seconds().max(0),
+        to_stage: None,
+        outcome: Some(outcome),
+        status: app.status,
+        by: actor.user.id.to_string(),
+        note,
+        reason_code: None,
+    }
+}
+
+async fn save_hold(
+    deps: &Deps,
+    actor: &Actor,
+    action: &str,
+    before: Application,
+    mut after: Application,
+    entry: HistoryEntry,
+) -> AppResult<ApplicationView> {
+    after.version += 1;
+    after.updated_at = entry.at;
+    let extra = vec![entry.tx_put("history", Condition::NotExists)?];
+    let target = ("application", before.id.as_str());
+    super::save_versioned_with(deps, actor.who(), actor.org(), action, target, &before, &after, extra).await?;
+    let pipeline = pipeline::load(deps, actor.org()).await?;
     staff_view(deps, &pipeline, after).await
 }
 

@@ -30,6 +30,8 @@ pub static ROUTES: &[Route] = &[
     REJECT,
     HISTORY,
     REVEAL,
+    HOLD,
+    RELEASE_HOLD,
     RESUME,
     REMINDERS_CREATE,
     REMINDERS_LIST,
@@ -235,6 +237,42 @@ async fn reveal(
     Json(input): Json<review::RevealInput>,
 ) -> Result<Tagged<ApplicationView>, AppError> {
     Ok(tagged_view(review::reveal(&app.deps, req.actor()?, &app_id(&req)?, input).await?))
+}
+
+pub const HOLD: Route = Route {
+    name: "applications-hold",
+    method: "POST",
+    path: "/api/applications/{id}/hold",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Put an application on hold in its stage, with an internal note (an on_hold entry in its history; no counter moves)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(hold),
+};
+async fn hold(
+    app: App,
+    req: Req,
+    (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<review::HoldInput>),
+) -> Result<Tagged<ApplicationView>, AppError> {
+    Ok(tagged_view(review::hold(&app.deps, req.actor()?, &app_id(&req)?, version, input).await?))
+}
+
+pub const RELEASE_HOLD: Route = Route {
+    name: "applications-release-hold",
+    method: "DELETE",
+    path: "/api/applications/{id}/hold",
+    access: Staff(Some(P::ApplicationsWrite)),
+    summary: "Take an application off hold (a resumed entry in its history, with how long it was held); any move also does",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(release_hold),
+};
+async fn release_hold(
+    app: App,
+    req: Req,
+    OptionalIfMatch(version): OptionalIfMatch,
+) -> Result<Tagged<ApplicationView>, AppError> {
+    Ok(tagged_view(review::release_hold(&app.deps, req.actor()?, &app_id(&req)?, version).await?))
 }
 
 pub const RESUME: Route = Route {
