@@ -212,7 +212,10 @@ async fn an_application_on_hold_keeps_its_stage_and_counters_and_a_move_takes_it
 
     let held = f.post(&path, Some(&admin.token), json!({"note": "waiting for the hiring manager"})).await;
     assert_eq!(held.status, StatusCode::OK, "{:?}", held.body);
-    assert_eq!((held.body["stageId"].as_str(), held.body["status"].as_str()), (Some("ai_screening"), Some("reviewing")));
+    assert_eq!(
+        (held.body["stageId"].as_str(), held.body["status"].as_str()),
+        (Some("ai_screening"), Some("reviewing"))
+    );
     assert_eq!(held.body["onHold"]["by"], admin.user.as_str());
     assert_eq!(held.body["onHold"]["note"], "waiting for the hiring manager");
     let again = f.post(&path, Some(&admin.token), json!({})).await;
@@ -238,7 +241,8 @@ async fn an_application_on_hold_keeps_its_stage_and_counters_and_a_move_takes_it
 
     let history = f.get(&format!("/api/applications/{app}/history"), &admin.token).await;
     let items = history.body["items"].as_array().unwrap();
-    let outcomes: Vec<_> = items.iter().map(|e| (e["kind"].as_str().unwrap(), e["outcome"].as_str().unwrap())).collect();
+    let outcomes: Vec<_> =
+        items.iter().map(|e| (e["kind"].as_str().unwrap(), e["outcome"].as_str().unwrap())).collect();
     assert_eq!(
         outcomes,
         [("stage", "advanced"), ("hold", "on_hold"), ("hold", "resumed"), ("hold", "on_hold"), ("stage", "advanced")]
@@ -249,9 +253,8 @@ async fn an_application_on_hold_keeps_its_stage_and_counters_and_a_move_takes_it
     assert_eq!(items[2]["enteredAt"], items[1]["at"], "a resumed entry spans the hold");
     assert_eq!(items[4]["stage"], "ai_screening");
     // Closed applications cannot be held.
-    let rejected = f
-        .post(&format!("/api/applications/{app}/reject"), Some(&admin.token), json!({"reasonCode": "other"}))
-        .await;
+    let rejected =
+        f.post(&format!("/api/applications/{app}/reject"), Some(&admin.token), json!({"reasonCode": "other"})).await;
     assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.body);
     let closed = f.post(&path, Some(&admin.token), json!({})).await;
     assert_eq!((closed.status, closed.problem_type()), (StatusCode::CONFLICT, "/problems/application-closed"));
