@@ -419,7 +419,7 @@ async fn feedback_is_independent_amendments_are_recorded_and_the_seed_route_rate
     let f = e.family.as_ref();
     let admin = f.employer_admin("Scorecards").await;
     let (lee_token, lee, _) = staff(f, &admin, "recruiter").await;
-    let (hr_token, _, _) = staff(f, &admin, "hr_manager").await;
+    let (hr_token, hr_user, _) = staff(f, &admin, "hr_manager").await;
     let job = published_job(f, &admin, "Backend Engineer").await;
     let (cand_token, cand, _) = applicant(f, &job, "Rae Kim").await;
     let i = f
@@ -460,9 +460,32 @@ async fn feedback_is_independent_amendments_are_recorded_and_the_seed_route_rate
     let shown = f.get(&path, &lee_token).await;
     assert_eq!(shown.body["othersHidden"], false);
     assert_eq!(shown.body["others"][0]["rating"], 4);
-    // Staff who did not interview see every scorecard.
+    // Independence holds across a candidate's interviews: HR sits on a second round with Rae and
+    // reads no one's view of Rae, in any round, before sending their own.
+    let round2 = f
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": cand, "startsAt": ago(1, 14), "interviewerIds": [hr_user], "type": "behavioral"}),
+        )
+        .await;
+    assert_eq!(round2.status, StatusCode::CREATED, "[{}] {:?}", f.name, round2.body);
+    let r2 = round2.body["id"].as_str().unwrap().to_owned();
+    let owed = f.get(&path, &hr_token).await;
+    assert_eq!((owed.body["othersHidden"].clone(), owed.body["others"].clone()), (json!(true), json!([])));
+    assert_eq!(owed.body["pendingInterviewIds"], json!([r2]));
+    let hr_card = f
+        .post(
+            &format!("/api/interviews/{r2}/feedback"),
+            Some(&hr_token),
+            json!({"rating": 3, "recommendation": "hire"}),
+        )
+        .await;
+    assert_eq!(hr_card.status, StatusCode::OK, "{:?}", hr_card.body);
+    // Once theirs is in, they see every scorecard of the first round (they did not sit on it).
     let hr = f.get(&path, &hr_token).await;
     assert_eq!((hr.body["othersHidden"].clone(), hr.body["others"].as_array().unwrap().len()), (json!(false), 2));
+    assert_eq!(hr.body["pendingInterviewIds"], json!([]));
     // Only interviewers send feedback on it.
     let not_on_panel = f.post(&path, Some(&hr_token), card.clone()).await;
     assert_eq!(not_on_panel.status, StatusCode::FORBIDDEN);

@@ -80,8 +80,12 @@ pub struct FeedbackView {
     pub own: Option<InterviewFeedback>,
     /// The others' scorecards; empty while `othersHidden`.
     pub others: Vec<InterviewFeedback>,
-    /// True for an interviewer who has not sent their own yet (independent evaluation).
+    /// True while the caller owes a scorecard on this candidate: they interview them here or in
+    /// another of the candidate's interviews and have not sent their own yet (independent
+    /// evaluation: no one reads the others' views of a candidate before giving theirs).
     pub others_hidden: bool,
+    /// The candidate's interviews (this one included) the caller still owes a scorecard for.
+    pub pending_interview_ids: Vec<String>,
     /// How many scorecards are in.
     pub submitted: usize,
     /// How many interviewers there are.
@@ -232,16 +236,43 @@ pub async fn list(deps: &Deps, actor: &Actor, interview_id: &str) -> AppResult<F
     let submitted = all.len();
     let (own, others): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| f.interviewer_id == actor.user.id);
     let own = own.into_iter().next();
-    let interviewing = interview.interviewers.contains(&actor.user.id);
-    let hidden = interviewing && own.is_none();
+    let mut pending = Vec::new();
+    if interview.interviewers.contains(&actor.user.id) && own.is_none() {
+        pending.push(interview.id.clone());
+    }
+    pending.extend(owed_elsewhere(deps, actor, &interview).await?);
+    let hidden = !pending.is_empty();
     Ok(FeedbackView {
         interview_id: interview.id.clone(),
         own,
         others: if hidden { Vec::new() } else { others },
         others_hidden: hidden,
+        pending_interview_ids: pending,
         submitted,
         interviewers: interview.interviewers.len(),
     })
+}
+
+/// The candidate's other interviews in the organisation (not cancelled, not a no-show) that the
+/// caller sits on and has sent no scorecard for: one query of the candidate's bookings, one read
+/// per such interview.
+async fn owed_elsewhere(deps: &Deps, actor: &Actor, interview: &Interview) -> AppResult<Vec<String>> {
+    let (from, to) = (time::OffsetDateTime::UNIX_EPOCH + Duration::days(2), deps.clock.now() + Duration::days(800));
+    let bookings = person_bookings(deps, actor.org(), &interview.candidate_id, from, to).await?;
+    let mut owed = Vec::new();
+    for b in bookings {
+        if b.interview_id == interview.id
+            || !b.interviewers.contains(&actor.user.id)
+            || matches!(b.status, InterviewStatus::Cancelled | InterviewStatus::NoShow)
+        {
+            continue;
+        }
+        let key = keys::interview_feedback(actor.org(), &b.interview_id, &actor.user.id);
+        if deps.store.get(&key).await?.is_none() {
+            owed.push(b.interview_id);
+        }
+    }
+    Ok(owed)
 }
 
 /// The seed route: the caller's scorecard of their latest interview (in the last 92 days, already
