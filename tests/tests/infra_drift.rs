@@ -599,7 +599,11 @@ fn public_routes_are_the_only_ones_without_the_jwt_authorizer_and_org_id_is_not_
             .values()
             .filter_map(|g| g["Properties"]["GroupName"].as_str())
             .collect();
-        assert_eq!(groups, ["admin", "candidate", "hr_manager", "recruiter", "viewer"].into_iter().collect(), "{name}");
+        assert_eq!(
+            groups,
+            ["admin", "candidate", "dei_consultant", "hr_manager", "recruiter", "viewer"].into_iter().collect(),
+            "{name}"
+        );
     }
 }
 

@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 use axum::http::{Method, StatusCode};
 use clearview_chain::interviews::InterviewInvitesConsumer;
+use clearview_chain::messages::ConsultantMessagesConsumer;
 use clearview_core::Deps;
 use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
 use clearview_core::ports::queue::Consumer;
@@ -21,9 +22,20 @@ use time::format_description::well_known::Rfc3339;
 pub struct Env {
     family: Arc<Family>,
     deps: Deps,
-    /// Delivers what is on the `interview-invites` queue to its consumer; returns how many.
-    pump: Box<dyn Fn() -> BoxFut<'static, usize> + Send + Sync>,
+    /// Delivers what is on a consumer's queue to it; returns how many.
+    pump: Box<dyn Fn(Arc<dyn Consumer>) -> BoxFut<'static, usize> + Send + Sync>,
     sent: Arc<Recording>,
+}
+
+impl Env {
+    /// Runs the `interview-invites` consumer over its queue.
+    async fn pump_invites(&self) -> usize {
+        (self.pump)(Arc::new(InterviewInvitesConsumer(self.deps.clone()))).await
+    }
+    /// Runs the `consultant-messages` consumer over its queue.
+    async fn pump_messages(&self) -> usize {
+        (self.pump)(Arc::new(ConsultantMessagesConsumer(self.deps.clone()))).await
+    }
 }
 
 /// The chain's mailer, remembering what it sent.
@@ -143,7 +155,7 @@ async fn a_panel_is_scheduled_rescheduled_and_cancelled_with_invites_that_parse_
     assert_eq!(i["status"], "scheduled");
     let uid = i["icalUid"].as_str().unwrap().to_owned();
 
-    assert_eq!((e.pump)().await, 1, "[{}] one interview.scheduled event", f.name);
+    assert_eq!(e.pump_invites().await, 1, "[{}] one interview.scheduled event", f.name);
     let to_candidate = e.sent.to(&cand_email);
     assert_eq!(to_candidate.len(), 1, "{to_candidate:?}");
     assert!(to_candidate[0].subject.contains("Interview invitation"), "{}", to_candidate[0].subject);
@@ -193,7 +205,7 @@ async fn a_panel_is_scheduled_rescheduled_and_cancelled_with_invites_that_parse_
     assert_eq!(moved.status, StatusCode::OK, "[{}] {:?}", f.name, moved.body);
     assert_eq!(moved.body["sequence"], 1);
     assert_eq!(moved.header("etag"), Some("\"2\""));
-    assert_eq!((e.pump)().await, 1);
+    assert_eq!(e.pump_invites().await, 1);
     let to_candidate = e.sent.to(&cand_email);
     assert_eq!(to_candidate.len(), 2);
     let (method, cal) = ics_of(&to_candidate[1]);
@@ -213,7 +225,7 @@ async fn a_panel_is_scheduled_rescheduled_and_cancelled_with_invites_that_parse_
     let cancelled = delete(f, &format!("/api/interviews/{id}"), &admin.token).await;
     assert_eq!(cancelled.status, StatusCode::OK, "[{}] {:?}", f.name, cancelled.body);
     assert_eq!(cancelled.body["status"], "cancelled");
-    assert_eq!((e.pump)().await, 1);
+    assert_eq!(e.pump_invites().await, 1);
     let to_lee = e.sent.to(&lee_email);
     assert_eq!(to_lee.len(), 3);
     let (method, cal) = ics_of(&to_lee[2]);
@@ -234,7 +246,7 @@ async fn a_panel_is_scheduled_rescheduled_and_cancelled_with_invites_that_parse_
         .await;
     assert_eq!(again.status, StatusCode::CREATED, "[{}] the freed slot books again: {:?}", f.name, again.body);
     // A redelivered event mails nobody twice.
-    assert_eq!((e.pump)().await, 1);
+    assert_eq!(e.pump_invites().await, 1);
     assert_eq!(e.sent.to(&lee_email).len(), 4);
 }
 
@@ -376,7 +388,7 @@ async fn a_candidate_proposes_new_times_and_staff_accept_one(e: &Env) {
     let i = f.post("/api/interviews", Some(&admin.token), json!({"candidateId": cand, "startsAt": at(3, 15, 0)})).await;
     assert_eq!(i.status, StatusCode::CREATED, "{:?}", i.body);
     let id = i.body["id"].as_str().unwrap();
-    (e.pump)().await;
+    e.pump_invites().await;
     // The candidate reads their interview and proposes two times.
     let mine = f.get(&format!("/api/interviews/{id}"), &token).await;
     assert_eq!(mine.status, StatusCode::OK, "[{}] {:?}", f.name, mine.body);
@@ -399,7 +411,7 @@ async fn a_candidate_proposes_new_times_and_staff_accept_one(e: &Env) {
     assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
     assert_eq!(accepted.body["sequence"], 1);
     assert_eq!(accepted.body["rescheduleRequest"], Value::Null);
-    assert_eq!((e.pump)().await, 1);
+    assert_eq!(e.pump_invites().await, 1);
     let mails = e.sent.to(&cand_email);
     let (_, cal) = ics_of(mails.last().unwrap());
     let ev = cal.events().next().unwrap();
@@ -705,6 +717,134 @@ async fn candidates_rate_the_experience_anonymously_and_staff_see_totals_from_fi
     assert!(people.iter().all(|(_, cand, interview)| !text.contains(cand) && !text.contains(interview)));
 }
 
+async fn a_dei_consultant_reads_aggregates_never_candidates_and_talks_with_staff_in_threads(e: &Env) {
+    let f = e.family.as_ref();
+    let admin = f.employer_admin("FairHiring").await;
+    let job = published_job(f, &admin, "Warehouse Lead").await;
+    let (_, cand, app) = applicant(f, &job, "Jo Park").await;
+    let (dei, dei_id, dei_email) = staff(f, &admin, "dei_consultant").await;
+    let (rec, rec_id, rec_email) = staff(f, &admin, "recruiter").await;
+
+    // Aggregates and the job's ad-language report: yes.
+    let posting = f.get(&format!("/api/jobs/{job}"), &dei).await;
+    assert_eq!(posting.status, StatusCode::OK, "[{}] {:?}", f.name, posting.body);
+    assert!(posting.body["adLanguage"].is_object(), "{:?}", posting.body);
+    assert_eq!(f.get(&format!("/api/jobs/{job}/bias-audit"), &dei).await.status, StatusCode::OK);
+    assert_eq!(f.get("/api/pipeline/analytics", &dei).await.status, StatusCode::OK);
+    // A candidate's data, in any form: never.
+    for path in [
+        "/api/applications".to_owned(),
+        format!("/api/applications/{app}"),
+        format!("/api/jobs/{job}/applications"),
+        "/api/candidates".to_owned(),
+        format!("/api/candidates/{cand}/applications"),
+        "/api/interviews".to_owned(),
+    ] {
+        assert_eq!(f.get(&path, &dei).await.status, StatusCode::FORBIDDEN, "[{}] {path}", f.name);
+    }
+    // Nor sit on an interview panel (the invite would carry the application).
+    let panel = f
+        .post(
+            "/api/interviews",
+            Some(&admin.token),
+            json!({"candidateId": cand, "startsAt": at(3, 10, 0), "interviewerIds": [dei_id]}),
+        )
+        .await;
+    assert_eq!(panel.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", panel.body);
+    assert_eq!(panel.body["errors"][0]["field"], "interviewerIds[0]");
+
+    // Staff open a thread about the job's bias audit; a retry with the same key stores nothing twice.
+    let messages = format!("/api/employers/{}/messages", admin.org);
+    let body = json!({"consultantId": dei_id, "subject": "Q3 audit", "message": "Could you review the impact ratios?",
+                      "attachment": {"kind": "bias_audit", "jobId": job}});
+    let send = |token: String, body: Value, key: &'static str| {
+        let path = messages.clone();
+        async move {
+            f.send(Call {
+                method: Method::POST,
+                path,
+                token: Some(&token),
+                body: Some(body),
+                headers: vec![("idempotency-key", key.to_owned())],
+            })
+            .await
+        }
+    };
+    let first = send(rec.clone(), body.clone(), "thread-1").await;
+    assert_eq!(first.status, StatusCode::CREATED, "[{}] {:?}", f.name, first.body);
+    let again = send(rec.clone(), body.clone(), "thread-1").await;
+    assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
+    assert_eq!(again.body["message"]["id"], first.body["message"]["id"]);
+    let thread = first.body["thread"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(first.body["thread"]["attachment"]["jobTitle"], "Warehouse Lead");
+
+    // The consultant is told once, and sees one unread message.
+    assert_eq!(e.pump_messages().await, 1, "[{}] one message.sent event", f.name);
+    let mailed = e.sent.to(&dei_email);
+    assert_eq!(mailed.len(), 1, "{:?}", mailed.iter().map(|m| &m.subject).collect::<Vec<_>>());
+    assert!(mailed[0].subject.contains("Q3 audit") && mailed[0].text_body.contains("impact ratios"));
+    let inbox = f.get(&messages, &dei).await;
+    assert_eq!(inbox.status, StatusCode::OK, "{:?}", inbox.body);
+    assert_eq!((inbox.body["unread"].clone(), inbox.body["items"][0]["messages"].clone()), (json!(1), json!(1)));
+
+    // Marked read, the counts go down; the reply goes to the staff who wrote, not to every admin.
+    let read = f.get(&format!("{messages}/{thread}"), &dei).await;
+    assert_eq!(read.status, StatusCode::OK, "{:?}", read.body);
+    assert_eq!(read.body["items"][0]["body"], "Could you review the impact ratios?");
+    let marked = f.post(&format!("{messages}/{thread}/read"), Some(&dei), json!(null)).await;
+    assert_eq!(
+        (marked.status, marked.body["unreadByConsultant"].clone()),
+        (StatusCode::OK, json!(0)),
+        "{:?}",
+        marked.body
+    );
+    assert_eq!(f.get(&messages, &dei).await.body["unread"], 0);
+    let reply =
+        send(dei.clone(), json!({"threadId": thread, "message": "Two groups are under 0.8; details inside."}), "r-1")
+            .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    assert_eq!(e.pump_messages().await, 1);
+    assert_eq!(e.sent.to(&rec_email).len(), 1);
+    assert!(e.sent.to(&admin.email).iter().all(|m| !m.subject.starts_with("New message")));
+    let staff_inbox = f.get(&messages, &admin.token).await;
+    assert_eq!(staff_inbox.body["unread"], 1, "{:?}", staff_inbox.body);
+    // The unread counter equals a recount over the threads.
+    let recount: u64 =
+        staff_inbox.body["items"].as_array().unwrap().iter().map(|t| t["unreadByStaff"].as_u64().unwrap()).sum();
+    assert_eq!(staff_inbox.body["unread"].as_u64(), Some(recount));
+    let thread_view = f.get(&format!("{messages}/{thread}"), &rec).await;
+    let authors: Vec<_> =
+        thread_view.body["items"].as_array().unwrap().iter().map(|m| m["side"].as_str().unwrap()).collect();
+    assert_eq!(authors, ["staff", "consultant"]);
+    assert_eq!(thread_view.body["thread"]["staffParticipants"], json!([rec_id]));
+
+    // A consultant's own thread goes to the admins while no staff member has written in it.
+    let own = send(dei.clone(), json!({"message": "Your job ads read well; one phrase to change."}), "own-1").await;
+    assert_eq!(own.status, StatusCode::CREATED, "{:?}", own.body);
+    assert_eq!(e.pump_messages().await, 1);
+    assert_eq!(e.sent.to(&admin.email).iter().filter(|m| m.subject.starts_with("New message")).count(), 1);
+
+    // Bad input names the field; other consultants, viewers and other organisations get nothing.
+    let nobody = send(rec.clone(), json!({"consultantId": cand, "message": "hi"}), "bad-1").await;
+    assert_eq!(
+        (nobody.status, nobody.body["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("consultantId"))
+    );
+    let empty = send(rec.clone(), json!({"consultantId": dei_id, "message": ""}), "bad-2").await;
+    assert_eq!(empty.body["errors"][0]["field"], "message", "{:?}", empty.body);
+    let (other_dei, _, _) = staff(f, &admin, "dei_consultant").await;
+    assert_eq!(f.get(&format!("{messages}/{thread}"), &other_dei).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.get(&messages, &other_dei).await.body["items"], json!([]));
+    let (viewer, _, _) = staff(f, &admin, "viewer").await;
+    assert_eq!(f.get(&messages, &viewer).await.status, StatusCode::FORBIDDEN);
+    let rival = f.employer_admin("Elsewhere").await;
+    assert_eq!(f.get(&format!("/api/employers/{}/messages", rival.org), &dei).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        f.get(&format!("/api/employers/{}/messages/{thread}", rival.org), &rival.token).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 macro_rules! interview_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -714,6 +854,11 @@ macro_rules! interview_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_the_field() {
             super::a_clash_answers_409_naming_the_clashing_interview_and_bad_input_names_the_field(&$env().await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_dei_consultant_reads_aggregates_never_candidates_and_talks_with_staff_in_threads() {
+            super::a_dei_consultant_reads_aggregates_never_candidates_and_talks_with_staff_in_threads(&$env().await)
+                .await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_bookings_of_one_slot_never_both_succeed() {
@@ -796,9 +941,8 @@ mod embedded {
         deps.mail = sent.clone();
         let family = Arc::new(clearview_tests::families::embedded(&local, deps.clone()));
         let queues = local.queues.clone();
-        let consumer: Arc<dyn Consumer> = Arc::new(InterviewInvitesConsumer(deps.clone()));
-        let pump = Box::new(move || -> BoxFut<'static, usize> {
-            let (queues, consumer) = (queues.clone(), consumer.clone());
+        let pump = Box::new(move |consumer: Arc<dyn Consumer>| -> BoxFut<'static, usize> {
+            let queues = queues.clone();
             Box::pin(async move {
                 let mut handled = 0;
                 loop {
@@ -878,9 +1022,8 @@ mod aws {
                 .with_queues(Arc::new(chain.queues.clone()))
                 .with_events(Arc::new(chain.events.clone()));
         let family = Arc::new(clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks));
-        let consumer: Arc<dyn Consumer> = Arc::new(InterviewInvitesConsumer(deps.clone()));
-        let pump = Box::new(move || -> BoxFut<'static, usize> {
-            let (chain, consumer) = (chain.clone(), consumer.clone());
+        let pump = Box::new(move |consumer: Arc<dyn Consumer>| -> BoxFut<'static, usize> {
+            let chain = chain.clone();
             Box::pin(async move {
                 let queues: &dyn Queues = &chain.queues;
                 let report = chain.pump(consumer.queue(), consumer.as_ref(), queues, Duration::from_secs(2)).await;

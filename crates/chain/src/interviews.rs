@@ -138,13 +138,13 @@ fn mail_for(
 }
 
 /// Sends one person's mail for an event at most once (a marker per event and person).
-async fn send_once(
+pub(crate) async fn send_once(
     deps: &Deps,
     event: &DomainEvent,
     person_id: &UserId,
     to: &Person,
     mail: crate::email::Rendered,
-    calendar: CalendarPart,
+    calendar: Option<CalendarPart>,
 ) -> AppResult<()> {
     let dedupe = format!("{}#{person_id}", event.id);
     let marker_key = keys::email_sent(&dedupe);
@@ -161,7 +161,7 @@ async fn send_once(
             text_body: mail.text,
             html_body: Some(mail.html),
             dedupe_key: Some(dedupe.clone()),
-            calendar: Some(calendar),
+            calendar,
         })
         .await?;
     let marker = Item {
@@ -190,20 +190,27 @@ pub async fn deliver(deps: &Deps, event: &DomainEvent) -> AppResult<usize> {
     let (mail, method) =
         mail_for(&event.kind, &interview, true, false, r.candidate.1.name.as_deref().unwrap_or("there"));
     let ics = calendar::invite(&interview, method, &r.organizer, &r.candidate.1, &panel, stamp);
-    send_once(deps, event, &r.candidate.0, &r.candidate.1, mail, CalendarPart { method: method.as_str().into(), ics })
-        .await?;
+    send_once(
+        deps,
+        event,
+        &r.candidate.0,
+        &r.candidate.1,
+        mail,
+        Some(CalendarPart { method: method.as_str().into(), ics }),
+    )
+    .await?;
     sent += 1;
     let anonymous = anonymous_candidate(&interview);
     for (id, p) in &r.interviewers {
         let (mail, method) = mail_for(&event.kind, &interview, false, false, p.name.as_deref().unwrap_or("there"));
         let ics = calendar::invite(&interview, method, &r.organizer, &anonymous, &panel, stamp);
-        send_once(deps, event, id, p, mail, CalendarPart { method: method.as_str().into(), ics }).await?;
+        send_once(deps, event, id, p, mail, Some(CalendarPart { method: method.as_str().into(), ics })).await?;
         sent += 1;
     }
     for (id, p) in &r.removed {
         let (mail, method) = mail_for(&event.kind, &interview, false, true, p.name.as_deref().unwrap_or("there"));
         let ics = calendar::invite(&interview, method, &r.organizer, &anonymous, std::slice::from_ref(p), stamp);
-        send_once(deps, event, id, p, mail, CalendarPart { method: method.as_str().into(), ics }).await?;
+        send_once(deps, event, id, p, mail, Some(CalendarPart { method: method.as_str().into(), ics })).await?;
         sent += 1;
     }
     Ok(sent)

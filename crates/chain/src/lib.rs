@@ -10,6 +10,7 @@ pub mod consumers;
 pub mod criteria;
 pub mod email;
 pub mod interviews;
+pub mod messages;
 pub mod reminders;
 pub mod reports;
 pub mod table;

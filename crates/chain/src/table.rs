@@ -8,6 +8,7 @@
 use crate::alerts::{JobAlertsConsumer, JobAlertsDigest};
 use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
 use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
+use crate::messages::ConsultantMessagesConsumer;
 use crate::reminders::FollowUpReminders;
 use crate::reports::ReportsJob;
 use clearview_core::Deps;
@@ -162,6 +163,11 @@ pub const QUEUES: &[QueueDef] = &[
         feed: Feed::Topic(APPLICATION_EVENTS, &[crate::interviews::EVENTS]),
         max_receive_count: 5,
     },
+    QueueDef {
+        name: "consultant-messages",
+        feed: Feed::Topic(APPLICATION_EVENTS, &[crate::messages::EVENTS]),
+        max_receive_count: 5,
+    },
 ];
 
 use Need::*;
@@ -265,6 +271,15 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 300,
         memory_mb: 256,
         build: Build::Schedule(|d| Arc::new(FeedbackReminders(d.clone()))),
+    },
+    ConsumerDef {
+        name: "consultant-messages",
+        summary: "Mail the other side of a DEI consultant thread about a new message (once per message and person)",
+        trigger: Trigger::Sqs { queue: "consultant-messages", batch_size: 10, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, Mail],
+        timeout_s: 60,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(ConsultantMessagesConsumer(d.clone()))),
     },
 ];
 

@@ -347,3 +347,31 @@ pub fn experience_stat(org: &OrgId, sk: String) -> Key {
 pub fn experience_answered(candidate: &UserId, hash: &str) -> Key {
     Key::new(format!("CANDIDATE#{candidate}"), format!("XPFEEDBACK#{hash}"))
 }
+
+/// A message thread between an organisation's staff and a DEI consultant. gsi1 lists the
+/// organisation's threads, gsi2 one consultant's, both by latest message.
+pub const THREAD_PREFIX: &str = "THREAD#";
+pub fn thread(org: &OrgId, thread: &str) -> Key {
+    Key::new(org_pk(org), format!("{THREAD_PREFIX}{thread}"))
+}
+pub fn threads_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#THREADS")
+}
+pub fn consultant_threads_pk(org: &OrgId, consultant: &UserId) -> String {
+    format!("ORG#{org}#CONSULTANT#{consultant}#THREADS")
+}
+/// A thread's messages, oldest first (`MSG#<sentAt>#<id>`).
+pub fn thread_messages_pk(org: &OrgId, thread: &str) -> String {
+    format!("ORG#{org}#THREAD#{thread}")
+}
+pub fn thread_message(org: &OrgId, thread: &str, sent_at: &str, id: &str) -> Key {
+    Key::new(thread_messages_pk(org, thread), format!("MSG#{sent_at}#{id}"))
+}
+/// The message an `Idempotency-Key` produced (so a retry stores nothing twice).
+pub fn message_once(org: &OrgId, hash: &str) -> Key {
+    Key::new(org_pk(org), format!("MSGONCE#{hash}"))
+}
+/// Unread messages for a side of the conversations: `staff`, or a consultant's id (a counter).
+pub fn unread_messages(org: &OrgId, side: &str) -> Key {
+    Key::new(org_pk(org), format!("MSGUNREAD#{side}"))
+}

@@ -1,7 +1,10 @@
 //! Roles and the permission matrix that decides every route.
 //!
-//! Staff roles: admin, hr_manager, recruiter, viewer. A candidate is a separate kind of user with
-//! no staff permissions. An admin may grant or deny single permissions per user on top of the
+//! Staff roles: admin, hr_manager, recruiter, viewer, and dei_consultant: an outside DEI
+//! consultant invited into the organisation, who reads bias audits, job-ad language reports and
+//! aggregate analytics and talks with staff in message threads, and never reads a candidate's
+//! personal data or self-identification. A candidate is a separate kind of user with no staff
+//! permissions. An admin may grant or deny single permissions per user on top of the
 //! role (see [`Overrides`]); permissions reserved to admins can never be granted to others.
 
 use serde::{Deserialize, Serialize};
@@ -16,12 +19,14 @@ pub enum Role {
     HrManager,
     Recruiter,
     Viewer,
+    DeiConsultant,
     Candidate,
 }
 
 impl Role {
-    pub const STAFF: [Role; 4] = [Role::Admin, Role::HrManager, Role::Recruiter, Role::Viewer];
-    pub const ALL: [Role; 5] = [Role::Admin, Role::HrManager, Role::Recruiter, Role::Viewer, Role::Candidate];
+    pub const STAFF: [Role; 5] = [Role::Admin, Role::HrManager, Role::Recruiter, Role::Viewer, Role::DeiConsultant];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::HrManager, Role::Recruiter, Role::Viewer, Role::DeiConsultant, Role::Candidate];
 
     /// The identity provider's group name (Cognito group, `cognito:groups` claim).
     pub fn group(self) -> &'static str {
@@ -30,6 +35,7 @@ impl Role {
             Role::HrManager => "hr_manager",
             Role::Recruiter => "recruiter",
             Role::Viewer => "viewer",
+            Role::DeiConsultant => "dei_consultant",
             Role::Candidate => "candidate",
         }
     }
@@ -60,7 +66,7 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.group() == s)
-            .ok_or_else(|| format!("must be one of admin, hr_manager, recruiter, viewer (got {s:?})"))
+            .ok_or_else(|| format!("must be one of admin, hr_manager, recruiter, viewer, dei_consultant (got {s:?})"))
     }
 }
 
@@ -93,6 +99,8 @@ pub enum Permission {
     CandidatesDelete,
     #[serde(rename = "email_templates:manage")]
     EmailTemplatesManage,
+    #[serde(rename = "messages:send")]
+    MessagesSend,
     #[serde(rename = "analytics:read")]
     AnalyticsRead,
     #[serde(rename = "audit:read")]
@@ -108,7 +116,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -122,6 +130,7 @@ impl Permission {
         CandidatesWrite,
         CandidatesDelete,
         EmailTemplatesManage,
+        MessagesSend,
         AnalyticsRead,
         AuditRead,
         UsersRead,
@@ -144,6 +153,7 @@ impl Permission {
             CandidatesWrite => "candidates:write",
             CandidatesDelete => "candidates:delete",
             EmailTemplatesManage => "email_templates:manage",
+            MessagesSend => "messages:send",
             AnalyticsRead => "analytics:read",
             AuditRead => "audit:read",
             UsersRead => "users:read",
@@ -178,10 +188,19 @@ impl Permission {
                     | ApplicationsRead
                     | ApplicationsWrite
                     | CandidatesWrite
+                    | MessagesSend
                     | AnalyticsRead
                     | UsersRead
             ),
+            DeiConsultant => self.consultant_may_hold(),
         }
+    }
+
+    /// What a DEI consultant may ever hold (by role or by grant): jobs (with their ad-language
+    /// reports), aggregate analytics and bias audits, and messages. Nothing that reads a
+    /// candidate's personal data or self-identification.
+    pub fn consultant_may_hold(self) -> bool {
+        matches!(self, JobsRead | AnalyticsRead | MessagesSend)
     }
 }
 
@@ -216,6 +235,9 @@ impl Overrides {
         if let Some(p) = self.grant.iter().find(|p| p.is_write() && role == Role::Viewer) {
             return Err(format!("viewers read only: {p} cannot be granted to a viewer"));
         }
+        if let Some(p) = self.grant.iter().find(|p| !p.consultant_may_hold() && role == Role::DeiConsultant) {
+            return Err(format!("DEI consultants never read candidates' data: {p} cannot be granted to one"));
+        }
         if let Some(p) = self.grant.intersection(&self.deny).next() {
             return Err(format!("{p} is both granted and denied"));
         }
@@ -230,6 +252,9 @@ pub fn effective(role: Role, overrides: &Overrides) -> BTreeSet<Permission> {
         set.extend(overrides.grant.iter().copied().filter(|p| !p.admin_only() || role == Role::Admin));
         if role == Role::Viewer {
             set.retain(|p| !p.is_write());
+        }
+        if role == Role::DeiConsultant {
+            set.retain(|p| p.consultant_may_hold());
         }
     }
     for p in &overrides.deny {
@@ -254,6 +279,17 @@ mod tests {
             assert_eq!(UsersManage.allowed_for(role), role == Role::Admin, "{role}");
             assert_eq!(RolesManage.allowed_for(role), role == Role::Admin, "{role}");
         }
+    }
+
+    #[test]
+    fn a_dei_consultant_holds_no_permission_that_reads_candidates_even_by_grant() {
+        let held = Role::DeiConsultant.permissions();
+        assert_eq!(held, [JobsRead, MessagesSend, AnalyticsRead].into_iter().collect());
+        let grant = Overrides { grant: [ApplicationsRead].into_iter().collect(), deny: BTreeSet::new() };
+        assert!(grant.check(Role::DeiConsultant).is_err());
+        assert!(!effective(Role::DeiConsultant, &grant).contains(&ApplicationsRead));
+        assert!(Role::DeiConsultant.is_staff());
+        assert_eq!("dei_consultant".parse::<Role>(), Ok(Role::DeiConsultant));
     }
 
     #[test]

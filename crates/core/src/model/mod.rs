@@ -8,6 +8,7 @@ pub mod job;
 pub mod job_alert;
 pub mod job_template;
 pub mod job_version;
+pub mod message;
 pub mod org;
 pub mod pipeline;
 pub mod reminder;

@@ -376,7 +376,7 @@ fn every_input_schema_declares_the_limits_its_parser_enforces() {
     let invite = schema_of::<users::InviteInput>();
     assert!(prop(&invite, "email")["pattern"].as_str().is_some_and(|p| p.contains("@")));
     assert_eq!(prop(&invite, "email")["maxLength"], 254);
-    assert_eq!(prop(&invite, "role")["enum"], json!(["admin", "hr_manager", "recruiter", "viewer"]));
+    assert_eq!(prop(&invite, "role")["enum"], json!(["admin", "hr_manager", "recruiter", "viewer", "dei_consultant"]));
     assert_eq!(prop(&invite, "name")["maxLength"], 200);
     assert_eq!(prop(&schema_of::<users::UpdateUserInput>(), "name")["maxLength"], 200);
     assert!(prop(&schema_of::<users::RoleInput>(), "role")["enum"].is_array());

@@ -218,7 +218,7 @@ fn parse_zone(field: &str, z: Option<&str>) -> Result<String, FieldError> {
     }
 }
 
-/// The interviewers named: staff of the organisation, not removed, each once.
+/// The interviewers named: staff of the organisation who read applications, not removed, each once.
 async fn load_interviewers(deps: &Deps, org: &OrgId, ids: &[String], checks: &mut Checks) -> AppResult<Vec<UserId>> {
     if ids.is_empty() {
         checks.push("interviewerIds", "name at least one interviewer");
@@ -240,7 +240,15 @@ async fn load_interviewers(deps: &Deps, org: &OrgId, ids: &[String], checks: &mu
         }
         let user: Option<User> = record::get(deps.store.as_ref(), &keys::user(org, &id)).await?;
         match user {
-            Some(u) if u.status != UserStatus::Disabled => out.push(id),
+            // Interviewers read the candidate's application: a DEI consultant (or anyone denied
+            // applications:read) cannot sit on a panel.
+            Some(u) if u.status != UserStatus::Disabled => {
+                if crate::rbac::effective(u.role, &u.overrides).contains(&crate::rbac::Permission::ApplicationsRead) {
+                    out.push(id)
+                } else {
+                    checks.push(field, "may not read applications, so cannot interview")
+                }
+            }
             _ => checks.push(field, "is not a staff member of this organisation"),
         }
     }

@@ -16,6 +16,7 @@ pub mod job_import;
 pub mod job_templates;
 pub mod job_versions;
 pub mod jobs;
+pub mod messages;
 pub mod pipeline;
 pub mod reminders;
 pub mod review;

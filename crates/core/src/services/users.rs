@@ -85,7 +85,7 @@ pub struct UserPermissions {
 fn parse_role(field: &str, s: &str) -> Result<Role, crate::FieldError> {
     match s.parse::<Role>() {
         Ok(r) if r.is_staff() => Ok(r),
-        _ => Err(crate::FieldError::new(field, "must be one of admin, hr_manager, recruiter, viewer")),
+        _ => Err(crate::FieldError::new(field, "must be one of admin, hr_manager, recruiter, viewer, dei_consultant")),
     }
 }
 

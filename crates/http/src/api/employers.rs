@@ -7,15 +7,28 @@ use crate::handler;
 use crate::request::Req;
 use crate::routes::{Access::*, Created, Grant::*, Json, OptionalIfMatch, Query, Route, Tagged};
 use clearview_core::AppError;
+use clearview_core::model::message::{Message, Thread};
 use clearview_core::model::{Interview, InterviewFeedback, User};
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::review::{self, ApplicationView};
-use clearview_core::services::{employers, interview_feedback, interviews, jobs, users};
+use clearview_core::services::{employers, interview_feedback, interviews, jobs, messages, users};
+use serde::Serialize;
 
 const ROLE_ADMIN: &[&str] = &["AdminListGroupsForUser", "AdminRemoveUserFromGroup", "AdminAddUserToGroup"];
 
-pub static ROUTES: &[Route] =
-    &[REGISTER, USERS_ROLE, JOB_POSTINGS_CREATE, SELECT_CANDIDATE, APPLICATIONS, SCHEDULE_INTERVIEW, FEEDBACK];
+pub static ROUTES: &[Route] = &[
+    REGISTER,
+    USERS_ROLE,
+    JOB_POSTINGS_CREATE,
+    SELECT_CANDIDATE,
+    APPLICATIONS,
+    SCHEDULE_INTERVIEW,
+    FEEDBACK,
+    MESSAGES_SEND,
+    MESSAGES_LIST,
+    MESSAGES_THREAD,
+    MESSAGES_READ,
+];
 
 pub const FEEDBACK: Route = Route {
     name: "employers-feedback",
@@ -164,4 +177,109 @@ async fn job_postings_create(
 ) -> Result<Created<JobView>, AppError> {
     let job = jobs::create_for_employer(&app.deps, req.actor()?, req.path("id")?, input).await?;
     Ok(JobView::created(job))
+}
+
+pub const MESSAGES_SEND: Route = Route {
+    name: "employers-messages-send",
+    method: "POST",
+    path: "/api/employers/{id}/messages",
+    access: Staff(Some(P::MessagesSend)),
+    summary: "Write to a DEI consultant (staff) or to the organisation (a consultant): a new thread, or a reply with threadId; optionally about a job or its bias audit. Stored once per Idempotency-Key; the other side is emailed",
+    idempotent: true,
+    grants: &[TableRead, TableWrite, PublishEvents],
+    handler: handler!(messages_send),
+};
+async fn messages_send(
+    app: App,
+    req: Req,
+    Json(input): Json<messages::SendInput>,
+) -> Result<Created<messages::Sent>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    let key = req.headers.get(crate::idempotency::HEADER).and_then(|v| v.to_str().ok()).map(str::trim);
+    let (sent, _) = messages::send(&app.deps, actor, input, key).await?;
+    let location = format!("/api/employers/{}/messages/{}", actor.org(), sent.thread.id);
+    Ok(Created { body: sent, location, version: None })
+}
+
+/// The caller's conversations, latest activity first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Inbox {
+    pub items: Vec<Thread>,
+    /// Pass as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// Messages the caller's side has not read, across all its threads.
+    pub unread: u64,
+}
+
+pub const MESSAGES_LIST: Route = Route {
+    name: "employers-messages-list",
+    method: "GET",
+    path: "/api/employers/{id}/messages",
+    access: Staff(Some(P::MessagesSend)),
+    summary: "The caller's message threads with DEI consultants (a consultant: their own), latest first, with unread counts",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(messages_list),
+};
+async fn messages_list(app: App, req: Req, Query(q): Query<super::PageQuery>) -> Result<Json<Inbox>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    let scope = format!("messages-list:{}:{}", actor.org(), actor.user.id);
+    let (limit, after) = super::page(&app, &scope, &q)?;
+    let (listed, unread) = messages::list(&app.deps, actor, limit, after).await?;
+    let page = super::page_of(&app, &scope, listed, |t| t);
+    Ok(Json(Inbox { items: page.items, next_cursor: page.next_cursor, unread }))
+}
+
+/// One thread and a page of its messages, oldest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadMessages {
+    pub thread: Thread,
+    pub items: Vec<Message>,
+    /// Pass as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub const MESSAGES_THREAD: Route = Route {
+    name: "employers-messages-thread",
+    method: "GET",
+    path: "/api/employers/{id}/messages/{threadId}",
+    access: Staff(Some(P::MessagesSend)),
+    summary: "A thread's messages, oldest first (POST .../read marks them read)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(messages_thread),
+};
+async fn messages_thread(
+    app: App,
+    req: Req,
+    Query(q): Query<super::PageQuery>,
+) -> Result<Json<ThreadMessages>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    let thread_id = req.path("threadId")?.to_owned();
+    let scope = format!("messages-thread:{}:{thread_id}", actor.org());
+    let (limit, after) = super::page(&app, &scope, &q)?;
+    let (thread, listed) = messages::read(&app.deps, actor, &thread_id, limit, after).await?;
+    let page = super::page_of(&app, &scope, listed, |m| m);
+    Ok(Json(ThreadMessages { thread, items: page.items, next_cursor: page.next_cursor }))
+}
+
+pub const MESSAGES_READ: Route = Route {
+    name: "employers-messages-read",
+    method: "POST",
+    path: "/api/employers/{id}/messages/{threadId}/read",
+    access: Staff(Some(P::MessagesSend)),
+    summary: "Mark the caller's side's messages in a thread read (the unread counts go down); already read: unchanged",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(messages_read),
+};
+async fn messages_read(app: App, req: Req, _: ()) -> Result<Json<Thread>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    Ok(Json(messages::mark_read(&app.deps, actor, req.path("threadId")?).await?))
 }
