@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 DATA_DIR ?= .clearview-data
 PORT ?= 8080
 
-.PHONY: help run test test-deps lint fmt gen check-gen test-rust test-infra test-api build sam-build deploy invoke bench bench-coldstart bench-load fuzz eval-parse clean-data
+.PHONY: help run test deps-and-lint test-deps lint fmt gen check-gen test-rust test-infra test-api build sam-build deploy invoke bench bench-coldstart bench-load fuzz eval-parse clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,8 +16,17 @@ help: ## List the targets
 run: ## Start the whole system on the embedded default (no AWS account): API, OpenAPI, outbox
 	cargo run -p clearview-devserver -- --data-dir $(DATA_DIR) --port $(PORT)
 
-test: test-deps lint check-gen test-infra test-rust test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
+test: deps-and-lint check-gen test-infra test-rust test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
 	@echo "make test: all checks passed"
+
+# The toolchain install (pip and npm: mostly waiting on the registries) runs beside the lint
+# (cargo: CPU); both must pass. Its log is printed once it is done.
+deps-and-lint:
+	@mkdir -p target; bash scripts/test-deps.sh > target/test-deps.log 2>&1 & deps=$$!; \
+	$(MAKE) --no-print-directory lint; lint=$$?; \
+	wait $$deps; d=$$?; cat target/test-deps.log; \
+	if [ $$d -ne 0 ]; then echo "make test: test-deps failed (above)" >&2; fi; \
+	exit $$(( lint != 0 || d != 0 ))
 
 # In `make test`, test-infra has synthesized the CDK app already: the Rust tests read that
 # synth instead of running their own (tests/tests/infra_drift.rs; one synth is ~45 s).
