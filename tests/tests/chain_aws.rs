@@ -107,6 +107,23 @@ async fn s3_upload_flows_through_every_consumer_on_moto_and_a_redelivered_event_
     let score = f.get(&format!("/api/applications/{id}/ai-score"), &admin.token).await;
     assert!(score.body["score"]["overall"].is_u64(), "{:?}", score.body);
     assert_eq!(score.body["biasCheck"]["counterfactual"]["flagged"], false);
+    // The staff read of the parse result (blind), the preview (anonymised) and a fresh parse of
+    // the object in S3.
+    let parsed = f.get(&format!("/api/applications/{id}/parsed-resume"), &admin.token).await;
+    assert_eq!(parsed.status, StatusCode::OK, "{:?}", parsed.body);
+    assert_eq!(parsed.body["result"]["blind"], true);
+    let file_id = a.body["resume"]["fileId"].as_str().unwrap();
+    let preview = f.get(&format!("/api/files/{file_id}/preview"), &admin.token).await;
+    assert_eq!(
+        (preview.status, preview.body["anonymised"].clone()),
+        (StatusCode::OK, json!(true)),
+        "{:?}",
+        preview.body
+    );
+    assert!(!preview.body["text"].as_str().unwrap().contains("Sam Rivera"));
+    let fresh = f.post("/api/files/parse-resume", Some(&admin.token), json!({"fileId": file_id})).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{:?}", fresh.body);
+    assert_eq!(fresh.body["skills"], parsed.body["result"]["skills"]);
 
     // SNS → email queue: the received event and the screened event; one email goes out.
     let email = consumer(&e.deps, WorkQueue::EMAIL);

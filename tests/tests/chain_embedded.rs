@@ -58,6 +58,34 @@ async fn uploaded_pdf_is_parsed_scored_bias_checked_and_the_candidate_is_emailed
     assert_eq!(anonymised.status, StatusCode::OK, "{:?}", anonymised.body);
     assert!(!anonymised.body["text"].as_str().unwrap().contains("Sam Rivera"), "{:?}", anonymised.body);
     assert_eq!(anonymised.body["fileId"], serde_json::Value::Null);
+    // What the parser read, blind until revealed: no contact details, no employer names; the
+    // preview is the anonymised text; a fresh parse of the stored file reads the same skills.
+    let app_id = app["id"].as_str().unwrap();
+    let parsed = f.get(&format!("/api/applications/{app_id}/parsed-resume"), &admin.token).await;
+    assert_eq!(parsed.status, StatusCode::OK, "{:?}", parsed.body);
+    let r = &parsed.body["result"];
+    assert_eq!((r["blind"].clone(), r["contact"].clone()), (json!(true), serde_json::Value::Null), "{r}");
+    assert!(r["skills"].as_array().is_some_and(|s| !s.is_empty()), "{r}");
+    assert!(r["experience"].as_array().unwrap().iter().all(|x| x["company"].is_null() && x["details"] == json!([])));
+    assert!(r["confidence"].as_f64().is_some_and(|c| c > 0.0) && r["parserVersion"].is_string(), "{r}");
+    let preview = f.get(&format!("/api/files/{file_id}/preview"), &admin.token).await;
+    assert_eq!(preview.status, StatusCode::OK, "{:?}", preview.body);
+    assert_eq!(preview.body["anonymised"], true);
+    assert_eq!(preview.body["text"], anonymised.body["text"]);
+    let fresh = f.post("/api/files/parse-resume", Some(&admin.token), json!({"fileId": file_id})).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{:?}", fresh.body);
+    assert_eq!((fresh.body["skills"].clone(), fresh.body["blind"].clone()), (r["skills"].clone(), json!(true)));
+    let unknown = f
+        .post("/api/files/parse-resume", Some(&admin.token), json!({"fileId": "01a00000-0000-7000-8000-000000000000"}))
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.body["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("fileId"))
+    );
+    // The candidate previews their own file as it was extracted.
+    let own = f.get(&format!("/api/files/{file_id}/preview"), &cand).await;
+    assert_eq!((own.status, own.body["anonymised"].clone()), (StatusCode::OK, json!(false)), "{:?}", own.body);
+    assert_ne!(own.body["text"], anonymised.body["text"]);
     let reveal = f
         .post(
             &format!("/api/applications/{}/reveal", app["id"].as_str().unwrap()),
@@ -68,6 +96,10 @@ async fn uploaded_pdf_is_parsed_scored_bias_checked_and_the_candidate_is_emailed
     assert_eq!(reveal.status, StatusCode::OK, "{:?}", reveal.body);
     let dl = f.get(&format!("/api/files/{file_id}"), &admin.token).await;
     assert_eq!(dl.status, StatusCode::OK, "{:?}", dl.body);
+    // Revealed, the parse result shows the contact details and employers too.
+    let parsed = f.get(&format!("/api/applications/{app_id}/parsed-resume"), &admin.token).await;
+    assert_eq!(parsed.body["result"]["blind"], false, "{:?}", parsed.body);
+    assert!(parsed.body["result"]["contact"]["email"].is_string(), "{:?}", parsed.body);
     let url = dl.body["url"].as_str().unwrap();
     let got = f
         .send(Call {

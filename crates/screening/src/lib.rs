@@ -29,3 +29,4 @@ pub use extract::{DocKind, ExtractedText, MAX_RESUME_BYTES, ParseFailure};
 pub use score::{ScoreResult, ScoringCriteria, Weights, score};
 pub use structure::{ParsedResume, parse_resume, parse_resume_at};
 pub use taxonomy::{CanonicalSkill, Taxonomy};
+pub use text::PartialDate;

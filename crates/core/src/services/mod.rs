@@ -17,6 +17,7 @@ pub mod job_templates;
 pub mod job_versions;
 pub mod jobs;
 pub mod messages;
+pub mod parsed_resume;
 pub mod pipeline;
 pub mod reminders;
 pub mod review;

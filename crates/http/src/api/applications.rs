@@ -33,6 +33,7 @@ pub static ROUTES: &[Route] = &[
     HOLD,
     RELEASE_HOLD,
     RESUME,
+    PARSED_RESUME,
     REMINDERS_CREATE,
     REMINDERS_LIST,
     REMINDERS_DELETE,
@@ -237,6 +238,24 @@ async fn reveal(
     Json(input): Json<review::RevealInput>,
 ) -> Result<Tagged<ApplicationView>, AppError> {
     Ok(tagged_view(review::reveal(&app.deps, req.actor()?, &app_id(&req)?, input).await?))
+}
+
+pub const PARSED_RESUME: Route = Route {
+    name: "applications-parsed-resume",
+    method: "GET",
+    path: "/api/applications/{id}/parsed-resume",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "What the parser read from the application's resume (skills, experience, education, contact, confidence, parser version); blind until revealed",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(parsed_resume),
+};
+async fn parsed_resume(
+    app: App,
+    req: Req,
+    _: (),
+) -> Result<Json<clearview_core::services::parsed_resume::ApplicationParse>, AppError> {
+    Ok(Json(clearview_core::services::parsed_resume::of_application(&app.deps, req.actor()?, &app_id(&req)?).await?))
 }
 
 pub const HOLD: Route = Route {

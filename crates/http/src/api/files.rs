@@ -7,9 +7,9 @@ use crate::request::Req;
 use crate::routes::{Access::*, Created, Grant::*, Json, Route};
 use clearview_core::AppError;
 use clearview_core::rbac::Permission as P;
-use clearview_core::services::applications;
+use clearview_core::services::{applications, parsed_resume};
 
-pub static ROUTES: &[Route] = &[UPLOAD, GET];
+pub static ROUTES: &[Route] = &[UPLOAD, PARSE_RESUME, GET, PREVIEW];
 
 pub const UPLOAD: Route = Route {
     name: "files-upload",
@@ -45,4 +45,37 @@ pub const GET: Route = Route {
 async fn get(app: App, req: Req, _: ()) -> Result<Json<applications::DownloadGrant>, AppError> {
     let id = uuid_id(&req, "file")?;
     Ok(Json(applications::download_url(&app.deps, &req.caller()?, &id).await?))
+}
+
+pub const PREVIEW: Route = Route {
+    name: "files-preview",
+    method: "GET",
+    path: "/api/files/{id}/preview",
+    access: Member(Some(P::ApplicationsRead)),
+    summary: "A resume's text for a browser to show: the extracted text, or for blind reviewers the anonymised one",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(preview),
+};
+async fn preview(app: App, req: Req, _: ()) -> Result<Json<parsed_resume::FilePreview>, AppError> {
+    let id = uuid_id(&req, "file")?;
+    Ok(Json(parsed_resume::preview(&app.deps, &req.caller()?, &id).await?))
+}
+
+pub const PARSE_RESUME: Route = Route {
+    name: "files-parse-resume",
+    method: "POST",
+    path: "/api/files/parse-resume",
+    access: Staff(Some(P::ApplicationsRead)),
+    summary: "Parse a stored resume file again with today's parser and return the structured result (blind in blind review; nothing is stored)",
+    idempotent: false,
+    grants: &[TableRead, ResumesRead],
+    handler: handler!(parse_resume),
+};
+async fn parse_resume(
+    app: App,
+    req: Req,
+    Json(input): Json<parsed_resume::ParseFileInput>,
+) -> Result<Json<parsed_resume::ParsedResumeView>, AppError> {
+    Ok(Json(parsed_resume::parse_file(&app.deps, req.actor()?, input).await?))
 }

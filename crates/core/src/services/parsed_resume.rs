@@ -1,0 +1,290 @@
+//! What the parser read from a resume, for people: an application's stored parse result
+//! (`GET /api/applications/{id}/parsed-resume`), a file's preview (`GET /api/files/{id}/preview`)
+//! and a fresh parse of a stored file (`POST /api/files/parse-resume`).
+//!
+//! The parser's own type ([`clearview_screening::ParsedResume`]) carries personal data in
+//! snake_case; these views are camelCase, and blind: while the candidate's identity is withheld
+//! from the reader (blind review), no contact details, no employer or school names, no bullet
+//! points and no raw text — only what the scorer reads (titles, dates, degrees, skills).
+
+use super::applications::load_in_org;
+use super::review::identity_visible;
+use super::{Actor, Caller, pipeline};
+use crate::error::{AppError, AppResult};
+use crate::keys;
+use crate::model::application::FileRecord;
+use crate::model::{Application, StageResult};
+use crate::ports::Deps;
+use crate::ports::store::{Index, Query};
+use crate::rbac::Permission;
+use crate::record;
+use clearview_screening::ParsedResume;
+use clearview_screening::PartialDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactView {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub links: Vec<String>,
+    /// City, region, country as the resume gives them.
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExperienceView {
+    pub title: Option<String>,
+    /// Withheld in blind review.
+    pub company: Option<String>,
+    /// `YYYY` or `YYYY-MM`.
+    pub start: Option<String>,
+    /// `YYYY` or `YYYY-MM`; null while current.
+    pub end: Option<String>,
+    pub current: bool,
+    /// Bullet points (withheld in blind review: they can name people and places).
+    pub details: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EducationView {
+    /// Withheld in blind review.
+    pub institution: Option<String>,
+    pub degree: Option<String>,
+    /// `none`, `high_school`, `associate`, `bachelor`, `master` or `doctorate`.
+    pub level: String,
+    pub field: Option<String>,
+    pub end_year: Option<i32>,
+}
+
+/// A parse result as a person may read it (`resume_parsing_results` of the scope).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParsedResumeView {
+    pub parser_version: String,
+    /// 0..1: how much of what a resume normally has was found.
+    pub confidence: f64,
+    /// True when the reader does not see who the candidate is: contact, company and school
+    /// names, details and the summary are withheld.
+    pub blind: bool,
+    /// `pdf`, `docx` or `text`.
+    pub document_kind: String,
+    pub pages: u32,
+    pub contact: Option<ContactView>,
+    pub summary: Option<String>,
+    pub experience: Vec<ExperienceView>,
+    pub education: Vec<EducationView>,
+    /// Canonical skill names.
+    pub skills: Vec<String>,
+    /// Items listed under skills that the taxonomy does not know.
+    pub unrecognized_skills: Vec<String>,
+    pub certifications: Vec<String>,
+    pub languages: Vec<String>,
+    pub total_experience_years: f64,
+}
+
+/// `GET /api/applications/{id}/parsed-resume`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationParse {
+    pub application_id: String,
+    pub file_id: Option<String>,
+    pub result: ParsedResumeView,
+}
+
+fn partial(d: &Option<PartialDate>) -> Option<String> {
+    d.as_ref().map(|d| match d.month {
+        Some(m) => format!("{:04}-{m:02}", d.year),
+        None => format!("{:04}", d.year),
+    })
+}
+
+fn lower(v: impl Serialize) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// The view of a parse, blind or not.
+pub fn view(p: &ParsedResume, blind: bool) -> ParsedResumeView {
+    let contact = (!blind).then(|| ContactView {
+        name: p.contact.name.clone(),
+        email: p.contact.email.clone(),
+        phone: p.contact.phone.clone(),
+        links: p.contact.links.clone(),
+        location: p.contact.location.as_ref().map(|l| {
+            let parts: Vec<&str> = [&l.city, &l.region, &l.country].into_iter().filter_map(|s| s.as_deref()).collect();
+            if parts.is_empty() && l.remote { "Remote".to_owned() } else { parts.join(", ") }
+        }),
+    });
+    ParsedResumeView {
+        parser_version: p.parser_version.clone(),
+        confidence: p.confidence,
+        blind,
+        document_kind: lower(p.document.kind),
+        pages: p.document.pages,
+        contact,
+        summary: if blind { None } else { p.summary.clone() },
+        experience: p
+            .experience
+            .iter()
+            .map(|e| ExperienceView {
+                title: e.title.clone(),
+                company: if blind { None } else { e.company.clone() },
+                start: partial(&e.start),
+                end: partial(&e.end),
+                current: e.current,
+                details: if blind { Vec::new() } else { e.details.clone() },
+            })
+            .collect(),
+        education: p
+            .education
+            .iter()
+            .map(|e| EducationView {
+                institution: if blind { None } else { e.institution.clone() },
+                degree: e.degree.clone(),
+                level: lower(e.level),
+                field: e.field.clone(),
+                end_year: e.end.as_ref().map(|d| d.year),
+            })
+            .collect(),
+        skills: p.skills.clone(),
+        unrecognized_skills: p.unrecognized_skills.clone(),
+        certifications: p.certifications.clone(),
+        languages: p.languages.clone(),
+        total_experience_years: p.total_experience_years,
+    }
+}
+
+/// The current run's stored parse of an application, if its resume has been parsed.
+async fn stored_parse(deps: &Deps, app: &Application) -> AppResult<Option<ParsedResume>> {
+    let Some(run) = app.processing.run_id.as_deref() else { return Ok(None) };
+    let r: Option<StageResult> =
+        record::get(deps.store.as_ref(), &keys::stage_result(&app.org_id, &app.id, "parsed")).await?;
+    r.filter(|r| r.run_id == run)
+        .map(|r| serde_json::from_value::<ParsedResume>(r.body))
+        .transpose()
+        .map_err(|e| AppError::Internal(format!("the stored parse of {} is unreadable ({e}): reprocess it", app.id)))
+}
+
+fn not_parsed() -> AppError {
+    AppError::conflict(
+        "not-parsed",
+        "this resume has not been parsed yet (or its parse failed): see the application's processing",
+    )
+}
+
+/// An application's parse result, blind unless the reader sees who the candidate is.
+pub async fn of_application(deps: &Deps, actor: &Actor, id: &str) -> AppResult<ApplicationParse> {
+    let app = load_in_org(deps, actor.org(), id).await?;
+    let pipeline = pipeline::load(deps, actor.org()).await?;
+    let parsed = stored_parse(deps, &app).await?.ok_or_else(not_parsed)?;
+    Ok(ApplicationParse {
+        application_id: app.id.clone(),
+        file_id: app.resume.as_ref().map(|r| r.file_id.clone()),
+        result: view(&parsed, !identity_visible(&pipeline, &app)),
+    })
+}
+
+/// `GET /api/files/{id}/preview`: what a browser can show of a resume without the file.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FilePreview {
+    pub file_id: String,
+    pub application_id: String,
+    /// True when the text is the anonymised one (blind review).
+    pub anonymised: bool,
+    pub pages: u32,
+    /// The extracted text (for blind reviewers: with names, contact details, links, dates,
+    /// organisations and other identifiers replaced by `[category]` markers).
+    pub text: String,
+}
+
+/// A file the caller may see: staff of its organisation (with applications:read), or the
+/// candidate who uploaded it.
+async fn file_for(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<FileRecord> {
+    match caller {
+        Caller::Staff(actor) => {
+            if !actor.can(Permission::ApplicationsRead) {
+                return Err(AppError::Forbidden("your role does not allow applications:read".into()));
+            }
+            record::get(deps.store.as_ref(), &keys::file(actor.org(), file_id)).await?.ok_or(AppError::NotFound("file"))
+        }
+        Caller::Candidate(p) => {
+            let q = Query::index(Index::Gsi2, keys::file_by_candidate(&p.user_id, file_id).pk)
+                .prefix(format!("FILE#{file_id}"))
+                .limit(2);
+            let (files, _) = record::query::<FileRecord>(deps.store.as_ref(), &q).await?;
+            files.into_iter().find(|f| f.id == file_id).ok_or(AppError::NotFound("file"))
+        }
+    }
+}
+
+/// What the anonymize stage stored: the text blind reviewers read.
+#[derive(Deserialize)]
+struct Anonymised {
+    text: String,
+}
+
+pub async fn preview(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<FilePreview> {
+    let file = file_for(deps, caller, file_id).await?;
+    let app: Application = record::get(deps.store.as_ref(), &keys::application(&file.org_id, &file.application_id))
+        .await?
+        .ok_or(AppError::NotFound("file"))?;
+    if app.resume.as_ref().map(|r| r.file_id.as_str()) != Some(file.id.as_str()) {
+        return Err(AppError::conflict(
+            "not-current",
+            "only an application's current resume has a preview; a replaced file can be downloaded",
+        ));
+    }
+    let parsed = stored_parse(deps, &app).await?.ok_or_else(not_parsed)?;
+    let blind = match caller {
+        Caller::Staff(actor) => !identity_visible(&pipeline::load(deps, actor.org()).await?, &app),
+        Caller::Candidate(_) => false,
+    };
+    let text = if blind {
+        let run = app.processing.run_id.clone().unwrap_or_default();
+        let stored: Option<StageResult> =
+            record::get(deps.store.as_ref(), &keys::stage_result(&app.org_id, &app.id, "anonymized")).await?;
+        let body = stored.filter(|r| r.run_id == run).map(|r| r.body).ok_or_else(not_parsed)?;
+        serde_json::from_value::<Anonymised>(body)
+            .map_err(|e| AppError::Internal(format!("the stored anonymised text is unreadable: {e}")))?
+            .text
+    } else {
+        parsed.text.clone()
+    };
+    Ok(FilePreview { file_id: file.id, application_id: app.id, anonymised: blind, pages: parsed.document.pages, text })
+}
+
+/// `POST /api/files/parse-resume`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ParseFileInput {
+    /// A resume file of the organisation (an application's upload).
+    #[schema(schema_with = crate::values::id_schema)]
+    pub file_id: String,
+}
+
+/// Parses a stored resume again with today's parser and returns the result (nothing is stored:
+/// the application keeps its own run; reprocess it to score with a new parser). The original
+/// file shows who the candidate is, so in blind review the view is blind too.
+pub async fn parse_file(deps: &Deps, actor: &Actor, input: ParseFileInput) -> AppResult<ParsedResumeView> {
+    let id = uuid::Uuid::parse_str(input.file_id.trim())
+        .map_err(|_| AppError::field("fileId", "is not a file id"))?
+        .to_string();
+    let file = file_for(deps, &Caller::Staff(actor.clone()), &id).await.map_err(|e| match e {
+        AppError::NotFound(_) => AppError::field("fileId", "is not a resume file of this organisation"),
+        other => other,
+    })?;
+    let app = load_in_org(deps, actor.org(), &file.application_id).await?;
+    let blind = !identity_visible(&pipeline::load(deps, actor.org()).await?, &app);
+    let blob = deps
+        .blobs
+        .get(&file.key, clearview_screening::MAX_RESUME_BYTES as u64)
+        .await
+        .map_err(|e| AppError::Unavailable(format!("reading the file: {e}")))?;
+    let parsed = clearview_screening::parse_resume_at(&blob.bytes, Some(&file.content_type), deps.clock.now().date())
+        .map_err(|f| AppError::conflict("unparseable", format!("the file could not be parsed: {f}")))?;
+    Ok(view(&parsed, blind))
+}
