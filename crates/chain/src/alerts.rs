@@ -5,13 +5,13 @@
 
 use crate::email::render;
 use async_trait::async_trait;
-use clearview_core::error::{AppError, AppResult};
+use clearview_core::error::AppResult;
 use clearview_core::keys;
 use clearview_core::model::Candidate;
 use clearview_core::model::job_alert::JobAlertMatch;
 use clearview_core::ports::Deps;
 use clearview_core::ports::mail::OutgoingEmail;
-use clearview_core::ports::queue::{Consumer, DomainEvent, Outcome, Scheduled, WorkMessage, WorkQueue};
+use clearview_core::ports::queue::{Consumer, Outcome, Scheduled, WorkMessage, WorkQueue};
 use clearview_core::ports::store::{Condition, Item};
 use clearview_core::record;
 use clearview_core::services::job_alerts;
@@ -23,15 +23,6 @@ pub const QUEUE: WorkQueue = WorkQueue::named("job-alerts");
 /// The event kind.
 pub const JOB_PUBLISHED: &str = "job.published";
 
-fn outcome(what: &str, e: AppError) -> Outcome {
-    match e {
-        AppError::Unavailable(_) | AppError::TooManyRequests(_) | AppError::Conflict { .. } => {
-            Outcome::Retry(format!("{what}: {e}"))
-        }
-        other => Outcome::Poison(format!("{what}: {other}")),
-    }
-}
-
 /// Records the matches of a published job.
 pub struct JobAlertsConsumer(pub Deps);
 
@@ -41,13 +32,11 @@ impl Consumer for JobAlertsConsumer {
         QUEUE
     }
     async fn handle(&self, m: &WorkMessage) -> Outcome {
-        let event: DomainEvent = match serde_json::from_value(m.body.clone()) {
-            Ok(e) => e,
-            Err(e) => return Outcome::Poison(format!("unreadable {} message: {e}", m.kind)),
+        let event = match crate::event_of(m, |k| k == JOB_PUBLISHED) {
+            Ok(Some(e)) => e,
+            Ok(None) => return Outcome::Done,
+            Err(poison) => return poison,
         };
-        if event.kind != JOB_PUBLISHED {
-            return Outcome::Done;
-        }
         let (Some(org), Some(job)) = (OrgId::parse(&event.org_id), JobId::parse(&event.subject_id)) else {
             return Outcome::Poison(format!("event {} names no job", event.id));
         };
@@ -56,7 +45,7 @@ impl Consumer for JobAlertsConsumer {
                 tracing::info!(event = %event.id, job = %job, matched = n, "job alerts matched");
                 Outcome::Done
             }
-            Err(e) => outcome(&format!("matching job {job}"), e),
+            Err(e) => crate::outcome_of(&format!("matching job {job}"), e),
         }
     }
 }
@@ -204,7 +193,7 @@ impl Scheduled for JobAlertsDigest {
                 tracing::info!(schedule = "job-alerts-digest", candidates = n, "job alert digests done");
                 Outcome::Done
             }
-            Err(e) => outcome("sending job alert digests", e),
+            Err(e) => crate::outcome_of("sending job alert digests", e),
         }
     }
 }

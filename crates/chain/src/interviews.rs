@@ -24,15 +24,6 @@ pub const QUEUE: WorkQueue = WorkQueue::named("interview-invites");
 /// The event kinds' common prefix (the subscription's filter).
 pub const EVENTS: &str = "interview.";
 
-fn outcome(what: &str, e: AppError) -> Outcome {
-    match e {
-        AppError::Unavailable(_) | AppError::TooManyRequests(_) | AppError::Conflict { .. } => {
-            Outcome::Retry(format!("{what}: {e}"))
-        }
-        other => Outcome::Poison(format!("{what}: {other}")),
-    }
-}
-
 /// Who gets what for one interview event.
 struct Recipients {
     organizer: Person,
@@ -225,19 +216,17 @@ impl Consumer for InterviewInvitesConsumer {
         QUEUE
     }
     async fn handle(&self, m: &WorkMessage) -> Outcome {
-        let event: DomainEvent = match serde_json::from_value(m.body.clone()) {
-            Ok(e) => e,
-            Err(e) => return Outcome::Poison(format!("unreadable {} message: {e}", m.kind)),
+        let event = match crate::event_of(m, |k| k.starts_with(EVENTS)) {
+            Ok(Some(e)) => e,
+            Ok(None) => return Outcome::Done,
+            Err(poison) => return poison,
         };
-        if !event.kind.starts_with(EVENTS) {
-            return Outcome::Done;
-        }
         match deliver(&self.0, &event).await {
             Ok(n) => {
                 tracing::info!(event = %event.id, kind = %event.kind, mailed = n, "interview invites mailed");
                 Outcome::Done
             }
-            Err(e) => outcome(&format!("mailing invites of {}", event.id), e),
+            Err(e) => crate::outcome_of(&format!("mailing invites of {}", event.id), e),
         }
     }
 }
@@ -334,7 +323,7 @@ impl Scheduled for FeedbackReminders {
                 tracing::info!(reminded = n, "interview feedback reminders sent");
                 Outcome::Done
             }
-            Err(e) => outcome("sending feedback reminders", e),
+            Err(e) => crate::outcome_of("sending feedback reminders", e),
         }
     }
 }

@@ -31,3 +31,28 @@ pub fn job_ad_language(job: &Job) -> LanguageReport {
     }
     analyze_job_ad(&text)
 }
+
+/// The domain event a topic-fed message carries: `Ok(None)` when it is not of a kind this
+/// consumer handles (its subscription filter lets it through; nothing to do), `Err` with a
+/// poison outcome when it cannot be read.
+pub(crate) fn event_of(
+    m: &clearview_core::ports::queue::WorkMessage,
+    handles: impl Fn(&str) -> bool,
+) -> Result<Option<clearview_core::ports::queue::DomainEvent>, clearview_core::ports::queue::Outcome> {
+    let event: clearview_core::ports::queue::DomainEvent = serde_json::from_value(m.body.clone())
+        .map_err(|e| clearview_core::ports::queue::Outcome::Poison(format!("unreadable {} message: {e}", m.kind)))?;
+    Ok(handles(&event.kind).then_some(event))
+}
+
+/// How a failed step ends: retried when it may pass later (unavailable, throttled, a lost
+/// race), dead-lettered with the reason otherwise.
+pub(crate) fn outcome_of(what: &str, e: clearview_core::AppError) -> clearview_core::ports::queue::Outcome {
+    use clearview_core::AppError;
+    use clearview_core::ports::queue::Outcome;
+    match e {
+        AppError::Unavailable(_) | AppError::TooManyRequests(_) | AppError::Conflict { .. } => {
+            Outcome::Retry(format!("{what}: {e}"))
+        }
+        other => Outcome::Poison(format!("{what}: {other}")),
+    }
+}

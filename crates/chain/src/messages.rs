@@ -101,20 +101,17 @@ impl Consumer for ConsultantMessagesConsumer {
         QUEUE
     }
     async fn handle(&self, m: &WorkMessage) -> Outcome {
-        let event: DomainEvent = match serde_json::from_value(m.body.clone()) {
-            Ok(e) => e,
-            Err(e) => return Outcome::Poison(format!("unreadable {} message: {e}", m.kind)),
+        let event = match crate::event_of(m, |k| k.starts_with(EVENTS)) {
+            Ok(Some(e)) => e,
+            Ok(None) => return Outcome::Done,
+            Err(poison) => return poison,
         };
-        if !event.kind.starts_with(EVENTS) {
-            return Outcome::Done;
-        }
         match deliver(&self.0, &event).await {
             Ok(n) => {
                 tracing::info!(event = %event.id, mailed = n, "consultant message mailed");
                 Outcome::Done
             }
-            // Retried, then dead-lettered with the reason after the queue's receive count.
-            Err(e) => Outcome::Retry(format!("mailing {}: {e}", event.id)),
+            Err(e) => crate::outcome_of(&format!("mailing {}", event.id), e),
         }
     }
 }
