@@ -13,6 +13,7 @@
 
 pub mod anonymize;
 pub mod bias;
+pub mod careers;
 pub mod extract;
 pub mod score;
 pub mod structure;
