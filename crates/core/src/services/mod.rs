@@ -5,6 +5,7 @@
 pub mod applications;
 pub mod auth;
 pub mod candidates;
+pub mod careers;
 pub mod criteria;
 pub mod email_templates;
 pub mod employers;

@@ -5,6 +5,7 @@
 pub mod applications;
 pub mod auth;
 pub mod candidates;
+pub mod careers;
 pub mod email_templates;
 pub mod employers;
 pub mod feedback;
@@ -15,6 +16,7 @@ pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
 pub mod pipeline;
+pub mod skills;
 pub mod users;
 
 use crate::App;
@@ -44,6 +46,8 @@ pub static AREAS: &[&[Route]] = &[
     pipeline::ROUTES,
     interviews::ROUTES,
     feedback::ROUTES,
+    skills::ROUTES,
+    careers::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -62,6 +66,8 @@ pub static AREA_MODULES: &[&str] = &[
     "pipeline",
     "interviews",
     "feedback",
+    "skills",
+    "careers",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
