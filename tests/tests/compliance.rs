@@ -1,6 +1,9 @@
 //! Compliance and integrations (issue 12) at the API level, on both adapter families, one
 //! module per area.
 
+#[allow(dead_code)] // the chain helpers this binary does not use
+mod common;
+
 mod rate_limits {
     //! Each limit driven past with small limits: the per-user, per-IP, AI and upload windows,
     //! counted in the table so that two instances (routers over one store) share them, and the
@@ -155,5 +158,155 @@ mod rate_limits {
         }
 
         rate_limit_tests!(families);
+    }
+}
+
+mod ll144 {
+    //! NYC Local Law 144: a candidate asks to be reviewed without the automated tool; the
+    //! application then has no score or recommendation, scoring cannot be rerun, the chain stops
+    //! before scoring, and the request is audited.
+
+    use axum::http::StatusCode;
+    use clearview_core::ports::store::Query;
+    use clearview_tests::api::{Family, candidate, job_body};
+    use serde_json::json;
+
+    pub async fn a_candidate_gets_a_person_instead_of_the_tool_and_it_is_audited(f: &Family) {
+        let admin = f.employer_admin("Llco").await;
+        let job = f.post("/api/jobs", Some(&admin.token), job_body("Analyst")).await;
+        let job = job.body["id"].as_str().unwrap().to_owned();
+        let published = f.post(&format!("/api/jobs/{job}/publish"), Some(&admin.token), json!(null)).await;
+        assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);
+        // The public posting tells candidates the tool is used, what it looks at, and how to
+        // ask for a person instead.
+        let board = f
+            .send(clearview_tests::api::Call {
+                method: axum::http::Method::GET,
+                path: "/api/job-board".into(),
+                token: None,
+                body: None,
+                headers: vec![],
+            })
+            .await;
+        let posted = board.body["items"].as_array().unwrap().iter().find(|j| j["id"] == job.as_str()).unwrap();
+        assert!(posted["screening"]["howItIsUsed"].as_str().unwrap().contains("automated tool"), "{posted:?}");
+        assert!(posted["screening"]["alternative"].as_str().unwrap().contains("/alternative-review"), "{posted:?}");
+        let (token, cand_id, _) = candidate(f, "Noor Alt").await;
+        let applied = f.post("/api/applications", Some(&token), json!({"jobId": job})).await;
+        assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
+        let app = applied.body["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/applications/{app}/alternative-review");
+
+        // Someone else's application is not theirs to ask about; a too-short reason is named.
+        let (other, _, _) = candidate(f, "Ola Other").await;
+        let theirs = f.post(&path, Some(&other), json!({})).await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{:?}", theirs.body);
+        let short = f.post(&path, Some(&token), json!({"reason": "x"})).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", short.body);
+        assert_eq!(short.body["errors"][0]["field"], "reason");
+        let staff = f.post(&path, Some(&admin.token), json!({})).await;
+        assert_eq!(staff.status, StatusCode::FORBIDDEN, "{:?}", staff.body);
+
+        let asked = f.post(&path, Some(&token), json!({"reason": "I use a screen reader"})).await;
+        assert_eq!(asked.status, StatusCode::OK, "{:?}", asked.body);
+        assert_eq!(asked.body["alternativeReview"]["reason"], "I use a screen reader");
+        assert!(asked.body["alternativeReview"]["requestedAt"].is_string());
+        assert!(asked.body["ai"].is_null());
+        let again = f.post(&path, Some(&token), json!({})).await;
+        assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+        assert_eq!(again.body["version"], asked.body["version"], "a second request changes nothing");
+
+        // Staff see the request and no automated recommendation; scoring cannot be rerun.
+        let seen = f.get(&format!("/api/applications/{app}"), &admin.token).await;
+        assert_eq!(seen.status, StatusCode::OK, "{:?}", seen.body);
+        assert!(seen.body["alternativeReview"]["requestedAt"].is_string(), "{:?}", seen.body);
+        assert!(seen.body["ai"].is_null() && seen.body["suggestion"].is_null(), "{:?}", seen.body);
+        let score = f.get(&format!("/api/applications/{app}/ai-score"), &admin.token).await;
+        assert_eq!(score.status, StatusCode::CONFLICT, "{:?}", score.body);
+        assert_eq!(score.problem_type(), "/problems/alternative-review");
+        let rerun = f.post(&format!("/api/applications/{app}/reprocess-ai"), Some(&admin.token), json!(null)).await;
+        assert_eq!(rerun.status, StatusCode::CONFLICT, "{:?}", rerun.body);
+
+        // Audited once, as the candidate, with the before and after.
+        let page = f.store.query(&Query::table(format!("ORG#{}#AUDIT", admin.org))).await.unwrap();
+        let records: Vec<_> =
+            page.items.iter().filter(|i| i.data["action"] == "application.alternative_review").collect();
+        assert_eq!(records.len(), 1, "{:?}", page.items);
+        assert_eq!(records[0].data["actorId"], cand_id.as_str());
+        assert!(records[0].data["before"]["alternativeReview"].is_null());
+        assert_eq!(records[0].data["after"]["alternativeReview"]["reason"], "I use a screen reader");
+    }
+
+    /// The chain on the embedded default: the resume is parsed and anonymised (a person reads
+    /// it), then stops: never scored, never bias-re-scored.
+    #[tokio::test]
+    async fn the_chain_does_not_score_an_application_under_alternative_review() {
+        let e = super::common::env().await;
+        let f = &e.family;
+        let admin = f.employer_admin("Chainco").await;
+        let job = super::common::active_job(f, &admin).await;
+        let (token, _, email) = candidate(f, "Pat Person").await;
+        let applied = f.post("/api/applications", Some(&token), json!({"jobId": job})).await;
+        let app = applied.body["id"].as_str().unwrap().to_owned();
+        let asked = f.post(&format!("/api/applications/{app}/alternative-review"), Some(&token), json!({})).await;
+        assert_eq!(asked.status, StatusCode::OK, "{:?}", asked.body);
+        let grant = f
+            .post(
+                &format!("/api/applications/{app}/resume-upload-url"),
+                Some(&token),
+                json!({"contentType": "application/pdf", "fileName": "wp_resume.pdf"}),
+            )
+            .await;
+        assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
+        let url = grant.body["upload"]["url"].as_str().unwrap();
+        let put = f
+            .put_bytes(
+                &url[url.find("/local-blobs").unwrap()..],
+                "application/pdf",
+                clearview_tests::api::fixture("wp_resume.pdf"),
+            )
+            .await;
+        assert_eq!(put, StatusCode::OK);
+        super::common::wait_for_stage(f, &admin.token, &app, &["anonymized"]).await;
+        // Long enough for the score and bias consumers to have run (they take milliseconds).
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let a = f.get(&format!("/api/applications/{app}"), &admin.token).await;
+        assert_eq!(a.body["processing"]["stage"], "anonymized", "{:?}", a.body);
+        assert!(a.body["ai"].is_null(), "{:?}", a.body);
+        let blind = f.get(&format!("/api/applications/{app}/resume"), &admin.token).await;
+        assert_eq!(blind.status, StatusCode::OK, "a person reads the anonymised resume: {:?}", blind.body);
+        // The application-received email carried the notice.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let received = loop {
+            let mails = e.local.outbox.messages_to(&email);
+            if let Some(m) = mails.into_iter().find(|m| m.subject.contains("We received your application")) {
+                break m;
+            }
+            assert!(std::time::Instant::now() < deadline, "no application-received email");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        let text = received.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("automated tool assists the screening"), "{text}");
+        assert!(text.contains("/alternative-review"), "{text}");
+    }
+
+    mod embedded {
+        use clearview_local::LocalFamily;
+
+        #[tokio::test]
+        async fn a_candidate_gets_a_person_instead_of_the_tool_and_it_is_audited() {
+            let dir = std::env::temp_dir().join(format!("clearview-ll144-{}", uuid::Uuid::new_v4()));
+            let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
+            let f = clearview_tests::families::embedded(&local, local.deps());
+            super::a_candidate_gets_a_person_instead_of_the_tool_and_it_is_audited(&f).await;
+        }
+    }
+
+    mod aws {
+        #[tokio::test]
+        async fn a_candidate_gets_a_person_instead_of_the_tool_and_it_is_audited() {
+            let f = clearview_tests::families::moto_family().await;
+            super::a_candidate_gets_a_person_instead_of_the_tool_and_it_is_audited(&f).await;
+        }
     }
 }
