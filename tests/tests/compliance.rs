@@ -1,7 +1,6 @@
 //! Compliance and integrations (issue 12) at the API level, on both adapter families, one
 //! module per area.
 
-#[allow(dead_code)] // the chain helpers this binary does not use
 mod common;
 
 mod rate_limits {
@@ -237,6 +236,64 @@ mod ll144 {
         assert_eq!(records[0].data["after"]["alternativeReview"]["reason"], "I use a screen reader");
     }
 
+    /// The employer's public audit summary: published by an admin (audit:publish), read by
+    /// anyone, one per employer (the latest), audited.
+    pub async fn the_employer_publishes_its_bias_audit_summary_for_anyone_to_read(f: &Family) {
+        let admin = f.employer_admin("Auditco").await;
+        let job = f.post("/api/jobs", Some(&admin.token), job_body("Clerk")).await;
+        let job = job.body["id"].as_str().unwrap().to_owned();
+        f.post(&format!("/api/jobs/{job}/publish"), Some(&admin.token), json!(null)).await;
+        let (token, _, _) = candidate(f, "Ari Applicant").await;
+        let applied = f.post("/api/applications", Some(&token), json!({"jobId": job})).await;
+        assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
+        let path = format!("/api/employers/{}/bias-audit", admin.org);
+        let public = |p: String| clearview_tests::api::Call {
+            method: axum::http::Method::GET,
+            path: p,
+            token: None,
+            body: None,
+            headers: vec![],
+        };
+        assert_eq!(f.send(public(path.clone())).await.status, StatusCode::NOT_FOUND, "nothing published yet");
+
+        let (recruiter, _) = f.staff(&admin, "recruiter").await;
+        let refused = f.post(&path, Some(&recruiter), json!({"distributionDate": "2026-01-15"})).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+        let other = f.employer_admin("Otherco").await;
+        let theirs = f.post(&path, Some(&other.token), json!({"distributionDate": "2026-01-15"})).await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{:?}", theirs.body);
+        for bad in ["15/01/2026", "2999-01-01"] {
+            let r = f.post(&path, Some(&admin.token), json!({"distributionDate": bad})).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {:?}", r.body);
+            assert_eq!(r.body["errors"][0]["field"], "distributionDate");
+        }
+
+        let published = f.post(&path, Some(&admin.token), json!({"distributionDate": "2026-01-15"})).await;
+        assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);
+        let read = f.send(public(path.clone())).await;
+        assert_eq!(read.status, StatusCode::OK, "{:?}", read.body);
+        assert_eq!(read.body, published.body);
+        let s = &read.body;
+        assert_eq!(s["employerId"], admin.org.as_str());
+        assert_eq!(s["distributionDate"], "2026-01-15");
+        assert!(s["auditedAt"].is_string());
+        assert_eq!((s["jobs"].as_u64(), s["notYetScored"].as_u64()), (Some(1), Some(1)));
+        for table in ["sex", "raceEthnicity", "intersectional"] {
+            assert!(s["report"][table]["categories"].is_array(), "{table}: {s:?}");
+        }
+        // Publishing again replaces it (one summary, the latest).
+        let again = f.post(&path, Some(&admin.token), json!({"distributionDate": "2026-01-16"})).await;
+        assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+        assert_eq!(f.send(public(path.clone())).await.body["distributionDate"], "2026-01-16");
+        assert_eq!(
+            f.send(public(format!("/api/employers/{}/bias-audit", other.org))).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let page = f.store.query(&Query::table(format!("ORG#{}#AUDIT", admin.org))).await.unwrap();
+        let n = page.items.iter().filter(|i| i.data["action"] == "bias_audit.publish").count();
+        assert_eq!(n, 2);
+    }
+
     /// The chain on the embedded default: the resume is parsed and anonymised (a person reads
     /// it), then stops: never scored, never bias-re-scored.
     #[tokio::test]
@@ -288,6 +345,18 @@ mod ll144 {
         let text = received.text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(text.contains("automated tool assists the screening"), "{text}");
         assert!(text.contains("/alternative-review"), "{text}");
+
+        // A scored applicant is in the employer's published audit; the one reviewed by a person
+        // is not scored, so not in the rates.
+        let (scored, _, _) = candidate(f, "Sam Scored").await;
+        let id =
+            super::common::apply_and_upload(f, &scored, &job, "wp_resume.pdf", "application/pdf", json!(null)).await;
+        super::common::wait_for_stage(f, &admin.token, &id, &["checked"]).await;
+        let path = format!("/api/employers/{}/bias-audit", admin.org);
+        let published = f.post(&path, Some(&admin.token), json!({"distributionDate": "2026-01-15"})).await;
+        assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);
+        assert_eq!(published.body["report"]["totalRecords"], 1, "{:?}", published.body);
+        assert_eq!(published.body["notYetScored"], 1, "{:?}", published.body);
     }
 
     mod embedded {
@@ -300,6 +369,14 @@ mod ll144 {
             let f = clearview_tests::families::embedded(&local, local.deps());
             super::a_candidate_gets_a_person_instead_of_the_tool_and_it_is_audited(&f).await;
         }
+
+        #[tokio::test]
+        async fn the_employer_publishes_its_bias_audit_summary_for_anyone_to_read() {
+            let dir = std::env::temp_dir().join(format!("clearview-ll144-{}", uuid::Uuid::new_v4()));
+            let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
+            let f = clearview_tests::families::embedded(&local, local.deps());
+            super::the_employer_publishes_its_bias_audit_summary_for_anyone_to_read(&f).await;
+        }
     }
 
     mod aws {
@@ -307,6 +384,12 @@ mod ll144 {
         async fn a_candidate_gets_a_person_instead_of_the_tool_and_it_is_audited() {
             let f = clearview_tests::families::moto_family().await;
             super::a_candidate_gets_a_person_instead_of_the_tool_and_it_is_audited(&f).await;
+        }
+
+        #[tokio::test]
+        async fn the_employer_publishes_its_bias_audit_summary_for_anyone_to_read() {
+            let f = clearview_tests::families::moto_family().await;
+            super::the_employer_publishes_its_bias_audit_summary_for_anyone_to_read(&f).await;
         }
     }
 }

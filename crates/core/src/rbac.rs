@@ -97,6 +97,9 @@ pub enum Permission {
     AnalyticsRead,
     #[serde(rename = "audit:read")]
     AuditRead,
+    /// Publish the employer's NYC LL144 bias-audit summary (a public statement).
+    #[serde(rename = "audit:publish")]
+    AuditPublish,
     #[serde(rename = "users:read")]
     UsersRead,
     #[serde(rename = "users:manage")]
@@ -108,7 +111,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -124,6 +127,7 @@ impl Permission {
         EmailTemplatesManage,
         AnalyticsRead,
         AuditRead,
+        AuditPublish,
         UsersRead,
         UsersManage,
         RolesManage,
@@ -146,6 +150,7 @@ impl Permission {
             EmailTemplatesManage => "email_templates:manage",
             AnalyticsRead => "analytics:read",
             AuditRead => "audit:read",
+            AuditPublish => "audit:publish",
             UsersRead => "users:read",
             UsersManage => "users:manage",
             RolesManage => "roles:manage",
@@ -154,7 +159,7 @@ impl Permission {
 
     /// Only an admin may ever hold these: they cannot be granted by override.
     pub fn admin_only(self) -> bool {
-        matches!(self, UsersManage | RolesManage | AuditRead)
+        matches!(self, UsersManage | RolesManage | AuditRead | AuditPublish)
     }
 
     /// Whether this permission changes state (viewers never hold one).
