@@ -142,7 +142,7 @@ impl Record for EmployerAuditSummary {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PublishAuditInput {
     /// When the organisation began using the tool: `YYYY-MM-DD`, not in the future.
-    #[schema(format = Date, example = "2026-01-15")]
+    #[schema(format = Date)]
     pub distribution_date: String,
 }
 
