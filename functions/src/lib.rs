@@ -110,7 +110,8 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     }
     let secret = env_secret(CURSOR_SECRET)?;
     let cursors = CursorKey::new(secret.as_bytes()).map_err(|e| format!("{CURSOR_SECRET}: {e}"))?;
-    Ok(App::new(deps, cursors))
+    let limits = clearview_http::ratelimit::RateLimits::from_env()?;
+    Ok(App::new(deps, cursors).with_rate_limits(limits))
 }
 
 /// The metrics recorder of a function: CloudWatch embedded metric format, namespace

@@ -5,6 +5,7 @@
 use crate::api::Family;
 use clearview_aws::testing::{INVITE_TEMPORARY_PASSWORD, Moto, TestPool};
 use clearview_core::Deps;
+use clearview_http::ratelimit::RateLimits;
 use clearview_local::{JwtVerifier, LocalFamily};
 
 /// The key that seals list cursors in tests.
@@ -15,7 +16,12 @@ pub fn cursor_key() -> clearview_http::cursor::CursorKey {
 /// The embedded family's router over `deps` (usually `local.deps()`, perhaps with more ports),
 /// signing in with `local`'s issuer and reading codes from its outbox.
 pub fn embedded(local: &LocalFamily, deps: Deps) -> Family {
-    let app = clearview_http::App::new(deps, cursor_key());
+    embedded_with(local, deps, RateLimits::default())
+}
+
+/// [`embedded`] with other rate limits (small ones let a test drive past them cheaply).
+pub fn embedded_with(local: &LocalFamily, deps: Deps, limits: RateLimits) -> Family {
+    let app = clearview_http::App::new(deps, cursor_key()).with_rate_limits(limits);
     let router = clearview_devserver::router(app, local.verifier.clone(), local.jwks(), Some(local.blobs.clone()));
     let (o1, o2) = (local.outbox.clone(), local.outbox.clone());
     Family {
@@ -49,8 +55,14 @@ pub async fn moto_pool(moto: &Moto) -> MotoPool {
 
 /// The AWS family's router over `deps` (its store, identity and mailer on moto).
 pub fn aws(deps: Deps, verifier: JwtVerifier, jwks: serde_json::Value) -> Family {
+    aws_with(deps, verifier, jwks, RateLimits::default())
+}
+
+/// [`aws`] with other rate limits.
+pub fn aws_with(deps: Deps, verifier: JwtVerifier, jwks: serde_json::Value, limits: RateLimits) -> Family {
     let store = deps.store.clone();
-    let router = clearview_devserver::router(clearview_http::App::new(deps, cursor_key()), verifier, jwks, None);
+    let app = clearview_http::App::new(deps, cursor_key()).with_rate_limits(limits);
+    let router = clearview_devserver::router(app, verifier, jwks, None);
     Family {
         name: "aws",
         router,
@@ -63,6 +75,12 @@ pub fn aws(deps: Deps, verifier: JwtVerifier, jwks: serde_json::Value) -> Family
 /// The AWS family on the shared moto server with every port the API uses: the table, the user
 /// pool, SES, the chain's bucket, queues and topic, and a test sealing key.
 pub async fn moto_family() -> Family {
+    moto_instances(RateLimits::default(), 1).await.pop().expect("one family")
+}
+
+/// `n` routers — as many Lambda instances — over ONE moto table, user pool, bucket, queues and
+/// topic, with these rate limits: what each instance counts, the others see.
+pub async fn moto_instances(limits: RateLimits, n: usize) -> Vec<Family> {
     use clearview_core::ports::clock::{SystemClock, UuidV7};
     use std::sync::Arc;
     let moto = Moto::shared().await;
@@ -79,5 +97,5 @@ pub async fn moto_family() -> Family {
     .with_queues(Arc::new(chain.queues.clone()))
     .with_events(Arc::new(chain.events.clone()))
     .with_sealer(Arc::new(clearview_core::ports::crypto::AesGcmSealer::new("test", &[7u8; 32])));
-    aws(deps, p.verifier, p.jwks)
+    (0..n).map(|_| aws_with(deps.clone(), p.verifier.clone(), p.jwks.clone(), limits)).collect()
 }

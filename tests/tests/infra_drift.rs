@@ -530,12 +530,15 @@ fn no_function_is_granted_more_than_its_route_needs() {
         let log_group = format!("{id}LogGroup");
         allow(&["logs:CreateLogStream", "logs:PutLogEvents"], &[log_group.as_str()]);
         allow(&["xray:PutTraceSegments", "xray:PutTelemetryRecords"], &["*"]);
+        // Every route counts its request in the caller's rate-limit window (one UpdateItem … ADD).
+        allow(&["dynamodb:UpdateItem"], &["Table"]);
         for g in route.grants {
             match g {
                 Grant::TableRead => allow(&["dynamodb:GetItem", "dynamodb:Query"], &["Table", "Table/index/*"]),
-                Grant::TableWrite => {
-                    allow(&["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"], &["Table"])
-                }
+                Grant::TableWrite => allow(
+                    &["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:UpdateItem"],
+                    &["Table"],
+                ),
                 Grant::UserPoolAdmin(actions) => {
                     let full: Vec<String> = actions.iter().map(|a| format!("cognito-idp:{a}")).collect();
                     allow(&full.iter().map(String::as_str).collect::<Vec<_>>(), &["UserPool"]);

@@ -219,6 +219,13 @@ pub fn from_attrs(a: &Attrs) -> Result<Item, StoreError> {
         let count: i64 = count.parse().map_err(|e| StoreError::Corrupt(format!("attribute count: {e}")))?;
         data[attr::COUNT] = serde_json::json!(count);
     }
+    // So do the named counters of `add_counts`, as `n_<name>`.
+    for (name, value) in a {
+        if let (Some(counter), AttributeValue::N(v)) = (name.strip_prefix(attr::COUNTER_PREFIX), value) {
+            let v: i64 = v.parse().map_err(|e| StoreError::Corrupt(format!("attribute {name}: {e}")))?;
+            data[counter] = serde_json::json!(v);
+        }
+    }
     Ok(Item {
         key: Key { pk: s(attr::PK)?, sk: s(attr::SK)? },
         gsi1: index_key(Index::Gsi1),
@@ -527,6 +534,59 @@ impl ItemStore for DynamoStore {
         } else {
             Err(StoreError::Unavailable(message))
         }
+    }
+
+    /// One `UpdateItem`: `SET` the entity and TTL if absent, `ADD` each counter, `UPDATED_NEW`.
+    /// The key names the window, so an expired item DynamoDB has not swept yet is never reused.
+    async fn add_counts(
+        &self,
+        key: &Key,
+        entity: &str,
+        expires_at: i64,
+        deltas: &[(&str, i64)],
+    ) -> Result<Vec<i64>, StoreError> {
+        clearview_core::ports::store::check_counts(key, deltas)?;
+        let mut names = HashMap::from([
+            ("#e".to_owned(), attr::ENTITY.to_owned()),
+            ("#exp".to_owned(), attr::EXPIRES_AT.to_owned()),
+            ("#v".to_owned(), attr::VERSION.to_owned()),
+        ]);
+        let mut values = HashMap::from([
+            (":e".to_owned(), AttributeValue::S(entity.to_owned())),
+            (":exp".to_owned(), AttributeValue::N(expires_at.to_string())),
+            (":one".to_owned(), AttributeValue::N("1".into())),
+        ]);
+        let mut adds = vec!["#v :one".to_owned()];
+        for (i, (name, delta)) in deltas.iter().enumerate() {
+            names.insert(format!("#n{i}"), format!("{}{name}", attr::COUNTER_PREFIX));
+            values.insert(format!(":d{i}"), AttributeValue::N(delta.to_string()));
+            adds.push(format!("#n{i} :d{i}"));
+        }
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attrs(key)))
+            .update_expression(format!(
+                "SET #e = if_not_exists(#e, :e), #exp = if_not_exists(#exp, :exp) ADD {}",
+                adds.join(", ")
+            ))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let attrs = out.attributes().cloned().unwrap_or_default();
+        deltas
+            .iter()
+            .map(|(name, _)| match attrs.get(&format!("{}{name}", attr::COUNTER_PREFIX)) {
+                Some(AttributeValue::N(v)) => {
+                    v.parse::<i64>().map_err(|e| StoreError::Corrupt(format!("counter {name}: {e}")))
+                }
+                _ => Err(StoreError::Corrupt(format!("UpdateItem returned no value for counter {name}"))),
+            })
+            .collect()
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {

@@ -331,6 +331,17 @@ impl Consumer for AnonymizeConsumer {
 
 // ---------------------------------------------------------------- score
 
+/// The candidate asked for review without the automated tool (NYC LL144): the chain stops
+/// before scoring — no score, no recommendation, no counterfactual re-score — and a person
+/// decides. A run already scored when the request landed lost its score with the request.
+fn without_the_tool(app: &Application) -> bool {
+    if app.alternative_review.is_some() {
+        tracing::info!(application = %app.id, "alternative review requested: not scored");
+        return true;
+    }
+    false
+}
+
 /// Scores the anonymized profile against the job's criteria, with its explanation.
 pub struct ScoreConsumer(pub Deps);
 
@@ -344,6 +355,9 @@ impl Consumer for ScoreConsumer {
         finish(
             async {
                 let Some((app, run)) = current_step(deps, m).await? else { return Ok(()) };
+                if without_the_tool(&app) {
+                    return Ok(());
+                }
                 if stage_result(deps, &app, "score").await?.is_some_and(|r| r.run_id == run) {
                     return send_step(deps, WorkQueue::BIAS, &app, &run).await;
                 }
@@ -391,6 +405,9 @@ impl Consumer for BiasConsumer {
         finish(
             async {
                 let Some((app, run)) = current_step(deps, m).await? else { return Ok(()) };
+                if without_the_tool(&app) {
+                    return Ok(());
+                }
                 if let Some(done) = stage_result(deps, &app, "bias").await?.filter(|r| r.run_id == run) {
                     let flagged = done.body["counterfactual"]["flagged"].as_bool().unwrap_or(false);
                     return deps

@@ -47,6 +47,10 @@ pub fn template(event: &DomainEvent, candidate_name: &str) -> Option<Rendered> {
                 format!("Thank you for applying for {job}. Your application is in."),
                 "If you have not uploaded your resume yet, do so from your application page: a PDF, DOCX or plain-text file up to 10 MB.".into(),
                 "Our screening never looks at your name, contact details, age or other personal characteristics, and a person reviews every decision.".into(),
+                format!(
+                    "An automated tool assists the screening: it scores your anonymised resume against the job's required and preferred skills, experience, education and location. {}",
+                    clearview_core::model::application::ALTERNATIVE_REVIEW_NOTICE
+                ),
             ],
         )),
         "application.status_changed" => {

@@ -38,6 +38,9 @@ pub enum Need {
     WriteObjects(&'static str),
     /// The self-identification sealing key (`SEALING_KEY`): only granted functions get it.
     SealingKey,
+    /// dynamodb:UpdateItem on the table: every route counts its request in its caller's
+    /// rate-limit window (`RATE#…` items, one `ADD` each; see clearview_http::ratelimit).
+    CountRequests,
 }
 
 /// What starts a consumer.

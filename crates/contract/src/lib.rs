@@ -90,6 +90,8 @@ macro_rules! store_contract {
                 counter_add_creates_then_moves_the_total_in_a_transaction,
                 counter_add_is_undone_with_a_canceled_transaction,
                 concurrent_counter_adds_lose_nothing,
+                add_counts_creates_with_a_ttl_then_returns_each_new_total,
+                concurrent_add_counts_lose_nothing,
                 query_between_is_inclusive_and_ordered,
             );
         }

@@ -560,6 +560,38 @@ pub async fn concurrent_counter_adds_lose_nothing(store: &dyn ItemStore, _: &Sto
     assert_eq!(count_of(store, &Key::new(&p, "c")).await, Some(done));
 }
 
+pub async fn add_counts_creates_with_a_ttl_then_returns_each_new_total(store: &dyn ItemStore, _: &StoreCaps) {
+    let key = Key::new(pk("counts"), "H#1");
+    let until = 4_000_000_000;
+    assert_eq!(store.add_counts(&key, "ContractWindow", until, &[("all", 1), ("ai", 1)]).await.unwrap(), vec![1, 1]);
+    assert_eq!(store.add_counts(&key, "ContractWindow", until + 99, &[("all", 1)]).await.unwrap(), vec![2]);
+    assert_eq!(
+        store.add_counts(&key, "ContractWindow", until, &[("upload", 5), ("all", 1)]).await.unwrap(),
+        vec![5, 3]
+    );
+    let it = get(store, &key).await.unwrap();
+    assert_eq!(
+        (it.data["all"].clone(), it.data["ai"].clone(), it.data["upload"].clone()),
+        (json!(3), json!(1), json!(5))
+    );
+    assert_eq!(it.entity, "ContractWindow");
+    // The TTL is set when the item is created, not moved by later adds.
+    assert_eq!(it.expires_at, Some(until));
+    let e = store.add_counts(&key, "ContractWindow", until, &[("bad name", 1)]).await.unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+    let e = store.add_counts(&key, "ContractWindow", until, &[]).await.unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+}
+
+pub async fn concurrent_add_counts_lose_nothing(store: &dyn ItemStore, _: &StoreCaps) {
+    let key = Key::new(pk("counts-race"), "H#1");
+    let adds = (0..8).map(|_| store.add_counts(&key, "ContractWindow", 4_000_000_000, &[("all", 1)]));
+    let mut totals: Vec<i64> = futures_join_all(adds).await.into_iter().map(|r| r.unwrap()[0]).collect();
+    totals.sort_unstable();
+    // Each caller saw its own total: the counter is a ticket dispenser, not a guess.
+    assert_eq!(totals, (1..=8).collect::<Vec<_>>());
+}
+
 pub async fn query_between_is_inclusive_and_ordered(store: &dyn ItemStore, _: &StoreCaps) {
     let p = pk("between");
     for sk in ["2026-01-01#a", "2026-01-02#a", "2026-01-02#b", "2026-01-03#a", "2026-01-04#a"] {

@@ -46,6 +46,11 @@ pub fn audit(org: &OrgId, at: &str, id: &str) -> Key {
     Key::new(audit_pk(org), format!("{at}#{id}"))
 }
 
+/// The employer's published NYC LL144 bias-audit summary (the latest; public).
+pub fn bias_audit_summary(org: &OrgId) -> Key {
+    Key::new(org_pk(org), "BIASAUDIT#SUMMARY")
+}
+
 /// Idempotency records, scoped to the caller (tenant and user) or, for public routes, global.
 pub fn idempotency(scope: &str, route: &str, key: &str) -> Key {
     Key::new(format!("{scope}#IDEM"), format!("{route}#{key}"))

@@ -105,6 +105,9 @@ pub enum Permission {
     AnalyticsRead,
     #[serde(rename = "audit:read")]
     AuditRead,
+    /// Publish the employer's NYC LL144 bias-audit summary (a public statement).
+    #[serde(rename = "audit:publish")]
+    AuditPublish,
     #[serde(rename = "users:read")]
     UsersRead,
     #[serde(rename = "users:manage")]
@@ -116,7 +119,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -133,6 +136,7 @@ impl Permission {
         MessagesSend,
         AnalyticsRead,
         AuditRead,
+        AuditPublish,
         UsersRead,
         UsersManage,
         RolesManage,
@@ -156,6 +160,7 @@ impl Permission {
             MessagesSend => "messages:send",
             AnalyticsRead => "analytics:read",
             AuditRead => "audit:read",
+            AuditPublish => "audit:publish",
             UsersRead => "users:read",
             UsersManage => "users:manage",
             RolesManage => "roles:manage",
@@ -164,7 +169,7 @@ impl Permission {
 
     /// Only an admin may ever hold these: they cannot be granted by override.
     pub fn admin_only(self) -> bool {
-        matches!(self, UsersManage | RolesManage | AuditRead)
+        matches!(self, UsersManage | RolesManage | AuditRead | AuditPublish)
     }
 
     /// Whether this permission changes state (viewers never hold one).

@@ -234,7 +234,8 @@ async fn step(w: &Arc<World>, rate: u64, seconds: u64, seq: &AtomicU64) -> Step 
 async fn main() {
     let a = args();
     let data = std::env::temp_dir().join(format!("clearview-load-{}", uuid::Uuid::new_v4().simple()));
-    let server = Server::start(&a.server, &data, &[("RUST_LOG", "warn")]).expect("start the dev server");
+    let server =
+        Server::start(&a.server, &data, &[("RUST_LOG", "warn"), Server::UNLIMITED]).expect("start the dev server");
     let c = Client::new(&server.base);
     eprintln!("load: {} on {}; setting up", a.server.display(), server.base);
     let admin = drive::employer_admin(&c, &data, "Loadco").await.expect("employer");

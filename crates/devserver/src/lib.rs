@@ -7,7 +7,8 @@ pub mod drive;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::http::Extensions;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, get, on};
@@ -17,6 +18,7 @@ use clearview_http::{App, ROUTES, Route, dispatch};
 use clearview_local::JwtVerifier;
 use clearview_local::blobs::{FsBlobStore, UploadRefused, content_disposition};
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -91,11 +93,18 @@ fn problem(status: StatusCode, slug: &str, detail: &str) -> Response {
     to_response(problem_to_outgoing(&Problem::new(status, slug, detail)))
 }
 
+/// The peer's address when the server was started with connect info (`main` does; tests that
+/// drive the router in-process have none).
+fn peer(ext: &Extensions) -> Option<String> {
+    ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
 async fn serve_route(
     shared: Shared,
     route: &'static Route,
     params: HashMap<String, String>,
     query: Option<String>,
+    source_ip: Option<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -125,8 +134,15 @@ async fn serve_route(
     };
     let query: BTreeMap<String, String> =
         query.as_deref().map(|q| serde_urlencoded::from_str(q).unwrap_or_default()).unwrap_or_default();
-    let incoming =
-        Incoming { path_params: params.into_iter().collect(), query, headers, body, claims, request_id: None };
+    let incoming = Incoming {
+        path_params: params.into_iter().collect(),
+        query,
+        headers,
+        body,
+        claims,
+        request_id: None,
+        source_ip,
+    };
     to_response(dispatch(&shared.app, route, incoming).await)
 }
 
@@ -180,16 +196,21 @@ pub fn router(app: App, verifier: JwtVerifier, jwks: serde_json::Value, blobs: O
             move |State(s): State<Shared>,
                   Path(params): Path<HashMap<String, String>>,
                   RawQuery(q): RawQuery,
+                  ext: Extensions,
                   headers: HeaderMap,
-                  body: Bytes| async move { serve_route(s, route, params, q, headers, body).await };
+                  body: Bytes| async move { serve_route(s, route, params, q, peer(&ext), headers, body).await };
         // Routes without path parameters cannot use the Path extractor: give them an empty map.
         // A route that reads more than the default (a CSV import) gets its own reading limit.
         let limit = axum::extract::DefaultBodyLimit::max(2 * route.body_limit());
         if route.path.contains('{') {
             router = router.route(route.path, on(filter(route.method), handler).layer(limit));
         } else {
-            let plain = move |State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes| async move {
-                serve_route(s, route, HashMap::new(), q, headers, body).await
+            let plain = move |State(s): State<Shared>,
+                              RawQuery(q): RawQuery,
+                              ext: Extensions,
+                              headers: HeaderMap,
+                              body: Bytes| async move {
+                serve_route(s, route, HashMap::new(), q, peer(&ext), headers, body).await
             };
             router = router.route(route.path, on(filter(route.method), plain).layer(limit));
         }

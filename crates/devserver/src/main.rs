@@ -127,7 +127,14 @@ async fn main() -> ExitCode {
     // the durable embedded queues, scheduled jobs on the local cron.
     let shutdown = CancellationToken::new();
     let workers = family.spawn_table(&deps, shutdown.clone());
-    let app = App::new(deps, cursors);
+    let limits = match clearview_http::ratelimit::RateLimits::from_env() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = App::new(deps, cursors).with_rate_limits(limits);
     let router = clearview_devserver::router(app, family.verifier.clone(), family.jwks(), Some(family.blobs.clone()));
     let outbox = std::fs::canonicalize(family.mailer.dir()).unwrap_or_else(|_| family.mailer.dir().to_owned());
     println!("ClearView is running on the embedded default (no AWS account needed)");
@@ -146,7 +153,9 @@ async fn main() -> ExitCode {
         tracing::info!(signal = why, "shutting down: finishing requests and messages in flight");
         stopping.cancel();
     };
-    let served = axum::serve(listener, router).with_graceful_shutdown(signal).await;
+    // With the peer's address: anonymous requests are rate-limited per IP.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, service).with_graceful_shutdown(signal).await;
     shutdown.cancel();
     for w in workers {
         let _ = w.await;

@@ -154,7 +154,7 @@ fn bin() -> &'static Path {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_clients_reading_and_writing_while_the_chain_runs_get_no_5xx() {
     let data = scratch("concurrency");
-    let server = Server::start(bin(), &data, &[]).expect("dev server starts");
+    let server = Server::start(bin(), &data, &[Server::UNLIMITED]).expect("dev server starts");
     let c = Client::new(&server.base);
     let admin = drive::employer_admin(&c, &data, "Busyco").await.expect("employer");
     let mut jobs = Vec::new();

@@ -47,7 +47,7 @@ async fn stages(c: &Client, admin: &Person, ids: &[String]) -> HashMap<String, (
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_mid_chain_loses_no_upload_and_sends_no_email_twice_and_sigterm_stops_cleanly() {
     let data = scratch("crash");
-    let mut server = Server::start(bin(), &data, &[]).expect("dev server starts");
+    let mut server = Server::start(bin(), &data, &[Server::UNLIMITED]).expect("dev server starts");
     let c = Client::new(&server.base);
 
     let admin = drive::employer_admin(&c, &data, "Crashco").await.expect("employer");
@@ -86,7 +86,7 @@ async fn sigkill_mid_chain_loses_no_upload_and_sends_no_email_twice_and_sigterm_
     assert!(done_before < ids.len(), "the chain finished before the kill: the test killed nothing in flight");
 
     server.kill();
-    let mut server = Server::start(bin(), &data, &[]).expect("dev server restarts on the same folder");
+    let mut server = Server::start(bin(), &data, &[Server::UNLIMITED]).expect("dev server restarts on the same folder");
     let c = Client::new(&server.base);
     let deadline = Instant::now() + Duration::from_secs(240);
     let after = loop {

@@ -4,6 +4,7 @@
 use crate::App;
 use crate::idempotency::{self, Begin};
 use crate::problem::Problem;
+use crate::ratelimit;
 use crate::request::{Reply, Req};
 use crate::routes::{Access, Route};
 use bytes::Bytes;
@@ -31,6 +32,9 @@ pub struct Incoming {
     /// The platform's id for this request (API Gateway's `requestContext.requestId`, also in the
     /// API's access log): the correlation id when the caller sends none.
     pub request_id: Option<String>,
+    /// The caller's address (API Gateway's `requestContext.http.sourceIp`, the dev server's
+    /// peer): what anonymous requests are rate-limited by.
+    pub source_ip: Option<String>,
 }
 
 #[derive(Debug)]
@@ -65,18 +69,32 @@ pub async fn dispatch(app: &App, route: &'static Route, incoming: Incoming) -> O
 }
 
 async fn serve(app: &App, route: &'static Route, incoming: Incoming, started: Instant) -> Outgoing {
-    let outcome = run(app, route, incoming).await;
-    let out = match &outcome {
-        Ok(reply) => reply_to_outgoing(reply),
+    let now = app.deps.clock.now().unix_timestamp();
+    let verdict = match ratelimit::count(app.deps.store.as_ref(), &app.limits, route, &incoming, now).await {
+        Ok(v) => Some(v),
         Err(e) => {
-            match e {
+            tracing::warn!(route = route.name, error = %e, "rate counter unavailable; serving uncounted");
+            None
+        }
+    };
+    let outcome = match verdict.as_ref().and_then(|v| v.exceeded().map(|over| v.problem(over))) {
+        Some(p) => Err(p),
+        None => run(app, route, incoming).await.map_err(|e| {
+            match &e {
                 AppError::Internal(d) => tracing::error!(route = route.name, error = %d, "internal error"),
                 AppError::Unavailable(d) => tracing::warn!(route = route.name, error = %d, "dependency unavailable"),
                 _ => {}
             }
-            problem_to_outgoing(&Problem::from(e))
-        }
+            Problem::from(&e)
+        }),
     };
+    let mut out = match &outcome {
+        Ok(reply) => reply_to_outgoing(reply),
+        Err(p) => problem_to_outgoing(p),
+    };
+    if let Some(v) = &verdict {
+        v.headers(&mut out.headers);
+    }
     tracing::info!(
         route = route.name,
         status = out.status.as_u16(),

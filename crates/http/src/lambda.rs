@@ -12,9 +12,9 @@ use serde_json::{Map, Value};
 
 /// Converts the event into an [`Incoming`].
 pub fn incoming(req: Request) -> Incoming {
-    let request_id = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
-        _ => None,
+    let (request_id, source_ip) = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => (ctx.request_id.clone(), ctx.http.source_ip.clone()),
+        _ => (None, None),
     };
     let claims = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx
@@ -34,7 +34,7 @@ pub fn incoming(req: Request) -> Incoming {
         Body::Binary(b) => Bytes::from(b),
         _ => Bytes::new(),
     };
-    Incoming { path_params, query, headers: parts.headers, body, claims, request_id }
+    Incoming { path_params, query, headers: parts.headers, body, claims, request_id, source_ip }
 }
 
 pub fn response(out: Outgoing) -> Response<Body> {

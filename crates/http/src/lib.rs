@@ -14,6 +14,7 @@ pub mod lambda;
 pub mod manifest;
 pub mod openapi;
 pub mod problem;
+pub mod ratelimit;
 pub mod reply;
 pub mod request;
 pub mod routes;

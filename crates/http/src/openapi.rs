@@ -2,6 +2,7 @@
 
 use crate::idempotency;
 use crate::problem::Problem;
+use crate::ratelimit::RateLimits;
 use crate::routes::{Access, OperationDoc, ROUTES, Route, schema};
 use clearview_observe::correlation;
 use std::collections::BTreeMap;
@@ -42,7 +43,7 @@ fn string() -> ObjectBuilder {
 /// The statuses any route can answer besides its own: who may call it, throttling, outages.
 fn common_errors(r: &Route) -> Vec<(u16, &'static str)> {
     let mut errors = vec![
-        (429, "too many requests: wait for Retry-After seconds"),
+        (429, "over a rate limit: wait for Retry-After seconds"),
         (503, "a service we depend on did not answer: retry after Retry-After seconds"),
     ];
     if r.access == Access::Public && r.area() == "auth" {
@@ -72,6 +73,12 @@ fn common_errors(r: &Route) -> Vec<(u16, &'static str)> {
 
 const CORRELATION_REQUEST: &str = "your id for this request (1 to 128 of A-Z, a-z, 0-9, '.', '_', '-'; anything else is ignored): logged with it and echoed in the answer; otherwise the API picks one";
 const CORRELATION_ANSWER: &str = "the request's correlation id: the X-Correlation-Id sent, or the one the API picked";
+
+const RATELIMIT_POLICY: &str = "RateLimit-Policy";
+const RATELIMIT_POLICY_WHY: &str = "the limits this request counts against, per hour (IETF draft-ietf-httpapi-ratelimit-headers), e.g. \"user\";q=1000;w=3600, \"ai\";q=100;w=3600";
+const RATELIMIT: &str = "RateLimit";
+const RATELIMIT_WHY: &str =
+    "what is left of each limit and the seconds until the window resets, e.g. \"user\";r=998;t=1834";
 
 fn header(description: &str) -> utoipa::openapi::header::Header {
     utoipa::openapi::header::HeaderBuilder::new().schema(string()).description(Some(description)).build()
@@ -123,6 +130,7 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
         ok = ok.header(name, header(why));
     }
     ok = ok.header(correlation::HEADER_NAME, header(CORRELATION_ANSWER));
+    ok = ok.header(RATELIMIT_POLICY, header(RATELIMIT_POLICY_WHY)).header(RATELIMIT, header(RATELIMIT_WHY));
     op = op.response(doc.status.to_string(), ok.build());
     let mut errors: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
     for (code, why) in doc.errors.into_iter().chain(common_errors(r)) {
@@ -132,12 +140,22 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
         }
     }
     for (code, why) in errors {
+        let description = if code == 429 {
+            // The defaults; a deployment may set others (RATE_LIMITS).
+            let limits = RateLimits::default().describe(r);
+            format!("over a rate limit ({limits}; RateLimit-Policy names them): wait for Retry-After seconds")
+        } else {
+            why.join("; ")
+        };
         let mut res = ResponseBuilder::new()
-            .description(why.join("; "))
+            .description(description)
             .content("application/problem+json", ContentBuilder::new().schema(Some(problem.clone())).build());
         res = res.header(correlation::HEADER_NAME, header(CORRELATION_ANSWER));
         if matches!(code, 429 | 503) {
             res = res.header("Retry-After", header("seconds to wait before retrying"));
+        }
+        if code == 429 {
+            res = res.header(RATELIMIT_POLICY, header(RATELIMIT_POLICY_WHY)).header(RATELIMIT, header(RATELIMIT_WHY));
         }
         op = op.response(code.to_string(), res.build());
     }
@@ -145,6 +163,18 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
         op = op.security(SecurityRequirement::new("cognito", Vec::<String>::new()));
     }
     op.build()
+}
+
+fn description() -> String {
+    let l = RateLimits::default();
+    format!(
+        "Bias-aware resume review and hiring. Errors are application/problem+json (RFC 9457). Send the Cognito ID \
+         token as a Bearer token. Rate limits (one-hour windows shared by every instance; these are the defaults): \
+         {} requests an hour per signed-in user, {} per IP address for calls without a token, {} AI runs \
+         (reprocess-ai) and {} uploads (resume upload URLs) an hour per user. Over one: 429 with Retry-After; every \
+         answer carries RateLimit-Policy and RateLimit.",
+        l.per_user, l.per_ip, l.ai_per_user, l.uploads_per_user
+    )
 }
 
 pub fn document() -> OpenApi {
@@ -169,7 +199,7 @@ pub fn document() -> OpenApi {
             InfoBuilder::new()
                 .title("ClearView API")
                 .version(env!("CARGO_PKG_VERSION"))
-                .description(Some("Bias-aware resume review and hiring. Errors are application/problem+json (RFC 9457). Send the Cognito ID token as a Bearer token."))
+                .description(Some(description()))
                 .build(),
         )
         .paths(paths.build())

@@ -108,3 +108,27 @@ async fn viewer_claims_cannot_create_jobs() {
     let res = lambda::handle(&app, routes::by_name("jobs-create").unwrap(), req).await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn anonymous_events_are_limited_per_source_ip_of_the_request_context() {
+    let limits = clearview_http::ratelimit::RateLimits { per_ip: 2, ..Default::default() };
+    let app = app_with_fixture_admin().await.with_rate_limits(limits);
+    let login = routes::by_name("auth-login").unwrap();
+    let from = |ip: &str| {
+        let mut event: Value = serde_json::from_str(AUTH_LOGIN).unwrap();
+        event["requestContext"]["http"]["sourceIp"] = Value::from(ip);
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    };
+    for _ in 0..2 {
+        let res = lambda::handle(&app, login, from("203.0.113.24")).await.unwrap();
+        assert_eq!(res.status(), 401, "{:?}", res.body());
+    }
+    let over = lambda::handle(&app, login, from("203.0.113.24")).await.unwrap();
+    assert_eq!(over.status(), 429, "{:?}", over.body());
+    assert!(over.headers()["ratelimit"].to_str().unwrap().starts_with("\"ip\";r=0;t="));
+    assert!(over.headers().contains_key("retry-after"));
+    // Another address has its own window.
+    let other = lambda::handle(&app, login, from("198.51.100.7")).await.unwrap();
+    assert_eq!(other.status(), 401, "{:?}", other.body());
+    assert_eq!(other.headers()["ratelimit-policy"], "\"ip\";q=2;w=3600");
+}

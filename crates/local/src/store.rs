@@ -8,7 +8,8 @@
 
 use clearview_core::ports::clock::Clock;
 use clearview_core::ports::store::{
-    Condition, Index, Item, ItemStore, Key, Page, PageToken, Query, StoreError, TxOp, TxWrite, attr,
+    Condition, Index, Item, ItemStore, Key, Page, PageToken, Query, StoreError, TxOp, TxWrite, apply_counts, attr,
+    check_counts,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use std::collections::HashSet;
@@ -478,6 +479,37 @@ impl ItemStore for SqliteStore {
         let query = query.clone();
         let now = self.now();
         self.with_conn(move |c| run_query(c, &query, now)).await
+    }
+
+    async fn add_counts(
+        &self,
+        key: &Key,
+        entity: &str,
+        expires_at: i64,
+        deltas: &[(&str, i64)],
+    ) -> Result<Vec<i64>, StoreError> {
+        check_counts(key, deltas)?;
+        let (key, entity, now) = (key.clone(), entity.to_owned(), self.now());
+        let deltas: Vec<(String, i64)> = deltas.iter().map(|(n, d)| ((*n).to_owned(), *d)).collect();
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            let mut item = load(&tx, &key, now)?.unwrap_or_else(|| Item {
+                key: key.clone(),
+                gsi1: None,
+                gsi2: None,
+                entity,
+                version: 0,
+                expires_at: Some(expires_at),
+                data: serde_json::json!({}),
+            });
+            let named: Vec<(&str, i64)> = deltas.iter().map(|(n, d)| (n.as_str(), *d)).collect();
+            let totals = apply_counts(&mut item.data, &named)?;
+            item.version += 1;
+            write_item(&tx, &item)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(totals)
+        })
+        .await
     }
 }
 

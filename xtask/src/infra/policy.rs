@@ -97,16 +97,18 @@ pub fn statements(f: &Function) -> Vec<Statement> {
                 &["dynamodb:GetItem", "dynamodb:Query"],
                 vec![Target::Table, Target::TableIndexes],
             )),
-            // TransactWriteItems is authorised through the per-item actions it carries.
+            // TransactWriteItems is authorised through the per-item actions it carries; a counter
+            // ADD in one is an Update (dynamodb:UpdateItem).
             Need::TableWrite => out.push(stmt(
                 "TableWrite",
-                &["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
+                &["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:UpdateItem"],
                 vec![Target::Table],
             )),
             Need::UserPoolAdmin(actions) => admin.extend_from_slice(actions),
             Need::Mail => out.push(stmt("SendMail", &["ses:SendEmail"], vec![Target::MailIdentity])),
             // Resolved into the environment at deploy time: no IAM action at run time.
             Need::SealingKey => {}
+            Need::CountRequests => out.push(stmt("CountRequests", &["dynamodb:UpdateItem"], vec![Target::Table])),
             Need::SendTo(q) => {
                 out.push(stmt(format!("SendTo{}", pascal(q)), &["sqs:SendMessage"], vec![Target::Queue(q)]))
             }

@@ -51,6 +51,7 @@ impl Model {
     }
 }
 
+/// What a route's function needs: its grants, and the rate-limit counter every route writes.
 fn route_needs(grants: &[Grant]) -> Vec<Need> {
     grants
         .iter()
@@ -64,6 +65,7 @@ fn route_needs(grants: &[Grant]) -> Vec<Need> {
             Grant::ResumesRead => Need::ReadObjects(bucket::UPLOADS),
             Grant::SealingKey => Need::SealingKey,
         })
+        .chain([Need::CountRequests])
         .collect()
 }
 

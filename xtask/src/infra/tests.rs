@@ -154,7 +154,7 @@ fn synthetic_model() -> Model {
     for (area, n) in SYNTHETIC_AREAS {
         for i in 0..*n {
             let method = methods[i % methods.len()];
-            let mut needs = vec![Need::TableRead];
+            let mut needs = vec![Need::TableRead, Need::CountRequests];
             if method != "GET" {
                 needs.push(Need::TableWrite);
                 match i % 7 {

@@ -173,6 +173,25 @@ pub struct Hold {
     pub since: OffsetDateTime,
 }
 
+/// How a candidate asks to be assessed without the automated tool: the public job posting and
+/// the application-received email both say it (NYC Local Law 144's notice).
+pub const ALTERNATIVE_REVIEW_NOTICE: &str = "To be assessed by a person without the automated tool, ask for an \
+     alternative review from your application (POST /api/applications/{id}/alternative-review): your application \
+     then gets no automated score or recommendation.";
+
+/// The candidate asked to be assessed without the automated tool (NYC Local Law 144: a notice
+/// must say how to ask for an alternative selection process). From then on the application gets
+/// no automated score or recommendation: the chain stops before scoring, and staff decide.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlternativeReview {
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub requested_at: OffsetDateTime,
+    /// What the candidate said, if anything (an accommodation they need, say).
+    pub reason: Option<String>,
+}
+
 /// The decision a person made on the machine's recommendation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -230,6 +249,9 @@ pub struct Application {
     /// or by any move.
     #[serde(default)]
     pub on_hold: Option<Hold>,
+    /// Set when the candidate asked for review without the automated tool.
+    #[serde(default)]
+    pub alternative_review: Option<AlternativeReview>,
     pub cover_letter: Option<String>,
     pub resume: Option<ResumeFile>,
     pub processing: Processing,

@@ -62,6 +62,15 @@ pub mod attr {
     pub const DATA: &str = "data";
     /// The value of a counter item ([`super::TxOp::Add`]); read back as `data.count`.
     pub const COUNT: &str = "count";
+    /// DynamoDB keeps a named counter of [`super::ItemStore::add_counts`] in the top-level
+    /// number `n_<name>` (where `ADD` can reach it); it is read back as `data.<name>`.
+    pub const COUNTER_PREFIX: &str = "n_";
+}
+
+/// Whether `name` may name a counter of [`ItemStore::add_counts`]: 1 to 32 ASCII letters, digits
+/// or `_` (it becomes part of an attribute name).
+pub fn valid_counter_name(name: &str) -> bool {
+    (1..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -272,4 +281,86 @@ pub trait ItemStore: Send + Sync {
     async fn transact(&self, writes: Vec<TxWrite>) -> Result<(), StoreError>;
     /// Items under one partition key, in sort-key order, one page at a time.
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;
+
+    /// Adds each delta to its named counter on the item under `key` and returns the new totals,
+    /// in the order asked. A missing (or expired) item is created with `entity` and the TTL
+    /// `expires_at`, its counters at zero; an existing one keeps its TTL. Meant for windowed
+    /// counters whose key names the window (rate limits): the adapters do it in ONE write
+    /// (DynamoDB `UpdateItem … ADD` returning `UPDATED_NEW`; one SQLite transaction). This
+    /// default, for stores that wrap another, reads and writes with a version condition.
+    async fn add_counts(
+        &self,
+        key: &Key,
+        entity: &str,
+        expires_at: i64,
+        deltas: &[(&str, i64)],
+    ) -> Result<Vec<i64>, StoreError> {
+        check_counts(key, deltas)?;
+        for _ in 0..10 {
+            let current = self.get(key).await?;
+            let (mut item, condition) = match current {
+                Some(item) => {
+                    let v = item.version;
+                    (item, Condition::VersionIs(v))
+                }
+                None => (
+                    Item {
+                        key: key.clone(),
+                        gsi1: None,
+                        gsi2: None,
+                        entity: entity.to_owned(),
+                        version: 0,
+                        expires_at: Some(expires_at),
+                        data: serde_json::json!({}),
+                    },
+                    Condition::NotExists,
+                ),
+            };
+            let totals = apply_counts(&mut item.data, deltas)?;
+            item.version += 1;
+            match self.put(item, condition).await {
+                Ok(()) => return Ok(totals),
+                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Throttled(format!("counters {}/{} are too contended", key.pk, key.sk)))
+    }
+}
+
+/// Refuses what no adapter can store: an empty key, no deltas, a bad or repeated counter name.
+pub fn check_counts(key: &Key, deltas: &[(&str, i64)]) -> Result<(), StoreError> {
+    if key.pk.is_empty() || key.sk.is_empty() {
+        return Err(StoreError::Invalid("key attributes must not be empty strings".into()));
+    }
+    if deltas.is_empty() {
+        return Err(StoreError::Invalid("add_counts needs at least one counter".into()));
+    }
+    for (i, (name, _)) in deltas.iter().enumerate() {
+        if !valid_counter_name(name) {
+            return Err(StoreError::Invalid(format!("counter name {name:?} must be 1-32 letters, digits or _")));
+        }
+        if deltas[..i].iter().any(|(n, _)| n == name) {
+            return Err(StoreError::Invalid(format!("counter {name} appears twice")));
+        }
+    }
+    Ok(())
+}
+
+/// Moves the named counters held in `data` (an object) and returns their new totals.
+pub fn apply_counts(data: &mut serde_json::Value, deltas: &[(&str, i64)]) -> Result<Vec<i64>, StoreError> {
+    let obj = data.as_object_mut().ok_or_else(|| StoreError::Corrupt("counter item data is not an object".into()))?;
+    deltas
+        .iter()
+        .map(|(name, delta)| {
+            let now = match obj.get(*name) {
+                None => 0,
+                Some(v) => v.as_i64().ok_or_else(|| StoreError::Invalid(format!("{name} is not a counter")))?,
+            };
+            let total =
+                now.checked_add(*delta).ok_or_else(|| StoreError::Invalid(format!("counter {name} would overflow")))?;
+            obj.insert((*name).to_owned(), serde_json::json!(total));
+            Ok(total)
+        })
+        .collect()
 }

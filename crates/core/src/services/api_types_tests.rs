@@ -127,6 +127,7 @@ fn application() -> Application {
         stage_id: "phone_screen".into(),
         stage_entered_at: Some(AT),
         on_hold: None,
+        alternative_review: None,
         source: Some("referral".into()),
         notes: Some("call after 5pm".into()),
         salary_expectation: Some(crate::model::application::SalaryRange {

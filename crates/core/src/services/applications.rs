@@ -6,7 +6,7 @@ use super::pipeline::{Move, Target};
 use super::{Actor, Caller, Change, Listed, Who, audit_write, check_version, lost_update, snapshot};
 use crate::error::{AppError, AppResult};
 use crate::keys;
-use crate::model::application::{ChainStep, FileRecord, HumanDecision};
+use crate::model::application::{AlternativeReview, ChainStep, FileRecord, HumanDecision};
 use crate::model::{Application, ApplicationStatus, Job, JobStatus, Processing, ResumeFile, Stage, StageResult};
 use crate::ports::Deps;
 use crate::ports::blobs::{BlobError, UploadTicket};
@@ -300,6 +300,7 @@ pub async fn apply(deps: &Deps, candidate: &Principal, input: ApplyInput) -> App
         ai: None,
         revealed: None,
         on_hold: None,
+        alternative_review: None,
         cover_letter,
         resume: None,
         processing: Processing {
@@ -543,6 +544,73 @@ pub async fn withdraw(deps: &Deps, candidate: &Principal, id: &str) -> AppResult
     super::pipeline::apply_move(deps, &pipeline, who, &before, mv, "application.withdraw", &|_| {}).await
 }
 
+/// `POST /api/applications/{id}/alternative-review`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlternativeReviewInput {
+    /// Anything the reviewer should know (an accommodation you need, say): 3 to 2,000 characters.
+    #[schema(schema_with = opt_reason_schema)]
+    pub reason: Option<String>,
+}
+
+fn opt_reason_schema() -> Object {
+    REASON.opt_schema()
+}
+
+/// The candidate asks to be assessed without the automated tool (NYC Local Law 144). The
+/// application loses any automated score and recommendation, the chain stops before scoring
+/// (see the score and bias consumers), scoring cannot be rerun, and staff decide; the request
+/// is audited with the change. A second request answers the application as it is.
+pub async fn request_alternative_review(
+    deps: &Deps,
+    candidate: &Principal,
+    id: &str,
+    input: AlternativeReviewInput,
+) -> AppResult<Application> {
+    let reason = REASON.parse_opt("reason", input.reason.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
+    let before = load(deps, &Caller::Candidate(candidate.clone()), id).await?;
+    if before.alternative_review.is_some() {
+        return Ok(before);
+    }
+    if before.status.is_final() {
+        return Err(AppError::conflict(
+            "application-closed",
+            format!("an application that is {} cannot be reviewed again", before.status.as_str()),
+        ));
+    }
+    let now = deps.clock.now();
+    let mut after = before.clone();
+    after.alternative_review = Some(AlternativeReview { requested_at: now, reason });
+    after.ai = None;
+    after.version += 1;
+    after.updated_at = now;
+    let who = Who { id: candidate.user_id.as_str(), email: candidate.email.as_ref().map(|e| e.as_str()) };
+    let target = ("application", before.id.as_str());
+    super::save_versioned_with(
+        deps,
+        who,
+        &before.org_id,
+        "application.alternative_review",
+        target,
+        &before,
+        &after,
+        vec![],
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Refuses automated screening of an application whose candidate asked for a person instead.
+pub fn check_automation_allowed(app: &Application) -> AppResult<()> {
+    match app.alternative_review {
+        Some(_) => Err(AppError::conflict(
+            "alternative-review",
+            "the candidate asked to be reviewed without the automated tool: a person decides, with no score",
+        )),
+        None => Ok(()),
+    }
+}
+
 pub async fn upload_url(deps: &Deps, candidate: &Principal, id: &str, input: UploadInput) -> AppResult<UploadGrant> {
     let ct = input.content_type.trim().to_ascii_lowercase();
     if !RESUME_CONTENT_TYPES.contains(&ct.as_str()) {
@@ -659,6 +727,7 @@ struct Redactions {
 
 pub async fn ai_score(deps: &Deps, actor: &Actor, id: &str) -> AppResult<AiScore> {
     let app = load_in_org(deps, actor.org(), id).await?;
+    check_automation_allowed(&app)?;
     let redactions = stage_output::<Redactions>(deps, &app, "anonymized").await?.map(|r| r.redactions);
     Ok(AiScore {
         application_id: app.id.clone(),
@@ -676,6 +745,7 @@ pub const STALE_RUN: time::Duration = time::Duration::minutes(15);
 /// Re-runs scoring on the already anonymized resume (after the criteria changed, say).
 pub async fn reprocess(deps: &Deps, actor: &Actor, id: &str) -> AppResult<Application> {
     let before = load_in_org(deps, actor.org(), id).await?;
+    check_automation_allowed(&before)?;
     // A run that has not moved for STALE_RUN is presumed lost (its message dead-lettered) and may be redone.
     let moving = deps.clock.now() - before.processing.updated_at < STALE_RUN;
     if before.processing.stage.in_progress() && moving {

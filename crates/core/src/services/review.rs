@@ -78,6 +78,9 @@ fn suggestion(pipeline: &Pipeline, app: &Application) -> Option<Suggestion> {
     }
     let stage = pipeline.stage(&app.stage_id)?;
     let rule = stage.auto_advance.as_ref()?;
+    if app.alternative_review.is_some() {
+        return None;
+    }
     let ai = app.ai.as_ref()?;
     if rule.min_score.is_some_and(|m| ai.score < m) || (rule.no_required_missing && ai.required_missing > 0) {
         return None;

@@ -22,6 +22,7 @@ pub static ROUTES: &[Route] = &[
     UPDATE,
     DELETE,
     WITHDRAW,
+    ALTERNATIVE_REVIEW,
     RESUME_UPLOAD_URL,
     AI_SCORE,
     REPROCESS_AI,
@@ -320,6 +321,28 @@ pub const WITHDRAW: Route = Route {
 };
 async fn withdraw(app: App, req: Req, _: ()) -> Result<Tagged<Application>, AppError> {
     Ok(tagged(applications::withdraw(&app.deps, req.candidate()?, &app_id(&req)?).await?))
+}
+
+pub const ALTERNATIVE_REVIEW: Route = Route {
+    name: "applications-alternative-review",
+    method: "POST",
+    path: "/api/applications/{id}/alternative-review",
+    access: Candidate,
+    summary: "Ask to be reviewed by a person without the automated tool (NYC Local Law 144): no score, no recommendation; audited",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(alternative_review),
+};
+async fn alternative_review(
+    app: App,
+    req: Req,
+    Json(input): Json<applications::AlternativeReviewInput>,
+) -> Result<Tagged<Application>, AppError> {
+    let mut a = applications::request_alternative_review(&app.deps, req.candidate()?, &app_id(&req)?, input).await?;
+    // The candidate's own view: staff notes and reveals are not theirs to read.
+    a.notes = None;
+    a.revealed = None;
+    Ok(tagged(a))
 }
 
 pub const RESUME_UPLOAD_URL: Route = Route {

@@ -28,7 +28,47 @@ pub static ROUTES: &[Route] = &[
     MESSAGES_LIST,
     MESSAGES_THREAD,
     MESSAGES_READ,
+    BIAS_AUDIT_PUBLISH,
+    BIAS_AUDIT_SUMMARY,
 ];
+
+pub const BIAS_AUDIT_PUBLISH: Route = Route {
+    name: "employers-bias-audit-publish",
+    method: "POST",
+    path: "/api/employers/{id}/bias-audit",
+    access: Staff(Some(P::AuditPublish)),
+    summary: "Run the NYC Local Law 144 bias audit over every job's applicants and publish it as the employer's summary",
+    idempotent: false,
+    grants: &[TableRead, TableWrite, SealingKey],
+    handler: handler!(bias_audit_publish),
+};
+async fn bias_audit_publish(
+    app: App,
+    req: Req,
+    Json(input): Json<clearview_chain::audit::PublishAuditInput>,
+) -> Result<Json<clearview_chain::audit::EmployerAuditSummary>, AppError> {
+    let summary =
+        clearview_chain::audit::publish_employer_audit(&app.deps, req.actor()?, req.path("id")?, input).await?;
+    Ok(Json(summary))
+}
+
+pub const BIAS_AUDIT_SUMMARY: Route = Route {
+    name: "employers-bias-audit",
+    method: "GET",
+    path: "/api/employers/{id}/bias-audit",
+    access: Public,
+    summary: "The employer's published LL144 bias-audit summary: audit and distribution dates, impact ratios by sex, race/ethnicity and both, unknown counts",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(bias_audit_summary),
+};
+async fn bias_audit_summary(
+    app: App,
+    req: Req,
+    _: (),
+) -> Result<Json<clearview_chain::audit::EmployerAuditSummary>, AppError> {
+    Ok(Json(clearview_chain::audit::employer_audit_summary(&app.deps, req.path("id")?).await?))
+}
 
 pub const FEEDBACK: Route = Route {
     name: "employers-feedback",

@@ -38,6 +38,8 @@ pub struct ScreeningNotice {
     pub fields_of_study: Vec<String>,
     /// What the automated screening does, and that a person decides.
     pub how_it_is_used: String,
+    /// How to ask for review without the automated tool.
+    pub alternative: String,
 }
 
 /// A job as the public board shows it: what a candidate needs to decide and apply. No staff
@@ -109,6 +111,7 @@ impl PublicJob {
                                  details, age and other personal characteristics removed; a person reviews every \
                                  decision."
                     .into(),
+                alternative: clearview_core::model::application::ALTERNATIVE_REVIEW_NOTICE.into(),
             },
         }
     }
