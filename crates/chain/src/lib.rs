@@ -5,6 +5,7 @@
 //! the job-ad language report and the NYC LL144 cohort audit.
 
 pub mod alerts;
+pub mod analytics;
 pub mod audit;
 pub mod consumers;
 pub mod criteria;

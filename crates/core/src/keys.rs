@@ -347,3 +347,17 @@ pub fn experience_stat(org: &OrgId, sk: String) -> Key {
 pub fn experience_answered(candidate: &UserId, hash: &str) -> Key {
     Key::new(format!("CANDIDATE#{candidate}"), format!("XPFEEDBACK#{hash}"))
 }
+
+/// Analytics aggregates (issue 11): per day, job and metric, added to by the `analytics` consumer
+/// of the application events and by client events; a date range is one range query.
+pub fn analytics_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#ANALYTICS")
+}
+pub fn analytics_stat(org: &OrgId, day: &str, job: &JobId, metric: &str) -> Key {
+    Key::new(analytics_pk(org), format!("{day}#JOB#{job}#{metric}"))
+}
+/// Firsts the aggregates count once (an application reaching a status, a job's first hire or
+/// publication, a client event id), written in the same transaction as the counts.
+pub fn analytics_seen(org: &OrgId, what: &str) -> Key {
+    Key::new(format!("ORG#{org}#ANALYTICS#SEEN"), what.to_owned())
+}

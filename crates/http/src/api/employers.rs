@@ -14,8 +14,16 @@ use clearview_core::services::{employers, interview_feedback, interviews, jobs, 
 
 const ROLE_ADMIN: &[&str] = &["AdminListGroupsForUser", "AdminRemoveUserFromGroup", "AdminAddUserToGroup"];
 
-pub static ROUTES: &[Route] =
-    &[REGISTER, USERS_ROLE, JOB_POSTINGS_CREATE, SELECT_CANDIDATE, APPLICATIONS, SCHEDULE_INTERVIEW, FEEDBACK];
+pub static ROUTES: &[Route] = &[
+    REGISTER,
+    USERS_ROLE,
+    JOB_POSTINGS_CREATE,
+    SELECT_CANDIDATE,
+    APPLICATIONS,
+    SCHEDULE_INTERVIEW,
+    FEEDBACK,
+    ANALYTICS,
+];
 
 pub const FEEDBACK: Route = Route {
     name: "employers-feedback",
@@ -164,4 +172,24 @@ async fn job_postings_create(
 ) -> Result<Created<JobView>, AppError> {
     let job = jobs::create_for_employer(&app.deps, req.actor()?, req.path("id")?, input).await?;
     Ok(JobView::created(job))
+}
+
+pub const ANALYTICS: Route = Route {
+    name: "employers-analytics",
+    method: "GET",
+    path: "/api/employers/{id}/analytics",
+    access: Staff(Some(P::AnalyticsRead)),
+    summary: "The employer's figures in the seed's shape (jobPostings: total, active, applications; candidateEngagement: viewRate, interviewRate) over a date range; another organisation's id: 404",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(employer_analytics),
+};
+async fn employer_analytics(
+    app: App,
+    req: Req,
+    Query(q): Query<clearview_core::services::analytics::DateRange>,
+) -> Result<Json<clearview_core::services::analytics::EmployerAnalytics>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    Ok(Json(clearview_core::services::analytics::employer_analytics(&app.deps, actor, q).await?))
 }

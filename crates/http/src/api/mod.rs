@@ -2,6 +2,7 @@
 //! /api/jobs/{id}/publish` is in `jobs.rs`). Each module holds its routes as named-field items,
 //! each next to its typed handler, and lists them in its `ROUTES`.
 
+pub mod analytics;
 pub mod applications;
 pub mod auth;
 pub mod candidates;
@@ -44,6 +45,7 @@ pub static AREAS: &[&[Route]] = &[
     pipeline::ROUTES,
     interviews::ROUTES,
     feedback::ROUTES,
+    analytics::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -62,6 +64,7 @@ pub static AREA_MODULES: &[&str] = &[
     "pipeline",
     "interviews",
     "feedback",
+    "analytics",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
