@@ -3,20 +3,47 @@
 //! `analytics`: the figures the analytics consumer keeps from the application events (delivered
 //! through the real queues, each event handled twice on the embedded family) equal a brute-force
 //! recount over the stored applications, their history and their stage results.
+//!
+//! `reports`: reports asked for over the API are made by the `report-generate` consumer; the
+//! PDFs are rendered to PNG with `pdftoppm` (page count) and read back with `pdftotext` (the
+//! printed figures equal the analytics API's); the CSV is RFC 4180; the requester is mailed a link.
 
+use async_trait::async_trait;
 use axum::http::StatusCode;
 use clearview_chain::analytics::AnalyticsConsumer;
+use clearview_chain::reports::ReportGenerateConsumer;
 use clearview_core::Deps;
+use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
 use clearview_core::ports::queue::{Consumer, DomainEvent, WorkMessage};
 use clearview_tests::api::{Admin, BoxFut, Family, candidate, job_body};
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+type Pump = Box<dyn Fn() -> BoxFut<'static, usize> + Send + Sync>;
 
 pub struct Env {
     family: Arc<Family>,
     deps: Deps,
     /// Delivers what is on the `analytics` queue to its consumer; returns how many.
-    pump: Box<dyn Fn() -> BoxFut<'static, usize> + Send + Sync>,
+    pump: Pump,
+    /// Delivers what is on the `report-requests` queue to the report generator.
+    pump_reports: Pump,
+    sent: Arc<Recording>,
+}
+
+/// The mailer, remembering what it sent.
+pub struct Recording {
+    inner: Arc<dyn Mailer>,
+    sent: Mutex<Vec<OutgoingEmail>>,
+}
+
+#[async_trait]
+impl Mailer for Recording {
+    async fn send(&self, email: OutgoingEmail) -> Result<String, MailError> {
+        let id = self.inner.send(email.clone()).await?;
+        self.sent.lock().unwrap().push(email);
+        Ok(id)
+    }
 }
 
 mod analytics {
@@ -291,7 +318,9 @@ mod analytics {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(bad.body["errors"][0]["field"], "type", "{:?}", bad.body);
         let unknown = json!({"type": "job_viewed", "jobId": "00000000-0000-7000-8000-000000000000"});
-        assert_eq!(f.post("/api/analytics/event", None, unknown).await.status, StatusCode::NOT_FOUND);
+        let unknown = f.post("/api/analytics/event", None, unknown).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(unknown.body["errors"][0]["field"], "jobId", "{:?}", unknown.body);
 
         let handled = (e.pump)().await;
         assert!(handled >= 7 + 5 + 5 + 2, "[{}] {handled} events", f.name);
@@ -419,6 +448,165 @@ mod analytics {
         let theirs = f.get(&format!("/api/employers/{}/analytics", admin.org), &other.token).await;
         assert_eq!(theirs.status, StatusCode::NOT_FOUND);
         assert_eq!(get(f, "/api/analytics/dashboard", &other.token).await["applications"], 0);
+
+        // The same figures, as reports.
+        super::reports::reports_print_the_analytics_apis_figures(e, &admin, &other, &job_a).await;
+    }
+}
+
+mod reports {
+    use super::*;
+    use std::process::Command;
+
+    async fn get(f: &Family, path: &str, token: &str) -> Value {
+        let a = f.get(path, token).await;
+        assert_eq!(a.status, StatusCode::OK, "[{}] {path}: {:?}", f.name, a.body);
+        a.body
+    }
+
+    fn tool(name: &str, args: &[&str]) -> String {
+        let out = Command::new(name).args(args).output().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(out.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Renders every page to PNG (the page count) and reads the text back. With
+    /// `CLEARVIEW_KEEP_REPORTS=<dir>` the PDFs and PNGs are kept there to look at.
+    fn pages_and_text(bytes: &[u8], name: &str) -> (usize, String) {
+        let dir = std::env::temp_dir().join(format!("clearview-report-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pdf = dir.join(format!("{name}.pdf"));
+        std::fs::write(&pdf, bytes).unwrap();
+        let prefix = dir.join(name);
+        tool("pdftoppm", &["-r", "60", "-png", pdf.to_str().unwrap(), prefix.to_str().unwrap()]);
+        let pngs = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+            .count();
+        if let Ok(keep) = std::env::var("CLEARVIEW_KEEP_REPORTS") {
+            let _ = std::fs::create_dir_all(&keep);
+            for e in std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()) {
+                let _ = std::fs::copy(e.path(), std::path::Path::new(&keep).join(e.file_name()));
+            }
+        }
+        let text = tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+        let _ = std::fs::remove_dir_all(&dir);
+        (pngs, text)
+    }
+
+    /// `label` followed (after spaces) by `value` on one line of the text.
+    fn printed(text: &str, label: &str, value: &str) -> bool {
+        text.lines().any(|l| {
+            l.trim_start().strip_prefix(label).is_some_and(|rest| rest.split_whitespace().next() == Some(value))
+        })
+    }
+
+    fn fmt(v: &Value) -> String {
+        v.as_f64().map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".into())
+    }
+
+    pub async fn reports_print_the_analytics_apis_figures(e: &Env, admin: &Admin, other: &Admin, job: &str) {
+        let f = e.family.as_ref();
+        let t = &admin.token;
+        let ask = |body: Value| async move {
+            let a = f.post("/api/reports/generate", Some(t), body).await;
+            assert_eq!(a.status, StatusCode::ACCEPTED, "[{}] {:?}", f.name, a.body);
+            assert_eq!(a.body["status"], "processing");
+            a.body["id"].as_str().unwrap().to_owned()
+        };
+        let recruitment = ask(json!({"type": "recruitment", "format": "pdf"})).await;
+        let ai = ask(json!({"type": "ai_performance", "format": "pdf"})).await;
+        let bias = ask(json!({"type": "bias_audit", "format": "pdf", "jobIds": [job]})).await;
+        let pipeline = ask(json!({"type": "pipeline", "format": "pdf"})).await;
+        let csv = ask(json!({"type": "candidate_analytics", "format": "csv"})).await;
+        let json_id = ask(json!({"type": "recruitment", "format": "json"})).await;
+
+        let early = f.get(&format!("/api/reports/{recruitment}/download"), t).await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "{:?}", early.body);
+        let bad = f.post("/api/reports/generate", Some(t), json!({"type": "weekly", "format": "pdf"})).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(bad.body["errors"][0]["field"], "type", "{:?}", bad.body);
+        let (viewer, _) = f.staff(admin, "viewer").await;
+        let v = f.post("/api/reports/generate", Some(&viewer), json!({"type": "pipeline", "format": "csv"})).await;
+        assert_eq!(v.status, StatusCode::FORBIDDEN);
+
+        assert_eq!((e.pump_reports)().await, 6, "[{}] six reports made", f.name);
+        let list = get(f, "/api/reports", &viewer).await;
+        let items = list["items"].as_array().unwrap().clone();
+        assert_eq!(items.len(), 6);
+        assert!(items.iter().all(|r| r["status"] == "completed"), "{items:?}");
+        let theirs = f.get(&format!("/api/reports/{recruitment}/download"), &other.token).await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+
+        let object = |id: String| {
+            let r = items.iter().find(|r| r["id"] == id.as_str()).unwrap().clone();
+            async move {
+                let d = get(f, &format!("/api/reports/{id}/download"), t).await;
+                assert!(d["url"].as_str().unwrap().starts_with("http"), "{d:?}");
+                let key = r["objectKey"].as_str().unwrap();
+                let bytes = e.deps.blobs.get(key, 20_000_000).await.unwrap().bytes;
+                (r, bytes)
+            }
+        };
+
+        let dash = get(f, "/api/analytics/dashboard", t).await;
+        let metrics = get(f, "/api/analytics/recruitment-metrics", t).await;
+        let (r, bytes) = object(recruitment).await;
+        let (pages, text) = pages_and_text(&bytes, "recruitment");
+        assert_eq!(pages as u64, r["pages"].as_u64().unwrap(), "[{}] {r:?}", f.name);
+        assert!(pages >= 4, "a title page and three sections: {pages}");
+        assert!(text.contains("ClearView recruitment report"), "{text}");
+        for (label, key) in
+            [("Applications", "applications"), ("Hires", "hires"), ("Offers", "offers"), ("Job views", "jobViews")]
+        {
+            assert!(printed(&text, label, &dash[key].to_string()), "[{}] {label} {}: {text}", f.name, dash[key]);
+        }
+        assert!(printed(&text, "Time to hire (mean days)", &fmt(&metrics["timeToHire"]["meanDays"])), "{text}");
+        assert!(printed(&text, "Offer acceptance rate", &fmt(&metrics["offerAcceptance"]["acceptanceRate"])), "{text}");
+
+        let perf = get(f, "/api/analytics/ai-performance", t).await;
+        let (r, bytes) = object(ai).await;
+        let (pages, text) = pages_and_text(&bytes, "ai_performance");
+        assert_eq!(pages as u64, r["pages"].as_u64().unwrap());
+        assert!(printed(&text, "Agreement rate", &fmt(&perf["overall"]["agreementRate"])), "{text}");
+        assert!(printed(&text, "Cohen's kappa", &fmt(&perf["overall"]["cohensKappa"])), "{text}");
+        assert!(printed(&text, "Decisions", &perf["overall"]["decisions"].to_string()), "{text}");
+
+        let (r, bytes) = object(bias.clone()).await;
+        let (pages, text) = pages_and_text(&bytes, "bias_audit");
+        assert_eq!(pages as u64, r["pages"].as_u64().unwrap());
+        assert!(text.contains("LL144 impact ratios") && text.contains("four-fifths"), "{text}");
+
+        let conv = get(f, "/api/analytics/pipeline-conversion", t).await;
+        let (_, bytes) = object(pipeline).await;
+        let (_, text) = pages_and_text(&bytes, "pipeline");
+        for s in conv["funnel"].as_array().unwrap() {
+            assert!(printed(&text, s["step"].as_str().unwrap(), &s["count"].to_string()), "{s:?}: {text}");
+        }
+
+        let (_, bytes) = object(csv).await;
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("section,row,column,value\r\n"), "{text}");
+        for s in metrics["sourceEffectiveness"].as_array().unwrap() {
+            let row = format!(
+                "Source effectiveness,{},applications,{}\r\n",
+                s["source"].as_str().unwrap(),
+                s["applications"]
+            );
+            assert!(text.contains(&row), "{row}: {text}");
+        }
+
+        let (_, bytes) = object(json_id).await;
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["figures"]["dashboard"], dash);
+        assert_eq!(body["figures"]["recruitmentMetrics"], metrics);
+
+        let mails: Vec<OutgoingEmail> =
+            e.sent.sent.lock().unwrap().iter().filter(|m| m.to == admin.email).cloned().collect();
+        let ready = mails.iter().filter(|m| m.subject.contains("report is ready")).count();
+        assert_eq!(ready, 6, "[{}] one mail per report", f.name);
+        assert!(mails.iter().any(|m| m.text_body.contains(&format!("/api/reports/{bias}/download"))));
     }
 }
 
@@ -443,11 +631,18 @@ mod embedded {
     async fn env() -> Env {
         let dir = std::env::temp_dir().join(format!("clearview-analytics-{}", uuid::Uuid::new_v4()));
         let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
-        let deps = local.deps();
+        let sent = Arc::new(Recording { inner: local.mailer.clone(), sent: Mutex::new(Vec::new()) });
+        let mut deps = local.deps();
+        deps.mail = sent.clone();
         let family = Arc::new(clearview_tests::families::embedded(&local, deps.clone()));
+        let pump = pump_of(&local, Arc::new(AnalyticsConsumer(deps.clone())));
+        let pump_reports = pump_of(&local, Arc::new(ReportGenerateConsumer(deps.clone())));
+        Env { family, deps, pump, pump_reports, sent }
+    }
+
+    fn pump_of(local: &LocalFamily, consumer: Arc<dyn Consumer>) -> Pump {
         let queues = local.queues.clone();
-        let consumer: Arc<dyn Consumer> = Arc::new(AnalyticsConsumer(deps.clone()));
-        let pump = Box::new(move || -> BoxFut<'static, usize> {
+        Box::new(move || -> BoxFut<'static, usize> {
             let (queues, consumer) = (queues.clone(), consumer.clone());
             Box::pin(async move {
                 let mut handled = 0;
@@ -465,8 +660,7 @@ mod embedded {
                     }
                 }
             })
-        });
-        Env { family, deps, pump }
+        })
     }
 
     analytics_tests!(env);
@@ -474,7 +668,7 @@ mod embedded {
 
 mod aws {
     use super::*;
-    use clearview_aws::testing::Moto;
+    use clearview_aws::testing::{Moto, TestChain};
     use clearview_core::ports::clock::{SystemClock, UuidV7};
     use clearview_core::ports::queue::Queues;
     use std::time::Duration;
@@ -484,18 +678,20 @@ mod aws {
         let store = Arc::new(moto.store().await);
         let p = clearview_tests::families::moto_pool(moto).await;
         let chain = moto.chain().await;
-        let deps = Deps::new(
-            store,
-            Arc::new(p.pool.identity),
-            Arc::new(moto.mailer().await),
-            Arc::new(SystemClock),
-            Arc::new(UuidV7),
-        )
-        .with_queues(Arc::new(chain.queues.clone()))
-        .with_events(Arc::new(chain.events.clone()));
+        let sent = Arc::new(Recording { inner: Arc::new(moto.mailer().await), sent: Mutex::new(Vec::new()) });
+        let deps = Deps::new(store, Arc::new(p.pool.identity), sent.clone(), Arc::new(SystemClock), Arc::new(UuidV7))
+            .with_queues(Arc::new(chain.queues.clone()))
+            .with_events(Arc::new(chain.events.clone()))
+            .with_blobs(Arc::new(chain.blobs.clone()));
         let family = Arc::new(clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks));
-        let consumer: Arc<dyn Consumer> = Arc::new(AnalyticsConsumer(deps.clone()));
-        let pump = Box::new(move || -> BoxFut<'static, usize> {
+        let pump = pump_of(&chain, Arc::new(AnalyticsConsumer(deps.clone())));
+        let pump_reports = pump_of(&chain, Arc::new(ReportGenerateConsumer(deps.clone())));
+        Env { family, deps, pump, pump_reports, sent }
+    }
+
+    fn pump_of(chain: &TestChain, consumer: Arc<dyn Consumer>) -> Pump {
+        let chain = chain.clone();
+        Box::new(move || -> BoxFut<'static, usize> {
             let (chain, consumer) = (chain.clone(), consumer.clone());
             Box::pin(async move {
                 let queues: &dyn Queues = &chain.queues;
@@ -509,8 +705,7 @@ mod aws {
                     handled += report.received();
                 }
             })
-        });
-        Env { family, deps, pump }
+        })
     }
 
     analytics_tests!(env);

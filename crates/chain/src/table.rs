@@ -10,7 +10,7 @@ use crate::analytics::AnalyticsConsumer;
 use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
 use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
 use crate::reminders::FollowUpReminders;
-use crate::reports::ReportsJob;
+use crate::reports::{ReportGenerateConsumer, ReportsJob};
 use clearview_core::Deps;
 use clearview_core::ports::queue::{Consumer, Scheduled, WorkQueue};
 use std::sync::Arc;
@@ -163,6 +163,7 @@ pub const QUEUES: &[QueueDef] = &[
         feed: Feed::Topic(APPLICATION_EVENTS, &[crate::interviews::EVENTS]),
         max_receive_count: 5,
     },
+    QueueDef { name: "report-requests", feed: Feed::Functions, max_receive_count: 3 },
     QueueDef {
         name: "analytics",
         feed: Feed::Topic(APPLICATION_EVENTS, clearview_core::services::analytics::EVENT_PREFIXES),
@@ -271,6 +272,15 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 300,
         memory_mb: 256,
         build: Build::Schedule(|d| Arc::new(FeedbackReminders(d.clone()))),
+    },
+    ConsumerDef {
+        name: "report-generate",
+        summary: "Render a requested report (PDF with charts, CSV or JSON) to the bucket, mark it completed or failed, and mail the requester a link",
+        trigger: Trigger::Sqs { queue: "report-requests", batch_size: 1, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, WriteObjects(bucket::REPORTS), ReadObjects(bucket::REPORTS), Mail],
+        timeout_s: 300,
+        memory_mb: 1024,
+        build: Build::Queue(|d| Arc::new(ReportGenerateConsumer(d.clone()))),
     },
     ConsumerDef {
         name: "analytics",

@@ -361,3 +361,14 @@ pub fn analytics_stat(org: &OrgId, day: &str, job: &JobId, metric: &str) -> Key 
 pub fn analytics_seen(org: &OrgId, what: &str) -> Key {
     Key::new(format!("ORG#{org}#ANALYTICS#SEEN"), what.to_owned())
 }
+
+/// A generated report (its request, status and object), in the tenant's partition; ids are
+/// UUIDv7, so a descending query lists the newest first.
+pub const REPORT_PREFIX: &str = "REPORT#";
+pub fn report(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{REPORT_PREFIX}{id}"))
+}
+/// The object of a generated report.
+pub fn report_object(org: &OrgId, id: &str, ext: &str) -> String {
+    format!("reports/{org}/{id}.{ext}")
+}

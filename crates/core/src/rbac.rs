@@ -95,6 +95,8 @@ pub enum Permission {
     EmailTemplatesManage,
     #[serde(rename = "analytics:read")]
     AnalyticsRead,
+    #[serde(rename = "reports:manage")]
+    ReportsManage,
     #[serde(rename = "audit:read")]
     AuditRead,
     #[serde(rename = "users:read")]
@@ -108,7 +110,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -123,6 +125,7 @@ impl Permission {
         CandidatesDelete,
         EmailTemplatesManage,
         AnalyticsRead,
+        ReportsManage,
         AuditRead,
         UsersRead,
         UsersManage,
@@ -145,6 +148,7 @@ impl Permission {
             CandidatesDelete => "candidates:delete",
             EmailTemplatesManage => "email_templates:manage",
             AnalyticsRead => "analytics:read",
+            ReportsManage => "reports:manage",
             AuditRead => "audit:read",
             UsersRead => "users:read",
             UsersManage => "users:manage",

@@ -255,8 +255,10 @@ pub async fn client_event(deps: &Deps, input: ClientEventInput) -> AppResult<Cli
     }
     c.finish()?;
     let job = job.unwrap_or_else(|| JobId::trusted(""));
-    let locator = deps.store.get(&keys::job_locator(&job)).await?.ok_or(AppError::NotFound("job"))?;
-    let org = locator.data["orgId"].as_str().and_then(OrgId::parse).ok_or(AppError::NotFound("job"))?;
+    // A body field naming nothing is refused on the field (the route has no path id to 404 on).
+    let no_job = || AppError::field("jobId", "names no job");
+    let locator = deps.store.get(&keys::job_locator(&job)).await?.ok_or_else(no_job)?;
+    let org = locator.data["orgId"].as_str().and_then(OrgId::parse).ok_or_else(no_job)?;
     let metric = if input.kind == "job_viewed" { "VIEW" } else { "APPLY_STARTED" };
     let day = deps.clock.now().date().to_string();
     let mut writes = vec![add(&org, &day, &job, metric, 1)];
@@ -312,6 +314,46 @@ pub async fn tallies(deps: &Deps, org: &OrgId, from: time::Date, to: time::Date)
         match page.next {
             Some(n) => after = Some(n),
             None => return Ok(out),
+        }
+    }
+}
+
+/// One metric per day over `[from, to]` (every day, 0 when nothing happened), all jobs or some.
+pub async fn daily(
+    deps: &Deps,
+    org: &OrgId,
+    from: time::Date,
+    to: time::Date,
+    metric: &str,
+    jobs: &[JobId],
+) -> AppResult<Vec<(String, i64)>> {
+    let mut by_day: BTreeMap<String, i64> = BTreeMap::new();
+    let mut d = from;
+    loop {
+        by_day.insert(d.to_string(), 0);
+        match d.next_day() {
+            Some(n) if n <= to => d = n,
+            _ => break,
+        }
+    }
+    let mut after = None;
+    loop {
+        let q =
+            Query::table(keys::analytics_pk(org)).between(from.to_string(), format!("{to}~")).limit(1000).after(after);
+        let page = deps.store.query(&q).await?;
+        for item in &page.items {
+            let mut parts = item.key.sk.splitn(4, '#');
+            let (Some(day), Some("JOB"), Some(job), Some(m)) = (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if m == metric && (jobs.is_empty() || jobs.iter().any(|j| j.as_str() == job)) {
+                *by_day.entry(day.to_owned()).or_default() += item.data["count"].as_i64().unwrap_or(0);
+            }
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(by_day.into_iter().collect()),
         }
     }
 }

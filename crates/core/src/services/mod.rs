@@ -19,6 +19,7 @@ pub mod job_versions;
 pub mod jobs;
 pub mod pipeline;
 pub mod reminders;
+pub mod reports;
 pub mod review;
 pub mod talent;
 pub mod users;

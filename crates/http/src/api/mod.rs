@@ -16,6 +16,7 @@ pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
 pub mod pipeline;
+pub mod reports;
 pub mod users;
 
 use crate::App;
@@ -46,6 +47,7 @@ pub static AREAS: &[&[Route]] = &[
     interviews::ROUTES,
     feedback::ROUTES,
     analytics::ROUTES,
+    reports::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -65,6 +67,7 @@ pub static AREA_MODULES: &[&str] = &[
     "interviews",
     "feedback",
     "analytics",
+    "reports",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
