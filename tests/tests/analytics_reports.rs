@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use clearview_chain::analytics::AnalyticsConsumer;
 use clearview_chain::reports::ReportGenerateConsumer;
 use clearview_core::Deps;
+use clearview_core::ports::crypto::AesGcmSealer;
 use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
 use clearview_core::ports::queue::{Consumer, DomainEvent, WorkMessage};
 use clearview_tests::api::{Admin, BoxFut, Family, candidate, job_body};
@@ -72,7 +73,12 @@ mod analytics {
     /// A candidate's application to `job` from `source`: (candidate token, application id).
     async fn apply(f: &Family, job: &str, name: &str, source: Option<&str>) -> (String, String) {
         let (token, _, _) = candidate(f, name).await;
-        let a = f.post("/api/applications", Some(&token), json!({"jobId": job, "source": source})).await;
+        // Voluntary self-identification, for the bias audit report.
+        let sex = if name.len() % 2 == 0 { "female" } else { "male" };
+        let race = if name.starts_with(['A', 'C', 'E']) { "asian" } else { "white" };
+        let sid = json!({"sex": sex, "raceEthnicity": race});
+        let body = json!({"jobId": job, "source": source, "selfIdentification": sid});
+        let a = f.post("/api/applications", Some(&token), body).await;
         assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
         (token, a.body["id"].as_str().unwrap().to_owned())
     }
@@ -632,7 +638,7 @@ mod embedded {
         let dir = std::env::temp_dir().join(format!("clearview-analytics-{}", uuid::Uuid::new_v4()));
         let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
         let sent = Arc::new(Recording { inner: local.mailer.clone(), sent: Mutex::new(Vec::new()) });
-        let mut deps = local.deps();
+        let mut deps = local.deps().with_sealer(Arc::new(AesGcmSealer::new("test", &[5u8; 32])));
         deps.mail = sent.clone();
         let family = Arc::new(clearview_tests::families::embedded(&local, deps.clone()));
         let pump = pump_of(&local, Arc::new(AnalyticsConsumer(deps.clone())));
@@ -682,7 +688,8 @@ mod aws {
         let deps = Deps::new(store, Arc::new(p.pool.identity), sent.clone(), Arc::new(SystemClock), Arc::new(UuidV7))
             .with_queues(Arc::new(chain.queues.clone()))
             .with_events(Arc::new(chain.events.clone()))
-            .with_blobs(Arc::new(chain.blobs.clone()));
+            .with_blobs(Arc::new(chain.blobs.clone()))
+            .with_sealer(Arc::new(AesGcmSealer::new("test", &[7u8; 32])));
         let family = Arc::new(clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks));
         let pump = pump_of(&chain, Arc::new(AnalyticsConsumer(deps.clone())));
         let pump_reports = pump_of(&chain, Arc::new(ReportGenerateConsumer(deps.clone())));

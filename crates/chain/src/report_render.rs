@@ -82,6 +82,9 @@ fn ascii(s: &str) -> String {
             '–' | '—' => '-',
             '÷' => '/',
             '→' => '>',
+            '×' => 'x',
+            '≥' => '>',
+            '≤' => '<',
             c if c.is_ascii() && !c.is_ascii_control() => c,
             _ => '?',
         })
@@ -242,6 +245,23 @@ fn chart(p: &mut Pages, c: &Chart) {
     p.y -= CHART_H + 10.0;
 }
 
+/// Words into lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for w in text.split_whitespace() {
+        let last = lines.last_mut().expect("a line");
+        if !last.is_empty() && last.chars().count() + 1 + w.chars().count() > width {
+            lines.push(w.to_owned());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(w);
+        }
+    }
+    lines
+}
+
 fn trim(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e12 { format!("{}", v as i64) } else { format!("{v:.3}") }
 }
@@ -272,9 +292,12 @@ pub fn pdf(doc: &ReportDoc) -> Result<(Vec<u8>, u32), String> {
             chart(&mut p, c);
         }
         for n in &s.notes {
-            p.need(ROW);
-            p.text(MARGIN, p.y, 8.0, false, n);
-            p.y -= ROW * 0.8;
+            for line in wrap(n, 115) {
+                p.need(ROW);
+                p.text(MARGIN, p.y, 8.0, false, &line);
+                p.y -= ROW * 0.75;
+            }
+            p.y -= ROW * 0.3;
         }
     }
     let total = p.pages.len();

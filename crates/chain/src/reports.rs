@@ -291,10 +291,10 @@ async fn bias_sections(deps: &Deps, a: &Actor, jobs: &[JobId]) -> Result<Vec<Sec
         for dim in [&audit.report.sex, &audit.report.race_ethnicity, &audit.report.intersectional] {
             for c in &dim.categories {
                 let count = c.count.map(|n| n.to_string()).unwrap_or_else(|| "withheld".into());
-                let flag = match c.below_four_fifths {
-                    Some(true) => "BELOW 4/5",
-                    Some(false) => "ok",
-                    None => "-",
+                let flag = match (c.below_four_fifths, c.selection_impact_ratio.or(c.scoring_impact_ratio)) {
+                    (Some(true), _) => "BELOW 4/5",
+                    (Some(false), Some(_)) => "ok",
+                    _ => "-",
                 };
                 rows.push(vec![
                     dim.dimension.clone(),
@@ -319,12 +319,12 @@ async fn bias_sections(deps: &Deps, a: &Actor, jobs: &[JobId]) -> Result<Vec<Sec
             columns: vec![
                 "dimension".into(),
                 "category".into(),
-                "applicants".into(),
-                "selection rate".into(),
-                "impact ratio".into(),
-                "scoring rate".into(),
-                "scoring IR".into(),
-                "four-fifths".into(),
+                "n".into(),
+                "sel. rate".into(),
+                "sel. IR".into(),
+                "score rate".into(),
+                "score IR".into(),
+                "4/5 rule".into(),
             ],
             rows,
             chart: Some(Chart {
@@ -334,10 +334,11 @@ async fn bias_sections(deps: &Deps, a: &Actor, jobs: &[JobId]) -> Result<Vec<Sec
                 values,
                 reference: Some(0.8),
             }),
-            notes: std::iter::once(format!("Job {job}. {}", audit.method))
-                .chain(std::iter::once(audit.report.suppression.rule.clone()))
-                .map(|n| n.chars().take(150).collect())
-                .collect(),
+            notes: vec![
+                format!("Job {job}. {}", audit.method),
+                "IR: impact ratio (the category's rate / the highest category's rate); BELOW 4/5: under 0.8 (the EEOC four-fifths rule).".into(),
+                audit.report.suppression.rule.clone(),
+            ],
         });
     }
     Ok(out)
