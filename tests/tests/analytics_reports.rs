@@ -74,7 +74,7 @@ mod analytics {
     async fn apply(f: &Family, job: &str, name: &str, source: Option<&str>) -> (String, String) {
         let (token, _, _) = candidate(f, name).await;
         // Voluntary self-identification, for the bias audit report.
-        let sex = if name.len() % 2 == 0 { "female" } else { "male" };
+        let sex = if name.len().is_multiple_of(2) { "female" } else { "male" };
         let race = if name.starts_with(['A', 'C', 'E']) { "asian" } else { "white" };
         let sid = json!({"sex": sex, "raceEthnicity": race});
         let body = json!({"jobId": job, "source": source, "selfIdentification": sid});
