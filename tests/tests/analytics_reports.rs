@@ -544,6 +544,11 @@ mod reports {
         assert!(items.iter().all(|r| r["status"] == "completed"), "{items:?}");
         let theirs = f.get(&format!("/api/reports/{recruitment}/download"), &other.token).await;
         assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+        let seed = get(f, &format!("/api/employers/{}/reports", admin.org), t).await;
+        assert_eq!(seed["items"].as_array().unwrap().len(), 6);
+        let not_theirs = f.get(&format!("/api/employers/{}/reports", admin.org), &other.token).await;
+        assert_eq!(not_theirs.status, StatusCode::NOT_FOUND);
+        assert_eq!(get(f, "/api/reports", &other.token).await["items"], json!([]));
 
         let object = |id: String| {
             let r = items.iter().find(|r| r["id"] == id.as_str()).unwrap().clone();

@@ -473,11 +473,12 @@ impl Consumer for ReportGenerateConsumer {
             };
         }
         let (subject, text) = if after.status == "completed" {
-            let link = rep::download_of(deps, &after, time::Duration::days(7)).await.map(|d| d.url).unwrap_or_default();
+            let link =
+                rep::download_of(deps, &after, time::Duration::hours(1)).await.map(|d| d.url).unwrap_or_default();
             (
                 format!("Your {} report is ready", after.kind.replace('_', " ")),
                 format!(
-                    "Your report for {} to {} is ready.\n\nDownload (this link works for 7 days): {link}\n\nOr sign in and use GET /api/reports/{}/download.\n",
+                    "Your report for {} to {} is ready.\n\nDownload (this link works for an hour): {link}\n\nOr sign in and use GET /api/reports/{}/download.\n",
                     after.from, after.to, after.id
                 ),
             )

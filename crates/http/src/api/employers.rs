@@ -193,3 +193,26 @@ async fn employer_analytics(
     actor.own_org(req.path("id")?)?;
     Ok(Json(clearview_core::services::analytics::employer_analytics(&app.deps, actor, q).await?))
 }
+
+pub const REPORTS: Route = Route {
+    name: "employers-reports",
+    method: "GET",
+    path: "/api/employers/{id}/reports",
+    access: Staff(Some(P::AnalyticsRead)),
+    summary: "The employer's reports, newest first (as GET /api/reports); another organisation's id: 404",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(employer_reports),
+};
+async fn employer_reports(
+    app: App,
+    req: Req,
+    Query(q): Query<super::PageQuery>,
+) -> Result<Json<super::Page<clearview_core::services::reports::Report>>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    let scope = format!("reports:{}", actor.org());
+    let (limit, after) = super::page(&app, &scope, &q)?;
+    let listed = clearview_core::services::reports::list(&app.deps, actor, limit, after).await?;
+    Ok(Json(super::page_of(&app, &scope, listed, |r| r)))
+}
