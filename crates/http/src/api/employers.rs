@@ -23,6 +23,7 @@ pub static ROUTES: &[Route] = &[
     SCHEDULE_INTERVIEW,
     FEEDBACK,
     ANALYTICS,
+    REPORTS,
 ];
 
 pub const FEEDBACK: Route = Route {
