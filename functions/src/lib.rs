@@ -99,7 +99,7 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     if !send.is_empty() {
         deps = deps.with_queues(Arc::new(adapters.queues(&send)?));
     }
-    if route.grants.iter().any(|g| matches!(g, Grant::ResumesRead | Grant::ResumesWrite)) {
+    if route.grants.iter().any(|g| matches!(g, Grant::ResumesRead | Grant::ResumesWrite | Grant::ReportsRead)) {
         deps = deps.with_blobs(Arc::new(adapters.blobs()?));
     }
     if route.grants.contains(&Grant::PublishEvents) {

@@ -547,6 +547,7 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::SendQueue(q) => allow(&["sqs:SendMessage"], &[infra::queue_id(q).as_str()]),
                 Grant::ResumesWrite => allow(&["s3:PutObject"], &["ResumeBucket/uploads/*"]),
                 Grant::ResumesRead => allow(&["s3:GetObject"], &["ResumeBucket/uploads/*"]),
+                Grant::ReportsRead => allow(&["s3:GetObject"], &["ResumeBucket/reports/*"]),
                 // Resolved into SEALING_KEY at deploy time (checked below): no IAM action.
                 Grant::SealingKey => {}
             }

@@ -382,14 +382,20 @@ impl Consumer for ScoreConsumer {
 pub struct BiasConsumer(pub Deps);
 
 impl BiasConsumer {
-    fn checked_event(&self, app: &Application, run: &str, flagged: bool) -> DomainEvent {
+    fn checked_event(&self, app: &Application, run: &str, flagged: bool, model: Option<&str>) -> DomainEvent {
         DomainEvent {
             id: format!("application.screened:{}:{run}", app.id),
             kind: "application.screened".into(),
             org_id: app.org_id.to_string(),
             subject_id: app.id.clone(),
             occurred_at: self.0.clock.now(),
-            data: serde_json::json!({"candidateId": app.candidate_id, "jobTitle": app.job_title, "biasFlagged": flagged}),
+            data: serde_json::json!({
+                "candidateId": app.candidate_id,
+                "jobTitle": app.job_title,
+                "jobId": app.job_id,
+                "biasFlagged": flagged,
+                "modelVersion": model,
+            }),
             correlation_id: Some(run.to_owned()),
         }
     }
@@ -410,9 +416,10 @@ impl Consumer for BiasConsumer {
                 }
                 if let Some(done) = stage_result(deps, &app, "bias").await?.filter(|r| r.run_id == run) {
                     let flagged = done.body["counterfactual"]["flagged"].as_bool().unwrap_or(false);
+                    let model = done.body["counterfactual"]["modelVersion"].as_str();
                     return deps
                         .events
-                        .publish(&self.checked_event(&app, &run, flagged))
+                        .publish(&self.checked_event(&app, &run, flagged, model))
                         .await
                         .map_err(|e| retry("announcing the result")(&e));
                 }
@@ -422,6 +429,7 @@ impl Consumer for BiasConsumer {
                 let report = clearview_screening::bias::counterfactual::check(&parsed, &scoring_criteria(&job), parsed.as_of);
                 let language = crate::job_ad_language(&job);
                 let flagged = report.flagged;
+                let model = report.model_version.clone();
                 if flagged {
                     tracing::warn!(application = %app.id, max_delta = report.max_abs_delta, "counterfactual check moved the score");
                 }
@@ -431,7 +439,7 @@ impl Consumer for BiasConsumer {
                     record_stage(deps, &app, "bias", Stage::Checked, &run, body, Some("application.bias_checked")).await?;
                 upload_to_scored(deps, &after, &run).await;
                 deps.events
-                    .publish(&self.checked_event(&after, &run, flagged))
+                    .publish(&self.checked_event(&after, &run, flagged, Some(&model)))
                     .await
                     .map_err(|e| retry("announcing the result")(&e))
             }

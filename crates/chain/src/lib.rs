@@ -5,6 +5,7 @@
 //! the job-ad language report and the NYC LL144 cohort audit.
 
 pub mod alerts;
+pub mod analytics;
 pub mod audit;
 pub mod consumers;
 pub mod criteria;
@@ -12,6 +13,7 @@ pub mod email;
 pub mod interviews;
 pub mod messages;
 pub mod reminders;
+pub mod report_render;
 pub mod reports;
 pub mod table;
 

@@ -6,11 +6,12 @@
 //! harness's queues on moto. Adding a consumer is its code, one entry here, and `make gen`.
 
 use crate::alerts::{JobAlertsConsumer, JobAlertsDigest};
+use crate::analytics::AnalyticsConsumer;
 use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
 use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
 use crate::messages::ConsultantMessagesConsumer;
 use crate::reminders::FollowUpReminders;
-use crate::reports::ReportsJob;
+use crate::reports::{ReportGenerateConsumer, ReportsJob};
 use clearview_core::Deps;
 use clearview_core::ports::queue::{Consumer, Scheduled, WorkQueue};
 use std::sync::Arc;
@@ -171,6 +172,12 @@ pub const QUEUES: &[QueueDef] = &[
         feed: Feed::Topic(APPLICATION_EVENTS, &[crate::messages::EVENTS]),
         max_receive_count: 5,
     },
+    QueueDef { name: "report-requests", feed: Feed::Functions, max_receive_count: 3 },
+    QueueDef {
+        name: "analytics",
+        feed: Feed::Topic(APPLICATION_EVENTS, clearview_core::services::analytics::EVENT_PREFIXES),
+        max_receive_count: 5,
+    },
 ];
 
 use Need::*;
@@ -284,6 +291,24 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         memory_mb: 256,
         build: Build::Queue(|d| Arc::new(ConsultantMessagesConsumer(d.clone()))),
     },
+    ConsumerDef {
+        name: "report-generate",
+        summary: "Render a requested report (PDF with charts, CSV or JSON) to the bucket, mark it completed or failed, and mail the requester a link",
+        trigger: Trigger::Sqs { queue: "report-requests", batch_size: 1, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, WriteObjects(bucket::REPORTS), ReadObjects(bucket::REPORTS), Mail],
+        timeout_s: 300,
+        memory_mb: 1024,
+        build: Build::Queue(|d| Arc::new(ReportGenerateConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "analytics",
+        summary: "Add each application event to the organisation's daily analytics counters (once per event: its marker is written with the counts)",
+        trigger: Trigger::Sqs { queue: "analytics", batch_size: 10, max_batching_window_s: 5 },
+        needs: &[TableRead, TableWrite],
+        timeout_s: 60,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(AnalyticsConsumer(d.clone()))),
+    },
 ];
 
 /// A queue's definition by name.
@@ -378,9 +403,15 @@ mod tests {
 
     #[test]
     fn application_events_reach_the_email_queue_and_uploads_reach_parse() {
-        assert_eq!(subscribers(APPLICATION_EVENTS, "application.received"), vec![WorkQueue::EMAIL]);
+        assert_eq!(
+            subscribers(APPLICATION_EVENTS, "application.received"),
+            vec![WorkQueue::EMAIL, crate::analytics::QUEUE]
+        );
         assert!(subscribers(APPLICATION_EVENTS, "report.ready").is_empty());
-        assert_eq!(subscribers(APPLICATION_EVENTS, "job.published"), vec![crate::alerts::QUEUE]);
+        assert_eq!(
+            subscribers(APPLICATION_EVENTS, "job.published"),
+            vec![crate::alerts::QUEUE, crate::analytics::QUEUE]
+        );
         assert_eq!(object_created_queues("uploads/o/a/f"), vec![WorkQueue::PARSE]);
         assert!(object_created_queues("reports/x.pdf").is_empty());
     }

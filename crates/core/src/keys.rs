@@ -380,3 +380,28 @@ pub fn message_once(org: &OrgId, hash: &str) -> Key {
 pub fn unread_messages(org: &OrgId, side: &str) -> Key {
     Key::new(org_pk(org), format!("MSGUNREAD#{side}"))
 }
+
+/// Analytics aggregates (issue 11): per day, job and metric, added to by the `analytics` consumer
+/// of the application events and by client events; a date range is one range query.
+pub fn analytics_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#ANALYTICS")
+}
+pub fn analytics_stat(org: &OrgId, day: &str, job: &JobId, metric: &str) -> Key {
+    Key::new(analytics_pk(org), format!("{day}#JOB#{job}#{metric}"))
+}
+/// Firsts the aggregates count once (an application reaching a status, a job's first hire or
+/// publication, a client event id), written in the same transaction as the counts.
+pub fn analytics_seen(org: &OrgId, what: &str) -> Key {
+    Key::new(format!("ORG#{org}#ANALYTICS#SEEN"), what.to_owned())
+}
+
+/// A generated report (its request, status and object), in the tenant's partition; ids are
+/// UUIDv7, so a descending query lists the newest first.
+pub const REPORT_PREFIX: &str = "REPORT#";
+pub fn report(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{REPORT_PREFIX}{id}"))
+}
+/// The object of a generated report.
+pub fn report_object(org: &OrgId, id: &str, ext: &str) -> String {
+    format!("reports/{org}/{id}.{ext}")
+}

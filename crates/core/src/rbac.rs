@@ -103,6 +103,8 @@ pub enum Permission {
     MessagesSend,
     #[serde(rename = "analytics:read")]
     AnalyticsRead,
+    #[serde(rename = "reports:manage")]
+    ReportsManage,
     #[serde(rename = "audit:read")]
     AuditRead,
     /// Publish the employer's NYC LL144 bias-audit summary (a public statement).
@@ -119,7 +121,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -135,6 +137,7 @@ impl Permission {
         EmailTemplatesManage,
         MessagesSend,
         AnalyticsRead,
+        ReportsManage,
         AuditRead,
         AuditPublish,
         UsersRead,
@@ -159,6 +162,7 @@ impl Permission {
             EmailTemplatesManage => "email_templates:manage",
             MessagesSend => "messages:send",
             AnalyticsRead => "analytics:read",
+            ReportsManage => "reports:manage",
             AuditRead => "audit:read",
             AuditPublish => "audit:publish",
             UsersRead => "users:read",

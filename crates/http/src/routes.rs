@@ -53,6 +53,8 @@ pub enum Grant {
     ResumesWrite,
     /// s3:GetObject on resumes (to presign downloads).
     ResumesRead,
+    /// s3:GetObject on generated reports (to presign their downloads).
+    ReportsRead,
     /// Reads the key that seals voluntary self-identification.
     SealingKey,
 }
@@ -225,7 +227,8 @@ mod tests {
     #[test]
     fn read_routes_get_no_write_grant() {
         for r in ROUTES.iter().filter(|r| r.method == "GET") {
-            let read_only = |g: &Grant| matches!(g, Grant::TableRead | Grant::ResumesRead | Grant::SealingKey);
+            let read_only =
+                |g: &Grant| matches!(g, Grant::TableRead | Grant::ResumesRead | Grant::ReportsRead | Grant::SealingKey);
             assert!(r.grants.iter().all(read_only), "{r:?}");
         }
     }

@@ -218,7 +218,13 @@ fn received_event(deps: &Deps, app: &Application) -> DomainEvent {
         deps,
         "application.received",
         app,
-        serde_json::json!({"candidateId": app.candidate_id, "jobTitle": app.job_title}),
+        serde_json::json!({
+            "candidateId": app.candidate_id,
+            "jobTitle": app.job_title,
+            "jobId": app.job_id,
+            "source": app.source,
+            "at": app.created_at.format(&time::format_description::well_known::Rfc3339).ok(),
+        }),
         Some(format!("application.received:{}", app.id)),
     )
 }
@@ -839,8 +845,9 @@ pub async fn decide(
             format!("this application is {}", before.status.as_str()),
         ));
     }
-    let recommendation =
-        stage_body(deps, &before, "score").await?.and_then(|s| s["recommendation"].as_str().map(str::to_owned));
+    let score_body = stage_body(deps, &before, "score").await?;
+    let recommendation = score_body.as_ref().and_then(|s| s["recommendation"].as_str().map(str::to_owned));
+    let model_version = score_body.as_ref().and_then(|s| s["modelVersion"].as_str().map(str::to_owned));
     let now = deps.clock.now();
     let human = HumanDecision {
         overrode_recommendation: recommendation.as_deref().is_some_and(|r| r != decision),
@@ -851,6 +858,22 @@ pub async fn decide(
         decided_at: now,
     };
     let pipeline = super::pipeline::load(deps, actor.org()).await?;
+    // Announced for the analytics consumer (agreement with the recommendation, per model version).
+    let decided = event(
+        deps,
+        "application.decided",
+        &before,
+        serde_json::json!({
+            "jobId": before.job_id,
+            "decision": decision,
+            "recommendation": human.recommendation,
+            "overrode": human.overrode_recommendation,
+            "reason": human.reason,
+            "score": before.ai.as_ref().map(|a| a.score),
+            "modelVersion": model_version,
+        }),
+        Some(format!("application.decided:{}:{}", before.id, before.version + 1)),
+    );
     let target = match decision.as_str() {
         "advance" => Target::Next,
         "reject" => Target::Reject,
@@ -870,6 +893,7 @@ pub async fn decide(
                 &after,
             )
             .await?;
+            deps.events.publish(&decided).await.map_err(queue_err)?;
             return super::review::staff_view(deps, &pipeline, after).await;
         }
     };
@@ -879,5 +903,6 @@ pub async fn decide(
         a.decision = Some(human.clone())
     })
     .await?;
+    deps.events.publish(&decided).await.map_err(queue_err)?;
     super::review::staff_view(deps, &pipeline, after).await
 }

@@ -2,6 +2,7 @@
 //! authorised [`Actor`]. Inputs arrive as loosely typed DTOs and are parsed into value types here,
 //! collecting every field error at once.
 
+pub mod analytics;
 pub mod applications;
 pub mod auth;
 pub mod candidates;
@@ -21,6 +22,7 @@ pub mod messages;
 pub mod parsed_resume;
 pub mod pipeline;
 pub mod reminders;
+pub mod reports;
 pub mod review;
 pub mod talent;
 pub mod users;

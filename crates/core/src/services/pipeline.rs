@@ -508,6 +508,11 @@ pub fn moved_event(deps: &Deps, pipeline: &Pipeline, before: &Application, after
             "fromStage": before.stage_id,
             "toStage": after.stage_id,
             "stageName": stage_name,
+            "jobId": after.job_id,
+            "source": after.source,
+            "createdAt": after.created_at.format(&time::format_description::well_known::Rfc3339).ok(),
+            "at": after.entered_stage_at().format(&time::format_description::well_known::Rfc3339).ok(),
+            "score": after.ai.as_ref().map(|a| a.score),
         }),
         correlation_id: None,
     }
@@ -726,6 +731,21 @@ fn parse_day(field: &str, s: &str) -> AppResult<time::Date> {
     time::Date::parse(s, &fmt).map_err(|_| AppError::field(field, "must be a date, YYYY-MM-DD"))
 }
 
+/// The inclusive day range of a figures query: `to` defaults to today, `from` to 90 days
+/// before it; at most two years.
+pub fn date_range(deps: &Deps, from: Option<&str>, to: Option<&str>) -> AppResult<(time::Date, time::Date)> {
+    let today = deps.clock.now().date();
+    let to = to.map(|s| parse_day("to", s)).transpose()?.unwrap_or(today);
+    let from = from.map(|s| parse_day("from", s)).transpose()?.unwrap_or(to - time::Duration::days(90));
+    if from > to {
+        return Err(AppError::field("from", "must not be after to"));
+    }
+    if to - from > time::Duration::days(731) {
+        return Err(AppError::field("from", "the range is at most two years"));
+    }
+    Ok((from, to))
+}
+
 #[derive(Default)]
 struct Tally {
     entered: i64,
@@ -790,15 +810,7 @@ impl Tally {
 
 /// Stage statistics over a date range, from the daily counters (a range query; no recount).
 pub async fn analytics(deps: &Deps, actor: &Actor, q: AnalyticsQuery) -> AppResult<Analytics> {
-    let today = deps.clock.now().date();
-    let to = q.to.as_deref().map(|s| parse_day("to", s)).transpose()?.unwrap_or(today);
-    let from = q.from.as_deref().map(|s| parse_day("from", s)).transpose()?.unwrap_or(to - time::Duration::days(90));
-    if from > to {
-        return Err(AppError::field("from", "must not be after to"));
-    }
-    if to - from > time::Duration::days(731) {
-        return Err(AppError::field("from", "the range is at most two years"));
-    }
+    let (from, to) = date_range(deps, q.from.as_deref(), q.to.as_deref())?;
     let only = match q.job_id.as_deref() {
         Some(s) => Some(JobId::parse(s.trim()).ok_or_else(|| AppError::field("jobId", "is not a job id"))?),
         None => None,

@@ -30,6 +30,8 @@ pub static ROUTES: &[Route] = &[
     MESSAGES_READ,
     BIAS_AUDIT_PUBLISH,
     BIAS_AUDIT_SUMMARY,
+    ANALYTICS,
+    REPORTS,
 ];
 
 pub const BIAS_AUDIT_PUBLISH: Route = Route {
@@ -322,4 +324,47 @@ async fn messages_read(app: App, req: Req, _: ()) -> Result<Json<Thread>, AppErr
     let actor = req.actor()?;
     actor.own_org(req.path("id")?)?;
     Ok(Json(messages::mark_read(&app.deps, actor, req.path("threadId")?).await?))
+}
+
+pub const ANALYTICS: Route = Route {
+    name: "employers-analytics",
+    method: "GET",
+    path: "/api/employers/{id}/analytics",
+    access: Staff(Some(P::AnalyticsRead)),
+    summary: "The employer's figures in the seed's shape (jobPostings: total, active, applications; candidateEngagement: viewRate, interviewRate) over a date range; another organisation's id: 404",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(employer_analytics),
+};
+async fn employer_analytics(
+    app: App,
+    req: Req,
+    Query(q): Query<clearview_core::services::analytics::DateRange>,
+) -> Result<Json<clearview_core::services::analytics::EmployerAnalytics>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    Ok(Json(clearview_core::services::analytics::employer_analytics(&app.deps, actor, q).await?))
+}
+
+pub const REPORTS: Route = Route {
+    name: "employers-reports",
+    method: "GET",
+    path: "/api/employers/{id}/reports",
+    access: Staff(Some(P::AnalyticsRead)),
+    summary: "The employer's reports, newest first (as GET /api/reports); another organisation's id: 404",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(employer_reports),
+};
+async fn employer_reports(
+    app: App,
+    req: Req,
+    Query(q): Query<super::PageQuery>,
+) -> Result<Json<super::Page<clearview_core::services::reports::Report>>, AppError> {
+    let actor = req.actor()?;
+    actor.own_org(req.path("id")?)?;
+    let scope = format!("reports:{}", actor.org());
+    let (limit, after) = super::page(&app, &scope, &q)?;
+    let listed = clearview_core::services::reports::list(&app.deps, actor, limit, after).await?;
+    Ok(Json(super::page_of(&app, &scope, listed, |r| r)))
 }

@@ -18,6 +18,7 @@ use clearview_screening::bias::language::LanguageReport;
 use serde::{Deserialize, Serialize};
 
 pub static ROUTES: &[Route] = &[
+    ANALYTICS,
     TALENT_POOL,
     LIST,
     CREATE,
@@ -379,4 +380,23 @@ async fn talent_pool(
     };
     let pool = clearview_core::services::talent::talent_pool(&app.deps, req.actor()?, &job_id(&req)?, limit).await?;
     Ok(Json(pool))
+}
+
+pub const ANALYTICS: Route = Route {
+    name: "jobs-analytics",
+    method: "GET",
+    path: "/api/jobs/{id}/analytics",
+    access: Staff(Some(P::AnalyticsRead)),
+    summary: "One job's funnel (views to hire), sources, time to hire, offer acceptance and AI agreement over a date range",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(job_analytics),
+};
+async fn job_analytics(
+    app: App,
+    req: Req,
+    Query(q): Query<clearview_core::services::analytics::DateRange>,
+) -> Result<Json<clearview_core::services::analytics::JobAnalytics>, AppError> {
+    let id = req.path("id")?.to_owned();
+    Ok(Json(clearview_core::services::analytics::job_analytics(&app.deps, req.actor()?, &id, q).await?))
 }

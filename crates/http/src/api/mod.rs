@@ -2,6 +2,7 @@
 //! /api/jobs/{id}/publish` is in `jobs.rs`). Each module holds its routes as named-field items,
 //! each next to its typed handler, and lists them in its `ROUTES`.
 
+pub mod analytics;
 pub mod applications;
 pub mod auth;
 pub mod candidates;
@@ -16,6 +17,7 @@ pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
 pub mod pipeline;
+pub mod reports;
 pub mod skills;
 pub mod users;
 
@@ -48,6 +50,8 @@ pub static AREAS: &[&[Route]] = &[
     feedback::ROUTES,
     skills::ROUTES,
     careers::ROUTES,
+    analytics::ROUTES,
+    reports::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -68,6 +72,8 @@ pub static AREA_MODULES: &[&str] = &[
     "feedback",
     "skills",
     "careers",
+    "analytics",
+    "reports",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the

@@ -1,0 +1,62 @@
+//! `/api/reports/*`: reports generated on request by the `report-generate` consumer (PDF with
+//! charts, CSV, JSON) and their short-lived download links.
+
+use super::{Page, PageQuery, page, page_of};
+use crate::App;
+use crate::handler;
+use crate::request::Req;
+use crate::routes::{Accepted, Access::*, Grant::*, Json, Query, Route};
+use clearview_core::AppError;
+use clearview_core::rbac::Permission as P;
+use clearview_core::services::reports::{self, Download, GenerateInput, Report};
+
+pub static ROUTES: &[Route] = &[LIST, GENERATE, DOWNLOAD];
+
+pub const LIST: Route = Route {
+    name: "reports-list",
+    method: "GET",
+    path: "/api/reports",
+    access: Staff(Some(P::AnalyticsRead)),
+    summary: "The organisation's reports, newest first, with their status (processing, completed, failed with the reason)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(list),
+};
+async fn list(app: App, req: Req, Query(q): Query<PageQuery>) -> Result<Json<Page<Report>>, AppError> {
+    let actor = req.actor()?;
+    let scope = format!("reports:{}", actor.org());
+    let (limit, after) = page(&app, &scope, &q)?;
+    let listed = reports::list(&app.deps, actor, limit, after).await?;
+    Ok(Json(page_of(&app, &scope, listed, |r| r)))
+}
+
+pub const GENERATE: Route = Route {
+    name: "reports-generate",
+    method: "POST",
+    path: "/api/reports/generate",
+    access: Staff(Some(P::ReportsManage)),
+    summary: "Ask for a report (recruitment, ai_performance, candidate_analytics, pipeline, bias_audit or custom; pdf, csv or json; a date range; jobs): 202 with the report processing; the requester is mailed a link when it is made",
+    idempotent: true,
+    grants: &[TableRead, TableWrite, SendQueue("report-requests")],
+    handler: handler!(generate),
+};
+async fn generate(app: App, req: Req, Json(input): Json<GenerateInput>) -> Result<Accepted<Report>, AppError> {
+    let r = reports::generate(&app.deps, req.actor()?, input).await?;
+    let v = r.version;
+    Ok(Accepted(r, Some(v)))
+}
+
+pub const DOWNLOAD: Route = Route {
+    name: "reports-download",
+    method: "GET",
+    path: "/api/reports/{id}/download",
+    access: Staff(Some(P::AnalyticsRead)),
+    summary: "A download link of a completed report, valid for 15 minutes; a report still processing or failed answers 409 with its status",
+    idempotent: false,
+    grants: &[TableRead, ReportsRead],
+    handler: handler!(download),
+};
+async fn download(app: App, req: Req, _: ()) -> Result<Json<Download>, AppError> {
+    let id = req.path("id")?.to_owned();
+    Ok(Json(reports::download(&app.deps, req.actor()?, &id).await?))
+}
