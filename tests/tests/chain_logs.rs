@@ -144,7 +144,11 @@ async fn one_correlation_id_follows_an_upload_through_every_stage_to_the_email()
         assert_eq!(correlation_ids(l), [run.clone()].into(), "{l}");
         stages.insert(m["queue"].as_str().unwrap().to_owned());
     }
-    assert_eq!(stages, ["anonymize", "bias", "email", "parse", "score"].map(str::to_owned).into(), "{lines:#?}");
+    assert_eq!(
+        stages,
+        ["analytics", "anonymize", "bias", "email", "parse", "score"].map(str::to_owned).into(),
+        "{lines:#?}"
+    );
     let scored = lines.iter().find(|l| l["message"] == "scored and bias-checked after upload").expect("UploadToScored");
     assert!(scored["ms"].as_u64().is_some() && correlation_ids(scored) == [run.clone()].into(), "{scored}");
 
