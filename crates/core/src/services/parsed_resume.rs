@@ -273,10 +273,8 @@ pub async fn parse_file(deps: &Deps, actor: &Actor, input: ParseFileInput) -> Ap
     let id = uuid::Uuid::parse_str(input.file_id.trim())
         .map_err(|_| AppError::field("fileId", "is not a file id"))?
         .to_string();
-    let file = file_for(deps, &Caller::Staff(actor.clone()), &id).await.map_err(|e| match e {
-        AppError::NotFound(_) => AppError::field("fileId", "is not a resume file of this organisation"),
-        other => other,
-    })?;
+    // A well-formed id naming no file of the organisation: 404, like any id that names nothing.
+    let file = file_for(deps, &Caller::Staff(actor.clone()), &id).await?;
     let app = load_in_org(deps, actor.org(), &file.application_id).await?;
     let blind = !identity_visible(&pipeline::load(deps, actor.org()).await?, &app);
     let blob = deps
