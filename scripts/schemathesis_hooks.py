@@ -1,13 +1,35 @@
-"""Schemathesis hooks (scripts/schemathesis.sh loads them): bodies a JSON Schema cannot describe.
+"""Schemathesis hooks (scripts/schemathesis.sh loads them): bodies a JSON Schema cannot describe,
+and a guard against a CPython bug in Hypothesis's lambda descriptions (below).
 
 `POST /api/jobs/import` reads text/csv: half the generated bodies are CSV files with the
 import's columns (valid and invalid cells, quoting), half arbitrary non-blank text. (A custom
 strategy takes only bytes, so the schema gives no string example for this body.)
 """
 
+import inspect
+
 from hypothesis import strategies as st
+from hypothesis.internal import lambda_sources
 
 import schemathesis
+
+# CPython 3.11.7 (the interpreter `python3` gives on this machine; fixed in later 3.11 and
+# 3.12 releases) can raise `SystemError: AST constructor recursion depth mismatch` from
+# `ast.parse` when Hypothesis parses a lambda's source file only to *describe* the lambda. The
+# description is cosmetic: fall back to the one Hypothesis itself uses when it cannot read a
+# lambda's source, instead of ending the run with a tool error that says nothing about the API.
+_describe_lambda = lambda_sources._lambda_description
+
+
+def _lambda_description_or_unknown(f, *args, **kwargs):
+    try:
+        return _describe_lambda(f, *args, **kwargs)
+    except SystemError:
+        params = str(inspect.signature(getattr(f, "__wrapped_target", f)))[1:-1]
+        return f"lambda {params}: <unknown>" if params else "lambda: <unknown>"
+
+
+lambda_sources._lambda_description = _lambda_description_or_unknown
 
 HEADER = "title,jobType,description,location,requiredSkills,salaryMin,isRemote\r\n"
 CELL = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=30)

@@ -85,6 +85,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Vec<FieldError>
         let msg = e.to_string();
         vec![FieldError::new("", format!("the body is not valid JSON ({msg})"))]
     })?;
+    // Every request body is a JSON object. serde's derived structs would also read an array
+    // positionally (`[]` as a struct whose fields all have defaults): refuse it by name.
+    if !value.is_object() {
+        return Err(vec![FieldError::new("", "the body must be a JSON object")]);
+    }
     integral_numbers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -208,6 +213,22 @@ mod tests {
         assert_eq!(e[0].field, "salary");
         let e = parse_json::<In>(br#"{"title":"x","nested":{"a":1,"b":2}}"#).unwrap_err();
         assert_eq!(e[0].field, "nested.b");
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused_even_when_every_field_has_a_default() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct AllDefaults {
+            #[serde(default)]
+            grant: Vec<String>,
+        }
+        for body in [&b"[]"[..], b"[[\"jobs:read\"]]", b"null", b"3"] {
+            let e = parse_json::<AllDefaults>(body).unwrap_err();
+            assert_eq!((e[0].field.as_str(), e[0].reason.as_str()), ("", "the body must be a JSON object"));
+        }
+        assert!(parse_json::<AllDefaults>(b"{}").is_ok());
     }
 
     #[test]
