@@ -5,3 +5,4 @@
 pub mod api;
 pub mod families;
 pub mod lambda;
+pub mod mail;

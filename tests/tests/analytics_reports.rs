@@ -8,15 +8,15 @@
 //! PDFs are rendered to PNG with `pdftoppm` (page count) and read back with `pdftotext` (the
 //! printed figures equal the analytics API's); the CSV is RFC 4180; the requester is mailed a link.
 
-use async_trait::async_trait;
 use axum::http::StatusCode;
 use clearview_chain::analytics::AnalyticsConsumer;
 use clearview_chain::reports::ReportGenerateConsumer;
 use clearview_core::Deps;
 use clearview_core::ports::crypto::AesGcmSealer;
-use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
+use clearview_core::ports::mail::OutgoingEmail;
 use clearview_core::ports::queue::{Consumer, DomainEvent, WorkMessage};
 use clearview_tests::api::{Admin, BoxFut, Family, candidate, job_body};
+use clearview_tests::mail::Recording;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -30,21 +30,6 @@ pub struct Env {
     /// Delivers what is on the `report-requests` queue to the report generator.
     pump_reports: Pump,
     sent: Arc<Recording>,
-}
-
-/// The mailer, remembering what it sent.
-pub struct Recording {
-    inner: Arc<dyn Mailer>,
-    sent: Mutex<Vec<OutgoingEmail>>,
-}
-
-#[async_trait]
-impl Mailer for Recording {
-    async fn send(&self, email: OutgoingEmail) -> Result<String, MailError> {
-        let id = self.inner.send(email.clone()).await?;
-        self.sent.lock().unwrap().push(email);
-        Ok(id)
-    }
 }
 
 mod analytics {

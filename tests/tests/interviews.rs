@@ -9,10 +9,11 @@ use axum::http::{Method, StatusCode};
 use clearview_chain::interviews::InterviewInvitesConsumer;
 use clearview_chain::messages::ConsultantMessagesConsumer;
 use clearview_core::Deps;
-use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
+use clearview_core::ports::mail::{Mailer, OutgoingEmail};
 use clearview_core::ports::queue::Consumer;
 use clearview_core::ports::store;
 use clearview_tests::api::{Admin, Answer, BoxFut, Call, Family, candidate, job_body};
+use clearview_tests::mail::Recording;
 use icalendar::{Calendar, Component, EventLike};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -35,27 +36,6 @@ impl Env {
     /// Runs the `consultant-messages` consumer over its queue.
     async fn pump_messages(&self) -> usize {
         (self.pump)(Arc::new(ConsultantMessagesConsumer(self.deps.clone()))).await
-    }
-}
-
-/// The chain's mailer, remembering what it sent.
-pub struct Recording {
-    inner: Arc<dyn Mailer>,
-    sent: Mutex<Vec<OutgoingEmail>>,
-}
-
-#[async_trait]
-impl Mailer for Recording {
-    async fn send(&self, email: OutgoingEmail) -> Result<String, MailError> {
-        let id = self.inner.send(email.clone()).await?;
-        self.sent.lock().unwrap().push(email);
-        Ok(id)
-    }
-}
-
-impl Recording {
-    fn to(&self, email: &str) -> Vec<OutgoingEmail> {
-        self.sent.lock().unwrap().iter().filter(|m| m.to == email).cloned().collect()
     }
 }
 

@@ -7,10 +7,11 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use clearview_chain::alerts::{JobAlertsConsumer, JobAlertsDigest};
 use clearview_core::Deps;
-use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
+
 use clearview_core::ports::queue::{Consumer, DomainEvent, Outcome, WorkMessage};
 use clearview_core::ports::store::{self, Query};
 use clearview_tests::api::{Admin, Answer, BoxFut, Call, Family, candidate, job_body};
+use clearview_tests::mail::Recording;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -24,27 +25,6 @@ pub struct Env {
     /// Delivers what is on the `job-alerts` queue to its consumer; returns how many it handled.
     pump: Box<dyn Fn() -> BoxFut<'static, usize> + Send + Sync>,
     sent: Arc<Recording>,
-}
-
-/// The chain's mailer, remembering what it sent.
-pub struct Recording {
-    inner: Arc<dyn Mailer>,
-    sent: Mutex<Vec<OutgoingEmail>>,
-}
-
-#[async_trait]
-impl Mailer for Recording {
-    async fn send(&self, email: OutgoingEmail) -> Result<String, MailError> {
-        let id = self.inner.send(email.clone()).await?;
-        self.sent.lock().unwrap().push(email);
-        Ok(id)
-    }
-}
-
-impl Recording {
-    fn to(&self, email: &str) -> Vec<OutgoingEmail> {
-        self.sent.lock().unwrap().iter().filter(|m| m.to == email).cloned().collect()
-    }
 }
 
 async fn raw(f: &Family, method: Method, path: &str, token: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
