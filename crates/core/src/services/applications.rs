@@ -670,34 +670,39 @@ pub async fn upload_url(deps: &Deps, candidate: &Principal, id: &str, input: Upl
     Ok(UploadGrant { file_id, upload })
 }
 
-pub async fn download_url(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<DownloadGrant> {
-    let file: FileRecord = match caller {
+/// A resume file the caller may see: staff of its organisation with applications:read, or the
+/// candidate who uploaded it. Anyone else: 404.
+pub(crate) async fn visible_file(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<FileRecord> {
+    match caller {
         Caller::Staff(actor) => {
             if !actor.can(Permission::ApplicationsRead) {
                 return Err(AppError::Forbidden("your role does not allow applications:read".into()));
             }
-            let file: FileRecord = record::get(deps.store.as_ref(), &keys::file(actor.org(), file_id))
-                .await?
-                .ok_or(AppError::NotFound("file"))?;
-            // The original file carries who the candidate is: blind reviewers read the
-            // anonymised resume (GET /api/applications/{id}/resume) until the identity is revealed.
-            if !super::review::original_file_visible(deps, actor, &file.application_id).await? {
-                return Err(AppError::Forbidden(
-                    "blind review: the original resume shows who the candidate is; read the anonymised one at \
-                     GET /api/applications/{id}/resume, or reveal the application first"
-                        .into(),
-                ));
-            }
-            file
+            record::get(deps.store.as_ref(), &keys::file(actor.org(), file_id)).await?.ok_or(AppError::NotFound("file"))
         }
         Caller::Candidate(p) => {
             let q = Query::index(Index::Gsi2, keys::file_by_candidate(&p.user_id, file_id).pk)
                 .prefix(format!("FILE#{file_id}"))
                 .limit(2);
             let (files, _) = record::query::<FileRecord>(deps.store.as_ref(), &q).await?;
-            files.into_iter().find(|f| f.id == file_id).ok_or(AppError::NotFound("file"))?
+            files.into_iter().find(|f| f.id == file_id).ok_or(AppError::NotFound("file"))
         }
-    };
+    }
+}
+
+pub async fn download_url(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<DownloadGrant> {
+    let file = visible_file(deps, caller, file_id).await?;
+    // The original file carries who the candidate is: blind reviewers read the anonymised
+    // resume (GET /api/applications/{id}/resume) until the identity is revealed.
+    if let Caller::Staff(actor) = caller
+        && !super::review::original_file_visible(deps, actor, &file.application_id).await?
+    {
+        return Err(AppError::Forbidden(
+            "blind review: the original resume shows who the candidate is; read the anonymised one at \
+             GET /api/applications/{id}/resume, or reveal the application first"
+                .into(),
+        ));
+    }
     let (url, expires_at) =
         deps.blobs.presign_get(&file.key, DOWNLOAD_URL_TTL, file.file_name.as_deref()).await.map_err(blob_err)?;
     Ok(DownloadGrant { file_id: file.id, url, expires_at })
@@ -711,7 +716,7 @@ async fn stage_body(deps: &Deps, app: &Application, stage: &str) -> AppResult<Op
 }
 
 /// A stage's stored output of the current run, read as the type the chain wrote.
-async fn stage_output<T: serde::de::DeserializeOwned>(
+pub(crate) async fn stage_output<T: serde::de::DeserializeOwned>(
     deps: &Deps,
     app: &Application,
     stage: &str,

@@ -7,16 +7,13 @@
 //! from the reader (blind review), no contact details, no employer or school names, no bullet
 //! points and no raw text — only what the scorer reads (titles, dates, degrees, skills).
 
-use super::applications::load_in_org;
+use super::applications::{load_in_org, stage_output, visible_file};
 use super::review::identity_visible;
 use super::{Actor, Caller, pipeline};
 use crate::error::{AppError, AppResult};
 use crate::keys;
-use crate::model::application::FileRecord;
-use crate::model::{Application, StageResult};
+use crate::model::Application;
 use crate::ports::Deps;
-use crate::ports::store::{Index, Query};
-use crate::rbac::Permission;
 use crate::record;
 use clearview_screening::ParsedResume;
 use clearview_screening::PartialDate;
@@ -159,13 +156,7 @@ pub fn view(p: &ParsedResume, blind: bool) -> ParsedResumeView {
 
 /// The current run's stored parse of an application, if its resume has been parsed.
 async fn stored_parse(deps: &Deps, app: &Application) -> AppResult<Option<ParsedResume>> {
-    let Some(run) = app.processing.run_id.as_deref() else { return Ok(None) };
-    let r: Option<StageResult> =
-        record::get(deps.store.as_ref(), &keys::stage_result(&app.org_id, &app.id, "parsed")).await?;
-    r.filter(|r| r.run_id == run)
-        .map(|r| serde_json::from_value::<ParsedResume>(r.body))
-        .transpose()
-        .map_err(|e| AppError::Internal(format!("the stored parse of {} is unreadable ({e}): reprocess it", app.id)))
+    stage_output(deps, app, "parsed").await
 }
 
 fn not_parsed() -> AppError {
@@ -201,26 +192,6 @@ pub struct FilePreview {
     pub text: String,
 }
 
-/// A file the caller may see: staff of its organisation (with applications:read), or the
-/// candidate who uploaded it.
-async fn file_for(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<FileRecord> {
-    match caller {
-        Caller::Staff(actor) => {
-            if !actor.can(Permission::ApplicationsRead) {
-                return Err(AppError::Forbidden("your role does not allow applications:read".into()));
-            }
-            record::get(deps.store.as_ref(), &keys::file(actor.org(), file_id)).await?.ok_or(AppError::NotFound("file"))
-        }
-        Caller::Candidate(p) => {
-            let q = Query::index(Index::Gsi2, keys::file_by_candidate(&p.user_id, file_id).pk)
-                .prefix(format!("FILE#{file_id}"))
-                .limit(2);
-            let (files, _) = record::query::<FileRecord>(deps.store.as_ref(), &q).await?;
-            files.into_iter().find(|f| f.id == file_id).ok_or(AppError::NotFound("file"))
-        }
-    }
-}
-
 /// What the anonymize stage stored: the text blind reviewers read.
 #[derive(Deserialize)]
 struct Anonymised {
@@ -228,7 +199,7 @@ struct Anonymised {
 }
 
 pub async fn preview(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<FilePreview> {
-    let file = file_for(deps, caller, file_id).await?;
+    let file = visible_file(deps, caller, file_id).await?;
     let app: Application = record::get(deps.store.as_ref(), &keys::application(&file.org_id, &file.application_id))
         .await?
         .ok_or(AppError::NotFound("file"))?;
@@ -244,13 +215,7 @@ pub async fn preview(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<F
         Caller::Candidate(_) => false,
     };
     let text = if blind {
-        let run = app.processing.run_id.clone().unwrap_or_default();
-        let stored: Option<StageResult> =
-            record::get(deps.store.as_ref(), &keys::stage_result(&app.org_id, &app.id, "anonymized")).await?;
-        let body = stored.filter(|r| r.run_id == run).map(|r| r.body).ok_or_else(not_parsed)?;
-        serde_json::from_value::<Anonymised>(body)
-            .map_err(|e| AppError::Internal(format!("the stored anonymised text is unreadable: {e}")))?
-            .text
+        stage_output::<Anonymised>(deps, &app, "anonymized").await?.ok_or_else(not_parsed)?.text
     } else {
         parsed.text.clone()
     };
@@ -274,7 +239,7 @@ pub async fn parse_file(deps: &Deps, actor: &Actor, input: ParseFileInput) -> Ap
         .map_err(|_| AppError::field("fileId", "is not a file id"))?
         .to_string();
     // A well-formed id naming no file of the organisation: 404, like any id that names nothing.
-    let file = file_for(deps, &Caller::Staff(actor.clone()), &id).await?;
+    let file = visible_file(deps, &Caller::Staff(actor.clone()), &id).await?;
     let app = load_in_org(deps, actor.org(), &file.application_id).await?;
     let blind = !identity_visible(&pipeline::load(deps, actor.org()).await?, &app);
     let blob = deps
