@@ -4,7 +4,7 @@
 # same set previewed with every planned consumer wired); every stack, counted after the SAM
 # transform, stays under the resource cap; the CDK app (root and nested stacks) synthesizes
 # offline with cdk-nag AwsSolutions clean (every acknowledgement carries a reason); and
-# tests/tests/infra_drift.rs compares both stack trees with the route table and checks each
+# tests/tests/api/infra_drift.rs compares both stack trees with the route table and checks each
 # function's policy is exactly what its grants allow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,8 +124,8 @@ node -e '
   for (const [id, n] of [...seen].sort()) console.log(`  ${n} x ${id}`);
 ' "$out" $(node -e 'for (const s of require("./infra/manifest.json").stacks) console.log(s.id)')
 
-step "drift and least privilege (tests/tests/infra_drift.rs)"
-CDK_TEMPLATE="$out/ClearView.template.json" cargo test -q -p clearview-tests --test infra_drift
+step "drift and least privilege (tests/tests/api/infra_drift.rs)"
+CDK_TEMPLATE="$out/ClearView.template.json" cargo test -q -p clearview-tests --test api infra_drift::
 
 echo
 echo "check-infra: all infra checks passed in $(( $(date +%s) - t0 )) s"

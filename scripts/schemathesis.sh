@@ -20,7 +20,7 @@ rm -rf "$out"; mkdir -p "$out"
 cargo build -q -p clearview-devserver --bin clearview
 # One signed-in admin sends thousands of requests in a run: past the default 1,000 an hour per
 # user most operations would only answer 429 (measured: 96 of 106 did). The limits are not what
-# this run judges (tests/tests/compliance.rs drives each one past), so raise them here.
+# this run judges (tests/tests/api/compliance.rs drives each one past), so raise them here.
 RATE_LIMITS="user=100000000,ip=100000000,ai=100000000,upload=100000000" \
   target/debug/clearview --data-dir "$data" --port "$port" >"$out/server.log" 2>&1 &
 server=$!
@@ -41,7 +41,7 @@ echo "schemathesis: all checks against $api (docs/openapi.json), ${ST_EXAMPLES:-
 # use_after_free and ensure_resource_availability run only in the stateful phase, which does
 # not honour schemathesis.toml's per-operation settings; the two product rules they trip are:
 #  - removing a staff member keeps the record, readable as "disabled", for the audit trail
-#    (tests/tests/api_slice.rs checks it), and a deleted published job is cancelled, not gone;
+#    (tests/tests/api/api_slice.rs checks it), and a deleted published job is cancelled, not gone;
 #  - a public candidate sign-up is invisible to the signed-in employer until the candidate
 #    applies to one of its jobs (the tenant fence).
 stateful_exclusions() { echo "use_after_free,ensure_resource_availability"; }

@@ -55,7 +55,7 @@ pub const READ_ATTRIBUTES: &[&str] = &["email", "email_verified", "custom:org_id
 pub const WRITE_ATTRIBUTES: &[&str] = &["email"];
 
 /// The cursor secret's variable name: `clearview_functions::CURSOR_SECRET` (functions is not a
-/// dependency of xtask; tests/tests/infra_drift.rs checks the two agree).
+/// dependency of xtask; tests/tests/api/infra_drift.rs checks the two agree).
 pub const CURSOR_SECRET_ENV: &str = "CURSOR_SECRET";
 
 /// `jobs-create` → `JobsCreate`.

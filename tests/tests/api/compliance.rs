@@ -1,8 +1,6 @@
 //! Compliance and integrations (issue 12) at the API level, on both adapter families, one
 //! module per area.
 
-mod common;
-
 mod rate_limits {
     //! Each limit driven past with small limits: the per-user, per-IP, AI and upload windows,
     //! counted in the table so that two instances (routers over one store) share them, and the
@@ -298,10 +296,10 @@ mod ll144 {
     /// it), then stops: never scored, never bias-re-scored.
     #[tokio::test]
     async fn the_chain_does_not_score_an_application_under_alternative_review() {
-        let e = super::common::env().await;
+        let e = crate::common::env().await;
         let f = &e.family;
         let admin = f.employer_admin("Chainco").await;
-        let job = super::common::active_job(f, &admin).await;
+        let job = crate::common::active_job(f, &admin).await;
         let (token, _, email) = candidate(f, "Pat Person").await;
         let applied = f.post("/api/applications", Some(&token), json!({"jobId": job})).await;
         let app = applied.body["id"].as_str().unwrap().to_owned();
@@ -324,7 +322,7 @@ mod ll144 {
             )
             .await;
         assert_eq!(put, StatusCode::OK);
-        super::common::wait_for_stage(f, &admin.token, &app, &["anonymized"]).await;
+        crate::common::wait_for_stage(f, &admin.token, &app, &["anonymized"]).await;
         // Long enough for the score and bias consumers to have run (they take milliseconds).
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         let a = f.get(&format!("/api/applications/{app}"), &admin.token).await;
@@ -350,8 +348,8 @@ mod ll144 {
         // is not scored, so not in the rates.
         let (scored, _, _) = candidate(f, "Sam Scored").await;
         let id =
-            super::common::apply_and_upload(f, &scored, &job, "wp_resume.pdf", "application/pdf", json!(null)).await;
-        super::common::wait_for_stage(f, &admin.token, &id, &["checked"]).await;
+            crate::common::apply_and_upload(f, &scored, &job, "wp_resume.pdf", "application/pdf", json!(null)).await;
+        crate::common::wait_for_stage(f, &admin.token, &id, &["checked"]).await;
         let path = format!("/api/employers/{}/bias-audit", admin.org);
         let published = f.post(&path, Some(&admin.token), json!({"distributionDate": "2026-01-15"})).await;
         assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);

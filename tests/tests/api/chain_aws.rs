@@ -158,7 +158,7 @@ async fn poison_message_lands_in_the_dead_letter_queue_with_its_reason() {
 async fn step_for_a_missing_application_is_dead_lettered_with_the_reason() {
     let e = env().await;
     // (SQS redelivery of `Retry` answers up to the redrive limit is covered in
-    // crates/aws/tests/chain_adapters.rs with the same glue.)
+    // crates/aws/tests/moto/chain_adapters.rs with the same glue.)
     let step = clearview_core::model::ChainStep {
         org_id: "01a1febe-06be-706e-9966-031290751ec6".into(),
         application_id: "no-such-application".into(),

@@ -7,8 +7,7 @@ use clearview_tests::api::{Call, candidate, fixture};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{active_job, apply_and_upload, env, wait_for_stage};
+use crate::common::{active_job, apply_and_upload, env, wait_for_stage};
 
 #[tokio::test]
 async fn uploaded_pdf_is_parsed_scored_bias_checked_and_the_candidate_is_emailed() {
