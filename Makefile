@@ -29,7 +29,7 @@ deps-and-lint:
 	exit $$(( lint != 0 || d != 0 ))
 
 # In `make test`, test-infra has synthesized the CDK app already: the Rust tests read that
-# synth instead of running their own (tests/tests/infra_drift.rs; one synth is ~45 s).
+# synth instead of running their own (tests/tests/api/infra_drift.rs; one synth is ~45 s).
 test: export CDK_TEMPLATE := $(CURDIR)/target/infra/cdk.out/ClearView.template.json
 # A make test build is a clean build: incremental compilation data would only cost time to write.
 test: export CARGO_INCREMENTAL := 0

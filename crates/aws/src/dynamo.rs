@@ -609,9 +609,14 @@ impl ItemStore for DynamoStore {
         }
         if let Some((from, to)) = &query.sk_between {
             names.insert("#qsk".into(), sk_attr.into());
-            values.insert(":from".into(), AttributeValue::S(from.clone()));
             values.insert(":to".into(), AttributeValue::S(to.clone()));
-            key_condition.push_str(" AND #qsk BETWEEN :from AND :to");
+            if from.is_empty() {
+                // DynamoDB refuses an empty key value; every sort key is at least "".
+                key_condition.push_str(" AND #qsk <= :to");
+            } else {
+                values.insert(":from".into(), AttributeValue::S(from.clone()));
+                key_condition.push_str(" AND #qsk BETWEEN :from AND :to");
+            }
         }
         if let Some(prefix) = &query.sk_prefix {
             names.insert("#qsk".into(), sk_attr.into());

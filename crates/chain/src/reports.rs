@@ -1,59 +1,37 @@
-//! The scheduled `reports` consumer. For now it records each run (one item per firing, so a
-//! retried firing records nothing twice); the reports themselves have their own issue.
+//! Reports: the `reports` schedule fires due report schedules, and the `report-generate`
+//! consumer renders each requested report.
 
 use async_trait::async_trait;
 use clearview_core::Deps;
 use clearview_core::ports::queue::{Outcome, Scheduled};
-use clearview_core::ports::store::{Condition, Item, Key, StoreError};
-use serde::{Deserialize, Serialize};
+use clearview_core::ports::store::Condition;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-/// Partition of the schedule's run records (not tenant data: it holds no tenant's fields).
-pub const RUNS_PK: &str = "SCHEDULE#reports";
-
-/// The key of the run for the firing at `scheduled_at` (sorts by time).
-pub fn run_key(scheduled_at: OffsetDateTime) -> Key {
-    let at = scheduled_at.format(&Rfc3339).unwrap_or_default();
-    Key::new(RUNS_PK, format!("RUN#{at}"))
-}
-
-/// What a run record holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReportRun {
-    #[serde(with = "time::serde::rfc3339")]
-    pub scheduled_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub started_at: OffsetDateTime,
-    pub status: String,
-}
-
+/// The `reports` schedule (every minute): queues a report for every report schedule that has
+/// come due and moves each to its next run (clearview_core::services::report_schedules).
 pub struct ReportsJob(pub Deps);
 
 #[async_trait]
 impl Scheduled for ReportsJob {
     async fn run(&self, scheduled_at: OffsetDateTime) -> Outcome {
-        let run = ReportRun { scheduled_at, started_at: self.0.clock.now(), status: "recorded".into() };
-        let item = Item {
-            key: run_key(scheduled_at),
-            gsi1: None,
-            gsi2: None,
-            entity: "ReportRun".into(),
-            version: 1,
-            // Kept 400 days from when it ran (a replayed old firing still gets its record).
-            expires_at: Some(run.started_at.unix_timestamp() + 400 * 24 * 3600),
-            data: serde_json::to_value(&run).unwrap_or_default(),
-        };
-        match self.0.store.put(item, Condition::NotExists).await {
-            Ok(()) => {
-                tracing::info!(schedule = "reports", scheduled_at = %run.started_at, "report run recorded");
+        // A late firing still runs everything due by now.
+        let now = self.0.clock.now().max(scheduled_at);
+        match clearview_core::services::report_schedules::fire_due(&self.0, now).await {
+            Ok(f) => {
+                if f.queued + f.skipped > 0 {
+                    tracing::info!(
+                        schedule = "reports",
+                        queued = f.queued,
+                        skipped = f.skipped,
+                        "scheduled reports queued"
+                    );
+                }
                 Outcome::Done
             }
-            // The same firing delivered again: already recorded.
-            Err(StoreError::ConditionFailed { .. }) => Outcome::Done,
-            Err(e @ (StoreError::Unavailable(_) | StoreError::Throttled(_))) => Outcome::Retry(e.to_string()),
-            Err(e) => Outcome::Poison(e.to_string()),
+            Err(e @ (AppError::Unavailable(_) | AppError::TooManyRequests(_) | AppError::Conflict { .. })) => {
+                Outcome::Retry(format!("firing report schedules: {e}"))
+            }
+            Err(e) => Outcome::Poison(format!("firing report schedules: {e}")),
         }
     }
 }
@@ -430,7 +408,9 @@ impl Consumer for ReportGenerateConsumer {
         };
         let report = match rep::get(deps, &org, id).await {
             Ok(r) => r,
-            Err(AppError::NotFound(_)) => return Outcome::Poison(format!("report {id} does not exist")),
+            // A scheduled run queues its report before storing it (report_schedules::fire_due):
+            // wait for it; a report that never appears ends in the dead-letter queue.
+            Err(AppError::NotFound(_)) => return Outcome::Retry(format!("report {id} is not stored (yet)")),
             Err(e) => return Outcome::Retry(e.to_string()),
         };
         if report.status != "processing" {
@@ -488,16 +468,26 @@ impl Consumer for ReportGenerateConsumer {
                 format!("Your report {} failed: {}\n", after.id, after.error.clone().unwrap_or_default()),
             )
         };
-        let mail = OutgoingEmail {
-            to: after.requested_email.clone(),
-            subject,
-            text_body: text,
-            html_body: None,
-            dedupe_key: Some(format!("report:{}", after.id)),
-            calendar: None,
-        };
-        if let Err(e) = deps.mail.send(mail).await {
-            tracing::warn!(report = %after.id, error = %e, "the report is made but its mail was not sent");
+        // The requester, then a scheduled report's recipients: one mail each (nobody sees who
+        // else got it), each with its own dedupe key.
+        let mut to = vec![after.requested_email.clone()];
+        to.extend(after.recipients.iter().filter(|r| **r != after.requested_email).cloned());
+        for (i, address) in to.into_iter().enumerate() {
+            let mail = OutgoingEmail {
+                to: address,
+                subject: subject.clone(),
+                text_body: text.clone(),
+                html_body: None,
+                dedupe_key: Some(if i == 0 {
+                    format!("report:{}", after.id)
+                } else {
+                    format!("report:{}:{i}", after.id)
+                }),
+                calendar: None,
+            };
+            if let Err(e) = deps.mail.send(mail).await {
+                tracing::warn!(report = %after.id, error = %e, "the report is made but a mail was not sent");
+            }
         }
         tracing::info!(report = %after.id, status = %after.status, "report generated");
         Outcome::Done

@@ -230,11 +230,11 @@ pub const CONSUMERS: &[ConsumerDef] = &[
     },
     ConsumerDef {
         name: "reports",
-        summary: "Weekly hiring and bias-audit report run (records the run; the report itself is its own issue)",
-        trigger: Trigger::Schedule { expression: "cron(0 6 ? * MON *)" },
-        needs: &[TableRead, TableWrite, WriteObjects(bucket::REPORTS), ReadObjects(bucket::REPORTS), Mail],
-        timeout_s: 300,
-        memory_mb: 1024,
+        summary: "Queue a report for every report schedule that has come due (POST /api/reports/schedule) and move each to its next run",
+        trigger: Trigger::Schedule { expression: "rate(1 minute)" },
+        needs: &[TableRead, TableWrite, SendTo("report-requests")],
+        timeout_s: 60,
+        memory_mb: 256,
         build: Build::Schedule(|d| Arc::new(ReportsJob(d.clone()))),
     },
     ConsumerDef {

@@ -53,6 +53,14 @@ pub fn local_time(t: OffsetDateTime, zone: &str) -> String {
     }
 }
 
+/// The calendar day at `t` in `zone` (UTC when the zone is unknown).
+pub fn local_date(t: OffsetDateTime, zone: &str) -> time::Date {
+    let tz = zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
+    let local = chrono_utc(t).with_timezone(&tz).naive_local();
+    let secs = local.and_utc().timestamp();
+    OffsetDateTime::from_unix_timestamp(secs).map(|d| d.date()).unwrap_or(t.date())
+}
+
 fn mailto(p: &Person, role: &str, rsvp: bool) -> Property {
     let mut prop = Property::new("ATTENDEE", format!("mailto:{}", p.email));
     if let Some(n) = &p.name {

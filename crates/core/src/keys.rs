@@ -401,6 +401,24 @@ pub const REPORT_PREFIX: &str = "REPORT#";
 pub fn report(org: &OrgId, id: &str) -> Key {
     Key::new(org_pk(org), format!("{REPORT_PREFIX}{id}"))
 }
+/// A report schedule, in the tenant's partition; gsi1 orders every schedule by its next run in
+/// one of 16 shards (sk `<nextRun>#<org>#<id>`), so the `reports` schedule reads only what is due.
+pub const REPORT_SCHEDULE_PREFIX: &str = "REPSCHED#";
+pub fn report_schedule(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{REPORT_SCHEDULE_PREFIX}{id}"))
+}
+pub const REPORT_SCHEDULE_SHARDS: &[char] = JOB_ALERT_PENDING_SHARDS;
+pub fn report_schedule_due(id: &str, due: &str, org: &OrgId) -> Key {
+    let shard = id.chars().last().filter(char::is_ascii_hexdigit).unwrap_or('0');
+    Key::new(report_schedule_due_pk(shard.to_ascii_lowercase()), format!("{due}#{org}#{id}"))
+}
+pub fn report_schedule_due_pk(shard: char) -> String {
+    format!("REPSCHEDDUE#{shard}")
+}
+/// How many report schedules an organisation keeps (kept in the same transactions).
+pub fn report_schedule_count(org: &OrgId) -> Key {
+    Key::new(org_pk(org), "REPSCHEDCOUNT".to_owned())
+}
 /// The object of a generated report.
 pub fn report_object(org: &OrgId, id: &str, ext: &str) -> String {
     format!("reports/{org}/{id}.{ext}")

@@ -26,7 +26,7 @@ impl Server {
     /// Starts `bin --data-dir data_dir --port 0` and waits until `/health` answers. The server's
     /// stderr (its log) goes to `<data_dir>/../<name>.log`.
     /// `RATE_LIMITS` for servers that drive load or crashes with a few users: the limits are
-    /// not what those tests measure (tests/tests/compliance.rs drives them).
+    /// not what those tests measure (tests/tests/api/compliance.rs drives them).
     pub const UNLIMITED: (&'static str, &'static str) =
         ("RATE_LIMITS", "user=100000000,ip=100000000,ai=100000000,upload=100000000");
 

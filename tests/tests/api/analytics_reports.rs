@@ -606,11 +606,114 @@ mod reports {
     }
 }
 
+mod schedules {
+    //! Scheduled reports: a schedule's cron is read in its time zone; the `reports` schedule
+    //! (fired here by hand at the times EventBridge or the local cron would) queues one report
+    //! per due run, a repeated firing none, and the report is mailed to its owner and recipients.
+    use super::*;
+    use clearview_chain::reports::ReportsJob;
+    use clearview_core::ports::queue::{Outcome, Scheduled};
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+
+    pub async fn a_scheduled_report_runs_once_per_due_time_and_is_mailed_to_owner_and_recipients(e: &Env) {
+        let f = &*e.family;
+        let admin = f.employer_admin("Scheduled").await;
+        let other = f.employer_admin("Elsewhere").await;
+        let (_, viewer) = f.staff(&admin, "viewer").await;
+        let (_, outsider) = f.staff(&other, "viewer").await;
+        let t = admin.token.as_str();
+
+        // Refusals name their field.
+        for (body, field) in [
+            (json!({"type": "recruitment", "format": "csv", "cron": "61 * * * *"}), "cron"),
+            (json!({"type": "recruitment", "format": "csv", "cron": "0 0 8 * * MON"}), "cron"),
+            (
+                json!({"type": "recruitment", "format": "csv", "cron": "0 8 * * MON", "timeZone": "Mars/Olympus"}),
+                "timeZone",
+            ),
+            (json!({"type": "recruitment", "format": "csv", "cron": "0 8 * * MON", "rangeDays": 0}), "rangeDays"),
+            (
+                json!({"type": "recruitment", "format": "csv", "cron": "0 8 * * MON", "recipientIds": [outsider]}),
+                "recipientIds[0]",
+            ),
+        ] {
+            let a = f.post("/api/reports/schedule", Some(t), body.clone()).await;
+            assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {body}: {:?}", f.name, a.body);
+            assert!(a.body["errors"].as_array().unwrap().iter().any(|x| x["field"] == field), "{field}: {:?}", a.body);
+        }
+
+        let body = json!({"type": "recruitment", "format": "csv", "cron": "* * * * *", "timeZone": "Europe/Berlin",
+                          "rangeDays": 7, "recipientIds": [viewer]});
+        let made = f.post("/api/reports/schedule", Some(t), body).await;
+        assert_eq!(made.status, StatusCode::CREATED, "[{}] {:?}", f.name, made.body);
+        let s = made.body.clone();
+        let id = s["id"].as_str().unwrap().to_owned();
+        let next = OffsetDateTime::parse(s["nextRunAt"].as_str().unwrap(), &Rfc3339).unwrap();
+        let now = OffsetDateTime::now_utc();
+        assert!(next > now && next <= now + time::Duration::seconds(61), "every minute: {next} after {now}");
+        let listed = f.get("/api/reports/schedules", t).await;
+        assert_eq!(listed.body["items"].as_array().unwrap().len(), 1, "{:?}", listed.body);
+        assert_eq!(f.get("/api/reports/schedules", &other.token).await.body["items"], json!([]));
+
+        let job = ReportsJob(e.deps.clone());
+        let reports =
+            |tok: String| async move { f.get("/api/reports", &tok).await.body["items"].as_array().unwrap().clone() };
+        // Not due yet: nothing made.
+        assert_eq!(job.run(now).await, Outcome::Done);
+        assert!(reports(t.to_owned()).await.is_empty());
+        // Due: one report; the same firing again (EventBridge delivers at least once) none.
+        let at = next + time::Duration::seconds(1);
+        assert_eq!(job.run(at).await, Outcome::Done);
+        assert_eq!(job.run(at).await, Outcome::Done);
+        let made = reports(t.to_owned()).await;
+        assert_eq!(made.len(), 1, "[{}] {made:?}", f.name);
+        let r = &made[0];
+        assert_eq!(r["scheduleId"], json!(id));
+        let day = clearview_core::calendar::local_date(next, "Europe/Berlin");
+        let to = day.previous_day().unwrap();
+        assert_eq!(r["to"], json!(to.to_string()));
+        assert_eq!(r["from"], json!((to - time::Duration::days(6)).to_string()));
+        let moved = f.get("/api/reports/schedules", t).await.body["items"][0].clone();
+        let later = OffsetDateTime::parse(moved["nextRunAt"].as_str().unwrap(), &Rfc3339).unwrap();
+        assert_eq!(later, next + time::Duration::minutes(1), "{moved:?}");
+        assert_eq!(moved["lastReportId"], r["id"]);
+        assert_eq!(moved["runs"], json!(1));
+
+        // The generator makes it and mails owner and recipient, each once.
+        assert!((e.pump_reports)().await >= 1);
+        let done = f.get("/api/reports", t).await.body["items"][0].clone();
+        assert_eq!(done["status"], json!("completed"), "{done:?}");
+        let sent = e.sent.sent.lock().unwrap().clone();
+        let link = format!("/api/reports/{}/download", done["id"].as_str().unwrap());
+        let viewer_email = f.get(&format!("/api/users/{viewer}"), t).await.body["email"].as_str().unwrap().to_owned();
+        for to in [&admin.email, &viewer_email] {
+            let n = sent.iter().filter(|m| &m.to == to && m.text_body.contains(&link)).count();
+            assert_eq!(n, 1, "[{}] {to}: {:?}", f.name, sent.iter().map(|m| &m.to).collect::<Vec<_>>());
+        }
+
+        // Stopped: another organisation cannot see it; its owner's organisation can delete it once.
+        assert_eq!(f.delete(&format!("/api/reports/schedules/{id}"), &other.token).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(f.delete(&format!("/api/reports/schedules/{id}"), t).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(f.delete(&format!("/api/reports/schedules/{id}"), t).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(job.run(later + time::Duration::seconds(1)).await, Outcome::Done);
+        assert_eq!(f.get("/api/reports", t).await.body["items"].as_array().unwrap().len(), 1, "no run after deletion");
+    }
+}
+
 macro_rules! analytics_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn every_figure_equals_a_brute_force_recount_and_a_redelivered_event_counts_once() {
             super::analytics::every_figure_equals_a_brute_force_recount_and_a_redelivered_event_counts_once(
+                &$env().await,
+            )
+            .await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_scheduled_report_runs_once_per_due_time_and_is_mailed_to_owner_and_recipients() {
+            super::schedules::a_scheduled_report_runs_once_per_due_time_and_is_mailed_to_owner_and_recipients(
                 &$env().await,
             )
             .await;

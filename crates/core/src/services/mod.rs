@@ -22,6 +22,7 @@ pub mod messages;
 pub mod parsed_resume;
 pub mod pipeline;
 pub mod reminders;
+pub mod report_schedules;
 pub mod reports;
 pub mod review;
 pub mod talent;

@@ -75,6 +75,12 @@ pub struct Report {
     pub requested_by: UserId,
     /// Where the link is mailed.
     pub requested_email: String,
+    /// Also mailed the link (a scheduled report's recipients).
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    /// The schedule that made it.
+    #[serde(default)]
+    pub schedule_id: Option<String>,
     /// The stored object (once completed).
     #[serde(default)]
     pub object_key: Option<String>,
@@ -172,6 +178,8 @@ pub async fn generate(deps: &Deps, actor: &Actor, input: GenerateInput) -> AppRe
         error: None,
         requested_by: actor.user.id.clone(),
         requested_email: actor.user.email.to_string(),
+        recipients: vec![],
+        schedule_id: None,
         object_key: None,
         size: None,
         pages: None,

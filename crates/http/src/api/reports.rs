@@ -5,12 +5,13 @@ use super::{Page, PageQuery, page, page_of};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Accepted, Access::*, Grant::*, Json, Query, Route};
+use crate::routes::{Accepted, Access::*, Created, Grant::*, Json, NoContent, Query, Route};
 use clearview_core::AppError;
 use clearview_core::rbac::Permission as P;
+use clearview_core::services::report_schedules::{self, ReportSchedule, ScheduleInput};
 use clearview_core::services::reports::{self, Download, GenerateInput, Report};
 
-pub static ROUTES: &[Route] = &[LIST, GENERATE, DOWNLOAD];
+pub static ROUTES: &[Route] = &[LIST, GENERATE, DOWNLOAD, SCHEDULE, SCHEDULES, UNSCHEDULE];
 
 pub const LIST: Route = Route {
     name: "reports-list",
@@ -59,4 +60,55 @@ pub const DOWNLOAD: Route = Route {
 async fn download(app: App, req: Req, _: ()) -> Result<Json<Download>, AppError> {
     let id = req.path("id")?.to_owned();
     Ok(Json(reports::download(&app.deps, req.actor()?, &id).await?))
+}
+
+pub const SCHEDULE: Route = Route {
+    name: "reports-schedule",
+    method: "POST",
+    path: "/api/reports/schedule",
+    access: Staff(Some(P::ReportsManage)),
+    summary: "Schedule a report on a cron in a time zone (`0 8 * * MON`, Europe/Berlin), covering the days before each run, mailed to you and to staff who may read analytics (at most 20 schedules per organisation)",
+    idempotent: true,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(schedule),
+};
+async fn schedule(app: App, req: Req, Json(input): Json<ScheduleInput>) -> Result<Created<ReportSchedule>, AppError> {
+    let s = report_schedules::create(&app.deps, req.actor()?, input).await?;
+    let location = format!("/api/reports/schedules/{}", s.id);
+    let version = Some(s.version);
+    Ok(Created { body: s, location, version })
+}
+
+pub const SCHEDULES: Route = Route {
+    name: "reports-schedules-list",
+    method: "GET",
+    path: "/api/reports/schedules",
+    access: Staff(Some(P::AnalyticsRead)),
+    summary: "The organisation's report schedules with their next run and last report",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(schedules),
+};
+async fn schedules(app: App, req: Req, Query(q): Query<PageQuery>) -> Result<Json<Page<ReportSchedule>>, AppError> {
+    let actor = req.actor()?;
+    let scope = format!("report-schedules:{}", actor.org());
+    let (limit, after) = page(&app, &scope, &q)?;
+    let listed = report_schedules::list(&app.deps, actor, limit, after).await?;
+    Ok(Json(page_of(&app, &scope, listed, |r| r)))
+}
+
+pub const UNSCHEDULE: Route = Route {
+    name: "reports-schedules-delete",
+    method: "DELETE",
+    path: "/api/reports/schedules/{id}",
+    access: Staff(Some(P::ReportsManage)),
+    summary: "Stop a report schedule (reports it already made stay)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(unschedule),
+};
+async fn unschedule(app: App, req: Req, _: ()) -> Result<NoContent, AppError> {
+    let id = req.path("id")?.to_owned();
+    report_schedules::delete(&app.deps, req.actor()?, &id).await?;
+    Ok(NoContent)
 }
