@@ -231,7 +231,7 @@ pub const CONSUMERS: &[ConsumerDef] = &[
     ConsumerDef {
         name: "reports",
         summary: "Queue a report for every report schedule that has come due (POST /api/reports/schedule) and move each to its next run",
-        trigger: Trigger::Schedule { expression: "rate(1 minute)" },
+        trigger: Trigger::Schedule { expression: "cron(* * * * ? *)" },
         needs: &[TableRead, TableWrite, SendTo("report-requests")],
         timeout_s: 60,
         memory_mb: 256,
@@ -281,6 +281,15 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 300,
         memory_mb: 256,
         build: Build::Schedule(|d| Arc::new(FeedbackReminders(d.clone()))),
+    },
+    ConsumerDef {
+        name: "onboarding-overdue",
+        summary: "Daily: mail the assignee of every onboarding task past its due date (once per task)",
+        trigger: Trigger::Schedule { expression: "cron(0 7 * * ? *)" },
+        needs: &[TableRead, TableWrite, Mail],
+        timeout_s: 300,
+        memory_mb: 256,
+        build: Build::Schedule(|d| Arc::new(crate::onboarding::OnboardingOverdue(d.clone()))),
     },
     ConsumerDef {
         name: "consultant-messages",

@@ -423,3 +423,36 @@ pub fn report_schedule_count(org: &OrgId) -> Key {
 pub fn report_object(org: &OrgId, id: &str, ext: &str) -> String {
     format!("reports/{org}/{id}.{ext}")
 }
+
+/// Onboarding: templates (and their count), new hires (one per application, by marker), a
+/// locator per task (task id → new hire; gsi1 orders open, unreported tasks by due date in one of
+/// 16 shards, sk `<dueDate>#<org>#<taskId>`), and counters per template (`ONBSTAT#<template>#<metric>`).
+pub const ONBOARDING_TEMPLATE_PREFIX: &str = "ONBTPL#";
+pub fn onboarding_template(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{ONBOARDING_TEMPLATE_PREFIX}{id}"))
+}
+pub fn onboarding_template_count(org: &OrgId) -> Key {
+    Key::new(org_pk(org), "ONBTPLCOUNT".to_owned())
+}
+pub const NEW_HIRE_PREFIX: &str = "NEWHIRE#";
+pub fn new_hire(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{NEW_HIRE_PREFIX}{id}"))
+}
+pub fn new_hire_of_application(org: &OrgId, app: &str) -> Key {
+    Key::new(org_pk(org), format!("NEWHIREAPP#{app}"))
+}
+pub fn onboarding_task(org: &OrgId, task: &str) -> Key {
+    Key::new(org_pk(org), format!("ONBTASK#{task}"))
+}
+pub const ONBOARDING_TASK_SHARDS: &[char] = JOB_ALERT_PENDING_SHARDS;
+pub fn onboarding_task_due(task: &str, due: &str, org: &OrgId) -> Key {
+    let shard = task.chars().last().filter(char::is_ascii_hexdigit).unwrap_or('0');
+    Key::new(onboarding_task_due_pk(shard.to_ascii_lowercase()), format!("{due}#{org}#{task}"))
+}
+pub fn onboarding_task_due_pk(shard: char) -> String {
+    format!("ONBDUE#{shard}")
+}
+pub const ONBOARDING_STAT_PREFIX: &str = "ONBSTAT#";
+pub fn onboarding_stat(org: &OrgId, template: &str, metric: &str) -> Key {
+    Key::new(org_pk(org), format!("{ONBOARDING_STAT_PREFIX}{template}#{metric}"))
+}

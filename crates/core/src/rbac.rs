@@ -105,6 +105,9 @@ pub enum Permission {
     AnalyticsRead,
     #[serde(rename = "reports:manage")]
     ReportsManage,
+    /// Onboarding templates and new hires (a manager reads and completes their own hires' tasks).
+    #[serde(rename = "onboarding:manage")]
+    OnboardingManage,
     #[serde(rename = "audit:read")]
     AuditRead,
     /// Publish the employer's NYC LL144 bias-audit summary (a public statement).
@@ -121,7 +124,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 22] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -138,6 +141,7 @@ impl Permission {
         MessagesSend,
         AnalyticsRead,
         ReportsManage,
+        OnboardingManage,
         AuditRead,
         AuditPublish,
         UsersRead,
@@ -163,6 +167,7 @@ impl Permission {
             MessagesSend => "messages:send",
             AnalyticsRead => "analytics:read",
             ReportsManage => "reports:manage",
+            OnboardingManage => "onboarding:manage",
             AuditRead => "audit:read",
             AuditPublish => "audit:publish",
             UsersRead => "users:read",

@@ -701,11 +701,213 @@ mod schedules {
     }
 }
 
+mod onboarding {
+    //! Onboarding: templates instantiate a new hire's tasks (due from the start date, assigned by
+    //! role), status and completion follow the dates and tasks, the daily schedule reports each
+    //! overdue task once, and the figures equal a recount over the new hires.
+    use super::*;
+    use axum::http::Method;
+    use clearview_chain::onboarding::OnboardingOverdue;
+    use clearview_core::ports::queue::{Outcome, Scheduled};
+    use clearview_tests::api::{Answer, Call};
+    use std::collections::BTreeMap;
+    use time::{Date, OffsetDateTime};
+
+    async fn put(f: &Family, path: &str, token: &str, body: Value, if_match: Option<String>) -> Answer {
+        let headers = if_match.map(|v| vec![("if-match", v)]).unwrap_or_default();
+        f.send(Call { method: Method::PUT, path: path.into(), token: Some(token), body: Some(body), headers }).await
+    }
+
+    fn date(v: &Value) -> Date {
+        Date::parse(v.as_str().unwrap(), time::macros::format_description!("[year]-[month]-[day]")).unwrap()
+    }
+
+    async fn hired_application(f: &Family, admin: &Admin) -> (String, String) {
+        let job = f.post("/api/jobs", Some(&admin.token), job_body("Site Reliability Engineer")).await;
+        let job = job.body["id"].as_str().unwrap().to_owned();
+        f.post(&format!("/api/jobs/{job}/publish"), Some(&admin.token), json!(null)).await;
+        let mut apps = Vec::new();
+        for name in ["Noor Haddad", "Ines Duarte"] {
+            let (token, _, _) = candidate(f, name).await;
+            let a = f.post("/api/applications", Some(&token), json!({"jobId": job})).await;
+            assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+            apps.push(a.body["id"].as_str().unwrap().to_owned());
+        }
+        for _ in 0..6 {
+            let moved =
+                f.post(&format!("/api/applications/{}/advance-stage", apps[0]), Some(&admin.token), json!({})).await;
+            assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+        }
+        let app = f.get(&format!("/api/applications/{}", apps[0]), &admin.token).await;
+        assert_eq!(app.body["status"], "hired", "{:?}", app.body);
+        (apps[0].clone(), apps[1].clone())
+    }
+
+    pub async fn new_hires_follow_their_template_dates_and_tasks_and_the_figures_equal_a_recount(e: &Env) {
+        let f = &*e.family;
+        let admin = f.employer_admin("Onboarders").await;
+        let other = f.employer_admin("Strangers").await;
+        let t = admin.token.as_str();
+        let (manager, manager_id) = f.staff(&admin, "recruiter").await;
+        let (bystander, _) = f.staff(&admin, "recruiter").await;
+        let (hired, open) = hired_application(f, &admin).await;
+
+        let bad = f
+            .post(
+                "/api/onboarding/templates",
+                Some(t),
+                json!({"name": "x", "tasks": [
+                {"title": "Party", "kind": "party", "dueDays": 999, "assignee": "ceo"}]}),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
+        let fields: Vec<&str> =
+            bad.body["errors"].as_array().unwrap().iter().map(|x| x["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["tasks[0].kind", "tasks[0].assignee", "tasks[0].dueDays"], "{:?}", bad.body);
+        let eng = f
+            .post("/api/onboarding/templates", Some(t), json!({"name": "Senior engineers", "department": "Engineering",
+                "level": "senior", "tasks": [
+                {"title": "Sign the contract", "kind": "document", "dueDays": -3, "assignee": "hr", "priority": "high"},
+                {"title": "Production access", "kind": "system_access", "dueDays": 2, "assignee": "manager"},
+                {"title": "Meet the team", "kind": "meeting", "dueDays": 5, "assignee": "new_hire", "required": false}]}))
+            .await;
+        assert_eq!(eng.status, StatusCode::CREATED, "{:?}", eng.body);
+        let any = f
+            .post(
+                "/api/onboarding/templates",
+                Some(t),
+                json!({"name": "Everyone", "tasks": [
+                {"title": "Security training", "kind": "compliance", "dueDays": 1, "assignee": "hr"}]}),
+            )
+            .await;
+        assert_eq!(any.status, StatusCode::CREATED, "{:?}", any.body);
+        assert_eq!(f.get("/api/onboarding/templates", t).await.body["items"].as_array().unwrap().len(), 2);
+
+        let today = OffsetDateTime::now_utc().date();
+        let start = today + time::Duration::days(2);
+        let body = |app: &str| {
+            json!({"applicationId": app, "startDate": start.to_string(), "managerId": manager_id,
+                                      "department": "Engineering", "level": "Senior"})
+        };
+        let not_hired = f.post("/api/onboarding/new-hires", Some(t), body(&open)).await;
+        assert_eq!(not_hired.status, StatusCode::CONFLICT, "{:?}", not_hired.body);
+        let made = f.post("/api/onboarding/new-hires", Some(t), body(&hired)).await;
+        assert_eq!(made.status, StatusCode::CREATED, "[{}] {:?}", f.name, made.body);
+        let h = made.body.clone();
+        let id = h["id"].as_str().unwrap().to_owned();
+        assert_eq!(h["templateId"], eng.body["id"]);
+        assert_eq!(h["status"], "pre_boarding");
+        assert_eq!(h["completionPercent"], 0);
+        let tasks = h["tasks"].as_array().unwrap().clone();
+        let dues: Vec<Date> = tasks.iter().map(|t| date(&t["dueDate"])).collect();
+        assert_eq!(
+            dues,
+            [start - time::Duration::days(3), start + time::Duration::days(2), start + time::Duration::days(5)]
+        );
+        let manager_email =
+            f.get(&format!("/api/users/{manager_id}"), t).await.body["email"].as_str().unwrap().to_owned();
+        assert_eq!(tasks[0]["assigneeEmail"], json!(admin.email));
+        assert_eq!(tasks[1]["assigneeEmail"], json!(manager_email));
+        assert_eq!(tasks[2]["assigneeEmail"], h["email"]);
+        let again = f.post("/api/onboarding/new-hires", Some(t), body(&hired)).await;
+        assert_eq!(again.problem_type(), "/problems/already-onboarding", "{:?}", again.body);
+
+        // The manager sees their new hire; another recruiter and another organisation do not.
+        let path = format!("/api/onboarding/new-hires/{id}");
+        assert_eq!(f.get(&path, &manager).await.status, StatusCode::OK);
+        assert_eq!(f.get(&path, &bystander).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(f.get(&path, &other.token).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(f.get("/api/onboarding/new-hires", &manager).await.status, StatusCode::FORBIDDEN);
+
+        // The contract was due yesterday: reported once, to HR, however often the schedule runs.
+        let overdue = OnboardingOverdue(e.deps.clone());
+        let at = OffsetDateTime::now_utc();
+        assert_eq!(overdue.run(at).await, Outcome::Done);
+        assert_eq!(overdue.run(at).await, Outcome::Done);
+        let told: Vec<OutgoingEmail> = e
+            .sent
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.subject == "Overdue onboarding task: Sign the contract" && m.to == admin.email)
+            .cloned()
+            .collect();
+        assert_eq!(told.len(), 1, "[{}] {told:?}", f.name);
+        let now = f.get(&path, t).await.body.clone();
+        assert_eq!(now["overdueTasks"], 1);
+        assert!(now["tasks"][0]["overdueNotifiedAt"].is_string());
+
+        // Done by the manager; done again changes nothing.
+        let task = |i: usize| format!("/api/onboarding/tasks/{}/complete", tasks[i]["id"].as_str().unwrap());
+        let one = put(f, &task(0), &manager, json!(null), None).await;
+        assert_eq!(one.status, StatusCode::OK, "{:?}", one.body);
+        assert_eq!(one.body["completionPercent"], 33);
+        assert_eq!(put(f, &task(0), &bystander, json!(null), None).await.status, StatusCode::NOT_FOUND);
+        let two = put(f, &task(1), &manager, json!(null), None).await;
+        assert_eq!(two.body["status"], "completed", "every required task is done: {:?}", two.body);
+        let repeat = put(f, &task(1), &manager, json!(null), None).await;
+        assert_eq!(repeat.body["version"], two.body["version"]);
+
+        // Moving the start moves the open task; If-Match is required.
+        let later = start + time::Duration::days(7);
+        let moved = put(f, &path, t, json!({"startDate": later.to_string()}), None).await;
+        assert_eq!(moved.status, StatusCode::PRECONDITION_REQUIRED, "{:?}", moved.body);
+        let v = format!("\"{}\"", repeat.body["version"]);
+        let moved = put(f, &path, t, json!({"startDate": later.to_string()}), Some(v)).await;
+        assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+        assert_eq!(date(&moved.body["tasks"][2]["dueDate"]), later + time::Duration::days(5));
+
+        // The figures equal a recount over every new hire.
+        let figures = f.get("/api/onboarding/analytics", t).await;
+        assert_eq!(figures.status, StatusCode::OK, "{:?}", figures.body);
+        let hires = f.get("/api/onboarding/new-hires", t).await.body["items"].as_array().unwrap().clone();
+        let mut recount: BTreeMap<String, [i64; 5]> = BTreeMap::new();
+        for h in &hires {
+            let tpl = h["templateId"].as_str().unwrap_or("none").to_owned();
+            let r = recount.entry(tpl).or_default();
+            let ts = h["tasks"].as_array().unwrap();
+            r[0] += 1;
+            r[1] += i64::from(h["completedAt"].is_string());
+            r[2] += ts.len() as i64;
+            r[3] += ts.iter().filter(|t| t["completedAt"].is_string()).count() as i64;
+            r[4] +=
+                ts.iter().filter(|t| t["completedAt"].is_null() && t["overdueNotifiedAt"].is_string()).count() as i64;
+        }
+        for row in figures.body["templates"].as_array().unwrap() {
+            let tpl = row["templateId"].as_str().unwrap_or("none");
+            let r = recount[tpl];
+            let got =
+                ["newHires", "completed", "tasks", "tasksCompleted", "overdueTasks"].map(|k| row[k].as_i64().unwrap());
+            assert_eq!(got, r, "[{}] {tpl}: {row:?}", f.name);
+        }
+        let eng_row = &figures.body["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["templateId"] == eng.body["id"])
+            .unwrap()
+            .clone();
+        assert_eq!(eng_row["completionRate"], json!(1.0));
+        assert_eq!(eng_row["medianDaysToComplete"], json!(0.0), "completed before the start: 0 days");
+        assert_eq!(eng_row["templateName"], "Senior engineers");
+        assert_eq!(f.get("/api/onboarding/analytics", &other.token).await.body["templates"], json!([]));
+    }
+}
+
 macro_rules! analytics_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn every_figure_equals_a_brute_force_recount_and_a_redelivered_event_counts_once() {
             super::analytics::every_figure_equals_a_brute_force_recount_and_a_redelivered_event_counts_once(
+                &$env().await,
+            )
+            .await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn new_hires_follow_their_template_dates_and_tasks_and_the_figures_equal_a_recount() {
+            super::onboarding::new_hires_follow_their_template_dates_and_tasks_and_the_figures_equal_a_recount(
                 &$env().await,
             )
             .await;

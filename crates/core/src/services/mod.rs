@@ -19,6 +19,7 @@ pub mod job_templates;
 pub mod job_versions;
 pub mod jobs;
 pub mod messages;
+pub mod onboarding;
 pub mod parsed_resume;
 pub mod pipeline;
 pub mod reminders;

@@ -436,7 +436,7 @@ async fn fire_one(deps: &Deps, s: &ReportSchedule, now: OffsetDateTime) -> AppRe
     match deps.store.transact(writes).await {
         Ok(()) => Ok(true),
         // Another firing made this run's report and moved the schedule on first.
-        Err(crate::ports::store::StoreError::ConditionFailed { .. }) => Ok(false),
+        Err(crate::ports::store::StoreError::TransactionCanceled { .. }) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

@@ -16,6 +16,7 @@ pub mod job_alerts;
 pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
+pub mod onboarding;
 pub mod pipeline;
 pub mod reports;
 pub mod skills;
@@ -52,6 +53,7 @@ pub static AREAS: &[&[Route]] = &[
     careers::ROUTES,
     analytics::ROUTES,
     reports::ROUTES,
+    onboarding::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -74,6 +76,7 @@ pub static AREA_MODULES: &[&str] = &[
     "careers",
     "analytics",
     "reports",
+    "onboarding",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
