@@ -42,6 +42,14 @@ pub fn job_on_board(published_at: &str, org: &OrgId, job: &JobId) -> Key {
 pub fn audit_pk(org: &OrgId) -> String {
     format!("ORG#{org}#AUDIT")
 }
+/// gsi1 of an audit record: one resource's records, by time.
+pub fn audit_by_target_pk(org: &OrgId, target_type: &str, target_id: &str) -> String {
+    format!("ORG#{org}#AUDIT#{target_type}#{target_id}")
+}
+/// gsi2 of an audit record: one actor's records, by time.
+pub fn audit_by_actor_pk(org: &OrgId, actor: &str) -> String {
+    format!("ORG#{org}#AUDITBY#{actor}")
+}
 pub fn audit(org: &OrgId, at: &str, id: &str) -> Key {
     Key::new(audit_pk(org), format!("{at}#{id}"))
 }

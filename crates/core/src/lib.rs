@@ -5,6 +5,7 @@
 //! traits in [`ports`]; composition roots hand them to [`services`] through [`Deps`].
 
 pub mod calendar;
+pub mod context;
 pub mod error;
 pub mod keys;
 pub mod model;

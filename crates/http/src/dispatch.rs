@@ -79,7 +79,19 @@ async fn serve(app: &App, route: &'static Route, incoming: Incoming, started: In
     };
     let outcome = match verdict.as_ref().and_then(|v| v.exceeded().map(|over| v.problem(over))) {
         Some(p) => Err(p),
-        None => run(app, route, incoming).await.map_err(|e| {
+        None => {
+            // The audit trail records where a change came from (clearview_core::context).
+            let client = clearview_core::context::Client {
+                ip: incoming.source_ip.clone().filter(|s| !s.is_empty()),
+                user_agent: incoming
+                    .headers
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|s| s.chars().take(512).collect()),
+            };
+            clearview_core::context::scope(client, run(app, route, incoming)).await
+        }
+        .map_err(|e| {
             match &e {
                 AppError::Internal(d) => tracing::error!(route = route.name, error = %d, "internal error"),
                 AppError::Unavailable(d) => tracing::warn!(route = route.name, error = %d, "dependency unavailable"),

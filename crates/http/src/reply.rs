@@ -83,6 +83,23 @@ impl<T: Serialize + utoipa::ToSchema> Responds for Accepted<T> {
     }
 }
 
+/// 200 with RFC 4180 CSV (`text/csv`, UTF-8, a header row), such as the audit export.
+pub struct CsvText(pub String);
+
+impl Responds for CsvText {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        Ok(Reply::text("text/csv; charset=utf-8", self.0))
+    }
+    fn describe(doc: &mut OperationDoc, _: &mut Defs) {
+        doc.status = 200;
+        doc.response_media = Some("text/csv");
+        let schema = utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("RFC 4180 CSV, UTF-8, a header row, one row per record"));
+        doc.response = Some(utoipa::openapi::RefOr::T(schema.into()));
+    }
+}
+
 /// 200 with an RFC 5545 calendar (`text/calendar`), such as a private interview feed.
 pub struct CalendarText(pub String);
 

@@ -28,6 +28,19 @@ pub struct AuditRecord {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
+    /// The caller's address (none for automated work).
+    #[serde(default)]
+    pub ip: Option<String>,
+    /// The caller's user agent.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+}
+
+impl AuditRecord {
+    fn sort_key(&self) -> String {
+        let at = self.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        format!("{at}#{}", self.id)
+    }
 }
 
 impl Record for AuditRecord {
@@ -35,6 +48,14 @@ impl Record for AuditRecord {
     fn key(&self) -> Key {
         let at = self.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         keys::audit(&self.org_id, &at, &self.id)
+    }
+    /// The records of one resource, by time.
+    fn gsi1(&self) -> Option<Key> {
+        Some(Key::new(keys::audit_by_target_pk(&self.org_id, &self.target_type, &self.target_id), self.sort_key()))
+    }
+    /// The records of one actor, by time.
+    fn gsi2(&self) -> Option<Key> {
+        Some(Key::new(keys::audit_by_actor_pk(&self.org_id, &self.actor_id), self.sort_key()))
     }
     fn version(&self) -> u64 {
         1

@@ -232,6 +232,8 @@ fn every_response_body_uses_camel_case_keys() {
         before: None,
         after: Some(serde_json::to_value(job()).unwrap()),
         at: AT,
+        ip: Some("203.0.113.7".into()),
+        user_agent: Some("Mozilla/5.0".into()),
     };
     let bodies: Vec<(&str, Value)> = vec![
         ("Job", serde_json::to_value(job()).unwrap()),

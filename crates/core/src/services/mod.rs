@@ -4,6 +4,7 @@
 
 pub mod analytics;
 pub mod applications;
+pub mod audit_log;
 pub mod auth;
 pub mod candidates;
 pub mod careers;
@@ -131,6 +132,12 @@ pub fn audit_write(deps: &Deps, who: Who<'_>, org: &OrgId, change: Change<'_>) -
         before: change.before,
         after: change.after,
         at: deps.clock.now(),
+        ip: None,
+        user_agent: None,
+    };
+    let rec = match crate::context::current() {
+        Some(c) => AuditRecord { ip: c.ip, user_agent: c.user_agent, ..rec },
+        None => rec,
     };
     Ok(rec.tx_put("audit", Condition::NotExists)?)
 }

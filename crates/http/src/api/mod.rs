@@ -4,6 +4,7 @@
 
 pub mod analytics;
 pub mod applications;
+pub mod audit;
 pub mod auth;
 pub mod candidates;
 pub mod careers;
@@ -54,6 +55,7 @@ pub static AREAS: &[&[Route]] = &[
     analytics::ROUTES,
     reports::ROUTES,
     onboarding::ROUTES,
+    audit::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -77,6 +79,7 @@ pub static AREA_MODULES: &[&str] = &[
     "analytics",
     "reports",
     "onboarding",
+    "audit",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
