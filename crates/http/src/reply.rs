@@ -83,6 +83,40 @@ impl<T: Serialize + utoipa::ToSchema> Responds for Accepted<T> {
     }
 }
 
+/// 200 with an XML document (`application/xml`), such as the job feed.
+pub struct XmlText(pub String);
+
+impl Responds for XmlText {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        Ok(Reply::text("application/xml; charset=utf-8", self.0))
+    }
+    fn describe(doc: &mut OperationDoc, _: &mut Defs) {
+        doc.status = 200;
+        doc.response_media = Some("application/xml");
+        let schema = utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("<source> with one <job> per active job (CDATA fields)"));
+        doc.response = Some(utoipa::openapi::RefOr::T(schema.into()));
+    }
+}
+
+/// 200 with JSON-LD (`application/ld+json`), such as a schema.org JobPosting.
+pub struct JsonLd(pub serde_json::Value);
+
+impl Responds for JsonLd {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        Ok(Reply::text("application/ld+json", self.0.to_string()))
+    }
+    fn describe(doc: &mut OperationDoc, _: &mut Defs) {
+        doc.status = 200;
+        doc.response_media = Some("application/ld+json");
+        let schema = utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Object)
+            .description(Some("A schema.org JobPosting (@context https://schema.org/)"));
+        doc.response = Some(utoipa::openapi::RefOr::T(schema.into()));
+    }
+}
+
 /// 200 with RFC 4180 CSV (`text/csv`, UTF-8, a header row), such as the audit export.
 pub struct CsvText(pub String);
 

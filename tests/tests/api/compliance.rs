@@ -507,3 +507,156 @@ mod audit_log {
         }
     }
 }
+
+mod job_board_feeds {
+    //! Job boards' formats: the XML feed aggregators ingest, read back with an XML parser, and
+    //! schema.org JobPosting JSON-LD checked against what Google for Jobs requires.
+
+    use axum::http::StatusCode;
+    use clearview_tests::api::{Family, job_body};
+    use quick_xml::events::Event;
+    use serde_json::{Value, json};
+    use std::collections::BTreeMap;
+
+    /// Each `<job>` of the feed as field → text (CDATA or text), in order.
+    fn jobs_of(xml: &str) -> (String, Vec<BTreeMap<String, String>>) {
+        let mut r = quick_xml::Reader::from_str(xml);
+        let (mut root, mut jobs, mut path, mut current) =
+            (String::new(), Vec::new(), Vec::<String>::new(), BTreeMap::<String, String>::new());
+        loop {
+            match r.read_event().expect("well-formed XML") {
+                Event::Start(e) => {
+                    let name = e.name().as_ref().to_owned();
+                    if path.is_empty() {
+                        root = name.clone();
+                    }
+                    if name == "job" {
+                        current = BTreeMap::new();
+                    }
+                    path.push(name);
+                }
+                Event::End(_) if path.pop().as_deref() == Some("job") => jobs.push(std::mem::take(&mut current)),
+                Event::End(_) => {}
+                Event::CData(t) => {
+                    let v = t.into_inner().into_owned();
+                    current.entry(path.last().unwrap().clone()).or_default().push_str(&v);
+                }
+                Event::Text(t) => {
+                    let v = t.xml10_content().into_owned();
+                    if !v.trim().is_empty() && path.len() > 1 {
+                        current.entry(path.last().unwrap().clone()).or_default().push_str(&v);
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        (root, jobs)
+    }
+
+    pub async fn the_feed_and_json_ld_list_active_jobs_in_the_formats_boards_read(f: &Family) {
+        let admin = f.employer_admin("Feedco").await;
+        let t = admin.token.as_str();
+        let mut remote = job_body("Rust & <Go> Engineer ]]> tricky");
+        remote["isRemote"] = json!(true);
+        remote["location"] = json!("Lisbon, Portugal");
+        remote["deadline"] = json!("2099-01-31");
+        let mut ids = Vec::new();
+        for body in [job_body("Data Analyst"), remote] {
+            let j = f.post("/api/jobs", Some(t), body).await;
+            assert_eq!(j.status, StatusCode::CREATED, "{:?}", j.body);
+            let id = j.body["id"].as_str().unwrap().to_owned();
+            assert_eq!(f.post(&format!("/api/jobs/{id}/publish"), Some(t), json!(null)).await.status, StatusCode::OK);
+            ids.push(id);
+        }
+        let draft =
+            f.post("/api/jobs", Some(t), job_body("Not yet public")).await.body["id"].as_str().unwrap().to_owned();
+
+        let feed = f
+            .send(clearview_tests::api::Call {
+                method: axum::http::Method::GET,
+                path: "/api/job-board/feed.xml".into(),
+                token: None,
+                body: None,
+                headers: vec![],
+            })
+            .await;
+        assert_eq!(feed.status, StatusCode::OK, "{:?}", feed.body);
+        assert!(feed.header("content-type").unwrap().starts_with("application/xml"));
+        let (root, jobs) = jobs_of(feed.body.as_str().unwrap());
+        assert_eq!(root, "source");
+        let mine: Vec<&BTreeMap<String, String>> =
+            jobs.iter().filter(|j| ids.contains(&j["referencenumber"]) || j["referencenumber"] == draft).collect();
+        assert_eq!(mine.len(), 2, "the draft is not in the feed: {mine:?}");
+        for j in &mine {
+            for field in ["title", "date", "referencenumber", "url", "company", "description", "jobtype"] {
+                assert!(j.get(field).is_some_and(|v| !v.is_empty()), "{field} missing: {j:?}");
+            }
+            time::OffsetDateTime::parse(&j["date"], &time::format_description::well_known::Rfc2822)
+                .expect("RFC 2822 date");
+            assert_eq!(j["company"], "Feedco");
+            assert_eq!(j["jobtype"], "fulltime");
+            assert!(j["url"].starts_with("http") && j["url"].ends_with(&j["referencenumber"]), "{}", j["url"]);
+        }
+        let remote_job = mine.iter().find(|j| j["referencenumber"] == ids[1]).unwrap();
+        assert_eq!(remote_job["title"], "Rust & <Go> Engineer ]]> tricky", "CDATA keeps every character");
+        assert_eq!((remote_job["city"].as_str(), remote_job["country"].as_str()), ("Lisbon", "Portugal"));
+        assert_eq!(remote_job["remotetype"], "Fully remote");
+        assert_eq!(remote_job["salary"], "70000-90000 EUR per year".replace("EUR", &salary_currency(f, &ids[1]).await));
+
+        // JSON-LD: what Google for Jobs requires (title, description, datePosted, hiringOrganization,
+        // a location or a remote job's applicant location), with valid enumerations.
+        let ld = f.get(&format!("/api/job-board/{}/json-ld", ids[1]), "").await;
+        assert_eq!(ld.status, StatusCode::OK, "{:?}", ld.body);
+        assert_eq!(ld.header("content-type"), Some("application/ld+json"));
+        let v: &Value = &ld.body;
+        assert_eq!((v["@context"].as_str(), v["@type"].as_str()), (Some("https://schema.org/"), Some("JobPosting")));
+        for required in ["title", "description", "datePosted", "hiringOrganization"] {
+            assert!(!v[required].is_null(), "{required}: {v}");
+        }
+        assert_eq!(v["hiringOrganization"]["name"], "Feedco");
+        assert!(["FULL_TIME", "PART_TIME", "CONTRACTOR", "INTERN"].contains(&v["employmentType"].as_str().unwrap()));
+        assert_eq!(v["jobLocationType"], "TELECOMMUTE");
+        assert_eq!(v["applicantLocationRequirements"]["name"], "Portugal");
+        assert_eq!(v["jobLocation"]["address"]["addressLocality"], "Lisbon");
+        assert_eq!(v["validThrough"], "2099-01-31T23:59:59Z");
+        assert_eq!(v["baseSalary"]["value"]["minValue"], 70000);
+        assert_eq!(v["baseSalary"]["value"]["unitText"], "YEAR");
+        time::Date::parse(v["datePosted"].as_str().unwrap(), time::macros::format_description!("[year]-[month]-[day]"))
+            .expect("an ISO 8601 date");
+        let public = f.get(&format!("/api/job-board/{}", ids[0]), "").await;
+        assert_eq!(public.body["title"], "Data Analyst");
+        assert!(public.body.get("createdBy").is_none());
+        for missing in [
+            format!("/api/job-board/{draft}/json-ld"),
+            format!("/api/job-board/{draft}"),
+            "/api/job-board/0193a0b0-0000-7000-8000-000000000001".into(),
+        ] {
+            assert_eq!(f.get(&missing, "").await.status, StatusCode::NOT_FOUND, "{missing}");
+        }
+    }
+
+    async fn salary_currency(f: &Family, id: &str) -> String {
+        f.get(&format!("/api/job-board/{id}"), "").await.body["salaryCurrency"].as_str().unwrap().to_owned()
+    }
+
+    mod embedded {
+        use clearview_local::LocalFamily;
+
+        #[tokio::test]
+        async fn the_feed_and_json_ld_list_active_jobs_in_the_formats_boards_read() {
+            let dir = std::env::temp_dir().join(format!("clearview-feed-{}", uuid::Uuid::new_v4()));
+            let local = LocalFamily::in_memory_for_tests(&dir).expect("local family");
+            let f = clearview_tests::families::embedded(&local, local.deps());
+            super::the_feed_and_json_ld_list_active_jobs_in_the_formats_boards_read(&f).await;
+        }
+    }
+
+    mod aws {
+        #[tokio::test]
+        async fn the_feed_and_json_ld_list_active_jobs_in_the_formats_boards_read() {
+            let f = clearview_tests::families::moto_family().await;
+            super::the_feed_and_json_ld_list_active_jobs_in_the_formats_boards_read(&f).await;
+        }
+    }
+}

@@ -547,3 +547,15 @@ pub async fn delete(deps: &Deps, actor: &Actor, id: &JobId, if_match: Option<u64
     writes.extend(identity_moves(&before, None));
     deps.store.transact(writes).await.map_err(lost_update(before.version))
 }
+
+/// An active job by id alone (the public board's job page and JSON-LD): drafts, paused and
+/// closed jobs answer 404, as do ids of no job.
+pub async fn public_job(deps: &Deps, id: &JobId) -> AppResult<Job> {
+    let locator = deps.store.get(&keys::job_locator(id)).await?.ok_or(AppError::NotFound("job"))?;
+    let org = locator.data["orgId"].as_str().map(crate::values::OrgId::trusted).ok_or(AppError::NotFound("job"))?;
+    let job: Job = record::get(deps.store.as_ref(), &keys::job(&org, id)).await?.ok_or(AppError::NotFound("job"))?;
+    if job.status != JobStatus::Active || job.published_at.is_none() {
+        return Err(AppError::NotFound("job"));
+    }
+    Ok(job)
+}
