@@ -201,7 +201,9 @@ impl Occupations {
                 let close_to: Vec<String> =
                     RelatedSkills::global().close_to(s, have).into_iter().map(|(h, _)| h).take(3).collect();
                 if let Some(first) = close_to.first() {
-                    why.push(format!("you have {first}; {s} is close (O*NET lists them for many of the same occupations)"));
+                    why.push(format!(
+                        "you have {first}; {s} is close (O*NET lists them for many of the same occupations)"
+                    ));
                 }
                 Gap { skill: s.clone(), hot, in_demand, occupations, why: why.join("; "), close_to }
             })

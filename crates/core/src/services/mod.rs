@@ -18,6 +18,7 @@ pub mod job_import;
 pub mod job_templates;
 pub mod job_versions;
 pub mod jobs;
+pub mod market;
 pub mod messages;
 pub mod parsed_resume;
 pub mod pipeline;

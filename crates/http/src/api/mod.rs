@@ -16,6 +16,7 @@ pub mod job_alerts;
 pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
+pub mod market;
 pub mod pipeline;
 pub mod reports;
 pub mod skills;
@@ -50,6 +51,7 @@ pub static AREAS: &[&[Route]] = &[
     feedback::ROUTES,
     skills::ROUTES,
     careers::ROUTES,
+    market::ROUTES,
     analytics::ROUTES,
     reports::ROUTES,
 ];
@@ -72,6 +74,7 @@ pub static AREA_MODULES: &[&str] = &[
     "feedback",
     "skills",
     "careers",
+    "market",
     "analytics",
     "reports",
 ];
