@@ -247,7 +247,7 @@ fn merged_skills(c: &Candidate, career: Option<&CareerRecord>) -> Vec<SkillView>
         v.sources.sort();
         v.sources.dedup();
     }
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|a| a.name.to_lowercase());
     out
 }
 
@@ -297,7 +297,7 @@ pub async fn assess(deps: &Deps, candidate: &UserId, input: AssessInput) -> AppR
             years: input.years as u8,
             assessed_at: now,
         });
-        r.assessments.sort_by(|a, b| a.skill.to_lowercase().cmp(&b.skill.to_lowercase()));
+        r.assessments.sort_by_key(|a| a.skill.to_lowercase());
         Ok(())
     })
     .await?;
@@ -593,7 +593,7 @@ fn progress_of(g: &Goal, have: &BTreeSet<String>, applied: i64) -> GoalProgress 
         .unwrap_or(0.0);
     let steps = g.skills.len() as u32 + g.applications;
     let met = gained.len() as u32 + made.min(g.applications);
-    let percent = if steps == 0 { 100 } else { (met * 100 / steps) as u8 };
+    let percent = (met * 100).checked_div(steps).map_or(100, |p| p as u8);
     GoalProgress {
         id: g.id.clone(),
         target: g.target.clone(),
