@@ -255,14 +255,14 @@ fn occupation_title(dim: &str, value: &str) -> Option<String> {
     (dim == "occupation").then(|| Occupations::global().by_code(value).map(|o| o.title.clone())).flatten()
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DemandQuery {
     /// `skill`, `occupation` or `location`.
     #[param(pattern = "^(skill|occupation|location)$")]
-    pub dimension: Option<String>,
-    /// `YYYY-MM`; default: this month.
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
+    pub dimension: String,
+    /// `YYYY-MM` (2000-01 to 2100-12); default: this month.
+    #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
 }
 
@@ -325,7 +325,7 @@ fn demand_cells(dim: &str, items: Vec<(String, i64)>) -> (Vec<DemandCell>, usize
 }
 
 pub async fn demand(deps: &Deps, q: &DemandQuery) -> AppResult<Demand> {
-    let dim = parse_dimension(q.dimension.as_deref());
+    let dim = parse_dimension(Some(&q.dimension));
     let month = parse_month("month", q.month.as_deref(), deps.clock.now());
     let (dim, month) = match (dim, month) {
         (Ok(d), Ok(m)) => (d, m),
@@ -351,15 +351,15 @@ pub async fn demand(deps: &Deps, q: &DemandQuery) -> AppResult<Demand> {
     })
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TrendsQuery {
     /// `skill`, `occupation` or `location`.
     #[param(pattern = "^(skill|occupation|location)$")]
-    pub dimension: Option<String>,
+    pub dimension: String,
     /// The skill, location, or occupation (an O*NET-SOC code or a job title O*NET knows).
-    #[param(min_length = 1, max_length = 200)]
-    pub value: Option<String>,
+    #[param(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub value: String,
     /// How many months back from this one (1–24, default 6).
     #[param(minimum = 1, maximum = 24)]
     pub months: Option<u32>,
@@ -400,23 +400,21 @@ fn month_back(month: &str, back: u32) -> String {
 
 pub async fn trends(deps: &Deps, q: &TrendsQuery) -> AppResult<Trends> {
     let mut c = crate::values::Checks::default();
-    let dim = parse_dimension(q.dimension.as_deref())
-        .map_err(|_| c.push("dimension", "must be skill, occupation or location"));
+    let dim =
+        parse_dimension(Some(&q.dimension)).map_err(|_| c.push("dimension", "must be skill, occupation or location"));
     let months = q.months.unwrap_or(6);
     if !(1..=24).contains(&months) {
         c.push("months", "must be a number from 1 to 24");
     }
-    let raw = q.value.as_deref().map(clean).unwrap_or_default();
+    let raw = clean(&q.value);
     if raw.is_empty() || raw.chars().count() > 200 {
         c.push("value", "name a skill, occupation or location (1 to 200 characters)");
     }
     let value = match dim {
+        // A well-formed name of no occupation names nothing: 404, like an id of nothing.
         Ok("occupation") if !raw.is_empty() => match Occupations::global().resolve(&raw) {
             Some(o) => o.code.clone(),
-            None => {
-                c.push("value", "is neither an O*NET-SOC code nor a job title O*NET knows");
-                raw.clone()
-            }
+            None => return Err(AppError::NotFound("occupation")),
         },
         Ok("skill") => clean(clearview_screening::Taxonomy::global().canonical_name(&raw).unwrap_or(&raw)),
         Ok("location") => location_cell(Some(&raw), false).unwrap_or(raw.clone()),
@@ -459,12 +457,12 @@ pub async fn trends(deps: &Deps, q: &TrendsQuery) -> AppResult<Trends> {
     })
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SalariesQuery {
     /// An O*NET-SOC code or a job title O*NET knows.
-    #[param(min_length = 1, max_length = 200)]
-    pub occupation: Option<String>,
+    #[param(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub occupation: String,
 }
 
 /// Posted salaries of one occupation in one location and currency.
@@ -497,13 +495,12 @@ pub struct Salaries {
 }
 
 pub async fn salaries(deps: &Deps, q: &SalariesQuery) -> AppResult<Salaries> {
-    let raw = q.occupation.as_deref().map(clean).unwrap_or_default();
+    let raw = clean(&q.occupation);
     if raw.is_empty() || raw.chars().count() > 200 {
         return Err(AppError::field("occupation", "name an O*NET-SOC code or a job title (1 to 200 characters)"));
     }
-    let occ = Occupations::global()
-        .resolve(&raw)
-        .ok_or_else(|| AppError::field("occupation", "is neither an O*NET-SOC code nor a job title O*NET knows"))?;
+    // A well-formed name of no occupation names nothing: 404, like an id of nothing.
+    let occ = Occupations::global().resolve(&raw).ok_or(AppError::NotFound("occupation"))?;
     let items = counters(deps, keys::market_salary_pk(&occ.code)).await?;
     let mut by: BTreeMap<(String, String), BTreeMap<String, i64>> = BTreeMap::new();
     for (sk, n) in items {
