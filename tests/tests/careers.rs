@@ -268,14 +268,14 @@ async fn market_cells_under_five_postings_or_three_employers_are_suppressed_and_
     let posting = |loc: &str, extra: &str, lo: u32, hi: u32| {
         json!({"title": "Software Developer", "jobType": "full-time", "description": "Build the product.",
                "location": loc, "salaryMin": lo, "salaryMax": hi, "salaryCurrency": "EUR",
-               "criteria": {"requiredSkills": ["Rust"], "preferredSkills": [extra]}})
+               "criteria": {"requiredSkills": ["Docker"], "preferredSkills": [extra]}})
     };
     let plan = [
         (0, posting("Berlin, Germany", "Kubernetes", 60000, 80000)),
         (0, posting("Berlin, Germany", "Kubernetes", 62000, 82000)),
         (0, posting("Munich, Germany", "Kubernetes", 64000, 84000)),
-        (1, posting("Berlin, Germany", "Docker", 66000, 86000)),
-        (2, posting("Berlin, Germany", "Docker", 68000, 88000)),
+        (1, posting("Berlin, Germany", "Rust", 66000, 86000)),
+        (2, posting("Berlin, Germany", "Rust", 68000, 88000)),
     ];
     let mut posted: Vec<(String, Value)> = Vec::new();
     let mut ids = Vec::new();
@@ -318,8 +318,8 @@ async fn market_cells_under_five_postings_or_three_employers_are_suppressed_and_
         let hidden = expected.keys().filter(|(d, _)| d == dim).count() - want.len();
         assert_eq!(d.body["suppressed"], hidden, "{dim}: {:?}", d.body);
     }
-    // By hand: Rust and Software Developers are shown (5 postings, 3 employers), with the two
-    // applications; Kubernetes (3 postings, 1 employer), Docker (2, 2) and Munich (1, 1) are not.
+    // By hand: Docker and Software Developers are shown (5 postings, 3 employers), with the two
+    // applications; Kubernetes (3 postings, 1 employer), Rust (2, 2) and Munich (1, 1) are not.
     let occ = f.get("/api/market/demand?dimension=occupation", &token).await;
     assert_eq!(occ.body["cells"][0]["value"], "15-1252.00");
     assert_eq!(occ.body["cells"][0]["title"], "Software Developers");
@@ -340,9 +340,9 @@ async fn market_cells_under_five_postings_or_three_employers_are_suppressed_and_
     );
     assert_eq!(s.body["suppressed"], 2);
 
-    let t = f.get("/api/market/trends?dimension=skill&value=rust&months=2", &token).await;
+    let t = f.get("/api/market/trends?dimension=skill&value=docker&months=2", &token).await;
     assert_eq!(t.status, StatusCode::OK, "{:?}", t.body);
-    assert_eq!(t.body["value"], "Rust");
+    assert_eq!(t.body["value"], "Docker");
     assert_eq!(t.body["months"][0]["suppressed"], true, "nothing last month");
     assert_eq!(t.body["months"][1]["postings"], 5);
     let k = f.get("/api/market/trends?dimension=skill&value=Kubernetes&months=1", &token).await;
@@ -351,6 +351,15 @@ async fn market_cells_under_five_postings_or_three_employers_are_suppressed_and_
         json!({"month": k.body["months"][0]["month"], "suppressed": true, "postings": null,
         "employers": null, "applications": null, "postingsChangePercent": null})
     );
+
+    // Gaps weigh in this month's postings where the cell is shown: Software Developers list
+    // Docker and Kubernetes (both Hot and In Demand); Docker's 5 postings put it first.
+    let gaps = f.get("/api/skills/gaps?target=15-1252.00", &token).await;
+    let gap = |name: &str| gaps.body["gaps"].as_array().unwrap().iter().find(|g| g["skill"] == name).cloned().unwrap();
+    assert_eq!(gaps.body["gaps"][0]["skill"], "Docker", "{:?}", gaps.body["gaps"][0]);
+    assert_eq!(gap("Docker")["platformPostings"], 5);
+    assert!(gap("Docker")["why"].as_str().unwrap().contains("listed in 5 postings on ClearView this month"));
+    assert_eq!(gap("Kubernetes")["platformPostings"], Value::Null, "suppressed");
 
     let bad = f.get("/api/market/demand?dimension=planet&month=2026-13", &token).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -47,6 +47,9 @@ pub struct GapView {
     pub in_demand: bool,
     /// How many O*NET occupations list the skill.
     pub occupations: u32,
+    /// Postings published on ClearView this month that list the skill; null when that cell is
+    /// suppressed (fewer than 5 postings or 3 employers).
+    pub platform_postings: Option<i64>,
     pub why: String,
     /// Skills you have that are close to this one (O*NET lists them for many of the same
     /// occupations), closest first: the shortest way to it.
@@ -60,7 +63,8 @@ pub struct SkillGaps {
     pub occupation: OccupationRef,
     /// The candidate's skills that the occupation lists.
     pub matched: Vec<String>,
-    /// Most useful first: Hot Technology, then In Demand, then how many occupations list it.
+    /// Most useful first: Hot Technology, then In Demand, then this month's postings on the
+    /// platform, then how many occupations list it.
     pub gaps: Vec<GapView>,
 }
 
@@ -320,21 +324,39 @@ pub async fn gaps(deps: &Deps, candidate: &UserId, q: &GapsQuery) -> AppResult<S
     let target = resolve("target", q.target.as_deref())?;
     let (_, have) = skills_of(deps, candidate).await?;
     let have_lower: BTreeSet<String> = have.iter().map(|s| s.to_lowercase()).collect();
-    Ok(SkillGaps {
-        occupation: OccupationRef::of(target),
-        matched: target.skills.iter().filter(|s| have_lower.contains(&s.to_lowercase())).cloned().collect(),
-        gaps: Occupations::global()
-            .gaps(&have, target)
-            .into_iter()
-            .map(|g| GapView {
+    let postings = super::market::skill_postings_this_month(deps).await?;
+    let mut gaps: Vec<GapView> = Occupations::global()
+        .gaps(&have, target)
+        .into_iter()
+        .map(|g| {
+            let platform_postings = postings.get(&g.skill.to_lowercase()).copied();
+            let mut why = g.why;
+            if let Some(n) = platform_postings {
+                why.push_str(&format!("; listed in {n} postings on ClearView this month"));
+            }
+            GapView {
                 skill: g.skill,
                 hot: g.hot,
                 in_demand: g.in_demand,
                 occupations: g.occupations,
-                why: g.why,
+                platform_postings,
+                why,
                 close_to: g.close_to,
-            })
-            .collect(),
+            }
+        })
+        .collect();
+    // Stable: O*NET's order holds among skills the platform's postings do not tell apart.
+    gaps.sort_by(|a, b| {
+        (b.hot, b.in_demand, b.platform_postings.unwrap_or(0)).cmp(&(
+            a.hot,
+            a.in_demand,
+            a.platform_postings.unwrap_or(0),
+        ))
+    });
+    Ok(SkillGaps {
+        occupation: OccupationRef::of(target),
+        matched: target.skills.iter().filter(|s| have_lower.contains(&s.to_lowercase())).cloned().collect(),
+        gaps,
     })
 }
 

@@ -324,6 +324,14 @@ fn demand_cells(dim: &str, items: Vec<(String, i64)>) -> (Vec<DemandCell>, usize
     (cells, suppressed)
 }
 
+/// This month's postings per skill (lowercased canonical name), only of the cells shown.
+pub async fn skill_postings_this_month(deps: &Deps) -> AppResult<BTreeMap<String, i64>> {
+    let month = month_of(deps.clock.now());
+    let items = counters(deps, keys::market_demand_pk("skill", &month)).await?;
+    let (cells, _) = demand_cells("skill", items);
+    Ok(cells.into_iter().map(|c| (c.value.to_lowercase(), c.postings)).collect())
+}
+
 pub async fn demand(deps: &Deps, q: &DemandQuery) -> AppResult<Demand> {
     let dim = parse_dimension(Some(&q.dimension));
     let month = parse_month("month", q.month.as_deref(), deps.clock.now());
