@@ -320,8 +320,19 @@ fn resolve<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation> {
     })
 }
 
+/// As [`resolve`] for a query parameter: a well-formed name of no occupation names nothing, and
+/// answers 404 like an id of nothing.
+fn resolve_query<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation> {
+    resolve(field, raw).map_err(|e| match (&e, raw.map(str::trim)) {
+        (AppError::Validation(_), Some(r)) if !r.is_empty() && r.chars().count() <= 200 => {
+            AppError::NotFound("occupation")
+        }
+        _ => e,
+    })
+}
+
 pub async fn gaps(deps: &Deps, candidate: &UserId, q: &GapsQuery) -> AppResult<SkillGaps> {
-    let target = resolve("target", q.target.as_deref())?;
+    let target = resolve_query("target", q.target.as_deref())?;
     let (_, have) = skills_of(deps, candidate).await?;
     let have_lower: BTreeSet<String> = have.iter().map(|s| s.to_lowercase()).collect();
     let postings = super::market::skill_postings_this_month(deps).await?;
@@ -407,7 +418,7 @@ pub async fn paths(deps: &Deps, candidate: &UserId, q: &PathsQuery) -> AppResult
     };
     let (c, have) = skills_of(deps, candidate).await?;
     let from = match q.from.as_deref() {
-        Some(raw) => resolve("from", Some(raw))?,
+        Some(raw) => resolve_query("from", Some(raw))?,
         None => {
             let latest = c.experience.iter().find(|e| e.current).or_else(|| c.experience.first());
             let title = latest.map(|e| e.title.clone());
@@ -470,8 +481,10 @@ pub struct JobMatch {
 pub struct JobMatches {
     /// Best first.
     pub items: Vec<JobMatch>,
-    /// The resume scored (the latest on your profile).
-    pub resume_file_id: String,
+    /// The resume scored (the latest on your profile); null while no resume of yours has been
+    /// read (then there are no items, and `notice` says what to do).
+    pub resume_file_id: Option<String>,
+    pub notice: Option<String>,
     /// How many of the board's jobs this page read (at most the page size).
     pub jobs_read: usize,
     /// Pass as `?cursor=` for the board's next page of jobs; null on the last page.
@@ -503,7 +516,20 @@ pub async fn matches(
 ) -> AppResult<(JobMatches, Option<PageToken>)> {
     let c: Candidate =
         record::get(deps.store.as_ref(), &keys::candidate(candidate)).await?.ok_or(AppError::NotFound("candidate"))?;
-    let (resume_file_id, profile) = latest_profile(deps, &c).await?;
+    let (resume_file_id, profile) = match latest_profile(deps, &c).await {
+        Ok(p) => p,
+        Err(AppError::Conflict { detail, .. }) => {
+            let none = JobMatches {
+                items: Vec::new(),
+                resume_file_id: None,
+                notice: Some(detail),
+                jobs_read: 0,
+                next_cursor: None,
+            };
+            return Ok((none, None));
+        }
+        Err(e) => return Err(e),
+    };
     let q = Query::index(Index::Gsi2, keys::ACTIVE_JOBS_PK).limit(limit).after(after).descending();
     let (jobs, page) = record::query::<crate::model::Job>(deps.store.as_ref(), &q).await?;
     let jobs_read = jobs.len();
@@ -530,7 +556,10 @@ pub async fn matches(
         })
         .collect();
     items.sort_by(|a, b| b.score.cmp(&a.score).then(a.job_id.cmp(&b.job_id)));
-    Ok((JobMatches { items, resume_file_id, jobs_read, next_cursor: None }, page.next))
+    Ok((
+        JobMatches { items, resume_file_id: Some(resume_file_id), notice: None, jobs_read, next_cursor: None },
+        page.next,
+    ))
 }
 
 // ------------------------------------------------------------------ goals and progress
@@ -539,7 +568,8 @@ pub async fn matches(
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GoalInput {
-    /// The target occupation: an O*NET-SOC code or a job title O*NET knows.
+    /// The target occupation: an O*NET-SOC code or a job title O*NET knows (422 on `target` when
+    /// it names no occupation).
     #[schema(min_length = 1, max_length = 200)]
     pub target: String,
     /// Milestone: skills to gain (1–20; default: the target's five most useful gaps).
