@@ -68,12 +68,12 @@ pub struct SkillGaps {
     pub gaps: Vec<GapView>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GapsQuery {
     /// An O*NET-SOC code (`15-1252.00`) or a job title O*NET knows (`Software Engineer`).
-    #[param(min_length = 1, max_length = 200)]
-    pub target: Option<String>,
+    #[param(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub target: String,
 }
 
 /// The candidate's skills: their profile's, their latest resume's and their own assessment's.
@@ -332,7 +332,7 @@ fn resolve_query<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation
 }
 
 pub async fn gaps(deps: &Deps, candidate: &UserId, q: &GapsQuery) -> AppResult<SkillGaps> {
-    let target = resolve_query("target", q.target.as_deref())?;
+    let target = resolve_query("target", Some(&q.target))?;
     let (_, have) = skills_of(deps, candidate).await?;
     let have_lower: BTreeSet<String> = have.iter().map(|s| s.to_lowercase()).collect();
     let postings = super::market::skill_postings_this_month(deps).await?;
@@ -375,7 +375,7 @@ pub async fn gaps(deps: &Deps, candidate: &UserId, q: &GapsQuery) -> AppResult<S
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PathsQuery {
     /// Where the path starts: an O*NET-SOC code or a job title; absent: the title of the
-    /// candidate's latest job on their profile.
+    /// candidate's latest job on their profile (422 on `from` when O*NET does not know it).
     #[param(min_length = 1, max_length = 200)]
     pub from: Option<String>,
     /// How many steps (1–50, default 10).
