@@ -546,3 +546,19 @@ pub async fn salaries(deps: &Deps, q: &SalariesQuery) -> AppResult<Salaries> {
         min_employers: MIN_EMPLOYERS,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_count_back_across_a_year_and_locations_read_the_same_however_typed() {
+        assert_eq!(month_back("2026-02", 0), "2026-02");
+        assert_eq!(month_back("2026-02", 2), "2025-12");
+        assert_eq!(month_back("2026-01", 13), "2024-12");
+        assert_eq!(location_cell(Some("  berlin,   GERMANY "), false).as_deref(), Some("Berlin, Germany"));
+        assert_eq!(location_cell(None, true).as_deref(), Some("Remote"));
+        assert_eq!(location_cell(Some(" "), false), None);
+        assert!(shown(MIN_POSTINGS, MIN_EMPLOYERS) && !shown(MIN_POSTINGS - 1, 9) && !shown(9, MIN_EMPLOYERS - 1));
+    }
+}
