@@ -116,12 +116,54 @@ fn a_function_without_its_configuration_fails_its_init_naming_the_variable() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_scheduled_reports_function_records_one_run_per_firing_even_when_the_firing_is_retried() {
-    use clearview_core::ports::store::ItemStore;
+async fn the_scheduled_reports_function_queues_one_report_per_due_schedule_even_when_the_firing_is_retried() {
+    use clearview_core::keys;
+    use clearview_core::model::{User, UserStatus};
+    use clearview_core::ports::store::{Condition, ItemStore, Query};
+    use clearview_core::record::Record;
+    use clearview_core::services::report_schedules::ReportSchedule;
+    use clearview_core::values::{OrgId, UserId};
     let moto = Moto::shared().await;
     let store = moto.store().await;
     let pool = moto.identity().await;
     let chain = moto.chain().await;
+
+    // An admin's weekly schedule whose run came due a minute before the firing.
+    let org = OrgId::trusted("0193a0b0-0000-7000-8000-0000000000aa");
+    let owner = UserId::parse("0193a0b0-0000-7000-8000-0000000000bb").unwrap();
+    let at = time::macros::datetime!(2025-02-03 05:59 UTC);
+    let user = User {
+        id: owner.clone(),
+        org_id: org.clone(),
+        email: Email::parse("email", "owner@reports.example").unwrap(),
+        name: None,
+        role: Role::Admin,
+        status: UserStatus::Active,
+        overrides: Default::default(),
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    };
+    store.put(user.to_item().unwrap(), Condition::NotExists).await.unwrap();
+    let schedule = ReportSchedule {
+        id: "0193a0b0-0000-7000-8000-0000000000c1".into(),
+        org_id: org.clone(),
+        kind: "recruitment".into(),
+        format: "csv".into(),
+        cron: "59 5 * * MON".into(),
+        time_zone: "UTC".into(),
+        range_days: 7,
+        recipient_ids: vec![],
+        job_ids: vec![],
+        owner,
+        next_run_at: at,
+        last_run_at: None,
+        last_report_id: None,
+        runs: 0,
+        created_at: at,
+        version: 1,
+    };
+    store.put(schedule.to_item().unwrap(), Condition::NotExists).await.unwrap();
 
     let mut api = RuntimeApi::start("reports");
     let mut env = vec![
@@ -149,13 +191,13 @@ async fn the_scheduled_reports_function_records_one_run_per_firing_even_when_the
             other => panic!("expected a response, got {other:?}; log:\n{}", function.log()),
         }
     }
-    let scheduled = time::macros::datetime!(2025-02-03 06:00 UTC);
-    let run = store.get(&clearview_chain::reports::run_key(scheduled)).await.unwrap().expect("the run is recorded");
-    assert_eq!(run.entity, "ReportRun");
-    assert_eq!(run.data["scheduledAt"], "2025-02-03T06:00:00Z");
-    let runs = store
-        .query(&clearview_core::ports::store::Query::table(clearview_chain::reports::RUNS_PK).prefix("RUN#2025-02-03"))
-        .await
-        .unwrap();
-    assert_eq!(runs.items.len(), 1, "a retried firing records nothing twice");
+    let reports = store.query(&Query::table(keys::org_pk(&org)).prefix(keys::REPORT_PREFIX)).await.unwrap();
+    assert_eq!(reports.items.len(), 1, "a retried firing makes no second report");
+    assert_eq!(reports.items[0].data["scheduleId"], "0193a0b0-0000-7000-8000-0000000000c1");
+    assert_eq!(reports.items[0].data["status"], "processing");
+    let moved = store.get(&schedule.key()).await.unwrap().unwrap();
+    assert_eq!(moved.data["runs"], 1);
+    let queue = &chain.queue_urls[&clearview_core::services::reports::QUEUE].queue;
+    let queued = chain.receive_all(queue, Duration::from_secs(2)).await;
+    assert_eq!(queued.len(), 1, "one generation request on report-requests");
 }

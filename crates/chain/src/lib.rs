@@ -11,6 +11,7 @@ pub mod consumers;
 pub mod criteria;
 pub mod email;
 pub mod interviews;
+pub mod market;
 pub mod messages;
 pub mod onboarding;
 pub mod reminders;

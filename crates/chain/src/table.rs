@@ -9,6 +9,7 @@ use crate::alerts::{JobAlertsConsumer, JobAlertsDigest};
 use crate::analytics::AnalyticsConsumer;
 use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
 use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
+use crate::market::MarketConsumer;
 use crate::messages::ConsultantMessagesConsumer;
 use crate::reminders::FollowUpReminders;
 use crate::reports::{ReportGenerateConsumer, ReportsJob};
@@ -178,6 +179,11 @@ pub const QUEUES: &[QueueDef] = &[
         feed: Feed::Topic(APPLICATION_EVENTS, clearview_core::services::analytics::EVENT_PREFIXES),
         max_receive_count: 5,
     },
+    QueueDef {
+        name: "career-market",
+        feed: Feed::Topic(APPLICATION_EVENTS, clearview_core::services::market::EVENTS),
+        max_receive_count: 5,
+    },
 ];
 
 use Need::*;
@@ -318,6 +324,15 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         memory_mb: 256,
         build: Build::Queue(|d| Arc::new(AnalyticsConsumer(d.clone()))),
     },
+    ConsumerDef {
+        name: "career-market",
+        summary: "Add each posting and application to the market-insight counters and the candidate's applications counter (once per event: its marker is written with the counts)",
+        trigger: Trigger::Sqs { queue: "career-market", batch_size: 10, max_batching_window_s: 5 },
+        needs: &[TableRead, TableWrite],
+        timeout_s: 60,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(MarketConsumer(d.clone()))),
+    },
 ];
 
 /// A queue's definition by name.
@@ -414,12 +429,12 @@ mod tests {
     fn application_events_reach_the_email_queue_and_uploads_reach_parse() {
         assert_eq!(
             subscribers(APPLICATION_EVENTS, "application.received"),
-            vec![WorkQueue::EMAIL, crate::analytics::QUEUE]
+            vec![WorkQueue::EMAIL, crate::analytics::QUEUE, crate::market::QUEUE]
         );
         assert!(subscribers(APPLICATION_EVENTS, "report.ready").is_empty());
         assert_eq!(
             subscribers(APPLICATION_EVENTS, "job.published"),
-            vec![crate::alerts::QUEUE, crate::analytics::QUEUE]
+            vec![crate::alerts::QUEUE, crate::analytics::QUEUE, crate::market::QUEUE]
         );
         assert_eq!(object_created_queues("uploads/o/a/f"), vec![WorkQueue::PARSE]);
         assert!(object_created_queues("reports/x.pdf").is_empty());

@@ -464,3 +464,37 @@ pub const ONBOARDING_STAT_PREFIX: &str = "ONBSTAT#";
 pub fn onboarding_stat(org: &OrgId, template: &str, metric: &str) -> Key {
     Key::new(org_pk(org), format!("{ONBOARDING_STAT_PREFIX}{template}#{metric}"))
 }
+
+/// A candidate's career record: self-assessed skills and goals (issue 14).
+pub fn career(candidate: &UserId) -> Key {
+    Key::new(format!("CANDIDATE#{candidate}"), "CAREER")
+}
+
+/// Counter: applications the candidate has made (kept by the `career-market` consumer).
+pub fn career_applied(candidate: &UserId) -> Key {
+    Key::new(format!("CANDIDATE#{candidate}"), "CAREER#APPLIED")
+}
+
+/// Market insight counters of one dimension (`skill`, `occupation`, `location`) and month
+/// (`YYYY-MM`): one query reads a month; sort key `<value>#<measure>` (P postings, E employers,
+/// A applications). Cross-tenant aggregates: never shown below the suppression minimums.
+pub fn market_demand_pk(dimension: &str, month: &str) -> String {
+    format!("MARKET#{dimension}#{month}")
+}
+pub fn market_demand(dimension: &str, month: &str, value: &str, measure: &str) -> Key {
+    Key::new(market_demand_pk(dimension, month), format!("{value}#{measure}"))
+}
+
+/// Posted-salary counters of one occupation; sort key `<location>#<currency>#<measure>` (N
+/// postings, E employers, LO sum of lows, HI sum of highs).
+pub fn market_salary_pk(occupation: &str) -> String {
+    format!("MARKET#SALARY#{occupation}")
+}
+pub fn market_salary(occupation: &str, location: &str, currency: &str, measure: &str) -> Key {
+    Key::new(market_salary_pk(occupation), format!("{location}#{currency}#{measure}"))
+}
+
+/// Marks a first (a job counted, an employer counted in a cell) for the market consumer.
+pub fn market_seen(what: &str) -> Key {
+    Key::new(format!("MARKET#SEEN#{what}"), "SEEN")
+}

@@ -83,3 +83,44 @@ with open(os.path.join(HERE, "occupation_titles.tsv"), "w", encoding="utf-8", ne
         codes = sorted(c for c in by_title[t] if c in zones)
         if codes:
             out.write(f"{t}\t{codes[0]}\n")
+
+# Related skills (related_skills.tsv): two canonical skills are related when O*NET lists them for
+# many of the same occupations. Jaccard over the occupations listing each (shared / either);
+# kept when both are listed for at least MIN_SHARED occupations together and the share is at
+# least MIN_JACCARD; at most TOP neighbours a skill, closest first (ties by name).
+MIN_SHARED, MIN_JACCARD, TOP = 3, 0.25, 5
+canonical = {}
+with open(os.path.join(HERE, "skills.tsv"), encoding="utf-8") as f:
+    for line in f:
+        if line.startswith("#"):
+            continue
+        cols = line.rstrip("\n").split("\t")
+        for a in [cols[0]] + [a for a in cols[7].split("|") if a]:
+            canonical.setdefault(" ".join(a.lower().split()), cols[0])
+occ_of = {}
+for code, ex in examples.items():
+    if code not in zones:
+        continue
+    for name in ex:
+        short = name[:-len(" software")] if name.lower().endswith(" software") else name
+        c = canonical.get(" ".join(name.lower().split())) or canonical.get(" ".join(short.lower().split()))
+        if c:
+            occ_of.setdefault(c, set()).add(code)
+related = {}
+names = sorted(occ_of)
+for i, a in enumerate(names):
+    for b in names[i + 1:]:
+        shared = len(occ_of[a] & occ_of[b])
+        if shared < MIN_SHARED:
+            continue
+        j = shared / len(occ_of[a] | occ_of[b])
+        if j >= MIN_JACCARD:
+            related.setdefault(a, []).append((j, b))
+            related.setdefault(b, []).append((j, a))
+with open(os.path.join(HERE, "related_skills.tsv"), "w", encoding="utf-8", newline="\n") as out:
+    out.write(HEADER)
+    out.write(f"# skill\trelated skills, closest first (name:jaccard of the occupations listing each; "
+              f"shared >= {MIN_SHARED}, jaccard >= {MIN_JACCARD}, top {TOP})\n")
+    for a in sorted(related):
+        top = sorted(related[a], key=lambda t: (-round(t[0], 2), t[1]))[:TOP]
+        out.write(a + "\t" + "|".join(f"{b}:{j:.2f}" for j, b in top) + "\n")

@@ -18,6 +18,54 @@ use std::sync::LazyLock;
 
 const OCCUPATIONS_TSV: &str = include_str!("../data/occupations.tsv");
 const TITLES_TSV: &str = include_str!("../data/occupation_titles.tsv");
+const RELATED_TSV: &str = include_str!("../data/related_skills.tsv");
+
+/// Skills O*NET lists for many of the same occupations (`data/related_skills.tsv`): Jaccard of
+/// the occupations listing each, at most five neighbours a skill, closest first.
+pub struct RelatedSkills {
+    by_skill: HashMap<String, Vec<(String, f64)>>,
+}
+
+static RELATED: LazyLock<RelatedSkills> = LazyLock::new(|| RelatedSkills::from_tsv(RELATED_TSV));
+
+impl RelatedSkills {
+    pub fn global() -> &'static RelatedSkills {
+        &RELATED
+    }
+
+    fn from_tsv(tsv: &str) -> RelatedSkills {
+        let mut by_skill = HashMap::new();
+        for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let Some((skill, list)) = line.split_once('\t') else { continue };
+            let near = list
+                .split('|')
+                .filter_map(|x| x.rsplit_once(':'))
+                .filter_map(|(n, j)| Some((n.to_owned(), j.parse::<f64>().ok()?)))
+                .collect();
+            by_skill.insert(skill.to_lowercase(), near);
+        }
+        RelatedSkills { by_skill }
+    }
+
+    /// The skills closest to `skill` (canonical name), closest first.
+    pub fn of(&self, skill: &str) -> &[(String, f64)] {
+        self.by_skill.get(&skill.to_lowercase()).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// How close `a` and `b` are (either lists the other), if they are related at all.
+    pub fn closeness(&self, a: &str, b: &str) -> Option<f64> {
+        let find = |x: &str, y: &str| self.of(x).iter().find(|(n, _)| n.eq_ignore_ascii_case(y)).map(|(_, j)| *j);
+        find(a, b).or_else(|| find(b, a))
+    }
+
+    /// Of `have`, the skills related to `skill`, closest first.
+    pub fn close_to(&self, skill: &str, have: &BTreeSet<String>) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> =
+            have.iter().filter_map(|h| self.closeness(skill, h).map(|j| (h.clone(), j))).collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+}
 
 /// One O*NET occupation with its canonical skills.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -150,7 +198,14 @@ impl Occupations {
                     why.push("in demand in employers' postings (O*NET In Demand)".to_owned());
                 }
                 why.push(format!("listed for {occupations} occupations in O*NET"));
-                Gap { skill: s.clone(), hot, in_demand, occupations, why: why.join("; ") }
+                let close_to: Vec<String> =
+                    RelatedSkills::global().close_to(s, have).into_iter().map(|(h, _)| h).take(3).collect();
+                if let Some(first) = close_to.first() {
+                    why.push(format!(
+                        "you have {first}; {s} is close (O*NET lists them for many of the same occupations)"
+                    ));
+                }
+                Gap { skill: s.clone(), hot, in_demand, occupations, why: why.join("; "), close_to }
             })
             .collect();
         gaps.sort_by(|a, b| {
@@ -201,6 +256,8 @@ pub struct Gap {
     /// How many O*NET occupations list the skill.
     pub occupations: u32,
     pub why: String,
+    /// Skills the person has that are close to this one (related skills), closest first.
+    pub close_to: Vec<String>,
 }
 
 /// One step of a career path.
@@ -267,6 +324,21 @@ mod tests {
             assert_eq!((p.typical_months_min, p.typical_months_max), preparation_months(to.job_zone));
         }
         assert!(paths.windows(2).all(|w| w[0].similarity >= w[1].similarity));
+    }
+
+    #[test]
+    fn related_skills_are_symmetric_in_closeness_and_say_mysql_is_close_to_postgresql() {
+        let r = RelatedSkills::global();
+        assert_eq!(r.closeness("MySQL", "PostgreSQL"), Some(0.47));
+        assert_eq!(r.closeness("PostgreSQL", "MySQL"), Some(0.47));
+        assert!(r.of("MySQL").len() <= 5 && r.of("MySQL").windows(2).all(|w| w[0].1 >= w[1].1));
+        assert_eq!(r.closeness("MySQL", "Microsoft Excel"), None);
+        let o = Occupations::global();
+        let dba = o.by_code("15-1242.00").expect("Database Administrators");
+        let have: BTreeSet<String> = ["MySQL".to_owned()].into();
+        let pg = o.gaps(&have, dba).into_iter().find(|g| g.skill == "PostgreSQL").expect("a gap");
+        assert_eq!(pg.close_to, ["MySQL"]);
+        assert!(pg.why.contains("you have MySQL; PostgreSQL is close"), "{}", pg.why);
     }
 
     /// Worked by hand from O*NET 29.2's rows. Hearing Aid Specialists (29-2092.00, job zone 3)

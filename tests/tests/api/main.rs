@@ -14,6 +14,7 @@ mod common;
 mod analytics_reports;
 mod api_slice;
 mod candidates_talent;
+mod careers;
 mod chain_aws;
 mod chain_embedded;
 mod compliance;

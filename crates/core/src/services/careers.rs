@@ -1,20 +1,26 @@
-//! Career development for candidates (issue 14): skills gaps against an O*NET occupation and
-//! career paths from one, on the candidate's own skills (their profile's, and what the parser
-//! found in their latest resume). The occupations and the ranking are in
-//! [`clearview_screening::careers`].
+//! Career development for candidates (issue 14): their skills (latest parsed resume, profile,
+//! own assessment, each with its source and whether the resume shows it), skills gaps against an
+//! O*NET occupation (with related skills they already have), career paths, open jobs ranked for
+//! them by the employers' own scorer, and goals with progress. The occupations, related skills
+//! and the ranking are in [`clearview_screening::careers`].
 
 use crate::error::{AppError, AppResult};
 use crate::keys;
 use crate::model::Candidate;
+use crate::model::{Proficiency, SkillOrigin};
 use crate::ports::Deps;
+use crate::ports::store::{Condition, Index, PageToken, Query};
 use crate::record;
+use crate::record::Record;
 use crate::values::UserId;
+use clearview_screening::AnonymizedProfile;
 use clearview_screening::careers::{Occupation, Occupations};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use time::OffsetDateTime;
 
 /// An O*NET occupation, as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OccupationRef {
     /// O*NET-SOC code, e.g. `15-1252.00`.
@@ -41,7 +47,13 @@ pub struct GapView {
     pub in_demand: bool,
     /// How many O*NET occupations list the skill.
     pub occupations: u32,
+    /// Postings published on ClearView this month that list the skill; null when that cell is
+    /// suppressed (fewer than 5 postings or 3 employers).
+    pub platform_postings: Option<i64>,
     pub why: String,
+    /// Skills you have that are close to this one (O*NET lists them for many of the same
+    /// occupations), closest first: the shortest way to it.
+    pub close_to: Vec<String>,
 }
 
 /// `GET /api/skills/gaps`.
@@ -51,31 +63,249 @@ pub struct SkillGaps {
     pub occupation: OccupationRef,
     /// The candidate's skills that the occupation lists.
     pub matched: Vec<String>,
-    /// Most useful first: Hot Technology, then In Demand, then how many occupations list it.
+    /// Most useful first: Hot Technology, then In Demand, then this month's postings on the
+    /// platform, then how many occupations list it.
     pub gaps: Vec<GapView>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GapsQuery {
     /// An O*NET-SOC code (`15-1252.00`) or a job title O*NET knows (`Software Engineer`).
-    #[param(min_length = 1, max_length = 200)]
-    pub target: Option<String>,
+    #[param(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub target: String,
 }
 
-/// The candidate's skills: their profile's and their latest resume's.
+/// The candidate's skills: their profile's, their latest resume's and their own assessment's.
 async fn skills_of(deps: &Deps, candidate: &UserId) -> AppResult<(Candidate, BTreeSet<String>)> {
     let c: Candidate =
         record::get(deps.store.as_ref(), &keys::candidate(candidate)).await?.ok_or(AppError::NotFound("candidate"))?;
-    let tax = clearview_screening::Taxonomy::global();
-    let skills = c
-        .skills
-        .iter()
-        .map(|s| s.name.as_str())
-        .chain(c.resume_skills.iter().map(String::as_str))
-        .map(|s| tax.canonical_name(s).unwrap_or(s).to_owned())
-        .collect();
+    let career = career_of(deps, candidate).await?;
+    let skills = merged_skills(&c, career.as_ref()).into_iter().map(|s| s.name).collect();
     Ok((c, skills))
+}
+
+fn canonical(s: &str) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    clearview_screening::Taxonomy::global().canonical_name(&s).map(str::to_owned).unwrap_or(s)
+}
+
+// ------------------------------------------------------------------ the career record
+
+/// A skill the candidate assessed themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkillAssessment {
+    pub skill: String,
+    pub proficiency: Proficiency,
+    pub years: u8,
+    #[serde(with = "time::serde::rfc3339")]
+    pub assessed_at: OffsetDateTime,
+}
+
+/// A career goal: a target occupation and milestones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Goal {
+    pub id: String,
+    pub target: OccupationRef,
+    /// Milestone: these skills gained.
+    pub skills: Vec<String>,
+    /// Milestone: this many applications made after the goal was set.
+    pub applications: u32,
+    /// The applications counter when the goal was set (progress counts from it).
+    pub applications_baseline: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// One item per candidate: their assessed skills and their goals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CareerRecord {
+    pub candidate_id: UserId,
+    pub assessments: Vec<SkillAssessment>,
+    pub goals: Vec<Goal>,
+    pub version: u64,
+}
+
+impl Record for CareerRecord {
+    const ENTITY: &'static str = "CareerRecord";
+    fn key(&self) -> crate::ports::store::Key {
+        keys::career(&self.candidate_id)
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// At most this many assessed skills and goals a candidate.
+pub const MAX_ASSESSMENTS: usize = 200;
+pub const MAX_GOALS: usize = 10;
+
+async fn career_of(deps: &Deps, candidate: &UserId) -> AppResult<Option<CareerRecord>> {
+    Ok(record::get(deps.store.as_ref(), &keys::career(candidate)).await?)
+}
+
+/// Reads, changes and writes the career record under its version (a lost race answers 409).
+async fn update_career(
+    deps: &Deps,
+    candidate: &UserId,
+    change: impl FnOnce(&mut CareerRecord) -> AppResult<()>,
+) -> AppResult<CareerRecord> {
+    let before = career_of(deps, candidate).await?;
+    let mut after = before.clone().unwrap_or(CareerRecord {
+        candidate_id: candidate.clone(),
+        assessments: Vec::new(),
+        goals: Vec::new(),
+        version: 0,
+    });
+    change(&mut after)?;
+    after.version += 1;
+    let condition = match &before {
+        Some(b) => Condition::VersionIs(b.version),
+        None => Condition::NotExists,
+    };
+    match deps.store.put(after.to_item()?, condition).await {
+        Ok(()) => Ok(after),
+        Err(crate::ports::store::StoreError::ConditionFailed { .. }) => Err(AppError::Conflict {
+            kind: "concurrent-update",
+            detail: "your career record changed at the same time; send it again".into(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ------------------------------------------------------------------ skills
+
+/// Where a skill of the candidate's comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SkillSource {
+    /// Found by the parser in the latest resume.
+    Resume,
+    /// On the profile (entered, or filled from the resume and confirmed).
+    Profile,
+    /// Imported from LinkedIn onto the profile.
+    Linkedin,
+    /// The candidate's own assessment (`POST /api/skills/assess`).
+    Assessment,
+}
+
+/// One of the candidate's skills, from every source that names it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SkillView {
+    /// The taxonomy's canonical name (as typed when the taxonomy does not know it).
+    pub name: String,
+    pub sources: Vec<SkillSource>,
+    /// True when the latest parsed resume shows the skill.
+    pub verified: bool,
+    /// The candidate's own assessment, else the profile's.
+    pub proficiency: Option<Proficiency>,
+    pub years: Option<u8>,
+}
+
+/// `GET /api/skills`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SkillsView {
+    /// By name.
+    pub skills: Vec<SkillView>,
+}
+
+fn merged_skills(c: &Candidate, career: Option<&CareerRecord>) -> Vec<SkillView> {
+    fn entry<'a>(by: &'a mut BTreeMap<String, SkillView>, name: &str) -> &'a mut SkillView {
+        let name = canonical(name);
+        by.entry(name.to_lowercase()).or_insert_with(|| SkillView {
+            name,
+            sources: Vec::new(),
+            verified: false,
+            proficiency: None,
+            years: None,
+        })
+    }
+    let mut by: BTreeMap<String, SkillView> = BTreeMap::new();
+    for s in &c.resume_skills {
+        let v = entry(&mut by, s);
+        v.verified = true;
+        v.sources.push(SkillSource::Resume);
+    }
+    for s in &c.skills {
+        let v = entry(&mut by, &s.name);
+        v.sources.push(match s.origin {
+            SkillOrigin::Linkedin => SkillSource::Linkedin,
+            SkillOrigin::Resume | SkillOrigin::Manual => SkillSource::Profile,
+        });
+        v.proficiency = v.proficiency.or(s.proficiency);
+        v.years = v.years.or(s.years);
+    }
+    for a in career.map(|c| c.assessments.as_slice()).unwrap_or_default() {
+        let v = entry(&mut by, &a.skill);
+        v.sources.push(SkillSource::Assessment);
+        v.proficiency = Some(a.proficiency);
+        v.years = Some(a.years);
+    }
+    let mut out: Vec<SkillView> = by.into_values().collect();
+    for v in &mut out {
+        v.sources.sort();
+        v.sources.dedup();
+    }
+    out.sort_by_key(|a| a.name.to_lowercase());
+    out
+}
+
+pub async fn skills(deps: &Deps, candidate: &UserId) -> AppResult<SkillsView> {
+    let c: Candidate =
+        record::get(deps.store.as_ref(), &keys::candidate(candidate)).await?.ok_or(AppError::NotFound("candidate"))?;
+    let career = career_of(deps, candidate).await?;
+    Ok(SkillsView { skills: merged_skills(&c, career.as_ref()) })
+}
+
+/// `POST /api/skills/assess`: how well the candidate says they know a skill.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AssessInput {
+    /// A skill (matched to the taxonomy's canonical name when it knows it).
+    #[schema(min_length = 1, max_length = 100)]
+    pub skill: String,
+    pub proficiency: Proficiency,
+    /// Years of use, 0–60.
+    #[schema(minimum = 0, maximum = 60)]
+    pub years: u32,
+}
+
+/// Records (or replaces) the candidate's assessment of one skill; answers all their skills.
+pub async fn assess(deps: &Deps, candidate: &UserId, input: AssessInput) -> AppResult<SkillsView> {
+    let mut checks = crate::values::Checks::default();
+    let raw = input.skill.split_whitespace().collect::<Vec<_>>().join(" ");
+    if raw.is_empty() || raw.chars().count() > 100 {
+        checks.push("skill", "name a skill in 1 to 100 characters");
+    }
+    if input.years > 60 {
+        checks.push("years", "must be a number from 0 to 60");
+    }
+    checks.finish()?;
+    let c: Candidate =
+        record::get(deps.store.as_ref(), &keys::candidate(candidate)).await?.ok_or(AppError::NotFound("candidate"))?;
+    let skill = canonical(&raw);
+    let now = deps.clock.now();
+    let career = update_career(deps, candidate, |r| {
+        r.assessments.retain(|a| !a.skill.eq_ignore_ascii_case(&skill));
+        if r.assessments.len() >= MAX_ASSESSMENTS {
+            return Err(AppError::field("skill", format!("you have assessed {MAX_ASSESSMENTS} skills, the most kept")));
+        }
+        r.assessments.push(SkillAssessment {
+            skill: skill.clone(),
+            proficiency: input.proficiency,
+            years: input.years as u8,
+            assessed_at: now,
+        });
+        r.assessments.sort_by_key(|a| a.skill.to_lowercase());
+        Ok(())
+    })
+    .await?;
+    Ok(SkillsView { skills: merged_skills(&c, Some(&career)) })
 }
 
 fn resolve<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation> {
@@ -90,24 +320,54 @@ fn resolve<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation> {
     })
 }
 
+/// As [`resolve`] for a query parameter: a well-formed name of no occupation names nothing, and
+/// answers 404 like an id of nothing.
+fn resolve_query<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation> {
+    resolve(field, raw).map_err(|e| match (&e, raw.map(str::trim)) {
+        (AppError::Validation(_), Some(r)) if !r.is_empty() && r.chars().count() <= 200 => {
+            AppError::NotFound("occupation")
+        }
+        _ => e,
+    })
+}
+
 pub async fn gaps(deps: &Deps, candidate: &UserId, q: &GapsQuery) -> AppResult<SkillGaps> {
-    let target = resolve("target", q.target.as_deref())?;
+    let target = resolve_query("target", Some(&q.target))?;
     let (_, have) = skills_of(deps, candidate).await?;
     let have_lower: BTreeSet<String> = have.iter().map(|s| s.to_lowercase()).collect();
-    Ok(SkillGaps {
-        occupation: OccupationRef::of(target),
-        matched: target.skills.iter().filter(|s| have_lower.contains(&s.to_lowercase())).cloned().collect(),
-        gaps: Occupations::global()
-            .gaps(&have, target)
-            .into_iter()
-            .map(|g| GapView {
+    let postings = super::market::skill_postings_this_month(deps).await?;
+    let mut gaps: Vec<GapView> = Occupations::global()
+        .gaps(&have, target)
+        .into_iter()
+        .map(|g| {
+            let platform_postings = postings.get(&g.skill.to_lowercase()).copied();
+            let mut why = g.why;
+            if let Some(n) = platform_postings {
+                why.push_str(&format!("; listed in {n} postings on ClearView this month"));
+            }
+            GapView {
                 skill: g.skill,
                 hot: g.hot,
                 in_demand: g.in_demand,
                 occupations: g.occupations,
-                why: g.why,
-            })
-            .collect(),
+                platform_postings,
+                why,
+                close_to: g.close_to,
+            }
+        })
+        .collect();
+    // Stable: O*NET's order holds among skills the platform's postings do not tell apart.
+    gaps.sort_by(|a, b| {
+        (b.hot, b.in_demand, b.platform_postings.unwrap_or(0)).cmp(&(
+            a.hot,
+            a.in_demand,
+            a.platform_postings.unwrap_or(0),
+        ))
+    });
+    Ok(SkillGaps {
+        occupation: OccupationRef::of(target),
+        matched: target.skills.iter().filter(|s| have_lower.contains(&s.to_lowercase())).cloned().collect(),
+        gaps,
     })
 }
 
@@ -115,7 +375,7 @@ pub async fn gaps(deps: &Deps, candidate: &UserId, q: &GapsQuery) -> AppResult<S
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PathsQuery {
     /// Where the path starts: an O*NET-SOC code or a job title; absent: the title of the
-    /// candidate's latest job on their profile.
+    /// candidate's latest job on their profile (422 on `from` when O*NET does not know it).
     #[param(min_length = 1, max_length = 200)]
     pub from: Option<String>,
     /// How many steps (1–50, default 10).
@@ -158,7 +418,7 @@ pub async fn paths(deps: &Deps, candidate: &UserId, q: &PathsQuery) -> AppResult
     };
     let (c, have) = skills_of(deps, candidate).await?;
     let from = match q.from.as_deref() {
-        Some(raw) => resolve("from", Some(raw))?,
+        Some(raw) => resolve_query("from", Some(raw))?,
         None => {
             let latest = c.experience.iter().find(|e| e.current).or_else(|| c.experience.first());
             let title = latest.map(|e| e.title.clone());
@@ -186,4 +446,274 @@ pub async fn paths(deps: &Deps, candidate: &UserId, q: &PathsQuery) -> AppResult
         })
         .collect();
     Ok(CareerPaths { from: OccupationRef::of(from), steps })
+}
+
+// ------------------------------------------------------------------ job matching
+
+/// One open job, scored for the candidate by the scorer employers use.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobMatch {
+    /// Apply with `POST /api/applications` and this id.
+    pub job_id: String,
+    pub employer_id: String,
+    pub title: String,
+    pub location: Option<String>,
+    pub is_remote: bool,
+    /// 0–100, the overall score the employer's screening would give this resume.
+    #[schema(minimum = 0, maximum = 100)]
+    pub score: u8,
+    pub sub_scores: clearview_screening::score::SubScores,
+    /// The job's skills your resume shows.
+    pub matched: Vec<String>,
+    /// The job's required skills your resume does not show.
+    pub missing_required: Vec<String>,
+    /// The job's preferred skills your resume does not show.
+    pub missing_preferred: Vec<String>,
+    /// Why, criterion by criterion, in the scorer's words.
+    pub why: Vec<String>,
+}
+
+/// `GET /api/jobs/matches`: one page of the board's active jobs (newest first, as the board
+/// pages them), ranked within the page by score.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobMatches {
+    /// Best first.
+    pub items: Vec<JobMatch>,
+    /// The resume scored (the latest on your profile); null while no resume of yours has been
+    /// read (then there are no items, and `notice` says what to do).
+    pub resume_file_id: Option<String>,
+    pub notice: Option<String>,
+    /// How many of the board's jobs this page read (at most the page size).
+    pub jobs_read: usize,
+    /// Pass as `?cursor=` for the board's next page of jobs; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The candidate's anonymised profile: the anonymiser's output for their latest resume.
+async fn latest_profile(deps: &Deps, c: &Candidate) -> AppResult<(String, AnonymizedProfile)> {
+    let no_profile = || AppError::Conflict {
+        kind: "no-screened-resume",
+        detail: "no resume of yours has been read yet: upload one with an application, then ask again".into(),
+    };
+    let latest = c.resumes.iter().max_by_key(|r| r.added_at).ok_or_else(no_profile)?;
+    let r: crate::model::StageResult =
+        record::get(deps.store.as_ref(), &keys::stage_result(&latest.org_id, &latest.application_id, "anonymized"))
+            .await?
+            .ok_or_else(no_profile)?;
+    let profile = serde_json::from_value(r.body).map_err(|e| AppError::Internal(format!("stored profile: {e}")))?;
+    Ok((latest.file_id.clone(), profile))
+}
+
+/// Scores one page (`limit` jobs after `after`) of the board's active jobs on the candidate's
+/// anonymised profile: the bound is the page, never the whole board.
+pub async fn matches(
+    deps: &Deps,
+    candidate: &UserId,
+    limit: usize,
+    after: Option<PageToken>,
+) -> AppResult<(JobMatches, Option<PageToken>)> {
+    let c: Candidate =
+        record::get(deps.store.as_ref(), &keys::candidate(candidate)).await?.ok_or(AppError::NotFound("candidate"))?;
+    let (resume_file_id, profile) = match latest_profile(deps, &c).await {
+        Ok(p) => p,
+        Err(AppError::Conflict { detail, .. }) => {
+            let none = JobMatches {
+                items: Vec::new(),
+                resume_file_id: None,
+                notice: Some(detail),
+                jobs_read: 0,
+                next_cursor: None,
+            };
+            return Ok((none, None));
+        }
+        Err(e) => return Err(e),
+    };
+    let q = Query::index(Index::Gsi2, keys::ACTIVE_JOBS_PK).limit(limit).after(after).descending();
+    let (jobs, page) = record::query::<crate::model::Job>(deps.store.as_ref(), &q).await?;
+    let jobs_read = jobs.len();
+    let mut items: Vec<JobMatch> = jobs
+        .into_iter()
+        .map(|job| {
+            let r = clearview_screening::score(&profile, &super::criteria::scoring_criteria(&job));
+            let e = r.explanation;
+            let mut matched = e.skills.required_matched.clone();
+            matched.extend(e.skills.preferred_matched.iter().cloned());
+            JobMatch {
+                job_id: job.id.to_string(),
+                employer_id: job.org_id.to_string(),
+                title: job.title,
+                location: job.location,
+                is_remote: job.is_remote,
+                score: r.overall,
+                sub_scores: r.sub_scores,
+                matched,
+                missing_required: e.skills.required_missing,
+                missing_preferred: e.skills.preferred_missing,
+                why: vec![e.skills.reasoning, e.experience.reasoning, e.education.reasoning, e.location],
+            }
+        })
+        .collect();
+    items.sort_by(|a, b| b.score.cmp(&a.score).then(a.job_id.cmp(&b.job_id)));
+    Ok((
+        JobMatches { items, resume_file_id: Some(resume_file_id), notice: None, jobs_read, next_cursor: None },
+        page.next,
+    ))
+}
+
+// ------------------------------------------------------------------ goals and progress
+
+/// `POST /api/careers/goals`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GoalInput {
+    /// The target occupation: an O*NET-SOC code or a job title O*NET knows (422 on `target` when
+    /// it names no occupation).
+    #[schema(min_length = 1, max_length = 200)]
+    pub target: String,
+    /// Milestone: skills to gain (1–20; default: the target's five most useful gaps).
+    #[schema(max_items = 20)]
+    pub skills: Option<Vec<String>>,
+    /// Milestone: applications to make from now (0–200, default 0).
+    #[schema(minimum = 0, maximum = 200)]
+    pub applications: Option<u32>,
+}
+
+/// A milestone's state.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SkillsMilestone {
+    pub wanted: Vec<String>,
+    /// Of those, the ones you have now (resume, profile or assessment).
+    pub gained: Vec<String>,
+    pub remaining: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationsMilestone {
+    pub wanted: u32,
+    /// Applications made since the goal was set (counted as they are received).
+    pub made: u32,
+}
+
+/// A goal and how far along it is, from what the platform knows.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GoalProgress {
+    pub id: String,
+    pub target: OccupationRef,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    pub skills: SkillsMilestone,
+    pub applications: ApplicationsMilestone,
+    /// Of the target occupation's skills, the share you have (0..1).
+    pub occupation_coverage: f64,
+    /// Milestones met ÷ milestone steps (each wanted skill and each wanted application), 0–100.
+    #[schema(minimum = 0, maximum = 100)]
+    pub percent: u8,
+}
+
+/// `GET /api/careers/progress`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CareerProgress {
+    /// Newest first.
+    pub goals: Vec<GoalProgress>,
+    /// Applications you have made on the platform (all time).
+    pub applications_made: u32,
+}
+
+async fn applications_made(deps: &Deps, candidate: &UserId) -> AppResult<i64> {
+    Ok(deps.store.get(&keys::career_applied(candidate)).await?.and_then(|i| i.data["count"].as_i64()).unwrap_or(0))
+}
+
+fn progress_of(g: &Goal, have: &BTreeSet<String>, applied: i64) -> GoalProgress {
+    let have_lower: BTreeSet<String> = have.iter().map(|s| s.to_lowercase()).collect();
+    let (gained, remaining): (Vec<String>, Vec<String>) =
+        g.skills.iter().cloned().partition(|s| have_lower.contains(&s.to_lowercase()));
+    let made = u32::try_from((applied - g.applications_baseline).max(0)).unwrap_or(u32::MAX);
+    let coverage = Occupations::global()
+        .by_code(&g.target.code)
+        .filter(|o| !o.skills.is_empty())
+        .map(|o| {
+            let n = o.skills.iter().filter(|s| have_lower.contains(&s.to_lowercase())).count();
+            (n as f64 / o.skills.len() as f64 * 1000.0).round() / 1000.0
+        })
+        .unwrap_or(0.0);
+    let steps = g.skills.len() as u32 + g.applications;
+    let met = gained.len() as u32 + made.min(g.applications);
+    let percent = (met * 100).checked_div(steps).map_or(100, |p| p as u8);
+    GoalProgress {
+        id: g.id.clone(),
+        target: g.target.clone(),
+        created_at: g.created_at,
+        skills: SkillsMilestone { wanted: g.skills.clone(), gained, remaining },
+        applications: ApplicationsMilestone { wanted: g.applications, made },
+        occupation_coverage: coverage,
+        percent,
+    }
+}
+
+pub async fn create_goal(deps: &Deps, candidate: &UserId, input: GoalInput) -> AppResult<GoalProgress> {
+    let target = resolve("target", Some(&input.target))?;
+    let mut checks = crate::values::Checks::default();
+    let applications = input.applications.unwrap_or(0);
+    if applications > 200 {
+        checks.push("applications", "must be a number from 0 to 200");
+    }
+    let (_, have) = skills_of(deps, candidate).await?;
+    let skills: Vec<String> = match &input.skills {
+        Some(list) if list.is_empty() || list.len() > 20 => {
+            checks.push("skills", "name 1 to 20 skills");
+            Vec::new()
+        }
+        Some(list) => {
+            let mut out: Vec<String> = Vec::new();
+            for (i, s) in list.iter().enumerate() {
+                let s = canonical(s);
+                if s.is_empty() || s.chars().count() > 100 {
+                    checks.push(format!("skills[{i}]"), "name a skill in 1 to 100 characters");
+                } else if !out.iter().any(|x| x.eq_ignore_ascii_case(&s)) {
+                    out.push(s);
+                }
+            }
+            out
+        }
+        None => Occupations::global().gaps(&have, target).into_iter().take(5).map(|g| g.skill).collect(),
+    };
+    checks.finish()?;
+    let applied = applications_made(deps, candidate).await?;
+    let goal = Goal {
+        id: deps.ids.new_id().to_string(),
+        target: OccupationRef::of(target),
+        skills,
+        applications,
+        applications_baseline: applied,
+        created_at: deps.clock.now(),
+    };
+    update_career(deps, candidate, |r| {
+        if r.goals.len() >= MAX_GOALS {
+            return Err(AppError::Conflict {
+                kind: "too-many-goals",
+                detail: format!("you have {MAX_GOALS} goals, the most kept"),
+            });
+        }
+        r.goals.push(goal.clone());
+        Ok(())
+    })
+    .await?;
+    Ok(progress_of(&goal, &have, applied))
+}
+
+pub async fn progress(deps: &Deps, candidate: &UserId) -> AppResult<CareerProgress> {
+    let (_, have) = skills_of(deps, candidate).await?;
+    let career = career_of(deps, candidate).await?;
+    let applied = applications_made(deps, candidate).await?;
+    let mut goals: Vec<GoalProgress> =
+        career.iter().flat_map(|c| c.goals.iter()).map(|g| progress_of(g, &have, applied)).collect();
+    goals.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    Ok(CareerProgress { goals, applications_made: u32::try_from(applied.max(0)).unwrap_or(u32::MAX) })
 }

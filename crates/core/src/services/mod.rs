@@ -19,6 +19,7 @@ pub mod job_import;
 pub mod job_templates;
 pub mod job_versions;
 pub mod jobs;
+pub mod market;
 pub mod messages;
 pub mod onboarding;
 pub mod parsed_resume;

@@ -23,6 +23,7 @@ pub static ROUTES: &[Route] = &[
     LIST,
     CREATE,
     IMPORT,
+    MATCHES,
     GET,
     UPDATE,
     DELETE,
@@ -399,4 +400,28 @@ async fn job_analytics(
 ) -> Result<Json<clearview_core::services::analytics::JobAnalytics>, AppError> {
     let id = req.path("id")?.to_owned();
     Ok(Json(clearview_core::services::analytics::job_analytics(&app.deps, req.actor()?, &id, q).await?))
+}
+
+pub const MATCHES: Route = Route {
+    name: "jobs-matches",
+    method: "GET",
+    path: "/api/jobs/matches",
+    access: Candidate,
+    summary: "Open jobs ranked for you by the scorer employers use, on the anonymised profile of your latest resume: one page of the job board (newest first, `limit` jobs) scored and sorted best first, each with what matches and what is missing",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(matches),
+};
+async fn matches(
+    app: App,
+    req: Req,
+    Query(q): Query<super::PageQuery>,
+) -> Result<Json<clearview_core::services::careers::JobMatches>, AppError> {
+    let candidate = req.candidate()?;
+    let scope = format!("jobs-matches:{}", candidate.user_id);
+    let (limit, after) = page(&app, &scope, &q)?;
+    let (mut out, next) =
+        clearview_core::services::careers::matches(&app.deps, &candidate.user_id, limit, after).await?;
+    out.next_cursor = next.as_ref().map(|t| app.cursors.seal(&scope, t));
+    Ok(Json(out))
 }

@@ -17,6 +17,7 @@ pub mod job_alerts;
 pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
+pub mod market;
 pub mod onboarding;
 pub mod pipeline;
 pub mod reports;
@@ -52,6 +53,7 @@ pub static AREAS: &[&[Route]] = &[
     feedback::ROUTES,
     skills::ROUTES,
     careers::ROUTES,
+    market::ROUTES,
     analytics::ROUTES,
     reports::ROUTES,
     onboarding::ROUTES,
@@ -76,6 +78,7 @@ pub static AREA_MODULES: &[&str] = &[
     "feedback",
     "skills",
     "careers",
+    "market",
     "analytics",
     "reports",
     "onboarding",

@@ -1,4 +1,5 @@
-//! `/api/skills/*`: a candidate's skills gaps against an O*NET occupation.
+//! `/api/skills/*`: a candidate's skills (resume, profile, own assessment) and their gaps
+//! against an O*NET occupation.
 
 use crate::App;
 use crate::handler;
@@ -7,14 +8,46 @@ use crate::routes::{Access::*, Grant::*, Json, Query, Route};
 use clearview_core::AppError;
 use clearview_core::services::careers;
 
-pub static ROUTES: &[Route] = &[GAPS];
+pub static ROUTES: &[Route] = &[LIST, ASSESS, GAPS];
+
+pub const LIST: Route = Route {
+    name: "skills-list",
+    method: "GET",
+    path: "/api/skills",
+    access: Candidate,
+    summary: "Your skills from your latest parsed resume, your profile and your own assessment, each with its sources and whether the resume shows it (verified)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(list),
+};
+async fn list(app: App, req: Req, _: ()) -> Result<Json<careers::SkillsView>, AppError> {
+    Ok(Json(careers::skills(&app.deps, &req.candidate()?.user_id).await?))
+}
+
+pub const ASSESS: Route = Route {
+    name: "skills-assess",
+    method: "POST",
+    path: "/api/skills/assess",
+    access: Candidate,
+    summary: "Assess one of your skills (proficiency and years); a second assessment of the same skill replaces the first. Answers all your skills",
+    idempotent: true,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(assess),
+};
+async fn assess(
+    app: App,
+    req: Req,
+    Json(input): Json<careers::AssessInput>,
+) -> Result<Json<careers::SkillsView>, AppError> {
+    Ok(Json(careers::assess(&app.deps, &req.candidate()?.user_id, input).await?))
+}
 
 pub const GAPS: Route = Route {
     name: "skills-gaps",
     method: "GET",
     path: "/api/skills/gaps",
     access: Candidate,
-    summary: "The skills an O*NET occupation (code or job title) lists that you do not have, most useful first, each with why it matters",
+    summary: "The skills an O*NET occupation (code or job title) lists that you do not have, most useful first, each with why it matters and which of your skills is close to it",
     idempotent: false,
     grants: &[TableRead],
     handler: handler!(gaps),
