@@ -8,7 +8,7 @@
 use crate::App;
 use crate::request::{Reply, Req};
 use clearview_core::AppError;
-use clearview_core::rbac::Permission;
+use clearview_core::rbac::{Permission, Role};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::LazyLock;
@@ -33,6 +33,9 @@ pub enum Access {
     /// A candidate (the handler limits them to their own things) or a staff member holding the
     /// permission.
     Member(Option<Permission>),
+    /// A platform user whose token carries at least one of these roles (`cognito:groups`); the
+    /// handler checks ownership (a non-profit's members, the caller's own profile).
+    Platform(&'static [Role]),
 }
 
 /// What a route's function may touch in AWS; template.yaml and the CDK app derive each
