@@ -10,6 +10,7 @@ pub mod job_template;
 pub mod job_version;
 pub mod message;
 pub mod org;
+pub mod platform;
 pub mod pipeline;
 pub mod reminder;
 pub mod talent;

@@ -1,0 +1,661 @@
+//! Platform users and non-profits (issue 13): registration with several roles, a user's own
+//! profile (sensitive fields sealed at rest), non-profits with members, offerings with a
+//! per-category document, the offering catalogue and candidates' enrolments. Creating an
+//! offering publishes `offering.created`, which the platform manager consumer onboards
+//! ([`super::communities::onboard`]).
+
+use super::{Listed, check_version};
+use crate::error::{AppError, AppResult};
+use crate::keys;
+use crate::model::Candidate;
+use crate::model::platform::{
+    DetailsKind, Enrolment, Nonprofit, NonprofitStatus, Offering, OfferingCategory, OfferingDetails, PersonRef,
+    PlatformUser, SensitiveProfile,
+};
+use crate::ports::Deps;
+use crate::ports::identity::NewAccount;
+use crate::ports::queue::DomainEvent;
+use crate::ports::store::{Condition, Index, PageToken, Query, StoreError, TxWrite};
+use crate::principal::Principal;
+use crate::rbac::Role;
+use crate::record::{self, Record};
+use crate::values::{Checks, Email, Password, TextRule, UserId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use utoipa::openapi::schema::Object;
+
+const NAME: TextRule = TextRule::new(1, 100);
+const LONG: TextRule = TextRule::new(1, 2000);
+const SHORT: TextRule = TextRule::new(1, 200);
+const TAG: TextRule = TextRule::new(1, 60);
+const MAX_TAGS: usize = 20;
+const URL_MAX: usize = 500;
+
+fn name_schema() -> Object {
+    NAME.schema()
+}
+fn long_schema() -> Object {
+    LONG.schema()
+}
+fn short_schema() -> Object {
+    SHORT.schema()
+}
+
+/// `POST /api/auth/register`: a platform user with one or more roles.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegisterPlatformUser {
+    #[schema(schema_with = Email::schema)]
+    pub email: String,
+    #[schema(schema_with = Password::schema)]
+    pub password: String,
+    #[schema(schema_with = name_schema, example = "Ada")]
+    pub first_name: String,
+    #[schema(schema_with = name_schema, example = "Okafor")]
+    pub last_name: String,
+    /// Any of `candidate`, `npo`, `community_leader`, `career_mentor` (platform admins are made
+    /// by a platform admin).
+    #[schema(min_items = 1, max_items = 4, example = json!(["npo"]))]
+    pub roles: Vec<Role>,
+    /// Skills and areas of expertise (community leaders are placed in communities by them).
+    #[schema(max_items = 20)]
+    #[serde(default)]
+    pub expertise: Vec<String>,
+}
+
+/// A platform user's own profile: only its owner ever reads the sensitive fields.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnProfile {
+    #[schema(value_type = String)]
+    pub id: UserId,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub first_name: String,
+    pub last_name: String,
+    pub expertise: Vec<String>,
+    #[serde(flatten)]
+    pub sensitive: SensitiveProfile,
+    pub version: u64,
+}
+
+/// `PUT /api/users/me/profile` (If-Match): the whole profile, replaced.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProfileInput {
+    #[schema(schema_with = name_schema)]
+    pub first_name: String,
+    #[schema(schema_with = name_schema)]
+    pub last_name: String,
+    #[schema(max_items = 20)]
+    #[serde(default)]
+    pub expertise: Vec<String>,
+    /// `YYYY-MM-DD`; sealed at rest.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    pub date_of_birth: Option<String>,
+    /// Sealed at rest.
+    #[schema(max_length = 300)]
+    pub address: Option<String>,
+    /// Sealed at rest; free text as the person describes themself.
+    #[schema(max_length = 60)]
+    pub gender: Option<String>,
+}
+
+/// `POST /api/users/{id}/roles`: a platform admin gives a platform user another role.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GrantRoleInput {
+    pub role: Role,
+}
+
+pub(crate) fn tags(c: &mut Checks, field: &str, values: &[String]) -> Vec<String> {
+    if values.len() > MAX_TAGS {
+        c.push(field, format!("must have at most {MAX_TAGS} items"));
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, v) in values.iter().enumerate().take(MAX_TAGS) {
+        if let Some(t) = c.take(TAG.parse(&format!("{field}[{i}]"), v))
+            && seen.insert(t.to_lowercase())
+        {
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn parse_roles(c: &mut Checks, roles: &[Role], may_be_admin: bool) -> Vec<Role> {
+    if roles.is_empty() {
+        c.push("roles", "must name at least one role");
+    }
+    let mut out: Vec<Role> = Vec::new();
+    for (i, r) in roles.iter().enumerate() {
+        let allowed = Role::SELF_REGISTERED.contains(r) || (*r == Role::PlatformAdmin && may_be_admin);
+        if !allowed {
+            c.push(
+                format!("roles[{i}]"),
+                if *r == Role::PlatformAdmin {
+                    "platform admins are made by a platform admin (POST /api/users/{id}/roles)"
+                } else {
+                    "must be candidate, npo, community_leader or career_mentor"
+                },
+            );
+        } else if !out.contains(r) {
+            out.push(*r);
+        }
+    }
+    out
+}
+
+/// Registers a platform user. `bootstrap_admins` (lowercased emails the operator configured)
+/// may also take `platform_admin`: how the first platform admin comes to be.
+pub async fn register(
+    deps: &Deps,
+    input: RegisterPlatformUser,
+    bootstrap_admins: &BTreeSet<String>,
+) -> AppResult<OwnProfile> {
+    let mut c = Checks::default();
+    let email = c.take(Email::parse("email", &input.email));
+    let password = c.take(Password::parse("password", &input.password));
+    let first = c.take(NAME.parse("firstName", &input.first_name));
+    let last = c.take(NAME.parse("lastName", &input.last_name));
+    let may_be_admin = email.as_ref().is_some_and(|e| bootstrap_admins.contains(&e.as_str().to_lowercase()));
+    let roles = parse_roles(&mut c, &input.roles, may_be_admin);
+    let expertise = tags(&mut c, "expertise", &input.expertise);
+    c.finish()?;
+    let (Some(email), Some(password), Some(first), Some(last)) = (email, password, first, last) else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let subject = deps
+        .identity
+        .sign_up(NewAccount { email: email.clone(), password, org_id: None, role: roles[0] })
+        .await?;
+    let now = deps.clock.now();
+    let user = PlatformUser {
+        id: UserId::trusted(subject),
+        email: email.as_str().to_owned(),
+        roles: roles.clone(),
+        first_name: first,
+        last_name: last,
+        expertise,
+        sealed: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let written = async {
+        for r in &roles[1..] {
+            deps.identity.add_role(&email, *r).await?;
+        }
+        let mut writes = vec![user.tx_put("platform-user", Condition::NotExists)?];
+        if roles.contains(&Role::Candidate) {
+            // A candidate's record, so the candidate routes (applications, enrolments) know them.
+            let cand = Candidate::new(user.id.clone(), email.clone(), user.name(), now);
+            writes.push(cand.tx_put("candidate", Condition::NotExists)?);
+        }
+        deps.store.transact(writes).await?;
+        AppResult::Ok(())
+    }
+    .await;
+    if let Err(e) = written {
+        let _ = deps.identity.delete(&email).await;
+        return Err(e);
+    }
+    Ok(own_view(&user, SensitiveProfile::default()))
+}
+
+fn own_view(u: &PlatformUser, sensitive: SensitiveProfile) -> OwnProfile {
+    OwnProfile {
+        id: u.id.clone(),
+        email: u.email.clone(),
+        roles: u.roles.clone(),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        expertise: u.expertise.clone(),
+        sensitive,
+        version: u.version,
+    }
+}
+
+pub async fn load_user(deps: &Deps, id: &UserId) -> AppResult<PlatformUser> {
+    record::get(deps.store.as_ref(), &keys::platform_user(id)).await?.ok_or(AppError::NotFound("platform user"))
+}
+
+fn open(deps: &Deps, u: &PlatformUser) -> AppResult<SensitiveProfile> {
+    match &u.sealed {
+        None => Ok(SensitiveProfile::default()),
+        Some(s) => {
+            let plain = deps.sealer.open(s, u.id.as_str().as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
+            serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.to_string()))
+        }
+    }
+}
+
+/// The caller's own profile, sensitive fields opened.
+pub async fn own_profile(deps: &Deps, p: &Principal) -> AppResult<OwnProfile> {
+    let u = load_user(deps, &p.user_id).await?;
+    let s = open(deps, &u)?;
+    Ok(own_view(&u, s))
+}
+
+fn parse_date(c: &mut Checks, field: &str, v: Option<&str>) -> Option<String> {
+    let v = v.map(str::trim).filter(|v| !v.is_empty())?;
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    match time::Date::parse(v, &fmt) {
+        Ok(d) if d.year() >= 1900 => Some(v.to_owned()),
+        _ => {
+            c.push(field, "must be a date YYYY-MM-DD after 1900");
+            None
+        }
+    }
+}
+
+pub async fn update_profile(
+    deps: &Deps,
+    p: &Principal,
+    if_match: Option<u64>,
+    input: ProfileInput,
+) -> AppResult<OwnProfile> {
+    let before = load_user(deps, &p.user_id).await?;
+    let mut c = Checks::default();
+    let first = c.take(NAME.parse("firstName", &input.first_name));
+    let last = c.take(NAME.parse("lastName", &input.last_name));
+    let expertise = tags(&mut c, "expertise", &input.expertise);
+    let sensitive = SensitiveProfile {
+        date_of_birth: parse_date(&mut c, "dateOfBirth", input.date_of_birth.as_deref()),
+        address: c.take(TextRule::new(1, 300).parse_opt("address", input.address.as_deref())).flatten(),
+        gender: c.take(TextRule::new(1, 60).parse_opt("gender", input.gender.as_deref())).flatten(),
+    };
+    c.finish()?;
+    check_version(if_match, before.version, true)?;
+    let mut after = before.clone();
+    after.first_name = first.unwrap_or_default();
+    after.last_name = last.unwrap_or_default();
+    after.expertise = expertise;
+    let plain = serde_json::to_vec(&sensitive).map_err(|e| AppError::Internal(e.to_string()))?;
+    after.sealed = if sensitive == SensitiveProfile::default() {
+        None
+    } else {
+        Some(deps.sealer.seal(&plain, after.id.as_str().as_bytes()).map_err(|e| AppError::Unavailable(e.to_string()))?)
+    };
+    after.version += 1;
+    after.updated_at = deps.clock.now();
+    deps.store
+        .put(after.to_item()?, Condition::VersionIs(before.version))
+        .await
+        .map_err(super::lost_update(before.version))?;
+    Ok(own_view(&after, sensitive))
+}
+
+/// A platform admin gives a platform user another role (in the identity provider's groups and
+/// on the profile); it rides in the user's next token.
+pub async fn grant_role(deps: &Deps, id: &UserId, input: GrantRoleInput) -> AppResult<OwnProfile> {
+    if !Role::PLATFORM.contains(&input.role) {
+        return Err(AppError::field("role", "must be a platform role (staff roles are given by their employer)"));
+    }
+    for _ in 0..5 {
+        let before = load_user(deps, id).await?;
+        if before.holds(input.role) {
+            return Ok(own_view(&before, SensitiveProfile::default()));
+        }
+        deps.identity.add_role(&Email::trusted(before.email.clone()), input.role).await?;
+        let mut after = before.clone();
+        after.roles.push(input.role);
+        after.version += 1;
+        after.updated_at = deps.clock.now();
+        match deps.store.put(after.to_item()?, Condition::VersionIs(before.version)).await {
+            Ok(()) => return Ok(own_view(&after, SensitiveProfile::default())),
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::conflict("concurrent-update", "the profile kept changing; retry"))
+}
+
+/// `POST /api/nonprofits`, `PUT /api/nonprofits/{id}`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NonprofitInput {
+    #[schema(schema_with = short_schema, example = "Bridges to Work")]
+    pub name: String,
+    #[schema(schema_with = long_schema)]
+    pub description: String,
+    #[schema(schema_with = short_schema)]
+    pub location: String,
+    /// The charity or tax registration number.
+    #[schema(schema_with = short_schema)]
+    pub registration_id: String,
+    /// Services it offers (placement in a community matches on them).
+    #[schema(max_items = 20)]
+    pub services: Vec<String>,
+    #[schema(max_items = 20)]
+    #[serde(default)]
+    pub expertise: Vec<String>,
+}
+
+struct NonprofitFields {
+    name: String,
+    description: String,
+    location: String,
+    registration_id: String,
+    services: Vec<String>,
+    expertise: Vec<String>,
+}
+
+fn nonprofit_fields(input: &NonprofitInput) -> AppResult<NonprofitFields> {
+    let mut c = Checks::default();
+    let f = NonprofitFields {
+        name: c.take(SHORT.parse("name", &input.name)).unwrap_or_default(),
+        description: c.take(LONG.parse("description", &input.description)).unwrap_or_default(),
+        location: c.take(SHORT.parse("location", &input.location)).unwrap_or_default(),
+        registration_id: c.take(SHORT.parse("registrationId", &input.registration_id)).unwrap_or_default(),
+        services: tags(&mut c, "services", &input.services),
+        expertise: tags(&mut c, "expertise", &input.expertise),
+    };
+    if input.services.is_empty() {
+        c.push("services", "must name at least one service");
+    }
+    c.finish()?;
+    Ok(f)
+}
+
+fn person(u: &PlatformUser) -> PersonRef {
+    PersonRef { id: u.id.clone(), name: u.name(), email: u.email.clone() }
+}
+
+pub async fn create_nonprofit(deps: &Deps, p: &Principal, input: NonprofitInput) -> AppResult<Nonprofit> {
+    let f = nonprofit_fields(&input)?;
+    let creator = load_user(deps, &p.user_id).await?;
+    let now = deps.clock.now();
+    let n = Nonprofit {
+        id: deps.ids.new_id().to_string(),
+        name: f.name,
+        description: f.description,
+        location: f.location,
+        registration_id: f.registration_id,
+        services: f.services,
+        expertise: f.expertise,
+        status: NonprofitStatus::Pending,
+        created_by: creator.id.clone(),
+        members: vec![person(&creator)],
+        community_id: None,
+        leader: None,
+        waiting_for_leader: false,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    deps.store.put(n.to_item()?, Condition::NotExists).await?;
+    Ok(n)
+}
+
+pub async fn load_nonprofit(deps: &Deps, id: &str) -> AppResult<Nonprofit> {
+    record::get(deps.store.as_ref(), &keys::nonprofit(id)).await?.ok_or(AppError::NotFound("non-profit"))
+}
+
+fn member_only(n: &Nonprofit, p: &Principal) -> AppResult<()> {
+    if n.is_member(&p.user_id) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only the non-profit's members may do this".into()))
+    }
+}
+
+pub async fn update_nonprofit(
+    deps: &Deps,
+    p: &Principal,
+    id: &str,
+    if_match: Option<u64>,
+    input: NonprofitInput,
+) -> AppResult<Nonprofit> {
+    let before = load_nonprofit(deps, id).await?;
+    member_only(&before, p)?;
+    let f = nonprofit_fields(&input)?;
+    check_version(if_match, before.version, true)?;
+    let mut after = before.clone();
+    after.name = f.name;
+    after.description = f.description;
+    after.location = f.location;
+    after.registration_id = f.registration_id;
+    after.services = f.services;
+    after.expertise = f.expertise;
+    after.version += 1;
+    after.updated_at = deps.clock.now();
+    deps.store
+        .put(after.to_item()?, Condition::VersionIs(before.version))
+        .await
+        .map_err(super::lost_update(before.version))?;
+    Ok(after)
+}
+
+/// `POST /api/nonprofits/{id}/members`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MemberInput {
+    /// A registered platform user holding the `npo` role.
+    #[schema(schema_with = Email::schema)]
+    pub email: String,
+}
+
+/// The creator adds another `npo` user as a member (adding a member twice changes nothing).
+pub async fn add_member(deps: &Deps, p: &Principal, id: &str, input: MemberInput) -> AppResult<Nonprofit> {
+    let email = Email::parse("email", &input.email).map_err(|e| AppError::Validation(vec![e]))?;
+    let (found, _) = record::query::<PlatformUser>(
+        deps.store.as_ref(),
+        &Query::index(Index::Gsi1, keys::platform_user_by_email(email.as_str()).pk).limit(1),
+    )
+    .await?;
+    for _ in 0..5 {
+        let before = load_nonprofit(deps, id).await?;
+        if before.created_by != p.user_id {
+            return Err(AppError::Forbidden("only the non-profit's creator adds members".into()));
+        }
+        let Some(user) = found.first() else {
+            return Err(AppError::field("email", "names no registered platform user"));
+        };
+        if !user.holds(Role::Npo) {
+            return Err(AppError::field("email", "names a user without the npo role"));
+        }
+        if before.is_member(&user.id) {
+            return Ok(before);
+        }
+        let mut after = before.clone();
+        after.members.push(person(user));
+        after.version += 1;
+        after.updated_at = deps.clock.now();
+        match deps.store.put(after.to_item()?, Condition::VersionIs(before.version)).await {
+            Ok(()) => return Ok(after),
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::conflict("concurrent-update", "the non-profit kept changing; retry"))
+}
+
+/// `POST /api/nonprofits/{id}/offerings`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OfferingInput {
+    #[schema(schema_with = short_schema, example = "Resume clinic")]
+    pub title: String,
+    #[schema(schema_with = long_schema)]
+    pub description: String,
+    pub category: OfferingCategory,
+    /// The category's document: coaching needs `format` and `bookingUrl`; assistance needs
+    /// `eligibility` and `address`; registration needs `institution` and `programUrl`; `other`
+    /// needs `url`.
+    pub details: OfferingDetails,
+    #[schema(max_items = 10)]
+    #[serde(default)]
+    pub links: Vec<String>,
+}
+
+fn parse_url(c: &mut Checks, field: &str, v: Option<&str>, required: bool) -> Option<String> {
+    let v = v.map(str::trim).filter(|v| !v.is_empty());
+    let Some(v) = v else {
+        if required {
+            c.push(field, "is required for this category");
+        }
+        return None;
+    };
+    match url::Url::parse(v) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") && u.host_str().is_some() && v.len() <= URL_MAX => {
+            Some(u.to_string())
+        }
+        _ => {
+            c.push(field, format!("must be an http(s) URL of at most {URL_MAX} characters"));
+            None
+        }
+    }
+}
+
+fn req_text(c: &mut Checks, field: &str, v: Option<&str>, required: bool) -> Option<String> {
+    let t = c.take(SHORT.parse_opt(field, v)).flatten();
+    if t.is_none() && required {
+        c.push(field, "is required for this category");
+    }
+    t
+}
+
+/// Checks the category's document: its required fields present, every field well-formed.
+fn details(c: &mut Checks, category: OfferingCategory, d: &OfferingDetails) -> OfferingDetails {
+    let kind = category.kind();
+    let coaching = kind == DetailsKind::Coaching;
+    let assistance = kind == DetailsKind::Assistance;
+    let registration = kind == DetailsKind::Registration;
+    let format = req_text(c, "details.format", d.format.as_deref(), coaching);
+    if let Some(f) = &format
+        && !["online", "in_person", "hybrid"].contains(&f.as_str())
+    {
+        c.push("details.format", "must be online, in_person or hybrid");
+    }
+    if d.session_minutes.is_some_and(|m| !(5..=600).contains(&m)) {
+        c.push("details.sessionMinutes", "must be from 5 to 600");
+    }
+    let deadline = d.deadline.as_deref().and_then(|v| parse_date(c, "details.deadline", Some(v)));
+    OfferingDetails {
+        format,
+        booking_url: parse_url(c, "details.bookingUrl", d.booking_url.as_deref(), coaching),
+        session_minutes: d.session_minutes,
+        eligibility: req_text(c, "details.eligibility", d.eligibility.as_deref(), assistance),
+        address: req_text(c, "details.address", d.address.as_deref(), assistance),
+        hours: req_text(c, "details.hours", d.hours.as_deref(), false),
+        institution: req_text(c, "details.institution", d.institution.as_deref(), registration),
+        program_url: parse_url(c, "details.programUrl", d.program_url.as_deref(), registration),
+        assessment_url: parse_url(c, "details.assessmentUrl", d.assessment_url.as_deref(), false),
+        deadline,
+        url: parse_url(c, "details.url", d.url.as_deref(), kind == DetailsKind::General),
+    }
+}
+
+/// The event an offering's creation publishes (the platform manager's queue reads it).
+pub const OFFERING_CREATED: &str = "offering.created";
+
+pub async fn create_offering(deps: &Deps, p: &Principal, nonprofit: &str, input: OfferingInput) -> AppResult<Offering> {
+    let n = load_nonprofit(deps, nonprofit).await?;
+    member_only(&n, p)?;
+    let mut c = Checks::default();
+    let title = c.take(SHORT.parse("title", &input.title)).unwrap_or_default();
+    let description = c.take(LONG.parse("description", &input.description)).unwrap_or_default();
+    let d = details(&mut c, input.category, &input.details);
+    if input.links.len() > 10 {
+        c.push("links", "must have at most 10 items");
+    }
+    let links: Vec<String> = input
+        .links
+        .iter()
+        .enumerate()
+        .take(10)
+        .filter_map(|(i, l)| parse_url(&mut c, &format!("links[{i}]"), Some(l), true))
+        .collect();
+    c.finish()?;
+    let o = Offering {
+        id: deps.ids.new_id().to_string(),
+        nonprofit_id: n.id.clone(),
+        nonprofit_name: n.name.clone(),
+        title,
+        description,
+        category: input.category,
+        details: d,
+        links,
+        created_by: p.user_id.clone(),
+        created_at: deps.clock.now(),
+        version: 1,
+    };
+    deps.store.put(o.to_item()?, Condition::NotExists).await?;
+    let event = DomainEvent {
+        id: format!("{OFFERING_CREATED}:{}", o.id),
+        kind: OFFERING_CREATED.into(),
+        org_id: String::new(),
+        subject_id: n.id.clone(),
+        occurred_at: o.created_at,
+        data: serde_json::json!({"nonprofitId": n.id, "offeringId": o.id}),
+        correlation_id: None,
+    };
+    deps.events.publish(&event).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok(o)
+}
+
+pub async fn nonprofit_offerings(
+    deps: &Deps,
+    nonprofit: &str,
+    limit: usize,
+    after: Option<PageToken>,
+) -> AppResult<Listed<Offering>> {
+    load_nonprofit(deps, nonprofit).await?;
+    let q = Query::index(Index::Gsi1, keys::offering_by_nonprofit_pk(nonprofit)).limit(limit).after(after);
+    let (items, page) = record::query::<Offering>(deps.store.as_ref(), &q).await?;
+    Ok(Listed { items, next: page.next })
+}
+
+/// The catalogue candidates browse, newest category slice in id order.
+pub async fn catalogue(
+    deps: &Deps,
+    category: Option<OfferingCategory>,
+    limit: usize,
+    after: Option<PageToken>,
+) -> AppResult<Listed<Offering>> {
+    let mut q = Query::index(Index::Gsi2, keys::OFFERINGS_PK).limit(limit).after(after);
+    if let Some(c) = category {
+        q = q.prefix(format!("{}#", c.slug()));
+    }
+    let (items, page) = record::query::<Offering>(deps.store.as_ref(), &q).await?;
+    Ok(Listed { items, next: page.next })
+}
+
+/// What an enrolment answers: the enrolment and the offering's enrolment count (a counter moved
+/// in the enrolment's own transaction).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Enrolled {
+    pub enrolment: Enrolment,
+    pub enrolled_count: i64,
+}
+
+pub async fn enrolled_count(deps: &Deps, offering: &str) -> AppResult<i64> {
+    Ok(deps
+        .store
+        .get(&keys::offering_enrolled(offering))
+        .await?
+        .and_then(|i| i.data[crate::ports::store::attr::COUNT].as_i64())
+        .unwrap_or(0))
+}
+
+/// A candidate enrols; enrolling again answers the first enrolment and counts nothing twice.
+pub async fn enrol(deps: &Deps, p: &Principal, offering: &str) -> AppResult<Enrolled> {
+    let o: Offering =
+        record::get(deps.store.as_ref(), &keys::offering(offering)).await?.ok_or(AppError::NotFound("offering"))?;
+    let e = Enrolment { offering_id: o.id.clone(), candidate_id: p.user_id.clone(), enrolled_at: deps.clock.now(), version: 1 };
+    let writes = vec![
+        e.tx_put("enrolment", Condition::NotExists)?,
+        TxWrite::add("count", keys::offering_enrolled(&o.id), "EnrolmentCount", None, 1),
+    ];
+    let enrolment = match deps.store.transact(writes).await {
+        Ok(()) => e,
+        Err(StoreError::TransactionCanceled { failed }) if failed.iter().any(|f| f == "enrolment") => {
+            record::get(deps.store.as_ref(), &e.key()).await?.ok_or(AppError::NotFound("enrolment"))?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Enrolled { enrolment, enrolled_count: enrolled_count(deps, &o.id).await? })
+}
