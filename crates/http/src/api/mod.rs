@@ -7,6 +7,7 @@ pub mod applications;
 pub mod auth;
 pub mod candidates;
 pub mod careers;
+pub mod communities;
 pub mod email_templates;
 pub mod employers;
 pub mod feedback;
@@ -16,6 +17,9 @@ pub mod job_alerts;
 pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
+pub mod meetings;
+pub mod nonprofits;
+pub mod offerings;
 pub mod pipeline;
 pub mod reports;
 pub mod skills;
@@ -52,6 +56,10 @@ pub static AREAS: &[&[Route]] = &[
     careers::ROUTES,
     analytics::ROUTES,
     reports::ROUTES,
+    nonprofits::ROUTES,
+    offerings::ROUTES,
+    communities::ROUTES,
+    meetings::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -74,6 +82,10 @@ pub static AREA_MODULES: &[&str] = &[
     "careers",
     "analytics",
     "reports",
+    "nonprofits",
+    "offerings",
+    "communities",
+    "meetings",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
