@@ -12,6 +12,7 @@ pub mod criteria;
 pub mod email;
 pub mod interviews;
 pub mod messages;
+pub mod platform;
 pub mod reminders;
 pub mod report_render;
 pub mod reports;
