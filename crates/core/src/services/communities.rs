@@ -294,11 +294,19 @@ async fn announce(deps: &Deps, a: &Assignment) -> AppResult<()> {
 /// Assigns a (placed, not yet assigned) non-profit: the next leader in turn under the cap, or
 /// the end of the community's line when every leader is full or someone is already waiting.
 pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
+    let mut fresh = None;
     for attempt in 0..MAX_ATTEMPTS {
-        if deps.store.get(&keys::assignment(nonprofit)).await?.is_some() {
-            return Ok(Placed::Already);
-        }
-        let n = load_nonprofit(deps, nonprofit).await?;
+        // The non-profit is re-read only when the last attempt found it changed; contenders
+        // for the same community change the community and loads, not it.
+        let n = match fresh.take() {
+            Some(n) => n,
+            None => {
+                if deps.store.get(&keys::assignment(nonprofit)).await?.is_some() {
+                    return Ok(Placed::Already);
+                }
+                load_nonprofit(deps, nonprofit).await?
+            }
+        };
         let Some(cid) = n.community_id.clone() else { return Err(AppError::NotFound("community")) };
         let c = load(deps, &cid).await?;
         let (s, s_cond) = settings(deps).await?;
@@ -351,7 +359,12 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
             Err(StoreError::TransactionCanceled { failed }) if failed.iter().any(|f| f == "assignment") => {
                 return Ok(Placed::Already);
             }
-            Err(StoreError::TransactionCanceled { .. }) => back_off(deps, attempt).await,
+            Err(StoreError::TransactionCanceled { failed }) => {
+                if !failed.iter().any(|f| f == "nonprofit") {
+                    fresh = Some(n);
+                }
+                back_off(deps, attempt).await;
+            }
             Err(e) => return Err(e.into()),
         }
     }
