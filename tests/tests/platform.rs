@@ -30,8 +30,17 @@ pub struct Env {
 }
 
 impl Env {
+    /// Runs the platform manager until its queue stays empty (the events it publishes come
+    /// back to it through the topic).
     async fn pump_manager(&self) -> usize {
-        (self.pump)(Arc::new(PlatformManagerConsumer(self.deps.clone()))).await
+        let mut total = 0;
+        loop {
+            let n = (self.pump)(Arc::new(PlatformManagerConsumer(self.deps.clone()))).await;
+            if n == 0 {
+                return total;
+            }
+            total += n;
+        }
     }
 }
 
@@ -399,6 +408,16 @@ impl store::ItemStore for OneAtATime {
     async fn query(&self, query: &store::Query) -> Result<store::Page, store::StoreError> {
         let _turn = self.turn.lock().await;
         self.inner.query(query).await
+    }
+    async fn add_counts(
+        &self,
+        key: &store::Key,
+        entity: &str,
+        expires_at: i64,
+        deltas: &[(&str, i64)],
+    ) -> Result<Vec<i64>, store::StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.add_counts(key, entity, expires_at, deltas).await
     }
 }
 

@@ -471,6 +471,10 @@ pub const COMMUNITIES_PK: &str = "COMMUNITIES";
 pub fn community_in_list(id: &str) -> Key {
     Key::new(COMMUNITIES_PK, id)
 }
+/// A community's turn counter (round robin: turn `t` is leader `t mod n`'s).
+pub fn community_turns(community: &str) -> Key {
+    Key::new(format!("COMMUNITY#{community}"), "TURNS")
+}
 /// A community's wait line: zero-padded positions sort in arrival order.
 pub fn community_wait(community: &str, seq: u64) -> Key {
     Key::new(format!("COMMUNITY#{community}"), format!("WAIT#{seq:012}"))

@@ -1,6 +1,6 @@
 //! People outside an employer and what they run (issue 13): platform users' profiles,
 //! non-profits with their offerings and enrolments, communities with their leaders, the
-//! round-robin assignment state (per-community cursor and FIFO wait line, per-leader load) and
+//! round-robin assignment state (per-community turns and FIFO wait line, per-leader load) and
 //! the meetings an assignment schedules.
 
 use crate::keys;
@@ -312,8 +312,8 @@ impl Record for Enrolment {
     }
 }
 
-/// A community: its leaders in round-robin order, the cursor naming whose turn is next, and
-/// its FIFO line of non-profits waiting for a leader with room (`waitHead..waitTail`).
+/// A community: its leaders in round-robin order (turn `t` is leader `t mod n`'s; the turns are
+/// an atomic counter beside it), and its FIFO line of non-profits waiting for a leader with room (`waitHead..waitTail`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Community {
@@ -323,8 +323,6 @@ pub struct Community {
     /// Skills, services and expertise it is about (placement and leaders match on them).
     pub tags: Vec<String>,
     pub leaders: Vec<PersonRef>,
-    /// Index into `leaders` of the next in turn.
-    pub cursor: u32,
     pub wait_head: u64,
     pub wait_tail: u64,
     #[serde(with = "time::serde::rfc3339")]

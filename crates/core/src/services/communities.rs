@@ -3,12 +3,13 @@
 //! in a community at onboarding and gives it the next leader in turn who is under the
 //! platform's cap.
 //!
-//! The round robin holds across Lambda instances without locks or scans: each assignment is ONE
-//! transaction over the community (its cursor and wait line, `version`-checked), the chosen
-//! leader's load counter (`version`-checked, so it can never pass the cap), the platform
-//! settings (checked, so a lowered cap is seen), the non-profit and its assignment marker
-//! (`NotExists`: a redelivered onboarding assigns nobody twice). A writer that loses a race
-//! reads again and retries. When every leader is full the non-profit joins the community's FIFO
+//! The round robin holds across Lambda instances without locks or scans: a non-profit takes the
+//! community's next turn (an atomic counter), and turn `t` is leader `t mod n`'s. The
+//! assignment is then ONE transaction over that leader's load counter (`version`-checked, so it
+//! can never pass the cap), the platform settings (checked, so a lowered cap is seen), the
+//! non-profit and its assignment marker (`NotExists`: a redelivered onboarding assigns nobody
+//! twice). A writer that loses a race on the load reads it again; a full leader passes the
+//! turn to the next with room. When every leader is full the non-profit joins the community's FIFO
 //! line (`waitHead..waitTail`); capacity freed later (a leader added, the cap raised, an
 //! assignment removed) assigns from the head of the line.
 
@@ -70,7 +71,6 @@ pub async fn create(deps: &Deps, input: CommunityInput) -> AppResult<Community> 
         description,
         tags,
         leaders: Vec::new(),
-        cursor: 0,
         wait_head: 0,
         wait_tail: 0,
         created_at: deps.clock.now(),
@@ -228,24 +228,25 @@ pub enum Placed {
     Already,
 }
 
-/// The next leader in turn under the cap, from the cursor: (index, leader, its load, condition).
-async fn next_leader(deps: &Deps, c: &Community, cap: u32) -> AppResult<Option<(usize, PersonRef, LeaderLoad, Condition)>> {
-    let n = c.leaders.len();
-    for i in 0..n {
-        let idx = (c.cursor as usize + i) % n;
-        let leader = &c.leaders[idx];
-        let (load, cond) = match record::get::<LeaderLoad>(deps.store.as_ref(), &keys::leader_load(&leader.id)).await? {
-            Some(l) => {
-                let v = l.version;
-                (l, Condition::VersionIs(v))
-            }
-            None => (LeaderLoad { leader_id: leader.id.clone(), count: 0, version: 0 }, Condition::NotExists),
-        };
+/// The leader with room whose turn comes next (drain: one writer at a time per community, so
+/// the turn is taken only when someone has room).
+async fn next_leader(deps: &Deps, c: &Community, cap: u32) -> AppResult<Option<(PersonRef, LeaderLoad, Condition)>> {
+    let mut open = Vec::new();
+    for l in &c.leaders {
+        let (load, cond) = load_of(deps, &l.id).await?;
         if load.count < cap {
-            return Ok(Some((idx, leader.clone(), load, cond)));
+            open.push((l.clone(), load, cond));
         }
     }
-    Ok(None)
+    if open.is_empty() {
+        return Ok(None);
+    }
+    let turn = next_turn(deps, &c.id).await? as usize;
+    // The least loaded first (freed room is where the line goes), then by turn.
+    let least = open.iter().map(|(_, l, _)| l.count).min().unwrap_or(0);
+    let mut fewest: Vec<_> = open.into_iter().filter(|(_, l, _)| l.count == least).collect();
+    let pick = turn % fewest.len();
+    Ok(Some(fewest.swap_remove(pick)))
 }
 
 /// After a lost race, let the other writers run a few turns (a different number per writer,
@@ -291,33 +292,109 @@ async fn announce(deps: &Deps, a: &Assignment) -> AppResult<()> {
     deps.events.publish(&assignment_event(deps, a)).await.map_err(|e| AppError::Unavailable(e.to_string()))
 }
 
-/// Assigns a (placed, not yet assigned) non-profit: the next leader in turn under the cap, or
-/// the end of the community's line when every leader is full or someone is already waiting.
+/// Takes the community's next turn: one atomic `ADD` (DynamoDB `UpdateItem`, one SQLite
+/// transaction) that never conflicts, so 50 onboardings at once each get their own turn and
+/// turn `t` goes to leader `t mod n`: the spread is even without every writer fighting over
+/// one cursor. Only writers whose turns land on the same leader race, on that leader's load.
+async fn next_turn(deps: &Deps, community: &str) -> AppResult<u64> {
+    let key = keys::community_turns(community);
+    // Turns never expire (a century ahead: DynamoDB's TTL leaves the item alone).
+    let keep = deps.clock.now().unix_timestamp() + 100 * 365 * 24 * 3600;
+    let t = deps.store.add_counts(&key, "CommunityTurns", keep, &[("turns", 1)]).await?;
+    Ok(t.first().copied().unwrap_or(1).max(1) as u64 - 1)
+}
+
+async fn load_of(deps: &Deps, leader: &UserId) -> AppResult<(LeaderLoad, Condition)> {
+    Ok(match record::get::<LeaderLoad>(deps.store.as_ref(), &keys::leader_load(leader)).await? {
+        Some(l) => {
+            let v = l.version;
+            (l, Condition::VersionIs(v))
+        }
+        None => (LeaderLoad { leader_id: leader.clone(), count: 0, version: 0 }, Condition::NotExists),
+    })
+}
+
+/// Assigns a (placed, not yet assigned) non-profit: the leader whose turn it is, or the next
+/// after them with room under the cap; the end of the community's line when every leader is
+/// full or someone is already waiting.
 pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
-    let mut fresh = None;
-    for attempt in 0..MAX_ATTEMPTS {
-        // The non-profit is re-read only when the last attempt found it changed; contenders
-        // for the same community change the community and loads, not it.
-        let n = match fresh.take() {
-            Some(n) => n,
-            None => {
-                if deps.store.get(&keys::assignment(nonprofit)).await?.is_some() {
-                    return Ok(Placed::Already);
-                }
-                load_nonprofit(deps, nonprofit).await?
-            }
-        };
-        let Some(cid) = n.community_id.clone() else { return Err(AppError::NotFound("community")) };
+    if deps.store.get(&keys::assignment(nonprofit)).await?.is_some() {
+        return Ok(Placed::Already);
+    }
+    let mut n = load_nonprofit(deps, nonprofit).await?;
+    let Some(cid) = n.community_id.clone() else { return Err(AppError::NotFound("community")) };
+    let mut attempt = 0;
+    'turn: while attempt < MAX_ATTEMPTS {
         let c = load(deps, &cid).await?;
-        let (s, s_cond) = settings(deps).await?;
+        let leaders = c.leaders.len();
+        if c.wait_head >= c.wait_tail && leaders > 0 {
+            let turn = next_turn(deps, &cid).await?;
+            // From the leader whose turn it is, the first with room.
+            for step in 0..leaders {
+                let leader = &c.leaders[(turn as usize + step) % leaders];
+                // Races on this leader's load are retried on the same leader; the settings are
+                // read again only when they changed.
+                let mut current = settings(deps).await?;
+                while attempt < MAX_ATTEMPTS {
+                    attempt += 1;
+                    let (s, s_cond) = current.clone();
+                    let (mut load, l_cond) = load_of(deps, &leader.id).await?;
+                    if load.count >= s.leader_cap {
+                        break;
+                    }
+                    load.count += 1;
+                    load.version += 1;
+                    let now = deps.clock.now();
+                    let a = Assignment {
+                        nonprofit_id: n.id.clone(),
+                        community_id: cid.clone(),
+                        state: AssignmentState::Assigned,
+                        leader: Some(leader.clone()),
+                        at: now,
+                        version: 1,
+                    };
+                    let mut np = n.clone();
+                    np.leader = Some(leader.clone());
+                    np.waiting_for_leader = false;
+                    np.version += 1;
+                    np.updated_at = now;
+                    let writes = vec![
+                        TxWrite::check("settings", keys::platform_settings(), s_cond),
+                        load.tx_put("leader-load", l_cond)?,
+                        a.tx_put("assignment", Condition::NotExists)?,
+                        np.tx_put("nonprofit", Condition::VersionIs(n.version))?,
+                    ];
+                    match deps.store.transact(writes).await {
+                        Ok(()) => {
+                            announce(deps, &a).await?;
+                            return Ok(Placed::Assigned(leader.clone()));
+                        }
+                        Err(StoreError::TransactionCanceled { failed }) => {
+                            if failed.iter().any(|f| f == "assignment") {
+                                return Ok(Placed::Already);
+                            }
+                            if failed.iter().any(|f| f == "nonprofit") {
+                                n = load_nonprofit(deps, nonprofit).await?;
+                            }
+                            if failed.iter().any(|f| f == "settings") {
+                                current = settings(deps).await?;
+                            }
+                            back_off(deps, attempt).await;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        // Every leader is full (or someone waits already, or there is no leader): join the line.
+        attempt += 1;
+        let (_, s_cond) = settings(deps).await?;
         let now = deps.clock.now();
-        let pick = if c.wait_head < c.wait_tail { None } else { next_leader(deps, &c, s.leader_cap).await? };
+        let w = WaitingNonprofit { community_id: cid.clone(), seq: c.wait_tail, nonprofit_id: n.id.clone(), version: 1 };
         let mut community = c.clone();
+        community.wait_tail += 1;
         community.version += 1;
-        let mut np = n.clone();
-        np.version += 1;
-        np.updated_at = now;
-        let mut a = Assignment {
+        let a = Assignment {
             nonprofit_id: n.id.clone(),
             community_id: cid.clone(),
             state: AssignmentState::Waiting,
@@ -325,50 +402,46 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
             at: now,
             version: 1,
         };
-        let mut writes = vec![TxWrite::check("settings", keys::platform_settings(), s_cond)];
-        let placed = match pick {
-            Some((idx, leader, mut load, l_cond)) => {
-                community.cursor = ((idx + 1) % c.leaders.len()) as u32;
-                load.count += 1;
-                load.version += 1;
-                writes.push(load.tx_put("leader-load", l_cond)?);
-                a.state = AssignmentState::Assigned;
-                a.leader = Some(leader.clone());
-                np.leader = Some(leader.clone());
-                np.waiting_for_leader = false;
-                Placed::Assigned(leader)
-            }
-            None => {
-                let w = WaitingNonprofit { community_id: cid.clone(), seq: c.wait_tail, nonprofit_id: n.id.clone(), version: 1 };
-                community.wait_tail += 1;
-                writes.push(w.tx_put("wait-line", Condition::NotExists)?);
-                np.waiting_for_leader = true;
-                Placed::Waiting
-            }
-        };
-        writes.push(community.tx_put("community", Condition::VersionIs(c.version))?);
-        writes.push(a.tx_put("assignment", Condition::NotExists)?);
-        writes.push(np.tx_put("nonprofit", Condition::VersionIs(n.version))?);
+        let mut np = n.clone();
+        np.waiting_for_leader = true;
+        np.version += 1;
+        np.updated_at = now;
+        let writes = vec![
+            // A cap raised meanwhile would have room: read again rather than wait.
+            TxWrite::check("settings", keys::platform_settings(), s_cond),
+            w.tx_put("wait-line", Condition::NotExists)?,
+            community.tx_put("community", Condition::VersionIs(c.version))?,
+            a.tx_put("assignment", Condition::NotExists)?,
+            np.tx_put("nonprofit", Condition::VersionIs(n.version))?,
+        ];
         match deps.store.transact(writes).await {
             Ok(()) => {
-                if a.state == AssignmentState::Assigned {
-                    announce(deps, &a).await?;
-                }
-                return Ok(placed);
-            }
-            Err(StoreError::TransactionCanceled { failed }) if failed.iter().any(|f| f == "assignment") => {
-                return Ok(Placed::Already);
+                // Room may have freed between the reads and the write: serve the line.
+                drain(deps, &cid).await?;
+                let now: Option<Assignment> = record::get(deps.store.as_ref(), &keys::assignment(nonprofit)).await?;
+                return Ok(match now {
+                    Some(a) if a.state == AssignmentState::Assigned => Placed::Assigned(a.leader.unwrap_or_else(|| leader_unknown())),
+                    _ => Placed::Waiting,
+                });
             }
             Err(StoreError::TransactionCanceled { failed }) => {
-                if !failed.iter().any(|f| f == "nonprofit") {
-                    fresh = Some(n);
+                if failed.iter().any(|f| f == "assignment") {
+                    return Ok(Placed::Already);
+                }
+                if failed.iter().any(|f| f == "nonprofit") {
+                    n = load_nonprofit(deps, nonprofit).await?;
                 }
                 back_off(deps, attempt).await;
+                continue 'turn;
             }
             Err(e) => return Err(e.into()),
         }
     }
     Err(AppError::Unavailable("the community is too contended; retry".into()))
+}
+
+fn leader_unknown() -> PersonRef {
+    PersonRef { id: UserId::trusted(""), name: String::new(), email: String::new() }
 }
 
 /// Assigns waiting non-profits from the head of the community's line while a leader has room.
@@ -392,7 +465,7 @@ pub async fn drain(deps: &Deps, community: &str) -> AppResult<usize> {
             continue;
         };
         let (s, s_cond) = settings(deps).await?;
-        let Some((idx, leader, mut load, l_cond)) = next_leader(deps, &c, s.leader_cap).await? else {
+        let Some((leader, mut load, l_cond)) = next_leader(deps, &c, s.leader_cap).await? else {
             return Ok(assigned);
         };
         let n = load_nonprofit(deps, &w.nonprofit_id).await?;
@@ -408,7 +481,6 @@ pub async fn drain(deps: &Deps, community: &str) -> AppResult<usize> {
                 .await;
             continue;
         };
-        next.cursor = ((idx + 1) % c.leaders.len()) as u32;
         load.count += 1;
         load.version += 1;
         let now = deps.clock.now();
