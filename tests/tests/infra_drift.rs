@@ -605,7 +605,20 @@ fn public_routes_are_the_only_ones_without_the_jwt_authorizer_and_org_id_is_not_
             .collect();
         assert_eq!(
             groups,
-            ["admin", "candidate", "dei_consultant", "hr_manager", "recruiter", "viewer"].into_iter().collect(),
+            [
+                "admin",
+                "candidate",
+                "career_mentor",
+                "community_leader",
+                "dei_consultant",
+                "hr_manager",
+                "npo",
+                "platform_admin",
+                "recruiter",
+                "viewer"
+            ]
+            .into_iter()
+            .collect(),
             "{name}"
         );
     }

@@ -107,7 +107,11 @@ fn offering_body(title: &str) -> Value {
 
 async fn community(f: &Family, admin: &str, tags: &[&str]) -> String {
     let c = f
-        .post("/api/communities", Some(admin), json!({"name": "Workforce readiness", "description": "Getting hired.", "tags": tags}))
+        .post(
+            "/api/communities",
+            Some(admin),
+            json!({"name": "Workforce readiness", "description": "Getting hired.", "tags": tags}),
+        )
         .await;
     assert_eq!(c.status, StatusCode::CREATED, "[{}] {:?}", f.name, c.body);
     c.body["id"].as_str().unwrap().to_owned()
@@ -130,8 +134,12 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
 
     // Platform admins are made by one: registering as one is refused, naming the field.
     let bad = f
-        .post("/api/auth/register", None, json!({"email": "x@platform.example", "password": "Platf0rm!pw",
-              "firstName": "X", "lastName": "Y", "roles": ["platform_admin"]}))
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"email": "x@platform.example", "password": "Platf0rm!pw",
+              "firstName": "X", "lastName": "Y", "roles": ["platform_admin"]}),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
     assert_eq!(bad.body["errors"][0]["field"], "roles[0]", "{:?}", bad.body);
@@ -151,11 +159,19 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     let saved = put(f, "/api/users/me/profile", &npo, body, Some(&etag)).await;
     assert_eq!(saved.status, StatusCode::OK, "[{}] {:?}", f.name, saved.body);
     assert_eq!(saved.body["address"], "12 Main Street, Oakland");
-    let raw = f.store.get(&clearview_core::keys::platform_user(&UserId::trusted(npo_id.clone()))).await.unwrap().unwrap();
+    let raw =
+        f.store.get(&clearview_core::keys::platform_user(&UserId::trusted(npo_id.clone()))).await.unwrap().unwrap();
     let raw = raw.data.to_string();
     assert!(!raw.contains("Main Street") && !raw.contains("1990-04-01") && !raw.contains("woman"), "{raw}");
     assert_eq!(f.get("/api/users/me/profile", &npo).await.body["dateOfBirth"], "1990-04-01");
-    let bad_date = put(f, "/api/users/me/profile", &npo, json!({"firstName": "N", "lastName": "A", "dateOfBirth": "1990-13-40"}), Some("\"2\"")).await;
+    let bad_date = put(
+        f,
+        "/api/users/me/profile",
+        &npo,
+        json!({"firstName": "N", "lastName": "A", "dateOfBirth": "1990-13-40"}),
+        Some("\"2\""),
+    )
+    .await;
     assert_eq!(bad_date.body["errors"][0]["field"], "dateOfBirth", "{:?}", bad_date.body);
 
     // Communities are the platform admins': a leader joins by expertise.
@@ -163,7 +179,8 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let cid = community(f, &admin, &["Career coaching", "Resume writing"]).await;
     let (_, housing_only, _) = user(f, &["community_leader"], "Hal", &["Housing"]).await;
-    let mismatch = f.post(&format!("/api/communities/{cid}/leaders"), Some(&admin), json!({"userId": housing_only})).await;
+    let mismatch =
+        f.post(&format!("/api/communities/{cid}/leaders"), Some(&admin), json!({"userId": housing_only})).await;
     assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", mismatch.body);
     assert_eq!(mismatch.body["errors"][0]["field"], "userId");
     let not_leader = f.post(&format!("/api/communities/{cid}/leaders"), Some(&admin), json!({"userId": npo_id})).await;
@@ -185,9 +202,17 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     assert_eq!(member.status, StatusCode::OK, "[{}] {:?}", f.name, member.body);
     assert_eq!(member.body["members"].as_array().unwrap().len(), 2);
     let (outsider, _, _) = user(f, &["npo"], "Otto", &[]).await;
-    let not_member = put(f, &format!("/api/nonprofits/{np}"), &outsider, nonprofit_body("Mine", &["x"]), Some("\"2\"")).await;
+    let not_member =
+        put(f, &format!("/api/nonprofits/{np}"), &outsider, nonprofit_body("Mine", &["x"]), Some("\"2\"")).await;
     assert_eq!(not_member.status, StatusCode::FORBIDDEN);
-    let edited = put(f, &format!("/api/nonprofits/{np}"), &npo2, nonprofit_body("Bridges to Work", &["Resume writing", "Interview prep"]), Some("\"2\"")).await;
+    let edited = put(
+        f,
+        &format!("/api/nonprofits/{np}"),
+        &npo2,
+        nonprofit_body("Bridges to Work", &["Resume writing", "Interview prep"]),
+        Some("\"2\""),
+    )
+    .await;
     assert_eq!(edited.status, StatusCode::OK, "[{}] {:?}", f.name, edited.body);
     assert_eq!(f.get(&format!("/api/nonprofits/{}", uuid::Uuid::now_v7()), &npo).await.status, StatusCode::NOT_FOUND);
 
@@ -223,7 +248,11 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
         assert_eq!(method, "REQUEST");
         let ev = cal.events().next().unwrap();
         assert!(ev.property_value("RRULE").is_none());
-        assert!(ev.property_value("DTSTART").is_some_and(|d| d.ends_with("T160000Z")), "{:?}", ev.property_value("DTSTART"));
+        assert!(
+            ev.property_value("DTSTART").is_some_and(|d| d.ends_with("T160000Z")),
+            "{:?}",
+            ev.property_value("DTSTART")
+        );
         let (_, monthly) = ics_of(&mails[1]);
         assert_eq!(monthly.events().next().unwrap().property_value("RRULE"), Some("FREQ=MONTHLY;BYDAY=1TU"));
     }
@@ -236,9 +265,15 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     assert_eq!(f.get("/api/meetings", &admin).await.body["items"], json!([]));
 
     // A second offering maps too, and assigns nobody again.
-    let second = f.post(&format!("/api/nonprofits/{np}/offerings"), Some(&npo), json!({"title": "Suits for interviews",
+    let second = f
+        .post(
+            &format!("/api/nonprofits/{np}/offerings"),
+            Some(&npo),
+            json!({"title": "Suits for interviews",
         "description": "Free business attire.", "category": "free_business_attire",
-        "details": {"eligibility": "Anyone with an interview booked", "address": "3 Oak St"}})).await;
+        "details": {"eligibility": "Anyone with an interview booked", "address": "3 Oak St"}}),
+        )
+        .await;
     assert_eq!(second.status, StatusCode::CREATED, "{:?}", second.body);
     assert_eq!(e.pump_manager().await, 1);
     assert_eq!(e.sent.to(&npo_email).len(), 2, "no second welcome");
@@ -256,10 +291,19 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     assert_eq!(enrolled.status, StatusCode::OK, "[{}] {:?}", f.name, enrolled.body);
     assert_eq!(enrolled.body["enrolledCount"], 1);
     let again = f.post(&format!("/api/offerings/{off}/enrol"), Some(&cand), json!(null)).await;
-    assert_eq!((again.body["enrolledCount"].clone(), again.body["enrolment"].clone()), (json!(1), enrolled.body["enrolment"].clone()));
-    assert_eq!(f.post(&format!("/api/offerings/{off}/enrol"), Some(&npo), json!(null)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        (again.body["enrolledCount"].clone(), again.body["enrolment"].clone()),
+        (json!(1), enrolled.body["enrolment"].clone())
+    );
+    assert_eq!(
+        f.post(&format!("/api/offerings/{off}/enrol"), Some(&npo), json!(null)).await.status,
+        StatusCode::FORBIDDEN
+    );
     let (cand2, _, _) = user(f, &["candidate"], "Kim", &[]).await;
-    assert_eq!(f.post(&format!("/api/offerings/{off}/enrol"), Some(&cand2), json!(null)).await.body["enrolledCount"], 2);
+    assert_eq!(
+        f.post(&format!("/api/offerings/{off}/enrol"), Some(&cand2), json!(null)).await.body["enrolledCount"],
+        2
+    );
     // The counter equals the enrolments counted by brute force.
     let page = f.store.query(&Query::table(format!("OFFERING#{off}")).prefix("ENROL#")).await.unwrap();
     assert_eq!(page.items.len(), 2);
@@ -297,7 +341,10 @@ async fn fifty_onboardings_at_once_spread_round_robin_never_exceed_the_cap_and_t
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
         leaders.push(id);
     }
-    assert_eq!(put(f, "/api/communities/leader-cap", &admin, json!({"leaderCap": 10}), None).await.status, StatusCode::OK);
+    assert_eq!(
+        put(f, "/api/communities/leader-cap", &admin, json!({"leaderCap": 10}), None).await.status,
+        StatusCode::OK
+    );
     let (npo, _, _) = user(f, &["npo"], "Nora", &[]).await;
     let mut pairs = Vec::new();
     for i in 0..52 {
@@ -341,15 +388,17 @@ async fn fifty_onboardings_at_once_spread_round_robin_never_exceed_the_cap_and_t
     // Removing one assignment gives its room to the first in line only.
     let first = f.get(&format!("/api/nonprofits/{}", pairs[0].0), &npo).await.body;
     let freed_leader = first["leader"]["id"].as_str().unwrap().to_owned();
-    let gone = f
-        .delete(&format!("/api/communities/{cid}/leaders/{freed_leader}/assignments/{}", pairs[0].0), &admin)
-        .await;
+    let gone =
+        f.delete(&format!("/api/communities/{cid}/leaders/{freed_leader}/assignments/{}", pairs[0].0), &admin).await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT, "{:?}", gone.body);
     let n50 = f.get(&format!("/api/nonprofits/{}", pairs[50].0), &npo).await.body;
     let n51 = f.get(&format!("/api/nonprofits/{}", pairs[51].0), &npo).await.body;
     assert_eq!(n50["leader"]["id"], freed_leader.as_str(), "[{}] first in line first", f.name);
     assert_eq!((n51["leader"].clone(), n51["waitingForLeader"].clone()), (Value::Null, json!(true)));
-    assert_eq!(put(f, "/api/communities/leader-cap", &admin, json!({"leaderCap": 11}), None).await.status, StatusCode::OK);
+    assert_eq!(
+        put(f, "/api/communities/leader-cap", &admin, json!({"leaderCap": 11}), None).await.status,
+        StatusCode::OK
+    );
     let n51 = f.get(&format!("/api/nonprofits/{}", pairs[51].0), &npo).await.body;
     assert!(n51["leader"]["id"].is_string(), "{n51:?}");
     let loads = f.get(&format!("/api/communities/{cid}/leaders"), &admin).await;

@@ -110,8 +110,14 @@ async fn welcome(deps: &Deps, event: &DomainEvent) -> AppResult<usize> {
                 &to.name,
                 format!("Welcome to {}: meet your community leader {}", c.name, leader.name),
                 &[
-                    format!("{} is now part of the {} community. Your community leader is {} ({}), who will help you reach candidates and other non-profits.", n.name, c.name, leader.name, leader.email),
-                    format!("Your introductory meeting with {} is on {when} (30 minutes); the invite is attached.", leader.name),
+                    format!(
+                        "{} is now part of the {} community. Your community leader is {} ({}), who will help you reach candidates and other non-profits.",
+                        n.name, c.name, leader.name, leader.email
+                    ),
+                    format!(
+                        "Your introductory meeting with {} is on {when} (30 minutes); the invite is attached.",
+                        leader.name
+                    ),
                 ],
             ),
             (MeetingKind::Introduction, true) => render(
@@ -125,7 +131,10 @@ async fn welcome(deps: &Deps, event: &DomainEvent) -> AppResult<usize> {
             (MeetingKind::Community, _) => render(
                 &to.name,
                 format!("{} monthly community meeting", c.name),
-                &[format!("The {} community meets on the first Tuesday of every month, starting {when} (60 minutes); the recurring invite is attached.", c.name)],
+                &[format!(
+                    "The {} community meets on the first Tuesday of every month, starting {when} (60 minutes); the recurring invite is attached.",
+                    c.name
+                )],
             ),
         };
         let what = match m.kind {

@@ -92,13 +92,10 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.group() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Role::ALL.iter().map(|r| r.group()).collect();
-                format!("must be one of {} (got {s:?})", names.join(", "))
-            })
+        Role::ALL.into_iter().find(|r| r.group() == s).ok_or_else(|| {
+            let names: Vec<&str> = Role::ALL.iter().map(|r| r.group()).collect();
+            format!("must be one of {} (got {s:?})", names.join(", "))
+        })
     }
 }
 

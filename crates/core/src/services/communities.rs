@@ -390,7 +390,8 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
         attempt += 1;
         let (_, s_cond) = settings(deps).await?;
         let now = deps.clock.now();
-        let w = WaitingNonprofit { community_id: cid.clone(), seq: c.wait_tail, nonprofit_id: n.id.clone(), version: 1 };
+        let w =
+            WaitingNonprofit { community_id: cid.clone(), seq: c.wait_tail, nonprofit_id: n.id.clone(), version: 1 };
         let mut community = c.clone();
         community.wait_tail += 1;
         community.version += 1;
@@ -420,7 +421,9 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
                 drain(deps, &cid).await?;
                 let now: Option<Assignment> = record::get(deps.store.as_ref(), &keys::assignment(nonprofit)).await?;
                 return Ok(match now {
-                    Some(a) if a.state == AssignmentState::Assigned => Placed::Assigned(a.leader.unwrap_or_else(|| leader_unknown())),
+                    Some(a) if a.state == AssignmentState::Assigned => {
+                        Placed::Assigned(a.leader.unwrap_or_else(|| leader_unknown()))
+                    }
                     _ => Placed::Waiting,
                 });
             }
@@ -739,7 +742,12 @@ pub async fn schedule_meetings(
 }
 
 /// A person's meeting schedule, by start time.
-pub async fn meetings(deps: &Deps, user: &UserId, limit: usize, after: Option<PageToken>) -> AppResult<Listed<Meeting>> {
+pub async fn meetings(
+    deps: &Deps,
+    user: &UserId,
+    limit: usize,
+    after: Option<PageToken>,
+) -> AppResult<Listed<Meeting>> {
     let q = Query::table(keys::meetings_pk(user)).limit(limit).after(after);
     let (items, page) = record::query::<Meeting>(deps.store.as_ref(), &q).await?;
     Ok(Listed { items, next: page.next })

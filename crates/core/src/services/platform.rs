@@ -166,10 +166,8 @@ pub async fn register(
     let (Some(email), Some(password), Some(first), Some(last)) = (email, password, first, last) else {
         return Err(AppError::Internal("validated fields missing".into()));
     };
-    let subject = deps
-        .identity
-        .sign_up(NewAccount { email: email.clone(), password, org_id: None, role: roles[0] })
-        .await?;
+    let subject =
+        deps.identity.sign_up(NewAccount { email: email.clone(), password, org_id: None, role: roles[0] }).await?;
     let now = deps.clock.now();
     let user = PlatformUser {
         id: UserId::trusted(subject),
@@ -645,7 +643,12 @@ pub async fn enrolled_count(deps: &Deps, offering: &str) -> AppResult<i64> {
 pub async fn enrol(deps: &Deps, p: &Principal, offering: &str) -> AppResult<Enrolled> {
     let o: Offering =
         record::get(deps.store.as_ref(), &keys::offering(offering)).await?.ok_or(AppError::NotFound("offering"))?;
-    let e = Enrolment { offering_id: o.id.clone(), candidate_id: p.user_id.clone(), enrolled_at: deps.clock.now(), version: 1 };
+    let e = Enrolment {
+        offering_id: o.id.clone(),
+        candidate_id: p.user_id.clone(),
+        enrolled_at: deps.clock.now(),
+        version: 1,
+    };
     let writes = vec![
         e.tx_put("enrolment", Condition::NotExists)?,
         TxWrite::add("count", keys::offering_enrolled(&o.id), "EnrolmentCount", None, 1),

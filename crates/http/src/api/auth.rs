@@ -12,7 +12,8 @@ use clearview_core::services::platform::{self, OwnProfile, RegisterPlatformUser}
 
 const SIGNOUT_ADMIN: &[&str] = &["AdminUserGlobalSignOut"];
 
-pub static ROUTES: &[Route] = &[REGISTER, CONFIRM, LOGIN, REFRESH, FORGOT_PASSWORD, RESET_PASSWORD, COMPLETE_INVITE, LOGOUT, ME];
+pub static ROUTES: &[Route] =
+    &[REGISTER, CONFIRM, LOGIN, REFRESH, FORGOT_PASSWORD, RESET_PASSWORD, COMPLETE_INVITE, LOGOUT, ME];
 
 pub const REGISTER: Route = Route {
     name: "auth-register",

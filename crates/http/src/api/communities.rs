@@ -25,7 +25,11 @@ pub const CREATE: Route = Route {
     grants: &[TableRead, TableWrite],
     handler: handler!(create),
 };
-async fn create(app: App, _: Req, Json(input): Json<communities::CommunityInput>) -> Result<Created<Community>, AppError> {
+async fn create(
+    app: App,
+    _: Req,
+    Json(input): Json<communities::CommunityInput>,
+) -> Result<Created<Community>, AppError> {
     let c = communities::create(&app.deps, input).await?;
     let (location, version) = (format!("/api/communities/{}/leaders", c.id), Some(c.version));
     Ok(Created { body: c, location, version })
@@ -72,7 +76,11 @@ pub const CAP_PUT: Route = Route {
     grants: &[TableRead, TableWrite, PublishEvents],
     handler: handler!(cap_put),
 };
-async fn cap_put(app: App, _: Req, Json(input): Json<communities::CapInput>) -> Result<Json<PlatformSettings>, AppError> {
+async fn cap_put(
+    app: App,
+    _: Req,
+    Json(input): Json<communities::CapInput>,
+) -> Result<Json<PlatformSettings>, AppError> {
     Ok(Json(communities::set_cap(&app.deps, input).await?))
 }
 
@@ -86,7 +94,11 @@ pub const LEADERS_ADD: Route = Route {
     grants: &[TableRead, TableWrite, PublishEvents],
     handler: handler!(leaders_add),
 };
-async fn leaders_add(app: App, req: Req, Json(input): Json<communities::LeaderInput>) -> Result<Json<Community>, AppError> {
+async fn leaders_add(
+    app: App,
+    req: Req,
+    Json(input): Json<communities::LeaderInput>,
+) -> Result<Json<Community>, AppError> {
     let id = uuid_id(&req, "community")?;
     Ok(Json(communities::add_leader(&app.deps, &id, input).await?))
 }

@@ -24,7 +24,11 @@ pub const CREATE: Route = Route {
     grants: &[TableRead, TableWrite],
     handler: handler!(create),
 };
-async fn create(app: App, req: Req, Json(input): Json<platform::NonprofitInput>) -> Result<Created<Nonprofit>, AppError> {
+async fn create(
+    app: App,
+    req: Req,
+    Json(input): Json<platform::NonprofitInput>,
+) -> Result<Created<Nonprofit>, AppError> {
     let n = platform::create_nonprofit(&app.deps, req.candidate()?, input).await?;
     let (location, version) = (format!("/api/nonprofits/{}", n.id), Some(n.version));
     Ok(Created { body: n, location, version })
@@ -77,7 +81,11 @@ pub const MEMBERS_ADD: Route = Route {
     grants: &[TableRead, TableWrite],
     handler: handler!(members_add),
 };
-async fn members_add(app: App, req: Req, Json(input): Json<platform::MemberInput>) -> Result<Tagged<Nonprofit>, AppError> {
+async fn members_add(
+    app: App,
+    req: Req,
+    Json(input): Json<platform::MemberInput>,
+) -> Result<Tagged<Nonprofit>, AppError> {
     let id = uuid_id(&req, "non-profit")?;
     let n = platform::add_member(&app.deps, req.candidate()?, &id, input).await?;
     let v = n.version;
