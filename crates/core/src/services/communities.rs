@@ -51,9 +51,15 @@ pub struct CommunityInput {
     pub name: String,
     #[schema(schema_with = long_schema)]
     pub description: String,
-    /// Skills, services and expertise it is about.
-    #[schema(min_items = 1, max_items = 20)]
+    /// Skills, services and expertise it is about; at least one.
+    #[schema(schema_with = community_tags_schema)]
     pub tags: Vec<String>,
+}
+
+fn community_tags_schema() -> utoipa::openapi::schema::Array {
+    let mut a = super::platform::tags_schema();
+    a.min_items = Some(1);
+    a
 }
 
 pub async fn create(deps: &Deps, input: CommunityInput) -> AppResult<Community> {

@@ -31,6 +31,38 @@ const TAG: TextRule = TextRule::new(1, 60);
 const MAX_TAGS: usize = 20;
 const URL_MAX: usize = 500;
 
+/// A list of skills, services or areas of expertise: 1–60 characters each, at most 20.
+pub(crate) fn tags_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new().items(TAG.schema()).max_items(Some(MAX_TAGS)).build()
+}
+
+/// The roles one may pick at registration.
+fn roles_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(crate::values::choice_schema(Role::SELF_REGISTERED.iter().map(|r| r.group())))
+        .min_items(Some(1))
+        .max_items(Some(4))
+        .build()
+}
+
+fn date_schema() -> Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::schema::Type::String,
+            utoipa::openapi::schema::Type::Null,
+        ]))
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)))
+        .build()
+}
+
+fn address_schema() -> Object {
+    TextRule::new(1, 300).opt_schema()
+}
+
+fn gender_schema() -> Object {
+    TextRule::new(1, 60).opt_schema()
+}
+
 fn name_schema() -> Object {
     NAME.schema()
 }
@@ -54,11 +86,12 @@ pub struct RegisterPlatformUser {
     #[schema(schema_with = name_schema, example = "Okafor")]
     pub last_name: String,
     /// Any of `candidate`, `npo`, `community_leader`, `career_mentor` (platform admins are made
-    /// by a platform admin).
-    #[schema(min_items = 1, max_items = 4, example = json!(["npo"]))]
+    /// by a platform admin; the first ones are the emails listed in `PLATFORM_ADMIN_EMAILS`,
+    /// who may also name `platform_admin` here).
+    #[schema(schema_with = roles_schema, example = json!(["npo"]))]
     pub roles: Vec<Role>,
     /// Skills and areas of expertise (community leaders are placed in communities by them).
-    #[schema(max_items = 20)]
+    #[schema(schema_with = tags_schema)]
     #[serde(default)]
     pub expertise: Vec<String>,
 }
@@ -87,17 +120,17 @@ pub struct ProfileInput {
     pub first_name: String,
     #[schema(schema_with = name_schema)]
     pub last_name: String,
-    #[schema(max_items = 20)]
+    #[schema(schema_with = tags_schema)]
     #[serde(default)]
     pub expertise: Vec<String>,
     /// `YYYY-MM-DD`; sealed at rest.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(schema_with = date_schema)]
     pub date_of_birth: Option<String>,
     /// Sealed at rest.
-    #[schema(max_length = 300)]
+    #[schema(schema_with = address_schema)]
     pub address: Option<String>,
     /// Sealed at rest; free text as the person describes themself.
-    #[schema(max_length = 60)]
+    #[schema(schema_with = gender_schema)]
     pub gender: Option<String>,
 }
 
@@ -240,9 +273,9 @@ fn parse_date(c: &mut Checks, field: &str, v: Option<&str>) -> Option<String> {
     let v = v.map(str::trim).filter(|v| !v.is_empty())?;
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     match time::Date::parse(v, &fmt) {
-        Ok(d) if d.year() >= 1900 => Some(v.to_owned()),
+        Ok(_) => Some(v.to_owned()),
         _ => {
-            c.push(field, "must be a date YYYY-MM-DD after 1900");
+            c.push(field, "must be a date YYYY-MM-DD");
             None
         }
     }
@@ -323,10 +356,10 @@ pub struct NonprofitInput {
     /// The charity or tax registration number.
     #[schema(schema_with = short_schema)]
     pub registration_id: String,
-    /// Services it offers (placement in a community matches on them).
-    #[schema(max_items = 20)]
+    /// Services it offers (placement in a community matches on them); at least one.
+    #[schema(schema_with = services_schema)]
     pub services: Vec<String>,
-    #[schema(max_items = 20)]
+    #[schema(schema_with = tags_schema)]
     #[serde(default)]
     pub expertise: Vec<String>,
 }
@@ -338,6 +371,12 @@ struct NonprofitFields {
     registration_id: String,
     services: Vec<String>,
     expertise: Vec<String>,
+}
+
+fn services_schema() -> utoipa::openapi::schema::Array {
+    let mut a = tags_schema();
+    a.min_items = Some(1);
+    a
 }
 
 fn nonprofit_fields(input: &NonprofitInput) -> AppResult<NonprofitFields> {
