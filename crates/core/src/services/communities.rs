@@ -428,7 +428,7 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
                 let now: Option<Assignment> = record::get(deps.store.as_ref(), &keys::assignment(nonprofit)).await?;
                 return Ok(match now {
                     Some(a) if a.state == AssignmentState::Assigned => {
-                        Placed::Assigned(a.leader.unwrap_or_else(|| leader_unknown()))
+                        Placed::Assigned(a.leader.unwrap_or_else(leader_unknown))
                     }
                     _ => Placed::Waiting,
                 });
