@@ -99,7 +99,16 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     if !send.is_empty() {
         deps = deps.with_queues(Arc::new(adapters.queues(&send)?));
     }
-    if route.grants.iter().any(|g| matches!(g, Grant::ResumesRead | Grant::ResumesWrite | Grant::ReportsRead)) {
+    if route.grants.iter().any(|g| {
+        matches!(
+            g,
+            Grant::ResumesRead
+                | Grant::ResumesWrite
+                | Grant::ReportsRead
+                | Grant::ResourcesRead
+                | Grant::ResourcesWrite
+        )
+    }) {
         deps = deps.with_blobs(Arc::new(adapters.blobs()?));
     }
     if route.grants.contains(&Grant::PublishEvents) {

@@ -227,6 +227,28 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     let offering = f.post(&format!("/api/nonprofits/{np}/offerings"), Some(&npo), offering_body("Resume clinic")).await;
     assert_eq!(offering.status, StatusCode::CREATED, "[{}] {:?}", f.name, offering.body);
     let off = offering.body["id"].as_str().unwrap().to_owned();
+    // A downloadable resource: its record, a presigned PUT for the file, then a presigned GET.
+    let res = f
+        .post(
+            &format!("/api/nonprofits/{np}/offerings/{off}/resources"),
+            Some(&npo),
+            json!({"fileName": "checklist.pdf", "contentType": "application/pdf"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "[{}] {:?}", f.name, res.body);
+    let rid = res.body["resource"]["id"].as_str().unwrap().to_owned();
+    let early = f.get(&format!("/api/offerings/{off}/resources/{rid}"), &cand).await;
+    assert_eq!(early.status, StatusCode::NOT_FOUND, "not uploaded yet: {:?}", early.body);
+    let ticket: clearview_core::ports::blobs::UploadTicket =
+        serde_json::from_value(res.body["upload"].clone()).unwrap();
+    let pdf = clearview_tests::api::fixture("wp_resume.pdf");
+    match ticket.url.find("/local-blobs") {
+        Some(at) => assert_eq!(f.put_bytes(&ticket.url[at..], "application/pdf", pdf).await, StatusCode::OK),
+        None => assert_eq!(clearview_aws::testing::upload(&ticket, pdf).await.0, 200),
+    }
+    let dl = f.get(&format!("/api/offerings/{off}/resources/{rid}"), &cand).await;
+    assert_eq!(dl.status, StatusCode::OK, "[{}] {:?}", f.name, dl.body);
+    assert!(dl.body["url"].as_str().is_some_and(|u| !u.is_empty()));
 
     // The platform manager completes the onboarding and assigns the leader; its event mails.
     assert_eq!(e.pump_manager().await, 2, "[{}] offering.created, then nonprofit.leader_assigned", f.name);

@@ -141,6 +141,8 @@ pub mod env {
 pub mod bucket {
     pub const UPLOADS: &str = "uploads/";
     pub const REPORTS: &str = "reports/";
+    /// Non-profits' downloadable offering resources (presigned uploads; no consumer reads them).
+    pub const RESOURCES: &str = "resources/";
     /// Older versions of overwritten or deleted objects are kept this long.
     pub const NONCURRENT_DAYS: u32 = 30;
     /// Generated reports expire.

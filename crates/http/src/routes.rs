@@ -58,6 +58,10 @@ pub enum Grant {
     ResumesRead,
     /// s3:GetObject on generated reports (to presign their downloads).
     ReportsRead,
+    /// s3:PutObject under `resources/` (non-profits' downloadable offering resources).
+    ResourcesWrite,
+    /// s3:GetObject under `resources/` (to check and presign their downloads).
+    ResourcesRead,
     /// Reads the key that seals voluntary self-identification.
     SealingKey,
 }
@@ -230,8 +234,16 @@ mod tests {
     #[test]
     fn read_routes_get_no_write_grant() {
         for r in ROUTES.iter().filter(|r| r.method == "GET") {
-            let read_only =
-                |g: &Grant| matches!(g, Grant::TableRead | Grant::ResumesRead | Grant::ReportsRead | Grant::SealingKey);
+            let read_only = |g: &Grant| {
+                matches!(
+                    g,
+                    Grant::TableRead
+                        | Grant::ResumesRead
+                        | Grant::ReportsRead
+                        | Grant::ResourcesRead
+                        | Grant::SealingKey
+                )
+            };
             assert!(r.grants.iter().all(read_only), "{r:?}");
         }
     }

@@ -260,6 +260,9 @@ pub struct Offering {
     pub details: OfferingDetails,
     /// Links to the non-profit's site or third-party material.
     pub links: Vec<String>,
+    /// Downloadable resources (uploaded with presigned URLs; `GET /api/offerings/{id}/resources/{resourceId}`).
+    #[serde(default)]
+    pub resources: Vec<OfferingResource>,
     #[schema(value_type = String)]
     pub created_by: UserId,
     #[serde(with = "time::serde::rfc3339")]
@@ -283,6 +286,25 @@ impl Record for Offering {
     }
     fn version(&self) -> u64 {
         self.version
+    }
+}
+
+/// A file an offering offers for download (worksheets, guides), stored under `resources/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferingResource {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub added_at: OffsetDateTime,
+}
+
+impl OfferingResource {
+    /// Where the file lives in the bucket.
+    pub fn key(&self, offering: &str) -> String {
+        format!("resources/{offering}/{}", self.id)
     }
 }
 

@@ -9,8 +9,8 @@ use crate::error::{AppError, AppResult};
 use crate::keys;
 use crate::model::Candidate;
 use crate::model::platform::{
-    DetailsKind, Enrolment, Nonprofit, NonprofitStatus, Offering, OfferingCategory, OfferingDetails, PersonRef,
-    PlatformUser, SensitiveProfile,
+    DetailsKind, Enrolment, Nonprofit, NonprofitStatus, Offering, OfferingCategory, OfferingDetails, OfferingResource,
+    PersonRef, PlatformUser, SensitiveProfile,
 };
 use crate::ports::Deps;
 use crate::ports::identity::NewAccount;
@@ -615,6 +615,7 @@ pub async fn create_offering(deps: &Deps, p: &Principal, nonprofit: &str, input:
         category: input.category,
         details: d,
         links,
+        resources: Vec::new(),
         created_by: p.user_id.clone(),
         created_at: deps.clock.now(),
         version: 1,
@@ -700,4 +701,123 @@ pub async fn enrol(deps: &Deps, p: &Principal, offering: &str) -> AppResult<Enro
         Err(e) => return Err(e.into()),
     };
     Ok(Enrolled { enrolment, enrolled_count: enrolled_count(deps, &o.id).await? })
+}
+
+/// The kinds of file an offering may offer for download.
+pub const RESOURCE_TYPES: &[&str] = &[
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "text/plain",
+    "image/png",
+    "image/jpeg",
+];
+/// The largest resource (checked when it is read: a presigned PUT cannot bound it).
+pub const RESOURCE_MAX_BYTES: u64 = 20 * 1024 * 1024;
+
+fn resource_type_schema() -> Object {
+    crate::values::choice_schema(RESOURCE_TYPES.iter().copied())
+}
+
+/// `POST /api/nonprofits/{id}/offerings/{offeringId}/resources`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceInput {
+    #[schema(schema_with = short_schema, example = "interview-checklist.pdf")]
+    pub file_name: String,
+    #[schema(schema_with = resource_type_schema)]
+    pub content_type: String,
+}
+
+/// A resource added to an offering and the presigned URL to upload its file with.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceUpload {
+    pub resource: OfferingResource,
+    pub upload: crate::ports::blobs::UploadTicket,
+}
+
+/// A member adds a downloadable resource to an offering: its record now, its file through the
+/// returned presigned PUT (15 minutes, that content type only).
+pub async fn add_resource(
+    deps: &Deps,
+    p: &Principal,
+    nonprofit: &str,
+    offering: &str,
+    input: ResourceInput,
+) -> AppResult<ResourceUpload> {
+    let n = load_nonprofit(deps, nonprofit).await?;
+    member_only(&n, p)?;
+    let mut c = Checks::default();
+    let file_name = c.take(SHORT.parse("fileName", &input.file_name));
+    let content_type = input.content_type.trim().to_owned();
+    if !RESOURCE_TYPES.contains(&content_type.as_str()) {
+        c.push("contentType", format!("must be one of {}", RESOURCE_TYPES.join(", ")));
+    }
+    c.finish()?;
+    let resource = OfferingResource {
+        id: deps.ids.new_id().to_string(),
+        file_name: file_name.unwrap_or_default(),
+        content_type,
+        added_at: deps.clock.now(),
+    };
+    for _ in 0..5 {
+        let before: Offering = record::get::<Offering>(deps.store.as_ref(), &keys::offering(offering))
+            .await?
+            .filter(|o| o.nonprofit_id == n.id)
+            .ok_or(AppError::NotFound("offering"))?;
+        if before.resources.len() >= 20 {
+            return Err(AppError::conflict("too-many-resources", "an offering holds at most 20 resources"));
+        }
+        let mut after = before.clone();
+        after.resources.push(resource.clone());
+        after.version += 1;
+        match deps.store.put(after.to_item()?, Condition::VersionIs(before.version)).await {
+            Ok(()) => {
+                let upload = deps
+                    .blobs
+                    .presign_put(
+                        &resource.key(offering),
+                        &resource.content_type,
+                        RESOURCE_MAX_BYTES,
+                        std::time::Duration::from_secs(15 * 60),
+                    )
+                    .await
+                    .map_err(|e| AppError::Unavailable(e.to_string()))?;
+                return Ok(ResourceUpload { resource, upload });
+            }
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::conflict("concurrent-update", "the offering kept changing; retry"))
+}
+
+/// Where to download a resource from: a presigned GET of five minutes.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceDownload {
+    pub url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: time::OffsetDateTime,
+}
+
+pub async fn resource_download(deps: &Deps, offering: &str, resource: &str) -> AppResult<ResourceDownload> {
+    let o: Offering =
+        record::get(deps.store.as_ref(), &keys::offering(offering)).await?.ok_or(AppError::NotFound("offering"))?;
+    let r = o.resources.iter().find(|r| r.id == resource).ok_or(AppError::NotFound("resource"))?;
+    let key = r.key(offering);
+    let meta = deps.blobs.head(&key).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    match meta {
+        Some(m) if m.size <= RESOURCE_MAX_BYTES => {}
+        Some(_) => return Err(AppError::conflict("resource-too-large", "the uploaded file is larger than 20 MB")),
+        None => return Err(AppError::NotFound("resource (not uploaded yet)")),
+    }
+    let (url, expires_at) = deps
+        .blobs
+        .presign_get(&key, std::time::Duration::from_secs(300), Some(&r.file_name))
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok(ResourceDownload { url, expires_at })
 }

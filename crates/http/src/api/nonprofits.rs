@@ -10,7 +10,8 @@ use clearview_core::model::platform::{Nonprofit, Offering};
 use clearview_core::rbac::Role;
 use clearview_core::services::platform;
 
-pub static ROUTES: &[Route] = &[CREATE, GET, UPDATE, MEMBERS_ADD, OFFERINGS_CREATE, OFFERINGS_LIST];
+pub static ROUTES: &[Route] =
+    &[CREATE, GET, UPDATE, MEMBERS_ADD, OFFERINGS_CREATE, OFFERINGS_LIST, OFFERINGS_RESOURCE_ADD];
 
 const ANY_PLATFORM: &[Role] = &Role::PLATFORM;
 
@@ -129,4 +130,27 @@ async fn offerings_list(app: App, req: Req, Query(q): Query<PageQuery>) -> Resul
     let (limit, after) = page(&app, &scope, &q)?;
     let listed = platform::nonprofit_offerings(&app.deps, &id, limit, after).await?;
     Ok(Json(page_of(&app, &scope, listed, |o| o)))
+}
+
+pub const OFFERINGS_RESOURCE_ADD: Route = Route {
+    name: "nonprofits-offerings-resource-add",
+    method: "POST",
+    path: "/api/nonprofits/{id}/offerings/{offeringId}/resources",
+    access: Platform(&[Role::Npo]),
+    summary: "Add a downloadable resource to an offering (members only): answers the resource and a presigned PUT for its file (15 minutes, 20 MB at most)",
+    idempotent: true,
+    grants: &[TableRead, TableWrite, ResourcesWrite],
+    handler: handler!(resource_add),
+};
+async fn resource_add(
+    app: App,
+    req: Req,
+    Json(input): Json<platform::ResourceInput>,
+) -> Result<Created<platform::ResourceUpload>, AppError> {
+    let id = uuid_id(&req, "non-profit")?;
+    let offering =
+        req.id("offeringId", |s| clearview_core::values::JobId::parse(s).map(|_| s.to_owned()), "offering")?;
+    let r = platform::add_resource(&app.deps, req.candidate()?, &id, &offering, input).await?;
+    let location = format!("/api/offerings/{offering}/resources/{}", r.resource.id);
+    Ok(Created { body: r, location, version: None })
 }

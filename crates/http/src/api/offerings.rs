@@ -12,7 +12,7 @@ use clearview_core::services::platform;
 use clearview_core::values::choice_schema;
 use serde::Deserialize;
 
-pub static ROUTES: &[Route] = &[LIST, ENROL];
+pub static ROUTES: &[Route] = &[LIST, ENROL, RESOURCE_GET];
 
 fn category_schema() -> utoipa::openapi::schema::Object {
     choice_schema(OfferingCategory::ALL.iter().map(|c| c.slug()))
@@ -71,4 +71,21 @@ pub const ENROL: Route = Route {
 async fn enrol(app: App, req: Req, _: ()) -> Result<Json<platform::Enrolled>, AppError> {
     let id = uuid_id(&req, "offering")?;
     Ok(Json(platform::enrol(&app.deps, req.candidate()?, &id).await?))
+}
+
+pub const RESOURCE_GET: Route = Route {
+    name: "offerings-resource-get",
+    method: "GET",
+    path: "/api/offerings/{id}/resources/{resourceId}",
+    access: Platform(&Role::PLATFORM),
+    summary: "Where to download an offering's resource: a presigned URL valid for five minutes (404 until its file is uploaded)",
+    idempotent: false,
+    grants: &[TableRead, ResourcesRead],
+    handler: handler!(resource_get),
+};
+async fn resource_get(app: App, req: Req, _: ()) -> Result<Json<platform::ResourceDownload>, AppError> {
+    let id = uuid_id(&req, "offering")?;
+    let resource =
+        req.id("resourceId", |s| clearview_core::values::JobId::parse(s).map(|_| s.to_owned()), "resource")?;
+    Ok(Json(platform::resource_download(&app.deps, &id, &resource).await?))
 }
