@@ -548,6 +548,8 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::ResumesWrite => allow(&["s3:PutObject"], &["ResumeBucket/uploads/*"]),
                 Grant::ResumesRead => allow(&["s3:GetObject"], &["ResumeBucket/uploads/*"]),
                 Grant::ReportsRead => allow(&["s3:GetObject"], &["ResumeBucket/reports/*"]),
+                Grant::ResourcesWrite => allow(&["s3:PutObject"], &["ResumeBucket/resources/*"]),
+                Grant::ResourcesRead => allow(&["s3:GetObject"], &["ResumeBucket/resources/*"]),
                 // Resolved into SEALING_KEY at deploy time (checked below): no IAM action.
                 Grant::SealingKey => {}
             }
