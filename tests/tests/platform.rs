@@ -127,7 +127,8 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
 ) {
     let f = e.family.as_ref();
     let (admin, _, admin_email) = platform_admin(e).await;
-    let (_, leader, leader_email) = user(f, &["community_leader", "career_mentor"], "Lena", &["Career coaching"]).await;
+    let (lena, leader, leader_email) =
+        user(f, &["community_leader", "career_mentor"], "Lena", &["Career coaching"]).await;
     let (npo, npo_id, npo_email) = user(f, &["npo"], "Nia", &[]).await;
     let (npo2, _, npo2_email) = user(f, &["npo"], "Omar", &[]).await;
     let (cand, cand_id, cand_email) = user(f, &["candidate", "career_mentor"], "Sam", &[]).await;
@@ -286,6 +287,22 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     assert!(items.iter().any(|m| m["kind"] == "community" && m["rrule"] == "FREQ=MONTHLY;BYDAY=1TU"));
     assert_eq!(f.get("/api/meetings", &admin).await.body["items"], json!([]));
 
+    // The leader sends role-based training to the non-profit's members; nobody else may.
+    let training = json!({"role": "Non-profit admins", "subject": "Posting your first offering",
+                          "body": "Describe who qualifies and how to book.", "links": ["https://learn.example/offerings"]});
+    let by_other = f.post(&format!("/api/nonprofits/{np}/training"), Some(&npo), training.clone()).await;
+    assert_eq!(by_other.status, StatusCode::FORBIDDEN);
+    let sent = f.post(&format!("/api/nonprofits/{np}/training"), Some(&lena), training).await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "[{}] {:?}", f.name, sent.body);
+    assert_eq!(sent.body["recipients"].as_array().unwrap().len(), 2);
+    assert_eq!(e.pump_manager().await, 1);
+    for email in [&npo_email, &npo2_email] {
+        let mails = e.sent.to(email);
+        assert_eq!(mails.len(), 3, "{email}");
+        assert_eq!(mails[2].subject, "Training: Posting your first offering");
+        assert!(mails[2].text_body.contains("https://learn.example/offerings"), "{}", mails[2].text_body);
+    }
+
     // A second offering maps too, and assigns nobody again.
     let second = f
         .post(
@@ -298,7 +315,7 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
         .await;
     assert_eq!(second.status, StatusCode::CREATED, "{:?}", second.body);
     assert_eq!(e.pump_manager().await, 1);
-    assert_eq!(e.sent.to(&npo_email).len(), 2, "no second welcome");
+    assert_eq!(e.sent.to(&npo_email).len(), 3, "no second welcome");
     let leaders = f.get(&format!("/api/communities/{cid}/leaders"), &admin).await;
     assert_eq!(leaders.body[0]["assigned"], 1, "{:?}", leaders.body);
 

@@ -5,6 +5,7 @@
 //! assignment mails the non-profit's members a welcome introducing the leader with the
 //! introductory meeting's RFC 5545 invite, tells the leader, and sends everyone the monthly
 //! community meeting as a recurring invite (RRULE); the meetings go on each person's schedule.
+//! A leader's training (`nonprofit.training_sent`) is mailed to each member of the non-profit.
 //! Redelivery changes nothing twice: the assignment marker and the per-mail markers see to it.
 
 use crate::email::render;
@@ -17,7 +18,7 @@ use clearview_core::ports::Deps;
 use clearview_core::ports::mail::CalendarPart;
 use clearview_core::ports::queue::{Consumer, DomainEvent, Outcome, WorkMessage, WorkQueue};
 use clearview_core::services::communities::{self, LEADER_ASSIGNED, Placed};
-use clearview_core::services::platform::{self, OFFERING_CREATED};
+use clearview_core::services::platform::{self, OFFERING_CREATED, TRAINING_SENT, TrainingInput};
 
 /// The platform manager's queue.
 pub const QUEUE: WorkQueue = WorkQueue::named("platform-manager");
@@ -148,6 +149,25 @@ async fn welcome(deps: &Deps, event: &DomainEvent) -> AppResult<usize> {
     Ok(sent)
 }
 
+/// Mails a leader's training to each member of the non-profit (once per event and member).
+async fn training(deps: &Deps, event: &DomainEvent) -> AppResult<usize> {
+    let nonprofit = str_field(event, "nonprofitId")?;
+    let t: TrainingInput = serde_json::from_value(event.data["training"].clone())
+        .map_err(|e| AppError::Internal(format!("event {} carries no training: {e}", event.id)))?;
+    let leader: Option<PersonRef> = serde_json::from_value(event.data["leader"].clone()).unwrap_or(None);
+    let n = platform::load_nonprofit(deps, &nonprofit).await?;
+    let from = leader.map(|l| format!("{} ({}), your community leader", l.name, l.email)).unwrap_or_default();
+    let mut sent = 0;
+    for m in &n.members {
+        let mut paragraphs = vec![format!("Training for {} at {}, from {from}:", t.role, n.name), t.body.clone()];
+        paragraphs.extend(t.links.iter().cloned());
+        let mail = render(&m.name, format!("Training: {}", t.subject), &paragraphs);
+        send_once(deps, event, &m.id, &person(m), mail, None).await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
 /// Onboards non-profits and welcomes them to their leader.
 pub struct PlatformManagerConsumer(pub Deps);
 
@@ -157,13 +177,15 @@ impl Consumer for PlatformManagerConsumer {
         QUEUE
     }
     async fn handle(&self, m: &WorkMessage) -> Outcome {
-        let event = match crate::event_of(m, |k| k == OFFERING_CREATED || k == LEADER_ASSIGNED) {
+        let event = match crate::event_of(m, |k| [OFFERING_CREATED, LEADER_ASSIGNED, TRAINING_SENT].contains(&k)) {
             Ok(Some(e)) => e,
             Ok(None) => return Outcome::Done,
             Err(poison) => return poison,
         };
         let done = if event.kind == OFFERING_CREATED {
             onboard(&self.0, &event).await
+        } else if event.kind == TRAINING_SENT {
+            training(&self.0, &event).await.map(|n| tracing::info!(event = %event.id, mailed = n, "training mailed"))
         } else {
             welcome(&self.0, &event).await.map(|n| tracing::info!(event = %event.id, mailed = n, "welcomed"))
         };

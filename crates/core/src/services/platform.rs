@@ -821,3 +821,71 @@ pub async fn resource_download(deps: &Deps, offering: &str, resource: &str) -> A
         .map_err(|e| AppError::Unavailable(e.to_string()))?;
     Ok(ResourceDownload { url, expires_at })
 }
+
+/// `POST /api/nonprofits/{id}/training`: the assigned community leader sends training to the
+/// non-profit's members (its admins), by email.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrainingInput {
+    /// The role the training is for (`npo` members run the non-profit on the platform).
+    #[schema(schema_with = short_schema, example = "Non-profit admins")]
+    pub role: String,
+    #[schema(schema_with = short_schema, example = "Posting your first offering")]
+    pub subject: String,
+    #[schema(schema_with = long_schema)]
+    pub body: String,
+    #[schema(max_items = 10)]
+    #[serde(default)]
+    pub links: Vec<String>,
+}
+
+/// What sending training answers: the members it goes to (mailed by the platform manager).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TrainingSent {
+    pub id: String,
+    pub recipients: Vec<PersonRef>,
+}
+
+/// The event training rides on (the platform manager mails it, once per member).
+pub const TRAINING_SENT: &str = "nonprofit.training_sent";
+
+pub async fn send_training(
+    deps: &Deps,
+    p: &Principal,
+    nonprofit: &str,
+    input: TrainingInput,
+) -> AppResult<TrainingSent> {
+    let n = load_nonprofit(deps, nonprofit).await?;
+    if n.leader.as_ref().is_none_or(|l| l.id != p.user_id) {
+        return Err(AppError::Forbidden("only the non-profit's community leader sends it training".into()));
+    }
+    let mut c = Checks::default();
+    let role = c.take(SHORT.parse("role", &input.role)).unwrap_or_default();
+    let subject = c.take(SHORT.parse("subject", &input.subject)).unwrap_or_default();
+    let body = c.take(LONG.parse("body", &input.body)).unwrap_or_default();
+    if input.links.len() > 10 {
+        c.push("links", "must have at most 10 items");
+    }
+    let links: Vec<String> = input
+        .links
+        .iter()
+        .enumerate()
+        .take(10)
+        .filter_map(|(i, l)| parse_url(&mut c, &format!("links[{i}]"), Some(l), true))
+        .collect();
+    c.finish()?;
+    let id = deps.ids.new_id().to_string();
+    let event = DomainEvent {
+        id: format!("{TRAINING_SENT}:{id}"),
+        kind: TRAINING_SENT.into(),
+        org_id: String::new(),
+        subject_id: n.id.clone(),
+        occurred_at: deps.clock.now(),
+        data: serde_json::json!({"nonprofitId": n.id, "leader": n.leader,
+            "training": TrainingInput { role, subject, body, links }}),
+        correlation_id: None,
+    };
+    deps.events.publish(&event).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok(TrainingSent { id, recipients: n.members })
+}

@@ -11,7 +11,7 @@ use clearview_core::rbac::Role;
 use clearview_core::services::platform;
 
 pub static ROUTES: &[Route] =
-    &[CREATE, GET, UPDATE, MEMBERS_ADD, OFFERINGS_CREATE, OFFERINGS_LIST, OFFERINGS_RESOURCE_ADD];
+    &[CREATE, GET, UPDATE, MEMBERS_ADD, OFFERINGS_CREATE, OFFERINGS_LIST, OFFERINGS_RESOURCE_ADD, TRAINING_SEND];
 
 const ANY_PLATFORM: &[Role] = &Role::PLATFORM;
 
@@ -153,4 +153,24 @@ async fn resource_add(
     let r = platform::add_resource(&app.deps, req.candidate()?, &id, &offering, input).await?;
     let location = format!("/api/offerings/{offering}/resources/{}", r.resource.id);
     Ok(Created { body: r, location, version: None })
+}
+
+pub const TRAINING_SEND: Route = Route {
+    name: "nonprofits-training-send",
+    method: "POST",
+    path: "/api/nonprofits/{id}/training",
+    access: Platform(&[Role::CommunityLeader]),
+    summary: "The non-profit's community leader sends role-based training to its members by email (202: the platform manager mails each member once)",
+    idempotent: true,
+    grants: &[TableRead, PublishEvents],
+    handler: handler!(training_send),
+};
+async fn training_send(
+    app: App,
+    req: Req,
+    Json(input): Json<platform::TrainingInput>,
+) -> Result<crate::routes::Accepted<platform::TrainingSent>, AppError> {
+    let id = uuid_id(&req, "non-profit")?;
+    let sent = platform::send_training(&app.deps, req.candidate()?, &id, input).await?;
+    Ok(crate::routes::Accepted(sent, None))
 }
