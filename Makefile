@@ -13,8 +13,11 @@ PORT ?= 8080
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# The first platform admin of the embedded default (the README's non-profit walkthrough signs in
+# as them); in AWS the same variable is set on the auth-register function.
+PLATFORM_ADMIN_EMAILS ?= root@platform.example
 run: ## Start the whole system on the embedded default (no AWS account): API, OpenAPI, outbox
-	cargo run -p clearview-devserver -- --data-dir $(DATA_DIR) --port $(PORT)
+	PLATFORM_ADMIN_EMAILS=$(PLATFORM_ADMIN_EMAILS) cargo run -p clearview-devserver -- --data-dir $(DATA_DIR) --port $(PORT)
 
 test: deps-and-lint check-gen test-infra test-rust test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
 	@echo "make test: all checks passed"

@@ -99,7 +99,16 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     if !send.is_empty() {
         deps = deps.with_queues(Arc::new(adapters.queues(&send)?));
     }
-    if route.grants.iter().any(|g| matches!(g, Grant::ResumesRead | Grant::ResumesWrite | Grant::ReportsRead)) {
+    if route.grants.iter().any(|g| {
+        matches!(
+            g,
+            Grant::ResumesRead
+                | Grant::ResumesWrite
+                | Grant::ReportsRead
+                | Grant::ResourcesRead
+                | Grant::ResourcesWrite
+        )
+    }) {
         deps = deps.with_blobs(Arc::new(adapters.blobs()?));
     }
     if route.grants.contains(&Grant::PublishEvents) {
@@ -111,7 +120,7 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     let secret = env_secret(CURSOR_SECRET)?;
     let cursors = CursorKey::new(secret.as_bytes()).map_err(|e| format!("{CURSOR_SECRET}: {e}"))?;
     let limits = clearview_http::ratelimit::RateLimits::from_env()?;
-    Ok(App::new(deps, cursors).with_rate_limits(limits))
+    Ok(App::new(deps, cursors).with_rate_limits(limits).with_platform_admins_from_env())
 }
 
 /// The metrics recorder of a function: CloudWatch embedded metric format, namespace

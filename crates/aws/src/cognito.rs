@@ -374,6 +374,11 @@ impl IdentityProvider for CognitoIdentity {
         Ok(())
     }
 
+    async fn add_role(&self, email: &Email, role: Role) -> Result<(), IdentityError> {
+        // AdminAddUserToGroup is idempotent: a member stays a member.
+        self.add_to_group(email, role).await
+    }
+
     async fn disable(&self, email: &Email) -> Result<(), IdentityError> {
         self.client
             .admin_disable_user()

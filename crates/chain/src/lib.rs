@@ -14,6 +14,7 @@ pub mod interviews;
 pub mod market;
 pub mod messages;
 pub mod onboarding;
+pub mod platform;
 pub mod reminders;
 pub mod report_render;
 pub mod reports;

@@ -11,6 +11,7 @@ use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseCons
 use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
 use crate::market::MarketConsumer;
 use crate::messages::ConsultantMessagesConsumer;
+use crate::platform::PlatformManagerConsumer;
 use crate::reminders::FollowUpReminders;
 use crate::reports::{ReportGenerateConsumer, ReportsJob};
 use clearview_core::Deps;
@@ -141,6 +142,8 @@ pub mod env {
 pub mod bucket {
     pub const UPLOADS: &str = "uploads/";
     pub const REPORTS: &str = "reports/";
+    /// Non-profits' downloadable offering resources (presigned uploads; no consumer reads them).
+    pub const RESOURCES: &str = "resources/";
     /// Older versions of overwritten or deleted objects are kept this long.
     pub const NONCURRENT_DAYS: u32 = 30;
     /// Generated reports expire.
@@ -174,6 +177,11 @@ pub const QUEUES: &[QueueDef] = &[
         max_receive_count: 5,
     },
     QueueDef { name: "report-requests", feed: Feed::Functions, max_receive_count: 3 },
+    QueueDef {
+        name: "platform-manager",
+        feed: Feed::Topic(APPLICATION_EVENTS, crate::platform::EVENTS),
+        max_receive_count: 8,
+    },
     QueueDef {
         name: "analytics",
         feed: Feed::Topic(APPLICATION_EVENTS, clearview_core::services::analytics::EVENT_PREFIXES),
@@ -332,6 +340,15 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 60,
         memory_mb: 256,
         build: Build::Queue(|d| Arc::new(MarketConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "platform-manager",
+        summary: "On offering.created: record the non-profit's offering and, for a PENDING non-profit, complete it, place it in a community and assign the next leader in turn under the cap (or queue it and tell platform admins); on nonprofit.leader_assigned: welcome email, introductory and monthly community meeting invites (once each)",
+        trigger: Trigger::Sqs { queue: "platform-manager", batch_size: 10, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, Mail, Publish(APPLICATION_EVENTS)],
+        timeout_s: 120,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(PlatformManagerConsumer(d.clone()))),
     },
 ];
 

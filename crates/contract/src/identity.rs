@@ -281,6 +281,17 @@ pub async fn set_role_changes_groups_in_the_next_token(h: &dyn IdentityHarness) 
     assert_eq!(groups(&claims(h, &login(h, &e, PASSWORD).await.id_token).await), ["recruiter"]);
 }
 
+pub async fn add_role_keeps_the_other_groups_in_the_next_token(h: &dyn IdentityHarness) {
+    let e = email("severalroles");
+    confirmed(h, &e, None, Role::Npo).await;
+    h.identity().add_role(&e, Role::CommunityLeader).await.expect("add role");
+    h.identity().add_role(&e, Role::CommunityLeader).await.expect("adding it again changes nothing");
+    let t = login(h, &e, PASSWORD).await;
+    let mut got = groups(&claims(h, &t.id_token).await);
+    got.sort();
+    assert_eq!(got, ["community_leader", "npo"]);
+}
+
 pub async fn disable_blocks_login_and_refresh(h: &dyn IdentityHarness) {
     let e = email("disabled");
     confirmed(h, &e, None, Role::Candidate).await;

@@ -146,6 +146,7 @@ macro_rules! identity_contract {
                 invite_requires_a_new_password_then_complete_invite_gives_tokens,
                 complete_invite_with_wrong_temporary_password_is_not_authorized,
                 set_role_changes_groups_in_the_next_token,
+                add_role_keeps_the_other_groups_in_the_next_token,
                 disable_blocks_login_and_refresh,
                 deleted_account_cannot_log_in,
                 tampered_token_is_rejected,

@@ -133,6 +133,47 @@ pub fn invite(
     cal.done().to_string()
 }
 
+/// A meeting that is not an interview (a community leader's introduction, a community's
+/// monthly meeting): the same `REQUEST` invite shape as [`invite`], with an RFC 5545
+/// recurrence rule (`RRULE:FREQ=MONTHLY;BYDAY=1TU`) when it repeats.
+#[allow(clippy::too_many_arguments)]
+pub fn meeting_invite(
+    uid: &str,
+    summary: &str,
+    description: &str,
+    starts_at: OffsetDateTime,
+    minutes: u32,
+    rrule: Option<&str>,
+    organizer: &Person,
+    attendees: &[Person],
+    stamp: OffsetDateTime,
+) -> String {
+    let mut e = icalendar::Event::new();
+    e.uid(uid)
+        .sequence(0)
+        .timestamp(chrono_utc(stamp))
+        .starts(chrono_utc(starts_at))
+        .ends(chrono_utc(starts_at + time::Duration::minutes(i64::from(minutes))))
+        .summary(summary)
+        .description(description)
+        .status(EventStatus::Confirmed);
+    if let Some(r) = rrule {
+        e.add_property("RRULE", r);
+    }
+    let mut org = Property::new("ORGANIZER", format!("mailto:{}", organizer.email));
+    if let Some(n) = &organizer.name {
+        org.add_parameter("CN", n);
+    }
+    e.append_property(org.done());
+    for p in attendees {
+        e.append_multi_property(mailto(p, "REQ-PARTICIPANT", true));
+    }
+    let mut cal = Calendar::new();
+    cal.append_property(Property::new("METHOD", Method::Request.as_str()));
+    cal.push(e.done());
+    cal.done().to_string()
+}
+
 /// A private feed of bookings (`METHOD:PUBLISH`), for a calendar app to subscribe to.
 pub fn feed(name: &str, bookings: &[Booking], stamp: OffsetDateTime) -> String {
     let mut cal = Calendar::new();

@@ -498,3 +498,90 @@ pub fn market_salary(occupation: &str, location: &str, currency: &str, measure: 
 pub fn market_seen(what: &str) -> Key {
     Key::new(format!("MARKET#SEEN#{what}"), "SEEN")
 }
+
+// Platform users, non-profits and communities (issue 13): not tenant-owned.
+
+pub fn platform_user(id: &UserId) -> Key {
+    Key::new(format!("PUSER#{id}"), "PROFILE")
+}
+/// gsi1: a platform user by (lowercased) email.
+pub fn platform_user_by_email(email: &str) -> Key {
+    Key::new(format!("PUSEREMAIL#{}", email.to_lowercase()), "PUSER")
+}
+/// gsi2: the platform admins.
+pub const PLATFORM_ADMINS_PK: &str = "PLATFORMADMINS";
+pub fn platform_admin(id: &UserId) -> Key {
+    Key::new(PLATFORM_ADMINS_PK, id.as_str())
+}
+pub fn nonprofit(id: &str) -> Key {
+    Key::new(format!("NPO#{id}"), "NPO")
+}
+/// The platform manager's record that an offering belongs to a non-profit.
+pub fn nonprofit_offering_map(nonprofit: &str, offering: &str) -> Key {
+    Key::new(format!("NPO#{nonprofit}"), format!("MAP#OFFERING#{offering}"))
+}
+pub fn assignment(nonprofit: &str) -> Key {
+    Key::new(format!("NPO#{nonprofit}"), "ASSIGNMENT")
+}
+/// gsi1: a leader's assigned non-profits.
+pub fn assignment_by_leader_pk(leader: &UserId) -> String {
+    format!("LEADERNPOS#{leader}")
+}
+pub fn assignment_by_leader(leader: &UserId, nonprofit: &str) -> Key {
+    Key::new(assignment_by_leader_pk(leader), nonprofit)
+}
+pub fn offering(id: &str) -> Key {
+    Key::new(format!("OFFERING#{id}"), "OFFERING")
+}
+/// gsi1: a non-profit's offerings.
+pub fn offering_by_nonprofit_pk(nonprofit: &str) -> String {
+    format!("NPOOFFERINGS#{nonprofit}")
+}
+pub fn offering_by_nonprofit(nonprofit: &str, offering: &str) -> Key {
+    Key::new(offering_by_nonprofit_pk(nonprofit), offering)
+}
+/// gsi2: the offering catalogue; `<category>#` is one category.
+pub const OFFERINGS_PK: &str = "OFFERINGS";
+pub fn offering_in_catalogue(category: &str, offering: &str) -> Key {
+    Key::new(OFFERINGS_PK, format!("{category}#{offering}"))
+}
+/// The counter of an offering's enrolments (moved in the enrolment's transaction).
+pub fn offering_enrolled(offering: &str) -> Key {
+    Key::new(format!("OFFERING#{offering}"), "ENROLLED")
+}
+pub fn enrolment(offering: &str, candidate: &UserId) -> Key {
+    Key::new(format!("OFFERING#{offering}"), format!("ENROL#{candidate}"))
+}
+/// gsi1: a candidate's enrolments.
+pub fn enrolment_by_candidate(candidate: &UserId, offering: &str) -> Key {
+    Key::new(format!("ENROLMENTS#{candidate}"), offering)
+}
+pub fn community(id: &str) -> Key {
+    Key::new(format!("COMMUNITY#{id}"), "COMMUNITY")
+}
+/// gsi1: every community.
+pub const COMMUNITIES_PK: &str = "COMMUNITIES";
+pub fn community_in_list(id: &str) -> Key {
+    Key::new(COMMUNITIES_PK, id)
+}
+/// A community's turn counter (round robin: turn `t` is leader `t mod n`'s).
+pub fn community_turns(community: &str) -> Key {
+    Key::new(format!("COMMUNITY#{community}"), "TURNS")
+}
+/// A community's wait line: zero-padded positions sort in arrival order.
+pub fn community_wait(community: &str, seq: u64) -> Key {
+    Key::new(format!("COMMUNITY#{community}"), format!("WAIT#{seq:012}"))
+}
+pub fn leader_load(leader: &UserId) -> Key {
+    Key::new(format!("LEADER#{leader}"), "LOAD")
+}
+pub fn platform_settings() -> Key {
+    Key::new("PLATFORM", "SETTINGS")
+}
+/// A person's meeting schedule, by start time.
+pub fn meetings_pk(user: &UserId) -> String {
+    format!("MEETINGS#{user}")
+}
+pub fn meeting(user: &UserId, starts: &str, id: &str) -> Key {
+    Key::new(meetings_pk(user), format!("{starts}#{id}"))
+}

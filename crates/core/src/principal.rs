@@ -4,13 +4,17 @@
 use crate::rbac::Role;
 use crate::values::{Email, OrgId, UserId};
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub user_id: UserId,
     pub email: Option<Email>,
     pub org_id: Option<OrgId>,
+    /// The most privileged of `roles` (what staff routes and candidate routes go by).
     pub role: Option<Role>,
+    /// Every role group the token carries: platform routes accept any of theirs.
+    pub roles: BTreeSet<Role>,
 }
 
 impl Principal {
@@ -33,8 +37,14 @@ impl Principal {
                 .collect(),
             _ => Vec::new(),
         };
-        let role = Role::highest(groups.iter().filter_map(|g| g.parse().ok()));
-        Some(Self { user_id: UserId::trusted(sub), email, org_id, role })
+        let roles: BTreeSet<Role> = groups.iter().filter_map(|g| g.parse().ok()).collect();
+        let role = Role::highest(roles.iter().copied());
+        Some(Self { user_id: UserId::trusted(sub), email, org_id, role, roles })
+    }
+
+    /// Whether the token carries `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
     }
 }
 
@@ -69,6 +79,15 @@ mod tests {
         let p = Principal::from_claims(claims.as_object().unwrap()).unwrap();
         assert_eq!(p.role, Some(Role::Recruiter));
         assert_eq!(p.org_id, None);
+    }
+
+    #[test]
+    fn several_platform_groups_all_ride_in_the_principal() {
+        let claims = json!({"sub": "abc", "cognito:groups": "[npo community_leader candidate]"});
+        let p = Principal::from_claims(claims.as_object().unwrap()).unwrap();
+        assert_eq!(p.role, Some(Role::Candidate));
+        assert!(p.has(Role::Npo) && p.has(Role::CommunityLeader) && p.has(Role::Candidate));
+        assert!(!p.has(Role::PlatformAdmin));
     }
 
     #[test]

@@ -6,6 +6,11 @@
 //! personal data or self-identification. A candidate is a separate kind of user with no staff
 //! permissions. An admin may grant or deny single permissions per user on top of the
 //! role (see [`Overrides`]); permissions reserved to admins can never be granted to others.
+//!
+//! Platform roles (people outside an employer, issue 13): candidate, npo (a non-profit's
+//! member), community_leader, career_mentor and platform_admin. They hold no staff permission;
+//! one person may hold several, all ride in the token (`cognito:groups`) and routes open to
+//! platform users name the roles they accept ([`Role::PLATFORM`]).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -21,12 +26,31 @@ pub enum Role {
     Viewer,
     DeiConsultant,
     Candidate,
+    Npo,
+    CommunityLeader,
+    CareerMentor,
+    PlatformAdmin,
 }
 
 impl Role {
     pub const STAFF: [Role; 5] = [Role::Admin, Role::HrManager, Role::Recruiter, Role::Viewer, Role::DeiConsultant];
-    pub const ALL: [Role; 6] =
-        [Role::Admin, Role::HrManager, Role::Recruiter, Role::Viewer, Role::DeiConsultant, Role::Candidate];
+    pub const ALL: [Role; 10] = [
+        Role::Admin,
+        Role::HrManager,
+        Role::Recruiter,
+        Role::Viewer,
+        Role::DeiConsultant,
+        Role::Candidate,
+        Role::Npo,
+        Role::CommunityLeader,
+        Role::CareerMentor,
+        Role::PlatformAdmin,
+    ];
+    /// People outside an employer: any mix of these may ride in one token.
+    pub const PLATFORM: [Role; 5] =
+        [Role::Candidate, Role::Npo, Role::CommunityLeader, Role::CareerMentor, Role::PlatformAdmin];
+    /// What a person may pick at `POST /api/auth/register` (platform admins are made by one).
+    pub const SELF_REGISTERED: [Role; 4] = [Role::Candidate, Role::Npo, Role::CommunityLeader, Role::CareerMentor];
 
     /// The identity provider's group name (Cognito group, `cognito:groups` claim).
     pub fn group(self) -> &'static str {
@@ -37,14 +61,19 @@ impl Role {
             Role::Viewer => "viewer",
             Role::DeiConsultant => "dei_consultant",
             Role::Candidate => "candidate",
+            Role::Npo => "npo",
+            Role::CommunityLeader => "community_leader",
+            Role::CareerMentor => "career_mentor",
+            Role::PlatformAdmin => "platform_admin",
         }
     }
 
     pub fn is_staff(self) -> bool {
-        self != Role::Candidate
+        Role::STAFF.contains(&self)
     }
 
-    /// When a token carries several groups, the most privileged wins.
+    /// When a token carries several groups, the most privileged wins (staff roles before
+    /// platform roles: a staff member who is also a candidate acts as staff on staff routes).
     pub fn highest(groups: impl IntoIterator<Item = Role>) -> Option<Role> {
         groups.into_iter().min()
     }
@@ -63,10 +92,10 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.group() == s)
-            .ok_or_else(|| format!("must be one of admin, hr_manager, recruiter, viewer, dei_consultant (got {s:?})"))
+        Role::ALL.into_iter().find(|r| r.group() == s).ok_or_else(|| {
+            let names: Vec<&str> = Role::ALL.iter().map(|r| r.group()).collect();
+            format!("must be one of {} (got {s:?})", names.join(", "))
+        })
     }
 }
 
@@ -190,7 +219,7 @@ impl Permission {
     pub fn allowed_for(self, role: Role) -> bool {
         use Role::*;
         match role {
-            Candidate => false,
+            Candidate | Npo | CommunityLeader | CareerMentor | PlatformAdmin => false,
             Admin => true,
             Viewer => !self.is_write() && !self.admin_only(),
             HrManager => !self.admin_only(),
@@ -309,6 +338,17 @@ mod tests {
     #[test]
     fn candidate_has_no_staff_permission() {
         assert!(Role::Candidate.permissions().is_empty());
+    }
+
+    #[test]
+    fn platform_roles_hold_no_staff_permission_and_are_not_staff() {
+        for role in Role::PLATFORM {
+            assert!(role.permissions().is_empty(), "{role}");
+            assert!(!role.is_staff(), "{role}");
+            assert_eq!(role.group().parse::<Role>(), Ok(role));
+        }
+        assert_eq!(Role::highest([Role::Npo, Role::Candidate]), Some(Role::Candidate));
+        assert_eq!(Role::highest([Role::PlatformAdmin, Role::Viewer]), Some(Role::Viewer));
     }
 
     #[test]

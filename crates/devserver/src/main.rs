@@ -134,7 +134,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = App::new(deps, cursors).with_rate_limits(limits);
+    let app = App::new(deps, cursors).with_rate_limits(limits).with_platform_admins_from_env();
     let router = clearview_devserver::router(app, family.verifier.clone(), family.jwks(), Some(family.blobs.clone()));
     let outbox = std::fs::canonicalize(family.mailer.dir()).unwrap_or_else(|_| family.mailer.dir().to_owned());
     println!("ClearView is running on the embedded default (no AWS account needed)");

@@ -141,6 +141,14 @@ async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Rep
             let p = signed_in()?;
             if is_candidate { None } else { Some(authorize(&app.deps, p, needed).await?) }
         }
+        Access::Platform(roles) => {
+            let p = signed_in()?;
+            if !roles.iter().any(|r| p.has(*r)) {
+                let names: Vec<&str> = roles.iter().map(|r| r.group()).collect();
+                return Err(AppError::Forbidden(format!("this route needs one of the roles {}", names.join(", "))));
+            }
+            None
+        }
     };
     let idem_key = match incoming.headers.get(idempotency::HEADER) {
         Some(v) if route.idempotent => Some(idempotency::validate_key(v.to_str().unwrap_or(""))?.to_owned()),
@@ -148,6 +156,7 @@ async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Rep
     };
     let scope = match (&actor, &principal) {
         (Some(a), _) => format!("ORG#{}#USER#{}", a.org(), a.user.id),
+        (None, Some(p)) if matches!(route.access, Access::Platform(_)) => format!("PUSER#{}", p.user_id),
         (None, Some(p)) if route.access != Access::Public => format!("CANDIDATE#{}", p.user_id),
         _ => "PUBLIC".to_owned(),
     };

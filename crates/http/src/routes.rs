@@ -8,7 +8,7 @@
 use crate::App;
 use crate::request::{Reply, Req};
 use clearview_core::AppError;
-use clearview_core::rbac::Permission;
+use clearview_core::rbac::{Permission, Role};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::LazyLock;
@@ -33,6 +33,9 @@ pub enum Access {
     /// A candidate (the handler limits them to their own things) or a staff member holding the
     /// permission.
     Member(Option<Permission>),
+    /// A platform user whose token carries at least one of these roles (`cognito:groups`); the
+    /// handler checks ownership (a non-profit's members, the caller's own profile).
+    Platform(&'static [Role]),
 }
 
 /// What a route's function may touch in AWS; template.yaml and the CDK app derive each
@@ -55,6 +58,10 @@ pub enum Grant {
     ResumesRead,
     /// s3:GetObject on generated reports (to presign their downloads).
     ReportsRead,
+    /// s3:PutObject under `resources/` (non-profits' downloadable offering resources).
+    ResourcesWrite,
+    /// s3:GetObject under `resources/` (to check and presign their downloads).
+    ResourcesRead,
     /// Reads the key that seals voluntary self-identification.
     SealingKey,
 }
@@ -227,8 +234,16 @@ mod tests {
     #[test]
     fn read_routes_get_no_write_grant() {
         for r in ROUTES.iter().filter(|r| r.method == "GET") {
-            let read_only =
-                |g: &Grant| matches!(g, Grant::TableRead | Grant::ResumesRead | Grant::ReportsRead | Grant::SealingKey);
+            let read_only = |g: &Grant| {
+                matches!(
+                    g,
+                    Grant::TableRead
+                        | Grant::ResumesRead
+                        | Grant::ReportsRead
+                        | Grant::ResourcesRead
+                        | Grant::SealingKey
+                )
+            };
             assert!(r.grants.iter().all(read_only), "{r:?}");
         }
     }

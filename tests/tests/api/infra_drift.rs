@@ -548,6 +548,8 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::ResumesWrite => allow(&["s3:PutObject"], &["ResumeBucket/uploads/*"]),
                 Grant::ResumesRead => allow(&["s3:GetObject"], &["ResumeBucket/uploads/*"]),
                 Grant::ReportsRead => allow(&["s3:GetObject"], &["ResumeBucket/reports/*"]),
+                Grant::ResourcesWrite => allow(&["s3:PutObject"], &["ResumeBucket/resources/*"]),
+                Grant::ResourcesRead => allow(&["s3:GetObject"], &["ResumeBucket/resources/*"]),
                 // Resolved into SEALING_KEY at deploy time (checked below): no IAM action.
                 Grant::SealingKey => {}
             }
@@ -605,7 +607,20 @@ fn public_routes_are_the_only_ones_without_the_jwt_authorizer_and_org_id_is_not_
             .collect();
         assert_eq!(
             groups,
-            ["admin", "candidate", "dei_consultant", "hr_manager", "recruiter", "viewer"].into_iter().collect(),
+            [
+                "admin",
+                "candidate",
+                "career_mentor",
+                "community_leader",
+                "dei_consultant",
+                "hr_manager",
+                "npo",
+                "platform_admin",
+                "recruiter",
+                "viewer"
+            ]
+            .into_iter()
+            .collect(),
             "{name}"
         );
     }

@@ -24,3 +24,4 @@ mod hiring_workflow;
 mod infra_drift;
 mod interviews;
 mod jobs_finished;
+mod platform;

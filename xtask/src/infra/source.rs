@@ -64,6 +64,8 @@ fn route_needs(grants: &[Grant]) -> Vec<Need> {
             Grant::ResumesWrite => Need::WriteObjects(bucket::UPLOADS),
             Grant::ResumesRead => Need::ReadObjects(bucket::UPLOADS),
             Grant::ReportsRead => Need::ReadObjects(bucket::REPORTS),
+            Grant::ResourcesWrite => Need::WriteObjects(bucket::RESOURCES),
+            Grant::ResourcesRead => Need::ReadObjects(bucket::RESOURCES),
             Grant::SealingKey => Need::SealingKey,
         })
         .chain([Need::CountRequests])

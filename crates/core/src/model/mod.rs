@@ -11,6 +11,7 @@ pub mod job_version;
 pub mod message;
 pub mod org;
 pub mod pipeline;
+pub mod platform;
 pub mod reminder;
 pub mod talent;
 pub mod user;

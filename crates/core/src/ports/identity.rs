@@ -85,6 +85,9 @@ pub trait IdentityProvider: Send + Sync {
     ) -> Result<Tokens, IdentityError>;
     /// Moves the user to exactly this role's group.
     async fn set_role(&self, email: &Email, role: Role) -> Result<(), IdentityError>;
+    /// Adds the user to this role's group too, keeping the others (platform users hold several
+    /// roles). Adding a group the user is in already changes nothing.
+    async fn add_role(&self, email: &Email, role: Role) -> Result<(), IdentityError>;
     /// Disables sign-in and revokes every session.
     async fn disable(&self, email: &Email) -> Result<(), IdentityError>;
     /// Removes the account (used to undo a sign-up whose records could not be written).

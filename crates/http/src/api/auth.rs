@@ -8,10 +8,32 @@ use crate::routes::{Accepted, Access::*, Grant::*, Json, NoContent, Route};
 use clearview_core::AppError;
 use clearview_core::ports::identity::Tokens;
 use clearview_core::services::auth;
+use clearview_core::services::platform::{self, OwnProfile, RegisterPlatformUser};
 
 const SIGNOUT_ADMIN: &[&str] = &["AdminUserGlobalSignOut"];
 
-pub static ROUTES: &[Route] = &[CONFIRM, LOGIN, REFRESH, FORGOT_PASSWORD, RESET_PASSWORD, COMPLETE_INVITE, LOGOUT, ME];
+pub static ROUTES: &[Route] =
+    &[REGISTER, CONFIRM, LOGIN, REFRESH, FORGOT_PASSWORD, RESET_PASSWORD, COMPLETE_INVITE, LOGOUT, ME];
+
+pub const REGISTER: Route = Route {
+    name: "auth-register",
+    method: "POST",
+    path: "/api/auth/register",
+    access: Public,
+    summary: "Register a platform user with one or more roles (candidate, npo, community_leader, career_mentor); email verification follows. Platform admins are made by a platform admin (or, the first ones, listed in PLATFORM_ADMIN_EMAILS)",
+    idempotent: true,
+    grants: &[TableRead, TableWrite, UserPoolAdmin(super::SIGNUP_ADMIN)],
+    handler: handler!(register),
+};
+async fn register(
+    app: App,
+    _: Req,
+    Json(input): Json<RegisterPlatformUser>,
+) -> Result<crate::routes::Created<OwnProfile>, AppError> {
+    let p = platform::register(&app.deps, input, &app.platform_admins).await?;
+    let version = Some(p.version);
+    Ok(crate::routes::Created { body: p, location: "/api/users/me/profile".into(), version })
+}
 
 pub const CONFIRM: Route = Route {
     name: "auth-confirm",

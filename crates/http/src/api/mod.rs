@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod candidates;
 pub mod careers;
+pub mod communities;
 pub mod email_templates;
 pub mod employers;
 pub mod feedback;
@@ -18,6 +19,9 @@ pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
 pub mod market;
+pub mod meetings;
+pub mod nonprofits;
+pub mod offerings;
 pub mod onboarding;
 pub mod pipeline;
 pub mod reports;
@@ -58,6 +62,10 @@ pub static AREAS: &[&[Route]] = &[
     reports::ROUTES,
     onboarding::ROUTES,
     audit::ROUTES,
+    nonprofits::ROUTES,
+    offerings::ROUTES,
+    communities::ROUTES,
+    meetings::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -83,6 +91,10 @@ pub static AREA_MODULES: &[&str] = &[
     "reports",
     "onboarding",
     "audit",
+    "nonprofits",
+    "offerings",
+    "communities",
+    "meetings",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the

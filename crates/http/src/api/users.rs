@@ -8,12 +8,71 @@ use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, NoContent, Opti
 use clearview_core::AppError;
 use clearview_core::model::User;
 use clearview_core::rbac::Permission as P;
-use clearview_core::services::users;
+use clearview_core::rbac::Role;
+use clearview_core::services::{platform, users};
 
 const INVITE_ADMIN: &[&str] = &["AdminCreateUser", "AdminAddUserToGroup", "AdminDeleteUser"];
 const DISABLE_ADMIN: &[&str] = &["AdminDisableUser", "AdminUserGlobalSignOut"];
 
-pub static ROUTES: &[Route] = &[LIST, CREATE, GET, UPDATE, DELETE, PERMISSIONS_GET, PERMISSIONS_PUT];
+pub static ROUTES: &[Route] =
+    &[LIST, CREATE, GET, UPDATE, DELETE, PERMISSIONS_GET, PERMISSIONS_PUT, PROFILE_GET, PROFILE_PUT, ROLES_GRANT];
+
+/// Every platform role: a platform user's own profile is open to any of them.
+const ANY_PLATFORM: &[Role] = &Role::PLATFORM;
+
+pub const PROFILE_GET: Route = Route {
+    name: "users-profile-get",
+    method: "GET",
+    path: "/api/users/me/profile",
+    access: Platform(ANY_PLATFORM),
+    summary: "Your own platform profile, with the sensitive fields (date of birth, address, gender) that only you ever see",
+    idempotent: false,
+    grants: &[TableRead, SealingKey],
+    handler: handler!(profile_get),
+};
+async fn profile_get(app: App, req: Req, _: ()) -> Result<Tagged<platform::OwnProfile>, AppError> {
+    let p = platform::own_profile(&app.deps, req.candidate()?).await?;
+    let v = p.version;
+    Ok(Tagged(p, v))
+}
+
+pub const PROFILE_PUT: Route = Route {
+    name: "users-profile-put",
+    method: "PUT",
+    path: "/api/users/me/profile",
+    access: Platform(ANY_PLATFORM),
+    summary: "Replace your own platform profile (If-Match required); date of birth, address and gender are sealed at rest and never reach scoring",
+    idempotent: false,
+    grants: &[TableRead, TableWrite, SealingKey],
+    handler: handler!(profile_put),
+};
+async fn profile_put(
+    app: App,
+    req: Req,
+    (IfMatch(version), Json(input)): (IfMatch, Json<platform::ProfileInput>),
+) -> Result<Tagged<platform::OwnProfile>, AppError> {
+    let p = platform::update_profile(&app.deps, req.candidate()?, version, input).await?;
+    let v = p.version;
+    Ok(Tagged(p, v))
+}
+
+pub const ROLES_GRANT: Route = Route {
+    name: "users-roles-grant",
+    method: "POST",
+    path: "/api/users/{id}/roles",
+    access: Platform(&[Role::PlatformAdmin]),
+    summary: "Give a platform user another platform role (platform admins only; this is how platform admins are made)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite, UserPoolAdmin(&["AdminAddUserToGroup"])],
+    handler: handler!(roles_grant),
+};
+async fn roles_grant(
+    app: App,
+    req: Req,
+    Json(input): Json<platform::GrantRoleInput>,
+) -> Result<Json<platform::OwnProfile>, AppError> {
+    Ok(Json(platform::grant_role(&app.deps, &user_id(&req, "id")?, input).await?))
+}
 
 pub const LIST: Route = Route {
     name: "users-list",

@@ -427,6 +427,20 @@ impl IdentityProvider for LocalIdentity {
         .await
     }
 
+    async fn add_role(&self, email: &Email, role: Role) -> Result<(), IdentityError> {
+        self.update(email, move |c, a, now| {
+            let mut groups = a.groups.clone();
+            if !groups.iter().any(|g| g == role.group()) {
+                groups.push(role.group().to_owned());
+            }
+            let groups = serde_json::to_string(&groups).map_err(unavailable)?;
+            c.execute("UPDATE idp_users SET groups = ?2, updated_at = ?3 WHERE sub = ?1", params![a.sub, groups, now])
+                .map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn disable(&self, email: &Email) -> Result<(), IdentityError> {
         self.update(email, |c, a, now| {
             c.execute("UPDATE idp_users SET enabled = 0, updated_at = ?2 WHERE sub = ?1", params![a.sub, now])
