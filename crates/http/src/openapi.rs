@@ -186,6 +186,25 @@ pub fn document() -> OpenApi {
         paths = paths.path(r.path, PathItem::new(method(r.method), op));
     }
     defs.sort_by(|a, b| a.0.cmp(&b.0));
+    // Two Rust types with one schema name would silently share one schema (the first): the SPA
+    // would be told the wrong shape. Every name must stand for one schema.
+    let clashes: Vec<String> = defs
+        .windows(2)
+        .filter(|p| p[0].0 == p[1].0 && serde_json::to_value(&p[0].1).ok() != serde_json::to_value(&p[1].1).ok())
+        .map(|p| {
+            format!(
+                "{}: {} / {}",
+                p[0].0,
+                serde_json::to_string(&p[0].1).unwrap_or_default(),
+                serde_json::to_string(&p[1].1).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        clashes.is_empty(),
+        "different types share a name in the OpenAPI document (rename one):\n{}",
+        clashes.join("\n")
+    );
     defs.dedup_by(|a, b| a.0 == b.0);
     let components = ComponentsBuilder::new()
         .schemas_from_iter(defs)

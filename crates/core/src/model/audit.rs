@@ -21,9 +21,11 @@ pub struct AuditRecord {
     pub action: String,
     pub target_type: String,
     pub target_id: String,
-    #[schema(value_type = Object)]
+    /// The resource before the change (null when it was created).
+    #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    /// The resource after the change (null when it was deleted).
+    #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

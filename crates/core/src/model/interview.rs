@@ -264,6 +264,7 @@ impl Record for ScheduleDay {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = InterviewRecommendation)]
 pub enum Recommendation {
     StrongHire,
     Hire,

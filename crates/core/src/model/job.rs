@@ -110,6 +110,7 @@ impl Weights {
     }
 }
 
+/// Highest education completed or in progress, in increasing order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EducationLevel {

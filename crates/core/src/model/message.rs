@@ -96,6 +96,7 @@ impl Record for Thread {
 /// One message, stored once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ThreadMessage)]
 pub struct Message {
     pub id: String,
     pub thread_id: String,

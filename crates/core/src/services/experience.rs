@@ -43,6 +43,7 @@ fn themes_schema() -> utoipa::openapi::schema::Array {
 /// `POST /api/feedback/experience` (a candidate).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ExperienceFeedbackInput)]
 pub struct ExperienceInput {
     /// The interview it is about (yours, already started).
     #[schema(schema_with = crate::values::id_schema)]

@@ -51,6 +51,7 @@ fn status_schema() -> utoipa::openapi::schema::Object {
 /// One task of a template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = OnboardingTemplateTask)]
 pub struct TemplateTask {
     #[schema(min_length = 1, max_length = 200)]
     pub title: String,
@@ -83,6 +84,7 @@ fn yes() -> bool {
 /// `POST /api/onboarding/templates`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = OnboardingTemplateInput)]
 pub struct TemplateInput {
     #[schema(min_length = 1, max_length = 120)]
     pub name: String,
@@ -99,6 +101,7 @@ pub struct TemplateInput {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = OnboardingTemplate)]
 pub struct Template {
     pub id: String,
     pub name: String,
@@ -115,6 +118,7 @@ pub struct Template {
 
 /// `GET /api/onboarding/templates`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OnboardingTemplates)]
 pub struct Templates {
     pub items: Vec<Template>,
 }
@@ -140,6 +144,7 @@ impl Record for StoredTemplate {
 /// A task of a new hire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = OnboardingTask)]
 pub struct Task {
     pub id: String,
     pub title: String,
@@ -401,10 +406,12 @@ pub fn best_template<'a>(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewHireInput {
     /// A hired application of the organisation.
+    #[schema(schema_with = crate::values::id_schema)]
     pub application_id: String,
     #[schema(value_type = String, format = Date)]
     pub start_date: String,
     /// A staff member of the organisation.
+    #[schema(schema_with = crate::values::id_schema)]
     pub manager_id: String,
     /// Default: the job's department.
     #[schema(max_length = 80)]
@@ -413,6 +420,7 @@ pub struct NewHireInput {
     #[schema(max_length = 40)]
     pub level: Option<String>,
     /// Default: the template matching department and level.
+    #[schema(schema_with = crate::values::id_schema)]
     pub template_id: Option<String>,
 }
 
@@ -594,6 +602,7 @@ pub struct NewHireUpdate {
     /// Moves every task's due date by the same number of days.
     #[schema(value_type = Option<String>, format = Date)]
     pub start_date: Option<String>,
+    #[schema(schema_with = crate::values::id_schema)]
     pub manager_id: Option<String>,
     #[schema(max_length = 80)]
     pub department: Option<String>,

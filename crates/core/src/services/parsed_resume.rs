@@ -32,6 +32,7 @@ pub struct ContactView {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ParsedExperienceView)]
 pub struct ExperienceView {
     pub title: Option<String>,
     /// Withheld in blind review.
@@ -47,6 +48,7 @@ pub struct ExperienceView {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ParsedEducationView)]
 pub struct EducationView {
     /// Withheld in blind review.
     pub institution: Option<String>,

@@ -44,6 +44,7 @@ fn format_schema() -> utoipa::openapi::schema::Object {
 /// `POST /api/reports/schedule`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ReportScheduleInput)]
 pub struct ScheduleInput {
     #[serde(rename = "type")]
     #[schema(schema_with = type_schema)]
