@@ -4,14 +4,12 @@
 //! calendar by interviewer, candidate and job, the candidate's reschedule request, the employer
 //! seed routes, feedback with independent evaluation, and the feedback reminder.
 
-use async_trait::async_trait;
 use axum::http::{Method, StatusCode};
 use clearview_chain::interviews::InterviewInvitesConsumer;
 use clearview_chain::messages::ConsultantMessagesConsumer;
 use clearview_core::Deps;
 use clearview_core::ports::mail::{Mailer, OutgoingEmail};
 use clearview_core::ports::queue::Consumer;
-use clearview_core::ports::store;
 use clearview_tests::api::{Admin, Answer, BoxFut, Call, Family, candidate, job_body};
 use clearview_tests::mail::Recording;
 use icalendar::{Calendar, Component, EventLike};
@@ -871,42 +869,6 @@ macro_rules! interview_tests {
     };
 }
 
-/// moto's DynamoDB is not thread-safe within one table: the test store sends one request at a
-/// time. Racing bookings still interleave at the request level (read, read, write, write), so
-/// the conditions are what refuses the loser, as in DynamoDB.
-struct OneAtATime {
-    inner: clearview_aws::DynamoStore,
-    turn: tokio::sync::Mutex<()>,
-}
-
-#[async_trait]
-impl store::ItemStore for OneAtATime {
-    async fn get(&self, key: &store::Key) -> Result<Option<store::Item>, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: store::Item, condition: store::Condition) -> Result<(), store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.put(item, condition).await
-    }
-    async fn delete(
-        &self,
-        key: &store::Key,
-        condition: store::Condition,
-    ) -> Result<Option<store::Item>, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.delete(key, condition).await
-    }
-    async fn transact(&self, writes: Vec<store::TxWrite>) -> Result<(), store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.transact(writes).await
-    }
-    async fn query(&self, query: &store::Query) -> Result<store::Page, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.query(query).await
-    }
-}
-
 mod embedded {
     use super::*;
     use clearview_core::ports::queue::Outcome;
@@ -993,7 +955,7 @@ mod aws {
 
     async fn env() -> Env {
         let moto = Moto::shared().await;
-        let store = Arc::new(OneAtATime { inner: moto.store().await, turn: tokio::sync::Mutex::new(()) });
+        let store = Arc::new(moto.store().await);
         let p = clearview_tests::families::moto_pool(moto).await;
         let chain = moto.chain().await;
         let sent = Arc::new(Recording { inner: Arc::new(moto.mailer().await), sent: Mutex::new(Vec::new()) });

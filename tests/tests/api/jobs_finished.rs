@@ -2,14 +2,13 @@
 //! descriptions and job alerts — at the API level, the same on both adapter families: the
 //! embedded default (SQLite, local queues) and the AWS family (DynamoDB, SNS → SQS, SES) on moto.
 
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use clearview_chain::alerts::{JobAlertsConsumer, JobAlertsDigest};
 use clearview_core::Deps;
 
 use clearview_core::ports::queue::{Consumer, DomainEvent, Outcome, WorkMessage};
-use clearview_core::ports::store::{self, Query};
+use clearview_core::ports::store::Query;
 use clearview_tests::api::{Admin, Answer, BoxFut, Call, Family, candidate, job_body};
 use clearview_tests::mail::Recording;
 use http_body_util::BodyExt;
@@ -712,42 +711,6 @@ macro_rules! jobs_finished_tests {
     };
 }
 
-/// moto's DynamoDB is not thread-safe within one table (a write while a query iterates the
-/// table fails with an HTTP 500), and the CSV import writes several rows at once: the test
-/// store sends one request at a time. DynamoDB itself takes them concurrently.
-struct OneAtATime {
-    inner: clearview_aws::DynamoStore,
-    turn: tokio::sync::Mutex<()>,
-}
-
-#[async_trait]
-impl store::ItemStore for OneAtATime {
-    async fn get(&self, key: &store::Key) -> Result<Option<store::Item>, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: store::Item, condition: store::Condition) -> Result<(), store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.put(item, condition).await
-    }
-    async fn delete(
-        &self,
-        key: &store::Key,
-        condition: store::Condition,
-    ) -> Result<Option<store::Item>, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.delete(key, condition).await
-    }
-    async fn transact(&self, writes: Vec<store::TxWrite>) -> Result<(), store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.transact(writes).await
-    }
-    async fn query(&self, query: &store::Query) -> Result<store::Page, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.query(query).await
-    }
-}
-
 mod embedded {
     use super::*;
     use clearview_core::ports::queue::Consumer;
@@ -804,7 +767,7 @@ mod aws {
 
     async fn env() -> Env {
         let moto = Moto::shared().await;
-        let store = Arc::new(OneAtATime { inner: moto.store().await, turn: tokio::sync::Mutex::new(()) });
+        let store = Arc::new(moto.store().await);
         let p = clearview_tests::families::moto_pool(moto).await;
         let chain = moto.chain().await;
         let sent = Arc::new(Recording { inner: Arc::new(moto.mailer().await), sent: Mutex::new(Vec::new()) });

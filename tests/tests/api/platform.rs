@@ -463,52 +463,6 @@ macro_rules! platform_tests {
     };
 }
 
-/// moto's DynamoDB is not safe under concurrent writes to one table: one request at a time.
-/// Racing onboardings still interleave request by request (read, read, write, write), so the
-/// conditions are what keep the cap, as in DynamoDB.
-struct OneAtATime {
-    inner: clearview_aws::DynamoStore,
-    turn: tokio::sync::Mutex<()>,
-}
-
-#[async_trait::async_trait]
-impl store::ItemStore for OneAtATime {
-    async fn get(&self, key: &store::Key) -> Result<Option<store::Item>, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: store::Item, condition: store::Condition) -> Result<(), store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.put(item, condition).await
-    }
-    async fn delete(
-        &self,
-        key: &store::Key,
-        condition: store::Condition,
-    ) -> Result<Option<store::Item>, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.delete(key, condition).await
-    }
-    async fn transact(&self, writes: Vec<store::TxWrite>) -> Result<(), store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.transact(writes).await
-    }
-    async fn query(&self, query: &store::Query) -> Result<store::Page, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.query(query).await
-    }
-    async fn add_counts(
-        &self,
-        key: &store::Key,
-        entity: &str,
-        expires_at: i64,
-        deltas: &[(&str, i64)],
-    ) -> Result<Vec<i64>, store::StoreError> {
-        let _turn = self.turn.lock().await;
-        self.inner.add_counts(key, entity, expires_at, deltas).await
-    }
-}
-
 fn sealer() -> Arc<clearview_core::ports::crypto::AesGcmSealer> {
     Arc::new(clearview_core::ports::crypto::AesGcmSealer::new("test", &[7u8; 32]))
 }
@@ -561,7 +515,7 @@ mod aws {
 
     async fn env() -> Env {
         let moto = Moto::shared().await;
-        let store = Arc::new(OneAtATime { inner: moto.store().await, turn: tokio::sync::Mutex::new(()) });
+        let store = Arc::new(moto.store().await);
         let p = clearview_tests::families::moto_pool(moto).await;
         let chain = moto.chain().await;
         let sent = Arc::new(Recording { inner: Arc::new(moto.mailer().await), sent: Mutex::new(Vec::new()) });
