@@ -6,3 +6,4 @@ pub mod api;
 pub mod families;
 pub mod lambda;
 pub mod mail;
+pub mod pump;

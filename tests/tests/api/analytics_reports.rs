@@ -925,9 +925,7 @@ macro_rules! analytics_tests {
 
 mod embedded {
     use super::*;
-    use clearview_core::ports::queue::Outcome;
     use clearview_local::LocalFamily;
-    use std::time::Duration;
 
     async fn env() -> Env {
         let dir = std::env::temp_dir().join(format!("clearview-analytics-{}", uuid::Uuid::new_v4()));
@@ -945,22 +943,7 @@ mod embedded {
         let queues = local.queues.clone();
         Box::new(move || -> BoxFut<'static, usize> {
             let (queues, consumer) = (queues.clone(), consumer.clone());
-            Box::pin(async move {
-                let mut handled = 0;
-                loop {
-                    let batch = queues.receive(consumer.queue(), 10, Duration::from_secs(30)).await.expect("receive");
-                    if batch.is_empty() {
-                        return handled;
-                    }
-                    for d in batch {
-                        assert_eq!(consumer.handle(&d.message).await, Outcome::Done, "{:?}", d.message);
-                        // A redelivery changes nothing: handle it twice.
-                        assert_eq!(consumer.handle(&d.message).await, Outcome::Done);
-                        queues.ack(&d.receipt).await.expect("ack");
-                        handled += 1;
-                    }
-                }
-            })
+            Box::pin(async move { clearview_tests::pump::local(&queues, consumer.as_ref()).await })
         })
     }
 

@@ -871,9 +871,7 @@ macro_rules! interview_tests {
 
 mod embedded {
     use super::*;
-    use clearview_core::ports::queue::Outcome;
     use clearview_local::LocalFamily;
-    use std::time::Duration;
 
     async fn env() -> Env {
         let dir = std::env::temp_dir().join(format!("clearview-interviews-{}", uuid::Uuid::new_v4()));
@@ -885,22 +883,7 @@ mod embedded {
         let queues = local.queues.clone();
         let pump = Box::new(move |consumer: Arc<dyn Consumer>| -> BoxFut<'static, usize> {
             let queues = queues.clone();
-            Box::pin(async move {
-                let mut handled = 0;
-                loop {
-                    let batch = queues.receive(consumer.queue(), 10, Duration::from_secs(30)).await.expect("receive");
-                    if batch.is_empty() {
-                        return handled;
-                    }
-                    for d in batch {
-                        assert_eq!(consumer.handle(&d.message).await, Outcome::Done, "{:?}", d.message);
-                        // A redelivery changes nothing: handle it twice.
-                        assert_eq!(consumer.handle(&d.message).await, Outcome::Done);
-                        queues.ack(&d.receipt).await.expect("ack");
-                        handled += 1;
-                    }
-                }
-            })
+            Box::pin(async move { clearview_tests::pump::local(&queues, consumer.as_ref()).await })
         });
         Env { family, deps, pump, sent }
     }
@@ -950,7 +933,6 @@ mod aws {
     use super::*;
     use clearview_aws::testing::Moto;
     use clearview_core::ports::clock::{SystemClock, UuidV7};
-    use clearview_core::ports::queue::Queues;
     use std::time::Duration;
 
     async fn env() -> Env {
@@ -966,12 +948,9 @@ mod aws {
         let family = Arc::new(clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks));
         let pump = Box::new(move |consumer: Arc<dyn Consumer>| -> BoxFut<'static, usize> {
             let chain = chain.clone();
-            Box::pin(async move {
-                let queues: &dyn Queues = &chain.queues;
-                let report = chain.pump(consumer.queue(), consumer.as_ref(), queues, Duration::from_secs(2)).await;
-                assert!(report.failed().is_empty(), "{report:?}");
-                report.received()
-            })
+            Box::pin(
+                async move { clearview_tests::pump::moto(&chain, consumer.as_ref(), Duration::from_secs(2)).await },
+            )
         });
         Env { family, deps, pump, sent }
     }

@@ -715,7 +715,6 @@ mod embedded {
     use super::*;
     use clearview_core::ports::queue::Consumer;
     use clearview_local::LocalFamily;
-    use std::time::Duration;
 
     async fn env() -> Env {
         let dir = std::env::temp_dir().join(format!("clearview-jobs-{}", uuid::Uuid::new_v4()));
@@ -728,20 +727,7 @@ mod embedded {
         let consumer: Arc<dyn Consumer> = Arc::new(JobAlertsConsumer(deps.clone()));
         let pump = Box::new(move || -> BoxFut<'static, usize> {
             let (queues, consumer) = (queues.clone(), consumer.clone());
-            Box::pin(async move {
-                let mut handled = 0;
-                loop {
-                    let batch = queues.receive(consumer.queue(), 10, Duration::from_secs(30)).await.expect("receive");
-                    if batch.is_empty() {
-                        return handled;
-                    }
-                    for d in batch {
-                        assert_eq!(consumer.handle(&d.message).await, Outcome::Done, "{:?}", d.message);
-                        queues.ack(&d.receipt).await.expect("ack");
-                        handled += 1;
-                    }
-                }
-            })
+            Box::pin(async move { clearview_tests::pump::local(&queues, consumer.as_ref()).await })
         });
         Env { family, deps, pump, sent }
     }
@@ -762,7 +748,7 @@ mod aws {
     use super::*;
     use clearview_aws::testing::Moto;
     use clearview_core::ports::clock::{SystemClock, UuidV7};
-    use clearview_core::ports::queue::{Consumer, Queues};
+    use clearview_core::ports::queue::Consumer;
     use std::time::Duration;
 
     async fn env() -> Env {
@@ -779,12 +765,9 @@ mod aws {
         let consumer: Arc<dyn Consumer> = Arc::new(JobAlertsConsumer(deps.clone()));
         let pump = Box::new(move || -> BoxFut<'static, usize> {
             let (chain, consumer) = (chain.clone(), consumer.clone());
-            Box::pin(async move {
-                let queues: &dyn Queues = &chain.queues;
-                let report = chain.pump(consumer.queue(), consumer.as_ref(), queues, Duration::from_secs(2)).await;
-                assert!(report.failed().is_empty(), "{report:?}");
-                report.received()
-            })
+            Box::pin(
+                async move { clearview_tests::pump::moto(&chain, consumer.as_ref(), Duration::from_secs(2)).await },
+            )
         });
         Env { family, deps, pump, sent }
     }
