@@ -237,3 +237,30 @@ pub fn lost_update(read: u64) -> impl FnOnce(StoreError) -> AppError {
 
 #[cfg(test)]
 mod api_types_tests;
+
+/// Every record of a sharded due queue (gsi1, one partition per shard) whose sort key is at most
+/// `upper`, shard by shard, page by page: what a schedule reads of what has come due.
+pub(crate) async fn due_in_shards<R: Record>(
+    deps: &Deps,
+    shards: &[char],
+    pk: fn(char) -> String,
+    upper: &str,
+) -> AppResult<Vec<R>> {
+    let mut out = Vec::new();
+    for shard in shards {
+        let mut after = None;
+        loop {
+            let q = crate::ports::store::Query::index(crate::ports::store::Index::Gsi1, pk(*shard))
+                .between(String::new(), upper.to_owned())
+                .limit(100)
+                .after(after);
+            let (items, page) = record::query::<R>(deps.store.as_ref(), &q).await?;
+            out.extend(items);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+    }
+    Ok(out)
+}

@@ -16,7 +16,7 @@ use crate::keys;
 use crate::model::{Application, ApplicationStatus, User, UserStatus};
 use crate::ports::Deps;
 use crate::ports::mail::OutgoingEmail;
-use crate::ports::store::{Condition, Index, Item, Key, PageToken, Query, StoreError, TxWrite};
+use crate::ports::store::{Condition, Item, Key, PageToken, Query, StoreError, TxWrite};
 use crate::rbac::Permission;
 use crate::record::{self, Record};
 use crate::values::{Checks, UserId};
@@ -716,28 +716,17 @@ pub async fn complete_task(deps: &Deps, actor: &Actor, task_id: &str) -> AppResu
 pub async fn notify_overdue(deps: &Deps, today: Date) -> AppResult<usize> {
     let mut told = 0;
     let mut failed = None;
-    for shard in keys::ONBOARDING_TASK_SHARDS {
-        let mut after = None;
-        loop {
-            // Due strictly before today: every due date sorts below today's date.
-            let q = Query::index(Index::Gsi1, keys::onboarding_task_due_pk(*shard))
-                .between(String::new(), today.to_string())
-                .limit(100)
-                .after(after);
-            let (items, page) = record::query::<TaskLocator>(deps.store.as_ref(), &q).await?;
-            for l in items.into_iter().filter(|l| l.due_date < today) {
-                match notify_one(deps, &l).await {
-                    Ok(true) => told += 1,
-                    Ok(false) => {}
-                    Err(e) => {
-                        tracing::warn!(task = %l.task_id, error = %e, "overdue onboarding task not reported");
-                        failed = Some(e);
-                    }
-                }
-            }
-            match page.next {
-                Some(n) => after = Some(n),
-                None => break,
+    // Due strictly before today: every earlier due date sorts below today's date.
+    let open: Vec<TaskLocator> =
+        super::due_in_shards(deps, keys::ONBOARDING_TASK_SHARDS, keys::onboarding_task_due_pk, &today.to_string())
+            .await?;
+    for l in open.into_iter().filter(|l| l.due_date < today) {
+        match notify_one(deps, &l).await {
+            Ok(true) => told += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(task = %l.task_id, error = %e, "overdue onboarding task not reported");
+                failed = Some(e);
             }
         }
     }

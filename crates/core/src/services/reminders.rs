@@ -9,7 +9,7 @@ use crate::model::Reminder;
 use crate::model::reminder::due_sort_key;
 use crate::ports::Deps;
 use crate::ports::mail::OutgoingEmail;
-use crate::ports::store::{Condition, Index, Query};
+use crate::ports::store::{Condition, Query};
 use crate::record::{self, Record};
 use crate::values::TextRule;
 use serde::{Deserialize, Serialize};
@@ -114,23 +114,7 @@ pub async fn delete(deps: &Deps, actor: &Actor, app_id: &str, id: &str, if_match
 
 /// Every pending reminder due at `now`, across the shards.
 pub async fn due(deps: &Deps, now: OffsetDateTime) -> AppResult<Vec<Reminder>> {
-    let mut out = Vec::new();
-    for shard in keys::REMINDER_SHARDS {
-        let mut after = None;
-        loop {
-            let q = Query::index(Index::Gsi1, keys::reminder_due_pk(*shard))
-                .between(String::new(), format!("{}#~", due_sort_key(now)))
-                .limit(100)
-                .after(after);
-            let (items, page) = record::query::<Reminder>(deps.store.as_ref(), &q).await?;
-            out.extend(items);
-            match page.next {
-                Some(n) => after = Some(n),
-                None => break,
-            }
-        }
-    }
-    Ok(out)
+    super::due_in_shards(deps, keys::REMINDER_SHARDS, keys::reminder_due_pk, &format!("{}#~", due_sort_key(now))).await
 }
 
 /// The reminder email: to the staff member who set it; no candidate name (blind review holds

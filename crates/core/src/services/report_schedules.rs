@@ -16,7 +16,7 @@ use crate::keys;
 use crate::model::{User, UserStatus};
 use crate::ports::Deps;
 use crate::ports::queue::WorkMessage;
-use crate::ports::store::{Condition, Index, Key, PageToken, Query, TxWrite};
+use crate::ports::store::{Condition, Key, PageToken, Query, TxWrite};
 use crate::rbac::{self, Permission};
 use crate::record::{self, Record};
 use crate::services::reports::{self, Report};
@@ -309,23 +309,8 @@ pub async fn delete(deps: &Deps, actor: &Actor, id: &str) -> AppResult<()> {
 
 /// Every schedule due at `now`, across the shards.
 pub async fn due(deps: &Deps, now: OffsetDateTime) -> AppResult<Vec<ReportSchedule>> {
-    let mut out = Vec::new();
-    for shard in keys::REPORT_SCHEDULE_SHARDS {
-        let mut after = None;
-        loop {
-            let q = Query::index(Index::Gsi1, keys::report_schedule_due_pk(*shard))
-                .between(String::new(), format!("{}#~", due_sort_key(now)))
-                .limit(100)
-                .after(after);
-            let (items, page) = record::query::<ReportSchedule>(deps.store.as_ref(), &q).await?;
-            out.extend(items);
-            match page.next {
-                Some(n) => after = Some(n),
-                None => break,
-            }
-        }
-    }
-    Ok(out)
+    let upper = format!("{}#~", due_sort_key(now));
+    super::due_in_shards(deps, keys::REPORT_SCHEDULE_SHARDS, keys::report_schedule_due_pk, &upper).await
 }
 
 /// The report id of a schedule's run at `at`: a UUIDv7 (time-ordered like every report id,
