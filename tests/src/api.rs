@@ -213,3 +213,50 @@ pub fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/screening/fixtures").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// A platform user: registers with `roles`, confirms from the mail, signs in: (token, id, email).
+pub async fn platform_user(f: &Family, roles: &[&str], first: &str, expertise: &[&str]) -> (String, String, String) {
+    let email = format!("{}-{}@platform.example", first.to_lowercase(), uuid::Uuid::new_v4().simple());
+    let reg = f
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"email": email, "password": PLATFORM_PASSWORD, "firstName": first, "lastName": "Tester",
+                   "roles": roles, "expertise": expertise}),
+        )
+        .await;
+    assert_eq!(reg.status, StatusCode::CREATED, "[{}] register: {:?}", f.name, reg.body);
+    let code = (f.code_for)(email.clone()).await;
+    let confirmed = f.post("/api/auth/confirm", None, json!({"email": email, "code": code})).await;
+    assert_eq!(confirmed.status, StatusCode::NO_CONTENT, "{:?}", confirmed.body);
+    (platform_login(f, &email).await, reg.body["id"].as_str().expect("id").to_owned(), email)
+}
+
+/// The password [`platform_user`] registers with.
+pub const PLATFORM_PASSWORD: &str = "Platf0rm!pw";
+
+/// Signs a platform user in: their id token.
+pub async fn platform_login(f: &Family, email: &str) -> String {
+    let tokens = f.post("/api/auth/login", None, json!({"email": email, "password": PLATFORM_PASSWORD})).await;
+    assert_eq!(tokens.status, StatusCode::OK, "{:?}", tokens.body);
+    tokens.body["idToken"].as_str().expect("idToken").to_owned()
+}
+
+/// The first platform admin, made as the operator's bootstrap does (identity group and profile
+/// role); returns (token, id, email).
+pub async fn platform_admin(f: &Family, deps: &clearview_core::Deps) -> (String, String, String) {
+    use clearview_core::model::platform::PlatformUser;
+    use clearview_core::record::{self, Record};
+    use clearview_core::values::{Email, UserId};
+    let (_, id, email) = platform_user(f, &["career_mentor"], "Root", &[]).await;
+    deps.identity.add_role(&Email::trusted(email.clone()), clearview_core::rbac::Role::PlatformAdmin).await.unwrap();
+    let key = clearview_core::keys::platform_user(&UserId::trusted(id.clone()));
+    let mut u: PlatformUser = record::get(deps.store.as_ref(), &key).await.unwrap().unwrap();
+    u.roles.push(clearview_core::rbac::Role::PlatformAdmin);
+    u.version += 1;
+    deps.store
+        .put(u.to_item().unwrap(), clearview_core::ports::store::Condition::VersionIs(u.version - 1))
+        .await
+        .unwrap();
+    (platform_login(f, &email).await, id, email)
+}

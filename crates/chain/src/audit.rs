@@ -32,7 +32,7 @@ pub struct JobBiasAudit {
     pub not_yet_scored: u64,
 }
 
-fn sex(s: Option<&str>) -> Option<Sex> {
+pub(crate) fn sex(s: Option<&str>) -> Option<Sex> {
     match s {
         Some("male") => Some(Sex::Male),
         Some("female") => Some(Sex::Female),
@@ -40,7 +40,7 @@ fn sex(s: Option<&str>) -> Option<Sex> {
     }
 }
 
-fn race(s: Option<&str>) -> Option<RaceEthnicity> {
+pub(crate) fn race(s: Option<&str>) -> Option<RaceEthnicity> {
     Some(match s? {
         "hispanic_or_latino" => RaceEthnicity::HispanicOrLatino,
         "white" => RaceEthnicity::White,

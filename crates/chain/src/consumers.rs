@@ -364,7 +364,11 @@ impl Consumer for ScoreConsumer {
                 let profile: AnonymizedProfile = input(deps, &app, "anonymized", Some(&run)).await?;
                 let job = load_job(deps, &app).await?;
                 let criteria: ScoringCriteria = scoring_criteria(&job);
-                let result = clearview_screening::score(&profile, &criteria);
+                // The organisation's active scoring version (switched only after a shadow run).
+                let model = clearview_core::services::ai_models::active_scoring_model(deps, &app.org_id)
+                    .await
+                    .map_err(|e| retry("reading the active scoring model")(&e))?;
+                let result = clearview_screening::score_with(model, &profile, &criteria);
                 let body = serde_json::to_value(&result).map_err(|e| Outcome::Poison(e.to_string()))?;
                 let after =
                     record_stage(deps, &app, "score", Stage::Scored, &run, body, Some("application.scored")).await?;
@@ -426,7 +430,15 @@ impl Consumer for BiasConsumer {
                 // The parsed resume of this application's file (a reprocess reuses it).
                 let parsed: ParsedResume = input(deps, &app, "parsed", None).await?;
                 let job = load_job(deps, &app).await?;
-                let report = clearview_screening::bias::counterfactual::check(&parsed, &scoring_criteria(&job), parsed.as_of);
+                let model = clearview_core::services::ai_models::active_scoring_model(deps, &app.org_id)
+                    .await
+                    .map_err(|e| retry("reading the active scoring model")(&e))?;
+                let report = clearview_screening::bias::counterfactual::check_with(
+                    model,
+                    &parsed,
+                    &scoring_criteria(&job),
+                    parsed.as_of,
+                );
                 let language = crate::job_ad_language(&job);
                 let flagged = report.flagged;
                 let model = report.model_version.clone();

@@ -13,6 +13,7 @@ pub mod email;
 pub mod interviews;
 pub mod market;
 pub mod messages;
+pub mod models;
 pub mod onboarding;
 pub mod platform;
 pub mod reminders;

@@ -177,6 +177,7 @@ pub const QUEUES: &[QueueDef] = &[
         max_receive_count: 5,
     },
     QueueDef { name: "report-requests", feed: Feed::Functions, max_receive_count: 3 },
+    QueueDef { name: "model-shadow-runs", feed: Feed::Functions, max_receive_count: 3 },
     QueueDef {
         name: "platform-manager",
         feed: Feed::Topic(APPLICATION_EVENTS, crate::platform::EVENTS),
@@ -322,6 +323,15 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 300,
         memory_mb: 1024,
         build: Build::Queue(|d| Arc::new(ReportGenerateConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "model-shadow-run",
+        summary: "Score a shadow run's applications with the active and the candidate scoring versions (no effect on them) and store the comparison: agreement, score shifts, LL144 impact ratios and counterfactual checks under each",
+        trigger: Trigger::Sqs { queue: "model-shadow-runs", batch_size: 1, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite],
+        timeout_s: 300,
+        memory_mb: 1024,
+        build: Build::Queue(|d| Arc::new(crate::models::ShadowRunConsumer(d.clone()))),
     },
     ConsumerDef {
         name: "analytics",

@@ -403,6 +403,28 @@ pub fn analytics_seen(org: &OrgId, what: &str) -> Key {
     Key::new(format!("ORG#{org}#ANALYTICS#SEEN"), what.to_owned())
 }
 
+/// Platform-wide analytics (platform admins): the same daily counters as an organisation's, summed
+/// over every organisation without the job dimension, in 4 partitions (an event's shard is fixed
+/// by its id) so the busiest counters are not one hot item.
+pub const PLATFORM_ANALYTICS_SHARDS: u8 = 4;
+pub fn platform_analytics_pk(shard: u8) -> String {
+    format!("PLATFORM#ANALYTICS#{shard}")
+}
+pub fn platform_analytics_stat(shard: u8, day: &str, metric: &str) -> Key {
+    Key::new(platform_analytics_pk(shard), format!("{day}#{metric}"))
+}
+
+/// The AI model version an organisation uses, per model type (absent: the default version).
+pub fn active_model(org: &OrgId, model_type: &str) -> Key {
+    Key::new(org_pk(org), format!("AIMODEL#ACTIVE#{model_type}"))
+}
+/// A shadow run of a candidate model version, in the tenant's partition; ids are UUIDv7, so a
+/// descending query lists the newest first.
+pub const SHADOW_RUN_PREFIX: &str = "SHADOWRUN#";
+pub fn shadow_run(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{SHADOW_RUN_PREFIX}{id}"))
+}
+
 /// A generated report (its request, status and object), in the tenant's partition; ids are
 /// UUIDv7, so a descending query lists the newest first.
 pub const REPORT_PREFIX: &str = "REPORT#";

@@ -148,12 +148,15 @@ pub enum Permission {
     UsersManage,
     #[serde(rename = "roles:manage")]
     RolesManage,
+    /// Shadow-run and activate versions of the AI models (the scoring model an organisation uses).
+    #[serde(rename = "ai_models:manage")]
+    ModelsManage,
 }
 
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -176,6 +179,7 @@ impl Permission {
         UsersRead,
         UsersManage,
         RolesManage,
+        ModelsManage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -202,12 +206,13 @@ impl Permission {
             UsersRead => "users:read",
             UsersManage => "users:manage",
             RolesManage => "roles:manage",
+            ModelsManage => "ai_models:manage",
         }
     }
 
     /// Only an admin may ever hold these: they cannot be granted by override.
     pub fn admin_only(self) -> bool {
-        matches!(self, UsersManage | RolesManage | AuditRead | AuditPublish)
+        matches!(self, UsersManage | RolesManage | AuditRead | AuditPublish | ModelsManage)
     }
 
     /// Whether this permission changes state (viewers never hold one).

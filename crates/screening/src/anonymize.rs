@@ -38,6 +38,28 @@ pub enum RedactionCategory {
     OrganizationName,
 }
 
+impl RedactionCategory {
+    pub const ALL: [RedactionCategory; 17] = [
+        RedactionCategory::Name,
+        RedactionCategory::Email,
+        RedactionCategory::Phone,
+        RedactionCategory::StreetAddress,
+        RedactionCategory::LocationCoarsened,
+        RedactionCategory::Link,
+        RedactionCategory::Photo,
+        RedactionCategory::Pronoun,
+        RedactionCategory::GenderedTitle,
+        RedactionCategory::GenderedTerm,
+        RedactionCategory::Age,
+        RedactionCategory::EducationYear,
+        RedactionCategory::EmploymentDates,
+        RedactionCategory::Nationality,
+        RedactionCategory::MaritalStatus,
+        RedactionCategory::Religion,
+        RedactionCategory::OrganizationName,
+    ];
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Redaction {

@@ -15,6 +15,7 @@ pub mod anonymize;
 pub mod bias;
 pub mod careers;
 pub mod extract;
+pub mod models;
 pub mod score;
 pub mod structure;
 pub mod taxonomy;
@@ -27,7 +28,8 @@ pub const MODEL_VERSION: &str = "cv-score-1.0.0";
 
 pub use anonymize::{AnonymizedProfile, RedactionCategory, anonymize};
 pub use extract::{DocKind, ExtractedText, MAX_RESUME_BYTES, ParseFailure};
-pub use score::{ScoreResult, ScoringCriteria, Weights, score};
+pub use models::{ScoringModel, scoring_model};
+pub use score::{ScoreResult, ScoringCriteria, Weights, score, score_with};
 pub use structure::{ParsedResume, parse_resume, parse_resume_at};
 pub use taxonomy::{CanonicalSkill, Taxonomy};
 pub use text::PartialDate;

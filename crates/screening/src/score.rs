@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::anonymize::AnonymizedProfile;
+use crate::models::{ExperienceCurve, ScoringModel, ScoringParams};
 pub use crate::structure::{EducationLevel, Location};
 use crate::taxonomy::Taxonomy;
 
@@ -186,7 +187,7 @@ fn canonical_set(names: &[String]) -> Vec<(String, String)> {
     out
 }
 
-fn score_skills(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, SkillsExplanation) {
+fn score_skills(p: &AnonymizedProfile, c: &ScoringCriteria, m: &ScoringParams) -> (u8, SkillsExplanation) {
     let have: BTreeSet<String> = p.skills.iter().map(|s| s.to_lowercase()).collect();
     let split = |list: &[String]| {
         let mut matched = Vec::new();
@@ -210,13 +211,15 @@ fn score_skills(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, SkillsExplan
         (Some(r), None) => (100.0 * r, format!("{} of {} required skills found.", rm.len(), rm.len() + rmiss.len())),
         (None, Some(q)) => (100.0 * q, format!("{} of {} preferred skills found.", pm.len(), pm.len() + pmiss.len())),
         (Some(r), Some(q)) => (
-            75.0 * r + 25.0 * q,
+            100.0 * (m.required_skill_share * r + (1.0 - m.required_skill_share) * q),
             format!(
-                "{} of {} required skills (75% of this score) and {} of {} preferred skills (25%) found.",
+                "{} of {} required skills ({:.0}% of this score) and {} of {} preferred skills ({:.0}%) found.",
                 rm.len(),
                 rm.len() + rmiss.len(),
+                100.0 * m.required_skill_share,
                 pm.len(),
-                pm.len() + pmiss.len()
+                pm.len() + pmiss.len(),
+                100.0 * (1.0 - m.required_skill_share)
             ),
         ),
     };
@@ -232,7 +235,7 @@ fn score_skills(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, SkillsExplan
     )
 }
 
-fn score_experience(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, ExperienceExplanation) {
+fn score_experience(p: &AnonymizedProfile, c: &ScoringCriteria, m: &ScoringParams) -> (u8, ExperienceExplanation) {
     let years = p.total_experience_years;
     let min = c.minimum_experience_years.max(0.0);
     let (score, reasoning) = if min <= 0.0 {
@@ -240,7 +243,16 @@ fn score_experience(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, Experien
     } else if years >= min {
         (100.0, format!("{years:.1} years found, meeting the {min:.1}-year minimum."))
     } else {
-        (100.0 * years / min, format!("{years:.1} years found, below the {min:.1}-year minimum (score in proportion)."))
+        match m.experience_curve {
+            ExperienceCurve::Linear => (
+                100.0 * years / min,
+                format!("{years:.1} years found, below the {min:.1}-year minimum (score in proportion)."),
+            ),
+            ExperienceCurve::SquareRoot => (
+                100.0 * (years.max(0.0) / min).sqrt(),
+                format!("{years:.1} years found, below the {min:.1}-year minimum (score √(years ÷ minimum))."),
+            ),
+        }
     };
     (to_u8(score), ExperienceExplanation { candidate_years: years, minimum_years: min, reasoning })
 }
@@ -253,7 +265,7 @@ fn field_matches(have: &str, wanted: &[String]) -> bool {
     })
 }
 
-fn score_education(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, EducationExplanation) {
+fn score_education(p: &AnonymizedProfile, c: &ScoringCriteria, m: &ScoringParams) -> (u8, EducationExplanation) {
     let req = &c.education_requirement;
     let have = p.highest_education;
     let fields_given = !req.fields.is_empty();
@@ -268,14 +280,15 @@ fn score_education(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, Education
         (100.0, "No education requirement.".to_owned())
     } else if have >= req.level {
         match field_ok {
-            Some(false) => {
-                (70.0, format!("{have:?} meets the {:?} level, but not in a listed field of study.", req.level))
-            }
+            Some(false) => (
+                m.education_other_field,
+                format!("{have:?} meets the {:?} level, but not in a listed field of study.", req.level),
+            ),
             _ => (100.0, format!("{have:?} meets the {:?} requirement.", req.level)),
         }
     } else {
         let gap = req.level as i32 - have as i32;
-        let s = if gap == 1 { 50.0 } else { 0.0 };
+        let s = if gap == 1 { m.education_one_level_below } else { 0.0 };
         (s, format!("{have:?} is below the required {:?}.", req.level))
     };
     (
@@ -288,7 +301,7 @@ fn same(a: &Option<String>, b: &Option<String>) -> bool {
     matches!((a, b), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y))
 }
 
-fn score_location(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, String, bool) {
+fn score_location(p: &AnonymizedProfile, c: &ScoringCriteria, m: &ScoringParams) -> (u8, String, bool) {
     if c.is_remote {
         return (100, "The role is remote; location does not matter.".to_owned(), false);
     }
@@ -296,11 +309,11 @@ fn score_location(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, String, bo
         return (100, "No job location given.".to_owned(), false);
     };
     let Some(cand) = &p.location else {
-        return (50, "Candidate location unknown; neutral score, please check.".to_owned(), true);
+        return (m.location_neutral, "Candidate location unknown; neutral score, please check.".to_owned(), true);
     };
     if cand.remote {
         return (
-            50,
+            m.location_neutral,
             "Candidate asks for remote work for an on-site role; neutral score, please check.".to_owned(),
             false,
         );
@@ -308,11 +321,11 @@ fn score_location(p: &AnonymizedProfile, c: &ScoringCriteria) -> (u8, String, bo
     if same(&cand.city, &job.city) && (job.region.is_none() || same(&cand.region, &job.region)) {
         (100, "Candidate is in the job's city.".to_owned(), false)
     } else if job.region.is_some() && same(&cand.region, &job.region) {
-        (70, "Candidate is in the job's region, not its city.".to_owned(), false)
+        (m.location_same_region, "Candidate is in the job's region, not its city.".to_owned(), false)
     } else if job.country.is_some() && same(&cand.country, &job.country) {
-        (40, "Candidate is in the job's country, not its region.".to_owned(), false)
+        (m.location_same_country, "Candidate is in the job's country, not its region.".to_owned(), false)
     } else {
-        (10, "Candidate is outside the job's country; relocation would be needed.".to_owned(), false)
+        (m.location_elsewhere, "Candidate is outside the job's country; relocation would be needed.".to_owned(), false)
     }
 }
 
@@ -323,8 +336,13 @@ fn to_u8(x: f64) -> u8 {
 /// SHA-256 over the model version and the JSON of both inputs: equal fingerprints mean
 /// equal inputs, and the scoring is a pure function of them.
 pub fn fingerprint(profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> String {
+    fingerprint_with(crate::MODEL_VERSION, profile, criteria)
+}
+
+/// [`fingerprint`] for a given model version.
+pub fn fingerprint_with(version: &str, profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> String {
     let mut h = Sha256::new();
-    h.update(crate::MODEL_VERSION.as_bytes());
+    h.update(version.as_bytes());
     h.update([0]);
     // Serializing these types cannot fail (no maps with non-string keys); fall back to
     // Debug so a fingerprint is always produced.
@@ -334,18 +352,25 @@ pub fn fingerprint(profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> S
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Scores a profile. Pure: the same profile and criteria always give the same result.
+/// Scores a profile with the default model version ([`crate::MODEL_VERSION`]). Pure: the same
+/// profile and criteria always give the same result.
 pub fn score(profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> ScoreResult {
+    score_with(crate::models::default_scoring_model(), profile, criteria)
+}
+
+/// Scores a profile with a given model version. Pure, like [`score`].
+pub fn score_with(model: &ScoringModel, profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> ScoreResult {
+    let m = &model.params;
     // Invalid weights (should have been refused at input) fall back to the defaults, and the
     // explanation says so.
     let (weights, weight_note) = match criteria.weights.validate() {
         Ok(()) => (criteria.weights, None),
         Err(e) => (Weights::default(), Some(format!("{e}; default weights used"))),
     };
-    let (s_skills, skills) = score_skills(profile, criteria);
-    let (s_exp, experience) = score_experience(profile, criteria);
-    let (s_edu, education) = score_education(profile, criteria);
-    let (s_loc, location, location_unknown) = score_location(profile, criteria);
+    let (s_skills, skills) = score_skills(profile, criteria, m);
+    let (s_exp, experience) = score_experience(profile, criteria, m);
+    let (s_edu, education) = score_education(profile, criteria, m);
+    let (s_loc, location, location_unknown) = score_location(profile, criteria, m);
     let parts = [
         ("skills", s_skills, weights.skills),
         ("experience", s_exp, weights.experience),
@@ -396,8 +421,8 @@ pub fn score(profile: &AnonymizedProfile, criteria: &ScoringCriteria) -> ScoreRe
         explanation: Explanation { skills, experience, education, location, contributions, recommendation: why },
         recommendation,
         requires_human_confirmation: recommendation != Recommendation::Advance,
-        model_version: crate::MODEL_VERSION.to_owned(),
-        input_fingerprint: fingerprint(profile, criteria),
+        model_version: model.version.to_owned(),
+        input_fingerprint: fingerprint_with(model.version, profile, criteria),
     }
 }
 
@@ -466,6 +491,21 @@ mod tests {
         assert_eq!(r.explanation.skills.preferred_missing, ["Terraform"]);
         assert_eq!(r.explanation.contributions.len(), 4);
         assert_eq!(r.model_version, crate::MODEL_VERSION);
+    }
+
+    #[test]
+    fn the_candidate_model_version_scores_by_its_own_parameters_and_says_which_it_is() {
+        let v1 = crate::models::CV_SCORE_1_0_0;
+        let v11 = crate::models::CV_SCORE_1_1_0;
+        assert_eq!(score_with(&v1, &profile(), &criteria()), score(&profile(), &criteria()));
+        let r = score_with(&v11, &profile(), &criteria());
+        // skills as 1.0.0 (88); experience √(4/5) = 0.894 → 89; education 100; same region → 80.
+        // Overall: .4×88 + .3×89 + .15×100 + .15×80 = 88.9 → 89.
+        assert_eq!(r.sub_scores, SubScores { skills: 88, experience: 89, education: 100, location: 80 });
+        assert_eq!(r.overall, 89);
+        assert_eq!(r.model_version, "cv-score-1.1.0");
+        assert!(r.explanation.experience.reasoning.contains('√'), "{}", r.explanation.experience.reasoning);
+        assert_ne!(r.input_fingerprint, score(&profile(), &criteria()).input_fingerprint);
     }
 
     #[test]

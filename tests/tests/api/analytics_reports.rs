@@ -10,6 +10,8 @@
 
 use axum::http::StatusCode;
 use clearview_chain::analytics::AnalyticsConsumer;
+use clearview_chain::consumers::ScoreConsumer;
+use clearview_chain::models::ShadowRunConsumer;
 use clearview_chain::reports::ReportGenerateConsumer;
 use clearview_core::Deps;
 use clearview_core::ports::crypto::AesGcmSealer;
@@ -29,6 +31,10 @@ pub struct Env {
     pump: Pump,
     /// Delivers what is on the `report-requests` queue to the report generator.
     pump_reports: Pump,
+    /// Delivers shadow-run requests to the `model-shadow-run` consumer.
+    pump_shadow: Pump,
+    /// Delivers what is on the `score` queue to the score consumer.
+    pump_score: Pump,
     sent: Arc<Recording>,
 }
 
@@ -439,6 +445,40 @@ mod analytics {
         let theirs = f.get(&format!("/api/employers/{}/analytics", admin.org), &other.token).await;
         assert_eq!(theirs.status, StatusCode::NOT_FOUND);
         assert_eq!(get(f, "/api/analytics/dashboard", &other.token).await["applications"], 0);
+
+        // Platform admins read every organisation's figures together, from the platform-wide
+        // counters (only this organisation has any here); staff of an organisation may not.
+        let (root, _, _) = clearview_tests::api::platform_admin(f, &e.deps).await;
+        let p = get(f, "/api/analytics/metrics", &root).await;
+        assert_eq!(p["applications"], applications, "{p:?}");
+        assert_eq!(p["jobsPublished"], 2);
+        assert_eq!(p["jobViews"], views);
+        assert_eq!(p["applyStarts"], 1);
+        assert_eq!(p["interviews"], r.interviews);
+        assert_eq!(p["offers"], m["offerAcceptance"]);
+        assert_eq!(p["hires"], r.closed["hired"]);
+        assert_eq!(p["timeToHire"], dash["timeToHire"]);
+        assert_eq!(p["timeToFill"], m["timeToFill"]);
+        assert_eq!(p["sources"], m["sourceEffectiveness"]);
+        assert_eq!(p["funnel"], c["funnel"]);
+        assert_eq!(p["ai"], *o, "the tool's figures, every organisation together");
+        let today = OffsetDateTime::now_utc().date();
+        let (from, to) = (today - time::Duration::days(1), today);
+        let rep = get(f, &format!("/api/analytics/reports?period=day&from={from}&to={to}"), &root).await;
+        let periods = rep["periods"].as_array().unwrap();
+        assert_eq!(periods.len(), 2, "{rep:?}");
+        assert_eq!(periods[1]["start"], to.to_string());
+        let total: i64 = periods.iter().map(|d| d["applications"].as_i64().unwrap()).sum();
+        assert_eq!(total, applications);
+        let month = get(f, "/api/analytics/reports", &root).await;
+        assert_eq!(month["period"], "month");
+        let total: i64 = month["periods"].as_array().unwrap().iter().map(|d| d["hires"].as_i64().unwrap()).sum();
+        assert_eq!(total, r.closed["hired"]);
+        let bad = f.get("/api/analytics/reports?period=year", &root).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(bad.body["errors"][0]["field"], "period", "{:?}", bad.body);
+        assert_eq!(f.get("/api/analytics/metrics", t).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(f.get("/api/analytics/reports", &cand).await.status, StatusCode::FORBIDDEN);
 
         // The same figures, as reports.
         super::reports::reports_print_the_analytics_apis_figures(e, &admin, &other, &job_a).await;
@@ -895,6 +935,252 @@ mod onboarding {
     }
 }
 
+mod models {
+    //! AI models: a shadow run scores the same applications with the candidate version without
+    //! effect, its comparison equals a brute-force rescoring, and only then may an admin switch
+    //! the organisation's scoring version, after which the chain scores with it.
+    use super::*;
+    use clearview_core::keys;
+    use clearview_core::model::{Job, StageResult};
+    use clearview_core::ports::store::Condition;
+    use clearview_core::record::{self, Record};
+    use clearview_core::services::criteria::scoring_criteria;
+    use clearview_core::values::{JobId, OrgId};
+    use clearview_screening::models::{CV_SCORE_1_0_0, CV_SCORE_1_1_0};
+    use clearview_screening::score::Recommendation;
+    use time::OffsetDateTime;
+
+    fn resume(name: &str, city: &str, years: i32, skills: &str) -> String {
+        let start = 2026 - years;
+        format!(
+            "{name}\n{}@mail.example | +49 30 5550 {years:04} | {city}, Germany\n\nEXPERIENCE\n\
+             Software Engineer | Northwind | Jan {start} – Present\n- Built {skills} services\n\n\
+             EDUCATION\nTechnical University\nB.Sc. in Computer Science, 2012\n\nSKILLS\n{skills}\n",
+            name.split(' ').next().unwrap().to_lowercase()
+        )
+    }
+
+    /// Stores what the chain would have for an application: the parsed and anonymised resume and
+    /// a score under the default version, on a finished run.
+    async fn screened(e: &Env, org: &OrgId, app: &str, text: &str, criteria: &clearview_screening::ScoringCriteria) {
+        let store = &e.family.store;
+        let run = format!("run-{app}");
+        let key = keys::application(org, app);
+        let mut item = store.get(&key).await.unwrap().unwrap();
+        item.data["processing"]["runId"] = json!(run);
+        item.data["processing"]["stage"] = json!("checked");
+        store.put(item, Condition::None).await.unwrap();
+        let parsed = clearview_screening::structure::parse_text_at(text, time::macros::date!(2026 - 11 - 01));
+        let profile = clearview_screening::anonymize(&parsed, &parsed.text);
+        let score = clearview_screening::score(&profile, criteria);
+        for (stage, body) in [("parsed", json!(parsed)), ("anonymized", json!(profile)), ("score", json!(score))] {
+            let r = StageResult {
+                application_id: app.to_owned(),
+                org_id: org.clone(),
+                stage: stage.into(),
+                run_id: run.clone(),
+                produced_by: "test".into(),
+                body,
+                at: OffsetDateTime::now_utc(),
+            };
+            store.put(r.to_item().unwrap(), Condition::None).await.unwrap();
+        }
+    }
+
+    fn rec(r: Recommendation) -> usize {
+        match r {
+            Recommendation::Advance => 0,
+            Recommendation::Review => 1,
+            Recommendation::Reject => 2,
+        }
+    }
+
+    pub async fn a_scoring_version_is_switched_only_after_a_shadow_run_that_changed_nothing(e: &Env) {
+        let f = e.family.as_ref();
+        let admin = f.employer_admin("ModelCo").await;
+        let org = OrgId::trusted(&admin.org);
+        let t = &admin.token;
+        let mut body = job_body("Backend Engineer");
+        body["criteria"]["autoApproveThreshold"] = json!(80);
+        body["criteria"]["autoRejectThreshold"] = json!(50);
+        let job = f.post("/api/jobs", Some(t), body).await;
+        assert_eq!(job.status, StatusCode::CREATED, "{:?}", job.body);
+        let job_id = job.body["id"].as_str().unwrap().to_owned();
+        let p = f.post(&format!("/api/jobs/{job_id}/publish"), Some(t), json!(null)).await;
+        assert_eq!(p.status, StatusCode::OK, "{:?}", p.body);
+        let stored: Job =
+            record::get(f.store.as_ref(), &keys::job(&org, &JobId::parse(&job_id).unwrap())).await.unwrap().unwrap();
+        let criteria = scoring_criteria(&stored);
+
+        // The models in use: every type, the default scoring version active.
+        let list = f.get("/api/ai-models", t).await;
+        assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+        let models = list.body["models"].as_array().unwrap();
+        let types: std::collections::BTreeSet<&str> = models.iter().map(|m| m["modelType"].as_str().unwrap()).collect();
+        assert_eq!(types.len(), 4, "{types:?}");
+        let active: Vec<&str> = models
+            .iter()
+            .filter(|m| m["modelType"] == "candidate_scoring" && m["active"] == json!(true))
+            .map(|m| m["version"].as_str().unwrap())
+            .collect();
+        assert_eq!(active, ["cv-score-1.0.0"]);
+
+        let people = [
+            ("Ada Berg", "Berlin", 6, "Rust, PostgreSQL, Kubernetes"),
+            ("Ben Kurz", "Munich", 2, "Rust, PostgreSQL"),
+            ("Cem Yilmaz", "Hamburg", 1, "Rust"),
+            ("Dana Roth", "Berlin", 2, "Rust, PostgreSQL, Kubernetes"),
+            ("Eli Stern", "Cologne", 4, "PostgreSQL, Kubernetes"),
+        ];
+        let mut apps = Vec::new();
+        let mut texts = Vec::new();
+        for (name, city, years, skills) in people {
+            let (token, _, _) = candidate(f, name).await;
+            let a = f.post("/api/applications", Some(&token), json!({"jobId": job_id})).await;
+            assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+            let id = a.body["id"].as_str().unwrap().to_owned();
+            let text = resume(name, city, years, skills);
+            screened(e, &org, &id, &text, &criteria).await;
+            apps.push(id);
+            texts.push(text);
+        }
+        let before: Vec<Value> = {
+            let mut v = Vec::new();
+            for a in &apps {
+                v.push(f.store.get(&keys::stage_result(&org, a, "score")).await.unwrap().unwrap().data);
+            }
+            v
+        };
+
+        // Bad asks name their field; a recruiter may not ask.
+        for (body, field) in [
+            (json!({"candidateVersion": "cv-score-1.0.0", "jobIds": [job_id]}), "candidateVersion"),
+            (json!({"candidateVersion": "cv-score-7", "jobIds": [job_id]}), "candidateVersion"),
+            (json!({"candidateVersion": "cv-score-1.1.0", "jobIds": []}), "jobIds"),
+        ] {
+            let bad = f.post("/api/ai-models/shadow-runs", Some(t), body).await;
+            assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
+            assert_eq!(bad.body["errors"][0]["field"], field, "{:?}", bad.body);
+        }
+        let (recruiter, _) = f.staff(&admin, "recruiter").await;
+        let ask = json!({"candidateVersion": "cv-score-1.1.0", "jobIds": [job_id]});
+        assert_eq!(
+            f.post("/api/ai-models/shadow-runs", Some(&recruiter), ask.clone()).await.status,
+            StatusCode::FORBIDDEN
+        );
+
+        // Activation before any shadow run is refused.
+        let missing = json!({"version": "cv-score-1.1.0", "shadowRunId": "00000000-0000-7000-8000-000000000000"});
+        assert_eq!(f.post("/api/ai-models/activate", Some(t), missing).await.status, StatusCode::NOT_FOUND);
+
+        let run = f.post("/api/ai-models/shadow-runs", Some(t), ask).await;
+        assert_eq!(run.status, StatusCode::ACCEPTED, "{:?}", run.body);
+        assert_eq!(run.body["status"], "processing");
+        assert_eq!(run.body["activeVersion"], "cv-score-1.0.0");
+        let run_id = run.body["id"].as_str().unwrap().to_owned();
+        let early = json!({"version": "cv-score-1.1.0", "shadowRunId": run_id});
+        let early = f.post("/api/ai-models/activate", Some(t), early).await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "a run still processing: {:?}", early.body);
+
+        assert_eq!((e.pump_shadow)().await, 1);
+        let done = f.get(&format!("/api/ai-models/shadow-runs/{run_id}"), t).await;
+        assert_eq!(done.status, StatusCode::OK);
+        assert_eq!(done.body["status"], "completed", "{:?}", done.body);
+        let c = &done.body["comparison"];
+
+        // The brute force: rescore every stored profile with both versions.
+        let mut matrix = vec![vec![0i64; 3]; 3];
+        let (mut raised, mut lowered, mut max) = (0, 0, 0u8);
+        for a in &apps {
+            let profile = f.store.get(&keys::stage_result(&org, a, "anonymized")).await.unwrap().unwrap();
+            let profile: clearview_screening::AnonymizedProfile =
+                serde_json::from_value(profile.data["body"].clone()).unwrap();
+            let x = clearview_screening::score_with(&CV_SCORE_1_0_0, &profile, &criteria);
+            let y = clearview_screening::score_with(&CV_SCORE_1_1_0, &profile, &criteria);
+            matrix[rec(x.recommendation)][rec(y.recommendation)] += 1;
+            let d = i16::from(y.overall) - i16::from(x.overall);
+            raised += i64::from(d > 0);
+            lowered += i64::from(d < 0);
+            max = max.max(d.unsigned_abs() as u8);
+        }
+        assert_eq!(c["applications"], 5, "{c:?}");
+        assert_eq!(c["recommendations"]["counts"], json!(matrix));
+        assert_eq!(c["scoreShift"]["raised"], raised);
+        assert_eq!(c["scoreShift"]["lowered"], lowered);
+        assert_eq!(c["scoreShift"]["maxAbsolute"], max);
+        assert!(raised > 0, "1.1.0 is gentler on near misses: {c:?}");
+        let agree = (0..3).map(|i| matrix[i][i]).sum::<i64>() as f64 / 5.0;
+        assert!((c["agreementRate"].as_f64().unwrap() - agree).abs() < 1e-9);
+        assert_eq!(c["activeAudit"]["totalRecords"], 5);
+
+        // Shadow: nothing about the applications changed.
+        for (a, b) in apps.iter().zip(&before) {
+            let now = f.store.get(&keys::stage_result(&org, a, "score")).await.unwrap().unwrap().data;
+            assert_eq!(&now, b, "a shadow run wrote a score");
+        }
+        let list = f.get("/api/ai-models/shadow-runs", t).await;
+        assert_eq!(list.body["items"][0]["id"], run_id.as_str(), "{:?}", list.body);
+
+        // The switch, acknowledging any category newly below four-fifths.
+        let flags = c["newFourFifthsFlags"].as_array().unwrap().len();
+        let mut switch = json!({"version": "cv-score-1.1.0", "shadowRunId": run_id});
+        if flags > 0 {
+            let unread = f.post("/api/ai-models/activate", Some(t), switch.clone()).await;
+            assert_eq!(unread.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(unread.body["errors"][0]["field"], "acknowledgeFourFifths");
+            switch["acknowledgeFourFifths"] = json!(true);
+        }
+        let (viewer, _) = f.staff(&admin, "viewer").await;
+        assert_eq!(
+            f.post("/api/ai-models/activate", Some(&viewer), switch.clone()).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let on = f.post("/api/ai-models/activate", Some(t), switch.clone()).await;
+        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+        assert_eq!(on.body["modelVersion"], "cv-score-1.1.0");
+        let again = f.post("/api/ai-models/activate", Some(t), switch).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "already active: {:?}", again.body);
+        let audit = f.get("/api/audit?action=ai_model.activated", t).await;
+        assert_eq!(audit.status, StatusCode::OK, "{:?}", audit.body);
+        assert_eq!(audit.body["items"][0]["after"]["modelVersion"], "cv-score-1.1.0", "{:?}", audit.body);
+        let list = f.get("/api/ai-models", t).await;
+        let active: Vec<&str> = list.body["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["modelType"] == "candidate_scoring" && m["active"] == json!(true))
+            .map(|m| m["version"].as_str().unwrap())
+            .collect();
+        assert_eq!(active, ["cv-score-1.1.0"]);
+
+        // From now on the chain scores with it: a reprocessed application's new score says so
+        // and equals the brute-force score with 1.1.0. Another organisation still uses 1.0.0.
+        let re = f.post(&format!("/api/applications/{}/reprocess-ai", apps[1]), Some(t), json!(null)).await;
+        assert!(re.status.is_success(), "{:?}", re.body);
+        assert!((e.pump_score)().await >= 1);
+        let now = f.store.get(&keys::stage_result(&org, &apps[1], "score")).await.unwrap().unwrap();
+        assert_eq!(now.data["body"]["modelVersion"], "cv-score-1.1.0", "{:?}", now.data);
+        let parsed = clearview_screening::structure::parse_text_at(&texts[1], time::macros::date!(2026 - 11 - 01));
+        let expected = clearview_screening::score_with(
+            &CV_SCORE_1_1_0,
+            &clearview_screening::anonymize(&parsed, &parsed.text),
+            &criteria,
+        );
+        assert_eq!(now.data["body"]["overall"], expected.overall);
+        let other = f.employer_admin("OtherModelCo").await;
+        let theirs = f.get("/api/ai-models", &other.token).await;
+        assert!(
+            theirs.body["models"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["version"] == "cv-score-1.0.0" && m["active"] == json!(true))
+        );
+        let hidden = f.get(&format!("/api/ai-models/shadow-runs/{run_id}"), &other.token).await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    }
+}
+
 macro_rules! analytics_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -903,6 +1189,12 @@ macro_rules! analytics_tests {
                 &$env().await,
             )
             .await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_scoring_version_is_switched_only_after_a_shadow_run_that_changed_nothing() {
+            super::models::a_scoring_version_is_switched_only_after_a_shadow_run_that_changed_nothing(&$env().await)
+                .await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -936,7 +1228,9 @@ mod embedded {
         let family = Arc::new(clearview_tests::families::embedded(&local, deps.clone()));
         let pump = pump_of(&local, Arc::new(AnalyticsConsumer(deps.clone())));
         let pump_reports = pump_of(&local, Arc::new(ReportGenerateConsumer(deps.clone())));
-        Env { family, deps, pump, pump_reports, sent }
+        let pump_shadow = pump_of(&local, Arc::new(ShadowRunConsumer(deps.clone())));
+        let pump_score = pump_of(&local, Arc::new(ScoreConsumer(deps.clone())));
+        Env { family, deps, pump, pump_reports, pump_shadow, pump_score, sent }
     }
 
     fn pump_of(local: &LocalFamily, consumer: Arc<dyn Consumer>) -> Pump {
@@ -971,7 +1265,9 @@ mod aws {
         let family = Arc::new(clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks));
         let pump = pump_of(&chain, Arc::new(AnalyticsConsumer(deps.clone())));
         let pump_reports = pump_of(&chain, Arc::new(ReportGenerateConsumer(deps.clone())));
-        Env { family, deps, pump, pump_reports, sent }
+        let pump_shadow = pump_of(&chain, Arc::new(ShadowRunConsumer(deps.clone())));
+        let pump_score = pump_of(&chain, Arc::new(ScoreConsumer(deps.clone())));
+        Env { family, deps, pump, pump_reports, pump_shadow, pump_score, sent }
     }
 
     fn pump_of(chain: &TestChain, consumer: Arc<dyn Consumer>) -> Pump {

@@ -8,14 +8,11 @@
 use axum::http::{Method, StatusCode};
 use clearview_chain::platform::PlatformManagerConsumer;
 use clearview_core::Deps;
-use clearview_core::model::platform::PlatformUser;
 use clearview_core::ports::mail::OutgoingEmail;
 use clearview_core::ports::queue::Consumer;
-use clearview_core::ports::store::{self, Query};
-use clearview_core::rbac::Role;
-use clearview_core::record::{self, Record};
+use clearview_core::ports::store::Query;
 use clearview_core::services::communities::{self, Placed};
-use clearview_core::values::{Email, UserId};
+use clearview_core::values::UserId;
 use clearview_tests::api::{Answer, BoxFut, Call, Family};
 use clearview_tests::mail::Recording;
 use icalendar::{Calendar, Component};
@@ -44,43 +41,12 @@ impl Env {
     }
 }
 
-/// A platform user: registers with `roles`, confirms from the mail, signs in: (token, id, email).
 async fn user(f: &Family, roles: &[&str], first: &str, expertise: &[&str]) -> (String, String, String) {
-    let email = format!("{}-{}@platform.example", first.to_lowercase(), uuid::Uuid::new_v4().simple());
-    let password = "Platf0rm!pw";
-    let reg = f
-        .post(
-            "/api/auth/register",
-            None,
-            json!({"email": email, "password": password, "firstName": first, "lastName": "Tester",
-                   "roles": roles, "expertise": expertise}),
-        )
-        .await;
-    assert_eq!(reg.status, StatusCode::CREATED, "[{}] register: {:?}", f.name, reg.body);
-    let code = (f.code_for)(email.clone()).await;
-    let confirmed = f.post("/api/auth/confirm", None, json!({"email": email, "code": code})).await;
-    assert_eq!(confirmed.status, StatusCode::NO_CONTENT, "{:?}", confirmed.body);
-    (login(f, &email).await, reg.body["id"].as_str().expect("id").to_owned(), email)
+    clearview_tests::api::platform_user(f, roles, first, expertise).await
 }
 
-async fn login(f: &Family, email: &str) -> String {
-    let tokens = f.post("/api/auth/login", None, json!({"email": email, "password": "Platf0rm!pw"})).await;
-    assert_eq!(tokens.status, StatusCode::OK, "{:?}", tokens.body);
-    tokens.body["idToken"].as_str().expect("idToken").to_owned()
-}
-
-/// The first platform admin, made as the operator's bootstrap does (identity group and profile
-/// role); returns (token, id, email).
 async fn platform_admin(e: &Env) -> (String, String, String) {
-    let f = e.family.as_ref();
-    let (_, id, email) = user(f, &["career_mentor"], "Root", &[]).await;
-    e.deps.identity.add_role(&Email::trusted(email.clone()), Role::PlatformAdmin).await.unwrap();
-    let key = clearview_core::keys::platform_user(&UserId::trusted(id.clone()));
-    let mut u: PlatformUser = record::get(e.deps.store.as_ref(), &key).await.unwrap().unwrap();
-    u.roles.push(Role::PlatformAdmin);
-    u.version += 1;
-    e.deps.store.put(u.to_item().unwrap(), store::Condition::VersionIs(u.version - 1)).await.unwrap();
-    (login(f, &email).await, id, email)
+    clearview_tests::api::platform_admin(e.family.as_ref(), &e.deps).await
 }
 
 async fn put(f: &Family, path: &str, token: &str, body: Value, if_match: Option<&str>) -> Answer {

@@ -165,6 +165,24 @@ fn add(org: &OrgId, day: &str, job: &JobId, metric: &str, n: i64) -> TxWrite {
     TxWrite::add(format!("add-{metric}"), keys::analytics_stat(org, day, job, metric), "AnalyticsStat", None, n)
 }
 
+/// The platform-wide counter an organisation's counter is summed into (same metric and day).
+fn add_platform(shard: u8, day: &str, metric: &str, n: i64) -> TxWrite {
+    TxWrite::add(
+        format!("platform-{metric}"),
+        keys::platform_analytics_stat(shard, day, metric),
+        "PlatformAnalyticsStat",
+        None,
+        n,
+    )
+}
+
+/// An event's platform shard: fixed by its id, so a redelivery (counted once anyway) and its
+/// first delivery pick the same item.
+fn platform_shard(id: &str) -> u8 {
+    use sha2::Digest;
+    sha2::Sha256::digest(id.as_bytes())[0] % keys::PLATFORM_ANALYTICS_SHARDS
+}
+
 fn marker(key: crate::ports::store::Key, entity: &str, expires_at: Option<i64>) -> Item {
     Item { key, gsi1: None, gsi2: None, entity: entity.into(), version: 1, expires_at, data: serde_json::json!({}) }
 }
@@ -199,6 +217,8 @@ pub async fn record_event(deps: &Deps, e: &DomainEvent) -> AppResult<bool> {
     }
     if let Some(job) = &c.job {
         writes.extend(sums.iter().map(|(m, n)| add(&org, &c.day, job, m, *n)));
+        let shard = platform_shard(&e.id);
+        writes.extend(sums.iter().map(|(m, n)| add_platform(shard, &c.day, m, *n)));
     }
     match deps.store.transact(writes).await {
         Ok(()) => Ok(!sums.is_empty()),
@@ -261,7 +281,8 @@ pub async fn client_event(deps: &Deps, input: ClientEventInput) -> AppResult<Cli
     let org = locator.data["orgId"].as_str().and_then(OrgId::parse).ok_or_else(no_job)?;
     let metric = if input.kind == "job_viewed" { "VIEW" } else { "APPLY_STARTED" };
     let day = deps.clock.now().date().to_string();
-    let mut writes = vec![add(&org, &day, &job, metric, 1)];
+    let shard = platform_shard(input.event_id.as_deref().unwrap_or(job.as_str()));
+    let mut writes = vec![add(&org, &day, &job, metric, 1), add_platform(shard, &day, metric, 1)];
     if let Some(id) = &input.event_id {
         let key = keys::analytics_seen(&org, &format!("CLIENT#{job}#{id}"));
         let expires = Some(deps.clock.now().unix_timestamp() + 30 * 24 * 3600);
@@ -468,7 +489,7 @@ fn funnel(t: &Tally) -> Vec<FunnelStep> {
 
 /// The confusion matrix of the tool's recommendation (rows) against the person's decision
 /// (columns), in `labels` order.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfusionMatrix {
     pub labels: Vec<String>,
@@ -899,9 +920,226 @@ pub async fn employer_analytics(deps: &Deps, actor: &Actor, q: DateRange) -> App
     })
 }
 
+// ------------------------------------------------------------------ platform-wide (platform admins)
+
+/// The platform's counters over `[from, to]`, per day (one range query per shard, paged).
+pub async fn platform_tallies(deps: &Deps, from: time::Date, to: time::Date) -> AppResult<BTreeMap<String, Tally>> {
+    let mut out: BTreeMap<String, Tally> = BTreeMap::new();
+    for shard in 0..keys::PLATFORM_ANALYTICS_SHARDS {
+        let mut after = None;
+        loop {
+            let q = Query::table(keys::platform_analytics_pk(shard))
+                .between(from.to_string(), format!("{to}~"))
+                .limit(1000)
+                .after(after);
+            let page = deps.store.query(&q).await?;
+            for item in &page.items {
+                let Some((day, metric)) = item.key.sk.split_once('#') else { continue };
+                *out.entry(day.to_owned()).or_default().0.entry(metric.to_owned()).or_default() +=
+                    item.data["count"].as_i64().unwrap_or(0);
+            }
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /api/analytics/metrics`: the hiring figures of every organisation together.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformMetrics {
+    #[schema(value_type = String, format = Date)]
+    pub from: String,
+    #[schema(value_type = String, format = Date)]
+    pub to: String,
+    /// Jobs first published in the range, every organisation.
+    pub jobs_published: i64,
+    pub job_views: i64,
+    pub apply_starts: i64,
+    pub applications: i64,
+    /// Applications that reached an interview stage.
+    pub interviews: i64,
+    pub offers: OfferFigures,
+    pub hires: i64,
+    pub rejected: i64,
+    pub withdrawn: i64,
+    /// applications ÷ job views.
+    pub view_to_apply_rate: Option<f64>,
+    /// interviews ÷ applications.
+    pub interview_rate: Option<f64>,
+    pub time_to_hire: MeanDays,
+    pub time_to_fill: MeanDays,
+    pub sources: Vec<SourceFigures>,
+    pub funnel: Vec<FunnelStep>,
+    /// The tool against people's decisions, every organisation.
+    pub ai: AiFigures,
+    pub ai_by_model_version: Vec<ModelFigures>,
+}
+
+pub async fn platform_metrics(deps: &Deps, q: DateRange) -> AppResult<PlatformMetrics> {
+    let (from, to) = date_range(deps, q.from.as_deref(), q.to.as_deref())?;
+    let mut t = Tally::default();
+    for day in platform_tallies(deps, from, to).await?.values() {
+        t.merge(day);
+    }
+    let applications = t.get("APPLIED");
+    Ok(PlatformMetrics {
+        from: from.to_string(),
+        to: to.to_string(),
+        jobs_published: t.get("PUBLISHED"),
+        job_views: t.get("VIEW"),
+        apply_starts: t.get("APPLY_STARTED"),
+        applications,
+        interviews: t.get("REACHED#interview"),
+        offers: offers(&t),
+        hires: t.get("CLOSED#hired"),
+        rejected: t.get("CLOSED#rejected"),
+        withdrawn: t.get("CLOSED#withdrawn"),
+        view_to_apply_rate: ratio(applications, t.get("VIEW")),
+        interview_rate: ratio(t.get("REACHED#interview"), applications),
+        time_to_hire: mean_days(&t, "TTH"),
+        time_to_fill: mean_days(&t, "TTF"),
+        sources: sources(&t),
+        funnel: funnel(&t),
+        ai: ai_figures(&t, None),
+        ai_by_model_version: model_versions(&t)
+            .into_iter()
+            .map(|m| ModelFigures { figures: ai_figures(&t, Some(&m)), model_version: m })
+            .collect(),
+    })
+}
+
+pub const PERIODS: [&str; 3] = ["day", "week", "month"];
+
+/// `GET /api/analytics/reports`: a date range and the length of each period.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlatformReportQuery {
+    /// First day (UTC, `YYYY-MM-DD`, inclusive); default 90 days before `to`.
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Last day (UTC, inclusive); default today.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+    /// `day`, `week` (ISO weeks, from Monday) or `month` (default).
+    #[param(schema_with = period_schema)]
+    pub period: Option<String>,
+}
+
+fn period_schema() -> utoipa::openapi::schema::Object {
+    crate::values::choice_schema(PERIODS)
+}
+
+/// One period's platform figures.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodFigures {
+    /// The period's first day within the range.
+    #[schema(value_type = String, format = Date)]
+    pub start: String,
+    /// Its last day within the range.
+    #[schema(value_type = String, format = Date)]
+    pub end: String,
+    pub jobs_published: i64,
+    pub job_views: i64,
+    pub applications: i64,
+    pub interviews: i64,
+    pub offers: i64,
+    pub hires: i64,
+    /// interviews ÷ applications.
+    pub interview_rate: Option<f64>,
+    pub ai_agreement_rate: Option<f64>,
+    pub counterfactual_flag_rate: Option<f64>,
+}
+
+/// `GET /api/analytics/reports`: the platform's figures period by period.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformReport {
+    #[schema(value_type = String, format = Date)]
+    pub from: String,
+    #[schema(value_type = String, format = Date)]
+    pub to: String,
+    pub period: String,
+    /// Oldest first; every period of the range, zeros where nothing happened.
+    pub periods: Vec<PeriodFigures>,
+}
+
+/// The first day of the period holding `d`.
+fn period_start(d: time::Date, period: &str) -> time::Date {
+    match period {
+        "day" => d,
+        "week" => d - time::Duration::days(i64::from(d.weekday().number_days_from_monday())),
+        _ => d.replace_day(1).unwrap_or(d),
+    }
+}
+
+pub async fn platform_report(deps: &Deps, q: PlatformReportQuery) -> AppResult<PlatformReport> {
+    let period = q.period.as_deref().map(str::trim).unwrap_or("month").to_owned();
+    if !PERIODS.contains(&period.as_str()) {
+        return Err(AppError::field("period", "must be day, week or month"));
+    }
+    let (from, to) = date_range(deps, q.from.as_deref(), q.to.as_deref())?;
+    if period == "day" && to - from > time::Duration::days(366) {
+        return Err(AppError::field("period", "days are reported for at most a year; ask for weeks or months"));
+    }
+    let days = platform_tallies(deps, from, to).await?;
+    // Every period of the range in order, then each day's counters added to its period.
+    let mut periods: BTreeMap<time::Date, (time::Date, Tally)> = BTreeMap::new();
+    let mut d = from;
+    loop {
+        periods.entry(period_start(d, &period)).or_insert_with(|| (d, Tally::default())).0 = d;
+        match d.next_day() {
+            Some(n) if n <= to => d = n,
+            _ => break,
+        }
+    }
+    for (day, t) in &days {
+        let Ok(day) = time::Date::parse(day, time::macros::format_description!("[year]-[month]-[day]")) else {
+            continue;
+        };
+        if let Some((_, sum)) = periods.get_mut(&period_start(day, &period)) {
+            sum.merge(t);
+        }
+    }
+    let periods = periods
+        .into_iter()
+        .map(|(start, (end, t))| {
+            let ai = ai_figures(&t, None);
+            PeriodFigures {
+                start: start.max(from).to_string(),
+                end: end.to_string(),
+                jobs_published: t.get("PUBLISHED"),
+                job_views: t.get("VIEW"),
+                applications: t.get("APPLIED"),
+                interviews: t.get("REACHED#interview"),
+                offers: t.get("REACHED#offer"),
+                hires: t.get("CLOSED#hired"),
+                interview_rate: ratio(t.get("REACHED#interview"), t.get("APPLIED")),
+                ai_agreement_rate: ai.agreement_rate,
+                counterfactual_flag_rate: ai.counterfactual_flag_rate,
+            }
+        })
+        .collect();
+    Ok(PlatformReport { from: from.to_string(), to: to.to_string(), period, periods })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_start_on_the_day_the_monday_and_the_first_of_the_month() {
+        let d = time::macros::date!(2026 - 11 - 26); // a Thursday
+        assert_eq!(period_start(d, "day"), d);
+        assert_eq!(period_start(d, "week"), time::macros::date!(2026 - 11 - 23));
+        assert_eq!(period_start(d, "month"), time::macros::date!(2026 - 11 - 01));
+        let monday = time::macros::date!(2026 - 11 - 30);
+        assert_eq!(period_start(monday, "week"), monday);
+    }
 
     #[test]
     fn kappa_is_one_for_perfect_agreement_zero_for_chance_and_none_when_undefined() {

@@ -2,6 +2,7 @@
 //! authorised [`Actor`]. Inputs arrive as loosely typed DTOs and are parsed into value types here,
 //! collecting every field error at once.
 
+pub mod ai_models;
 pub mod analytics;
 pub mod applications;
 pub mod audit_log;

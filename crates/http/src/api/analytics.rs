@@ -7,12 +7,14 @@ use crate::request::Req;
 use crate::routes::{Accepted, Access::*, Grant::*, Json, Query, Route};
 use clearview_core::AppError;
 use clearview_core::rbac::Permission as P;
+use clearview_core::rbac::Role;
 use clearview_core::services::analytics::{
-    self, AiPerformance, ClientEventInput, ClientEventReceipt, Dashboard, PipelineConversion, RangeQuery,
-    RecruitmentMetrics,
+    self, AiPerformance, ClientEventInput, ClientEventReceipt, Dashboard, DateRange, PipelineConversion,
+    PlatformMetrics, PlatformReport, PlatformReportQuery, RangeQuery, RecruitmentMetrics,
 };
 
-pub static ROUTES: &[Route] = &[EVENT, DASHBOARD, RECRUITMENT_METRICS, PIPELINE_CONVERSION, AI_PERFORMANCE];
+pub static ROUTES: &[Route] =
+    &[EVENT, DASHBOARD, RECRUITMENT_METRICS, PIPELINE_CONVERSION, AI_PERFORMANCE, PLATFORM_METRICS, PLATFORM_REPORTS];
 
 pub const EVENT: Route = Route {
     name: "analytics-event",
@@ -94,4 +96,36 @@ pub const AI_PERFORMANCE: Route = Route {
 };
 async fn ai_performance(app: App, req: Req, Query(q): Query<RangeQuery>) -> Result<Json<AiPerformance>, AppError> {
     Ok(Json(analytics::ai_performance(&app.deps, req.actor()?, q).await?))
+}
+
+pub const PLATFORM_METRICS: Route = Route {
+    name: "analytics-platform-metrics",
+    method: "GET",
+    path: "/api/analytics/metrics",
+    access: Platform(&[Role::PlatformAdmin]),
+    summary: "Platform admins: the hiring figures of every organisation together over a date range (jobs, views, applications, the funnel, offers, hires, time to hire and fill, sources, the tool's agreement with people per model version), from platform-wide counters",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(platform_metrics),
+};
+async fn platform_metrics(app: App, _req: Req, Query(q): Query<DateRange>) -> Result<Json<PlatformMetrics>, AppError> {
+    Ok(Json(analytics::platform_metrics(&app.deps, q).await?))
+}
+
+pub const PLATFORM_REPORTS: Route = Route {
+    name: "analytics-platform-reports",
+    method: "GET",
+    path: "/api/analytics/reports",
+    access: Platform(&[Role::PlatformAdmin]),
+    summary: "Platform admins: the platform's hiring figures period by period (day, ISO week or month) over a date range, every period present",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(platform_reports),
+};
+async fn platform_reports(
+    app: App,
+    _req: Req,
+    Query(q): Query<PlatformReportQuery>,
+) -> Result<Json<PlatformReport>, AppError> {
+    Ok(Json(analytics::platform_report(&app.deps, q).await?))
 }

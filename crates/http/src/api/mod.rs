@@ -2,6 +2,7 @@
 //! /api/jobs/{id}/publish` is in `jobs.rs`). Each module holds its routes as named-field items,
 //! each next to its typed handler, and lists them in its `ROUTES`.
 
+pub mod ai_models;
 pub mod analytics;
 pub mod applications;
 pub mod audit;
@@ -59,6 +60,7 @@ pub static AREAS: &[&[Route]] = &[
     careers::ROUTES,
     market::ROUTES,
     analytics::ROUTES,
+    ai_models::ROUTES,
     reports::ROUTES,
     onboarding::ROUTES,
     audit::ROUTES,

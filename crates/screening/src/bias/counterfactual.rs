@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::anonymize::anonymize;
-use crate::score::{ScoreResult, ScoringCriteria, SubScores, score};
+use crate::models::ScoringModel;
+use crate::score::{ScoreResult, ScoringCriteria, SubScores, score_with};
 use crate::structure::{ParsedResume, parse_text_at};
 use crate::text::{match_case, replace_words};
 
@@ -231,14 +232,25 @@ fn variants(parsed: &ParsedResume, text: &str) -> Vec<Variant> {
     out
 }
 
-fn run(text: &str, criteria: &ScoringCriteria, as_of: time::Date) -> ScoreResult {
+fn run(model: &ScoringModel, text: &str, criteria: &ScoringCriteria, as_of: time::Date) -> ScoreResult {
     let parsed = parse_text_at(text, as_of);
     let profile = anonymize(&parsed, &parsed.text);
-    score(&profile, criteria)
+    score_with(model, &profile, criteria)
 }
 
-/// Runs every variant through the full chain and compares with the unchanged resume.
+/// Runs every variant through the full chain and compares with the unchanged resume, with the
+/// default model version.
 pub fn check(
+    input: impl Into<CounterfactualInput>,
+    criteria: &ScoringCriteria,
+    as_of: time::Date,
+) -> CounterfactualReport {
+    check_with(crate::models::default_scoring_model(), input, criteria, as_of)
+}
+
+/// [`check`] with a given model version.
+pub fn check_with(
+    model: &ScoringModel,
     input: impl Into<CounterfactualInput>,
     criteria: &ScoringCriteria,
     as_of: time::Date,
@@ -248,10 +260,10 @@ pub fn check(
         CounterfactualInput::Parsed(p) => p.text,
     };
     let parsed = parse_text_at(&text, as_of);
-    let baseline = score(&anonymize(&parsed, &parsed.text), criteria);
+    let baseline = score_with(model, &anonymize(&parsed, &parsed.text), criteria);
     let mut results = Vec::new();
     for v in variants(&parsed, &text) {
-        let r = run(&v.text, criteria, as_of);
+        let r = run(model, &v.text, criteria, as_of);
         let delta = i16::from(r.overall) - i16::from(baseline.overall);
         let flagged = delta != 0 || r.sub_scores != baseline.sub_scores;
         results.push(VariantResult {
@@ -270,7 +282,7 @@ pub fn check(
         max_abs_delta,
         baseline,
         variants: results,
-        model_version: crate::MODEL_VERSION.to_owned(),
+        model_version: model.version.to_owned(),
     }
 }
 

@@ -11,6 +11,11 @@ pub use language::{LanguageReport, analyze_job_ad};
 
 use serde::{Deserialize, Serialize};
 
+/// Version of the bias checks (counterfactual variants, LL144 audit arithmetic).
+pub const BIAS_VERSION: &str = "cv-bias-1.0.0";
+/// Version of the text analysis (anonymisation, job-ad coded language).
+pub const TEXT_VERSION: &str = "cv-text-1.0.0";
+
 /// The bias check of one scored resume, as stored and shown beside its score: the
 /// counterfactual re-scoring and the job ad's coded language at the time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
