@@ -44,6 +44,8 @@ pub enum Need {
     /// dynamodb:UpdateItem on the table: every route counts its request in its caller's
     /// rate-limit window (`RATE#…` items, one `ADD` each; see clearview_http::ratelimit).
     CountRequests,
+    /// The `PLATFORM_ADMIN_EMAILS` setting (the `PlatformAdminEmails` parameter of the stack).
+    PlatformAdminEmails,
 }
 
 /// What starts a consumer.
@@ -126,6 +128,8 @@ pub mod env {
     pub const EVENTS_TOPIC_ARN: &str = "EVENTS_TOPIC_ARN";
     /// The sealing key itself (`clearview_functions::SEALING_KEY`).
     pub const SEALING_KEY: &str = "SEALING_KEY";
+    /// Who may register as the first platform admins (comma-separated emails).
+    pub const PLATFORM_ADMIN_EMAILS: &str = "PLATFORM_ADMIN_EMAILS";
 
     /// `parse` → `PARSE_QUEUE_URL`.
     pub fn queue_url(queue: &str) -> String {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 /// The environment variable naming who may register as the first platform admins
 /// (comma-separated emails): how a fresh deployment gets its first `platform_admin`.
-pub const PLATFORM_ADMIN_EMAILS: &str = "PLATFORM_ADMIN_EMAILS";
+pub const PLATFORM_ADMIN_EMAILS: &str = clearview_chain::table::env::PLATFORM_ADMIN_EMAILS;
 
 #[derive(Clone)]
 pub struct App {

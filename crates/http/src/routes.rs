@@ -64,6 +64,9 @@ pub enum Grant {
     ResourcesRead,
     /// Reads the key that seals voluntary self-identification.
     SealingKey,
+    /// Reads `PLATFORM_ADMIN_EMAILS` (the deployment's `PlatformAdminEmails` parameter): who may
+    /// register as the first platform admins.
+    PlatformAdminEmails,
 }
 
 /// What a handler's types say about its operation, for the OpenAPI document.

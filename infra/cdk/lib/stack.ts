@@ -126,6 +126,8 @@ export class ClearViewStack extends Stack {
     const spaOrigin = ctx('spaOrigin', 'http://localhost:5173');
     const mailFrom = ctx('mailFrom', 'no-reply@clearview.example');
     const mailIdentity = ctx('mailIdentity', 'clearview.example');
+    // Who may register as the first platform admins (comma-separated; empty: nobody).
+    const platformAdminEmails = ctx('platformAdminEmails', '');
     const architecture = ctx('architecture', m.defaults.architecture) === 'x86_64'
       ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64;
     const retention = RETENTION[Number(ctx('logRetentionDays', `${m.defaults.logRetentionDays}`))]
@@ -508,6 +510,7 @@ export class ClearViewStack extends Stack {
       }
       const logicalId = v.ref;
       if (logicalId === 'ResumeBucket') return bucket.bucketName;
+      if (logicalId === 'PlatformAdminEmails') return platformAdminEmails;
       for (const q of m.queues) {
         if (q.id === logicalId) return need(queues.get(q.name), f, logicalId).queueUrl;
         if (q.dlqId === logicalId) return need(dlqs.get(q.name), f, logicalId).queueUrl;

@@ -143,6 +143,9 @@ pub fn extra_env(f: &Function) -> Vec<(String, EnvValue)> {
             Need::SealingKey => {
                 add(consumers::env::SEALING_KEY.to_owned(), EnvValue::Secret(Shared::SealingKeySecretArn))
             }
+            Need::PlatformAdminEmails => {
+                add(consumers::env::PLATFORM_ADMIN_EMAILS.to_owned(), EnvValue::Shared(Shared::PlatformAdminEmails))
+            }
             _ => {}
         }
     }

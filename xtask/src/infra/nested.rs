@@ -35,6 +35,10 @@ pub const CODE_ZIP: &str = "target/lambda/clearview/bootstrap.zip";
 /// the parameters passed are exactly the ones it declares; `sam deploy` packages both alike.
 pub const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
 
+/// The `PlatformAdminEmails` parameter's description (root and nested stacks).
+pub const PLATFORM_ADMIN_EMAILS_DESCRIPTION: &str =
+    "Comma-separated emails that may register as the first platform admins (PLATFORM_ADMIN_EMAILS); empty: nobody";
+
 /// Something of the root stack a nested stack refers to; each becomes one parameter.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Shared {
@@ -61,6 +65,7 @@ pub enum Shared {
     TicketTopicArn,
     HttpApiId,
     AuthorizerId,
+    PlatformAdminEmails,
 }
 
 impl Shared {
@@ -90,6 +95,7 @@ impl Shared {
             Shared::TicketTopicArn => "TicketTopicArn".into(),
             Shared::HttpApiId => "HttpApiId".into(),
             Shared::AuthorizerId => "AuthorizerId".into(),
+            Shared::PlatformAdminEmails => "PlatformAdminEmails".into(),
         }
     }
 
@@ -100,7 +106,8 @@ impl Shared {
             | Shared::MemorySize
             | Shared::LogRetentionDays
             | Shared::MailFrom
-            | Shared::MailIdentity => r(&self.param()),
+            | Shared::MailIdentity
+            | Shared::PlatformAdminEmails => r(&self.param()),
             Shared::TableName => r("Table"),
             Shared::TableArn => ga("Table", "Arn"),
             Shared::UserPoolId => r("UserPool"),
@@ -145,6 +152,7 @@ impl Shared {
             Shared::LogRetentionDays => super::root::retention_param(),
             Shared::MailFrom => p("String", "Verified SES sender address (MAIL_FROM)".into()),
             Shared::MailIdentity => p("String", "The verified SES identity MailFrom sends as".into()),
+            Shared::PlatformAdminEmails => p("String", PLATFORM_ADMIN_EMAILS_DESCRIPTION.into()),
             other => p("String", format!("The root stack's {} (passed to this nested stack)", other.param())),
         }
     }

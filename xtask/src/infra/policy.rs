@@ -107,7 +107,7 @@ pub fn statements(f: &Function) -> Vec<Statement> {
             Need::UserPoolAdmin(actions) => admin.extend_from_slice(actions),
             Need::Mail => out.push(stmt("SendMail", &["ses:SendEmail"], vec![Target::MailIdentity])),
             // Resolved into the environment at deploy time: no IAM action at run time.
-            Need::SealingKey => {}
+            Need::SealingKey | Need::PlatformAdminEmails => {}
             Need::CountRequests => out.push(stmt("CountRequests", &["dynamodb:UpdateItem"], vec![Target::Table])),
             Need::SendTo(q) => {
                 out.push(stmt(format!("SendTo{}", pascal(q)), &["sqs:SendMessage"], vec![Target::Queue(q)]))

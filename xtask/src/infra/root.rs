@@ -72,6 +72,7 @@ fn parameters() -> V {
         "ThrottlingBurstLimit" => param("Number", "Default burst per route", Some(V::from(100u32))),
         "AlarmEmail" => param("String", "Optional address subscribed to alarm notifications", Some("".into())),
         "AuthDomainPrefix" => domain,
+        "PlatformAdminEmails" => param("String", super::nested::PLATFORM_ADMIN_EMAILS_DESCRIPTION, Some("".into())),
         "GoogleClientId" => param("String", "Optional: Google OAuth client id (enables Sign in with Google)", Some("".into())),
         "GoogleClientSecret" => secret("Google OAuth client secret"),
         "FacebookAppId" => param("String", "Optional: Facebook app id (enables Login with Facebook)", Some("".into())),

@@ -22,7 +22,7 @@ pub const REGISTER: Route = Route {
     access: Public,
     summary: "Register a platform user with one or more roles (candidate, npo, community_leader, career_mentor); email verification follows. Platform admins are made by a platform admin (or, the first ones, listed in PLATFORM_ADMIN_EMAILS)",
     idempotent: true,
-    grants: &[TableRead, TableWrite, UserPoolAdmin(super::SIGNUP_ADMIN)],
+    grants: &[TableRead, TableWrite, UserPoolAdmin(super::SIGNUP_ADMIN), PlatformAdminEmails],
     handler: handler!(register),
 };
 async fn register(
