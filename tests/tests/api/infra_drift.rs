@@ -552,6 +552,8 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::ResourcesRead => allow(&["s3:GetObject"], &["ResumeBucket/resources/*"]),
                 // Resolved into SEALING_KEY at deploy time (checked below): no IAM action.
                 Grant::SealingKey => {}
+                // A parameter's value in the environment (checked below): no IAM action.
+                Grant::PlatformAdminEmails => {}
             }
         }
         let role = format!("{id}Role");
@@ -585,6 +587,26 @@ fn only_functions_granted_the_sealing_key_receive_it() {
             }
         }
     }
+}
+
+#[test]
+fn only_the_register_function_is_told_who_may_bootstrap_platform_admins() {
+    let mut granted_any = false;
+    for route in ROUTES.iter() {
+        let granted = route.grants.contains(&Grant::PlatformAdminEmails);
+        granted_any |= granted;
+        let id = format!("{}Function", infra::pascal(route.name));
+        for (name, t) in [("template.yaml", sam()), ("cdk", cdk())] {
+            let var = &t["Resources"][&id]["Properties"]["Environment"]["Variables"]["PLATFORM_ADMIN_EMAILS"];
+            assert_eq!(!var.is_null(), granted, "{name}: {} PLATFORM_ADMIN_EMAILS", route.name);
+            if granted && name == "template.yaml" {
+                assert!(var.to_string().contains("PlatformAdminEmails"), "{name}: {var}");
+            }
+        }
+    }
+    assert!(granted_any, "auth-register reads PLATFORM_ADMIN_EMAILS");
+    let p = &sam()["Parameters"]["PlatformAdminEmails"];
+    assert_eq!(p["Default"], "", "empty by default, nobody bootstraps: {p}");
 }
 
 #[test]

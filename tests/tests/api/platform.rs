@@ -131,6 +131,36 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     let raw = raw.data.to_string();
     assert!(!raw.contains("Main Street") && !raw.contains("1990-04-01") && !raw.contains("woman"), "{raw}");
     assert_eq!(f.get("/api/users/me/profile", &npo).await.body["dateOfBirth"], "1990-04-01");
+    // Weekly availability, each in their own time zone (zones without daylight saving, so the
+    // UTC overlap is fixed): Nia 19:00-21:00 Kolkata (13:30-15:30 UTC), Lena 22:00-24:00 Tokyo
+    // (13:00-15:00 UTC). The introductory meeting is found in the overlap, 13:30-15:00 UTC.
+    let every_day = |start: &str, end: &str| -> Value {
+        json!(
+            ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                .iter()
+                .map(|d| json!({"day": d, "start": start, "end": end}))
+                .collect::<Vec<_>>()
+        )
+    };
+    let v = f.get("/api/users/me/profile", &npo).await.header("etag").unwrap().to_owned();
+    let nia = json!({"firstName": "Nia", "lastName": "Adeyemi", "dateOfBirth": "1990-04-01",
+                     "address": "12 Main Street, Oakland", "gender": "woman", "expertise": ["Housing"],
+                     "availability": {"timeZone": "Asia/Kolkata", "windows": every_day("19:00", "21:00")}});
+    let mut bad = nia.clone();
+    bad["availability"]["timeZone"] = json!("Mars/Olympus");
+    bad["availability"]["windows"][1]["end"] = json!("18:00");
+    let refused = put(f, "/api/users/me/profile", &npo, bad, Some(&v)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    assert_eq!(refused.body["errors"][0]["field"], "availability.timeZone", "{:?}", refused.body);
+    assert_eq!(refused.body["errors"][1]["field"], "availability.windows[1].end", "{:?}", refused.body);
+    let saved = put(f, "/api/users/me/profile", &npo, nia, Some(&v)).await;
+    assert_eq!(saved.status, StatusCode::OK, "[{}] {:?}", f.name, saved.body);
+    assert_eq!(saved.body["availability"]["timeZone"], "Asia/Kolkata");
+    let v = f.get("/api/users/me/profile", &lena).await.header("etag").unwrap().to_owned();
+    let lena_profile = json!({"firstName": "Lena", "lastName": "Tester", "expertise": ["Career coaching"],
+                              "availability": {"timeZone": "Asia/Tokyo", "windows": every_day("22:00", "24:00")}});
+    let saved = put(f, "/api/users/me/profile", &lena, lena_profile, Some(&v)).await;
+    assert_eq!(saved.status, StatusCode::OK, "[{}] {:?}", f.name, saved.body);
     let bad_date = put(
         f,
         "/api/users/me/profile",
@@ -237,10 +267,15 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
         assert_eq!(method, "REQUEST");
         let ev = cal.events().next().unwrap();
         assert!(ev.property_value("RRULE").is_none());
+        let start = ev.property_value("DTSTART").unwrap_or_default();
+        let day = time::Date::parse(&start[..8], time::macros::format_description!("[year][month][day]")).unwrap();
+        let today = time::OffsetDateTime::now_utc().date();
         assert!(
-            ev.property_value("DTSTART").is_some_and(|d| d.ends_with("T160000Z")),
-            "{:?}",
-            ev.property_value("DTSTART")
+            ["T133000Z", "T134500Z", "T140000Z", "T141500Z", "T143000Z"].iter().any(|t| start.ends_with(t))
+                && day > today
+                && day <= today + time::Duration::days(2),
+            "[{}] the first 30 minutes both can make, a day on: {start}",
+            f.name
         );
         let (_, monthly) = ics_of(&mails[1]);
         assert_eq!(monthly.events().next().unwrap().property_value("RRULE"), Some("FREQ=MONTHLY;BYDAY=1TU"));
@@ -390,7 +425,8 @@ async fn fifty_onboardings_at_once_spread_round_robin_never_exceed_the_cap_and_t
     for (np, off) in &pairs[50..] {
         assert_eq!(communities::onboard(&e.deps, np, off).await.unwrap().placed, Some(Placed::Waiting));
     }
-    // Removing one assignment gives its room to the first in line only.
+    // Removing one assignment gives its room to the first in line only; the released non-profit
+    // goes back in line (at its end), never to the leader it was released from.
     let first = f.get(&format!("/api/nonprofits/{}", pairs[0].0), &npo).await.body;
     let freed_leader = first["leader"]["id"].as_str().unwrap().to_owned();
     let gone =
@@ -400,16 +436,29 @@ async fn fifty_onboardings_at_once_spread_round_robin_never_exceed_the_cap_and_t
     let n51 = f.get(&format!("/api/nonprofits/{}", pairs[51].0), &npo).await.body;
     assert_eq!(n50["leader"]["id"], freed_leader.as_str(), "[{}] first in line first", f.name);
     assert_eq!((n51["leader"].clone(), n51["waitingForLeader"].clone()), (Value::Null, json!(true)));
+    let n0 = f.get(&format!("/api/nonprofits/{}", pairs[0].0), &npo).await.body;
+    assert_eq!((n0["leader"].clone(), n0["waitingForLeader"].clone()), (Value::Null, json!(true)), "{n0:?}");
+    let list = f.get("/api/communities", &admin).await.body;
+    let c = list["items"].as_array().unwrap().iter().find(|c| c["id"] == cid.as_str()).unwrap().clone();
+    let waiting = c["waitTail"].as_u64().unwrap() - c["waitHead"].as_u64().unwrap();
+    assert_eq!(waiting, 2, "[{}] the released one waits behind the one already waiting: {c:?}", f.name);
     assert_eq!(
         put(f, "/api/communities/leader-cap", &admin, json!({"leaderCap": 11}), None).await.status,
         StatusCode::OK
     );
     let n51 = f.get(&format!("/api/nonprofits/{}", pairs[51].0), &npo).await.body;
     assert!(n51["leader"]["id"].is_string(), "{n51:?}");
+    let n0 = f.get(&format!("/api/nonprofits/{}", pairs[0].0), &npo).await.body;
+    assert!(n0["leader"]["id"].is_string(), "{n0:?}");
+    assert_ne!(n0["leader"]["id"], freed_leader.as_str(), "[{}] never back to the leader it left", f.name);
     let loads = f.get(&format!("/api/communities/{cid}/leaders"), &admin).await;
     let counts: Vec<u64> = loads.body.as_array().unwrap().iter().map(|l| l["assigned"].as_u64().unwrap()).collect();
-    assert_eq!(counts.iter().sum::<u64>(), 51, "{counts:?}");
+    assert_eq!(counts.iter().sum::<u64>(), 52, "{counts:?}");
     assert!(counts.iter().all(|c| *c <= 11), "{counts:?}");
+    for (id, count) in leaders.iter().zip(&counts) {
+        let brute = communities::leader_assignments(&e.deps, &UserId::trusted(id.clone())).await.unwrap();
+        assert_eq!(brute.len() as u64, *count, "[{}] leader {id} after the release", f.name);
+    }
 }
 
 macro_rules! platform_tests {

@@ -27,11 +27,41 @@ pub struct PlatformUser {
     pub expertise: Vec<String>,
     #[serde(default)]
     pub sealed: Option<Sealed>,
+    /// When they can meet (the introductory meeting is found in it).
+    #[serde(default)]
+    pub availability: Option<Availability>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub version: u64,
+}
+
+/// Weekly hours a person can meet, in their time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Availability {
+    /// An IANA time zone (`Europe/Berlin`); the windows are read in it (daylight saving followed).
+    #[schema(example = "Europe/Berlin", min_length = 1, max_length = 64)]
+    pub time_zone: String,
+    /// At most 21 windows.
+    #[schema(max_items = 21)]
+    pub windows: Vec<AvailabilityWindow>,
+}
+
+/// One weekly window: a day and a local time range (on 15-minute marks, not past midnight).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AvailabilityWindow {
+    /// `mon` … `sun`.
+    #[schema(pattern = "^(mon|tue|wed|thu|fri|sat|sun)$")]
+    pub day: String,
+    /// `HH:MM`, local.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):(00|15|30|45)$")]
+    pub start: String,
+    /// `HH:MM`, local, after `start` (`24:00` for the end of the day).
+    #[schema(pattern = "^(([01][0-9]|2[0-3]):(00|15|30|45)|24:00)$")]
+    pub end: String,
 }
 
 impl PlatformUser {
@@ -450,6 +480,10 @@ pub struct Assignment {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
+    /// Leaders whose assignment of it was removed: it is not given back to them.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub released_from: Vec<UserId>,
     pub version: u64,
 }
 

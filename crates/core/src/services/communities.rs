@@ -236,9 +236,14 @@ pub enum Placed {
 
 /// The leader with room whose turn comes next (drain: one writer at a time per community, so
 /// the turn is taken only when someone has room).
-async fn next_leader(deps: &Deps, c: &Community, cap: u32) -> AppResult<Option<(PersonRef, LeaderLoad, Condition)>> {
+async fn next_leader(
+    deps: &Deps,
+    c: &Community,
+    cap: u32,
+    excluded: &[UserId],
+) -> AppResult<Option<(PersonRef, LeaderLoad, Condition)>> {
     let mut open = Vec::new();
-    for l in &c.leaders {
+    for l in c.leaders.iter().filter(|l| !excluded.contains(&l.id)) {
         let (load, cond) = load_of(deps, &l.id).await?;
         if load.count < cap {
             open.push((l.clone(), load, cond));
@@ -324,9 +329,19 @@ async fn load_of(deps: &Deps, leader: &UserId) -> AppResult<(LeaderLoad, Conditi
 /// after them with room under the cap; the end of the community's line when every leader is
 /// full or someone is already waiting.
 pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
-    if deps.store.get(&keys::assignment(nonprofit)).await?.is_some() {
-        return Ok(Placed::Already);
-    }
+    // A released non-profit is assigned again (not to a leader it was released from); any other
+    // assignment stands.
+    let prior: Option<Assignment> = record::get(deps.store.as_ref(), &keys::assignment(nonprofit)).await?;
+    let prior = match prior {
+        Some(a) if a.state == AssignmentState::Released => Some(a),
+        Some(_) => return Ok(Placed::Already),
+        None => None,
+    };
+    let excluded: Vec<UserId> = prior.as_ref().map(|a| a.released_from.clone()).unwrap_or_default();
+    let (assignment_version, assignment_cond) = match &prior {
+        Some(a) => (a.version + 1, Condition::VersionIs(a.version)),
+        None => (1, Condition::NotExists),
+    };
     let mut n = load_nonprofit(deps, nonprofit).await?;
     let Some(cid) = n.community_id.clone() else { return Err(AppError::NotFound("community")) };
     let mut attempt = 0;
@@ -338,6 +353,9 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
             // From the leader whose turn it is, the first with room.
             for step in 0..leaders {
                 let leader = &c.leaders[(turn as usize + step) % leaders];
+                if excluded.contains(&leader.id) {
+                    continue;
+                }
                 // Races on this leader's load are retried on the same leader; the settings are
                 // read again only when they changed.
                 let mut current = settings(deps).await?;
@@ -357,7 +375,8 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
                         state: AssignmentState::Assigned,
                         leader: Some(leader.clone()),
                         at: now,
-                        version: 1,
+                        released_from: excluded.clone(),
+                        version: assignment_version,
                     };
                     let mut np = n.clone();
                     np.leader = Some(leader.clone());
@@ -367,7 +386,7 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
                     let writes = vec![
                         TxWrite::check("settings", keys::platform_settings(), s_cond),
                         load.tx_put("leader-load", l_cond)?,
-                        a.tx_put("assignment", Condition::NotExists)?,
+                        a.tx_put("assignment", assignment_cond)?,
                         np.tx_put("nonprofit", Condition::VersionIs(n.version))?,
                     ];
                     match deps.store.transact(writes).await {
@@ -407,7 +426,8 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
             state: AssignmentState::Waiting,
             leader: None,
             at: now,
-            version: 1,
+            released_from: excluded.clone(),
+            version: assignment_version,
         };
         let mut np = n.clone();
         np.waiting_for_leader = true;
@@ -418,7 +438,7 @@ pub async fn assign(deps: &Deps, nonprofit: &str) -> AppResult<Placed> {
             TxWrite::check("settings", keys::platform_settings(), s_cond),
             w.tx_put("wait-line", Condition::NotExists)?,
             community.tx_put("community", Condition::VersionIs(c.version))?,
-            a.tx_put("assignment", Condition::NotExists)?,
+            a.tx_put("assignment", assignment_cond)?,
             np.tx_put("nonprofit", Condition::VersionIs(n.version))?,
         ];
         match deps.store.transact(writes).await {
@@ -473,10 +493,6 @@ pub async fn drain(deps: &Deps, community: &str) -> AppResult<usize> {
             let _ = deps.store.transact(vec![next.tx_put("community", Condition::VersionIs(c.version))?]).await;
             continue;
         };
-        let (s, s_cond) = settings(deps).await?;
-        let Some((leader, mut load, l_cond)) = next_leader(deps, &c, s.leader_cap).await? else {
-            return Ok(assigned);
-        };
         let n = load_nonprofit(deps, &w.nonprofit_id).await?;
         let before: Option<Assignment> = record::get(deps.store.as_ref(), &keys::assignment(&n.id)).await?;
         let Some(before) = before.filter(|a| a.state == AssignmentState::Waiting) else {
@@ -489,6 +505,11 @@ pub async fn drain(deps: &Deps, community: &str) -> AppResult<usize> {
                 ])
                 .await;
             continue;
+        };
+        // The head of the line is served first (FIFO), by a leader it was not released from.
+        let (s, s_cond) = settings(deps).await?;
+        let Some((leader, mut load, l_cond)) = next_leader(deps, &c, s.leader_cap, &before.released_from).await? else {
+            return Ok(assigned);
         };
         load.count += 1;
         load.version += 1;
@@ -526,7 +547,8 @@ pub async fn drain(deps: &Deps, community: &str) -> AppResult<usize> {
     Err(AppError::Unavailable("the community is too contended; retry".into()))
 }
 
-/// Removes a leader's assignment of a non-profit (the leader's room goes to the next waiting).
+/// Removes a leader's assignment of a non-profit: the leader's room goes to the next waiting,
+/// and the non-profit goes back in line for another leader (never the one it was released from).
 pub async fn release(deps: &Deps, community: &str, leader: &UserId, nonprofit: &str) -> AppResult<()> {
     for attempt in 0..MAX_ATTEMPTS {
         let a: Assignment = record::get::<Assignment>(deps.store.as_ref(), &keys::assignment(nonprofit))
@@ -544,6 +566,7 @@ pub async fn release(deps: &Deps, community: &str, leader: &UserId, nonprofit: &
         let mut after = a.clone();
         after.state = AssignmentState::Released;
         after.at = deps.clock.now();
+        after.released_from.push(leader.clone());
         after.version += 1;
         let mut l = load.clone();
         l.count = l.count.saturating_sub(1);
@@ -559,7 +582,10 @@ pub async fn release(deps: &Deps, community: &str, leader: &UserId, nonprofit: &
         ];
         match deps.store.transact(writes).await {
             Ok(()) => {
+                // The freed room goes to the head of the line; then the released non-profit is
+                // assigned again (another leader with room) or joins the end of the line.
                 drain(deps, community).await?;
+                assign(deps, nonprofit).await?;
                 return Ok(());
             }
             Err(StoreError::TransactionCanceled { .. }) => back_off(deps, attempt).await,
@@ -667,7 +693,38 @@ pub async fn leaders(deps: &Deps, id: &str) -> AppResult<Vec<LeaderView>> {
     Ok(out)
 }
 
-/// The first weekday at least two days after `from`, 16:00 UTC: the introductory meeting.
+/// How long the introductory meeting lasts, and how far ahead a common slot is looked for.
+pub const INTRO_MINUTES: u32 = 30;
+pub const INTRO_HORIZON_DAYS: i64 = 21;
+
+/// The introductory meeting's start: the first 30-minute slot at least a day after `at` that the
+/// leader and every member who gave their availability can all make (read in each one's time
+/// zone); when nobody gave any, or they share no slot in three weeks, [`introduction_time`].
+pub async fn introduction_slot(
+    deps: &Deps,
+    nonprofit: &Nonprofit,
+    leader: &PersonRef,
+    at: OffsetDateTime,
+) -> AppResult<OffsetDateTime> {
+    let mut given = Vec::new();
+    for id in std::iter::once(&leader.id).chain(nonprofit.members.iter().map(|m| &m.id)) {
+        match load_user(deps, id).await {
+            Ok(u) => given.extend(u.availability),
+            Err(AppError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if given.is_empty() {
+        return Ok(introduction_time(at));
+    }
+    let people: Vec<&crate::model::platform::Availability> = given.iter().collect();
+    let not_before = at + time::Duration::days(1);
+    Ok(super::availability::first_common_slot(not_before, &people, INTRO_MINUTES, INTRO_HORIZON_DAYS)
+        .unwrap_or_else(|| introduction_time(at)))
+}
+
+/// The first weekday at least two days after `from`, 16:00 UTC: the introductory meeting when
+/// nobody's availability is known (or they share none).
 pub fn introduction_time(from: OffsetDateTime) -> OffsetDateTime {
     let mut d = (from + time::Duration::days(2)).date();
     while matches!(d.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
@@ -701,7 +758,7 @@ pub async fn schedule_meetings(
     leader: &PersonRef,
     at: OffsetDateTime,
 ) -> AppResult<Vec<Meeting>> {
-    let intro_start = introduction_time(at);
+    let intro_start = introduction_slot(deps, nonprofit, leader, at).await?;
     let monthly_start = community_meeting_start(at);
     let mut people = vec![leader.clone()];
     people.extend(nonprofit.members.iter().cloned());

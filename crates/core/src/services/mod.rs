@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod applications;
 pub mod audit_log;
 pub mod auth;
+pub mod availability;
 pub mod candidates;
 pub mod careers;
 pub mod communities;

@@ -109,6 +109,8 @@ pub struct OwnProfile {
     pub expertise: Vec<String>,
     #[serde(flatten)]
     pub sensitive: SensitiveProfile,
+    /// When they can meet (the introductory meeting with a community leader is found in it).
+    pub availability: Option<crate::model::platform::Availability>,
     pub version: u64,
 }
 
@@ -132,6 +134,9 @@ pub struct ProfileInput {
     /// Sealed at rest; free text as the person describes themself.
     #[schema(schema_with = gender_schema)]
     pub gender: Option<String>,
+    /// Weekly hours they can meet, in their time zone (absent: none given).
+    #[serde(default)]
+    pub availability: Option<crate::model::platform::Availability>,
 }
 
 /// `POST /api/users/{id}/roles`: a platform admin gives a platform user another role.
@@ -210,6 +215,7 @@ pub async fn register(
         last_name: last,
         expertise,
         sealed: None,
+        availability: None,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -244,6 +250,7 @@ fn own_view(u: &PlatformUser, sensitive: SensitiveProfile) -> OwnProfile {
         last_name: u.last_name.clone(),
         expertise: u.expertise.clone(),
         sensitive,
+        availability: u.availability.clone(),
         version: u.version,
     }
 }
@@ -297,12 +304,17 @@ pub async fn update_profile(
         address: c.take(TextRule::new(1, 300).parse_opt("address", input.address.as_deref())).flatten(),
         gender: c.take(TextRule::new(1, 60).parse_opt("gender", input.gender.as_deref())).flatten(),
     };
+    let availability = match &input.availability {
+        Some(a) => super::availability::validate(&mut c, "availability", a),
+        None => None,
+    };
     c.finish()?;
     check_version(if_match, before.version, true)?;
     let mut after = before.clone();
     after.first_name = first.unwrap_or_default();
     after.last_name = last.unwrap_or_default();
     after.expertise = expertise;
+    after.availability = availability;
     let plain = serde_json::to_vec(&sensitive).map_err(|e| AppError::Internal(e.to_string()))?;
     after.sealed = if sensitive == SensitiveProfile::default() {
         None
