@@ -19,6 +19,7 @@ pub mod reminders;
 pub mod report_render;
 pub mod reports;
 pub mod table;
+pub mod webhooks;
 
 pub use consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer, all};
 

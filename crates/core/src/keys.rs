@@ -585,3 +585,22 @@ pub fn meetings_pk(user: &UserId) -> String {
 pub fn meeting(user: &UserId, starts: &str, id: &str) -> Key {
     Key::new(meetings_pk(user), format!("{starts}#{id}"))
 }
+
+/// An organisation's outbound webhook subscriptions (at most a few dozen: one page).
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+pub fn webhook(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{WEBHOOK_PREFIX}{id}"))
+}
+/// A subscription's delivery log: one item per attempt under `AT#<epoch ms>#…` (newest first
+/// with a descending query), and one `DONE#<delivery>#<attempt>` marker per attempt made, so a
+/// redelivered message does not post twice. Both expire after 30 days.
+pub fn webhook_log_pk(org: &OrgId, subscription: &str) -> String {
+    format!("{}#WHLOG#{subscription}", org_pk(org))
+}
+pub const WEBHOOK_ATTEMPT_PREFIX: &str = "AT#";
+pub fn webhook_attempt(org: &OrgId, subscription: &str, at_ms: i64, delivery: &str, attempt: u32) -> Key {
+    Key::new(webhook_log_pk(org, subscription), format!("{WEBHOOK_ATTEMPT_PREFIX}{at_ms:013}#{delivery}#{attempt:03}"))
+}
+pub fn webhook_attempt_done(org: &OrgId, subscription: &str, delivery: &str, attempt: u32) -> Key {
+    Key::new(webhook_log_pk(org, subscription), format!("DONE#{delivery}#{attempt:03}"))
+}

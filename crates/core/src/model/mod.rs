@@ -15,6 +15,7 @@ pub mod platform;
 pub mod reminder;
 pub mod talent;
 pub mod user;
+pub mod webhook;
 
 pub use application::{
     Application, ApplicationStatus, ChainStep, FileRecord, Processing, ResumeFile, Stage, StageResult,

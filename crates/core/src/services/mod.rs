@@ -32,6 +32,7 @@ pub mod reports;
 pub mod review;
 pub mod talent;
 pub mod users;
+pub mod webhooks;
 
 use crate::error::{AppError, AppResult};
 use crate::model::{AuditRecord, User, UserStatus};

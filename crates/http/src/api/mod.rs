@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod reports;
 pub mod skills;
 pub mod users;
+pub mod webhooks;
 
 use crate::App;
 use crate::request::{DEFAULT_PAGE, MAX_PAGE, Req};
@@ -66,6 +67,7 @@ pub static AREAS: &[&[Route]] = &[
     offerings::ROUTES,
     communities::ROUTES,
     meetings::ROUTES,
+    webhooks::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -95,6 +97,7 @@ pub static AREA_MODULES: &[&str] = &[
     "offerings",
     "communities",
     "meetings",
+    "webhooks",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
