@@ -92,13 +92,8 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 async fn post(deps: &Deps, client: &HttpsClient, url: &str, secret: &str, d: &Delivery) -> Answer {
     let started = Instant::now();
     let elapsed = |s: Instant| u64::try_from(s.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let refused = |reason: String| Answer {
-        status_code: None,
-        latency_ms: 0,
-        body: None,
-        error: Some(reason),
-        permanent: true,
-    };
+    let refused =
+        |reason: String| Answer { status_code: None, latency_ms: 0, body: None, error: Some(reason), permanent: true };
     if let Err(reason) = hooks::check_target(url, &deps.webhooks) {
         return refused(format!("{REFUSED}: {url} {reason}"));
     }
@@ -247,10 +242,6 @@ impl Consumer for WebhooksConsumer {
     }
 
     async fn handle(&self, message: &WorkMessage) -> Outcome {
-        if message.kind == hooks::DELIVERY_KIND {
-            self.deliver(message).await
-        } else {
-            self.fan_out(message).await
-        }
+        if message.kind == hooks::DELIVERY_KIND { self.deliver(message).await } else { self.fan_out(message).await }
     }
 }

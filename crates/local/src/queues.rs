@@ -599,7 +599,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_delayed_message_is_received_only_once_its_delay_has_passed() {
-        let clock = Arc::new(clearview_core::ports::clock::FixedClock::at(OffsetDateTime::UNIX_EPOCH + time::Duration::days(20000)));
+        let clock = Arc::new(clearview_core::ports::clock::FixedClock::at(
+            OffsetDateTime::UNIX_EPOCH + time::Duration::days(20000),
+        ));
         let q = SqliteQueues::in_memory(clock.clone(), QueueConfig::default()).unwrap();
         let m = WorkMessage { id: "d1".into(), kind: "k".into(), body: serde_json::json!({}) };
         q.send_delayed(WorkQueue::PARSE, &m, Duration::from_secs(120)).await.unwrap();

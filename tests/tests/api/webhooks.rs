@@ -132,7 +132,8 @@ fn signature_holds(secret: &str, got: &Got) -> bool {
 }
 
 async fn subscribe(f: &Family, token: &str, url: &str, events: Value) -> (String, String) {
-    let created = f.post("/api/webhooks", Some(token), json!({"url": url, "events": events, "description": "Our ATS"})).await;
+    let created =
+        f.post("/api/webhooks", Some(token), json!({"url": url, "events": events, "description": "Our ATS"})).await;
     assert_eq!(created.status, StatusCode::CREATED, "[{}] {:?}", f.name, created.body);
     let secret = created.body["secret"].as_str().expect("secret shown once").to_owned();
     assert!(secret.starts_with("whsec_"), "{secret}");
@@ -190,13 +191,17 @@ pub async fn a_subscription_gets_a_signed_ping_and_signed_events_and_the_log_sho
     assert_eq!(attempts[0]["eventType"], "job.published");
     assert_eq!(attempts[1]["eventType"], "ping");
     for a in &attempts {
-        assert_eq!((a["outcome"].as_str(), a["statusCode"].as_u64(), a["attempt"].as_u64()), (Some("delivered"), Some(200), Some(1)));
+        assert_eq!(
+            (a["outcome"].as_str(), a["statusCode"].as_u64(), a["attempt"].as_u64()),
+            (Some("delivered"), Some(200), Some(1))
+        );
         assert_eq!(a["responseBody"], "ok");
         assert!(a["latencyMs"].is_u64() && a["attemptedAt"].is_string(), "{a:?}");
     }
 
     // Bad input names its fields; another organisation sees nothing; a recruiter may not.
-    let bad = f.post("/api/webhooks", Some(&admin.token), json!({"url": "ftp://x.example/h", "events": ["nope"]})).await;
+    let bad =
+        f.post("/api/webhooks", Some(&admin.token), json!({"url": "ftp://x.example/h", "events": ["nope"]})).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
     let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
     assert!(fields.contains(&"url") && fields.contains(&"events"), "{:?}", bad.body);

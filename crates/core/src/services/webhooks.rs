@@ -390,7 +390,8 @@ pub async fn create(deps: &Deps, actor: &Actor, input: WebhookInput) -> AppResul
     }
     let id = deps.ids.new_id().to_string();
     let secret = new_secret();
-    let sealed = deps.sealer.seal(secret.as_bytes(), id.as_bytes()).map_err(|e| AppError::Unavailable(e.to_string()))?;
+    let sealed =
+        deps.sealer.seal(secret.as_bytes(), id.as_bytes()).map_err(|e| AppError::Unavailable(e.to_string()))?;
     let now = deps.clock.now();
     let s = WebhookSubscription {
         id: id.clone(),
@@ -538,12 +539,13 @@ pub enum Prepared {
 
 pub async fn prepare(deps: &Deps, d: &Delivery) -> AppResult<Prepared> {
     let Some(org) = crate::values::OrgId::parse(&d.org_id) else { return Ok(Prepared::Gone) };
-    let Some(s) = record::get::<WebhookSubscription>(deps.store.as_ref(), &keys::webhook(&org, &d.subscription_id))
-        .await?
+    let Some(s) =
+        record::get::<WebhookSubscription>(deps.store.as_ref(), &keys::webhook(&org, &d.subscription_id)).await?
     else {
         return Ok(Prepared::Gone);
     };
-    if deps.store.get(&keys::webhook_attempt_done(&org, &d.subscription_id, &d.delivery_id, d.attempt)).await?.is_some() {
+    if deps.store.get(&keys::webhook_attempt_done(&org, &d.subscription_id, &d.delivery_id, d.attempt)).await?.is_some()
+    {
         return Ok(Prepared::AlreadyMade);
     }
     let secret = deps.sealer.open(&s.secret, s.id.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
