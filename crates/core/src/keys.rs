@@ -604,3 +604,17 @@ pub fn webhook_attempt(org: &OrgId, subscription: &str, at_ms: i64, delivery: &s
 pub fn webhook_attempt_done(org: &OrgId, subscription: &str, delivery: &str, attempt: u32) -> Key {
     Key::new(webhook_log_pk(org, subscription), format!("DONE#{delivery}#{attempt:03}"))
 }
+
+/// An organisation's integrations (at most a few dozen: one page).
+pub const INTEGRATION_PREFIX: &str = "INTEGRATION#";
+pub fn integration(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{INTEGRATION_PREFIX}{id}"))
+}
+/// Where an integration lives, by id alone (the public inbound webhook names only the id).
+pub fn integration_locator(id: &str) -> Key {
+    Key::new(format!("INTEGRATIONREF#{id}"), "INTEGRATIONREF")
+}
+/// An inbound delivery id seen on an integration inside the replay window (expires after it).
+pub fn inbound_seen(id: &str, delivery: &str) -> Key {
+    Key::new(format!("INTEGRATIONREF#{id}"), format!("SEEN#{delivery}"))
+}

@@ -266,6 +266,165 @@ pub async fn a_receiver_that_never_succeeds_is_dead_lettered_with_the_reason(e: 
     assert!(dead[0].contains(&rx.url), "{dead:?}");
 }
 
+fn hmac_hex(secret: &str, text: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(text.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// POSTs `body` to an integration's inbound webhook, signed with `secret` at `t` (the body as
+/// the API client sends it: `Value::to_string`).
+async fn post_inbound(
+    f: &Family,
+    id: &str,
+    secret: &str,
+    t: i64,
+    delivery: &str,
+    body: &Value,
+) -> clearview_tests::api::Answer {
+    let signature = format!("t={t},v1={}", hmac_hex(secret, &format!("{t}.{body}")));
+    f.send(clearview_tests::api::Call {
+        method: axum::http::Method::POST,
+        path: format!("/api/integrations/{id}/inbound"),
+        token: None,
+        body: Some(body.clone()),
+        headers: vec![("ClearView-Signature", signature), ("ClearView-Delivery-Id", delivery.to_owned())],
+    })
+    .await
+}
+
+pub async fn a_signed_board_application_creates_candidate_and_application_and_bad_signatures_and_replays_are_refused(
+    e: &Env,
+) {
+    let f = &e.family;
+    let admin = f.employer_admin("Boards").await;
+    let job = f.post("/api/jobs", Some(&admin.token), job_body("Board engineer")).await;
+    let job_id = job.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        f.post(&format!("/api/jobs/{job_id}/publish"), Some(&admin.token), json!(null)).await.status,
+        StatusCode::OK
+    );
+
+    let created = f
+        .post(
+            "/api/integrations",
+            Some(&admin.token),
+            json!({"type": "job_board", "name": "Indeed", "provider": "indeed", "credentials": {"apiKey": "sk_live_123"}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "[{}] {:?}", f.name, created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let secret = created.body["inboundSecret"].as_str().expect("the inbound secret, once").to_owned();
+    assert_eq!(created.body["inboundUrl"], json!(format!("/api/integrations/{id}/inbound")));
+    let listed = f.get("/api/integrations", &admin.token).await;
+    assert_eq!(listed.body["items"][0]["hasCredentials"], json!(true));
+    let text = listed.body.to_string();
+    assert!(!text.contains("sk_live_123") && !text.contains(&secret) && !text.contains("inboundSecret"), "{text}");
+    // Stored sealed: the raw item holds neither.
+    let raw = f
+        .store
+        .get(&clearview_core::keys::integration(&clearview_core::values::OrgId::trusted(admin.org.clone()), &id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!raw.data.to_string().contains("sk_live_123") && !raw.data.to_string().contains(&secret));
+
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let body = json!({"jobId": job_id, "candidate": {"name": "Bo Board", "email": "bo@board.example"}, "coverLetter": "Hello"});
+    let ok = post_inbound(f, &id, &secret, now, "d-1", &body).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "[{}] {:?}", f.name, ok.body);
+    assert_eq!(ok.body["source"], "indeed");
+    let app_id = ok.body["applicationId"].as_str().unwrap().to_owned();
+    let app = f.get(&format!("/api/applications/{app_id}"), &admin.token).await;
+    assert_eq!(app.status, StatusCode::OK, "{:?}", app.body);
+    assert_eq!(
+        (app.body["jobId"].as_str(), app.body["source"].as_str()),
+        (Some(job_id.as_str()), Some("indeed")),
+        "{:?}",
+        app.body
+    );
+
+    // A replay inside the window, a body that is not the one signed, a stale timestamp, no signature.
+    let replay = post_inbound(f, &id, &secret, now, "d-1", &body).await;
+    assert_eq!(replay.status, StatusCode::CONFLICT, "{:?}", replay.body);
+    assert_eq!(replay.problem_type(), "/problems/replayed-delivery");
+    let signature = format!("t={now},v1={}", hmac_hex(&secret, &format!("{now}.{body}")));
+    let mut tampered = body.clone();
+    tampered["candidate"]["email"] = json!("mallory@board.example");
+    let forged = f
+        .send(clearview_tests::api::Call {
+            method: axum::http::Method::POST,
+            path: format!("/api/integrations/{id}/inbound"),
+            token: None,
+            body: Some(tampered),
+            headers: vec![("ClearView-Signature", signature), ("ClearView-Delivery-Id", "d-2".into())],
+        })
+        .await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED, "{:?}", forged.body);
+    assert_eq!(forged.header("content-type"), Some("application/problem+json"));
+    let stale = post_inbound(f, &id, &secret, now - 600, "d-3", &body).await;
+    assert_eq!(stale.status, StatusCode::UNAUTHORIZED, "{:?}", stale.body);
+    let wrong_key = post_inbound(f, &id, "whsec_guess", now, "d-4", &body).await;
+    assert_eq!(wrong_key.status, StatusCode::UNAUTHORIZED);
+
+    // The same person through the board again (another job): the same candidate.
+    let job2 = f.post("/api/jobs", Some(&admin.token), job_body("Second board job")).await;
+    let job2 = job2.body["id"].as_str().unwrap().to_owned();
+    f.post(&format!("/api/jobs/{job2}/publish"), Some(&admin.token), json!(null)).await;
+    let body2 = json!({"jobId": job2, "candidate": {"name": "Bo Board", "email": "bo@board.example"}});
+    let again = post_inbound(f, &id, &secret, now, "d-5", &body2).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
+    assert_eq!(again.body["candidateId"], ok.body["candidateId"]);
+
+    // Another organisation's job is refused; another organisation sees and changes nothing.
+    let other = f.employer_admin("Elsewhere").await;
+    let theirs = f.post("/api/jobs", Some(&other.token), job_body("Theirs")).await;
+    let theirs = theirs.body["id"].as_str().unwrap().to_owned();
+    f.post(&format!("/api/jobs/{theirs}/publish"), Some(&other.token), json!(null)).await;
+    let foreign = post_inbound(
+        f,
+        &id,
+        &secret,
+        now,
+        "d-6",
+        &json!({"jobId": theirs, "candidate": {"name": "X", "email": "x@board.example"}}),
+    )
+    .await;
+    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", foreign.body);
+    assert_eq!(f.get("/api/integrations", &other.token).await.body["items"], json!([]));
+    let put = json!({"type": "job_board", "name": "Mine now", "provider": "indeed"});
+    let hijack = f
+        .send(clearview_tests::api::Call {
+            method: axum::http::Method::PUT,
+            path: format!("/api/integrations/{id}"),
+            token: Some(&other.token),
+            body: Some(put.clone()),
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(hijack.status, StatusCode::NOT_FOUND);
+
+    // Switched off, then removed: the webhook answers 404.
+    let off = json!({"type": "job_board", "name": "Indeed", "provider": "indeed", "enabled": false});
+    let updated = f
+        .send(clearview_tests::api::Call {
+            method: axum::http::Method::PUT,
+            path: format!("/api/integrations/{id}"),
+            token: Some(&admin.token),
+            body: Some(off),
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(updated.status, StatusCode::OK, "{:?}", updated.body);
+    assert_eq!(
+        (updated.body["enabled"].as_bool(), updated.body["hasCredentials"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(post_inbound(f, &id, &secret, now, "d-7", &body2).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.delete(&format!("/api/integrations/{id}"), &admin.token).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(post_inbound(f, &id, &secret, now, "d-8", &body2).await.status, StatusCode::NOT_FOUND);
+}
+
 macro_rules! webhook_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -276,6 +435,11 @@ macro_rules! webhook_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_failing_receiver_is_retried_until_it_answers() {
             super::a_failing_receiver_is_retried_until_it_answers(&$env().await).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_signed_board_application_creates_candidate_and_application_and_bad_signatures_and_replays_are_refused() {
+            super::a_signed_board_application_creates_candidate_and_application_and_bad_signatures_and_replays_are_refused(&$env().await).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -3,6 +3,7 @@
 pub mod application;
 pub mod audit;
 pub mod candidate;
+pub mod integration;
 pub mod interview;
 pub mod job;
 pub mod job_alert;

@@ -13,6 +13,7 @@ pub mod criteria;
 pub mod email_templates;
 pub mod employers;
 pub mod experience;
+pub mod integrations;
 pub mod interview_feedback;
 pub mod interviews;
 pub mod job_alerts;

@@ -261,7 +261,7 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 }
 
 /// A new signing secret: `whsec_` and 32 random bytes, base64url.
-fn new_secret() -> String {
+pub fn new_secret() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);

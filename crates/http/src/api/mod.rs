@@ -13,6 +13,7 @@ pub mod email_templates;
 pub mod employers;
 pub mod feedback;
 pub mod files;
+pub mod integrations;
 pub mod interviews;
 pub mod job_alerts;
 pub mod job_board;
@@ -68,6 +69,7 @@ pub static AREAS: &[&[Route]] = &[
     communities::ROUTES,
     meetings::ROUTES,
     webhooks::ROUTES,
+    integrations::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -98,6 +100,7 @@ pub static AREA_MODULES: &[&str] = &[
     "communities",
     "meetings",
     "webhooks",
+    "integrations",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
