@@ -10,6 +10,7 @@ pub mod audit;
 pub mod consumers;
 pub mod criteria;
 pub mod email;
+pub mod integrations;
 pub mod interviews;
 pub mod market;
 pub mod messages;

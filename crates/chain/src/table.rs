@@ -188,6 +188,11 @@ pub const QUEUES: &[QueueDef] = &[
         feed: Feed::Topic(APPLICATION_EVENTS, clearview_core::services::analytics::EVENT_PREFIXES),
         max_receive_count: 5,
     },
+    QueueDef {
+        name: "integration-sync",
+        feed: Feed::Topic(APPLICATION_EVENTS, crate::integrations::EVENTS),
+        max_receive_count: 5,
+    },
     QueueDef { name: "webhooks", feed: Feed::Topic(APPLICATION_EVENTS, crate::webhooks::EVENTS), max_receive_count: 5 },
     QueueDef {
         name: "career-market",
@@ -361,6 +366,24 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         memory_mb: 256,
         build: Build::Queue(|d| Arc::new(WebhooksConsumer::new(d.clone()))),
     },
+    ConsumerDef {
+        name: "integration-sync",
+        summary: "Sync a job board (on demand, hourly, and when a job is published): record each job's state on the board (pending, active, paused, failed with the reason), take off jobs no longer open, and record the run's outcome",
+        trigger: Trigger::Sqs { queue: "integration-sync", batch_size: 5, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, SendTo("integration-sync")],
+        timeout_s: 300,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(crate::integrations::IntegrationSyncConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "integration-sync-schedule",
+        summary: "Hourly: queue a sync of every enabled job board (all tenants, from the job-board index)",
+        trigger: Trigger::Schedule { expression: "cron(15 * * * ? *)" },
+        needs: &[TableRead, SendTo("integration-sync")],
+        timeout_s: 120,
+        memory_mb: 256,
+        build: Build::Schedule(|d| Arc::new(crate::integrations::IntegrationSyncSchedule(d.clone()))),
+    },
 ];
 
 /// A queue's definition by name.
@@ -462,7 +485,13 @@ mod tests {
         assert!(subscribers(APPLICATION_EVENTS, "report.ready").is_empty());
         assert_eq!(
             subscribers(APPLICATION_EVENTS, "job.published"),
-            vec![crate::alerts::QUEUE, crate::analytics::QUEUE, crate::webhooks::QUEUE, crate::market::QUEUE]
+            vec![
+                crate::alerts::QUEUE,
+                crate::analytics::QUEUE,
+                crate::integrations::QUEUE,
+                crate::webhooks::QUEUE,
+                crate::market::QUEUE
+            ]
         );
         assert_eq!(object_created_queues("uploads/o/a/f"), vec![WorkQueue::PARSE]);
         assert!(object_created_queues("reports/x.pdf").is_empty());

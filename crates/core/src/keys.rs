@@ -618,3 +618,18 @@ pub fn integration_locator(id: &str) -> Key {
 pub fn inbound_seen(id: &str, delivery: &str) -> Key {
     Key::new(format!("INTEGRATIONREF#{id}"), format!("SEEN#{delivery}"))
 }
+/// gsi1 of every job-board integration, across tenants (the hourly sync schedule reads it).
+pub const JOB_BOARDS_PK: &str = "JOBBOARDS";
+pub fn job_board_in_list(org: &OrgId, id: &str) -> Key {
+    Key::new(JOB_BOARDS_PK, format!("{org}#{id}"))
+}
+/// A job board's state per job (`JOB#<jobId>`) and its sync runs (`RUN#<epoch ms>#<runId>`).
+pub fn board_pk(org: &OrgId, integration: &str) -> String {
+    format!("{}#BOARD#{integration}", org_pk(org))
+}
+pub fn board_job(org: &OrgId, integration: &str, job: &str) -> Key {
+    Key::new(board_pk(org, integration), format!("JOB#{job}"))
+}
+pub fn board_run(org: &OrgId, integration: &str, at_ms: i64, run: &str) -> Key {
+    Key::new(board_pk(org, integration), format!("RUN#{at_ms:013}#{run}"))
+}

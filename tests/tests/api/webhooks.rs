@@ -26,6 +26,9 @@ pub struct Env {
     pump: Pump,
     /// The reasons of the `webhooks` dead-letter queue's messages.
     dead_letters: DeadLetters,
+    /// Delivers what is on the `integration-sync` queue until it is empty.
+    pump_sync: Pump,
+    deps: Deps,
 }
 
 /// Three attempts (two retries without waiting): what the tests can drive in seconds.
@@ -425,6 +428,86 @@ pub async fn a_signed_board_application_creates_candidate_and_application_and_ba
     assert_eq!(post_inbound(f, &id, &secret, now, "d-8", &body2).await.status, StatusCode::NOT_FOUND);
 }
 
+async fn board_status(f: &Family, token: &str, id: &str) -> Value {
+    let s = f.get(&format!("/api/integrations/{id}/status"), token).await;
+    assert_eq!(s.status, StatusCode::OK, "[{}] {:?}", f.name, s.body);
+    s.body
+}
+
+fn states(status: &Value) -> BTreeMap<String, String> {
+    status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| (j["jobId"].as_str().unwrap().to_owned(), j["state"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_run_is_in_the_status(e: &Env) {
+    let f = &e.family;
+    let admin = f.employer_admin("Syncs").await;
+    let board = f.post("/api/integrations", Some(&admin.token), json!({"type": "job_board", "name": "LinkedIn", "provider": "linkedin"})).await;
+    assert_eq!(board.status, StatusCode::CREATED, "{:?}", board.body);
+    let id = board.body["id"].as_str().unwrap().to_owned();
+    let publish = |title: &'static str| {
+        let token = admin.token.clone();
+        async move {
+            let job = f.post("/api/jobs", Some(&token), job_body(title)).await;
+            let job = job.body["id"].as_str().unwrap().to_owned();
+            assert_eq!(f.post(&format!("/api/jobs/{job}/publish"), Some(&token), json!(null)).await.status, StatusCode::OK);
+            job
+        }
+    };
+
+    // Published: pending, then active once the sync it queued has run.
+    let a = publish("Board A").await;
+    assert!((e.pump_sync)().await >= 2, "the event, then the sync it queued");
+    let s = board_status(f, &admin.token, &id).await;
+    assert_eq!(states(&s), BTreeMap::from([(a.clone(), "active".to_owned())]), "{s:?}");
+    assert_eq!((s["runs"][0]["trigger"].as_str(), s["runs"][0]["outcome"].as_str()), (Some("job.published"), Some("succeeded")));
+
+    // Paused and another published, then a sync on demand.
+    let b = publish("Board B").await;
+    assert_eq!(f.post(&format!("/api/jobs/{a}/pause"), Some(&admin.token), json!(null)).await.status, StatusCode::OK);
+    let queued = f.post(&format!("/api/integrations/{id}/sync"), Some(&admin.token), json!(null)).await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{:?}", queued.body);
+    (e.pump_sync)().await;
+    let s = board_status(f, &admin.token, &id).await;
+    assert_eq!(states(&s), BTreeMap::from([(a.clone(), "paused".to_owned()), (b.clone(), "active".to_owned())]));
+    let run = s["runs"].as_array().unwrap().iter().find(|r| r["id"] == queued.body["runId"]).expect("the run asked for").clone();
+    assert_eq!((run["trigger"].as_str(), run["active"].as_u64(), run["paused"].as_u64()), (Some("on_demand"), Some(1), Some(1)), "{run:?}");
+
+    // Closed: off the board at the next (scheduled) sync. The states equal a recount of the jobs.
+    assert_eq!(f.post(&format!("/api/jobs/{b}/close"), Some(&admin.token), json!(null)).await.status, StatusCode::OK);
+    let when = time::OffsetDateTime::now_utc();
+    let schedule = clearview_chain::integrations::IntegrationSyncSchedule(e.deps.clone());
+    assert_eq!(clearview_core::ports::queue::Scheduled::run(&schedule, when).await, clearview_core::ports::queue::Outcome::Done);
+    (e.pump_sync)().await;
+    let s = board_status(f, &admin.token, &id).await;
+    assert_eq!(states(&s), BTreeMap::from([(a.clone(), "paused".to_owned())]));
+    assert_eq!((s["runs"][0]["trigger"].as_str(), s["runs"][0]["removed"].as_u64()), (Some("schedule"), Some(1)), "{s:?}");
+    let mut recount = BTreeMap::new();
+    for (status, state) in [("active", "active"), ("paused", "paused")] {
+        let jobs = f.get(&format!("/api/jobs?status={status}&limit=100"), &admin.token).await;
+        for j in jobs.body["items"].as_array().unwrap() {
+            recount.insert(j["id"].as_str().unwrap().to_owned(), state.to_owned());
+        }
+    }
+    assert_eq!(states(&s), recount);
+
+    // Another type has nothing to sync: a skipped run says so. Another organisation sees nothing.
+    let ats = f.post("/api/integrations", Some(&admin.token), json!({"type": "ats", "name": "Old ATS", "provider": "greenhouse"})).await;
+    let ats = ats.body["id"].as_str().unwrap().to_owned();
+    assert!(ats.len() > 10 && ats != id);
+    f.post(&format!("/api/integrations/{ats}/sync"), Some(&admin.token), json!(null)).await;
+    (e.pump_sync)().await;
+    let s = board_status(f, &admin.token, &ats).await;
+    assert_eq!(s["runs"][0]["outcome"], "skipped", "{s:?}");
+    let other = f.employer_admin("Nosy").await;
+    assert_eq!(f.get(&format!("/api/integrations/{id}/status"), &other.token).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.post(&format!("/api/integrations/{id}/sync"), Some(&other.token), json!(null)).await.status, StatusCode::NOT_FOUND);
+}
+
 macro_rules! webhook_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -440,6 +523,11 @@ macro_rules! webhook_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_signed_board_application_creates_candidate_and_application_and_bad_signatures_and_replays_are_refused() {
             super::a_signed_board_application_creates_candidate_and_application_and_bad_signatures_and_replays_are_refused(&$env().await).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_run_is_in_the_status() {
+            super::a_job_boards_state_follows_publish_pause_and_close_and_each_sync_run_is_in_the_status(&$env().await).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -459,7 +547,13 @@ mod embedded {
         let deps: Deps =
             local.deps().with_sealer(Arc::new(AesGcmSealer::new("test", &[5u8; 32]))).with_webhooks(test_policy());
         let family = Arc::new(clearview_tests::families::embedded(&local, deps.clone()));
-        let consumer: Arc<dyn Consumer> = Arc::new(WebhooksConsumer::new(deps));
+        let consumer: Arc<dyn Consumer> = Arc::new(WebhooksConsumer::new(deps.clone()));
+        let sync: Arc<dyn Consumer> = Arc::new(clearview_chain::integrations::IntegrationSyncConsumer(deps.clone()));
+        let queues = local.queues.clone();
+        let pump_sync: Pump = Box::new(move || -> BoxFut<'static, usize> {
+            let (queues, consumer) = (queues.clone(), sync.clone());
+            Box::pin(async move { clearview_tests::pump::local(&queues, consumer.as_ref()).await })
+        });
         let queues = local.queues.clone();
         let pump: Pump = Box::new(move || -> BoxFut<'static, usize> {
             let (queues, consumer) = (queues.clone(), consumer.clone());
@@ -470,7 +564,7 @@ mod embedded {
             let queues = queues.clone();
             Box::pin(async move { queues.dead_letters(QUEUE).await.unwrap().into_iter().map(|d| d.reason).collect() })
         });
-        Env { family, pump, dead_letters }
+        Env { family, pump, dead_letters, pump_sync, deps }
     }
 
     webhook_tests!(env);
@@ -500,23 +594,9 @@ mod aws {
         .with_sealer(Arc::new(AesGcmSealer::new("test", &[7u8; 32])))
         .with_webhooks(test_policy());
         let family = Arc::new(clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks));
-        let consumer: Arc<dyn Consumer> = Arc::new(WebhooksConsumer::new(deps));
-        let c = chain.clone();
-        let pump: Pump = Box::new(move || -> BoxFut<'static, usize> {
-            let (chain, consumer) = (c.clone(), consumer.clone());
-            Box::pin(async move {
-                let queues: &dyn Queues = &chain.queues;
-                let mut handled = 0;
-                loop {
-                    let report = chain.pump(QUEUE, consumer.as_ref(), queues, Duration::from_secs(1)).await;
-                    assert!(report.failed().is_empty(), "{report:?}");
-                    if report.received() == 0 {
-                        return handled;
-                    }
-                    handled += report.received();
-                }
-            })
-        });
+        let consumer: Arc<dyn Consumer> = Arc::new(WebhooksConsumer::new(deps.clone()));
+        let pump = pump_of(&chain, consumer);
+        let pump_sync = pump_of(&chain, Arc::new(clearview_chain::integrations::IntegrationSyncConsumer(deps.clone())));
         let dead_letters: DeadLetters = Box::new(move || -> BoxFut<'static, Vec<String>> {
             let chain = chain.clone();
             Box::pin(async move {
@@ -528,7 +608,26 @@ mod aws {
                     .collect()
             })
         });
-        Env { family, pump, dead_letters }
+        Env { family, pump, dead_letters, pump_sync, deps }
+    }
+
+    fn pump_of(chain: &clearview_aws::testing::TestChain, consumer: Arc<dyn Consumer>) -> Pump {
+        let c = chain.clone();
+        Box::new(move || -> BoxFut<'static, usize> {
+            let (chain, consumer) = (c.clone(), consumer.clone());
+            Box::pin(async move {
+                let queues: &dyn Queues = &chain.queues;
+                let mut handled = 0;
+                loop {
+                    let report = chain.pump(consumer.queue(), consumer.as_ref(), queues, Duration::from_secs(1)).await;
+                    assert!(report.failed().is_empty(), "{report:?}");
+                    if report.received() == 0 {
+                        return handled;
+                    }
+                    handled += report.received();
+                }
+            })
+        })
     }
 
     webhook_tests!(env);

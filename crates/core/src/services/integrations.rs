@@ -42,7 +42,12 @@ fn name_schema() -> utoipa::openapi::schema::Object {
     NAME.schema()
 }
 fn provider_schema() -> utoipa::openapi::schema::Object {
-    PROVIDER.schema()
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .min_length(Some(1))
+        .max_length(Some(50))
+        .pattern(Some("^[A-Za-z0-9_-]+$"))
+        .build()
 }
 fn candidate_name_schema() -> utoipa::openapi::schema::Object {
     CANDIDATE_NAME.schema()
@@ -427,4 +432,275 @@ async fn accept(deps: &Deps, org: &OrgId, i: &Integration, input: InboundApplica
     .await?;
     tracing::info!(integration = %i.id, application = %app.id, "inbound job-board application accepted");
     Ok(InboundAccepted { application_id: app.id, candidate_id: candidate_id.to_string(), source: app.source })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Job-board sync: each board's state per job, and each run's outcome
+
+use crate::model::integration::{BoardJob, BoardState, SyncRun};
+use crate::model::{Job, JobStatus};
+use crate::ports::queue::{WorkMessage, WorkQueue};
+use crate::ports::store::Index;
+
+/// The queue of the `integration-sync` consumer: sync requests (on demand and from the
+/// schedule) and `job.published` events.
+pub const SYNC_QUEUE: WorkQueue = WorkQueue::named("integration-sync");
+pub const SYNC_KIND: &str = "integration-sync";
+/// The domain events the sync queue's topic subscription delivers.
+pub const SYNC_EVENTS: &[&str] = &["job.published"];
+
+/// A sync to run (the body of a [`SYNC_KIND`] message).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncRequest {
+    pub org_id: String,
+    pub integration_id: String,
+    pub run_id: String,
+    pub trigger: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+}
+
+impl SyncRequest {
+    pub fn message(&self) -> WorkMessage {
+        WorkMessage {
+            id: format!("sync:{}:{}", self.integration_id, self.run_id),
+            kind: SYNC_KIND.to_owned(),
+            body: serde_json::to_value(self).unwrap_or_default(),
+        }
+    }
+}
+
+/// `POST /api/integrations/{id}/sync`: 202 with the run queued.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncQueued {
+    pub run_id: String,
+    pub integration_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub requested_at: OffsetDateTime,
+    /// Always `queued`; the outcome appears in `GET /api/integrations/{id}/status`.
+    pub status: String,
+}
+
+/// `GET /api/integrations/{id}/status`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationStatus {
+    pub integration: IntegrationView,
+    /// The last 10 sync runs, newest first.
+    pub runs: Vec<SyncRun>,
+    /// A job board's state per job (at most 500).
+    pub jobs: Vec<BoardJob>,
+}
+
+pub async fn request_sync(deps: &Deps, actor: &Actor, id: &str) -> AppResult<SyncQueued> {
+    let i = load(deps, actor.org(), id).await?;
+    let now = deps.clock.now();
+    let req = SyncRequest {
+        org_id: i.org_id.to_string(),
+        integration_id: i.id.clone(),
+        run_id: deps.ids.new_id().to_string(),
+        trigger: "on_demand".into(),
+        requested_at: now,
+    };
+    deps.queues.send(SYNC_QUEUE, &req.message()).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok(SyncQueued { run_id: req.run_id, integration_id: i.id, requested_at: now, status: "queued".into() })
+}
+
+pub async fn status(deps: &Deps, actor: &Actor, id: &str) -> AppResult<IntegrationStatus> {
+    let i = load(deps, actor.org(), id).await?;
+    let pk = keys::board_pk(&i.org_id, &i.id);
+    let runs = record::query::<SyncRun>(deps.store.as_ref(), &Query::table(&pk).prefix("RUN#").descending().limit(10))
+        .await?
+        .0;
+    let jobs = record::query::<BoardJob>(deps.store.as_ref(), &Query::table(&pk).prefix("JOB#").limit(500)).await?.0;
+    Ok(IntegrationStatus { integration: IntegrationView::from(&i), runs, jobs })
+}
+
+async fn jobs_with_status(deps: &Deps, org: &OrgId, status: JobStatus) -> AppResult<Vec<Job>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let q = Query::index(Index::Gsi1, keys::job_by_status_pk(org, status.as_str())).limit(200).after(after);
+        let (jobs, page) = record::query::<Job>(deps.store.as_ref(), &q).await?;
+        out.extend(jobs);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Runs one sync of a job board: its feed is what the board pulls (`/api/job-board/feed.xml`),
+/// so a sync records what that feed now publishes for this board — each active job `active`
+/// (or `failed` with why it cannot be published), each paused job `paused` — and takes off the
+/// jobs no longer open. The run and its counts are recorded under the request's run id (a
+/// redelivered request writes the same items).
+pub async fn run_sync(deps: &Deps, req: &SyncRequest) -> AppResult<Option<SyncRun>> {
+    let Some(org) = OrgId::parse(&req.org_id) else { return Ok(None) };
+    let Some(i) = record::get::<Integration>(deps.store.as_ref(), &keys::integration(&org, &req.integration_id)).await?
+    else {
+        return Ok(None);
+    };
+    let mut run = SyncRun {
+        id: req.run_id.clone(),
+        integration_id: i.id.clone(),
+        org_id: org.clone(),
+        trigger: req.trigger.clone(),
+        requested_at: req.requested_at,
+        finished_at: deps.clock.now(),
+        outcome: "succeeded".into(),
+        active: 0,
+        paused: 0,
+        removed: 0,
+        failed: 0,
+        error: None,
+    };
+    // A redelivered request: the run is done and recorded; it changes nothing twice.
+    if let Some(done) = record::get::<SyncRun>(deps.store.as_ref(), &run.key()).await?
+        && done.outcome != "failed"
+    {
+        return Ok(Some(done));
+    }
+    if i.kind != IntegrationType::JobBoard || !i.enabled {
+        run.outcome = "skipped".into();
+        run.error = Some(if i.enabled {
+            format!("nothing to sync for a {} integration", serde_json::to_value(i.kind).unwrap_or_default().as_str().unwrap_or("?"))
+        } else {
+            "the integration is switched off".into()
+        });
+        record_run(deps, &run).await?;
+        return Ok(Some(run));
+    }
+    let result: AppResult<()> = async {
+        let now = deps.clock.now();
+        let pk = keys::board_pk(&org, &i.id);
+        let before = record::query::<BoardJob>(deps.store.as_ref(), &Query::table(&pk).prefix("JOB#").limit(1000)).await?.0;
+        let mut open = std::collections::BTreeSet::new();
+        for (status, jobs) in [
+            (JobStatus::Active, jobs_with_status(deps, &org, JobStatus::Active).await?),
+            (JobStatus::Paused, jobs_with_status(deps, &org, JobStatus::Paused).await?),
+        ] {
+            for job in jobs {
+                open.insert(job.id.to_string());
+                let (state, reason) = match status {
+                    JobStatus::Active if job.published_at.is_none() => {
+                        (BoardState::Failed, Some("active but never published: not in the feed".to_owned()))
+                    }
+                    JobStatus::Active if job.description.trim().is_empty() => {
+                        (BoardState::Failed, Some("no description: boards refuse it".to_owned()))
+                    }
+                    JobStatus::Active => (BoardState::Active, None),
+                    _ => (BoardState::Paused, None),
+                };
+                match state {
+                    BoardState::Active => run.active += 1,
+                    BoardState::Paused => run.paused += 1,
+                    BoardState::Failed => run.failed += 1,
+                    BoardState::Pending => {}
+                }
+                let b = BoardJob {
+                    integration_id: i.id.clone(),
+                    org_id: org.clone(),
+                    job_id: job.id.to_string(),
+                    title: job.title.clone(),
+                    state,
+                    reason,
+                    updated_at: now,
+                };
+                deps.store.put(b.to_item()?, Condition::None).await?;
+            }
+        }
+        for gone in before.iter().filter(|b| !open.contains(&b.job_id)) {
+            deps.store.delete(&gone.key(), Condition::None).await?;
+            run.removed += 1;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = &result {
+        run.outcome = "failed".into();
+        run.error = Some(e.to_string());
+    }
+    run.finished_at = deps.clock.now();
+    if result.is_ok() {
+        record_run(deps, &run).await?;
+    } else {
+        // A failed run is recorded too, but a retry of it may still succeed and replace it.
+        deps.store.put(run.to_item()?, Condition::None).await?;
+    }
+    result.map(|()| Some(run))
+}
+
+async fn record_run(deps: &Deps, run: &SyncRun) -> AppResult<()> {
+    match deps.store.put(run.to_item()?, Condition::NotExists).await {
+        Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A job was published: its state on each of the organisation's job boards is `pending` until
+/// the sync this queues puts it in the feed.
+pub async fn on_job_published(deps: &Deps, event: &crate::ports::queue::DomainEvent) -> AppResult<usize> {
+    let Some(org) = OrgId::parse(&event.org_id) else { return Ok(0) };
+    let boards: Vec<Integration> =
+        list_all(deps, &org).await?.into_iter().filter(|i| i.kind == IntegrationType::JobBoard && i.enabled).collect();
+    for i in &boards {
+        let job = event.data["jobId"].as_str().unwrap_or(&event.subject_id).to_owned();
+        let pending = BoardJob {
+            integration_id: i.id.clone(),
+            org_id: org.clone(),
+            job_id: job,
+            title: event.data["title"].as_str().unwrap_or_default().to_owned(),
+            state: BoardState::Pending,
+            reason: None,
+            updated_at: deps.clock.now(),
+        };
+        // Only if the job is not on the board yet (a later sync's state wins over a redelivery).
+        match deps.store.put(pending.to_item()?, Condition::NotExists).await {
+            Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let req = SyncRequest {
+            org_id: org.to_string(),
+            integration_id: i.id.clone(),
+            run_id: format!("job.published-{}", keys_safe(&event.id)),
+            trigger: "job.published".into(),
+            requested_at: event.occurred_at,
+        };
+        deps.queues.send(SYNC_QUEUE, &req.message()).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    }
+    Ok(boards.len())
+}
+
+fn keys_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+}
+
+/// The schedule: queues a sync of every job board, across tenants (one page of the index at a
+/// time); the consumer runs them. Returns how many it queued.
+pub async fn queue_scheduled_syncs(deps: &Deps, scheduled_at: OffsetDateTime) -> AppResult<usize> {
+    let mut queued = 0;
+    let mut after = None;
+    loop {
+        let q = Query::index(Index::Gsi1, keys::JOB_BOARDS_PK).limit(200).after(after);
+        let (boards, page) = record::query::<Integration>(deps.store.as_ref(), &q).await?;
+        for i in boards.iter().filter(|i| i.enabled) {
+            let req = SyncRequest {
+                org_id: i.org_id.to_string(),
+                integration_id: i.id.clone(),
+                run_id: format!("schedule-{}", scheduled_at.unix_timestamp()),
+                trigger: "schedule".into(),
+                requested_at: scheduled_at,
+            };
+            deps.queues.send(SYNC_QUEUE, &req.message()).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+            queued += 1;
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(queued),
+        }
+    }
 }

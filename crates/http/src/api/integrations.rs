@@ -6,6 +6,7 @@ use super::uuid_id;
 use crate::App;
 use crate::extract::FromRequest;
 use crate::handler;
+use crate::routes::Accepted;
 use crate::request::Req;
 use crate::routes::{
     Access::*, Created, Defs, Grant::*, Json, NoContent, OperationDoc, OptionalIfMatch, Route, Tagged,
@@ -14,13 +15,13 @@ use clearview_core::AppError;
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::integrations::{
     self, DELIVERY_HEADER, InboundAccepted, InboundApplication, IntegrationCreated, IntegrationInput, IntegrationView,
-    Integrations, SIGNATURE_HEADER,
+    IntegrationStatus, Integrations, SIGNATURE_HEADER, SyncQueued,
 };
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 
-pub static ROUTES: &[Route] = &[LIST, CREATE, UPDATE, DELETE, INBOUND];
+pub static ROUTES: &[Route] = &[LIST, CREATE, UPDATE, DELETE, SYNC, STATUS, INBOUND];
 
 pub const LIST: Route = Route {
     name: "integrations-list",
@@ -90,6 +91,35 @@ pub const DELETE: Route = Route {
 async fn delete(app: App, req: Req, _: ()) -> Result<NoContent, AppError> {
     integrations::delete(&app.deps, req.actor()?, &uuid_id(&req, "integration")?).await?;
     Ok(NoContent)
+}
+
+pub const SYNC: Route = Route {
+    name: "integrations-sync",
+    method: "POST",
+    path: "/api/integrations/{id}/sync",
+    access: Staff(Some(P::IntegrationsManage)),
+    summary: "Sync an integration now: 202 with the run queued; the integration-sync consumer records a job board's state per job and the run's outcome (see the status route). Other types record a skipped run",
+    idempotent: false,
+    grants: &[TableRead, SendQueue("integration-sync")],
+    handler: handler!(sync),
+};
+async fn sync(app: App, req: Req, _: ()) -> Result<Accepted<SyncQueued>, AppError> {
+    let q = integrations::request_sync(&app.deps, req.actor()?, &uuid_id(&req, "integration")?).await?;
+    Ok(Accepted(q, None))
+}
+
+pub const STATUS: Route = Route {
+    name: "integrations-status",
+    method: "GET",
+    path: "/api/integrations/{id}/status",
+    access: Staff(Some(P::IntegrationsManage)),
+    summary: "An integration's last 10 sync runs (trigger, outcome, counts, error) and, for a job board, each job's state on it (pending, active, paused, failed with the reason)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(status),
+};
+async fn status(app: App, req: Req, _: ()) -> Result<Json<IntegrationStatus>, AppError> {
+    Ok(Json(integrations::status(&app.deps, req.actor()?, &uuid_id(&req, "integration")?).await?))
 }
 
 /// A JSON body signed by a job board: the body as `T`, with the signature and delivery id
