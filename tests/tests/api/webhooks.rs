@@ -446,7 +446,13 @@ fn states(status: &Value) -> BTreeMap<String, String> {
 pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_run_is_in_the_status(e: &Env) {
     let f = &e.family;
     let admin = f.employer_admin("Syncs").await;
-    let board = f.post("/api/integrations", Some(&admin.token), json!({"type": "job_board", "name": "LinkedIn", "provider": "linkedin"})).await;
+    let board = f
+        .post(
+            "/api/integrations",
+            Some(&admin.token),
+            json!({"type": "job_board", "name": "LinkedIn", "provider": "linkedin"}),
+        )
+        .await;
     assert_eq!(board.status, StatusCode::CREATED, "{:?}", board.body);
     let id = board.body["id"].as_str().unwrap().to_owned();
     let publish = |title: &'static str| {
@@ -454,7 +460,10 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
         async move {
             let job = f.post("/api/jobs", Some(&token), job_body(title)).await;
             let job = job.body["id"].as_str().unwrap().to_owned();
-            assert_eq!(f.post(&format!("/api/jobs/{job}/publish"), Some(&token), json!(null)).await.status, StatusCode::OK);
+            assert_eq!(
+                f.post(&format!("/api/jobs/{job}/publish"), Some(&token), json!(null)).await.status,
+                StatusCode::OK
+            );
             job
         }
     };
@@ -464,7 +473,10 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
     assert!((e.pump_sync)().await >= 2, "the event, then the sync it queued");
     let s = board_status(f, &admin.token, &id).await;
     assert_eq!(states(&s), BTreeMap::from([(a.clone(), "active".to_owned())]), "{s:?}");
-    assert_eq!((s["runs"][0]["trigger"].as_str(), s["runs"][0]["outcome"].as_str()), (Some("job.published"), Some("succeeded")));
+    assert_eq!(
+        (s["runs"][0]["trigger"].as_str(), s["runs"][0]["outcome"].as_str()),
+        (Some("job.published"), Some("succeeded"))
+    );
 
     // Paused and another published, then a sync on demand.
     let b = publish("Board B").await;
@@ -474,18 +486,35 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
     (e.pump_sync)().await;
     let s = board_status(f, &admin.token, &id).await;
     assert_eq!(states(&s), BTreeMap::from([(a.clone(), "paused".to_owned()), (b.clone(), "active".to_owned())]));
-    let run = s["runs"].as_array().unwrap().iter().find(|r| r["id"] == queued.body["runId"]).expect("the run asked for").clone();
-    assert_eq!((run["trigger"].as_str(), run["active"].as_u64(), run["paused"].as_u64()), (Some("on_demand"), Some(1), Some(1)), "{run:?}");
+    let run = s["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == queued.body["runId"])
+        .expect("the run asked for")
+        .clone();
+    assert_eq!(
+        (run["trigger"].as_str(), run["active"].as_u64(), run["paused"].as_u64()),
+        (Some("on_demand"), Some(1), Some(1)),
+        "{run:?}"
+    );
 
     // Closed: off the board at the next (scheduled) sync. The states equal a recount of the jobs.
     assert_eq!(f.post(&format!("/api/jobs/{b}/close"), Some(&admin.token), json!(null)).await.status, StatusCode::OK);
     let when = time::OffsetDateTime::now_utc();
     let schedule = clearview_chain::integrations::IntegrationSyncSchedule(e.deps.clone());
-    assert_eq!(clearview_core::ports::queue::Scheduled::run(&schedule, when).await, clearview_core::ports::queue::Outcome::Done);
+    assert_eq!(
+        clearview_core::ports::queue::Scheduled::run(&schedule, when).await,
+        clearview_core::ports::queue::Outcome::Done
+    );
     (e.pump_sync)().await;
     let s = board_status(f, &admin.token, &id).await;
     assert_eq!(states(&s), BTreeMap::from([(a.clone(), "paused".to_owned())]));
-    assert_eq!((s["runs"][0]["trigger"].as_str(), s["runs"][0]["removed"].as_u64()), (Some("schedule"), Some(1)), "{s:?}");
+    assert_eq!(
+        (s["runs"][0]["trigger"].as_str(), s["runs"][0]["removed"].as_u64()),
+        (Some("schedule"), Some(1)),
+        "{s:?}"
+    );
     let mut recount = BTreeMap::new();
     for (status, state) in [("active", "active"), ("paused", "paused")] {
         let jobs = f.get(&format!("/api/jobs?status={status}&limit=100"), &admin.token).await;
@@ -496,7 +525,13 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
     assert_eq!(states(&s), recount);
 
     // Another type has nothing to sync: a skipped run says so. Another organisation sees nothing.
-    let ats = f.post("/api/integrations", Some(&admin.token), json!({"type": "ats", "name": "Old ATS", "provider": "greenhouse"})).await;
+    let ats = f
+        .post(
+            "/api/integrations",
+            Some(&admin.token),
+            json!({"type": "ats", "name": "Old ATS", "provider": "greenhouse"}),
+        )
+        .await;
     let ats = ats.body["id"].as_str().unwrap().to_owned();
     assert!(ats.len() > 10 && ats != id);
     f.post(&format!("/api/integrations/{ats}/sync"), Some(&admin.token), json!(null)).await;
@@ -505,7 +540,10 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
     assert_eq!(s["runs"][0]["outcome"], "skipped", "{s:?}");
     let other = f.employer_admin("Nosy").await;
     assert_eq!(f.get(&format!("/api/integrations/{id}/status"), &other.token).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(f.post(&format!("/api/integrations/{id}/sync"), Some(&other.token), json!(null)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        f.post(&format!("/api/integrations/{id}/sync"), Some(&other.token), json!(null)).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 macro_rules! webhook_tests {

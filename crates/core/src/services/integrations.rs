@@ -540,7 +540,8 @@ async fn jobs_with_status(deps: &Deps, org: &OrgId, status: JobStatus) -> AppRes
 /// redelivered request writes the same items).
 pub async fn run_sync(deps: &Deps, req: &SyncRequest) -> AppResult<Option<SyncRun>> {
     let Some(org) = OrgId::parse(&req.org_id) else { return Ok(None) };
-    let Some(i) = record::get::<Integration>(deps.store.as_ref(), &keys::integration(&org, &req.integration_id)).await?
+    let Some(i) =
+        record::get::<Integration>(deps.store.as_ref(), &keys::integration(&org, &req.integration_id)).await?
     else {
         return Ok(None);
     };
@@ -567,7 +568,10 @@ pub async fn run_sync(deps: &Deps, req: &SyncRequest) -> AppResult<Option<SyncRu
     if i.kind != IntegrationType::JobBoard || !i.enabled {
         run.outcome = "skipped".into();
         run.error = Some(if i.enabled {
-            format!("nothing to sync for a {} integration", serde_json::to_value(i.kind).unwrap_or_default().as_str().unwrap_or("?"))
+            format!(
+                "nothing to sync for a {} integration",
+                serde_json::to_value(i.kind).unwrap_or_default().as_str().unwrap_or("?")
+            )
         } else {
             "the integration is switched off".into()
         });
@@ -577,7 +581,8 @@ pub async fn run_sync(deps: &Deps, req: &SyncRequest) -> AppResult<Option<SyncRu
     let result: AppResult<()> = async {
         let now = deps.clock.now();
         let pk = keys::board_pk(&org, &i.id);
-        let before = record::query::<BoardJob>(deps.store.as_ref(), &Query::table(&pk).prefix("JOB#").limit(1000)).await?.0;
+        let before =
+            record::query::<BoardJob>(deps.store.as_ref(), &Query::table(&pk).prefix("JOB#").limit(1000)).await?.0;
         let mut open = std::collections::BTreeSet::new();
         for (status, jobs) in [
             (JobStatus::Active, jobs_with_status(deps, &org, JobStatus::Active).await?),

@@ -6,16 +6,16 @@ use super::uuid_id;
 use crate::App;
 use crate::extract::FromRequest;
 use crate::handler;
-use crate::routes::Accepted;
 use crate::request::Req;
+use crate::routes::Accepted;
 use crate::routes::{
     Access::*, Created, Defs, Grant::*, Json, NoContent, OperationDoc, OptionalIfMatch, Route, Tagged,
 };
 use clearview_core::AppError;
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::integrations::{
-    self, DELIVERY_HEADER, InboundAccepted, InboundApplication, IntegrationCreated, IntegrationInput, IntegrationView,
-    IntegrationStatus, Integrations, SIGNATURE_HEADER, SyncQueued,
+    self, DELIVERY_HEADER, InboundAccepted, InboundApplication, IntegrationCreated, IntegrationInput,
+    IntegrationStatus, IntegrationView, Integrations, SIGNATURE_HEADER, SyncQueued,
 };
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
