@@ -141,6 +141,30 @@ impl Queues for SqsQueues {
         self.send_to(&urls.queue, message, &[(attribute::KIND, message.kind.clone())]).await
     }
 
+    async fn send_delayed(
+        &self,
+        queue: WorkQueue,
+        message: &WorkMessage,
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        if delay > clearview_core::ports::queue::MAX_SEND_DELAY {
+            return Err(QueueError::Invalid(format!("a message is delayed at most 15 minutes, not {delay:?}")));
+        }
+        let urls = self.configured(queue)?;
+        let body = serde_json::to_string(message).map_err(|e| QueueError::Invalid(e.to_string()))?;
+        let seconds = i32::try_from(delay.as_secs()).unwrap_or(900);
+        self.client
+            .send_message()
+            .queue_url(&urls.queue)
+            .message_body(body)
+            .delay_seconds(seconds)
+            .message_attributes(attribute::KIND, string_attribute(&message.kind)?)
+            .send()
+            .await
+            .map_err(queue_error)?;
+        Ok(())
+    }
+
     async fn dead_letter(&self, queue: WorkQueue, message: &WorkMessage, reason: &str) -> Result<(), QueueError> {
         let urls = self.configured(queue)?;
         let now = OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();

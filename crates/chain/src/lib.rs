@@ -10,6 +10,7 @@ pub mod audit;
 pub mod consumers;
 pub mod criteria;
 pub mod email;
+pub mod integrations;
 pub mod interviews;
 pub mod market;
 pub mod messages;
@@ -20,6 +21,7 @@ pub mod reminders;
 pub mod report_render;
 pub mod reports;
 pub mod table;
+pub mod webhooks;
 
 pub use consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer, all};
 

@@ -14,6 +14,7 @@ use crate::messages::ConsultantMessagesConsumer;
 use crate::platform::PlatformManagerConsumer;
 use crate::reminders::FollowUpReminders;
 use crate::reports::{ReportGenerateConsumer, ReportsJob};
+use crate::webhooks::WebhooksConsumer;
 use clearview_core::Deps;
 use clearview_core::ports::queue::{Consumer, Scheduled, WorkQueue};
 use std::sync::Arc;
@@ -193,6 +194,12 @@ pub const QUEUES: &[QueueDef] = &[
         max_receive_count: 5,
     },
     QueueDef {
+        name: "integration-sync",
+        feed: Feed::Topic(APPLICATION_EVENTS, crate::integrations::EVENTS),
+        max_receive_count: 5,
+    },
+    QueueDef { name: "webhooks", feed: Feed::Topic(APPLICATION_EVENTS, crate::webhooks::EVENTS), max_receive_count: 5 },
+    QueueDef {
         name: "career-market",
         feed: Feed::Topic(APPLICATION_EVENTS, clearview_core::services::market::EVENTS),
         max_receive_count: 5,
@@ -364,6 +371,33 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         memory_mb: 256,
         build: Build::Queue(|d| Arc::new(PlatformManagerConsumer(d.clone()))),
     },
+    ConsumerDef {
+        name: "webhooks",
+        summary: "Fan each application event out to the organisation's webhook subscriptions, and POST each delivery signed (HMAC-SHA256 over timestamp.body); a failed attempt is re-sent with a growing delay (30 s to 15 min, about 5 hours in all), then dead-lettered with the reason; every attempt is logged",
+        trigger: Trigger::Sqs { queue: "webhooks", batch_size: 5, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, SendTo("webhooks"), SealingKey],
+        timeout_s: 120,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(WebhooksConsumer::new(d.clone()))),
+    },
+    ConsumerDef {
+        name: "integration-sync",
+        summary: "Sync a job board (on demand, hourly, and when a job is published): record each job's state on the board (pending, active, paused, failed with the reason), take off jobs no longer open, and record the run's outcome",
+        trigger: Trigger::Sqs { queue: "integration-sync", batch_size: 5, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, SendTo("integration-sync")],
+        timeout_s: 300,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(crate::integrations::IntegrationSyncConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "integration-sync-schedule",
+        summary: "Hourly: queue a sync of every enabled job board (all tenants, from the job-board index)",
+        trigger: Trigger::Schedule { expression: "cron(15 * * * ? *)" },
+        needs: &[TableRead, SendTo("integration-sync")],
+        timeout_s: 120,
+        memory_mb: 256,
+        build: Build::Schedule(|d| Arc::new(crate::integrations::IntegrationSyncSchedule(d.clone()))),
+    },
 ];
 
 /// A queue's definition by name.
@@ -460,12 +494,18 @@ mod tests {
     fn application_events_reach_the_email_queue_and_uploads_reach_parse() {
         assert_eq!(
             subscribers(APPLICATION_EVENTS, "application.received"),
-            vec![WorkQueue::EMAIL, crate::analytics::QUEUE, crate::market::QUEUE]
+            vec![WorkQueue::EMAIL, crate::analytics::QUEUE, crate::webhooks::QUEUE, crate::market::QUEUE]
         );
         assert!(subscribers(APPLICATION_EVENTS, "report.ready").is_empty());
         assert_eq!(
             subscribers(APPLICATION_EVENTS, "job.published"),
-            vec![crate::alerts::QUEUE, crate::analytics::QUEUE, crate::market::QUEUE]
+            vec![
+                crate::alerts::QUEUE,
+                crate::analytics::QUEUE,
+                crate::integrations::QUEUE,
+                crate::webhooks::QUEUE,
+                crate::market::QUEUE
+            ]
         );
         assert_eq!(object_created_queues("uploads/o/a/f"), vec![WorkQueue::PARSE]);
         assert!(object_created_queues("reports/x.pdf").is_empty());

@@ -607,3 +607,51 @@ pub fn meetings_pk(user: &UserId) -> String {
 pub fn meeting(user: &UserId, starts: &str, id: &str) -> Key {
     Key::new(meetings_pk(user), format!("{starts}#{id}"))
 }
+
+/// An organisation's outbound webhook subscriptions (at most a few dozen: one page).
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+pub fn webhook(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{WEBHOOK_PREFIX}{id}"))
+}
+/// A subscription's delivery log: one item per attempt under `AT#<epoch ms>#…` (newest first
+/// with a descending query), and one `DONE#<delivery>#<attempt>` marker per attempt made, so a
+/// redelivered message does not post twice. Both expire after 30 days.
+pub fn webhook_log_pk(org: &OrgId, subscription: &str) -> String {
+    format!("{}#WHLOG#{subscription}", org_pk(org))
+}
+pub const WEBHOOK_ATTEMPT_PREFIX: &str = "AT#";
+pub fn webhook_attempt(org: &OrgId, subscription: &str, at_ms: i64, delivery: &str, attempt: u32) -> Key {
+    Key::new(webhook_log_pk(org, subscription), format!("{WEBHOOK_ATTEMPT_PREFIX}{at_ms:013}#{delivery}#{attempt:03}"))
+}
+pub fn webhook_attempt_done(org: &OrgId, subscription: &str, delivery: &str, attempt: u32) -> Key {
+    Key::new(webhook_log_pk(org, subscription), format!("DONE#{delivery}#{attempt:03}"))
+}
+
+/// An organisation's integrations (at most a few dozen: one page).
+pub const INTEGRATION_PREFIX: &str = "INTEGRATION#";
+pub fn integration(org: &OrgId, id: &str) -> Key {
+    Key::new(org_pk(org), format!("{INTEGRATION_PREFIX}{id}"))
+}
+/// Where an integration lives, by id alone (the public inbound webhook names only the id).
+pub fn integration_locator(id: &str) -> Key {
+    Key::new(format!("INTEGRATIONREF#{id}"), "INTEGRATIONREF")
+}
+/// An inbound delivery id seen on an integration inside the replay window (expires after it).
+pub fn inbound_seen(id: &str, delivery: &str) -> Key {
+    Key::new(format!("INTEGRATIONREF#{id}"), format!("SEEN#{delivery}"))
+}
+/// gsi1 of every job-board integration, across tenants (the hourly sync schedule reads it).
+pub const JOB_BOARDS_PK: &str = "JOBBOARDS";
+pub fn job_board_in_list(org: &OrgId, id: &str) -> Key {
+    Key::new(JOB_BOARDS_PK, format!("{org}#{id}"))
+}
+/// A job board's state per job (`JOB#<jobId>`) and its sync runs (`RUN#<epoch ms>#<runId>`).
+pub fn board_pk(org: &OrgId, integration: &str) -> String {
+    format!("{}#BOARD#{integration}", org_pk(org))
+}
+pub fn board_job(org: &OrgId, integration: &str, job: &str) -> Key {
+    Key::new(board_pk(org, integration), format!("JOB#{job}"))
+}
+pub fn board_run(org: &OrgId, integration: &str, at_ms: i64, run: &str) -> Key {
+    Key::new(board_pk(org, integration), format!("RUN#{at_ms:013}#{run}"))
+}

@@ -142,6 +142,9 @@ pub enum Permission {
     /// Publish the employer's NYC LL144 bias-audit summary (a public statement).
     #[serde(rename = "audit:publish")]
     AuditPublish,
+    /// Integrations and outbound webhook subscriptions (their secrets reach other systems).
+    #[serde(rename = "integrations:manage")]
+    IntegrationsManage,
     #[serde(rename = "users:read")]
     UsersRead,
     #[serde(rename = "users:manage")]
@@ -156,7 +159,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -176,6 +179,7 @@ impl Permission {
         OnboardingManage,
         AuditRead,
         AuditPublish,
+        IntegrationsManage,
         UsersRead,
         UsersManage,
         RolesManage,
@@ -203,6 +207,7 @@ impl Permission {
             OnboardingManage => "onboarding:manage",
             AuditRead => "audit:read",
             AuditPublish => "audit:publish",
+            IntegrationsManage => "integrations:manage",
             UsersRead => "users:read",
             UsersManage => "users:manage",
             RolesManage => "roles:manage",
@@ -212,7 +217,7 @@ impl Permission {
 
     /// Only an admin may ever hold these: they cannot be granted by override.
     pub fn admin_only(self) -> bool {
-        matches!(self, UsersManage | RolesManage | AuditRead | AuditPublish | ModelsManage)
+        matches!(self, UsersManage | RolesManage | AuditRead | AuditPublish | IntegrationsManage | ModelsManage)
     }
 
     /// Whether this permission changes state (viewers never hold one).

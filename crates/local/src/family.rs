@@ -169,6 +169,10 @@ impl LocalFamily {
         .with_blobs(self.blob_store())
         .with_queues(self.work_queues())
         .with_events(self.events())
+        // The embedded default runs on a laptop: webhook receivers on loopback are the point.
+        .with_webhooks(clearview_core::ports::WebhookPolicy::local(
+            clearview_core::ports::WebhookPolicy::default().retry_delays_s,
+        ))
     }
 
     /// The blob store port (for `Deps`).

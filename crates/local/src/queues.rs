@@ -493,6 +493,28 @@ impl Queues for SqliteQueues {
         Ok(())
     }
 
+    async fn send_delayed(&self, queue: WorkQueue, message: &WorkMessage, delay: Duration) -> Result<(), QueueError> {
+        if delay > clearview_core::ports::queue::MAX_SEND_DELAY {
+            return Err(QueueError::Invalid(format!("a message is delayed at most 15 minutes, not {delay:?}")));
+        }
+        let body = check(message)?;
+        let now = self.now();
+        let visible_at = now.saturating_add(duration_millis(delay));
+        let m = message.clone();
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO queue_messages (queue, id, kind, body, visible_at, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![queue.name(), m.id, m.kind, body, visible_at, now],
+            )
+            .map_err(unavailable)
+        })
+        .await?;
+        tracing::debug!(queue = queue.name(), id = %message.id, ?delay, "message sent with a delay");
+        // The workers poll, so a message that becomes visible later is still picked up.
+        self.wake(queue);
+        Ok(())
+    }
+
     async fn dead_letter(&self, queue: WorkQueue, message: &WorkMessage, reason: &str) -> Result<(), QueueError> {
         let body = check(message)?;
         let now = self.now();
@@ -573,6 +595,24 @@ mod tests {
             WorkMessage { id: "a".into(), kind: "k".into(), body: serde_json::json!("x".repeat(MAX_MESSAGE_BYTES)) };
         assert!(matches!(q.send(WorkQueue::PARSE, &m).await, Err(QueueError::Invalid(_))));
         assert!(matches!(q.receive(WorkQueue::PARSE, 11, Duration::from_secs(1)).await, Err(QueueError::Invalid(_))));
+    }
+
+    #[tokio::test]
+    async fn a_delayed_message_is_received_only_once_its_delay_has_passed() {
+        let clock = Arc::new(clearview_core::ports::clock::FixedClock::at(
+            OffsetDateTime::UNIX_EPOCH + time::Duration::days(20000),
+        ));
+        let q = SqliteQueues::in_memory(clock.clone(), QueueConfig::default()).unwrap();
+        let m = WorkMessage { id: "d1".into(), kind: "k".into(), body: serde_json::json!({}) };
+        q.send_delayed(WorkQueue::PARSE, &m, Duration::from_secs(120)).await.unwrap();
+        assert!(q.receive(WorkQueue::PARSE, 1, Duration::from_secs(30)).await.unwrap().is_empty());
+        clock.advance(time::Duration::seconds(121));
+        let got = q.receive(WorkQueue::PARSE, 1, Duration::from_secs(30)).await.unwrap();
+        assert_eq!((got.len(), got[0].receive_count), (1, 1));
+        assert!(matches!(
+            q.send_delayed(WorkQueue::PARSE, &m, Duration::from_secs(901)).await,
+            Err(QueueError::Invalid(_))
+        ));
     }
 
     #[tokio::test]

@@ -3,6 +3,7 @@
 pub mod application;
 pub mod audit;
 pub mod candidate;
+pub mod integration;
 pub mod interview;
 pub mod job;
 pub mod job_alert;
@@ -15,6 +16,7 @@ pub mod platform;
 pub mod reminder;
 pub mod talent;
 pub mod user;
+pub mod webhook;
 
 pub use application::{
     Application, ApplicationStatus, ChainStep, FileRecord, Processing, ResumeFile, Stage, StageResult,

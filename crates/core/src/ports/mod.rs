@@ -22,6 +22,36 @@ pub struct Deps {
     pub queues: Arc<dyn queue::Queues>,
     pub events: Arc<dyn queue::Events>,
     pub sealer: Arc<dyn crypto::Sealer>,
+    /// Where outbound webhooks may go and how their deliveries are retried.
+    pub webhooks: WebhookPolicy,
+}
+
+/// Outbound webhook settings of a process. The default is production's: targets must be
+/// public `https://` addresses (no loopback, private, link-local or metadata addresses: SSRF),
+/// and a failing delivery is retried for about five hours before it is dead-lettered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookPolicy {
+    /// Allows `http://` and loopback or private targets (the embedded default and tests).
+    pub allow_private_targets: bool,
+    /// The wait before each retry of a failed delivery, in seconds (each at most 900: SQS's
+    /// longest message delay); one attempt more than there are entries, then the dead-letter queue.
+    pub retry_delays_s: Vec<u32>,
+}
+
+impl Default for WebhookPolicy {
+    fn default() -> Self {
+        // 30 s, 2 min, 5 min, 15 min, then every 15 min: 24 attempts over about 5 hours.
+        let mut delays = vec![30, 120, 300];
+        delays.extend(std::iter::repeat_n(900, 20));
+        Self { allow_private_targets: false, retry_delays_s: delays }
+    }
+}
+
+impl WebhookPolicy {
+    /// For the embedded default and tests: loopback targets allowed, these retry delays.
+    pub fn local(retry_delays_s: Vec<u32>) -> Self {
+        Self { allow_private_targets: true, retry_delays_s }
+    }
 }
 
 impl Deps {
@@ -45,6 +75,7 @@ impl Deps {
             queues: Arc::new(Unconfigured),
             events: Arc::new(Unconfigured),
             sealer: Arc::new(Unconfigured),
+            webhooks: WebhookPolicy::default(),
         }
     }
     pub fn with_blobs(mut self, blobs: Arc<dyn blobs::BlobStore>) -> Self {
@@ -61,6 +92,10 @@ impl Deps {
     }
     pub fn with_sealer(mut self, sealer: Arc<dyn crypto::Sealer>) -> Self {
         self.sealer = sealer;
+        self
+    }
+    pub fn with_webhooks(mut self, webhooks: WebhookPolicy) -> Self {
+        self.webhooks = webhooks;
         self
     }
 }

@@ -104,6 +104,9 @@ pub struct DomainEvent {
     pub correlation_id: Option<String>,
 }
 
+/// The longest delay a message may be sent with (SQS's `DelaySeconds` limit, 15 minutes).
+pub const MAX_SEND_DELAY: std::time::Duration = std::time::Duration::from_secs(900);
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueueError {
     #[error("invalid message: {0}")]
@@ -115,6 +118,18 @@ pub enum QueueError {
 #[async_trait]
 pub trait Queues: Send + Sync {
     async fn send(&self, queue: WorkQueue, message: &WorkMessage) -> Result<(), QueueError>;
+    /// Sends a message that becomes receivable only after `delay` (at most
+    /// [`MAX_SEND_DELAY`]: SQS's `DelaySeconds`). A retry with backoff re-sends its work this way,
+    /// with a growing attempt count in the body. Adapters that cannot delay refuse.
+    async fn send_delayed(
+        &self,
+        queue: WorkQueue,
+        message: &WorkMessage,
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        let _ = (queue, message, delay);
+        Err(QueueError::Unavailable("this queue adapter cannot delay a message".into()))
+    }
     /// Moves a message that can never succeed to `queue`'s dead-letter queue, with the reason.
     async fn dead_letter(&self, queue: WorkQueue, message: &WorkMessage, reason: &str) -> Result<(), QueueError>;
 }

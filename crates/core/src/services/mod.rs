@@ -15,6 +15,7 @@ pub mod criteria;
 pub mod email_templates;
 pub mod employers;
 pub mod experience;
+pub mod integrations;
 pub mod interview_feedback;
 pub mod interviews;
 pub mod job_alerts;
@@ -34,6 +35,7 @@ pub mod reports;
 pub mod review;
 pub mod talent;
 pub mod users;
+pub mod webhooks;
 
 use crate::error::{AppError, AppResult};
 use crate::model::{AuditRecord, User, UserStatus};

@@ -507,6 +507,11 @@ impl Search {
 }
 
 /// Candidate ids under index entries that start with `prefix` (`field#term`).
+/// The organisation's candidate with this email, if it holds one (the search index's email posting).
+pub async fn find_by_email(deps: &Deps, org: &OrgId, email: &crate::values::Email) -> AppResult<Option<UserId>> {
+    Ok(postings(deps, org, &format!("email#{}#", enc(&email.as_str().to_lowercase()))).await?.into_iter().next())
+}
+
 async fn postings(deps: &Deps, org: &OrgId, prefix: &str) -> AppResult<Vec<UserId>> {
     let q = Query::table(keys::candidate_index_pk(org)).prefix(prefix.to_owned()).limit(MAX_POSTINGS);
     let page = deps.store.query(&q).await?;

@@ -14,6 +14,7 @@ pub mod email_templates;
 pub mod employers;
 pub mod feedback;
 pub mod files;
+pub mod integrations;
 pub mod interviews;
 pub mod job_alerts;
 pub mod job_board;
@@ -28,6 +29,7 @@ pub mod pipeline;
 pub mod reports;
 pub mod skills;
 pub mod users;
+pub mod webhooks;
 
 use crate::App;
 use crate::request::{DEFAULT_PAGE, MAX_PAGE, Req};
@@ -68,6 +70,8 @@ pub static AREAS: &[&[Route]] = &[
     offerings::ROUTES,
     communities::ROUTES,
     meetings::ROUTES,
+    webhooks::ROUTES,
+    integrations::ROUTES,
 ];
 
 /// The module of each of [`AREAS`], in the same order (a test checks each route's area).
@@ -97,6 +101,8 @@ pub static AREA_MODULES: &[&str] = &[
     "offerings",
     "communities",
     "meetings",
+    "webhooks",
+    "integrations",
 ];
 
 /// The user-pool actions of a sign-up (employer or candidate): set the attributes, join the
