@@ -107,6 +107,7 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
                 | Grant::ReportsRead
                 | Grant::ResourcesRead
                 | Grant::ResourcesWrite
+                | Grant::ExportsRead
         )
     }) {
         deps = deps.with_blobs(Arc::new(adapters.blobs()?));

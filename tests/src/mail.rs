@@ -28,4 +28,9 @@ impl Mailer for Recording {
         self.sent.lock().unwrap_or_else(|e| e.into_inner()).push(email);
         Ok(id)
     }
+
+    async fn forget_recipient(&self, to: &str) -> Result<usize, MailError> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).retain(|m| m.to != to);
+        self.inner.forget_recipient(to).await
+    }
 }

@@ -15,6 +15,7 @@ pub mod market;
 pub mod messages;
 pub mod onboarding;
 pub mod platform;
+pub mod privacy;
 pub mod reminders;
 pub mod report_render;
 pub mod reports;

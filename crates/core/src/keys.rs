@@ -585,3 +585,8 @@ pub fn meetings_pk(user: &UserId) -> String {
 pub fn meeting(user: &UserId, starts: &str, id: &str) -> Key {
     Key::new(meetings_pk(user), format!("{starts}#{id}"))
 }
+
+/// A personal-data request (export or erasure): ids and status only, found by id.
+pub fn privacy_request(id: &str) -> Key {
+    Key::new(format!("PRIVACYREQ#{id}"), "REQUEST")
+}

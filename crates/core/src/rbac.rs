@@ -142,6 +142,10 @@ pub enum Permission {
     /// Publish the employer's NYC LL144 bias-audit summary (a public statement).
     #[serde(rename = "audit:publish")]
     AuditPublish,
+    /// Personal-data requests made to the organisation: export and erase a candidate's data
+    /// held by it (GDPR articles 15, 17 and 20), run retention dry runs.
+    #[serde(rename = "privacy:manage")]
+    PrivacyManage,
     #[serde(rename = "users:read")]
     UsersRead,
     #[serde(rename = "users:manage")]
@@ -153,7 +157,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -173,6 +177,7 @@ impl Permission {
         OnboardingManage,
         AuditRead,
         AuditPublish,
+        PrivacyManage,
         UsersRead,
         UsersManage,
         RolesManage,
@@ -199,6 +204,7 @@ impl Permission {
             OnboardingManage => "onboarding:manage",
             AuditRead => "audit:read",
             AuditPublish => "audit:publish",
+            PrivacyManage => "privacy:manage",
             UsersRead => "users:read",
             UsersManage => "users:manage",
             RolesManage => "roles:manage",

@@ -64,6 +64,8 @@ pub enum Grant {
     ResourcesRead,
     /// Reads the key that seals voluntary self-identification.
     SealingKey,
+    /// s3:GetObject under `exports/` (to presign personal-data export downloads).
+    ExportsRead,
 }
 
 /// What a handler's types say about its operation, for the OpenAPI document.
@@ -241,6 +243,7 @@ mod tests {
                         | Grant::ResumesRead
                         | Grant::ReportsRead
                         | Grant::ResourcesRead
+                        | Grant::ExportsRead
                         | Grant::SealingKey
                 )
             };

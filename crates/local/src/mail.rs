@@ -164,6 +164,26 @@ impl Mailer for OutboxMailer {
         let me = self.clone();
         tokio::task::spawn_blocking(move || me.send_blocking(&email)).await.map_err(io_err)?
     }
+
+    /// Deletes every `.eml` file addressed to `to` (the outbox is the embedded default's mail
+    /// queue and archive: an erasure leaves none of the person's mail in it).
+    async fn forget_recipient(&self, to: &str) -> Result<usize, MailError> {
+        let outbox = self.outbox();
+        let to = to.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut removed = 0;
+            for m in outbox.messages_to(&to) {
+                match fs::remove_file(&m.path) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_err(e)),
+                }
+            }
+            Ok(removed)
+        })
+        .await
+        .map_err(io_err)?
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

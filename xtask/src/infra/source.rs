@@ -67,6 +67,7 @@ fn route_needs(grants: &[Grant]) -> Vec<Need> {
             Grant::ResourcesWrite => Need::WriteObjects(bucket::RESOURCES),
             Grant::ResourcesRead => Need::ReadObjects(bucket::RESOURCES),
             Grant::SealingKey => Need::SealingKey,
+            Grant::ExportsRead => Need::ReadObjects(bucket::EXPORTS),
         })
         .chain([Need::CountRequests])
         .collect()

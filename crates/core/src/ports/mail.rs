@@ -36,4 +36,9 @@ pub enum MailError {
 pub trait Mailer: Send + Sync {
     /// Sends the message and returns the provider's message id.
     async fn send(&self, email: OutgoingEmail) -> Result<String, MailError>;
+    /// Removes mail to `to` that is still held (the embedded outbox), for an erasure; answers
+    /// how many messages went. SES cannot recall mail once sent, so its adapter holds none.
+    async fn forget_recipient(&self, _to: &str) -> Result<usize, MailError> {
+        Ok(0)
+    }
 }

@@ -26,6 +26,7 @@ pub mod onboarding;
 pub mod parsed_resume;
 pub mod pipeline;
 pub mod platform;
+pub mod privacy;
 pub mod reminders;
 pub mod report_schedules;
 pub mod reports;

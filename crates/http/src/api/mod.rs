@@ -24,6 +24,7 @@ pub mod nonprofits;
 pub mod offerings;
 pub mod onboarding;
 pub mod pipeline;
+pub mod privacy;
 pub mod reports;
 pub mod skills;
 pub mod users;
@@ -62,6 +63,7 @@ pub static AREAS: &[&[Route]] = &[
     reports::ROUTES,
     onboarding::ROUTES,
     audit::ROUTES,
+    privacy::ROUTES,
     nonprofits::ROUTES,
     offerings::ROUTES,
     communities::ROUTES,
