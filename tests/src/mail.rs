@@ -29,8 +29,8 @@ impl Mailer for Recording {
         Ok(id)
     }
 
-    async fn forget_recipient(&self, to: &str) -> Result<usize, MailError> {
-        self.sent.lock().unwrap_or_else(|e| e.into_inner()).retain(|m| m.to != to);
-        self.inner.forget_recipient(to).await
+    async fn forget(&self, recipient: &str, mentions: &[String]) -> Result<usize, MailError> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).retain(|m| m.to != recipient);
+        self.inner.forget(recipient, mentions).await
     }
 }

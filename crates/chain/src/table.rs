@@ -366,6 +366,7 @@ pub const CONSUMERS: &[ConsumerDef] = &[
             TableWrite,
             ReadObjects(bucket::UPLOADS),
             DeleteObjects(bucket::UPLOADS),
+            DeleteObjects(bucket::EXPORTS),
             WriteObjects(bucket::EXPORTS),
             UserPoolAdmin(&["AdminDeleteUser"]),
             Publish(APPLICATION_EVENTS),

@@ -590,3 +590,7 @@ pub fn meeting(user: &UserId, starts: &str, id: &str) -> Key {
 pub fn privacy_request(id: &str) -> Key {
     Key::new(format!("PRIVACYREQ#{id}"), "REQUEST")
 }
+/// gsi1 of a personal-data request: the candidate's requests.
+pub fn privacy_requests_of_pk(candidate: &UserId) -> String {
+    format!("CANDIDATE#{candidate}#PRIVACY")
+}

@@ -550,6 +550,7 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::ReportsRead => allow(&["s3:GetObject"], &["ResumeBucket/reports/*"]),
                 Grant::ResourcesWrite => allow(&["s3:PutObject"], &["ResumeBucket/resources/*"]),
                 Grant::ResourcesRead => allow(&["s3:GetObject"], &["ResumeBucket/resources/*"]),
+                Grant::ExportsRead => allow(&["s3:GetObject"], &["ResumeBucket/exports/*"]),
                 // Resolved into SEALING_KEY at deploy time (checked below): no IAM action.
                 Grant::SealingKey => {}
             }

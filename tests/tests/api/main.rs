@@ -25,3 +25,4 @@ mod infra_drift;
 mod interviews;
 mod jobs_finished;
 mod platform;
+mod privacy;

@@ -90,9 +90,8 @@ pub struct PrivacyRequest {
     pub reason: Option<String>,
     #[serde(default)]
     pub erasure: Option<ErasureSummary>,
-    /// The archive's key in the bucket (exports).
-    #[serde(default, skip_serializing)]
-    #[schema(ignore)]
+    /// The archive's key in the bucket (exports; removed when an erasure deletes it).
+    #[serde(default)]
     pub object_key: Option<String>,
     /// Bytes of the archive (exports).
     #[serde(default)]
@@ -110,6 +109,10 @@ impl Record for PrivacyRequest {
     const ENTITY: &'static str = "PrivacyRequest";
     fn key(&self) -> Key {
         keys::privacy_request(&self.id)
+    }
+    /// The candidate's requests, by time (an erasure finds their export archives).
+    fn gsi1(&self) -> Option<Key> {
+        Some(Key::new(keys::privacy_requests_of_pk(&self.candidate_id), self.id.clone()))
     }
     fn version(&self) -> u64 {
         self.version
@@ -397,6 +400,21 @@ pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &UserId) 
         delete_all(deps, [keys::self_identification(org, &app.id)], &mut s).await?;
         audit_targets.push((org.clone(), "application", app.id.clone()));
     }
+    // Export archives made for the scope (they are copies of the person's data).
+    for item in items_of(deps, Query::index(Index::Gsi1, keys::privacy_requests_of_pk(candidate))).await? {
+        let mut r = PrivacyRequest::from_item(item)?;
+        let covered = match (&r.org_id, scope) {
+            (_, Scope::Everywhere) => true,
+            (Some(o), Scope::Org(mine)) => o == mine,
+            (None, Scope::Org(_)) => false,
+        };
+        if let (true, Some(key)) = (covered, r.object_key.take()) {
+            delete_object(deps, &key, &mut s).await?;
+            let read = r.version;
+            r.version += 1;
+            deps.store.put(r.to_item()?, Condition::VersionIs(read)).await?;
+        }
+    }
     // Interviews: the items, their feedback, and their bookings in everyone's calendar.
     for org in &orgs {
         let (interviews, candidate_days) = interviews_of(deps, org, candidate).await?;
@@ -472,9 +490,10 @@ pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &UserId) 
                 Err(e) => return Err(e.into()),
             }
         }
-        s.mails_removed +=
-            deps.mail.forget_recipient(p.email.as_str()).await.map_err(|e| AppError::Unavailable(e.to_string()))?
-                as u32;
+        let mut mentions = vec![p.name.clone(), p.email.to_string()];
+        mentions.extend(p.phone.clone());
+        let removed = deps.mail.forget(p.email.as_str(), &mentions).await;
+        s.mails_removed += removed.map_err(|e| AppError::Unavailable(e.to_string()))? as u32;
     }
     // One tombstone per organisation (ids only), and the event its webhooks forward.
     for org in &orgs {
