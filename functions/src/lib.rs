@@ -108,6 +108,7 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
                 | Grant::ResourcesRead
                 | Grant::ResourcesWrite
                 | Grant::ExportsRead
+                | Grant::ResumesDelete
         )
     }) {
         deps = deps.with_blobs(Arc::new(adapters.blobs()?));

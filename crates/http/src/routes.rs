@@ -66,6 +66,9 @@ pub enum Grant {
     SealingKey,
     /// s3:GetObject under `exports/` (to presign personal-data export downloads).
     ExportsRead,
+    /// s3:DeleteObject and s3:DeleteObjectVersion on resumes, s3:ListBucketVersions on the
+    /// bucket (to delete every stored version of a file).
+    ResumesDelete,
 }
 
 /// What a handler's types say about its operation, for the OpenAPI document.

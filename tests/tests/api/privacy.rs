@@ -323,11 +323,73 @@ async fn staff_erase_only_what_their_organisation_holds(e: &Env) {
     assert_eq!(left[0]["id"], kept.body["id"]);
 }
 
+/// Issue 15's `DELETE /api/files/{id}`: every stored version of the object goes, with the
+/// results derived from it; another organisation gets 404, a recruiter 403.
+async fn deleting_a_file_removes_every_version_and_what_was_derived_from_it(e: &Env) {
+    let f = &e.family;
+    let admin = f.employer_admin("FileDelete").await;
+    let other = f.employer_admin("NotTheirs").await;
+    let p = Person::new();
+    let job = publish(f, &admin).await;
+    let (token, _id) = sign_up(f, &p).await;
+    let app = f.post("/api/applications", Some(&token), json!({"jobId": job})).await;
+    let app = app.body["id"].as_str().unwrap().to_owned();
+    let grant = f
+        .post(
+            &format!("/api/applications/{app}/resume-upload-url"),
+            Some(&token),
+            json!({"contentType": "text/plain", "fileName": "cv.txt"}),
+        )
+        .await;
+    assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
+    let file = grant.body["fileId"].as_str().unwrap().to_owned();
+    assert_eq!((e.upload)(grant.body["upload"].clone(), p.resume.clone()).await, 200);
+    e.pump(WorkQueue::PARSE).await;
+    let mut second = p.resume.clone();
+    second.extend_from_slice(b"Second version.\n");
+    assert_eq!((e.upload)(grant.body["upload"].clone(), second).await, 200);
+    for q in [WorkQueue::PARSE, WorkQueue::ANONYMIZE, WorkQueue::SCORE, WorkQueue::BIAS] {
+        e.pump(q).await;
+    }
+    let parsed = f.get(&format!("/api/applications/{app}/parsed-resume"), &admin.token).await;
+    assert_eq!(parsed.status, StatusCode::OK, "[{}] {:?}", f.name, parsed.body);
+    assert!(traces(&(e.everything)().await, &p).iter().any(|t| t.starts_with("resume bytes")));
+
+    let path = format!("/api/files/{file}");
+    assert_eq!(f.delete(&path, &other.token).await.status, StatusCode::NOT_FOUND, "another organisation");
+    let recruiter = f.staff(&admin, "recruiter").await.0;
+    assert_eq!(f.delete(&path, &recruiter).await.status, StatusCode::FORBIDDEN, "recruiters lack applications:delete");
+    let gone = f.delete(&path, &token).await;
+    assert_eq!(gone.status, StatusCode::OK, "[{}] {:?}", f.name, gone.body);
+    assert_eq!(gone.body["fileId"], file.as_str());
+    assert!(gone.body["objectVersionsDeleted"].as_u64().unwrap() >= 1, "{:?}", gone.body);
+    assert!(gone.body["derivedItemsDeleted"].as_u64().unwrap() >= 3, "parsed, anonymised, score …: {:?}", gone.body);
+    assert_eq!(f.get(&path, &token).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.delete(&path, &token).await.status, StatusCode::NOT_FOUND);
+    let parsed = f.get(&format!("/api/applications/{app}/parsed-resume"), &admin.token).await;
+    assert!(
+        parsed.status == StatusCode::NOT_FOUND || parsed.status == StatusCode::CONFLICT,
+        "[{}] {:?}",
+        f.name,
+        parsed.body
+    );
+    let left: Vec<String> = traces(&(e.everything)().await, &p)
+        .into_iter()
+        .filter(|t| t.starts_with("resume bytes") || t.contains("whole"))
+        .collect();
+    assert!(left.is_empty(), "[{}] the file is still stored: {left:#?}", f.name);
+}
+
 macro_rules! privacy_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn an_erased_candidate_leaves_no_trace_in_any_store_after_a_full_export() {
             super::an_erased_candidate_leaves_no_trace_in_any_store_after_a_full_export(&$env().await).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn deleting_a_file_removes_every_version_and_what_was_derived_from_it() {
+            super::deleting_a_file_removes_every_version_and_what_was_derived_from_it(&$env().await).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
