@@ -93,6 +93,7 @@ pub static AREA_MODULES: &[&str] = &[
     "reports",
     "onboarding",
     "audit",
+    "privacy",
     "nonprofits",
     "offerings",
     "communities",
