@@ -594,3 +594,9 @@ pub fn privacy_request(id: &str) -> Key {
 pub fn privacy_requests_of_pk(candidate: &UserId) -> String {
     format!("CANDIDATE#{candidate}#PRIVACY")
 }
+
+/// An organisation setting (`system_settings`), one item per known key.
+pub const SETTING_PREFIX: &str = "SETTING#";
+pub fn setting(org: &OrgId, key: &str) -> Key {
+    Key::new(org_pk(org), format!("{SETTING_PREFIX}{key}"))
+}

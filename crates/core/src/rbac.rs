@@ -146,6 +146,10 @@ pub enum Permission {
     /// held by it (GDPR articles 15, 17 and 20), run retention dry runs.
     #[serde(rename = "privacy:manage")]
     PrivacyManage,
+    /// Organisation settings (`system_settings`): reveal stage, default thresholds, retention
+    /// rules, notices.
+    #[serde(rename = "settings:manage")]
+    SettingsManage,
     #[serde(rename = "users:read")]
     UsersRead,
     #[serde(rename = "users:manage")]
@@ -157,7 +161,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -178,6 +182,7 @@ impl Permission {
         AuditRead,
         AuditPublish,
         PrivacyManage,
+        SettingsManage,
         UsersRead,
         UsersManage,
         RolesManage,
@@ -205,6 +210,7 @@ impl Permission {
             AuditRead => "audit:read",
             AuditPublish => "audit:publish",
             PrivacyManage => "privacy:manage",
+            SettingsManage => "settings:manage",
             UsersRead => "users:read",
             UsersManage => "users:manage",
             RolesManage => "roles:manage",
@@ -213,7 +219,7 @@ impl Permission {
 
     /// Only an admin may ever hold these: they cannot be granted by override.
     pub fn admin_only(self) -> bool {
-        matches!(self, UsersManage | RolesManage | AuditRead | AuditPublish)
+        matches!(self, UsersManage | RolesManage | AuditRead | AuditPublish | SettingsManage)
     }
 
     /// Whether this permission changes state (viewers never hold one).

@@ -26,3 +26,4 @@ mod interviews;
 mod jobs_finished;
 mod platform;
 mod privacy;
+mod settings;

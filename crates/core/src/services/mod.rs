@@ -31,6 +31,7 @@ pub mod reminders;
 pub mod report_schedules;
 pub mod reports;
 pub mod review;
+pub mod settings;
 pub mod talent;
 pub mod users;
 

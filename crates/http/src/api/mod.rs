@@ -26,6 +26,7 @@ pub mod onboarding;
 pub mod pipeline;
 pub mod privacy;
 pub mod reports;
+pub mod settings;
 pub mod skills;
 pub mod users;
 
@@ -64,6 +65,7 @@ pub static AREAS: &[&[Route]] = &[
     onboarding::ROUTES,
     audit::ROUTES,
     privacy::ROUTES,
+    settings::ROUTES,
     nonprofits::ROUTES,
     offerings::ROUTES,
     communities::ROUTES,
@@ -94,6 +96,7 @@ pub static AREA_MODULES: &[&str] = &[
     "onboarding",
     "audit",
     "privacy",
+    "settings",
     "nonprofits",
     "offerings",
     "communities",
