@@ -16,6 +16,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 type Fut<T> = BoxFut<'static, T>;
+/// A download's status and bytes.
+type Downloaded = (u16, Vec<u8>);
 
 struct Env {
     family: Family,
@@ -25,7 +27,7 @@ struct Env {
     /// PUTs a file to an upload URL the API granted.
     upload: Box<dyn Fn(Value, Vec<u8>) -> Fut<u16> + Send + Sync>,
     /// GETs a download URL the API granted: status and bytes.
-    download: Box<dyn Fn(String) -> Fut<(u16, Vec<u8>)> + Send + Sync>,
+    download: Box<dyn Fn(String) -> Fut<Downloaded> + Send + Sync>,
     /// Every byte the family holds: table items, accounts, queued messages (taken off the
     /// queues), every version of every object, held mail.
     everything: Box<dyn Fn() -> Fut<Vec<u8>> + Send + Sync>,
@@ -444,7 +446,7 @@ mod embedded {
             })
         });
         let router = family.router.clone();
-        let download = Box::new(move |url: String| -> Fut<(u16, Vec<u8>)> {
+        let download = Box::new(move |url: String| -> Fut<Downloaded> {
             let router = router.clone();
             Box::pin(async move {
                 use http_body_util::BodyExt;
@@ -517,7 +519,7 @@ mod aws {
                 clearview_aws::testing::upload(&ticket, bytes).await.0
             })
         });
-        let download = Box::new(move |url: String| -> Fut<(u16, Vec<u8>)> {
+        let download = Box::new(move |url: String| -> Fut<Downloaded> {
             Box::pin(async move {
                 let (status, _, body) = clearview_aws::testing::download(&url).await;
                 (status, body)
