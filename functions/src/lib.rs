@@ -107,6 +107,8 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
                 | Grant::ReportsRead
                 | Grant::ResourcesRead
                 | Grant::ResourcesWrite
+                | Grant::ExportsRead
+                | Grant::ResumesDelete
         )
     }) {
         deps = deps.with_blobs(Arc::new(adapters.blobs()?));

@@ -28,4 +28,9 @@ impl Mailer for Recording {
         self.sent.lock().unwrap_or_else(|e| e.into_inner()).push(email);
         Ok(id)
     }
+
+    async fn forget(&self, recipient: &str, mentions: &[String]) -> Result<usize, MailError> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).retain(|m| m.to != recipient);
+        self.inner.forget(recipient, mentions).await
+    }
 }

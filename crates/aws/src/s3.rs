@@ -261,6 +261,47 @@ impl BlobStore for S3BlobStore {
         self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(|e| blob_error(key, e))?;
         Ok(())
     }
+
+    /// Lists the key's versions and delete markers (ListObjectVersions with the key as prefix,
+    /// keeping exact matches) and deletes each by version id: a plain delete in a versioned
+    /// bucket would only add a marker and keep the bytes.
+    async fn delete_all_versions(&self, key: &str) -> Result<u32, BlobError> {
+        let mut deleted = 0;
+        let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
+        loop {
+            let page = self
+                .client
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(key)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+                .map_err(|e| blob_error(key, e))?;
+            let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
+            let markers = page.delete_markers().iter().map(|m| (m.key(), m.version_id()));
+            for (k, version) in versions.chain(markers) {
+                if k != Some(key) {
+                    continue;
+                }
+                self.client
+                    .delete_object()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .set_version_id(version.map(str::to_owned))
+                    .send()
+                    .await
+                    .map_err(|e| blob_error(key, e))?;
+                deleted += 1;
+            }
+            if page.is_truncated() != Some(true) {
+                return Ok(deleted);
+            }
+            key_marker = page.next_key_marker().map(str::to_owned);
+            version_marker = page.next_version_id_marker().map(str::to_owned);
+        }
+    }
 }
 
 #[cfg(test)]

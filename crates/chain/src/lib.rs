@@ -17,6 +17,7 @@ pub mod messages;
 pub mod models;
 pub mod onboarding;
 pub mod platform;
+pub mod privacy;
 pub mod reminders;
 pub mod report_render;
 pub mod reports;

@@ -12,6 +12,7 @@ use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
 use crate::market::MarketConsumer;
 use crate::messages::ConsultantMessagesConsumer;
 use crate::platform::PlatformManagerConsumer;
+use crate::privacy::PrivacyConsumer;
 use crate::reminders::FollowUpReminders;
 use crate::reports::{ReportGenerateConsumer, ReportsJob};
 use crate::webhooks::WebhooksConsumer;
@@ -30,6 +31,9 @@ pub enum Need {
     TableWrite,
     /// These cognito-idp admin actions on the user pool.
     UserPoolAdmin(&'static [&'static str]),
+    /// s3:DeleteObject and s3:DeleteObjectVersion under this key prefix of the bucket, with
+    /// s3:ListBucketVersions on the bucket (to find every version of an object).
+    DeleteObjects(&'static str),
     /// ses:SendEmail from the stack's mail identity.
     Mail,
     /// sqs:SendMessage to the named queue.
@@ -119,7 +123,7 @@ impl ConsumerDef {
     }
 
     pub fn uses_objects(&self) -> bool {
-        self.needs.iter().any(|n| matches!(n, Need::ReadObjects(_) | Need::WriteObjects(_)))
+        self.needs.iter().any(|n| matches!(n, Need::ReadObjects(_) | Need::WriteObjects(_) | Need::DeleteObjects(_)))
     }
 }
 
@@ -149,6 +153,8 @@ pub mod bucket {
     pub const REPORTS: &str = "reports/";
     /// Non-profits' downloadable offering resources (presigned uploads; no consumer reads them).
     pub const RESOURCES: &str = "resources/";
+    /// Personal-data export archives (the `privacy` consumer writes them; links are presigned).
+    pub const EXPORTS: &str = clearview_core::services::privacy::EXPORTS_PREFIX;
     /// Older versions of overwritten or deleted objects are kept this long.
     pub const NONCURRENT_DAYS: u32 = 30;
     /// Generated reports expire.
@@ -183,6 +189,7 @@ pub const QUEUES: &[QueueDef] = &[
     },
     QueueDef { name: "report-requests", feed: Feed::Functions, max_receive_count: 3 },
     QueueDef { name: "model-shadow-runs", feed: Feed::Functions, max_receive_count: 3 },
+    QueueDef { name: "privacy", feed: Feed::Functions, max_receive_count: 8 },
     QueueDef {
         name: "platform-manager",
         feed: Feed::Topic(APPLICATION_EVENTS, crate::platform::EVENTS),
@@ -397,6 +404,24 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 120,
         memory_mb: 256,
         build: Build::Schedule(|d| Arc::new(crate::integrations::IntegrationSyncSchedule(d.clone()))),
+    },
+    ConsumerDef {
+        name: "privacy",
+        summary: "Run a personal-data request: build a candidate's export archive (JSON and the original files) or erase them from every store (items, every object version, the account, held mail), leaving an audit tombstone and publishing candidate.erased",
+        trigger: Trigger::Sqs { queue: "privacy", batch_size: 1, max_batching_window_s: 0 },
+        needs: &[
+            TableRead,
+            TableWrite,
+            ReadObjects(bucket::UPLOADS),
+            DeleteObjects(bucket::UPLOADS),
+            DeleteObjects(bucket::EXPORTS),
+            WriteObjects(bucket::EXPORTS),
+            UserPoolAdmin(&["AdminDeleteUser"]),
+            Publish(APPLICATION_EVENTS),
+        ],
+        timeout_s: 300,
+        memory_mb: 1024,
+        build: Build::Queue(|d| Arc::new(PrivacyConsumer(d.clone()))),
     },
 ];
 

@@ -655,3 +655,18 @@ pub fn board_job(org: &OrgId, integration: &str, job: &str) -> Key {
 pub fn board_run(org: &OrgId, integration: &str, at_ms: i64, run: &str) -> Key {
     Key::new(board_pk(org, integration), format!("RUN#{at_ms:013}#{run}"))
 }
+
+/// A personal-data request (export or erasure): ids and status only, found by id.
+pub fn privacy_request(id: &str) -> Key {
+    Key::new(format!("PRIVACYREQ#{id}"), "REQUEST")
+}
+/// gsi1 of a personal-data request: the candidate's requests.
+pub fn privacy_requests_of_pk(candidate: &UserId) -> String {
+    format!("CANDIDATE#{candidate}#PRIVACY")
+}
+
+/// An organisation setting (`system_settings`), one item per known key.
+pub const SETTING_PREFIX: &str = "SETTING#";
+pub fn setting(org: &OrgId, key: &str) -> Key {
+    Key::new(org_pk(org), format!("{SETTING_PREFIX}{key}"))
+}

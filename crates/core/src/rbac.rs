@@ -145,6 +145,14 @@ pub enum Permission {
     /// Integrations and outbound webhook subscriptions (their secrets reach other systems).
     #[serde(rename = "integrations:manage")]
     IntegrationsManage,
+    /// Personal-data requests made to the organisation: export and erase a candidate's data
+    /// held by it (GDPR articles 15, 17 and 20), run retention dry runs.
+    #[serde(rename = "privacy:manage")]
+    PrivacyManage,
+    /// Organisation settings (`system_settings`): reveal stage, default thresholds, retention
+    /// rules, notices.
+    #[serde(rename = "settings:manage")]
+    SettingsManage,
     #[serde(rename = "users:read")]
     UsersRead,
     #[serde(rename = "users:manage")]
@@ -159,7 +167,7 @@ pub enum Permission {
 use Permission::*;
 
 impl Permission {
-    pub const ALL: [Permission; 24] = [
+    pub const ALL: [Permission; 26] = [
         JobsRead,
         JobsWrite,
         JobsPublish,
@@ -180,6 +188,8 @@ impl Permission {
         AuditRead,
         AuditPublish,
         IntegrationsManage,
+        PrivacyManage,
+        SettingsManage,
         UsersRead,
         UsersManage,
         RolesManage,
@@ -208,6 +218,8 @@ impl Permission {
             AuditRead => "audit:read",
             AuditPublish => "audit:publish",
             IntegrationsManage => "integrations:manage",
+            PrivacyManage => "privacy:manage",
+            SettingsManage => "settings:manage",
             UsersRead => "users:read",
             UsersManage => "users:manage",
             RolesManage => "roles:manage",
@@ -217,7 +229,10 @@ impl Permission {
 
     /// Only an admin may ever hold these: they cannot be granted by override.
     pub fn admin_only(self) -> bool {
-        matches!(self, UsersManage | RolesManage | AuditRead | AuditPublish | IntegrationsManage | ModelsManage)
+        matches!(
+            self,
+            UsersManage | RolesManage | AuditRead | AuditPublish | IntegrationsManage | ModelsManage | SettingsManage
+        )
     }
 
     /// Whether this permission changes state (viewers never hold one).

@@ -67,6 +67,11 @@ pub enum Grant {
     /// Reads `PLATFORM_ADMIN_EMAILS` (the deployment's `PlatformAdminEmails` parameter): who may
     /// register as the first platform admins.
     PlatformAdminEmails,
+    /// s3:GetObject under `exports/` (to presign personal-data export downloads).
+    ExportsRead,
+    /// s3:DeleteObject and s3:DeleteObjectVersion on resumes, s3:ListBucketVersions on the
+    /// bucket (to delete every stored version of a file).
+    ResumesDelete,
 }
 
 /// What a handler's types say about its operation, for the OpenAPI document.
@@ -244,6 +249,7 @@ mod tests {
                         | Grant::ResumesRead
                         | Grant::ReportsRead
                         | Grant::ResourcesRead
+                        | Grant::ExportsRead
                         | Grant::SealingKey
                 )
             };

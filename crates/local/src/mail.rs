@@ -164,6 +164,33 @@ impl Mailer for OutboxMailer {
         let me = self.clone();
         tokio::task::spawn_blocking(move || me.send_blocking(&email)).await.map_err(io_err)?
     }
+
+    /// Deletes every `.eml` file addressed to `recipient` or mentioning the person (the outbox
+    /// is the embedded default's mail queue and archive: an erasure leaves none of it).
+    async fn forget(&self, recipient: &str, mentions: &[String]) -> Result<usize, MailError> {
+        let outbox = self.outbox();
+        let want = recipient.trim().to_ascii_lowercase();
+        let mentions: Vec<String> =
+            mentions.iter().map(|m| m.trim().to_lowercase()).filter(|m| m.chars().count() >= 3).collect();
+        tokio::task::spawn_blocking(move || {
+            let mut removed = 0;
+            for m in outbox.files().iter().filter_map(|p| Outbox::read(p)) {
+                let text =
+                    format!("{}\n{}\n{}", m.subject, m.text, m.html.as_deref().unwrap_or_default()).to_lowercase();
+                if !addresses(&m.to).any(|a| a == want) && !mentions.iter().any(|x| text.contains(x.as_str())) {
+                    continue;
+                }
+                match fs::remove_file(&m.path) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_err(e)),
+                }
+            }
+            Ok(removed)
+        })
+        .await
+        .map_err(io_err)?
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -140,6 +140,37 @@ impl SqliteStore {
         self.clock.now().unix_timestamp()
     }
 
+    /// Every value of every row of every table in the store's database (items, and on a shared
+    /// connection the accounts and the queues too), as bytes, one value a line: for tests and
+    /// audits that search the whole embedded state for a trace of something (an erasure).
+    pub fn dump_all(&self) -> Result<Vec<u8>, StoreError> {
+        let conn = self.conn.lock().map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
+        let mut tables = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").map_err(unavailable)?;
+        let names: Vec<String> =
+            tables.query_map([], |r| r.get(0)).map_err(unavailable)?.collect::<Result<_, _>>().map_err(unavailable)?;
+        let mut out = Vec::new();
+        for name in names {
+            let mut rows =
+                conn.prepare(&format!("SELECT * FROM \"{}\"", name.replace('"', "\"\""))).map_err(unavailable)?;
+            let columns = rows.column_count();
+            let mut q = rows.query([]).map_err(unavailable)?;
+            while let Some(row) = q.next().map_err(unavailable)? {
+                for i in 0..columns {
+                    match row.get_ref(i).map_err(unavailable)? {
+                        rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                            out.extend_from_slice(t)
+                        }
+                        rusqlite::types::ValueRef::Integer(n) => out.extend_from_slice(n.to_string().as_bytes()),
+                        rusqlite::types::ValueRef::Real(x) => out.extend_from_slice(x.to_string().as_bytes()),
+                        rusqlite::types::ValueRef::Null => {}
+                    }
+                    out.push(b'\n');
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Deletes items past their TTL, as DynamoDB's sweeper does; returns how many. Reads hide
     /// them anyway: this only keeps the file from growing (the dev server calls it now and then).
     pub async fn sweep_expired(&self) -> Result<usize, StoreError> {

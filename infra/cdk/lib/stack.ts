@@ -488,6 +488,7 @@ export class ClearViewStack extends Stack {
       if (symbol === 'mailIdentity') return this.formatArn({ service: 'ses', resource: 'identity', resourceName: mailIdentity });
       if (symbol === 'logGroup') return logGroup.logGroupArn;
       if (symbol === '*') return '*';
+      if (symbol === 'bucket') return bucket.bucketArn;
       const [kind, rest] = [symbol.slice(0, symbol.indexOf(':')), symbol.slice(symbol.indexOf(':') + 1)];
       if (kind === 'queue') return need(queues.get(rest), f, symbol).queueArn;
       if (kind === 'dlq') return need(dlqs.get(rest), f, symbol).queueArn;

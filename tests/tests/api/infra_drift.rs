@@ -550,6 +550,11 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::ReportsRead => allow(&["s3:GetObject"], &["ResumeBucket/reports/*"]),
                 Grant::ResourcesWrite => allow(&["s3:PutObject"], &["ResumeBucket/resources/*"]),
                 Grant::ResourcesRead => allow(&["s3:GetObject"], &["ResumeBucket/resources/*"]),
+                Grant::ExportsRead => allow(&["s3:GetObject"], &["ResumeBucket/exports/*"]),
+                Grant::ResumesDelete => {
+                    allow(&["s3:DeleteObject", "s3:DeleteObjectVersion"], &["ResumeBucket/uploads/*"]);
+                    allow(&["s3:ListBucketVersions"], &["ResumeBucket"]);
+                }
                 // Resolved into SEALING_KEY at deploy time (checked below): no IAM action.
                 Grant::SealingKey => {}
                 // A parameter's value in the environment (checked below): no IAM action.

@@ -26,3 +26,5 @@ mod interviews;
 mod jobs_finished;
 mod platform;
 mod webhooks;
+mod privacy;
+mod settings;

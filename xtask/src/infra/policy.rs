@@ -18,6 +18,8 @@ pub enum Target {
     DeadLetterQueue(&'static str),
     Topic(&'static str),
     Objects(&'static str),
+    /// The bucket itself (listing its object versions).
+    Bucket,
     /// The function's own log group.
     LogGroup,
     /// X-Ray has no resource-level permissions.
@@ -36,6 +38,7 @@ impl Target {
             Target::DeadLetterQueue(q) => format!("dlq:{q}"),
             Target::Topic(t) => format!("topic:{t}"),
             Target::Objects(p) => format!("bucket:{p}*"),
+            Target::Bucket => "bucket".into(),
             Target::LogGroup => "logGroup".into(),
             Target::Any => "*".into(),
         }
@@ -55,6 +58,7 @@ impl Target {
             Target::DeadLetterQueue(q) => refs.r(Shared::DlqArn(q)),
             Target::Topic(t) => refs.r(Shared::TopicArn(t)),
             Target::Objects(p) => sub(format!("${{{}}}/{p}*", refs.name(Shared::BucketArn))),
+            Target::Bucket => refs.r(Shared::BucketArn),
             Target::LogGroup => ga(&format!("{}LogGroup", f.id), "Arn"),
             Target::Any => "*".into(),
         }
@@ -89,7 +93,7 @@ pub fn statements(f: &Function) -> Vec<Statement> {
         out.push(stmt("DeadLetter", &["sqs:SendMessage"], vec![Target::DeadLetterQueue(queue)]));
     }
     let mut admin: Vec<&str> = Vec::new();
-    let (mut read_prefixes, mut write_prefixes) = (Vec::new(), Vec::new());
+    let (mut read_prefixes, mut write_prefixes, mut delete_prefixes) = (Vec::new(), Vec::new(), Vec::new());
     for need in &f.needs {
         match *need {
             Need::TableRead => out.push(stmt(
@@ -117,6 +121,7 @@ pub fn statements(f: &Function) -> Vec<Statement> {
             }
             Need::ReadObjects(p) => read_prefixes.push(Target::Objects(p)),
             Need::WriteObjects(p) => write_prefixes.push(Target::Objects(p)),
+            Need::DeleteObjects(p) => delete_prefixes.push(Target::Objects(p)),
         }
     }
     if !admin.is_empty() {
@@ -130,6 +135,10 @@ pub fn statements(f: &Function) -> Vec<Statement> {
     }
     if !write_prefixes.is_empty() {
         out.push(stmt("WriteObjects", &["s3:PutObject"], write_prefixes));
+    }
+    if !delete_prefixes.is_empty() {
+        out.push(stmt("DeleteObjects", &["s3:DeleteObject", "s3:DeleteObjectVersion"], delete_prefixes));
+        out.push(stmt("ListObjectVersions", &["s3:ListBucketVersions"], vec![Target::Bucket]));
     }
     out
 }

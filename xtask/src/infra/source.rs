@@ -68,6 +68,8 @@ fn route_needs(grants: &[Grant]) -> Vec<Need> {
             Grant::ResourcesRead => Need::ReadObjects(bucket::RESOURCES),
             Grant::SealingKey => Need::SealingKey,
             Grant::PlatformAdminEmails => Need::PlatformAdminEmails,
+            Grant::ExportsRead => Need::ReadObjects(bucket::EXPORTS),
+            Grant::ResumesDelete => Need::DeleteObjects(bucket::UPLOADS),
         })
         .chain([Need::CountRequests])
         .collect()

@@ -76,4 +76,12 @@ pub trait BlobStore: Send + Sync {
     async fn get(&self, key: &str, max_bytes: u64) -> Result<Blob, BlobError>;
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<BlobMeta, BlobError>;
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
+    /// Removes the object and every earlier version of it (and, in a versioned bucket, the
+    /// delete markers), so nothing of it can be restored: what an erasure needs. Answers how
+    /// many versions went. A store that keeps one version only deletes it.
+    async fn delete_all_versions(&self, key: &str) -> Result<u32, BlobError> {
+        let existed = self.head(key).await?.is_some();
+        self.delete(key).await?;
+        Ok(u32::from(existed))
+    }
 }

@@ -36,4 +36,11 @@ pub enum MailError {
 pub trait Mailer: Send + Sync {
     /// Sends the message and returns the provider's message id.
     async fn send(&self, email: OutgoingEmail) -> Result<String, MailError>;
+    /// For an erasure: removes held mail (the embedded outbox) sent to `recipient` or whose
+    /// subject or body mentions any of `mentions` (case-insensitive: the person's name, email,
+    /// phone), and answers how many messages went. SES cannot recall mail once sent, so its
+    /// adapter holds none.
+    async fn forget(&self, _recipient: &str, _mentions: &[String]) -> Result<usize, MailError> {
+        Ok(0)
+    }
 }

@@ -690,6 +690,85 @@ pub(crate) async fn visible_file(deps: &Deps, caller: &Caller, file_id: &str) ->
     }
 }
 
+/// What `DELETE /api/files/{id}` removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FileDeleted {
+    pub file_id: String,
+    /// Stored versions of the object deleted (and, in a versioned bucket, delete markers).
+    pub object_versions_deleted: u32,
+    /// Items derived from the file deleted (its parsed, anonymised, scored and bias-checked
+    /// results when it was the application's resume).
+    pub derived_items_deleted: u32,
+}
+
+/// `DELETE /api/files/{id}`: the candidate who uploaded it, or staff of its organisation with
+/// `applications:delete`. Removes every stored version of the object, the file's item, the
+/// results derived from it and its place on the application and the profile; audited.
+pub async fn delete_file(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<FileDeleted> {
+    if let Caller::Staff(actor) = caller
+        && !actor.can(Permission::ApplicationsDelete)
+    {
+        return Err(AppError::Forbidden("your role does not allow applications:delete".into()));
+    }
+    let file = visible_file(deps, caller, file_id).await?;
+    let versions = deps.blobs.delete_all_versions(&file.key).await.map_err(blob_err)?;
+    let mut derived = 0;
+    let app: Option<Application> =
+        record::get(deps.store.as_ref(), &keys::application(&file.org_id, &file.application_id)).await?;
+    let who = match caller {
+        Caller::Staff(a) => a.who(),
+        Caller::Candidate(p) => Who { id: p.user_id.as_str(), email: p.email.as_ref().map(|e| e.as_str()) },
+    };
+    if let Some(before) = app.filter(|a| a.resume.as_ref().is_some_and(|r| r.file_id == file.id)) {
+        let q = Query::table(keys::org_pk(&file.org_id)).prefix(format!("RESULT#{}#", before.id)).limit(50);
+        for item in deps.store.query(&q).await?.items {
+            if deps.store.delete(&item.key, Condition::None).await?.is_some() {
+                derived += 1;
+            }
+        }
+        let mut after = before.clone();
+        after.resume = None;
+        after.ai = None;
+        after.version += 1;
+        super::save_versioned(
+            deps,
+            who,
+            &file.org_id,
+            "file.delete",
+            ("application", before.id.as_str()),
+            &before,
+            &after,
+        )
+        .await?;
+    } else {
+        let audit = audit_write(
+            deps,
+            who,
+            &file.org_id,
+            Change {
+                action: "file.delete",
+                target_type: "file",
+                target_id: &file.id,
+                before: Some(snapshot(&file)?),
+                after: None,
+            },
+        )?;
+        deps.store.transact(vec![audit]).await?;
+    }
+    deps.store.delete(&file.key(), Condition::None).await?;
+    if let Some(mut profile) =
+        record::get::<crate::model::Candidate>(deps.store.as_ref(), &keys::candidate(&file.candidate_id)).await?
+        && profile.resumes.iter().any(|r| r.file_id == file.id)
+    {
+        let read = profile.version;
+        profile.resumes.retain(|r| r.file_id != file.id);
+        profile.version += 1;
+        deps.store.put(profile.to_item()?, Condition::VersionIs(read)).await?;
+    }
+    Ok(FileDeleted { file_id: file.id, object_versions_deleted: versions, derived_items_deleted: derived })
+}
+
 pub async fn download_url(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<DownloadGrant> {
     let file = visible_file(deps, caller, file_id).await?;
     // The original file carries who the candidate is: blind reviewers read the anonymised

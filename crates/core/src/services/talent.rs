@@ -1012,7 +1012,7 @@ pub async fn applications_for_staff(deps: &Deps, actor: &Actor, id: &UserId) -> 
 // ---------------------------------------------------------------------------------------------
 // Removal
 
-async fn remove_in_org(deps: &Deps, who: super::Who<'_>, org: &OrgId, id: &UserId) -> AppResult<()> {
+pub(crate) async fn remove_in_org(deps: &Deps, who: super::Who<'_>, org: &OrgId, id: &UserId) -> AppResult<()> {
     let pipeline = pipeline::load(deps, org).await?;
     for app in apps_in_org(deps, org, id).await? {
         let mv = pipeline::Move { target: pipeline::Target::Remove, note: None, reason_code: None };

@@ -9,7 +9,7 @@ use clearview_core::AppError;
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::{applications, parsed_resume};
 
-pub static ROUTES: &[Route] = &[UPLOAD, PARSE_RESUME, GET, PREVIEW];
+pub static ROUTES: &[Route] = &[UPLOAD, PARSE_RESUME, GET, PREVIEW, DELETE];
 
 pub const UPLOAD: Route = Route {
     name: "files-upload",
@@ -78,4 +78,19 @@ async fn parse_resume(
     Json(input): Json<parsed_resume::ParseFileInput>,
 ) -> Result<Json<parsed_resume::ParsedResumeView>, AppError> {
     Ok(Json(parsed_resume::parse_file(&app.deps, req.actor()?, input).await?))
+}
+
+pub const DELETE: Route = Route {
+    name: "files-delete",
+    method: "DELETE",
+    path: "/api/files/{id}",
+    access: Member(Some(P::ApplicationsDelete)),
+    summary: "Delete a resume file with every stored version of it and the results derived from it (parsed, anonymised, score, bias check); yours, or (staff with applications:delete) one of your organisation's",
+    idempotent: false,
+    grants: &[TableRead, TableWrite, ResumesDelete],
+    handler: handler!(delete),
+};
+async fn delete(app: App, req: Req, _: ()) -> Result<Json<applications::FileDeleted>, AppError> {
+    let id = uuid_id(&req, "file")?;
+    Ok(Json(applications::delete_file(&app.deps, &req.caller()?, &id).await?))
 }

@@ -26,7 +26,9 @@ pub mod nonprofits;
 pub mod offerings;
 pub mod onboarding;
 pub mod pipeline;
+pub mod privacy;
 pub mod reports;
+pub mod settings;
 pub mod skills;
 pub mod users;
 pub mod webhooks;
@@ -66,6 +68,8 @@ pub static AREAS: &[&[Route]] = &[
     reports::ROUTES,
     onboarding::ROUTES,
     audit::ROUTES,
+    privacy::ROUTES,
+    settings::ROUTES,
     nonprofits::ROUTES,
     offerings::ROUTES,
     communities::ROUTES,
@@ -97,6 +101,8 @@ pub static AREA_MODULES: &[&str] = &[
     "reports",
     "onboarding",
     "audit",
+    "privacy",
+    "settings",
     "nonprofits",
     "offerings",
     "communities",
