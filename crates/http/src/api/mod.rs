@@ -18,8 +18,10 @@ pub mod job_alerts;
 pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
+pub mod learning;
 pub mod market;
 pub mod meetings;
+pub mod network;
 pub mod nonprofits;
 pub mod offerings;
 pub mod onboarding;
@@ -57,6 +59,8 @@ pub static AREAS: &[&[Route]] = &[
     feedback::ROUTES,
     skills::ROUTES,
     careers::ROUTES,
+    learning::ROUTES,
+    network::ROUTES,
     market::ROUTES,
     analytics::ROUTES,
     reports::ROUTES,
@@ -86,6 +90,8 @@ pub static AREA_MODULES: &[&str] = &[
     "feedback",
     "skills",
     "careers",
+    "learning",
+    "network",
     "market",
     "analytics",
     "reports",
