@@ -24,4 +24,5 @@ mod hiring_workflow;
 mod infra_drift;
 mod interviews;
 mod jobs_finished;
+mod learning;
 mod platform;
