@@ -389,7 +389,7 @@ fn resolve_query<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation
 /// What gaps are measured against: an occupation or a job of the board.
 pub(crate) enum GapTarget<'a> {
     Occupation(&'a Occupation),
-    Job(crate::model::Job),
+    Job(Box<crate::model::Job>),
 }
 
 impl GapsQuery {
@@ -403,7 +403,7 @@ impl GapsQuery {
             (Some(t), None) => Ok(GapTarget::Occupation(resolve_query("target", Some(t))?)),
             (None, Some(j)) => {
                 let id = crate::values::JobId::parse(j.trim()).ok_or(AppError::NotFound("job"))?;
-                Ok(GapTarget::Job(super::jobs::public_job(deps, &id).await?))
+                Ok(GapTarget::Job(Box::new(super::jobs::public_job(deps, &id).await?)))
             }
         }
     }

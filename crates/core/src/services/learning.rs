@@ -576,7 +576,7 @@ pub async fn recommendations(
                 closes: gap.skill.clone(),
             })
             .collect();
-        courses.sort_by(|a, b| (a.cost_cents, a.hours).cmp(&(b.cost_cents, b.hours)));
+        courses.sort_by_key(|c| (c.cost_cents, c.hours));
         courses.truncate(3);
         let mentors = super::network::mentors_for(deps, std::slice::from_ref(&gap.skill), Some(candidate))
             .await?
