@@ -222,6 +222,31 @@ async fn a_course_closes_a_job_gap_and_its_completion_adds_the_skill_as_learned_
     let matched = f.get(&format!("/api/network/mentors?jobId={job}"), &cand_token).await;
     assert_eq!(matched.status, StatusCode::OK, "{:?}", matched.body);
     assert_eq!(matched.body["mentors"], json!([]), "the mentor has no place left");
+
+    // Roadmap feedback: only on a completed goal; the accepted mentor reads it, no other mentor.
+    let goal = |skills: Value| json!({"target": "Database Administrators", "skills": skills, "applications": 0});
+    let open = f.post("/api/careers/goals", Some(&cand_token), goal(json!(["Kubernetes"]))).await;
+    let open = open.body["id"].as_str().unwrap().to_owned();
+    let early = f.post(&format!("/api/careers/goals/{open}/feedback"), Some(&cand_token), json!({"rating": 4})).await;
+    assert_eq!((early.status, early.problem_type().ends_with("goal-not-complete")), (StatusCode::CONFLICT, true));
+    let done = f.post("/api/careers/goals", Some(&cand_token), goal(json!(["PostgreSQL"]))).await;
+    assert_eq!(done.body["percent"], 100, "PostgreSQL was learned: {:?}", done.body);
+    let done = done.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/careers/goals/{done}/feedback");
+    let bad = f.post(&path, Some(&cand_token), json!({"rating": 6})).await;
+    assert_eq!(fields(&bad), BTreeSet::from(["rating".to_owned()]));
+    let given = f.post(&path, Some(&cand_token), json!({"rating": 5, "comment": "The course was the key."})).await;
+    assert_eq!(given.status, StatusCode::OK, "{:?}", given.body);
+    let seen = f.get(&format!("/api/network/mentees/{cand_id}/feedback"), &mentor).await;
+    assert_eq!(seen.status, StatusCode::OK, "{:?}", seen.body);
+    assert_eq!(
+        (seen.body["feedback"][0]["rating"].clone(), seen.body["feedback"][0]["comment"].clone()),
+        (json!(5), json!("The course was the key."))
+    );
+    assert_eq!(
+        f.get(&format!("/api/network/mentees/{cand_id}/feedback"), &stranger).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn a_mentor_never_accepts_beyond_capacity_under_parallel_acceptances(e: &Env) {

@@ -137,6 +137,38 @@ pub struct Goal {
     pub applications_baseline: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The candidate's feedback on the roadmap, given once it is complete.
+    #[serde(default)]
+    pub feedback: Option<RoadmapFeedback>,
+}
+
+/// A candidate's feedback on a completed goal's roadmap (their accepted mentors read it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoadmapFeedback {
+    pub goal_id: String,
+    pub target: OccupationRef,
+    /// 1 (not useful) to 5 (very useful).
+    pub rating: u8,
+    pub comment: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub given_at: OffsetDateTime,
+}
+
+/// `POST /api/careers/goals/{id}/feedback`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FeedbackInput {
+    /// 1 (not useful) to 5 (very useful).
+    #[schema(minimum = 1, maximum = 5)]
+    pub rating: u32,
+    #[schema(schema_with = comment_schema)]
+    pub comment: Option<String>,
+}
+
+fn comment_schema() -> utoipa::openapi::schema::Object {
+    crate::values::TextRule::new(1, 2000).opt_schema()
 }
 
 /// A skill the candidate learned by completing a course (`POST /api/learning/progress`).
@@ -837,6 +869,7 @@ pub async fn create_goal(deps: &Deps, candidate: &UserId, input: GoalInput) -> A
         applications,
         applications_baseline: applied,
         created_at: deps.clock.now(),
+        feedback: None,
     };
     update_career(deps, candidate, |r| {
         if r.goals.len() >= MAX_GOALS {
@@ -860,4 +893,51 @@ pub async fn progress(deps: &Deps, candidate: &UserId) -> AppResult<CareerProgre
         career.iter().flat_map(|c| c.goals.iter()).map(|g| progress_of(g, &have, applied)).collect();
     goals.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     Ok(CareerProgress { goals, applications_made: u32::try_from(applied.max(0)).unwrap_or(u32::MAX) })
+}
+
+/// The candidate's feedback on a goal whose milestones are all met (409 `goal-not-complete`
+/// before); giving it again replaces it.
+pub async fn give_feedback(
+    deps: &Deps,
+    candidate: &UserId,
+    goal: &str,
+    input: FeedbackInput,
+) -> AppResult<RoadmapFeedback> {
+    let mut checks = crate::values::Checks::default();
+    if !(1..=5).contains(&input.rating) {
+        checks.push("rating", "must be a number from 1 to 5");
+    }
+    let comment =
+        checks.take(crate::values::TextRule::new(1, 2000).parse_opt("comment", input.comment.as_deref())).flatten();
+    checks.finish()?;
+    let (_, have) = skills_of(deps, candidate).await?;
+    let applied = applications_made(deps, candidate).await?;
+    let career = career_of(deps, candidate).await?;
+    let g = career.iter().flat_map(|c| c.goals.iter()).find(|g| g.id == goal).ok_or(AppError::NotFound("goal"))?;
+    if progress_of(g, &have, applied).percent < 100 {
+        return Err(AppError::conflict("goal-not-complete", "give feedback once every milestone of the goal is met"));
+    }
+    let feedback = RoadmapFeedback {
+        goal_id: g.id.clone(),
+        target: g.target.clone(),
+        rating: input.rating as u8,
+        comment,
+        given_at: deps.clock.now(),
+    };
+    update_career(deps, candidate, |r| {
+        let g = r.goals.iter_mut().find(|g| g.id == goal).ok_or(AppError::NotFound("goal"))?;
+        g.feedback = Some(feedback.clone());
+        Ok(())
+    })
+    .await?;
+    Ok(feedback)
+}
+
+/// A candidate's roadmap feedback, newest first.
+pub(crate) async fn feedback_of(deps: &Deps, candidate: &UserId) -> AppResult<Vec<RoadmapFeedback>> {
+    let career = career_of(deps, candidate).await?;
+    let mut out: Vec<RoadmapFeedback> =
+        career.iter().flat_map(|c| c.goals.iter()).filter_map(|g| g.feedback.clone()).collect();
+    out.sort_by(|a, b| b.given_at.cmp(&a.given_at));
+    Ok(out)
 }

@@ -375,3 +375,28 @@ pub async fn answer(deps: &Deps, mentor: &UserId, candidate: &UserId, accept: bo
     }
     Err(AppError::conflict("concurrent-update", "your mentor profile kept changing; answer again"))
 }
+
+/// `GET /api/network/mentees/{candidateId}/feedback`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MenteeFeedback {
+    #[schema(value_type = String)]
+    pub candidate_id: UserId,
+    pub candidate_name: String,
+    /// Newest first.
+    pub feedback: Vec<super::careers::RoadmapFeedback>,
+}
+
+/// A mentor reads the roadmap feedback of a candidate whose request they accepted (anyone else's
+/// answers 404).
+pub async fn mentee_feedback(deps: &Deps, mentor: &UserId, candidate: &UserId) -> AppResult<MenteeFeedback> {
+    let r: MenteeRequest = record::get::<MenteeRequest>(deps.store.as_ref(), &keys::mentee_request(mentor, candidate))
+        .await?
+        .filter(|r| r.status == RequestStatus::Accepted)
+        .ok_or(AppError::NotFound("mentee"))?;
+    Ok(MenteeFeedback {
+        candidate_id: r.candidate_id,
+        candidate_name: r.candidate_name,
+        feedback: super::careers::feedback_of(deps, candidate).await?,
+    })
+}

@@ -12,8 +12,16 @@ use clearview_core::services::careers::GapsQuery;
 use clearview_core::services::network::{self, MenteeRequest, MentorProfile};
 use clearview_core::values::UserId;
 
-pub static ROUTES: &[Route] =
-    &[MENTORS, MENTOR_PROFILE, MENTOR_REQUEST, MY_REQUESTS, MENTEE_REQUESTS, MENTEE_ACCEPT, MENTEE_DECLINE];
+pub static ROUTES: &[Route] = &[
+    MENTORS,
+    MENTOR_PROFILE,
+    MENTOR_REQUEST,
+    MY_REQUESTS,
+    MENTEE_REQUESTS,
+    MENTEE_ACCEPT,
+    MENTEE_DECLINE,
+    MENTEE_FEEDBACK,
+];
 
 pub const MENTORS: Route = Route {
     name: "network-mentors",
@@ -140,4 +148,19 @@ pub const MENTEE_DECLINE: Route = Route {
 async fn decline(app: App, req: Req, _: ()) -> Result<Json<MenteeRequest>, AppError> {
     let candidate = candidate_id(&req)?;
     Ok(Json(network::answer(&app.deps, &req.candidate()?.user_id, &candidate, false).await?))
+}
+
+pub const MENTEE_FEEDBACK: Route = Route {
+    name: "network-mentee-feedback",
+    method: "GET",
+    path: "/api/network/mentees/{candidateId}/feedback",
+    access: Platform(&[Role::CareerMentor]),
+    summary: "The roadmap feedback of a candidate whose request you accepted (career mentors; anyone else's answers 404)",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(mentee_feedback),
+};
+async fn mentee_feedback(app: App, req: Req, _: ()) -> Result<Json<network::MenteeFeedback>, AppError> {
+    let candidate = candidate_id(&req)?;
+    Ok(Json(network::mentee_feedback(&app.deps, &req.candidate()?.user_id, &candidate).await?))
 }
