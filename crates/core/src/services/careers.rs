@@ -159,7 +159,7 @@ pub struct RoadmapFeedback {
 /// `POST /api/careers/goals/{id}/feedback`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FeedbackInput {
+pub struct RoadmapFeedbackInput {
     /// 1 (not useful) to 5 (very useful).
     #[schema(minimum = 1, maximum = 5)]
     pub rating: u32,
@@ -901,7 +901,7 @@ pub async fn give_feedback(
     deps: &Deps,
     candidate: &UserId,
     goal: &str,
-    input: FeedbackInput,
+    input: RoadmapFeedbackInput,
 ) -> AppResult<RoadmapFeedback> {
     let mut checks = crate::values::Checks::default();
     if !(1..=5).contains(&input.rating) {

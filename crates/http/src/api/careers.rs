@@ -73,7 +73,7 @@ pub const FEEDBACK: Route = Route {
 async fn feedback(
     app: App,
     req: Req,
-    Json(input): Json<careers::FeedbackInput>,
+    Json(input): Json<careers::RoadmapFeedbackInput>,
 ) -> Result<Json<careers::RoadmapFeedback>, AppError> {
     let goal = super::uuid_id(&req, "goal")?;
     Ok(Json(careers::give_feedback(&app.deps, &req.candidate()?.user_id, &goal, input).await?))
