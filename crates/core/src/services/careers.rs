@@ -938,6 +938,6 @@ pub(crate) async fn feedback_of(deps: &Deps, candidate: &UserId) -> AppResult<Ve
     let career = career_of(deps, candidate).await?;
     let mut out: Vec<RoadmapFeedback> =
         career.iter().flat_map(|c| c.goals.iter()).filter_map(|g| g.feedback.clone()).collect();
-    out.sort_by(|a, b| b.given_at.cmp(&a.given_at));
+    out.sort_by_key(|f| std::cmp::Reverse(f.given_at));
     Ok(out)
 }
