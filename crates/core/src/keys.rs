@@ -670,3 +670,58 @@ pub const SETTING_PREFIX: &str = "SETTING#";
 pub fn setting(org: &OrgId, key: &str) -> Key {
     Key::new(org_pk(org), format!("{SETTING_PREFIX}{key}"))
 }
+
+// ------------------------------------------------------------------ learning and mentors (issue 14)
+
+/// A course of the learning catalogue.
+pub fn course(id: &str) -> Key {
+    Key::new(format!("COURSE#{id}"), "COURSE")
+}
+/// gsi1: the course catalogue, oldest first (ids are UUIDv7).
+pub const COURSES_PK: &str = "COURSES";
+pub fn course_in_catalogue(id: &str) -> Key {
+    Key::new(COURSES_PK, id)
+}
+/// The skill index of courses: one item per skill a course teaches (written in the course's
+/// transaction), so a gap finds its courses with one bounded query.
+pub fn course_by_skill_pk(skill: &str) -> String {
+    format!("COURSESKILL#{}", skill.to_lowercase())
+}
+pub fn course_by_skill(skill: &str, course: &str) -> Key {
+    Key::new(course_by_skill_pk(skill), course)
+}
+/// The counter of a course's enrolments (moved in the enrolment's transaction).
+pub fn course_enrolled(course: &str) -> Key {
+    Key::new(format!("COURSE#{course}"), "ENROLLED")
+}
+/// A candidate's enrolment in a course, with their progress; the candidate's partition lists them.
+pub fn learner_pk(candidate: &UserId) -> String {
+    format!("LEARNER#{candidate}")
+}
+pub fn learning(candidate: &UserId, course: &str) -> Key {
+    Key::new(learner_pk(candidate), format!("COURSE#{course}"))
+}
+
+/// A career mentor's profile: skills, capacity and the mentees accepted (the capacity counter).
+pub fn mentor(id: &UserId) -> Key {
+    Key::new(format!("MENTOR#{id}"), "PROFILE")
+}
+/// The skill index of mentors: one item per skill a mentor offers (rewritten with the profile).
+pub fn mentor_by_skill_pk(skill: &str) -> String {
+    format!("MENTORSKILL#{}", skill.to_lowercase())
+}
+pub fn mentor_by_skill(skill: &str, mentor: &UserId) -> Key {
+    Key::new(mentor_by_skill_pk(skill), mentor.as_str())
+}
+/// A candidate's request to a mentor (the mentor's partition lists them).
+pub const MENTEE_REQUEST_PREFIX: &str = "REQ#";
+pub fn mentee_request(mentor: &UserId, candidate: &UserId) -> Key {
+    Key::new(format!("MENTOR#{mentor}"), format!("{MENTEE_REQUEST_PREFIX}{candidate}"))
+}
+/// gsi1 of a request: the candidate's requests.
+pub fn mentee_requests_pk(candidate: &UserId) -> String {
+    format!("MENTEE#{candidate}")
+}
+pub fn mentee_request_by_candidate(candidate: &UserId, mentor: &UserId) -> Key {
+    Key::new(mentee_requests_pk(candidate), mentor.as_str())
+}

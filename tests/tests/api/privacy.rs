@@ -185,6 +185,9 @@ async fn seed(e: &Env, admin: &Admin, p: &Person) -> (String, String, String) {
         .await;
     assert_eq!(interview.status, StatusCode::CREATED, "[{}] interview: {:?}", f.name, interview.body);
     e.pump(clearview_chain::interviews::QUEUE).await;
+    // Events in flight are consumed within seconds in production: let the webhooks consumer take
+    // its copies (the organisation has no subscription, so nothing is sent or kept).
+    e.pump(clearview_chain::webhooks::QUEUE).await;
     // The candidate's own records: a job alert and a skill assessment.
     let alert = f.post("/api/job-alerts", Some(&token), json!({"skills": ["Rust"], "locations": ["Berlin"]})).await;
     assert_eq!(alert.status, StatusCode::CREATED, "[{}] alert: {:?}", f.name, alert.body);

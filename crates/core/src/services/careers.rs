@@ -41,6 +41,9 @@ impl OccupationRef {
 #[serde(rename_all = "camelCase")]
 pub struct GapView {
     pub skill: String,
+    /// Against a job: true when the job requires the skill, false when it prefers it; null
+    /// against an occupation.
+    pub required_by_job: Option<bool>,
     /// O*NET Hot Technology for the occupation.
     pub hot: bool,
     /// O*NET In Demand for the occupation.
@@ -60,24 +63,40 @@ pub struct GapView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SkillGaps {
-    pub occupation: OccupationRef,
-    /// The candidate's skills that the occupation lists.
+    /// The target occupation; for a job, the occupation O*NET resolves its title to (null when
+    /// O*NET does not know the title).
+    pub occupation: Option<OccupationRef>,
+    /// The target job, when the gaps are against one.
+    pub job: Option<JobRef>,
+    /// The candidate's skills that the target lists.
     pub matched: Vec<String>,
-    /// Most useful first: Hot Technology, then In Demand, then this month's postings on the
-    /// platform, then how many occupations list it.
+    /// Most useful first: for a job, its required skills before its preferred ones; then Hot
+    /// Technology, In Demand, this month's postings on the platform, how many occupations list it.
     pub gaps: Vec<GapView>,
 }
 
-#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+/// A job of the board, as gaps and recommendations name it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRef {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GapsQuery {
-    /// An O*NET-SOC code (`15-1252.00`) or a job title O*NET knows (`Software Engineer`).
+    /// An O*NET-SOC code (`15-1252.00`) or a job title O*NET knows (`Software Engineer`); or
+    /// instead `jobId`.
     #[param(min_length = 1, max_length = 200, pattern = "\\S")]
-    pub target: String,
+    pub target: Option<String>,
+    /// A job on the board (its id); or instead `target`.
+    #[param(min_length = 1, max_length = 100)]
+    pub job_id: Option<String>,
 }
 
 /// The candidate's skills: their profile's, their latest resume's and their own assessment's.
-async fn skills_of(deps: &Deps, candidate: &UserId) -> AppResult<(Candidate, BTreeSet<String>)> {
+pub(crate) async fn skills_of(deps: &Deps, candidate: &UserId) -> AppResult<(Candidate, BTreeSet<String>)> {
     let c: Candidate =
         record::get(deps.store.as_ref(), &keys::candidate(candidate)).await?.ok_or(AppError::NotFound("candidate"))?;
     let career = career_of(deps, candidate).await?;
@@ -85,7 +104,8 @@ async fn skills_of(deps: &Deps, candidate: &UserId) -> AppResult<(Candidate, BTr
     Ok((c, skills))
 }
 
-fn canonical(s: &str) -> String {
+/// The skills vocabulary's canonical name of a skill (as typed, spaces collapsed, when unknown).
+pub fn canonical(s: &str) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     clearview_screening::Taxonomy::global().canonical_name(&s).map(str::to_owned).unwrap_or(s)
 }
@@ -117,15 +137,60 @@ pub struct Goal {
     pub applications_baseline: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The candidate's feedback on the roadmap, given once it is complete.
+    #[serde(default)]
+    pub feedback: Option<RoadmapFeedback>,
 }
 
-/// One item per candidate: their assessed skills and their goals.
+/// A candidate's feedback on a completed goal's roadmap (their accepted mentors read it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoadmapFeedback {
+    pub goal_id: String,
+    pub target: OccupationRef,
+    /// 1 (not useful) to 5 (very useful).
+    pub rating: u8,
+    pub comment: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub given_at: OffsetDateTime,
+}
+
+/// `POST /api/careers/goals/{id}/feedback`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoadmapFeedbackInput {
+    /// 1 (not useful) to 5 (very useful).
+    #[schema(minimum = 1, maximum = 5)]
+    pub rating: u32,
+    #[schema(schema_with = comment_schema)]
+    pub comment: Option<String>,
+}
+
+fn comment_schema() -> utoipa::openapi::schema::Object {
+    crate::values::TextRule::new(1, 2000).opt_schema()
+}
+
+/// A skill the candidate learned by completing a course (`POST /api/learning/progress`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LearnedSkill {
+    pub skill: String,
+    pub course_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub learned_at: OffsetDateTime,
+}
+
+/// One item per candidate: their assessed skills, their goals and the skills their completed
+/// courses taught.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CareerRecord {
     pub candidate_id: UserId,
     pub assessments: Vec<SkillAssessment>,
     pub goals: Vec<Goal>,
+    #[serde(default)]
+    pub learned: Vec<LearnedSkill>,
     pub version: u64,
 }
 
@@ -143,21 +208,23 @@ impl Record for CareerRecord {
 pub const MAX_ASSESSMENTS: usize = 200;
 pub const MAX_GOALS: usize = 10;
 
-async fn career_of(deps: &Deps, candidate: &UserId) -> AppResult<Option<CareerRecord>> {
+pub(crate) async fn career_of(deps: &Deps, candidate: &UserId) -> AppResult<Option<CareerRecord>> {
     Ok(record::get(deps.store.as_ref(), &keys::career(candidate)).await?)
 }
 
-/// Reads, changes and writes the career record under its version (a lost race answers 409).
-async fn update_career(
+/// Reads and changes the career record: the changed record and its write, conditional on the
+/// version read (for a transaction with other writes; its label is `career`).
+pub(crate) async fn career_change(
     deps: &Deps,
     candidate: &UserId,
     change: impl FnOnce(&mut CareerRecord) -> AppResult<()>,
-) -> AppResult<CareerRecord> {
+) -> AppResult<(CareerRecord, crate::ports::store::TxWrite)> {
     let before = career_of(deps, candidate).await?;
     let mut after = before.clone().unwrap_or(CareerRecord {
         candidate_id: candidate.clone(),
         assessments: Vec::new(),
         goals: Vec::new(),
+        learned: Vec::new(),
         version: 0,
     });
     change(&mut after)?;
@@ -166,7 +233,21 @@ async fn update_career(
         Some(b) => Condition::VersionIs(b.version),
         None => Condition::NotExists,
     };
-    match deps.store.put(after.to_item()?, condition).await {
+    let write = after.tx_put("career", condition)?;
+    Ok((after, write))
+}
+
+/// Reads, changes and writes the career record under its version (a lost race answers 409).
+async fn update_career(
+    deps: &Deps,
+    candidate: &UserId,
+    change: impl FnOnce(&mut CareerRecord) -> AppResult<()>,
+) -> AppResult<CareerRecord> {
+    let (after, write) = career_change(deps, candidate, change).await?;
+    let crate::ports::store::TxOp::Put { item, condition } = write.op else {
+        return Err(AppError::Internal("a career write is a put".into()));
+    };
+    match deps.store.put(item, condition).await {
         Ok(()) => Ok(after),
         Err(crate::ports::store::StoreError::ConditionFailed { .. }) => Err(AppError::Conflict {
             kind: "concurrent-update",
@@ -190,6 +271,9 @@ pub enum SkillSource {
     Linkedin,
     /// The candidate's own assessment (`POST /api/skills/assess`).
     Assessment,
+    /// Taught by a course the candidate completed (`POST /api/learning/progress`); not verified
+    /// until a resume shows it.
+    Learned,
 }
 
 /// One of the candidate's skills, from every source that names it.
@@ -245,6 +329,9 @@ fn merged_skills(c: &Candidate, career: Option<&CareerRecord>) -> Vec<SkillView>
         v.sources.push(SkillSource::Assessment);
         v.proficiency = Some(a.proficiency);
         v.years = Some(a.years);
+    }
+    for l in career.map(|c| c.learned.as_slice()).unwrap_or_default() {
+        entry(&mut by, &l.skill).sources.push(SkillSource::Learned);
     }
     let mut out: Vec<SkillView> = by.into_values().collect();
     for v in &mut out {
@@ -308,7 +395,7 @@ pub async fn assess(deps: &Deps, candidate: &UserId, input: AssessInput) -> AppR
     Ok(SkillsView { skills: merged_skills(&c, Some(&career)) })
 }
 
-fn resolve<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation> {
+pub(crate) fn resolve<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation> {
     let raw = raw.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
         AppError::field(field, "name an occupation: an O*NET-SOC code such as 15-1252.00 or a job title")
     })?;
@@ -331,44 +418,133 @@ fn resolve_query<'a>(field: &str, raw: Option<&str>) -> AppResult<&'a Occupation
     })
 }
 
+/// What gaps are measured against: an occupation or a job of the board.
+pub(crate) enum GapTarget<'a> {
+    Occupation(&'a Occupation),
+    Job(Box<crate::model::Job>),
+}
+
+impl GapsQuery {
+    /// Exactly one of `target` and `jobId`; a well-formed name of nothing answers 404.
+    pub(crate) async fn target(&self, deps: &Deps) -> AppResult<GapTarget<'static>> {
+        match (&self.target, &self.job_id) {
+            (Some(_), Some(_)) => {
+                Err(AppError::field("jobId", "name an occupation (target) or a job (jobId), not both"))
+            }
+            (None, None) => Err(AppError::field("target", "name an occupation (target) or a job (jobId)")),
+            (Some(t), None) => Ok(GapTarget::Occupation(resolve_query("target", Some(t))?)),
+            (None, Some(j)) => {
+                let id = crate::values::JobId::parse(j.trim()).ok_or(AppError::NotFound("job"))?;
+                Ok(GapTarget::Job(Box::new(super::jobs::public_job(deps, &id).await?)))
+            }
+        }
+    }
+}
+
 pub async fn gaps(deps: &Deps, candidate: &UserId, q: &GapsQuery) -> AppResult<SkillGaps> {
-    let target = resolve_query("target", Some(&q.target))?;
+    let target = q.target(deps).await?;
     let (_, have) = skills_of(deps, candidate).await?;
+    gaps_of(deps, &have, &target).await
+}
+
+/// The gaps of `have` against `target`, most useful first.
+pub(crate) async fn gaps_of(deps: &Deps, have: &BTreeSet<String>, target: &GapTarget<'_>) -> AppResult<SkillGaps> {
     let have_lower: BTreeSet<String> = have.iter().map(|s| s.to_lowercase()).collect();
     let postings = super::market::skill_postings_this_month(deps).await?;
-    let mut gaps: Vec<GapView> = Occupations::global()
-        .gaps(&have, target)
-        .into_iter()
-        .map(|g| {
-            let platform_postings = postings.get(&g.skill.to_lowercase()).copied();
-            let mut why = g.why;
-            if let Some(n) = platform_postings {
-                why.push_str(&format!("; listed in {n} postings on ClearView this month"));
+    let view = |g: clearview_screening::careers::Gap, required_by_job: Option<bool>| {
+        let platform_postings = postings.get(&g.skill.to_lowercase()).copied();
+        let mut why = g.why;
+        if let Some(n) = platform_postings {
+            why.push_str(&format!("; listed in {n} postings on ClearView this month"));
+        }
+        GapView {
+            skill: g.skill,
+            required_by_job,
+            hot: g.hot,
+            in_demand: g.in_demand,
+            occupations: g.occupations,
+            platform_postings,
+            why,
+            close_to: g.close_to,
+        }
+    };
+    let (occupation, job, matched, mut gaps) = match target {
+        GapTarget::Occupation(o) => {
+            let gaps: Vec<GapView> = Occupations::global().gaps(have, o).into_iter().map(|g| view(g, None)).collect();
+            let matched = o.skills.iter().filter(|s| have_lower.contains(&s.to_lowercase())).cloned().collect();
+            (Some(*o), None, matched, gaps)
+        }
+        GapTarget::Job(job) => {
+            let occupation = Occupations::global().resolve(&job.title);
+            let c = &job.criteria;
+            let mut matched = Vec::new();
+            let mut gaps = Vec::new();
+            let mut seen = BTreeSet::new();
+            for (skill, required) in
+                c.required_skills.iter().map(|s| (s, true)).chain(c.preferred_skills.iter().map(|s| (s, false)))
+            {
+                let name = canonical(skill);
+                if !seen.insert(name.to_lowercase()) {
+                    continue;
+                }
+                if have_lower.contains(&name.to_lowercase()) {
+                    matched.push(name);
+                    continue;
+                }
+                let g = job_gap(&name, required, occupation, have);
+                gaps.push(view(g, Some(required)));
             }
-            GapView {
-                skill: g.skill,
-                hot: g.hot,
-                in_demand: g.in_demand,
-                occupations: g.occupations,
-                platform_postings,
-                why,
-                close_to: g.close_to,
-            }
-        })
-        .collect();
-    // Stable: O*NET's order holds among skills the platform's postings do not tell apart.
+            (occupation, Some(JobRef { id: job.id.to_string(), title: job.title.clone() }), matched, gaps)
+        }
+    };
+    // Stable: O*NET's (or the job's) order holds among skills the platform's postings do not
+    // tell apart.
     gaps.sort_by(|a, b| {
-        (b.hot, b.in_demand, b.platform_postings.unwrap_or(0)).cmp(&(
+        (b.required_by_job, b.hot, b.in_demand, b.platform_postings.unwrap_or(0)).cmp(&(
+            a.required_by_job,
             a.hot,
             a.in_demand,
             a.platform_postings.unwrap_or(0),
         ))
     });
-    Ok(SkillGaps {
-        occupation: OccupationRef::of(target),
-        matched: target.skills.iter().filter(|s| have_lower.contains(&s.to_lowercase())).cloned().collect(),
-        gaps,
-    })
+    Ok(SkillGaps { occupation: occupation.map(OccupationRef::of), job, matched, gaps })
+}
+
+/// A skill a job asks for that the candidate lacks, with why it matters.
+fn job_gap(
+    skill: &str,
+    required: bool,
+    occupation: Option<&Occupation>,
+    have: &BTreeSet<String>,
+) -> clearview_screening::careers::Gap {
+    let occupations = clearview_screening::Taxonomy::global().normalize(skill).map(|c| c.occupations).unwrap_or(0);
+    let hot = occupation.is_some_and(|o| o.hot.contains(skill));
+    let in_demand = occupation.is_some_and(|o| o.in_demand.contains(skill));
+    let mut why = vec![if required { "required by this job" } else { "preferred by this job" }.to_owned()];
+    if let (true, Some(o)) = (hot, occupation) {
+        why.push(format!("a Hot Technology for {} in O*NET", o.title));
+    }
+    if in_demand {
+        why.push("in demand in employers' postings (O*NET In Demand)".to_owned());
+    }
+    why.push(format!("listed for {occupations} occupations in O*NET"));
+    let close_to: Vec<String> = clearview_screening::careers::RelatedSkills::global()
+        .close_to(skill, have)
+        .into_iter()
+        .map(|(h, _)| h)
+        .take(3)
+        .collect();
+    if let Some(first) = close_to.first() {
+        why.push(format!("you have {first}; {skill} is close (O*NET lists them for many of the same occupations)"));
+    }
+    clearview_screening::careers::Gap {
+        skill: skill.to_owned(),
+        hot,
+        in_demand,
+        occupations,
+        why: why.join("; "),
+        close_to,
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -693,6 +869,7 @@ pub async fn create_goal(deps: &Deps, candidate: &UserId, input: GoalInput) -> A
         applications,
         applications_baseline: applied,
         created_at: deps.clock.now(),
+        feedback: None,
     };
     update_career(deps, candidate, |r| {
         if r.goals.len() >= MAX_GOALS {
@@ -716,4 +893,51 @@ pub async fn progress(deps: &Deps, candidate: &UserId) -> AppResult<CareerProgre
         career.iter().flat_map(|c| c.goals.iter()).map(|g| progress_of(g, &have, applied)).collect();
     goals.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     Ok(CareerProgress { goals, applications_made: u32::try_from(applied.max(0)).unwrap_or(u32::MAX) })
+}
+
+/// The candidate's feedback on a goal whose milestones are all met (409 `goal-not-complete`
+/// before); giving it again replaces it.
+pub async fn give_feedback(
+    deps: &Deps,
+    candidate: &UserId,
+    goal: &str,
+    input: RoadmapFeedbackInput,
+) -> AppResult<RoadmapFeedback> {
+    let mut checks = crate::values::Checks::default();
+    if !(1..=5).contains(&input.rating) {
+        checks.push("rating", "must be a number from 1 to 5");
+    }
+    let comment =
+        checks.take(crate::values::TextRule::new(1, 2000).parse_opt("comment", input.comment.as_deref())).flatten();
+    checks.finish()?;
+    let (_, have) = skills_of(deps, candidate).await?;
+    let applied = applications_made(deps, candidate).await?;
+    let career = career_of(deps, candidate).await?;
+    let g = career.iter().flat_map(|c| c.goals.iter()).find(|g| g.id == goal).ok_or(AppError::NotFound("goal"))?;
+    if progress_of(g, &have, applied).percent < 100 {
+        return Err(AppError::conflict("goal-not-complete", "give feedback once every milestone of the goal is met"));
+    }
+    let feedback = RoadmapFeedback {
+        goal_id: g.id.clone(),
+        target: g.target.clone(),
+        rating: input.rating as u8,
+        comment,
+        given_at: deps.clock.now(),
+    };
+    update_career(deps, candidate, |r| {
+        let g = r.goals.iter_mut().find(|g| g.id == goal).ok_or(AppError::NotFound("goal"))?;
+        g.feedback = Some(feedback.clone());
+        Ok(())
+    })
+    .await?;
+    Ok(feedback)
+}
+
+/// A candidate's roadmap feedback, newest first.
+pub(crate) async fn feedback_of(deps: &Deps, candidate: &UserId) -> AppResult<Vec<RoadmapFeedback>> {
+    let career = career_of(deps, candidate).await?;
+    let mut out: Vec<RoadmapFeedback> =
+        career.iter().flat_map(|c| c.goals.iter()).filter_map(|g| g.feedback.clone()).collect();
+    out.sort_by_key(|f| std::cmp::Reverse(f.given_at));
+    Ok(out)
 }

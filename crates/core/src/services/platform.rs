@@ -539,7 +539,7 @@ pub struct OfferingInput {
     pub links: Vec<String>,
 }
 
-fn parse_url(c: &mut Checks, field: &str, v: Option<&str>, required: bool) -> Option<String> {
+pub(crate) fn parse_url(c: &mut Checks, field: &str, v: Option<&str>, required: bool) -> Option<String> {
     let v = v.map(str::trim).filter(|v| !v.is_empty());
     let Some(v) = v else {
         if required {

@@ -7,7 +7,7 @@ use crate::routes::{Access::*, Created, Grant::*, Json, Query, Route};
 use clearview_core::AppError;
 use clearview_core::services::careers;
 
-pub static ROUTES: &[Route] = &[PATHS, GOALS, PROGRESS];
+pub static ROUTES: &[Route] = &[PATHS, GOALS, PROGRESS, FEEDBACK];
 
 pub const PATHS: Route = Route {
     name: "careers-paths",
@@ -58,4 +58,23 @@ pub const PROGRESS: Route = Route {
 };
 async fn progress(app: App, req: Req, _: ()) -> Result<Json<careers::CareerProgress>, AppError> {
     Ok(Json(careers::progress(&app.deps, &req.candidate()?.user_id).await?))
+}
+
+pub const FEEDBACK: Route = Route {
+    name: "careers-goals-feedback",
+    method: "POST",
+    path: "/api/careers/goals/{id}/feedback",
+    access: Candidate,
+    summary: "Give feedback on a completed goal's roadmap (a rating 1-5 and a comment; 409 goal-not-complete before every milestone is met); your accepted mentors read it",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(feedback),
+};
+async fn feedback(
+    app: App,
+    req: Req,
+    Json(input): Json<careers::RoadmapFeedbackInput>,
+) -> Result<Json<careers::RoadmapFeedback>, AppError> {
+    let goal = super::uuid_id(&req, "goal")?;
+    Ok(Json(careers::give_feedback(&app.deps, &req.candidate()?.user_id, &goal, input).await?))
 }

@@ -20,8 +20,10 @@ pub mod job_alerts;
 pub mod job_board;
 pub mod job_templates;
 pub mod jobs;
+pub mod learning;
 pub mod market;
 pub mod meetings;
+pub mod network;
 pub mod nonprofits;
 pub mod offerings;
 pub mod onboarding;
@@ -62,6 +64,8 @@ pub static AREAS: &[&[Route]] = &[
     feedback::ROUTES,
     skills::ROUTES,
     careers::ROUTES,
+    learning::ROUTES,
+    network::ROUTES,
     market::ROUTES,
     analytics::ROUTES,
     ai_models::ROUTES,
@@ -96,8 +100,11 @@ pub static AREA_MODULES: &[&str] = &[
     "feedback",
     "skills",
     "careers",
+    "learning",
+    "network",
     "market",
     "analytics",
+    "ai_models",
     "reports",
     "onboarding",
     "audit",

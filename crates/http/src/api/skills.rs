@@ -8,7 +8,7 @@ use crate::routes::{Access::*, Grant::*, Json, Query, Route};
 use clearview_core::AppError;
 use clearview_core::services::careers;
 
-pub static ROUTES: &[Route] = &[LIST, ASSESS, GAPS];
+pub static ROUTES: &[Route] = &[LIST, ASSESS, GAPS, RECOMMENDATIONS];
 
 pub const LIST: Route = Route {
     name: "skills-list",
@@ -47,11 +47,29 @@ pub const GAPS: Route = Route {
     method: "GET",
     path: "/api/skills/gaps",
     access: Candidate,
-    summary: "The skills an O*NET occupation (code or job title) lists that you do not have, most useful first, each with why it matters and which of your skills is close to it",
+    summary: "The skills an O*NET occupation (code or job title) or a job on the board (jobId) lists that you do not have, most useful first, each with why it matters and which of your skills is close to it",
     idempotent: false,
     grants: &[TableRead],
     handler: handler!(gaps),
 };
 async fn gaps(app: App, req: Req, Query(q): Query<careers::GapsQuery>) -> Result<Json<careers::SkillGaps>, AppError> {
     Ok(Json(careers::gaps(&app.deps, &req.candidate()?.user_id, &q).await?))
+}
+
+pub const RECOMMENDATIONS: Route = Route {
+    name: "skills-recommendations",
+    method: "GET",
+    path: "/api/skills/recommendations",
+    access: Candidate,
+    summary: "Courses and career mentors that close your five most useful gaps against an occupation (target), a job (jobId) or, by default, your newest goal; each with the gap it closes",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(recommendations),
+};
+async fn recommendations(
+    app: App,
+    req: Req,
+    Query(q): Query<careers::GapsQuery>,
+) -> Result<Json<clearview_core::services::learning::Recommendations>, AppError> {
+    Ok(Json(clearview_core::services::learning::recommendations(&app.deps, &req.candidate()?.user_id, &q).await?))
 }
