@@ -226,6 +226,7 @@ pub(crate) async fn mentors_for(deps: &Deps, gaps: &[String], except: Option<&Us
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = MentorRequestStatus)]
 pub enum RequestStatus {
     Pending,
     Accepted,

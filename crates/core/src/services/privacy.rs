@@ -47,6 +47,7 @@ pub enum RequestKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = PrivacyRequestStatus)]
 pub enum RequestStatus {
     Queued,
     Completed,
