@@ -205,15 +205,29 @@ pub async fn list(deps: &Deps, actor: &Actor) -> AppResult<AiModels> {
 
 // ------------------------------------------------------------------ shadow runs
 
+/// The released scoring versions.
+fn scoring_version_schema() -> utoipa::openapi::schema::Object {
+    crate::values::choice_schema(SCORING_MODELS.iter().map(|m| m.version))
+}
+
+fn job_ids_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(crate::values::id_schema())
+        .min_items(Some(1))
+        .max_items(Some(MAX_JOBS))
+        .build()
+}
+
 /// `POST /api/ai-models/shadow-runs`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ShadowRunInput {
-    /// The version to try (a released `candidate_scoring` version other than the active one).
-    #[schema(min_length = 1, max_length = 40)]
+    /// The version to try (a released `candidate_scoring` version other than the active one:
+    /// the version in use is refused on this field).
+    #[schema(schema_with = scoring_version_schema)]
     pub candidate_version: String,
     /// The jobs whose applications it scores (1–20, the organisation's).
-    #[schema(min_items = 1, max_items = 20)]
+    #[schema(schema_with = job_ids_schema)]
     pub job_ids: Vec<String>,
 }
 
@@ -439,9 +453,11 @@ pub async fn finish_shadow_run(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ActivateInput {
     /// The scoring version to use from now on.
-    #[schema(min_length = 1, max_length = 40)]
+    #[schema(schema_with = scoring_version_schema)]
     pub version: String,
-    /// The completed shadow run of that version the admin read (at most 30 days old).
+    /// The completed shadow run of that version the admin read (at most 30 days old, against
+    /// the version in use; a run of another version is refused on this field).
+    #[schema(schema_with = crate::values::id_schema)]
     pub shadow_run_id: String,
     /// Required (true) when the shadow run found a category newly below four-fifths: the admin
     /// confirms they read it.
