@@ -128,12 +128,7 @@ pub async fn list(deps: &Deps, actor: &Actor) -> AppResult<AiModels> {
     let to = deps.clock.now().date();
     let from = to - time::Duration::days(90);
     let per_job = analytics::tallies(deps, org, from, to).await?;
-    let mut total = analytics::Tally::default();
-    for t in per_job.values() {
-        for (k, v) in &t.0 {
-            *total.0.entry(k.clone()).or_default() += v;
-        }
-    }
+    let total = analytics::total(&per_job);
     let active: Option<ActiveModel> = record::get(deps.store.as_ref(), &keys::active_model(org, SCORING)).await?;
     let active_version =
         active.as_ref().map(|a| a.model_version.as_str()).unwrap_or(clearview_screening::MODEL_VERSION);

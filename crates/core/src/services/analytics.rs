@@ -314,29 +314,48 @@ impl Tally {
     }
 }
 
-/// The counters of the organisation over `[from, to]`, per job (one range query, paged).
-pub async fn tallies(deps: &Deps, org: &OrgId, from: time::Date, to: time::Date) -> AppResult<BTreeMap<JobId, Tally>> {
-    let mut out: BTreeMap<JobId, Tally> = BTreeMap::new();
+/// Reads every counter of partition `pk` whose sort key falls in `[from, to]` (days; one range
+/// query, paged), handing each sort key and count to `add`.
+async fn read_range(
+    deps: &Deps,
+    pk: String,
+    from: time::Date,
+    to: time::Date,
+    mut add: impl FnMut(&str, i64),
+) -> AppResult<()> {
     let mut after = None;
     loop {
-        let q =
-            Query::table(keys::analytics_pk(org)).between(from.to_string(), format!("{to}~")).limit(1000).after(after);
+        let q = Query::table(pk.clone()).between(from.to_string(), format!("{to}~")).limit(1000).after(after);
         let page = deps.store.query(&q).await?;
         for item in &page.items {
-            let mut parts = item.key.sk.splitn(4, '#');
-            let (Some(_day), Some("JOB"), Some(job), Some(metric)) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            *out.entry(JobId::trusted(job)).or_default().0.entry(metric.to_owned()).or_default() +=
-                item.data["count"].as_i64().unwrap_or(0);
+            add(&item.key.sk, item.data["count"].as_i64().unwrap_or(0));
         }
         match page.next {
             Some(n) => after = Some(n),
-            None => return Ok(out),
+            None => return Ok(()),
         }
     }
+}
+
+/// `<day>#JOB#<job>#<metric>` → (day, job, metric).
+fn job_counter(sk: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = sk.splitn(4, '#');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(day), Some("JOB"), Some(job), Some(metric)) => Some((day, job, metric)),
+        _ => None,
+    }
+}
+
+/// The counters of the organisation over `[from, to]`, per job (one range query, paged).
+pub async fn tallies(deps: &Deps, org: &OrgId, from: time::Date, to: time::Date) -> AppResult<BTreeMap<JobId, Tally>> {
+    let mut out: BTreeMap<JobId, Tally> = BTreeMap::new();
+    read_range(deps, keys::analytics_pk(org), from, to, |sk, n| {
+        if let Some((_, job, metric)) = job_counter(sk) {
+            *out.entry(JobId::trusted(job)).or_default().0.entry(metric.to_owned()).or_default() += n;
+        }
+    })
+    .await?;
+    Ok(out)
 }
 
 /// One metric per day over `[from, to]` (every day, 0 when nothing happened), all jobs or some.
@@ -357,26 +376,16 @@ pub async fn daily(
             _ => break,
         }
     }
-    let mut after = None;
-    loop {
-        let q =
-            Query::table(keys::analytics_pk(org)).between(from.to_string(), format!("{to}~")).limit(1000).after(after);
-        let page = deps.store.query(&q).await?;
-        for item in &page.items {
-            let mut parts = item.key.sk.splitn(4, '#');
-            let (Some(day), Some("JOB"), Some(job), Some(m)) = (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            if m == metric && (jobs.is_empty() || jobs.iter().any(|j| j.as_str() == job)) {
-                *by_day.entry(day.to_owned()).or_default() += item.data["count"].as_i64().unwrap_or(0);
-            }
+    read_range(deps, keys::analytics_pk(org), from, to, |sk, n| {
+        if let Some((day, job, m)) = job_counter(sk)
+            && m == metric
+            && (jobs.is_empty() || jobs.iter().any(|j| j.as_str() == job))
+        {
+            *by_day.entry(day.to_owned()).or_default() += n;
         }
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(by_day.into_iter().collect()),
-        }
-    }
+    })
+    .await?;
+    Ok(by_day.into_iter().collect())
 }
 
 fn ratio(n: i64, d: i64) -> Option<f64> {
@@ -597,7 +606,13 @@ fn model_versions(t: &Tally) -> Vec<String> {
     v
 }
 
-fn total(per_job: &BTreeMap<JobId, Tally>) -> Tally {
+/// The AI figures of each model version in `t`.
+fn by_model(t: &Tally) -> Vec<ModelFigures> {
+    model_versions(t).into_iter().map(|m| ModelFigures { figures: ai_figures(t, Some(&m)), model_version: m }).collect()
+}
+
+/// Every job's counters summed.
+pub fn total(per_job: &BTreeMap<JobId, Tally>) -> Tally {
     let mut t = Tally::default();
     for j in per_job.values() {
         t.merge(j);
@@ -830,10 +845,7 @@ pub async fn ai_performance(deps: &Deps, actor: &Actor, q: RangeQuery) -> AppRes
         from: s.from.to_string(),
         to: s.to.to_string(),
         overall: ai_figures(&t, None),
-        by_model_version: model_versions(&t)
-            .into_iter()
-            .map(|m| ModelFigures { figures: ai_figures(&t, Some(&m)), model_version: m })
-            .collect(),
+        by_model_version: by_model(&t),
         by_job: s
             .per_job
             .iter()
@@ -926,23 +938,12 @@ pub async fn employer_analytics(deps: &Deps, actor: &Actor, q: DateRange) -> App
 pub async fn platform_tallies(deps: &Deps, from: time::Date, to: time::Date) -> AppResult<BTreeMap<String, Tally>> {
     let mut out: BTreeMap<String, Tally> = BTreeMap::new();
     for shard in 0..keys::PLATFORM_ANALYTICS_SHARDS {
-        let mut after = None;
-        loop {
-            let q = Query::table(keys::platform_analytics_pk(shard))
-                .between(from.to_string(), format!("{to}~"))
-                .limit(1000)
-                .after(after);
-            let page = deps.store.query(&q).await?;
-            for item in &page.items {
-                let Some((day, metric)) = item.key.sk.split_once('#') else { continue };
-                *out.entry(day.to_owned()).or_default().0.entry(metric.to_owned()).or_default() +=
-                    item.data["count"].as_i64().unwrap_or(0);
+        read_range(deps, keys::platform_analytics_pk(shard), from, to, |sk, n| {
+            if let Some((day, metric)) = sk.split_once('#') {
+                *out.entry(day.to_owned()).or_default().0.entry(metric.to_owned()).or_default() += n;
             }
-            match page.next {
-                Some(n) => after = Some(n),
-                None => break,
-            }
-        }
+        })
+        .await?;
     }
     Ok(out)
 }
@@ -1005,10 +1006,7 @@ pub async fn platform_metrics(deps: &Deps, q: DateRange) -> AppResult<PlatformMe
         sources: sources(&t),
         funnel: funnel(&t),
         ai: ai_figures(&t, None),
-        ai_by_model_version: model_versions(&t)
-            .into_iter()
-            .map(|m| ModelFigures { figures: ai_figures(&t, Some(&m)), model_version: m })
-            .collect(),
+        ai_by_model_version: by_model(&t),
     })
 }
 
