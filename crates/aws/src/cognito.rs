@@ -61,15 +61,101 @@ impl CognitoIdentity {
     }
 
     async fn add_to_group(&self, email: &Email, role: Role) -> Result<(), IdentityError> {
+        match self.add_username_to_group(email.as_str(), role).await {
+            // A user who signed in with Google, Facebook or Apple is `<Provider>_<id>`, not their
+            // email: find them by the email attribute the provider mapped.
+            Err(IdentityError::UserNotFound) => {
+                let usernames = self.usernames_with_email(email).await?;
+                if usernames.is_empty() {
+                    return Err(IdentityError::UserNotFound);
+                }
+                for u in &usernames {
+                    self.add_username_to_group(u, role).await?;
+                }
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    async fn add_username_to_group(&self, username: &str, role: Role) -> Result<(), IdentityError> {
         self.client
             .admin_add_user_to_group()
             .user_pool_id(&self.user_pool_id)
-            .username(email.as_str())
+            .username(username)
             .group_name(role.group())
             .send()
             .await
             .map_err(identity_error)?;
         Ok(())
+    }
+
+    /// Adds (or removes) a provider on the app client's `SupportedIdentityProviders`.
+    /// UpdateUserPoolClient resets every setting it is not given, so every setting the client
+    /// has is sent back with it.
+    async fn offer_provider(&self, name: &str, offered: bool) -> Result<(), IdentityError> {
+        let described = self
+            .client
+            .describe_user_pool_client()
+            .user_pool_id(&self.user_pool_id)
+            .client_id(&self.client_id)
+            .send()
+            .await
+            .map_err(identity_error)?;
+        let Some(c) = described.user_pool_client() else {
+            return Err(IdentityError::Invalid("DescribeUserPoolClient answered without the client".into()));
+        };
+        let mut providers: Vec<String> = c.supported_identity_providers().to_vec();
+        let listed = providers.iter().any(|p| p == name);
+        if listed == offered {
+            return Ok(());
+        }
+        if offered {
+            providers.push(name.to_owned());
+        } else {
+            providers.retain(|p| p != name);
+        }
+        self.client
+            .update_user_pool_client()
+            .user_pool_id(&self.user_pool_id)
+            .client_id(&self.client_id)
+            .set_client_name(c.client_name().map(str::to_owned))
+            .set_refresh_token_validity(Some(c.refresh_token_validity()).filter(|v| *v > 0))
+            .set_access_token_validity(c.access_token_validity())
+            .set_id_token_validity(c.id_token_validity())
+            .set_token_validity_units(c.token_validity_units().cloned())
+            .set_read_attributes(Some(c.read_attributes().to_vec()))
+            .set_write_attributes(Some(c.write_attributes().to_vec()))
+            .set_explicit_auth_flows(Some(c.explicit_auth_flows().to_vec()))
+            .set_supported_identity_providers(Some(providers))
+            .set_callback_urls(Some(c.callback_urls().to_vec()))
+            .set_logout_urls(Some(c.logout_urls().to_vec()))
+            .set_default_redirect_uri(c.default_redirect_uri().map(str::to_owned))
+            .set_allowed_o_auth_flows(Some(c.allowed_o_auth_flows().to_vec()))
+            .set_allowed_o_auth_scopes(Some(c.allowed_o_auth_scopes().to_vec()))
+            .set_allowed_o_auth_flows_user_pool_client(c.allowed_o_auth_flows_user_pool_client())
+            .set_prevent_user_existence_errors(c.prevent_user_existence_errors().cloned())
+            .set_enable_token_revocation(c.enable_token_revocation())
+            .set_auth_session_validity(c.auth_session_validity())
+            .send()
+            .await
+            .map_err(identity_error)?;
+        Ok(())
+    }
+
+    /// Usernames of the pool's users whose `email` attribute is `email` (ListUsers' filter).
+    pub async fn usernames_with_email(&self, email: &Email) -> Result<Vec<String>, IdentityError> {
+        let quoted = email.as_str().replace('\\', "\\\\").replace('"', "\\\"");
+        let out = self
+            .client
+            .list_users()
+            .user_pool_id(&self.user_pool_id)
+            .filter(format!("email = \"{quoted}\""))
+            .limit(10)
+            .send()
+            .await
+            .map_err(identity_error)?;
+        Ok(out.users().iter().filter_map(|u| u.username().map(str::to_owned)).collect())
     }
 
     /// Best-effort undo of a half-created account; the original error is what the caller sees.
@@ -370,6 +456,99 @@ impl IdentityProvider for CognitoIdentity {
                     .await
                     .map_err(identity_error)?;
             }
+        }
+        Ok(())
+    }
+
+    async fn put_org_provider(
+        &self,
+        provider: &clearview_core::ports::identity::OrgIdentityProvider,
+    ) -> Result<(), IdentityError> {
+        use aws_sdk_cognitoidentityprovider::types::IdentityProviderTypeType;
+        use clearview_core::ports::identity::SsoProtocol;
+        let (kind, email_attribute) = match provider.protocol {
+            SsoProtocol::Saml => {
+                (IdentityProviderTypeType::Saml, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress")
+            }
+            SsoProtocol::Oidc => (IdentityProviderTypeType::Oidc, "email"),
+        };
+        let details: std::collections::HashMap<String, String> =
+            provider.details.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mapping = std::collections::HashMap::from([("email".to_owned(), email_attribute.to_owned())]);
+        let created = self
+            .client
+            .create_identity_provider()
+            .user_pool_id(&self.user_pool_id)
+            .provider_name(&provider.name)
+            .provider_type(kind)
+            .set_provider_details(Some(details.clone()))
+            .set_attribute_mapping(Some(mapping.clone()))
+            .set_idp_identifiers(Some(provider.domains.clone()))
+            .send()
+            .await;
+        if let Err(e) = created {
+            if e.as_service_error().and_then(|s| s.code()) != Some("DuplicateProviderException") {
+                return Err(identity_error(e));
+            }
+            self.client
+                .update_identity_provider()
+                .user_pool_id(&self.user_pool_id)
+                .provider_name(&provider.name)
+                .set_provider_details(Some(details))
+                .set_attribute_mapping(Some(mapping))
+                .set_idp_identifiers(Some(provider.domains.clone()))
+                .send()
+                .await
+                .map_err(identity_error)?;
+        }
+        self.offer_provider(&provider.name, true).await
+    }
+
+    async fn delete_org_provider(&self, name: &str) -> Result<(), IdentityError> {
+        self.offer_provider(name, false).await?;
+        match self.client.delete_identity_provider().user_pool_id(&self.user_pool_id).provider_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ResourceNotFoundException") => Ok(()),
+            Err(e) => Err(identity_error(e)),
+        }
+    }
+
+    async fn join_org(&self, email: &Email, org: &OrgId, role: Role) -> Result<(), IdentityError> {
+        let attribute = AttributeType::builder()
+            .name("custom:org_id")
+            .value(org.as_str())
+            .build()
+            .map_err(|e| IdentityError::Invalid(e.to_string()))?;
+        let mut usernames = vec![email.as_str().to_owned()];
+        let first = self
+            .client
+            .admin_update_user_attributes()
+            .user_pool_id(&self.user_pool_id)
+            .username(email.as_str())
+            .user_attributes(attribute.clone())
+            .send()
+            .await;
+        if let Err(e) = first {
+            match identity_error(e) {
+                // A federated user is `<Provider>_<id>`: find them by email.
+                IdentityError::UserNotFound => {
+                    usernames = self.usernames_with_email(email).await?;
+                    for u in &usernames {
+                        self.client
+                            .admin_update_user_attributes()
+                            .user_pool_id(&self.user_pool_id)
+                            .username(u)
+                            .user_attributes(attribute.clone())
+                            .send()
+                            .await
+                            .map_err(identity_error)?;
+                    }
+                }
+                other => return Err(other),
+            }
+        }
+        for u in &usernames {
+            self.add_username_to_group(u, role).await?;
         }
         Ok(())
     }

@@ -725,3 +725,20 @@ pub fn mentee_requests_pk(candidate: &UserId) -> String {
 pub fn mentee_request_by_candidate(candidate: &UserId, mentor: &UserId) -> Key {
     Key::new(mentee_requests_pk(candidate), mentor.as_str())
 }
+
+// ------------------------------------------------------------------ employer single sign-on (issue 13)
+
+/// An organisation's own identity provider (one per organisation).
+pub fn sso_connection(org: &OrgId) -> Key {
+    Key::new(org_pk(org), "SSO")
+}
+
+/// Which organisation a user-pool provider name belongs to (a first sign-in reads it).
+pub fn sso_provider(name: &str) -> Key {
+    Key::new(format!("SSOPROVIDER#{name}"), "SSOPROVIDER")
+}
+
+/// An email domain claimed by one organisation's provider (no other may claim it).
+pub fn sso_domain(domain: &str) -> Key {
+    Key::new(format!("SSODOMAIN#{domain}"), "SSODOMAIN")
+}

@@ -15,6 +15,9 @@ pub struct Principal {
     pub role: Option<Role>,
     /// Every role group the token carries: platform routes accept any of theirs.
     pub roles: BTreeSet<Role>,
+    /// The identity providers a federated user signed in through (Cognito's `identities`
+    /// claim: Google, or an organisation's own SAML/OIDC provider).
+    pub identity_providers: Vec<String>,
 }
 
 impl Principal {
@@ -39,7 +42,17 @@ impl Principal {
         };
         let roles: BTreeSet<Role> = groups.iter().filter_map(|g| g.parse().ok()).collect();
         let role = Role::highest(roles.iter().copied());
-        Some(Self { user_id: UserId::trusted(sub), email, org_id, role, roles })
+        // A verified JWT has a JSON array; API Gateway hands it over as that array's JSON text.
+        let identities = match claims.get("identities") {
+            Some(Value::String(s)) => serde_json::from_str::<Value>(s).unwrap_or(Value::Null),
+            Some(v) => v.clone(),
+            None => Value::Null,
+        };
+        let identity_providers = identities
+            .as_array()
+            .map(|a| a.iter().filter_map(|i| i.get("providerName")?.as_str()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        Some(Self { user_id: UserId::trusted(sub), email, org_id, role, roles, identity_providers })
     }
 
     /// Whether the token carries `role`.

@@ -4,6 +4,7 @@
 //! either adapter family.
 
 pub mod drive;
+pub mod hosted_ui;
 
 use axum::Router;
 use axum::body::Bytes;

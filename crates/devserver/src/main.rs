@@ -135,12 +135,20 @@ async fn main() -> ExitCode {
         }
     };
     let app = App::new(deps, cursors).with_rate_limits(limits).with_platform_admins_from_env();
-    let router = clearview_devserver::router(app, family.verifier.clone(), family.jwks(), Some(family.blobs.clone()));
+    let router = clearview_devserver::router(app, family.verifier.clone(), family.jwks(), Some(family.blobs.clone()))
+        .merge(clearview_devserver::hosted_ui::routes(
+            family.identity.clone(),
+            family.verifier.clone(),
+            clearview_devserver::hosted_ui::HostedUiConfig::from_env(&base),
+        ));
     let outbox = std::fs::canonicalize(family.mailer.dir()).unwrap_or_else(|_| family.mailer.dir().to_owned());
     println!("ClearView is running on the embedded default (no AWS account needed)");
     println!("  API       {base}/api");
     println!("  OpenAPI   {base}/openapi.json");
     println!("  JWKS      {base}/.well-known/jwks.json");
+    println!(
+        "  Sign-in   {base}/oauth2/authorize   (a stand-in for Cognito's hosted UI: code grant with PKCE, social stand-ins)"
+    );
     println!("  Uploads   {base}/local-blobs/upload (presigned, HMAC-signed; the queue consumers run in this process)");
     println!("  Outbox    {}   (verification codes and other mail land here as .eml files)", outbox.display());
     println!("  Data      {}", args.data_dir.display());

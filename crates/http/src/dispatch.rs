@@ -149,6 +149,10 @@ async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Rep
             }
             None
         }
+        Access::SignedIn => {
+            signed_in()?;
+            None
+        }
     };
     let idem_key = match incoming.headers.get(idempotency::HEADER) {
         Some(v) if route.idempotent => Some(idempotency::validate_key(v.to_str().unwrap_or(""))?.to_owned()),
@@ -156,7 +160,9 @@ async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Rep
     };
     let scope = match (&actor, &principal) {
         (Some(a), _) => format!("ORG#{}#USER#{}", a.org(), a.user.id),
-        (None, Some(p)) if matches!(route.access, Access::Platform(_)) => format!("PUSER#{}", p.user_id),
+        (None, Some(p)) if matches!(route.access, Access::Platform(_) | Access::SignedIn) => {
+            format!("PUSER#{}", p.user_id)
+        }
         (None, Some(p)) if route.access != Access::Public => format!("CANDIDATE#{}", p.user_id),
         _ => "PUBLIC".to_owned(),
     };

@@ -36,6 +36,9 @@ pub enum Access {
     /// A platform user whose token carries at least one of these roles (`cognito:groups`); the
     /// handler checks ownership (a non-profit's members, the caller's own profile).
     Platform(&'static [Role]),
+    /// Any verified token, with or without roles: a social sign-in's first visit, before the
+    /// person has chosen their roles.
+    SignedIn,
 }
 
 /// What a route's function may touch in AWS; template.yaml and the CDK app derive each

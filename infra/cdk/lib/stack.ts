@@ -43,6 +43,7 @@ export interface Manifest {
   userPool: {
     groups: string[]; customAttributes: { name: string; mutable: boolean; maxLength: number }[];
     readAttributes: string[]; writeAttributes: string[]; accessTokenHours: number; refreshTokenDays: number;
+    mobileCallbackUrl: string; mobileLogoutUrl: string;
   };
   api: {
     corsAllowHeaders: string[]; corsExposeHeaders: string[]; corsMaxAgeS: number;
@@ -268,8 +269,8 @@ export class ClearViewStack extends Stack {
       oAuth: federated ? {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: [`${spaOrigin}/auth/callback`],
-        logoutUrls: [`${spaOrigin}/`],
+        callbackUrls: [`${spaOrigin}/auth/callback`, m.userPool.mobileCallbackUrl],
+        logoutUrls: [`${spaOrigin}/`, m.userPool.mobileLogoutUrl],
       } : undefined,
     });
     fixId(client, 'UserPoolClient');

@@ -28,4 +28,5 @@ mod learning;
 mod platform;
 mod privacy;
 mod settings;
+mod sign_in;
 mod webhooks;

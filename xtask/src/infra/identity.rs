@@ -2,7 +2,10 @@
 //! social identity providers and hosted-UI domain, and the SPA's app client.
 
 use super::storage::retained;
-use super::{ACCESS_TOKEN_HOURS, READ_ATTRIBUTES, REFRESH_TOKEN_DAYS, WRITE_ATTRIBUTES, pascal};
+use super::{
+    ACCESS_TOKEN_HOURS, MOBILE_CALLBACK_URL, MOBILE_LOGOUT_URL, READ_ATTRIBUTES, REFRESH_TOKEN_DAYS, WRITE_ATTRIBUTES,
+    pascal,
+};
 use crate::cfn::{V, if_, no_value, r, sub};
 use crate::map;
 use clearview_core::rbac::Role;
@@ -145,8 +148,8 @@ pub(super) fn identity_resources(res: &mut V) {
                 "AllowedOAuthFlowsUserPoolClient" => fed(true.into()),
                 "AllowedOAuthFlows" => fed(vec!["code"].into()),
                 "AllowedOAuthScopes" => fed(vec!["openid", "email", "profile"].into()),
-                "CallbackURLs" => fed(V::List(vec![sub("${SpaOrigin}/auth/callback")])),
-                "LogoutURLs" => fed(V::List(vec![sub("${SpaOrigin}/")])),
+                "CallbackURLs" => fed(V::List(vec![sub("${SpaOrigin}/auth/callback"), MOBILE_CALLBACK_URL.into()])),
+                "LogoutURLs" => fed(V::List(vec![sub("${SpaOrigin}/"), MOBILE_LOGOUT_URL.into()])),
             },
         },
     );

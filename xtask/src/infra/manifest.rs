@@ -133,6 +133,8 @@ pub fn manifest_of(model: &Model, stacks: &[NestedStack]) -> V {
             "writeAttributes" => WRITE_ATTRIBUTES.to_vec(),
             "accessTokenHours" => V::from(ACCESS_TOKEN_HOURS),
             "refreshTokenDays" => V::from(REFRESH_TOKEN_DAYS),
+            "mobileCallbackUrl" => super::MOBILE_CALLBACK_URL,
+            "mobileLogoutUrl" => super::MOBILE_LOGOUT_URL,
         },
         "api" => map! {
             "corsAllowHeaders" => CORS_ALLOW_HEADERS.to_vec(),

@@ -50,6 +50,11 @@ pub const UPLOAD_ALLOW_HEADERS: &[&str] = &["content-type", "content-md5", "x-am
 /// Cognito token lifetimes.
 pub const ACCESS_TOKEN_HOURS: u32 = 1;
 pub const REFRESH_TOKEN_DAYS: u32 = 30;
+/// The mobile app's sign-in callback and sign-out URLs (its custom scheme), registered on the
+/// app client beside the SPA's `${SpaOrigin}/auth/callback` and `${SpaOrigin}/`; the dev
+/// server's hosted-UI stand-in allows the same (crates/devserver/src/hosted_ui.rs).
+pub const MOBILE_CALLBACK_URL: &str = "clearview://auth/callback";
+pub const MOBILE_LOGOUT_URL: &str = "clearview://signed-out";
 /// The app client may read these attributes and write only `WRITE_ATTRIBUTES` (never org_id).
 pub const READ_ATTRIBUTES: &[&str] = &["email", "email_verified", "custom:org_id"];
 pub const WRITE_ATTRIBUTES: &[&str] = &["email"];

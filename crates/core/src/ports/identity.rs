@@ -29,6 +29,28 @@ pub struct NewAccount {
     pub role: Role,
 }
 
+/// An organisation's own identity provider (employer single sign-on), as the user pool holds it
+/// (Cognito: `CreateIdentityProvider` on the pool, offered by the app client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgIdentityProvider {
+    /// The pool's provider name (`identity_provider=` on the authorize URL).
+    pub name: String,
+    pub org_id: OrgId,
+    pub protocol: SsoProtocol,
+    /// Cognito's `ProviderDetails` (`MetadataURL` for SAML; `oidc_issuer`, `client_id`,
+    /// `client_secret`, `authorize_scopes`, `attributes_request_method` for OIDC).
+    pub details: std::collections::BTreeMap<String, String>,
+    /// Email domains that route to it (`idp_identifier=` on the authorize URL).
+    pub domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SsoProtocol {
+    Saml,
+    Oidc,
+}
+
 /// The identity provider's id of a user (Cognito `sub`).
 pub type Subject = String;
 
@@ -92,4 +114,11 @@ pub trait IdentityProvider: Send + Sync {
     async fn disable(&self, email: &Email) -> Result<(), IdentityError>;
     /// Removes the account (used to undo a sign-up whose records could not be written).
     async fn delete(&self, email: &Email) -> Result<(), IdentityError>;
+    /// Creates or replaces an organisation's identity provider and offers it on the app client.
+    async fn put_org_provider(&self, provider: &OrgIdentityProvider) -> Result<(), IdentityError>;
+    /// Removes it (its users keep their accounts; they can no longer sign in through it).
+    async fn delete_org_provider(&self, name: &str) -> Result<(), IdentityError>;
+    /// Makes the account a staff member of `org` with exactly `role` (`custom:org_id` and the
+    /// group): a first sign-in through the organisation's own identity provider.
+    async fn join_org(&self, email: &Email, org: &OrgId, role: Role) -> Result<(), IdentityError>;
 }

@@ -417,6 +417,7 @@ async fn accept(deps: &Deps, org: &OrgId, i: &Integration, input: InboundApplica
         org_id: None,
         role: Some(crate::rbac::Role::Candidate),
         roles: [crate::rbac::Role::Candidate].into_iter().collect(),
+        identity_providers: Vec::new(),
     };
     let app = apply(
         deps,

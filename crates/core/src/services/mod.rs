@@ -37,6 +37,7 @@ pub mod report_schedules;
 pub mod reports;
 pub mod review;
 pub mod settings;
+pub mod sso;
 pub mod talent;
 pub mod users;
 pub mod webhooks;

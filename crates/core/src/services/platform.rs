@@ -241,6 +241,103 @@ pub async fn register(
     Ok(own_view(&user, SensitiveProfile::default()))
 }
 
+/// `POST /api/auth/federated/register`: the first visit of someone who signed in with Google,
+/// Facebook or Apple (through Cognito's hosted UI). Their account exists (the identity provider
+/// made it) but holds no role yet; they choose their roles here, as `auth/register` asks of
+/// everyone else. The names come from the ID token's `given_name` and `family_name`, which the
+/// app shows for confirmation.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegisterFederatedUser {
+    #[schema(schema_with = name_schema, example = "Ada")]
+    pub first_name: String,
+    #[schema(schema_with = name_schema, example = "Okafor")]
+    pub last_name: String,
+    /// Any of `candidate`, `npo`, `community_leader`, `career_mentor` (and `platform_admin` for
+    /// an email listed in `PLATFORM_ADMIN_EMAILS`).
+    #[schema(schema_with = roles_schema, example = json!(["candidate"]))]
+    pub roles: Vec<Role>,
+    #[schema(schema_with = tags_schema)]
+    #[serde(default)]
+    pub expertise: Vec<String>,
+}
+
+/// Gives a signed-in account with no profile yet its roles (identity-provider groups) and its
+/// platform profile. The email is the token's (the provider verified it). A second call answers
+/// 409: the profile exists, and fresh tokens (a refresh) carry the roles.
+pub async fn register_federated(
+    deps: &Deps,
+    p: &Principal,
+    input: RegisterFederatedUser,
+    bootstrap_admins: &BTreeSet<String>,
+) -> AppResult<OwnProfile> {
+    let Some(email) = p.email.clone() else {
+        return Err(AppError::Unauthenticated("send the ID token (it carries the email), not the access token".into()));
+    };
+    if p.org_id.is_some() {
+        return Err(AppError::conflict(
+            "staff-account",
+            "this account belongs to an organisation's staff; platform roles are for personal accounts",
+        ));
+    }
+    let mut c = Checks::default();
+    let first = c.take(NAME.parse("firstName", &input.first_name));
+    let last = c.take(NAME.parse("lastName", &input.last_name));
+    let may_be_admin = bootstrap_admins.contains(&email.as_str().to_lowercase());
+    let roles = parse_roles(&mut c, &input.roles, may_be_admin);
+    let expertise = tags(&mut c, "expertise", &input.expertise);
+    c.finish()?;
+    let (Some(first), Some(last)) = (first, last) else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let registered = || {
+        AppError::conflict(
+            "already-registered",
+            "this account has its profile already; refresh your tokens to carry its roles (POST /api/auth/refresh)",
+        )
+    };
+    if record::get::<PlatformUser>(deps.store.as_ref(), &keys::platform_user(&p.user_id)).await?.is_some() {
+        return Err(registered());
+    }
+    let now = deps.clock.now();
+    let user = PlatformUser {
+        id: p.user_id.clone(),
+        email: email.as_str().to_owned(),
+        roles: roles.clone(),
+        first_name: first,
+        last_name: last,
+        expertise,
+        sealed: None,
+        availability: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let mut writes = vec![user.tx_put("platform-user", Condition::NotExists)?];
+    if roles.contains(&Role::Candidate) {
+        let cand = Candidate::new(user.id.clone(), email.clone(), user.name(), now);
+        writes.push(cand.tx_put("candidate", Condition::NotExists)?);
+    }
+    // The profile first: of two racing first visits one writes it, the other gets 409. Groups
+    // follow (adding a group twice changes nothing), so a failure there is mended by a retry.
+    match deps.store.transact(writes).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { .. } | StoreError::TransactionCanceled { .. }) => return Err(registered()),
+        Err(e) => return Err(e.into()),
+    }
+    for r in &roles {
+        if let Err(e) = deps.identity.add_role(&email, *r).await {
+            // Undo the profile so the person can try again with the same request.
+            let _ = deps.store.delete(&keys::platform_user(&user.id), Condition::None).await;
+            if roles.contains(&Role::Candidate) {
+                let _ = deps.store.delete(&keys::candidate(&user.id), Condition::None).await;
+            }
+            return Err(e.into());
+        }
+    }
+    Ok(own_view(&user, SensitiveProfile::default()))
+}
+
 fn own_view(u: &PlatformUser, sensitive: SensitiveProfile) -> OwnProfile {
     OwnProfile {
         id: u.id.clone(),

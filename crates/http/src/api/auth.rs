@@ -8,12 +8,23 @@ use crate::routes::{Accepted, Access::*, Grant::*, Json, NoContent, Route};
 use clearview_core::AppError;
 use clearview_core::ports::identity::Tokens;
 use clearview_core::services::auth;
-use clearview_core::services::platform::{self, OwnProfile, RegisterPlatformUser};
+use clearview_core::services::platform::{self, OwnProfile, RegisterFederatedUser, RegisterPlatformUser};
 
 const SIGNOUT_ADMIN: &[&str] = &["AdminUserGlobalSignOut"];
 
-pub static ROUTES: &[Route] =
-    &[REGISTER, CONFIRM, LOGIN, REFRESH, FORGOT_PASSWORD, RESET_PASSWORD, COMPLETE_INVITE, LOGOUT, ME];
+pub static ROUTES: &[Route] = &[
+    REGISTER,
+    FEDERATED_REGISTER,
+    SSO_JOIN,
+    CONFIRM,
+    LOGIN,
+    REFRESH,
+    FORGOT_PASSWORD,
+    RESET_PASSWORD,
+    COMPLETE_INVITE,
+    LOGOUT,
+    ME,
+];
 
 pub const REGISTER: Route = Route {
     name: "auth-register",
@@ -33,6 +44,52 @@ async fn register(
     let p = platform::register(&app.deps, input, &app.platform_admins).await?;
     let version = Some(p.version);
     Ok(crate::routes::Created { body: p, location: "/api/users/me/profile".into(), version })
+}
+
+pub const FEDERATED_REGISTER: Route = Route {
+    name: "auth-federated-register",
+    method: "POST",
+    path: "/api/auth/federated/register",
+    access: SignedIn,
+    summary: "First visit after a social sign-in (Google, Facebook, Apple through the hosted UI): choose roles and create the platform profile for the signed-in account; refresh the tokens afterwards to carry the roles",
+    idempotent: true,
+    grants: &[TableRead, TableWrite, UserPoolAdmin(FEDERATED_ADMIN), PlatformAdminEmails],
+    handler: handler!(federated_register),
+};
+/// Finding a federated user by email (their username is `<Provider>_<id>`) and adding groups.
+const FEDERATED_ADMIN: &[&str] = &["AdminAddUserToGroup", "ListUsers"];
+async fn federated_register(
+    app: App,
+    req: Req,
+    Json(input): Json<RegisterFederatedUser>,
+) -> Result<crate::routes::Created<OwnProfile>, AppError> {
+    let p = req.principal.as_ref().ok_or_else(|| AppError::Unauthenticated("sign in first".into()))?;
+    let profile = platform::register_federated(&app.deps, p, input, &app.platform_admins).await?;
+    let version = Some(profile.version);
+    Ok(crate::routes::Created { body: profile, location: "/api/users/me/profile".into(), version })
+}
+
+pub const SSO_JOIN: Route = Route {
+    name: "auth-sso-join",
+    method: "POST",
+    path: "/api/auth/sso/join",
+    access: SignedIn,
+    summary: "First sign-in through your organisation's own identity provider (SAML/OIDC single sign-on): join the organisation as staff with the connection's default role; refresh the tokens afterwards",
+    idempotent: true,
+    grants: &[TableRead, TableWrite, UserPoolAdmin(SSO_JOIN_ADMIN)],
+    handler: handler!(sso_join),
+};
+/// Setting `custom:org_id` and the role group of a federated user (found by email).
+const SSO_JOIN_ADMIN: &[&str] = &["AdminUpdateUserAttributes", "AdminAddUserToGroup", "ListUsers"];
+async fn sso_join(
+    app: App,
+    req: Req,
+    Json(input): Json<clearview_core::services::sso::SsoJoinInput>,
+) -> Result<crate::routes::Created<clearview_core::model::user::User>, AppError> {
+    let p = req.principal.as_ref().ok_or_else(|| AppError::Unauthenticated("sign in first".into()))?;
+    let user = clearview_core::services::sso::join(&app.deps, p, input).await?;
+    let version = Some(user.version);
+    Ok(crate::routes::Created { location: format!("/api/users/{}", user.id), body: user, version })
 }
 
 pub const CONFIRM: Route = Route {

@@ -32,6 +32,7 @@ pub mod privacy;
 pub mod reports;
 pub mod settings;
 pub mod skills;
+pub mod sso;
 pub mod users;
 pub mod webhooks;
 
@@ -74,6 +75,7 @@ pub static AREAS: &[&[Route]] = &[
     audit::ROUTES,
     privacy::ROUTES,
     settings::ROUTES,
+    sso::ROUTES,
     nonprofits::ROUTES,
     offerings::ROUTES,
     communities::ROUTES,
@@ -110,6 +112,7 @@ pub static AREA_MODULES: &[&str] = &[
     "audit",
     "privacy",
     "settings",
+    "sso",
     "nonprofits",
     "offerings",
     "communities",

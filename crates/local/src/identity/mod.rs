@@ -7,6 +7,7 @@
 
 mod accounts;
 mod codes;
+pub mod hosted;
 mod passwords;
 mod tokens;
 
@@ -140,7 +141,11 @@ impl LocalIdentity {
         clock: Arc<dyn Clock>,
         config: IdentityConfig,
     ) -> Result<Self, IdentityError> {
-        conn.lock().map_err(|_| unavailable("identity lock poisoned"))?.execute_batch(SCHEMA).map_err(unavailable)?;
+        {
+            let c = conn.lock().map_err(|_| unavailable("identity lock poisoned"))?;
+            c.execute_batch(SCHEMA).map_err(unavailable)?;
+            c.execute_batch(hosted::SCHEMA).map_err(unavailable)?;
+        }
         Ok(Self {
             conn,
             key: Arc::new(key),
@@ -453,6 +458,30 @@ impl IdentityProvider for LocalIdentity {
     async fn delete(&self, email: &Email) -> Result<(), IdentityError> {
         self.update(email, |c, a, _| {
             c.execute("DELETE FROM idp_users WHERE sub = ?1", params![a.sub]).map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_org_provider(
+        &self,
+        provider: &clearview_core::ports::identity::OrgIdentityProvider,
+    ) -> Result<(), IdentityError> {
+        self.put_provider(provider).await
+    }
+
+    async fn delete_org_provider(&self, name: &str) -> Result<(), IdentityError> {
+        self.delete_provider(name).await
+    }
+
+    async fn join_org(&self, email: &Email, org: &OrgId, role: Role) -> Result<(), IdentityError> {
+        let (org, groups) = (org.as_str().to_owned(), serde_json::to_string(&[role.group()]).map_err(unavailable)?);
+        self.update(email, move |c, a, now| {
+            c.execute(
+                "UPDATE idp_users SET org_id = ?2, groups = ?3, updated_at = ?4 WHERE sub = ?1",
+                params![a.sub, org, groups, now],
+            )
+            .map_err(unavailable)?;
             Ok(())
         })
         .await

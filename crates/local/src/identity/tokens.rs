@@ -79,7 +79,12 @@ impl LocalIdentity {
         id.insert("email".into(), json!(account.email));
         id.insert("email_verified".into(), json!(true));
         id.insert("cognito:groups".into(), groups.clone());
-        id.insert("cognito:username".into(), json!(account.sub));
+        let username = self.username_of(&account.sub).await?;
+        id.insert("cognito:username".into(), json!(username));
+        if let Some(identities) = self.identities_of(&account.sub).await? {
+            // Cognito's claim of a federated user: the providers they signed in with.
+            id.insert("identities".into(), identities);
+        }
         if let Some(org) = &account.org_id {
             id.insert("custom:org_id".into(), json!(org));
         }
@@ -97,7 +102,7 @@ impl LocalIdentity {
         access.insert("token_use".into(), json!("access"));
         access.insert("client_id".into(), json!(self.config.client_id));
         access.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
-        access.insert("username".into(), json!(account.sub));
+        access.insert("username".into(), json!(username));
         access.insert("iss".into(), json!(self.config.issuer));
         access.insert("auth_time".into(), json!(auth_time));
         access.insert("iat".into(), json!(now));
