@@ -207,6 +207,11 @@ pub const QUEUES: &[QueueDef] = &[
     },
     QueueDef { name: "webhooks", feed: Feed::Topic(APPLICATION_EVENTS, crate::webhooks::EVENTS), max_receive_count: 5 },
     QueueDef {
+        name: "retention-index",
+        feed: Feed::Topic(APPLICATION_EVENTS, crate::retention::EVENTS),
+        max_receive_count: 5,
+    },
+    QueueDef {
         name: "career-market",
         feed: Feed::Topic(APPLICATION_EVENTS, clearview_core::services::market::EVENTS),
         max_receive_count: 5,
@@ -423,6 +428,30 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         memory_mb: 1024,
         build: Build::Queue(|d| Arc::new(PrivacyConsumer(d.clone()))),
     },
+    ConsumerDef {
+        name: "retention-index",
+        summary: "Index the facts that start a retention rule's clock (each rejection by its time; each candidate's last activity per organisation), so the daily run reads what is due by range",
+        trigger: Trigger::Sqs { queue: "retention-index", batch_size: 10, max_batching_window_s: 5 },
+        needs: &[TableRead, TableWrite],
+        timeout_s: 60,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(crate::retention::RetentionIndexConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "retention",
+        summary: "Daily: enforce every organisation's retention rules (from the retention.rules index): delete the resumes of applications rejected longer ago than rejectedResumeDays (every object version) and erase from the organisation candidates inactive longer than inactiveCandidateMonths; audited as system:retention",
+        trigger: Trigger::Schedule { expression: "cron(30 3 * * ? *)" },
+        needs: &[
+            TableRead,
+            TableWrite,
+            DeleteObjects(bucket::UPLOADS),
+            DeleteObjects(bucket::EXPORTS),
+            Publish(APPLICATION_EVENTS),
+        ],
+        timeout_s: 900,
+        memory_mb: 512,
+        build: Build::Schedule(|d| Arc::new(crate::retention::RetentionJob(d.clone()))),
+    },
 ];
 
 /// A queue's definition by name.
@@ -519,7 +548,13 @@ mod tests {
     fn application_events_reach_the_email_queue_and_uploads_reach_parse() {
         assert_eq!(
             subscribers(APPLICATION_EVENTS, "application.received"),
-            vec![WorkQueue::EMAIL, crate::analytics::QUEUE, crate::webhooks::QUEUE, crate::market::QUEUE]
+            vec![
+                WorkQueue::EMAIL,
+                crate::analytics::QUEUE,
+                crate::webhooks::QUEUE,
+                crate::retention::QUEUE,
+                crate::market::QUEUE
+            ]
         );
         assert!(subscribers(APPLICATION_EVENTS, "report.ready").is_empty());
         assert_eq!(

@@ -27,5 +27,6 @@ mod jobs_finished;
 mod learning;
 mod platform;
 mod privacy;
+mod retention;
 mod settings;
 mod webhooks;

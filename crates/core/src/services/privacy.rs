@@ -199,7 +199,7 @@ pub async fn request(
 }
 
 /// Whether the organisation holds a record or an application of the candidate.
-async fn holds_data_of(deps: &Deps, org: &OrgId, candidate: &UserId) -> AppResult<bool> {
+pub(crate) async fn holds_data_of(deps: &Deps, org: &OrgId, candidate: &UserId) -> AppResult<bool> {
     if deps.store.get(&keys::talent(org, candidate)).await?.is_some() {
         return Ok(true);
     }
@@ -246,7 +246,7 @@ pub async fn run(deps: &Deps, id: &str) -> AppResult<()> {
     };
     match req.kind {
         RequestKind::Erasure => {
-            let summary = erase(deps, &req.candidate_id, &scope, &req.requested_by).await?;
+            let summary = erase(deps, &req.candidate_id, &scope, req.requested_by.as_str()).await?;
             req.erasure = Some(summary);
         }
         RequestKind::Export => {
@@ -323,7 +323,7 @@ async fn delete_object(deps: &Deps, key: &str, s: &mut ErasureSummary) -> AppRes
 }
 
 /// The candidate's files (by their index), in scope.
-async fn files_of(deps: &Deps, candidate: &UserId, scope: &Scope) -> AppResult<Vec<FileRecord>> {
+pub(crate) async fn files_of(deps: &Deps, candidate: &UserId, scope: &Scope) -> AppResult<Vec<FileRecord>> {
     let mut out = Vec::new();
     for item in items_of(deps, Query::index(Index::Gsi2, format!("CANDIDATE#{candidate}#FILES"))).await? {
         let f = FileRecord::from_item(item)?;
@@ -368,7 +368,8 @@ async fn interviews_of(deps: &Deps, org: &OrgId, candidate: &UserId) -> AppResul
 
 /// Erases the candidate's personal data in `scope`; safe to run again (each step finds what is
 /// left and removes it).
-pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &UserId) -> AppResult<ErasureSummary> {
+/// `by` is who asked (a user id, or `system:retention` for the retention run).
+pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &str) -> AppResult<ErasureSummary> {
     let mut s = ErasureSummary::default();
     let store = deps.store.as_ref();
     let profile: Option<Candidate> = record::get(store, &keys::candidate(candidate)).await?;
@@ -443,7 +444,7 @@ pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &UserId) 
     }
     // Applications (through the pipeline, so the counters stay right) and the organisations'
     // records with their search-index entries.
-    let who = Who { id: by.as_str(), email: None };
+    let who = Who { id: by, email: None };
     for org in &orgs {
         talent::remove_in_org(deps, who, org, candidate).await?;
         audit_targets.push((org.clone(), "candidate", candidate.to_string()));
