@@ -50,6 +50,7 @@ impl Scheduled for RetentionJob {
                     object_versions_deleted = s.object_versions_deleted,
                     candidates_erased = s.candidates_erased,
                     stale_dropped = s.stale_dropped,
+                    exports_expired = s.exports_expired,
                     "retention rules enforced"
                 );
                 Outcome::Done

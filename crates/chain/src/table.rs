@@ -159,6 +159,9 @@ pub mod bucket {
     pub const NONCURRENT_DAYS: u32 = 30;
     /// Generated reports expire.
     pub const REPORT_DAYS: u32 = 365;
+    /// Export archives expire (their requests then say `expired`; the daily `retention` run
+    /// does the same in the embedded default).
+    pub const EXPORT_DAYS: u32 = clearview_core::services::privacy::EXPORT_DAYS;
 }
 
 pub const APPLICATION_EVENTS: &str = "application-events";

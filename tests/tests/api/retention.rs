@@ -184,11 +184,51 @@ async fn rules_are_enforced_daily_from_the_due_index_with_a_dry_run_listing_what
     assert_eq!(listed(&preview(f, &admin.token).await), vec![]);
 }
 
+/// An export archive lives one day: then the status says `expired` (no link), and the daily run
+/// deletes the archive with every stored version and marks the request; a rerun does nothing.
+async fn export_archives_expire_after_their_lifetime_and_the_status_says_so(e: &Env) {
+    let f = &e.family;
+    let admin = f.employer_admin("Exporting").await;
+    let job = f.post("/api/jobs", Some(&admin.token), job_body("Data Engineer")).await;
+    let job = job.body["id"].as_str().unwrap().to_owned();
+    f.post(&format!("/api/jobs/{job}/publish"), Some(&admin.token), json!(null)).await;
+    let (token, _, _) = apply(f, &job, "Esme Exported").await;
+    let asked = f.post("/api/privacy/exports", Some(&token), json!({})).await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "[{}] {:?}", f.name, asked.body);
+    let id = asked.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(e.pump(clearview_core::services::privacy::QUEUE).await, 1);
+    let path = format!("/api/privacy/requests/{id}");
+    let done = f.get(&path, &token).await;
+    assert_eq!(done.body["status"], "completed", "[{}] {:?}", f.name, done.body);
+    assert!(done.body["downloadUrl"].is_string(), "{:?}", done.body);
+    let key = done.body["objectKey"].as_str().expect("the archive's key").to_owned();
+    assert!(e.deps.blobs.get(&key, 1 << 24).await.is_ok(), "[{}] the archive is stored", f.name);
+
+    // Within its day a run keeps it; after it, the status says expired at once …
+    assert_eq!(retention::enforce(&e.deps, e.clock.now()).await.unwrap().exports_expired, 0);
+    e.clock.advance(Duration::days(1) + Duration::minutes(1));
+    let expired = f.get(&path, &token).await;
+    assert_eq!(expired.body["status"], "expired", "[{}] {:?}", f.name, expired.body);
+    assert!(expired.body.get("downloadUrl").is_none(), "{:?}", expired.body);
+    // … and the daily run deletes it (every version); a rerun finds nothing.
+    let job_run = clearview_chain::retention::RetentionJob(e.deps.clone());
+    assert_eq!(job_run.run(e.clock.now()).await, Outcome::Done);
+    assert!(e.deps.blobs.get(&key, 1 << 24).await.is_err(), "[{}] the archive is deleted", f.name);
+    let after = f.get(&path, &token).await;
+    assert_eq!((after.body["status"].clone(), after.body["objectKey"].clone()), (json!("expired"), Value::Null));
+    assert_eq!(retention::enforce(&e.deps, e.clock.now()).await.unwrap().exports_expired, 0);
+}
+
 macro_rules! retention_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn rules_are_enforced_daily_from_the_due_index_with_a_dry_run_listing_what_goes() {
             super::rules_are_enforced_daily_from_the_due_index_with_a_dry_run_listing_what_goes(&$env().await).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn export_archives_expire_after_their_lifetime_and_the_status_says_so() {
+            super::export_archives_expire_after_their_lifetime_and_the_status_says_so(&$env().await).await;
         }
     };
 }

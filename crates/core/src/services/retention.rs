@@ -225,6 +225,8 @@ pub struct RunSummary {
     /// Index items whose fact no longer holds (the application moved on, was deleted, or the
     /// candidate is gone): dropped without removing anything.
     pub stale_dropped: u32,
+    /// Export archives deleted after their lifetime (`privacy::expire_exports`).
+    pub exports_expired: u32,
 }
 
 /// The organisation's rules (none set: all absent).
@@ -362,7 +364,7 @@ pub async fn preview_for(deps: &Deps, actor: &super::Actor) -> AppResult<Retenti
 /// range, removed through the file removal and the erasure, each index item deleted after its
 /// work.
 pub async fn enforce(deps: &Deps, now: OffsetDateTime) -> AppResult<RunSummary> {
-    let mut s = RunSummary::default();
+    let mut s = RunSummary { exports_expired: privacy::expire_exports(deps, now).await?, ..RunSummary::default() };
     let (orgs, _) =
         page_all::<super::settings::Setting>(deps, Query::index(Index::Gsi1, keys::RETENTION_ORGS_PK), None).await?;
     let who = Who { id: SYSTEM_ACTOR, email: None };
