@@ -343,9 +343,16 @@ pub const CONSUMERS: &[ConsumerDef] = &[
     },
     ConsumerDef {
         name: "report-generate",
-        summary: "Render a requested report (PDF with charts, CSV or JSON) to the bucket, mark it completed or failed, and mail the requester a link",
+        summary: "Render a requested report (PDF with charts, CSV or JSON) to the bucket, mark it completed or failed, mail the requester a link, and publish report.ready (ids and the download route) for the organisation's webhooks",
         trigger: Trigger::Sqs { queue: "report-requests", batch_size: 1, max_batching_window_s: 0 },
-        needs: &[TableRead, TableWrite, WriteObjects(bucket::REPORTS), ReadObjects(bucket::REPORTS), Mail],
+        needs: &[
+            TableRead,
+            TableWrite,
+            WriteObjects(bucket::REPORTS),
+            ReadObjects(bucket::REPORTS),
+            Mail,
+            Publish(APPLICATION_EVENTS),
+        ],
         timeout_s: 300,
         memory_mb: 1024,
         build: Build::Queue(|d| Arc::new(ReportGenerateConsumer(d.clone()))),
@@ -559,7 +566,7 @@ mod tests {
                 crate::market::QUEUE
             ]
         );
-        assert!(subscribers(APPLICATION_EVENTS, "report.ready").is_empty());
+        assert_eq!(subscribers(APPLICATION_EVENTS, "report.ready"), vec![crate::webhooks::QUEUE]);
         assert_eq!(
             subscribers(APPLICATION_EVENTS, "job.published"),
             vec![
