@@ -404,7 +404,7 @@ pub const CONSUMERS: &[ConsumerDef] = &[
     },
     ConsumerDef {
         name: "integration-sync",
-        summary: "Sync a job board (on demand, hourly, and when a job is published): record each job's state on the board (pending, active, paused, failed with the reason), take off jobs no longer open, and record the run's outcome",
+        summary: "Sync a job board (on demand, hourly, and when a job is published): record each job's state on the board (pending, active, paused, failed with the reason), take off jobs no longer open, and record the run's outcome; on job.paused and job.closed, mark the job paused or take it off each board at once",
         trigger: Trigger::Sqs { queue: "integration-sync", batch_size: 5, max_batching_window_s: 0 },
         needs: &[TableRead, TableWrite, SendTo("integration-sync")],
         timeout_s: 300,

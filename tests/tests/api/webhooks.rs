@@ -518,9 +518,13 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
         (Some("job.published"), Some("succeeded"))
     );
 
-    // Paused and another published, then a sync on demand.
+    // Paused: the board says so at once (job.paused), before any sync. Another published, then
+    // a sync on demand.
     let b = publish("Board B").await;
     assert_eq!(f.post(&format!("/api/jobs/{a}/pause"), Some(&admin.token), json!(null)).await.status, StatusCode::OK);
+    (e.pump_sync)().await;
+    let s = board_status(f, &admin.token, &id).await;
+    assert_eq!(states(&s)[&a], "paused", "[{}] paused at once: {s:?}", f.name);
     let queued = f.post(&format!("/api/integrations/{id}/sync"), Some(&admin.token), json!(null)).await;
     assert_eq!(queued.status, StatusCode::ACCEPTED, "{:?}", queued.body);
     (e.pump_sync)().await;
@@ -539,8 +543,12 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
         "{run:?}"
     );
 
-    // Closed: off the board at the next (scheduled) sync. The states equal a recount of the jobs.
+    // Closed: off the board at once (job.closed), before the next (scheduled) sync, which then
+    // finds nothing to take off. The states equal a recount of the jobs.
     assert_eq!(f.post(&format!("/api/jobs/{b}/close"), Some(&admin.token), json!(null)).await.status, StatusCode::OK);
+    (e.pump_sync)().await;
+    let s = board_status(f, &admin.token, &id).await;
+    assert_eq!(states(&s), BTreeMap::from([(a.clone(), "paused".to_owned())]), "[{}] off at once: {s:?}", f.name);
     let when = time::OffsetDateTime::now_utc();
     let schedule = clearview_chain::integrations::IntegrationSyncSchedule(e.deps.clone());
     assert_eq!(
@@ -552,7 +560,7 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
     assert_eq!(states(&s), BTreeMap::from([(a.clone(), "paused".to_owned())]));
     assert_eq!(
         (s["runs"][0]["trigger"].as_str(), s["runs"][0]["removed"].as_u64()),
-        (Some("schedule"), Some(1)),
+        (Some("schedule"), Some(0)),
         "{s:?}"
     );
     let mut recount = BTreeMap::new();
