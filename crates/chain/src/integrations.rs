@@ -1,6 +1,7 @@
 //! The `integration-sync` consumer and its hourly schedule: job boards' state per job and each
 //! sync run's outcome (`clearview_core::services::integrations::run_sync`). A sync is asked for
-//! on demand (`POST /api/integrations/{id}/sync`), by the schedule, and by `job.published`.
+//! on demand (`POST /api/integrations/{id}/sync`), by the schedule, and by `job.published`;
+//! `job.paused` and `job.closed` move each board's state of the job at once.
 
 use clearview_core::Deps;
 use clearview_core::ports::queue::{Consumer, DomainEvent, Outcome, Scheduled, WorkMessage, WorkQueue};
@@ -37,9 +38,9 @@ impl Consumer for IntegrationSyncConsumer {
             Ok(e) => e,
             Err(e) => return Outcome::Poison(format!("not an application event: {e}")),
         };
-        match integrations::on_job_published(&self.0, &event).await {
+        match integrations::on_job_event(&self.0, &event).await {
             Ok(_) => Outcome::Done,
-            Err(e) => Outcome::Retry(format!("job.published {}: {e}", event.id)),
+            Err(e) => Outcome::Retry(format!("{} {}: {e}", event.kind, event.id)),
         }
     }
 }

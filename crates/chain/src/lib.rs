@@ -21,6 +21,7 @@ pub mod privacy;
 pub mod reminders;
 pub mod report_render;
 pub mod reports;
+pub mod retention;
 pub mod table;
 pub mod webhooks;
 

@@ -413,6 +413,14 @@ impl Consumer for ReportGenerateConsumer {
             Err(AppError::NotFound(_)) => return Outcome::Retry(format!("report {id} is not stored (yet)")),
             Err(e) => return Outcome::Retry(e.to_string()),
         };
+        if report.status == "completed" {
+            // A redelivery after the report was made: announce it again (the event's id is the
+            // report's, so webhooks deliver it once), in case the first delivery stopped before.
+            return match deps.events.publish(&rep::ready_event(&report, deps.clock.now())).await {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Retry(format!("announcing report {}: {e}", report.id)),
+            };
+        }
         if report.status != "processing" {
             return Outcome::Done;
         }
@@ -451,6 +459,12 @@ impl Consumer for ReportGenerateConsumer {
                 AppError::PreconditionFailed { .. } | AppError::Conflict { .. } => Outcome::Done,
                 other => Outcome::Retry(other.to_string()),
             };
+        }
+        if after.status == "completed"
+            && let Err(e) = deps.events.publish(&rep::ready_event(&after, deps.clock.now())).await
+        {
+            // Made and stored: the redelivery announces it (see above).
+            return Outcome::Retry(format!("announcing report {}: {e}", after.id));
         }
         let (subject, text) = if after.status == "completed" {
             let link =

@@ -159,6 +159,9 @@ pub mod bucket {
     pub const NONCURRENT_DAYS: u32 = 30;
     /// Generated reports expire.
     pub const REPORT_DAYS: u32 = 365;
+    /// Export archives expire (their requests then say `expired`; the daily `retention` run
+    /// does the same in the embedded default).
+    pub const EXPORT_DAYS: u32 = clearview_core::services::privacy::EXPORT_DAYS;
 }
 
 pub const APPLICATION_EVENTS: &str = "application-events";
@@ -206,6 +209,11 @@ pub const QUEUES: &[QueueDef] = &[
         max_receive_count: 5,
     },
     QueueDef { name: "webhooks", feed: Feed::Topic(APPLICATION_EVENTS, crate::webhooks::EVENTS), max_receive_count: 5 },
+    QueueDef {
+        name: "retention-index",
+        feed: Feed::Topic(APPLICATION_EVENTS, crate::retention::EVENTS),
+        max_receive_count: 5,
+    },
     QueueDef {
         name: "career-market",
         feed: Feed::Topic(APPLICATION_EVENTS, clearview_core::services::market::EVENTS),
@@ -335,9 +343,16 @@ pub const CONSUMERS: &[ConsumerDef] = &[
     },
     ConsumerDef {
         name: "report-generate",
-        summary: "Render a requested report (PDF with charts, CSV or JSON) to the bucket, mark it completed or failed, and mail the requester a link",
+        summary: "Render a requested report (PDF with charts, CSV or JSON) to the bucket, mark it completed or failed, mail the requester a link, and publish report.ready (ids and the download route) for the organisation's webhooks",
         trigger: Trigger::Sqs { queue: "report-requests", batch_size: 1, max_batching_window_s: 0 },
-        needs: &[TableRead, TableWrite, WriteObjects(bucket::REPORTS), ReadObjects(bucket::REPORTS), Mail],
+        needs: &[
+            TableRead,
+            TableWrite,
+            WriteObjects(bucket::REPORTS),
+            ReadObjects(bucket::REPORTS),
+            Mail,
+            Publish(APPLICATION_EVENTS),
+        ],
         timeout_s: 300,
         memory_mb: 1024,
         build: Build::Queue(|d| Arc::new(ReportGenerateConsumer(d.clone()))),
@@ -389,7 +404,7 @@ pub const CONSUMERS: &[ConsumerDef] = &[
     },
     ConsumerDef {
         name: "integration-sync",
-        summary: "Sync a job board (on demand, hourly, and when a job is published): record each job's state on the board (pending, active, paused, failed with the reason), take off jobs no longer open, and record the run's outcome",
+        summary: "Sync a job board (on demand, hourly, and when a job is published): record each job's state on the board (pending, active, paused, failed with the reason), take off jobs no longer open, and record the run's outcome; on job.paused and job.closed, mark the job paused or take it off each board at once",
         trigger: Trigger::Sqs { queue: "integration-sync", batch_size: 5, max_batching_window_s: 0 },
         needs: &[TableRead, TableWrite, SendTo("integration-sync")],
         timeout_s: 300,
@@ -422,6 +437,30 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 300,
         memory_mb: 1024,
         build: Build::Queue(|d| Arc::new(PrivacyConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "retention-index",
+        summary: "Index the facts that start a retention rule's clock (each rejection by its time; each candidate's last activity per organisation), so the daily run reads what is due by range",
+        trigger: Trigger::Sqs { queue: "retention-index", batch_size: 10, max_batching_window_s: 5 },
+        needs: &[TableRead, TableWrite],
+        timeout_s: 60,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(crate::retention::RetentionIndexConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "retention",
+        summary: "Daily: enforce every organisation's retention rules (from the retention.rules index): delete the resumes of applications rejected longer ago than rejectedResumeDays (every object version) and erase from the organisation candidates inactive longer than inactiveCandidateMonths; audited as system:retention",
+        trigger: Trigger::Schedule { expression: "cron(30 3 * * ? *)" },
+        needs: &[
+            TableRead,
+            TableWrite,
+            DeleteObjects(bucket::UPLOADS),
+            DeleteObjects(bucket::EXPORTS),
+            Publish(APPLICATION_EVENTS),
+        ],
+        timeout_s: 900,
+        memory_mb: 512,
+        build: Build::Schedule(|d| Arc::new(crate::retention::RetentionJob(d.clone()))),
     },
 ];
 
@@ -519,9 +558,15 @@ mod tests {
     fn application_events_reach_the_email_queue_and_uploads_reach_parse() {
         assert_eq!(
             subscribers(APPLICATION_EVENTS, "application.received"),
-            vec![WorkQueue::EMAIL, crate::analytics::QUEUE, crate::webhooks::QUEUE, crate::market::QUEUE]
+            vec![
+                WorkQueue::EMAIL,
+                crate::analytics::QUEUE,
+                crate::webhooks::QUEUE,
+                crate::retention::QUEUE,
+                crate::market::QUEUE
+            ]
         );
-        assert!(subscribers(APPLICATION_EVENTS, "report.ready").is_empty());
+        assert_eq!(subscribers(APPLICATION_EVENTS, "report.ready"), vec![crate::webhooks::QUEUE]);
         assert_eq!(
             subscribers(APPLICATION_EVENTS, "job.published"),
             vec![

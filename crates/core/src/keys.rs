@@ -671,6 +671,24 @@ pub fn setting(org: &OrgId, key: &str) -> Key {
     Key::new(org_pk(org), format!("{SETTING_PREFIX}{key}"))
 }
 
+/// gsi1 of the `retention.rules` setting: every organisation with retention rules (the daily
+/// retention run reads this partition, one item per organisation).
+pub const RETENTION_ORGS_PK: &str = "RETENTION#ORGS";
+/// Retention's "due" index (issue 12): a rejection, by when it happened, so the daily run reads
+/// the rejections older than the rule by sort-key range.
+pub const RETAIN_REJECTED_PREFIX: &str = "RETAIN#REJECTED#";
+pub fn retain_rejected(org: &OrgId, at: &str, application: &str) -> Key {
+    Key::new(org_pk(org), format!("{RETAIN_REJECTED_PREFIX}{at}#{application}"))
+}
+/// A candidate's last activity in an organisation (one item per pair) …
+pub fn retain_activity(org: &OrgId, candidate: &UserId) -> Key {
+    Key::new(org_pk(org), format!("RETAIN#ACTIVE#{candidate}"))
+}
+/// … and its gsi1, sorted by that time (`{at}#{candidate}`): who has been inactive since when.
+pub fn retain_activity_by_time_pk(org: &OrgId) -> String {
+    format!("ORG#{org}#RETAIN#ACTIVE")
+}
+
 // ------------------------------------------------------------------ learning and mentors (issue 14)
 
 /// A course of the learning catalogue.

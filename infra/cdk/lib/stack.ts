@@ -49,7 +49,7 @@ export interface Manifest {
     corsAllowHeaders: string[]; corsExposeHeaders: string[]; corsMaxAgeS: number;
     throttlingRateLimit: number; throttlingBurstLimit: number;
   };
-  bucket: { uploadsPrefix: string; reportsPrefix: string; noncurrentDays: number; reportDays: number; uploadAllowHeaders: string[] };
+  bucket: { uploadsPrefix: string; reportsPrefix: string; noncurrentDays: number; reportDays: number; exportsPrefix: string; exportDays: number; uploadAllowHeaders: string[] };
   /** Alarm thresholds (xtask/src/infra/alarms.rs). */
   alarms: { periodS: number; api5xxPercent: number; api5xxMinRequests: number; latencyPeriods: number };
   topics: { name: string; id: string }[];
@@ -333,6 +333,7 @@ export class ClearViewStack extends Stack {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
         { id: 'expire-reports', prefix: m.bucket.reportsPrefix, expiration: Duration.days(m.bucket.reportDays) },
+        { id: 'expire-exports', prefix: m.bucket.exportsPrefix, expiration: Duration.days(m.bucket.exportDays) },
       ],
       cors: [{
         allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],

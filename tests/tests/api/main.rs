@@ -27,6 +27,7 @@ mod jobs_finished;
 mod learning;
 mod platform;
 mod privacy;
+mod retention;
 mod settings;
 mod sign_in;
 mod webhooks;

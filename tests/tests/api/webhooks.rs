@@ -28,6 +28,8 @@ pub struct Env {
     dead_letters: DeadLetters,
     /// Delivers what is on the `integration-sync` queue until it is empty.
     pump_sync: Pump,
+    /// Makes the reports on the `report-requests` queue (the `report-generate` consumer).
+    pump_reports: Pump,
     deps: Deps,
 }
 
@@ -224,6 +226,44 @@ pub async fn a_subscription_gets_a_signed_ping_and_signed_events_and_the_log_sho
     f.post(&format!("/api/jobs/{job2}/publish"), Some(&admin.token), json!(null)).await;
     (e.pump)().await;
     assert_eq!(rx.got().len(), 2);
+}
+
+/// `report.ready`: a made report is announced to the subscriptions that name it, signed, with
+/// ids and the download route only (no link, no email); a redelivered request announces it
+/// again under the same id, and the receiver gets it once.
+pub async fn a_made_report_is_delivered_as_report_ready_with_ids_and_no_personal_data(e: &Env) {
+    let f = &e.family;
+    let admin = f.employer_admin("Reporting").await;
+    let rx = Receiver::start(vec![]).await;
+    let (_, secret) = subscribe(f, &admin.token, &rx.url, json!(["report.ready"])).await;
+    (e.pump)().await; // the ping
+    let asked = f.post("/api/reports/generate", Some(&admin.token), json!({"type": "pipeline", "format": "csv"})).await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "[{}] {:?}", f.name, asked.body);
+    let report = asked.body["id"].as_str().unwrap().to_owned();
+    assert_eq!((e.pump_reports)().await, 1, "[{}] the report is made", f.name);
+    (e.pump)().await;
+    let got = rx.got();
+    assert_eq!(got.len(), 2, "[{}] the ping and report.ready: {got:?}", f.name);
+    assert_eq!(got[1].headers["clearview-event-type"], "report.ready");
+    assert!(signature_holds(&secret, &got[1]), "[{}] {got:?}", f.name);
+    let body: Value = serde_json::from_str(&got[1].body).unwrap();
+    assert_eq!(body["type"], "report.ready");
+    assert_eq!(body["organizationId"], json!(admin.org));
+    assert_eq!(body["data"]["reportId"], json!(report));
+    assert_eq!(body["data"]["downloadRoute"], json!(format!("/api/reports/{report}/download")));
+    assert_eq!((body["data"]["type"].as_str(), body["data"]["format"].as_str()), (Some("pipeline"), Some("csv")));
+    assert!(!got[1].body.contains(&admin.email), "[{}] no email in {}", f.name, got[1].body);
+    assert!(!got[1].body.contains("http"), "[{}] no link in {}", f.name, got[1].body);
+    // The report's request delivered again: announced again, delivered once.
+    let again = clearview_chain::reports::ReportGenerateConsumer(e.deps.clone());
+    let message = clearview_core::ports::queue::WorkMessage {
+        id: report.clone(),
+        kind: "report".into(),
+        body: json!({"orgId": admin.org, "reportId": report}),
+    };
+    assert_eq!(again.handle(&message).await, clearview_core::ports::queue::Outcome::Done);
+    (e.pump)().await;
+    assert_eq!(rx.got().len(), 2, "[{}] {:?}", f.name, rx.got());
 }
 
 pub async fn a_failing_receiver_is_retried_until_it_answers(e: &Env) {
@@ -478,9 +518,13 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
         (Some("job.published"), Some("succeeded"))
     );
 
-    // Paused and another published, then a sync on demand.
+    // Paused: the board says so at once (job.paused), before any sync. Another published, then
+    // a sync on demand.
     let b = publish("Board B").await;
     assert_eq!(f.post(&format!("/api/jobs/{a}/pause"), Some(&admin.token), json!(null)).await.status, StatusCode::OK);
+    (e.pump_sync)().await;
+    let s = board_status(f, &admin.token, &id).await;
+    assert_eq!(states(&s)[&a], "paused", "[{}] paused at once: {s:?}", f.name);
     let queued = f.post(&format!("/api/integrations/{id}/sync"), Some(&admin.token), json!(null)).await;
     assert_eq!(queued.status, StatusCode::ACCEPTED, "{:?}", queued.body);
     (e.pump_sync)().await;
@@ -499,8 +543,12 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
         "{run:?}"
     );
 
-    // Closed: off the board at the next (scheduled) sync. The states equal a recount of the jobs.
+    // Closed: off the board at once (job.closed), before the next (scheduled) sync, which then
+    // finds nothing to take off. The states equal a recount of the jobs.
     assert_eq!(f.post(&format!("/api/jobs/{b}/close"), Some(&admin.token), json!(null)).await.status, StatusCode::OK);
+    (e.pump_sync)().await;
+    let s = board_status(f, &admin.token, &id).await;
+    assert_eq!(states(&s), BTreeMap::from([(a.clone(), "paused".to_owned())]), "[{}] off at once: {s:?}", f.name);
     let when = time::OffsetDateTime::now_utc();
     let schedule = clearview_chain::integrations::IntegrationSyncSchedule(e.deps.clone());
     assert_eq!(
@@ -512,7 +560,7 @@ pub async fn a_job_boards_state_follows_publish_pause_and_close_and_each_sync_ru
     assert_eq!(states(&s), BTreeMap::from([(a.clone(), "paused".to_owned())]));
     assert_eq!(
         (s["runs"][0]["trigger"].as_str(), s["runs"][0]["removed"].as_u64()),
-        (Some("schedule"), Some(1)),
+        (Some("schedule"), Some(0)),
         "{s:?}"
     );
     let mut recount = BTreeMap::new();
@@ -554,6 +602,11 @@ macro_rules! webhook_tests {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_made_report_is_delivered_as_report_ready_with_ids_and_no_personal_data() {
+            super::a_made_report_is_delivered_as_report_ready_with_ids_and_no_personal_data(&$env().await).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_failing_receiver_is_retried_until_it_answers() {
             super::a_failing_receiver_is_retried_until_it_answers(&$env().await).await;
         }
@@ -592,6 +645,12 @@ mod embedded {
             let (queues, consumer) = (queues.clone(), sync.clone());
             Box::pin(async move { clearview_tests::pump::local(&queues, consumer.as_ref()).await })
         });
+        let reports: Arc<dyn Consumer> = Arc::new(clearview_chain::reports::ReportGenerateConsumer(deps.clone()));
+        let queues = local.queues.clone();
+        let pump_reports: Pump = Box::new(move || -> BoxFut<'static, usize> {
+            let (queues, consumer) = (queues.clone(), reports.clone());
+            Box::pin(async move { clearview_tests::pump::local(&queues, consumer.as_ref()).await })
+        });
         let queues = local.queues.clone();
         let pump: Pump = Box::new(move || -> BoxFut<'static, usize> {
             let (queues, consumer) = (queues.clone(), consumer.clone());
@@ -602,7 +661,7 @@ mod embedded {
             let queues = queues.clone();
             Box::pin(async move { queues.dead_letters(QUEUE).await.unwrap().into_iter().map(|d| d.reason).collect() })
         });
-        Env { family, pump, dead_letters, pump_sync, deps }
+        Env { family, pump, dead_letters, pump_sync, pump_reports, deps }
     }
 
     webhook_tests!(env);
@@ -635,6 +694,7 @@ mod aws {
         let consumer: Arc<dyn Consumer> = Arc::new(WebhooksConsumer::new(deps.clone()));
         let pump = pump_of(&chain, consumer);
         let pump_sync = pump_of(&chain, Arc::new(clearview_chain::integrations::IntegrationSyncConsumer(deps.clone())));
+        let pump_reports = pump_of(&chain, Arc::new(clearview_chain::reports::ReportGenerateConsumer(deps.clone())));
         let dead_letters: DeadLetters = Box::new(move || -> BoxFut<'static, Vec<String>> {
             let chain = chain.clone();
             Box::pin(async move {
@@ -646,7 +706,7 @@ mod aws {
                     .collect()
             })
         });
-        Env { family, pump, dead_letters, pump_sync, deps }
+        Env { family, pump, dead_letters, pump_sync, pump_reports, deps }
     }
 
     fn pump_of(chain: &clearview_aws::testing::TestChain, consumer: Arc<dyn Consumer>) -> Pump {

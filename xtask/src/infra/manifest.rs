@@ -148,6 +148,8 @@ pub fn manifest_of(model: &Model, stacks: &[NestedStack]) -> V {
             "reportsPrefix" => bucket::REPORTS,
             "noncurrentDays" => V::from(bucket::NONCURRENT_DAYS),
             "reportDays" => V::from(bucket::REPORT_DAYS),
+            "exportsPrefix" => bucket::EXPORTS,
+            "exportDays" => V::from(bucket::EXPORT_DAYS),
             "uploadAllowHeaders" => UPLOAD_ALLOW_HEADERS.to_vec(),
         },
         "alarms" => map! {

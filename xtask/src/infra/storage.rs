@@ -165,6 +165,12 @@ pub(super) fn bucket_resources(res: &mut V, model: &Model) {
                     "Prefix" => bucket::REPORTS,
                     "ExpirationInDays" => V::from(bucket::REPORT_DAYS),
                 },
+                map! {
+                    "Id" => "expire-exports",
+                    "Status" => "Enabled",
+                    "Prefix" => bucket::EXPORTS,
+                    "ExpirationInDays" => V::from(bucket::EXPORT_DAYS),
+                },
             ]) },
             "CorsConfiguration" => map! { "CorsRules" => V::List(vec![map! {
                 "AllowedMethods" => vec!["PUT", "GET"],

@@ -712,14 +712,22 @@ pub async fn delete_file(deps: &Deps, caller: &Caller, file_id: &str) -> AppResu
         return Err(AppError::Forbidden("your role does not allow applications:delete".into()));
     }
     let file = visible_file(deps, caller, file_id).await?;
-    let versions = deps.blobs.delete_all_versions(&file.key).await.map_err(blob_err)?;
-    let mut derived = 0;
-    let app: Option<Application> =
-        record::get(deps.store.as_ref(), &keys::application(&file.org_id, &file.application_id)).await?;
     let who = match caller {
         Caller::Staff(a) => a.who(),
         Caller::Candidate(p) => Who { id: p.user_id.as_str(), email: p.email.as_ref().map(|e| e.as_str()) },
     };
+    remove_file(deps, who, file, "file.delete").await
+}
+
+/// Removes a file the caller may remove: every stored version of the object, the file's item,
+/// the results derived from it and its place on the application and the profile, audited as
+/// `action` by `who` (`DELETE /api/files/{id}`, and the retention run as the system). Safe to
+/// run again for the same file.
+pub(crate) async fn remove_file(deps: &Deps, who: Who<'_>, file: FileRecord, action: &str) -> AppResult<FileDeleted> {
+    let versions = deps.blobs.delete_all_versions(&file.key).await.map_err(blob_err)?;
+    let mut derived = 0;
+    let app: Option<Application> =
+        record::get(deps.store.as_ref(), &keys::application(&file.org_id, &file.application_id)).await?;
     if let Some(before) = app.filter(|a| a.resume.as_ref().is_some_and(|r| r.file_id == file.id)) {
         let q = Query::table(keys::org_pk(&file.org_id)).prefix(format!("RESULT#{}#", before.id)).limit(50);
         for item in deps.store.query(&q).await?.items {
@@ -731,28 +739,14 @@ pub async fn delete_file(deps: &Deps, caller: &Caller, file_id: &str) -> AppResu
         after.resume = None;
         after.ai = None;
         after.version += 1;
-        super::save_versioned(
-            deps,
-            who,
-            &file.org_id,
-            "file.delete",
-            ("application", before.id.as_str()),
-            &before,
-            &after,
-        )
-        .await?;
+        super::save_versioned(deps, who, &file.org_id, action, ("application", before.id.as_str()), &before, &after)
+            .await?;
     } else {
         let audit = audit_write(
             deps,
             who,
             &file.org_id,
-            Change {
-                action: "file.delete",
-                target_type: "file",
-                target_id: &file.id,
-                before: Some(snapshot(&file)?),
-                after: None,
-            },
+            Change { action, target_type: "file", target_id: &file.id, before: Some(snapshot(&file)?), after: None },
         )?;
         deps.store.transact(vec![audit]).await?;
     }

@@ -448,7 +448,7 @@ use crate::ports::store::Index;
 pub const SYNC_QUEUE: WorkQueue = WorkQueue::named("integration-sync");
 pub const SYNC_KIND: &str = "integration-sync";
 /// The domain events the sync queue's topic subscription delivers.
-pub const SYNC_EVENTS: &[&str] = &["job.published"];
+pub const SYNC_EVENTS: &[&str] = &["job.published", "job.paused", "job.closed"];
 
 /// A sync to run (the body of a [`SYNC_KIND`] message).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -679,6 +679,49 @@ pub async fn on_job_published(deps: &Deps, event: &crate::ports::queue::DomainEv
         deps.queues.send(SYNC_QUEUE, &req.message()).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
     }
     Ok(boards.len())
+}
+
+/// A job was paused or closed: each of the organisation's enabled job boards marks it `paused`
+/// or takes it off at once (the feed already follows the job's status). A late or redelivered
+/// event changes nothing when the job has moved on (the job's status is read first).
+pub async fn on_job_status(deps: &Deps, event: &crate::ports::queue::DomainEvent) -> AppResult<usize> {
+    let Some(org) = OrgId::parse(&event.org_id) else { return Ok(0) };
+    let Some(job_id) = crate::values::JobId::parse(event.data["jobId"].as_str().unwrap_or(&event.subject_id)) else {
+        return Ok(0);
+    };
+    let Some(job) = record::get::<Job>(deps.store.as_ref(), &keys::job(&org, &job_id)).await? else { return Ok(0) };
+    let paused = match (event.kind.as_str(), job.status) {
+        ("job.paused", JobStatus::Paused) => true,
+        ("job.closed", JobStatus::Closed | JobStatus::Cancelled) => false,
+        _ => return Ok(0),
+    };
+    let boards: Vec<Integration> =
+        list_all(deps, &org).await?.into_iter().filter(|i| i.kind == IntegrationType::JobBoard && i.enabled).collect();
+    for i in &boards {
+        let b = BoardJob {
+            integration_id: i.id.clone(),
+            org_id: org.clone(),
+            job_id: job.id.to_string(),
+            title: job.title.clone(),
+            state: BoardState::Paused,
+            reason: None,
+            updated_at: deps.clock.now(),
+        };
+        if paused {
+            deps.store.put(b.to_item()?, Condition::None).await?;
+        } else {
+            deps.store.delete(&b.key(), Condition::None).await?;
+        }
+    }
+    Ok(boards.len())
+}
+
+/// A job-board event of the sync queue's topic subscription.
+pub async fn on_job_event(deps: &Deps, event: &crate::ports::queue::DomainEvent) -> AppResult<usize> {
+    match event.kind.as_str() {
+        "job.published" => on_job_published(deps, event).await,
+        _ => on_job_status(deps, event).await,
+    }
 }
 
 fn keys_safe(s: &str) -> String {

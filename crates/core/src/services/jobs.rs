@@ -483,8 +483,13 @@ pub async fn transition(
     after.version += 1;
     after.updated_at = now;
     save(deps, actor, &format!("job.{}", transition_word(t)), &before, &after).await?;
-    if t == JobTransition::Publish {
-        announce_published(deps, &after).await;
+    match t {
+        JobTransition::Publish => announce_published(deps, &after).await,
+        JobTransition::Pause => announce(deps, &after, "job.paused").await,
+        JobTransition::Close | JobTransition::Cancel if before.published_at.is_some() => {
+            announce(deps, &after, "job.closed").await
+        }
+        _ => {}
     }
     Ok(after)
 }
@@ -504,6 +509,25 @@ async fn announce_published(deps: &Deps, job: &Job) {
     };
     if let Err(e) = deps.events.publish(&event).await {
         tracing::error!(job = %job.id, error = %e, "job.published could not be announced; no alerts for it");
+    }
+}
+
+/// `job.paused` or `job.closed` (closed or cancelled after it was published): the job boards
+/// take it off or mark it paused at once (`integrations::on_job_status`), not at the next sync.
+/// Its id names the job's version. Like `job.published`, a topic that does not answer loses the
+/// announcement (logged), not the change; the next sync corrects the boards.
+async fn announce(deps: &Deps, job: &Job, kind: &str) {
+    let event = DomainEvent {
+        id: format!("{kind}:{}:{}", job.id, job.version),
+        kind: kind.into(),
+        org_id: job.org_id.to_string(),
+        subject_id: job.id.to_string(),
+        occurred_at: deps.clock.now(),
+        data: serde_json::json!({"jobId": job.id, "title": job.title, "version": job.version, "status": job.status.as_str()}),
+        correlation_id: None,
+    };
+    if let Err(e) = deps.events.publish(&event).await {
+        tracing::error!(job = %job.id, error = %e, kind, "a job status change could not be announced; the next sync corrects the boards");
     }
 }
 

@@ -35,6 +35,7 @@ pub mod privacy;
 pub mod reminders;
 pub mod report_schedules;
 pub mod reports;
+pub mod retention;
 pub mod review;
 pub mod settings;
 pub mod sso;

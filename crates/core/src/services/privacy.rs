@@ -35,6 +35,13 @@ pub const ERASED_EVENT: &str = "candidate.erased";
 pub const EXPORTS_PREFIX: &str = "exports/";
 /// How long an export's download link lives.
 pub const EXPORT_LINK_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long an export archive is kept (each status read within it gets a fresh 15-minute link);
+/// then the bucket's lifecycle rule (AWS) and the daily `retention` run (both families) delete
+/// it and the status says `expired`.
+pub const EXPORT_DAYS: u32 = 1;
+/// gsi2 of a completed export whose archive is still stored, by completion time: the daily run
+/// reads the expired ones by range.
+pub const EXPORT_ARCHIVES_PK: &str = "EXPORTS#ARCHIVES";
 /// Largest original file put into an export.
 const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 
@@ -52,6 +59,8 @@ pub enum RequestStatus {
     Queued,
     Completed,
     Failed,
+    /// A completed export whose archive has been deleted after its lifetime (1 day).
+    Expired,
 }
 
 /// What one erasure removed (counts only).
@@ -103,6 +112,10 @@ pub struct PrivacyRequest {
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub completed_at: Option<OffsetDateTime>,
+    /// When a completed export's archive stops being available (exports).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub archive_expires_at: Option<OffsetDateTime>,
     pub version: u64,
 }
 
@@ -114,6 +127,15 @@ impl Record for PrivacyRequest {
     /// The candidate's requests, by time (an erasure finds their export archives).
     fn gsi1(&self) -> Option<Key> {
         Some(Key::new(keys::privacy_requests_of_pk(&self.candidate_id), self.id.clone()))
+    }
+    /// Completed exports with their archive still stored, by when it expires.
+    fn gsi2(&self) -> Option<Key> {
+        match (self.kind, self.status, &self.object_key, self.archive_expires_at) {
+            (RequestKind::Export, RequestStatus::Completed, Some(_), Some(at)) => {
+                Some(Key::new(EXPORT_ARCHIVES_PK, format!("{}#{}", super::retention::stamp(at), self.id)))
+            }
+            _ => None,
+        }
     }
     fn version(&self) -> u64 {
         self.version
@@ -189,6 +211,7 @@ pub async fn request(
         archive_bytes: None,
         requested_at: deps.clock.now(),
         completed_at: None,
+        archive_expires_at: None,
         version: 1,
     };
     deps.store.put(req.to_item()?, Condition::NotExists).await?;
@@ -199,7 +222,7 @@ pub async fn request(
 }
 
 /// Whether the organisation holds a record or an application of the candidate.
-async fn holds_data_of(deps: &Deps, org: &OrgId, candidate: &UserId) -> AppResult<bool> {
+pub(crate) async fn holds_data_of(deps: &Deps, org: &OrgId, candidate: &UserId) -> AppResult<bool> {
     if deps.store.get(&keys::talent(org, candidate)).await?.is_some() {
         return Ok(true);
     }
@@ -219,6 +242,13 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> AppResult<Privacy
         return Err(AppError::NotFound("request"));
     }
     let mut view = PrivacyRequestView { request: req, download_url: None, download_expires_at: None };
+    // Past its lifetime an archive is expired, whether or not the daily run has deleted it yet.
+    if view.request.status == RequestStatus::Completed
+        && view.request.archive_expires_at.is_some_and(|at| at <= deps.clock.now())
+    {
+        view.request.status = RequestStatus::Expired;
+        view.request.object_key = None;
+    }
     if let (RequestStatus::Completed, Some(key)) = (view.request.status, view.request.object_key.as_deref()) {
         let name = format!("clearview-export-{}.zip", view.request.id);
         let (url, expires) = deps
@@ -246,7 +276,7 @@ pub async fn run(deps: &Deps, id: &str) -> AppResult<()> {
     };
     match req.kind {
         RequestKind::Erasure => {
-            let summary = erase(deps, &req.candidate_id, &scope, &req.requested_by).await?;
+            let summary = erase(deps, &req.candidate_id, &scope, req.requested_by.as_str()).await?;
             req.erasure = Some(summary);
         }
         RequestKind::Export => {
@@ -255,6 +285,7 @@ pub async fn run(deps: &Deps, id: &str) -> AppResult<()> {
             req.archive_bytes = Some(bytes.len() as u64);
             deps.blobs.put(&key, bytes, "application/zip").await.map_err(|e| AppError::Unavailable(e.to_string()))?;
             req.object_key = Some(key);
+            req.archive_expires_at = Some(deps.clock.now() + time::Duration::days(EXPORT_DAYS.into()));
         }
     }
     req.status = RequestStatus::Completed;
@@ -267,6 +298,31 @@ pub async fn run(deps: &Deps, id: &str) -> AppResult<()> {
         Err(crate::ports::store::StoreError::ConditionFailed { .. }) => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The daily run's part for exports (both families; in AWS the bucket's lifecycle rule has
+/// usually deleted the object already): every export archive past its lifetime is deleted with
+/// every stored version, and its request marked `expired`. Reads the expired ones by range
+/// (gsi2 `EXPORTS#ARCHIVES`), never scans; safe to run again. Answers how many expired.
+pub async fn expire_exports(deps: &Deps, now: OffsetDateTime) -> AppResult<u32> {
+    let q = Query::index(Index::Gsi2, EXPORT_ARCHIVES_PK).between("0", super::retention::stamp(now));
+    let mut n = 0;
+    for item in items_of(deps, q).await? {
+        let mut r = PrivacyRequest::from_item(item)?;
+        if let Some(key) = r.object_key.take() {
+            deps.blobs.delete_all_versions(&key).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+        }
+        r.status = RequestStatus::Expired;
+        let read = r.version;
+        r.version += 1;
+        match deps.store.put(r.to_item()?, Condition::VersionIs(read)).await {
+            Ok(()) => n += 1,
+            // Changed meanwhile (an erasure took the archive): the next run sees it again.
+            Err(crate::ports::store::StoreError::ConditionFailed { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(n)
 }
 
 /// Whose data an erasure or export covers.
@@ -323,7 +379,7 @@ async fn delete_object(deps: &Deps, key: &str, s: &mut ErasureSummary) -> AppRes
 }
 
 /// The candidate's files (by their index), in scope.
-async fn files_of(deps: &Deps, candidate: &UserId, scope: &Scope) -> AppResult<Vec<FileRecord>> {
+pub(crate) async fn files_of(deps: &Deps, candidate: &UserId, scope: &Scope) -> AppResult<Vec<FileRecord>> {
     let mut out = Vec::new();
     for item in items_of(deps, Query::index(Index::Gsi2, format!("CANDIDATE#{candidate}#FILES"))).await? {
         let f = FileRecord::from_item(item)?;
@@ -368,7 +424,8 @@ async fn interviews_of(deps: &Deps, org: &OrgId, candidate: &UserId) -> AppResul
 
 /// Erases the candidate's personal data in `scope`; safe to run again (each step finds what is
 /// left and removes it).
-pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &UserId) -> AppResult<ErasureSummary> {
+/// `by` is who asked (a user id, or `system:retention` for the retention run).
+pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &str) -> AppResult<ErasureSummary> {
     let mut s = ErasureSummary::default();
     let store = deps.store.as_ref();
     let profile: Option<Candidate> = record::get(store, &keys::candidate(candidate)).await?;
@@ -443,7 +500,7 @@ pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &UserId) 
     }
     // Applications (through the pipeline, so the counters stay right) and the organisations'
     // records with their search-index entries.
-    let who = Who { id: by.as_str(), email: None };
+    let who = Who { id: by, email: None };
     for org in &orgs {
         talent::remove_in_org(deps, who, org, candidate).await?;
         audit_targets.push((org.clone(), "candidate", candidate.to_string()));

@@ -23,6 +23,32 @@ pub const FORMATS: [&str; 3] = ["pdf", "csv", "json"];
 pub const MAX_JOBS: usize = 20;
 /// How long a download link lives.
 pub const DOWNLOAD_TTL: time::Duration = time::Duration::minutes(15);
+/// The domain event of a made report, for the organisations' webhooks (`report.ready`).
+pub const READY_EVENT: &str = "report.ready";
+
+/// `report.ready` of a completed report: ids, what it is, and the route that gives a download
+/// link (no link itself, no person: not the requester's email, not the recipients). Its id is
+/// the report's, so a redelivered or republished event is delivered once per subscription.
+pub fn ready_event(report: &Report, at: OffsetDateTime) -> crate::ports::queue::DomainEvent {
+    crate::ports::queue::DomainEvent {
+        id: format!("{READY_EVENT}:{}", report.id),
+        kind: READY_EVENT.into(),
+        org_id: report.org_id.to_string(),
+        subject_id: report.id.clone(),
+        occurred_at: at,
+        data: serde_json::json!({
+            "reportId": report.id,
+            "type": report.kind,
+            "format": report.format,
+            "from": report.from,
+            "to": report.to,
+            "scheduleId": report.schedule_id,
+            "size": report.size,
+            "downloadRoute": format!("/api/reports/{}/download", report.id),
+        }),
+        correlation_id: None,
+    }
+}
 
 fn type_schema() -> utoipa::openapi::schema::Object {
     crate::values::choice_schema(TYPES)

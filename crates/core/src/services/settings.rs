@@ -25,6 +25,9 @@ pub struct KnownSetting {
     pub format: &'static str,
 }
 
+/// The key of the retention rules (enforced by `services::retention`).
+pub const RETENTION_RULES: &str = "retention.rules";
+
 /// Every key a setting may have (anything else is not found).
 pub const KNOWN: &[KnownSetting] = &[
     KnownSetting {
@@ -80,6 +83,10 @@ impl Record for Setting {
     const ENTITY: &'static str = "Setting";
     fn key(&self) -> Key {
         keys::setting(&self.org_id, &self.key)
+    }
+    /// The retention rules of every organisation, for the daily retention run.
+    fn gsi1(&self) -> Option<Key> {
+        (self.key == RETENTION_RULES).then(|| Key::new(keys::RETENTION_ORGS_PK, self.org_id.to_string()))
     }
     fn version(&self) -> u64 {
         self.version

@@ -54,6 +54,7 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
     ("interview.cancelled", "an interview was cancelled"),
     ("job.published", "a job was published"),
     ("candidate.erased", "a candidate's personal data was erased (GDPR); the payload holds only ids"),
+    ("report.ready", "a requested or scheduled report was made; ids and the download route, no personal data"),
 ];
 
 /// The domain event kinds the `webhooks` queue's topic subscription delivers.
@@ -64,6 +65,7 @@ pub const TOPIC_KINDS: &[&str] = &[
     "interview.cancelled",
     "job.published",
     "candidate.erased",
+    "report.ready",
 ];
 
 /// The customer event types a domain event makes.
@@ -81,6 +83,7 @@ pub fn event_types(event: &DomainEvent) -> Vec<&'static str> {
         "interview.cancelled" => vec!["interview.cancelled"],
         "job.published" => vec!["job.published"],
         "candidate.erased" => vec!["candidate.erased"],
+        "report.ready" => vec!["report.ready"],
         _ => vec![],
     }
 }

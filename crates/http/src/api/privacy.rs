@@ -11,8 +11,9 @@ use crate::routes::{Accepted, Access::*, Grant::*, Json, Route};
 use clearview_core::AppError;
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::privacy::{self, NewPrivacyRequest, PrivacyRequest, PrivacyRequestView, RequestKind};
+use clearview_core::services::retention::{self, RetentionPreview};
 
-pub static ROUTES: &[Route] = &[EXPORT, ERASE, STATUS];
+pub static ROUTES: &[Route] = &[EXPORT, ERASE, STATUS, RETENTION_PREVIEW];
 
 pub const EXPORT: Route = Route {
     name: "privacy-export",
@@ -63,4 +64,18 @@ pub const STATUS: Route = Route {
 async fn status(app: App, req: Req, _: ()) -> Result<Json<PrivacyRequestView>, AppError> {
     let id = uuid_id(&req, "request")?;
     Ok(Json(privacy::status(&app.deps, &req.caller()?, &id).await?))
+}
+
+pub const RETENTION_PREVIEW: Route = Route {
+    name: "privacy-retention-preview",
+    method: "GET",
+    path: "/api/privacy/retention/preview",
+    access: Staff(Some(P::PrivacyManage)),
+    summary: "Dry run of your organisation's retention rules (the retention.rules setting): what the daily run would remove now (resumes of applications rejected longer ago than rejectedResumeDays, candidates inactive longer than inactiveCandidateMonths), each with the rule, when its clock started and why; nothing is removed",
+    idempotent: false,
+    grants: &[TableRead],
+    handler: handler!(retention_preview),
+};
+async fn retention_preview(app: App, req: Req, _: ()) -> Result<Json<RetentionPreview>, AppError> {
+    Ok(Json(retention::preview_for(&app.deps, req.actor()?).await?))
 }
