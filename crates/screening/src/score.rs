@@ -147,7 +147,7 @@ pub struct RelatedCredit {
     pub related: String,
     /// Jaccard of the O*NET occupations listing each (0..1).
     pub closeness: f64,
-    /// Share of one matched skill given ([`RELATED_CREDIT_FACTOR`] × closeness, two decimals).
+    /// Share of one matched skill given: 0.5 × closeness, two decimals (`RELATED_CREDIT_FACTOR`).
     pub credit: f64,
     pub reasoning: String,
 }
@@ -615,7 +615,10 @@ mod tests {
         assert_eq!(on.sub_scores.skills, 81);
         let r = &on.explanation.skills.related_credit;
         assert_eq!(r.len(), 2, "{r:?}");
-        assert_eq!((r[0].skill.as_str(), r[0].related.as_str(), r[0].kind), ("PostgreSQL", "MySQL", SkillKind::Preferred));
+        assert_eq!(
+            (r[0].skill.as_str(), r[0].related.as_str(), r[0].kind),
+            ("PostgreSQL", "MySQL", SkillKind::Preferred)
+        );
         assert_eq!((r[0].closeness, r[0].credit), (0.47, 0.24));
         assert!(r[0].reasoning.contains("you have MySQL; PostgreSQL is close"), "{}", r[0].reasoning);
         assert_eq!((r[1].skill.as_str(), r[1].related.as_str(), r[1].credit), ("Terraform", "Kubernetes", 0.25));

@@ -204,9 +204,8 @@ fn related_credit_moves_no_impact_ratio_beyond_the_tolerance_on_an_independent_s
     let applicants: Vec<(usize, (Vec<&str>, i32))> =
         (0..480).map(|_| ((rng.next() % CELLS.len() as u64) as usize, rng.profile())).collect();
     for model in SCORING_MODELS {
-        let cohort = |on: bool| -> Vec<CohortRecord> {
-            applicants.iter().map(|(c, p)| record(model, *c, p, on)).collect()
-        };
+        let cohort =
+            |on: bool| -> Vec<CohortRecord> { applicants.iter().map(|(c, p)| record(model, *c, p, on)).collect() };
         let (off, on) = (audit(&cohort(false)), audit(&cohort(true)));
         let change = largest_change(&off, &on);
         println!("{}: largest impact-ratio change {change:.3} (tolerance {TOLERANCE})", model.version);
