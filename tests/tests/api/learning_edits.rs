@@ -298,6 +298,54 @@ async fn a_candidate_withdraws_a_pending_mentor_request_but_not_an_answered_one(
     assert_eq!(f.post(&withdraw, Some(&mentor), json!(null)).await.status, StatusCode::FORBIDDEN);
 }
 
+/// A withdrawal racing the mentor's acceptance: exactly one wins each race, and the mentor's
+/// `accepted` counter equals a recount of the accepted requests.
+async fn a_withdrawal_racing_an_acceptance_leaves_one_outcome_and_the_count_right(e: &Env) {
+    let f = e.family.as_ref();
+    let (mentor, mentor_id) = user(f, &["career_mentor"], "Race").await;
+    let profile = json!({"skills": ["Python"], "capacity": 10});
+    let set = f
+        .send(Call {
+            method: Method::PUT,
+            path: "/api/network/mentors/me".into(),
+            token: Some(&mentor),
+            body: Some(profile.clone()),
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    for i in 0..4 {
+        let (cand, _, _) = candidate(f, &format!("Racer {i}")).await;
+        let asked = f.post(&format!("/api/network/mentors/{mentor_id}/requests"), Some(&cand), json!({})).await;
+        let cand_id = asked.body["candidateId"].as_str().unwrap().to_owned();
+        let (fa, fw) = (e.family.clone(), e.family.clone());
+        let (m, c) = (mentor.clone(), cand.clone());
+        let mid = mentor_id.clone();
+        let accept = tokio::spawn(async move {
+            fa.post(&format!("/api/network/mentee-requests/{cand_id}/accept"), Some(&m), json!(null)).await
+        });
+        let withdraw = tokio::spawn(async move {
+            fw.post(&format!("/api/network/mentor-requests/{mid}/withdraw"), Some(&c), json!(null)).await
+        });
+        let (a, w) = (accept.await.unwrap(), withdraw.await.unwrap());
+        let won = [a.status == StatusCode::OK, w.status == StatusCode::OK];
+        assert_eq!(won.iter().filter(|x| **x).count(), 1, "[{}] {:?} {:?}", f.name, a.body, w.body);
+        assert!([a.status, w.status].contains(&StatusCode::CONFLICT));
+    }
+    let listed = f.get("/api/network/mentee-requests?limit=100", &mentor).await;
+    let recount = listed.body["items"].as_array().unwrap().iter().filter(|r| r["status"] == "accepted").count();
+    let now = f
+        .send(Call {
+            method: Method::PUT,
+            path: "/api/network/mentors/me".into(),
+            token: Some(&mentor),
+            body: Some(profile),
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(now.body["accepted"], json!(recount), "[{}] {:?}", f.name, listed.body);
+}
+
 macro_rules! edits_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -310,6 +358,10 @@ macro_rules! edits_tests {
                 &$env().await,
             )
             .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_withdrawal_racing_an_acceptance_leaves_one_outcome_and_the_count_right() {
+            super::a_withdrawal_racing_an_acceptance_leaves_one_outcome_and_the_count_right(&$env().await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_candidate_withdraws_a_pending_mentor_request_but_not_an_answered_one() {
