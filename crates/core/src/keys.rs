@@ -567,6 +567,14 @@ pub const OFFERINGS_PK: &str = "OFFERINGS";
 pub fn offering_in_catalogue(category: &str, offering: &str) -> Key {
     Key::new(OFFERINGS_PK, format!("{category}#{offering}"))
 }
+/// The skill index of offerings: one item per skill an offering is tagged with (written in the
+/// offering's creating transaction), so a gap finds its offerings with one bounded query.
+pub fn offering_by_skill_pk(skill: &str) -> String {
+    format!("OFFERINGSKILL#{}", skill.to_lowercase())
+}
+pub fn offering_by_skill(skill: &str, offering: &str) -> Key {
+    Key::new(offering_by_skill_pk(skill), offering)
+}
 /// The counter of an offering's enrolments (moved in the enrolment's transaction).
 pub fn offering_enrolled(offering: &str) -> Key {
     Key::new(format!("OFFERING#{offering}"), "ENROLLED")

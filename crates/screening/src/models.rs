@@ -4,6 +4,14 @@
 //! compared the candidate version with the active one on the same applications.
 //!
 //! Versions are never edited once released: a change of any parameter is a new version.
+//!
+//! Related-skill partial credit ([`crate::score::ScoringCriteria::related_skill_credit`]) is
+//! part of the job's criteria, not of a version: it applies under every released version, is
+//! off unless the job switches it on, and when off the scorer's output (score, explanation and
+//! fingerprint) is byte for byte what it was before the switch existed, so no released version
+//! changes. When on, the criteria's JSON (and so the fingerprint) says so, and the credit rule
+//! ([`crate::score::RELATED_CREDIT_FACTOR`] × the O*NET closeness compiled into the crate) is
+//! fixed: a change to it would be a new version.
 
 use serde::Serialize;
 

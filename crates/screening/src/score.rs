@@ -72,6 +72,12 @@ pub struct ScoringCriteria {
     pub auto_reject_below: Option<u8>,
     #[serde(default)]
     pub auto_advance_at: Option<u8>,
+    /// Explained partial credit for a missing skill when the candidate has a related one
+    /// ([`crate::careers::RelatedSkills`]): switched on per job, off by default. Left out of the
+    /// JSON (and so of the fingerprint) when off, so scores made before the switch existed keep
+    /// their fingerprints.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub related_skill_credit: bool,
 }
 
 impl ScoringCriteria {
@@ -115,7 +121,64 @@ pub struct SkillsExplanation {
     pub required_missing: Vec<String>,
     pub preferred_matched: Vec<String>,
     pub preferred_missing: Vec<String>,
+    /// Partial credit for missing skills the candidate has a related skill for (only when the
+    /// job switches it on); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related_credit: Vec<RelatedCredit>,
     pub reasoning: String,
+}
+
+/// Whether a skill was required or preferred by the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SkillKind {
+    Required,
+    Preferred,
+}
+
+/// Partial credit for one missing skill: "you have MySQL; PostgreSQL is close".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RelatedCredit {
+    /// The job's skill the candidate lacks.
+    pub skill: String,
+    pub kind: SkillKind,
+    /// The candidate's skill closest to it.
+    pub related: String,
+    /// Jaccard of the O*NET occupations listing each (0..1).
+    pub closeness: f64,
+    /// Share of one matched skill given: 0.5 × closeness, two decimals (`RELATED_CREDIT_FACTOR`).
+    pub credit: f64,
+    pub reasoning: String,
+}
+
+/// A related skill earns this share of its closeness as credit: MySQL for PostgreSQL
+/// (closeness 0.47) earns 0.24 of a match. Half, so a related skill never counts as much as
+/// the skill itself (the closest pairs in the O*NET adjacency are about 0.7 → 0.35).
+pub const RELATED_CREDIT_FACTOR: f64 = 0.5;
+
+/// The partial credit for each of `missing`, from the candidate's skills `have` (canonical).
+fn related_credits(missing: &[String], kind: SkillKind, have: &BTreeSet<String>) -> Vec<RelatedCredit> {
+    let related = crate::careers::RelatedSkills::global();
+    missing
+        .iter()
+        .filter_map(|skill| {
+            let (near, closeness) = related.close_to(skill, have).into_iter().next()?;
+            let credit = (RELATED_CREDIT_FACTOR * closeness * 100.0).round() / 100.0;
+            (credit > 0.0).then(|| RelatedCredit {
+                reasoning: format!(
+                    "you have {near}; {skill} is close ({:.0}% of the O*NET occupations listing either list both): \
+                     {credit:.2} of a match",
+                    closeness * 100.0
+                ),
+                skill: skill.clone(),
+                kind,
+                related: near,
+                closeness,
+                credit,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -203,26 +266,50 @@ fn score_skills(p: &AnonymizedProfile, c: &ScoringCriteria, m: &ScoringParams) -
     };
     let (rm, rmiss) = split(&c.required_skills);
     let (pm, pmiss) = split(&c.preferred_skills);
-    let ratio = |m: usize, total: usize| (total > 0).then(|| m as f64 / total as f64);
-    let req = ratio(rm.len(), rm.len() + rmiss.len());
-    let pref = ratio(pm.len(), pm.len() + pmiss.len());
-    let (score, reasoning) = match (req, pref) {
+    let related_credit = if c.related_skill_credit {
+        // The candidate's skills by canonical name, as the adjacency names them.
+        let t = Taxonomy::global();
+        let named: BTreeSet<String> = p
+            .skills
+            .iter()
+            .map(|s| t.canonical_name(s).map(str::to_owned).unwrap_or_else(|| s.trim().to_owned()))
+            .collect();
+        let mut out = related_credits(&rmiss, SkillKind::Required, &named);
+        out.extend(related_credits(&pmiss, SkillKind::Preferred, &named));
+        out
+    } else {
+        Vec::new()
+    };
+    let credit = |kind: SkillKind| related_credit.iter().filter(|r| r.kind == kind).map(|r| r.credit).sum::<f64>();
+    let (r_credit, p_credit) = (credit(SkillKind::Required), credit(SkillKind::Preferred));
+    let ratio = |m: usize, extra: f64, total: usize| (total > 0).then(|| (m as f64 + extra) / total as f64);
+    let req = ratio(rm.len(), r_credit, rm.len() + rmiss.len());
+    let pref = ratio(pm.len(), p_credit, pm.len() + pmiss.len());
+    let found = |m: usize, extra: f64| if extra > 0.0 { format!("{m} (+{extra:.2} related)") } else { m.to_string() };
+    let (score, mut reasoning) = match (req, pref) {
         (None, None) => (100.0, "No skills were specified for this job.".to_owned()),
-        (Some(r), None) => (100.0 * r, format!("{} of {} required skills found.", rm.len(), rm.len() + rmiss.len())),
-        (None, Some(q)) => (100.0 * q, format!("{} of {} preferred skills found.", pm.len(), pm.len() + pmiss.len())),
+        (Some(r), None) => {
+            (100.0 * r, format!("{} of {} required skills found.", found(rm.len(), r_credit), rm.len() + rmiss.len()))
+        }
+        (None, Some(q)) => {
+            (100.0 * q, format!("{} of {} preferred skills found.", found(pm.len(), p_credit), pm.len() + pmiss.len()))
+        }
         (Some(r), Some(q)) => (
             100.0 * (m.required_skill_share * r + (1.0 - m.required_skill_share) * q),
             format!(
                 "{} of {} required skills ({:.0}% of this score) and {} of {} preferred skills ({:.0}%) found.",
-                rm.len(),
+                found(rm.len(), r_credit),
                 rm.len() + rmiss.len(),
                 100.0 * m.required_skill_share,
-                pm.len(),
+                found(pm.len(), p_credit),
                 pm.len() + pmiss.len(),
                 100.0 * (1.0 - m.required_skill_share)
             ),
         ),
     };
+    for r in &related_credit {
+        reasoning.push_str(&format!(" Related-skill credit: {}.", r.reasoning));
+    }
     (
         to_u8(score),
         SkillsExplanation {
@@ -230,6 +317,7 @@ fn score_skills(p: &AnonymizedProfile, c: &ScoringCriteria, m: &ScoringParams) -
             required_missing: rmiss,
             preferred_matched: pm,
             preferred_missing: pmiss,
+            related_credit,
             reasoning,
         },
     )
@@ -506,6 +594,42 @@ mod tests {
         assert_eq!(r.model_version, "cv-score-1.1.0");
         assert!(r.explanation.experience.reasoning.contains('√'), "{}", r.explanation.experience.reasoning);
         assert_ne!(r.input_fingerprint, score(&profile(), &criteria()).input_fingerprint);
+    }
+
+    #[test]
+    fn related_skill_credit_is_off_by_default_and_explained_when_on() {
+        let mut p = profile();
+        p.skills = vec!["Go".into(), "Kubernetes".into(), "MySQL".into()];
+        let mut c = criteria();
+        c.preferred_skills = vec!["PostgreSQL".into(), "Terraform".into()];
+        let off = score(&p, &c);
+        // skills: 75×2/2 + 25×0/2 = 75.
+        assert_eq!(off.sub_scores.skills, 75);
+        assert!(off.explanation.skills.related_credit.is_empty());
+        // Off leaves the criteria's JSON (and so every earlier fingerprint) as it was.
+        assert!(!serde_json::to_string(&c).unwrap().contains("related"));
+        c.related_skill_credit = true;
+        let on = score(&p, &c);
+        // MySQL→PostgreSQL closeness 0.47 → credit 0.5×0.47 = 0.235 → 0.24 (two decimals);
+        // Kubernetes→Terraform 0.50 → 0.25. skills: 75 + 25×(0.24+0.25)/2 = 81.1 → 81.
+        assert_eq!(on.sub_scores.skills, 81);
+        let r = &on.explanation.skills.related_credit;
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(
+            (r[0].skill.as_str(), r[0].related.as_str(), r[0].kind),
+            ("PostgreSQL", "MySQL", SkillKind::Preferred)
+        );
+        assert_eq!((r[0].closeness, r[0].credit), (0.47, 0.24));
+        assert!(r[0].reasoning.contains("you have MySQL; PostgreSQL is close"), "{}", r[0].reasoning);
+        assert_eq!((r[1].skill.as_str(), r[1].related.as_str(), r[1].credit), ("Terraform", "Kubernetes", 0.25));
+        let why = &on.explanation.skills.reasoning;
+        assert!(why.contains("0 (+0.49 related) of 2 preferred"), "{why}");
+        // Still a miss: the lists say what is missing, the credit says how much it earned.
+        assert_eq!(on.explanation.skills.preferred_missing, ["PostgreSQL", "Terraform"]);
+        assert_ne!(on.input_fingerprint, off.input_fingerprint);
+        // A candidate with the skill itself still scores more than one with a related skill.
+        p.skills.push("PostgreSQL".into());
+        assert!(score(&p, &c).sub_scores.skills > on.sub_scores.skills);
     }
 
     #[test]

@@ -233,6 +233,77 @@ async fn matches_rank_the_boards_jobs_by_the_employers_scorer_on_the_latest_resu
     assert_eq!(second.body["items"][0]["jobId"], finance.as_str(), "newest first: {:?}", second.body);
 }
 
+/// Related-skill partial credit through the whole chain (upload → parse → anonymise → score):
+/// two jobs alike but for the switch; the one with it on scores the same resume higher and its
+/// explanation names the pair (plain_resume.txt has Excel, not Word; O*NET puts them at 0.90).
+async fn related_skill_credit_switched_on_scores_a_related_skill_higher_and_names_the_pair(e: &Env) {
+    let f = &e.family;
+    let admin = f.employer_admin("Ledger").await;
+    let (token, _, _) = candidate(f, "Grace Mwangi").await;
+    let criteria = |on: bool| {
+        json!({"requiredSkills": ["SQL", "Microsoft Excel", "Microsoft Word"], "minimumExperience": 2,
+               "relatedSkillCredit": on})
+    };
+    let job = |on: bool| {
+        json!({"title": "Financial Analyst", "jobType": "full-time", "description": "Reporting.",
+               "location": "Nairobi, Kenya", "criteria": criteria(on)})
+    };
+    let off = publish(f, &admin, job(false)).await;
+    let on = publish(f, &admin, job(true)).await;
+    let read = f.get(&format!("/api/jobs/{on}"), &admin.token).await;
+    assert_eq!(read.body["criteria"]["relatedSkillCredit"], true, "[{}] {:?}", f.name, read.body);
+    // Not a boolean: refused naming the field (an unreadable body is a 400, like every body).
+    let bad = f
+        .post(
+            "/api/jobs",
+            Some(&admin.token),
+            json!({"title": "X", "jobType": "full-time", "criteria": {"relatedSkillCredit": "yes"}}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{:?}", bad.body);
+    assert_eq!(bad.body["errors"][0]["field"], "criteria.relatedSkillCredit", "{:?}", bad.body);
+    let mut apps = Vec::new();
+    for job in [&off, &on] {
+        let app = f.post("/api/applications", Some(&token), json!({"jobId": job})).await;
+        assert_eq!(app.status, StatusCode::CREATED, "{:?}", app.body);
+        let app_id = app.body["id"].as_str().unwrap().to_owned();
+        let grant = f
+            .post(
+                &format!("/api/applications/{app_id}/resume-upload-url"),
+                Some(&token),
+                json!({"contentType": "text/plain", "fileName": "plain_resume.txt"}),
+            )
+            .await;
+        assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
+        assert_eq!((e.upload)(grant.body["upload"].clone(), fixture("plain_resume.txt")).await, 200);
+        apps.push(app_id);
+    }
+    assert!(e.pump(WorkQueue::PARSE).await >= 2, "[{}] parsed", f.name);
+    assert!(e.pump(WorkQueue::ANONYMIZE).await >= 2, "[{}] anonymised", f.name);
+    assert!(e.pump(WorkQueue::SCORE).await >= 2, "[{}] scored", f.name);
+    let admin_token = admin.token.as_str();
+    let score = |app: String| async move {
+        let s = f.get(&format!("/api/applications/{app}/ai-score"), admin_token).await;
+        assert_eq!(s.status, StatusCode::OK, "[{}] {:?}", f.name, s.body);
+        s.body["score"].clone()
+    };
+    let (without, with) = (score(apps[0].clone()).await, score(apps[1].clone()).await);
+    // Off: 2 of 3 required skills → 67. On: Word is 0.90 close to Excel → 0.45 credit;
+    // (2 + 0.45) / 3 → 82.
+    assert_eq!(without["subScores"]["skills"], 67, "{without:?}");
+    assert_eq!(with["subScores"]["skills"], 82, "{with:?}");
+    assert!(with["overall"].as_u64() > without["overall"].as_u64());
+    assert!(without["explanation"]["skills"].get("relatedCredit").is_none(), "{without:?}");
+    let credit = &with["explanation"]["skills"]["relatedCredit"];
+    assert_eq!(credit.as_array().map(Vec::len), Some(1), "{credit:?}");
+    assert_eq!((&credit[0]["skill"], &credit[0]["related"]), (&json!("Microsoft Word"), &json!("Microsoft Excel")));
+    assert_eq!((&credit[0]["kind"], &credit[0]["credit"]), (&json!("required"), &json!(0.45)));
+    let why = credit[0]["reasoning"].as_str().unwrap();
+    assert!(why.contains("you have Microsoft Excel; Microsoft Word is close"), "{why}");
+    // Still listed as missing: the credit says how much the related skill earned.
+    assert_eq!(with["explanation"]["skills"]["requiredMissing"], json!(["Microsoft Word"]));
+}
+
 /// The demand cells of a set of postings, counted the slow way: (dimension, value) →
 /// (postings, employers).
 fn recount(jobs: &[(String, Value)]) -> BTreeMap<(String, String), (i64, BTreeSet<String>)> {
@@ -388,6 +459,11 @@ macro_rules! career_tests {
         #[tokio::test]
         async fn matches_rank_the_boards_jobs_by_the_employers_scorer_on_the_latest_resume() {
             super::matches_rank_the_boards_jobs_by_the_employers_scorer_on_the_latest_resume(&$env().await).await;
+        }
+        #[tokio::test]
+        async fn related_skill_credit_switched_on_scores_a_related_skill_higher_and_names_the_pair() {
+            super::related_skill_credit_switched_on_scores_a_related_skill_higher_and_names_the_pair(&$env().await)
+                .await;
         }
         #[tokio::test]
         async fn market_cells_under_five_postings_or_three_employers_are_suppressed_and_match_a_recount() {

@@ -19,7 +19,7 @@ struct Env {
 }
 
 /// A platform user with `roles`: registers, confirms from the mail, signs in; (token, id).
-async fn user(f: &Family, roles: &[&str], first: &str) -> (String, String) {
+pub(crate) async fn user(f: &Family, roles: &[&str], first: &str) -> (String, String) {
     let email = format!("{}-{}@learning.example", first.to_lowercase(), uuid::Uuid::new_v4().simple());
     let reg = f
         .post(
@@ -37,15 +37,15 @@ async fn user(f: &Family, roles: &[&str], first: &str) -> (String, String) {
     (tokens.body["idToken"].as_str().unwrap().to_owned(), reg.body["id"].as_str().unwrap().to_owned())
 }
 
-async fn put(f: &Family, path: &str, token: &str, body: Value) -> Answer {
+pub(crate) async fn put(f: &Family, path: &str, token: &str, body: Value) -> Answer {
     f.send(Call { method: Method::PUT, path: path.into(), token: Some(token), body: Some(body), headers: vec![] }).await
 }
 
-fn fields(a: &Answer) -> BTreeSet<String> {
+pub(crate) fn fields(a: &Answer) -> BTreeSet<String> {
     a.body["errors"].as_array().into_iter().flatten().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
 }
 
-async fn publish(f: &Family, admin: &Admin, body: Value) -> String {
+pub(crate) async fn publish(f: &Family, admin: &Admin, body: Value) -> String {
     let job = f.post("/api/jobs", Some(&admin.token), body).await;
     assert_eq!(job.status, StatusCode::CREATED, "[{}] {:?}", f.name, job.body);
     let id = job.body["id"].as_str().unwrap().to_owned();
@@ -55,7 +55,7 @@ async fn publish(f: &Family, admin: &Admin, body: Value) -> String {
 }
 
 /// A candidate whose profile lists MySQL: (token, id).
-async fn mysql_candidate(f: &Family, name: &str) -> (String, String) {
+pub(crate) async fn mysql_candidate(f: &Family, name: &str) -> (String, String) {
     let (token, id, _) = candidate(f, name).await;
     let me = f.get(&format!("/api/candidates/{id}"), &token).await;
     let etag = me.header("etag").unwrap().to_owned();

@@ -148,6 +148,10 @@ pub struct Criteria {
     pub auto_reject_threshold: Option<u8>,
     /// Overall scores at or above this are recommended to advance.
     pub auto_approve_threshold: Option<u8>,
+    /// Explained partial credit for a missing skill when the candidate has a related one
+    /// ("you have MySQL; PostgreSQL is close"); off unless the job switches it on.
+    #[serde(default)]
+    pub related_skill_credit: bool,
 }
 
 impl Default for Criteria {
@@ -160,6 +164,7 @@ impl Default for Criteria {
             education_requirements: EducationRequirement::default(),
             auto_reject_threshold: None,
             auto_approve_threshold: None,
+            related_skill_credit: false,
         }
     }
 }

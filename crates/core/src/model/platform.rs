@@ -293,12 +293,38 @@ pub struct Offering {
     /// Downloadable resources (uploaded with presigned URLs; `GET /api/offerings/{id}/resources/{resourceId}`).
     #[serde(default)]
     pub resources: Vec<OfferingResource>,
+    /// Skills it helps with (canonical names of the skills vocabulary; may be empty): skills
+    /// recommendations offer it to candidates with these gaps.
+    #[serde(default)]
+    pub skills: Vec<String>,
     #[schema(value_type = String)]
     pub created_by: UserId,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     pub version: u64,
+}
+
+/// One entry of the skill index of offerings: enough to recommend the offering without reading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferingBySkill {
+    pub skill: String,
+    pub offering_id: String,
+    pub title: String,
+    pub nonprofit_id: String,
+    pub nonprofit_name: String,
+    pub category: OfferingCategory,
+}
+
+impl Record for OfferingBySkill {
+    const ENTITY: &'static str = "OfferingBySkill";
+    fn key(&self) -> Key {
+        keys::offering_by_skill(&self.skill, &self.offering_id)
+    }
+    fn version(&self) -> u64 {
+        1
+    }
 }
 
 impl Record for Offering {

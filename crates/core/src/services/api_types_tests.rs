@@ -86,6 +86,7 @@ fn job() -> Job {
             },
             auto_reject_threshold: Some(30),
             auto_approve_threshold: Some(80),
+            related_skill_credit: false,
         },
         created_by: UserId::trusted(id(1)),
         created_at: AT,

@@ -47,5 +47,6 @@ pub fn scoring_criteria(job: &Job) -> ScoringCriteria {
         is_remote: job.is_remote,
         auto_reject_below: c.auto_reject_threshold,
         auto_advance_at: c.auto_approve_threshold,
+        related_skill_credit: c.related_skill_credit,
     }
 }

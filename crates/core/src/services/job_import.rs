@@ -246,6 +246,7 @@ fn input(cells: &BTreeMap<&'static str, String>, errors: &mut Vec<FieldError>) -
             education_requirements: None,
             auto_reject_threshold: None,
             auto_approve_threshold: None,
+            related_skill_credit: None,
         });
     let job_type = choice(cells, "jobType", errors);
     if job_type.is_none() && !errors.iter().any(|e| e.field == "jobType") {

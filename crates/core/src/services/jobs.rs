@@ -123,6 +123,9 @@ pub struct CriteriaInput {
     pub auto_reject_threshold: Option<u8>,
     #[schema(minimum = 0, maximum = 100)]
     pub auto_approve_threshold: Option<u8>,
+    /// Give explained partial credit for a missing skill when the candidate has a related one
+    /// (O*NET adjacency: half its closeness). Default false.
+    pub related_skill_credit: Option<bool>,
 }
 
 fn skills(c: &mut Checks, field: &str, list: Vec<String>) -> Vec<String> {
@@ -179,6 +182,7 @@ pub fn parse_criteria(c: &mut Checks, input: CriteriaInput, prefix: &str) -> Cri
         },
         auto_reject_threshold: input.auto_reject_threshold,
         auto_approve_threshold: input.auto_approve_threshold,
+        related_skill_credit: input.related_skill_credit.unwrap_or(false),
     }
 }
 

@@ -195,6 +195,115 @@ pub(crate) fn vocabulary_skills(c: &mut Checks, field: &str, raw: &[String], max
     out
 }
 
+/// `PUT /api/learning/courses/{id}`: the editable fields of a course (the whole set, as a PUT
+/// replaces them). Its material and non-profit stay as they are.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CourseUpdate {
+    #[schema(schema_with = short_schema, example = "PostgreSQL for MySQL users")]
+    pub title: String,
+    #[schema(schema_with = short_schema, example = "Bridges to Work")]
+    pub provider: String,
+    #[schema(schema_with = long_opt_schema)]
+    pub description: Option<String>,
+    /// An http(s) link to the course; a course keeps a link, a material or both.
+    #[schema(schema_with = url_schema)]
+    pub url: Option<String>,
+    /// 1–10 skills it teaches, each one the skills vocabulary knows; the skill index follows.
+    #[schema(schema_with = skills_schema, example = json!(["PostgreSQL", "MySQL"]))]
+    pub skills: Vec<String>,
+    /// Length in hours, 1–2000.
+    #[schema(minimum = 1, maximum = 2000)]
+    pub hours: u32,
+    /// Cost in US cents, 0 (free) to 10,000,000.
+    #[schema(minimum = 0, maximum = 10_000_000)]
+    pub cost_cents: u32,
+}
+
+/// The skill index entry of `course` for `skill`.
+fn index_entry(course: &Course, skill: &str) -> CourseBySkill {
+    CourseBySkill {
+        skill: skill.to_owned(),
+        course_id: course.id.clone(),
+        title: course.title.clone(),
+        provider: course.provider.clone(),
+        hours: course.hours,
+        cost_cents: course.cost_cents,
+    }
+}
+
+/// Who may edit a course: the platform's content editors (platform admins), the members of the
+/// non-profit offering it, and whoever added it.
+fn may_edit(course: &Course, p: &Principal, nonprofit: Option<&crate::model::platform::Nonprofit>) -> bool {
+    p.roles.contains(&Role::PlatformAdmin)
+        || course.created_by == p.user_id
+        || nonprofit.is_some_and(|n| n.is_member(&p.user_id))
+}
+
+/// Edits a course (If-Match required) and keeps its skill index right in the same transaction:
+/// the entries of skills it no longer teaches are deleted, those of the skills it teaches are
+/// written again (their title, provider, hours and cost are copies of the course's).
+pub async fn update_course(
+    deps: &Deps,
+    p: &Principal,
+    id: &str,
+    if_match: Option<u64>,
+    input: CourseUpdate,
+) -> AppResult<Course> {
+    let before = load_course(deps, id).await?;
+    let nonprofit = match &before.nonprofit_id {
+        Some(n) => Some(super::platform::load_nonprofit(deps, n).await?),
+        None => None,
+    };
+    if !may_edit(&before, p, nonprofit.as_ref()) {
+        return Err(AppError::Forbidden(
+            "only the platform's editors, the course's non-profit or whoever added it edit a course".into(),
+        ));
+    }
+    let mut c = Checks::default();
+    let title = c.take(SHORT.parse("title", &input.title)).unwrap_or_default();
+    let provider = c.take(SHORT.parse("provider", &input.provider)).unwrap_or_default();
+    let description = c.take(LONG.parse_opt("description", input.description.as_deref())).flatten();
+    let url = super::platform::parse_url(&mut c, "url", input.url.as_deref(), false);
+    if url.is_none() && before.material.is_none() && input.url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+        c.push("url", "a course needs a link, a material or both");
+    }
+    let skills = vocabulary_skills(&mut c, "skills", &input.skills, MAX_COURSE_SKILLS);
+    if !(1..=2000).contains(&input.hours) {
+        c.push("hours", "must be a number from 1 to 2000");
+    }
+    if input.cost_cents > 10_000_000 {
+        c.push("costCents", "must be a number from 0 to 10000000");
+    }
+    c.finish()?;
+    super::check_version(if_match, before.version, true)?;
+    let after = Course {
+        title,
+        provider,
+        description,
+        url,
+        skills,
+        hours: input.hours,
+        cost_cents: input.cost_cents,
+        version: before.version + 1,
+        ..before.clone()
+    };
+    let mut writes = vec![after.tx_put("course", Condition::VersionIs(before.version))?];
+    for gone in before.skills.iter().filter(|s| !after.skills.iter().any(|n| n.eq_ignore_ascii_case(s))) {
+        writes.push(TxWrite::delete("skill-index", keys::course_by_skill(gone, &after.id), Condition::None));
+    }
+    for s in &after.skills {
+        writes.push(index_entry(&after, s).tx_put("skill-index", Condition::None)?);
+    }
+    match deps.store.transact(writes).await {
+        Ok(()) => Ok(after),
+        Err(StoreError::TransactionCanceled { failed }) if failed.iter().any(|f| f == "course") => {
+            Err(AppError::conflict("concurrent-update", "the course changed since it was read; read it again"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub async fn create_course(deps: &Deps, p: &Principal, input: CourseInput) -> AppResult<CourseCreated> {
     let mut c = Checks::default();
     let title = c.take(SHORT.parse("title", &input.title)).unwrap_or_default();
@@ -249,15 +358,7 @@ pub async fn create_course(deps: &Deps, p: &Principal, input: CourseInput) -> Ap
     };
     let mut writes = vec![course.tx_put("course", Condition::NotExists)?];
     for s in &course.skills {
-        let entry = CourseBySkill {
-            skill: s.clone(),
-            course_id: course.id.clone(),
-            title: course.title.clone(),
-            provider: course.provider.clone(),
-            hours: course.hours,
-            cost_cents: course.cost_cents,
-        };
-        writes.push(entry.tx_put("skill-index", Condition::None)?);
+        writes.push(index_entry(&course, s).tx_put("skill-index", Condition::None)?);
     }
     deps.store.transact(writes).await?;
     let upload = match &course.material {
@@ -531,6 +632,19 @@ pub struct MentorSuggestion {
     pub closes: String,
 }
 
+/// A non-profit's offering tagged with a gap.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferingSuggestion {
+    pub offering_id: String,
+    pub title: String,
+    pub nonprofit_id: String,
+    pub nonprofit_name: String,
+    pub category: crate::model::platform::OfferingCategory,
+    /// The gap it closes.
+    pub closes: String,
+}
+
 /// One of the candidate's top gaps and what closes it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -540,6 +654,8 @@ pub struct GapRecommendations {
     pub courses: Vec<CourseSuggestion>,
     /// At most three with room, most places left first.
     pub mentors: Vec<MentorSuggestion>,
+    /// Non-profits' offerings tagged with the gap: at most three, oldest first.
+    pub offerings: Vec<OfferingSuggestion>,
 }
 
 /// `GET /api/skills/recommendations`.
@@ -552,8 +668,9 @@ pub struct Recommendations {
     pub gaps: Vec<GapRecommendations>,
 }
 
-/// Courses and mentors that close the candidate's top gaps against the query's target (else
-/// their newest goal's occupation). Reads are bounded: one query of each skill index a gap.
+/// Courses, mentors and non-profits' offerings that close the candidate's top gaps against the
+/// query's target (else their newest goal's occupation). Reads are bounded: one query of each
+/// skill index a gap.
 pub async fn recommendations(
     deps: &Deps,
     candidate: &UserId,
@@ -589,7 +706,19 @@ pub async fn recommendations(
                 closes: gap.skill.clone(),
             })
             .collect();
-        out.push(GapRecommendations { gap, courses, mentors });
+        let offerings = super::platform::offerings_for_skill(deps, &gap.skill, 3)
+            .await?
+            .into_iter()
+            .map(|o| OfferingSuggestion {
+                offering_id: o.offering_id,
+                title: o.title,
+                nonprofit_id: o.nonprofit_id,
+                nonprofit_name: o.nonprofit_name,
+                category: o.category,
+                closes: gap.skill.clone(),
+            })
+            .collect();
+        out.push(GapRecommendations { gap, courses, mentors, offerings });
     }
     Ok(Recommendations { occupation: gaps.occupation, job: gaps.job, gaps: out })
 }

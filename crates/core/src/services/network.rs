@@ -231,6 +231,8 @@ pub enum RequestStatus {
     Pending,
     Accepted,
     Declined,
+    /// The candidate withdrew it while it was pending.
+    Withdrawn,
 }
 
 /// A candidate's request to be mentored.
@@ -251,6 +253,10 @@ pub struct MenteeRequest {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub answered_at: Option<OffsetDateTime>,
+    /// When the candidate withdrew it (status `withdrawn`).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub withdrawn_at: Option<OffsetDateTime>,
     pub version: u64,
 }
 
@@ -277,7 +283,8 @@ pub struct RequestInput {
     pub message: Option<String>,
 }
 
-/// A candidate asks a mentor; asking again answers the first request.
+/// A candidate asks a mentor; asking again answers the first request (unless it was withdrawn:
+/// then the new request replaces it, pending again).
 pub async fn request(
     deps: &Deps,
     candidate: &UserId,
@@ -302,15 +309,59 @@ pub async fn request(
         status: RequestStatus::Pending,
         requested_at: deps.clock.now(),
         answered_at: None,
+        withdrawn_at: None,
         version: 1,
     };
     match deps.store.put(r.to_item()?, Condition::NotExists).await {
         Ok(()) => Ok(r),
         Err(StoreError::ConditionFailed { .. }) => {
-            record::get(deps.store.as_ref(), &r.key()).await?.ok_or(AppError::NotFound("request"))
+            let first: MenteeRequest =
+                record::get(deps.store.as_ref(), &r.key()).await?.ok_or(AppError::NotFound("request"))?;
+            if first.status != RequestStatus::Withdrawn {
+                return Ok(first);
+            }
+            let again = MenteeRequest { version: first.version + 1, ..r };
+            deps.store
+                .put(again.to_item()?, Condition::VersionIs(first.version))
+                .await
+                .map_err(super::lost_update(first.version))?;
+            Ok(again)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The candidate withdraws a pending request (409 `not-pending` once the mentor has answered;
+/// withdrawing again answers the withdrawn request). A pending request holds none of the
+/// mentor's places (a place is taken only by an acceptance, in its own transaction), so there
+/// is no place to give back; the write is conditional on the request's version, so a mentor's
+/// acceptance racing it either lands first (and the withdrawal answers 409) or fails.
+pub async fn withdraw(deps: &Deps, candidate: &UserId, mentor: &UserId) -> AppResult<MenteeRequest> {
+    for _ in 0..5 {
+        let before: MenteeRequest = record::get(deps.store.as_ref(), &keys::mentee_request(mentor, candidate))
+            .await?
+            .ok_or(AppError::NotFound("request"))?;
+        match before.status {
+            RequestStatus::Withdrawn => return Ok(before),
+            RequestStatus::Pending => {}
+            answered => {
+                return Err(AppError::conflict(
+                    "not-pending",
+                    format!("the mentor has answered this request ({answered:?}); only a pending request is withdrawn"),
+                ));
+            }
+        }
+        let mut after = before.clone();
+        after.status = RequestStatus::Withdrawn;
+        after.withdrawn_at = Some(deps.clock.now());
+        after.version += 1;
+        match deps.store.put(after.to_item()?, Condition::VersionIs(before.version)).await {
+            Ok(()) => return Ok(after),
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::conflict("concurrent-update", "the request kept changing; withdraw again"))
 }
 
 /// A mentor's requests (oldest first), or a candidate's.
@@ -346,6 +397,9 @@ pub async fn answer(deps: &Deps, mentor: &UserId, candidate: &UserId, accept: bo
             .ok_or(AppError::NotFound("request"))?;
         if before.status == wanted {
             return Ok(before);
+        }
+        if before.status == RequestStatus::Withdrawn {
+            return Err(AppError::conflict("withdrawn", "the candidate withdrew this request"));
         }
         if before.status != RequestStatus::Pending {
             return Err(AppError::conflict("already-answered", "you answered this request already"));

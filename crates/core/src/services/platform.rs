@@ -9,8 +9,8 @@ use crate::error::{AppError, AppResult};
 use crate::keys;
 use crate::model::Candidate;
 use crate::model::platform::{
-    DetailsKind, Enrolment, Nonprofit, NonprofitStatus, Offering, OfferingCategory, OfferingDetails, OfferingResource,
-    PersonRef, PlatformUser, SensitiveProfile,
+    DetailsKind, Enrolment, Nonprofit, NonprofitStatus, Offering, OfferingBySkill, OfferingCategory, OfferingDetails,
+    OfferingResource, PersonRef, PlatformUser, SensitiveProfile,
 };
 use crate::ports::Deps;
 use crate::ports::identity::NewAccount;
@@ -634,6 +634,21 @@ pub struct OfferingInput {
     #[schema(max_items = 10)]
     #[serde(default)]
     pub links: Vec<String>,
+    /// Up to 10 skills it helps with, each one the skills vocabulary knows (`PostgreSQL`);
+    /// optional. Skills recommendations offer it to candidates with these gaps.
+    #[schema(schema_with = offering_skills_schema, example = json!(["PostgreSQL"]))]
+    #[serde(default)]
+    pub skills: Vec<String>,
+}
+
+/// At most this many skills an offering is tagged with.
+pub const MAX_OFFERING_SKILLS: usize = 10;
+
+fn offering_skills_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(TextRule::new(1, 100).schema())
+        .max_items(Some(MAX_OFFERING_SKILLS))
+        .build()
 }
 
 pub(crate) fn parse_url(c: &mut Checks, field: &str, v: Option<&str>, required: bool) -> Option<String> {
@@ -714,6 +729,11 @@ pub async fn create_offering(deps: &Deps, p: &Principal, nonprofit: &str, input:
         .take(10)
         .filter_map(|(i, l)| parse_url(&mut c, &format!("links[{i}]"), Some(l), true))
         .collect();
+    let skills = if input.skills.is_empty() {
+        Vec::new()
+    } else {
+        super::learning::vocabulary_skills(&mut c, "skills", &input.skills, MAX_OFFERING_SKILLS)
+    };
     c.finish()?;
     let o = Offering {
         id: deps.ids.new_id().to_string(),
@@ -725,11 +745,25 @@ pub async fn create_offering(deps: &Deps, p: &Principal, nonprofit: &str, input:
         details: d,
         links,
         resources: Vec::new(),
+        skills,
         created_by: p.user_id.clone(),
         created_at: deps.clock.now(),
         version: 1,
     };
-    deps.store.put(o.to_item()?, Condition::NotExists).await?;
+    // The offering and its skill index in one transaction: the index is never ahead or behind.
+    let mut writes = vec![o.tx_put("offering", Condition::NotExists)?];
+    for s in &o.skills {
+        let entry = OfferingBySkill {
+            skill: s.clone(),
+            offering_id: o.id.clone(),
+            title: o.title.clone(),
+            nonprofit_id: o.nonprofit_id.clone(),
+            nonprofit_name: o.nonprofit_name.clone(),
+            category: o.category,
+        };
+        writes.push(entry.tx_put("skill-index", Condition::None)?);
+    }
+    deps.store.transact(writes).await?;
     let event = DomainEvent {
         id: format!("{OFFERING_CREATED}:{}", o.id),
         kind: OFFERING_CREATED.into(),
@@ -768,6 +802,12 @@ pub async fn catalogue(
     }
     let (items, page) = record::query::<Offering>(deps.store.as_ref(), &q).await?;
     Ok(Listed { items, next: page.next })
+}
+
+/// One page of the skill index of offerings: those tagged with `skill` (bounded by `limit`).
+pub(crate) async fn offerings_for_skill(deps: &Deps, skill: &str, limit: usize) -> AppResult<Vec<OfferingBySkill>> {
+    let q = Query::table(keys::offering_by_skill_pk(skill)).limit(limit);
+    Ok(record::query::<OfferingBySkill>(deps.store.as_ref(), &q).await?.0)
 }
 
 /// What an enrolment answers: the enrolment and the offering's enrolment count (a counter moved

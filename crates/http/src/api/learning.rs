@@ -5,14 +5,14 @@ use super::{Page, PageQuery, page, page_of, uuid_id};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Created, Grant::*, Json, Query, Route};
+use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::rbac::Role;
 use clearview_core::services::learning::{self, Course, Learning};
 use clearview_core::services::platform::ResourceDownload;
 use serde::Deserialize;
 
-pub static ROUTES: &[Route] = &[COURSES, COURSE_CREATE, MATERIAL, ENROLL, PROGRESS, PROGRESS_UPDATE];
+pub static ROUTES: &[Route] = &[COURSES, COURSE_CREATE, COURSE_UPDATE, MATERIAL, ENROLL, PROGRESS, PROGRESS_UPDATE];
 
 /// Who keeps the catalogue: platform admins (the platform's content editors) and non-profits'
 /// members (for their non-profit).
@@ -73,6 +73,27 @@ async fn create(
     let created = learning::create_course(&app.deps, req.candidate()?, input).await?;
     let location = format!("/api/learning/courses?skill={}", created.course.skills[0].replace(' ', "%20"));
     Ok(Created { body: created, location, version: None })
+}
+
+pub const COURSE_UPDATE: Route = Route {
+    name: "learning-courses-update",
+    method: "PUT",
+    path: "/api/learning/courses/{id}",
+    access: Platform(EDITORS),
+    summary: "Edit a course (platform admins, the course's non-profit members, whoever added it; If-Match required): title, provider, description, link, the skills it teaches (the skill index follows in the same transaction), length and cost",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(update),
+};
+async fn update(
+    app: App,
+    req: Req,
+    (IfMatch(version), Json(input)): (IfMatch, Json<learning::CourseUpdate>),
+) -> Result<Tagged<Course>, AppError> {
+    let id = uuid_id(&req, "course")?;
+    let course = learning::update_course(&app.deps, req.candidate()?, &id, version, input).await?;
+    let v = course.version;
+    Ok(Tagged(course, v))
 }
 
 pub const MATERIAL: Route = Route {

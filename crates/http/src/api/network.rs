@@ -17,6 +17,7 @@ pub static ROUTES: &[Route] = &[
     MENTOR_PROFILE,
     MENTOR_REQUEST,
     MY_REQUESTS,
+    MY_REQUEST_WITHDRAW,
     MENTEE_REQUESTS,
     MENTEE_ACCEPT,
     MENTEE_DECLINE,
@@ -92,6 +93,21 @@ async fn my_requests(app: App, req: Req, Query(q): Query<PageQuery>) -> Result<J
     let (limit, after) = page(&app, &scope, &q)?;
     let listed = network::requests_of(&app.deps, me, limit, after).await?;
     Ok(Json(page_of(&app, &scope, listed, |r| r)))
+}
+
+pub const MY_REQUEST_WITHDRAW: Route = Route {
+    name: "network-mentor-request-withdraw",
+    method: "POST",
+    path: "/api/network/mentor-requests/{mentorId}/withdraw",
+    access: Candidate,
+    summary: "Withdraw your pending request to a mentor (409 not-pending once the mentor has answered; withdrawing again answers the withdrawn request; asking the mentor again later makes a new request)",
+    idempotent: false,
+    grants: &[TableRead, TableWrite],
+    handler: handler!(withdraw),
+};
+async fn withdraw(app: App, req: Req, _: ()) -> Result<Json<MenteeRequest>, AppError> {
+    let mentor = super::user_id(&req, "mentorId")?;
+    Ok(Json(network::withdraw(&app.deps, &req.candidate()?.user_id, &mentor).await?))
 }
 
 pub const MENTEE_REQUESTS: Route = Route {
