@@ -725,3 +725,19 @@ pub fn mentee_requests_pk(candidate: &UserId) -> String {
 pub fn mentee_request_by_candidate(candidate: &UserId, mentor: &UserId) -> Key {
     Key::new(mentee_requests_pk(candidate), mentor.as_str())
 }
+
+// ------------------------------------------------------------------ connections, events, content (issue 14)
+
+/// The state of a connection between two people, one item per pair (lower id first), so one
+/// conditional write decides between racing requests.
+pub fn connection_pair(a: &UserId, b: &UserId) -> Key {
+    let (lo, hi) = if a.as_str() <= b.as_str() { (a, b) } else { (b, a) };
+    Key::new(format!("CONNPAIR#{lo}#{hi}"), "PAIR")
+}
+/// A person's side of their connections (pending both ways, connected, blocked by them).
+pub fn connections_pk(owner: &UserId) -> String {
+    format!("CONNS#{owner}")
+}
+pub fn connection(owner: &UserId, other: &UserId) -> Key {
+    Key::new(connections_pk(owner), other.as_str())
+}

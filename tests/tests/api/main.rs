@@ -25,6 +25,7 @@ mod infra_drift;
 mod interviews;
 mod jobs_finished;
 mod learning;
+mod networking;
 mod platform;
 mod privacy;
 mod settings;

@@ -11,6 +11,7 @@ pub mod availability;
 pub mod candidates;
 pub mod careers;
 pub mod communities;
+pub mod connections;
 pub mod criteria;
 pub mod email_templates;
 pub mod employers;

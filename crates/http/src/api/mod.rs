@@ -10,6 +10,7 @@ pub mod auth;
 pub mod candidates;
 pub mod careers;
 pub mod communities;
+pub mod connections;
 pub mod email_templates;
 pub mod employers;
 pub mod feedback;
@@ -66,6 +67,7 @@ pub static AREAS: &[&[Route]] = &[
     careers::ROUTES,
     learning::ROUTES,
     network::ROUTES,
+    connections::ROUTES,
     market::ROUTES,
     analytics::ROUTES,
     ai_models::ROUTES,
