@@ -741,3 +741,23 @@ pub fn connections_pk(owner: &UserId) -> String {
 pub fn connection(owner: &UserId, other: &UserId) -> Key {
     Key::new(connections_pk(owner), other.as_str())
 }
+/// A community event and, in its partition, the RSVPs (`RSVP#<user>`).
+pub fn community_event(id: &str) -> Key {
+    Key::new(format!("EVENT#{id}"), "EVENT")
+}
+pub fn event_rsvp(event: &str, user: &UserId) -> Key {
+    Key::new(format!("EVENT#{event}"), format!("RSVP#{user}"))
+}
+pub const EVENT_RSVP_PREFIX: &str = "RSVP#";
+/// gsi1: every community's events by start (UTC RFC 3339, so text order is time order).
+pub const EVENTS_PK: &str = "EVENTS";
+pub fn event_by_start(starts: &str, id: &str) -> Key {
+    Key::new(EVENTS_PK, format!("{starts}#{id}"))
+}
+/// gsi2: one community's events by start.
+pub fn community_events_pk(community: &str) -> String {
+    format!("EVENTS#COMMUNITY#{community}")
+}
+pub fn community_event_by_start(community: &str, starts: &str, id: &str) -> Key {
+    Key::new(community_events_pk(community), format!("{starts}#{id}"))
+}

@@ -4,10 +4,14 @@
 //! count under parallel RSVPs, checked against a recount; the RFC 5545 invite parsed with the
 //! icalendar crate, its UID stable and its SEQUENCE raised by a change).
 
+use axum::http::Method;
 use axum::http::StatusCode;
+use clearview_chain::community_events::CommunityEventsConsumer;
 use clearview_core::Deps;
-use clearview_tests::api::{Answer, Family, candidate, platform_admin, platform_user};
+use clearview_core::ports::queue::Consumer;
+use clearview_tests::api::{Answer, BoxFut, Call, Family, candidate, platform_admin, platform_user};
 use clearview_tests::mail::Recording;
+use icalendar::{Calendar, Component, EventLike};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +19,26 @@ pub struct Env {
     family: Arc<Family>,
     deps: Deps,
     sent: Arc<Recording>,
+    pump: Box<dyn Fn(Arc<dyn Consumer>) -> BoxFut<'static, usize> + Send + Sync>,
+}
+
+impl Env {
+    /// Runs the community-events consumer over what is queued.
+    async fn pump_events(&self) -> usize {
+        (self.pump)(Arc::new(CommunityEventsConsumer(self.deps.clone()))).await
+    }
+    /// The calendar parts mailed to `email`, in order: (method, parsed calendar).
+    fn invites_to(&self, email: &str) -> Vec<(String, Calendar)> {
+        self.sent
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.to == email)
+            .filter_map(|m| m.calendar.as_ref())
+            .map(|c| (c.method.clone(), c.ics.parse::<Calendar>().expect("the invite parses")))
+            .collect()
+    }
 }
 
 async fn connections(f: &Family, token: &str) -> Vec<Value> {
@@ -125,7 +149,172 @@ async fn requests_race_to_one_pending_request_accept_decline_and_a_block_answers
     );
     let me = f.post("/api/network/connect", Some(&cy), json!({"userId": cy_id})).await;
     assert_eq!(me.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let _ = (&e.deps, &e.sent);
+}
+
+fn at(days: i64, hour: u8) -> String {
+    let d = (time::OffsetDateTime::now_utc() + time::Duration::days(days)).date();
+    let t = d.with_hms(hour, 0, 0).unwrap().assume_utc();
+    t.format(&time::format_description::well_known::Rfc3339).unwrap()
+}
+
+fn event_body(community: &str, starts: &str, ends: &str, capacity: u32) -> Value {
+    json!({"communityId": community, "title": "Resume clinic night", "description": "Bring your resume.",
+           "startsAt": starts, "endsAt": ends, "timeZone": "Europe/Berlin",
+           "onlineUrl": "https://meet.example/clinic", "place": "Library, Room 2", "capacity": capacity})
+}
+
+fn fields(a: &Answer) -> Vec<String> {
+    a.body["errors"].as_array().into_iter().flatten().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
+}
+
+fn event_of(cal: &Calendar) -> &icalendar::Event {
+    cal.events().next().expect("one VEVENT")
+}
+
+async fn leaders_create_events_parallel_rsvps_never_pass_the_seats_and_invites_keep_their_uid_and_raise_the_sequence(
+    e: &Env,
+) {
+    let f = e.family.as_ref();
+    let (admin, _, _) = platform_admin(f, &e.deps).await;
+    let (lena, lena_id, _) = platform_user(f, &["community_leader"], "Lena", &["Career coaching"]).await;
+    let (other_leader, _, _) = platform_user(f, &["community_leader"], "Otto", &["Career coaching"]).await;
+    let c = f
+        .post(
+            "/api/communities",
+            Some(&admin),
+            json!({"name": "Workforce readiness", "description": "Getting hired.", "tags": ["Career coaching"]}),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::CREATED, "[{}] {:?}", f.name, c.body);
+    let cid = c.body["id"].as_str().unwrap().to_owned();
+    let add = f.post(&format!("/api/communities/{cid}/leaders"), Some(&admin), json!({"userId": lena_id})).await;
+    assert_eq!(add.status, StatusCode::OK, "{:?}", add.body);
+
+    // Who may create: the community's leader and platform admins; a leader of no community and
+    // a candidate may not. Bad input names each field.
+    let (starts, ends) = (at(10, 17), at(10, 19));
+    let body = event_body(&cid, &starts, &ends, 3);
+    assert_eq!(f.post("/api/network/events", Some(&other_leader), body.clone()).await.status, StatusCode::FORBIDDEN);
+    let (cand, _, _) = candidate(f, "Cy Candidate").await;
+    assert_eq!(f.post("/api/network/events", Some(&cand), body.clone()).await.status, StatusCode::FORBIDDEN);
+    let mut bad = body.clone();
+    bad["startsAt"] = json!(at(-1, 10));
+    bad["timeZone"] = json!("Mars/Olympus");
+    bad["onlineUrl"] = json!(null);
+    bad["place"] = json!(null);
+    bad["capacity"] = json!(0);
+    let refused = f.post("/api/network/events", Some(&lena), bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    assert_eq!(fields(&refused), ["startsAt", "endsAt", "timeZone", "place", "capacity"], "{:?}", refused.body);
+    let created = f.post("/api/network/events", Some(&lena), body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "[{}] {:?}", f.name, created.body);
+    let ev = created.body["id"].as_str().unwrap().to_owned();
+    let sooner = f.post("/api/network/events", Some(&admin), event_body(&cid, &at(5, 9), &at(5, 10), 50)).await;
+    assert_eq!(sooner.status, StatusCode::CREATED, "{:?}", sooner.body);
+
+    // Upcoming, soonest first, a page at a time; one community's the same.
+    let first = f.get(&format!("/api/network/events?communityId={cid}&limit=1"), &cand).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(first.body["items"][0]["id"], sooner.body["id"]);
+    let cursor = first.body["nextCursor"].as_str().unwrap();
+    let second =
+        f.get(&format!("/api/network/events?communityId={cid}&limit=1&cursor={}", urlencoding(cursor)), &cand).await;
+    assert_eq!(second.body["items"][0]["id"], ev.as_str(), "{:?}", second.body);
+
+    // Ten people answer going at once for three seats: three get one, seven hear event-full,
+    // and the counter equals a recount of the RSVPs.
+    let mut people = Vec::new();
+    for i in 0..10 {
+        people.push(candidate(f, &format!("Guest {i}")).await);
+    }
+    let path = format!("/api/network/events/{ev}/rsvp");
+    let answers = parallel(e, 10, |i| (path.clone(), people[i].0.clone(), json!({"status": "going"}))).await;
+    let seated: Vec<usize> = (0..10).filter(|i| answers[*i].status == StatusCode::OK).collect();
+    assert_eq!(
+        seated.len(),
+        3,
+        "[{}] {:?}",
+        f.name,
+        answers.iter().map(|a| (a.status, a.body.clone())).collect::<Vec<_>>()
+    );
+    for a in answers.iter().filter(|a| a.status != StatusCode::OK) {
+        assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+        assert!(a.problem_type().ends_with("event-full"), "{:?}", a.body);
+    }
+    let got = f.get(&format!("/api/network/events/{ev}"), &cand).await;
+    assert_eq!(got.body["going"], 3);
+    assert_eq!(clearview_core::services::events::going_recount(&e.deps, &ev).await.unwrap(), 3);
+    // Going again changes nothing; not going gives the seat back (and the next person takes it).
+    let (leaver, leaver_email) = (&people[seated[0]].0, people[seated[0]].2.clone());
+    let again = f.post(&path, Some(leaver), json!({"status": "going"})).await;
+    assert_eq!((again.body["going"].as_u64(), again.body["changed"].as_bool()), (Some(3), Some(false)));
+    let left = f.post(&path, Some(leaver), json!({"status": "not_going"})).await;
+    assert_eq!(left.body["going"], 2, "{:?}", left.body);
+    let waiting = (0..10).find(|i| !seated.contains(i)).unwrap();
+    let joined = f.post(&path, Some(&people[waiting].0), json!({"status": "going"})).await;
+    assert_eq!((joined.status, joined.body["going"].as_u64()), (StatusCode::OK, Some(3)), "{:?}", joined.body);
+    assert_eq!(clearview_core::services::events::going_recount(&e.deps, &ev).await.unwrap(), 3);
+    let bad = f.post(&path, Some(leaver), json!({"status": "maybe"})).await;
+    assert_eq!((bad.status, bad.body["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("status")));
+
+    // The consumer mails each answer: the invite (REQUEST) to those going, its cancellation to
+    // the one who left; every copy has the event's UID and SEQUENCE 0, times in UTC.
+    assert!(e.pump_events().await >= 5);
+    let uid = format!("event-{ev}@clearview");
+    let seated_email = people[seated[1]].2.clone();
+    let invites = e.invites_to(&seated_email);
+    assert_eq!(invites.len(), 1, "[{}] {:?}", f.name, invites.iter().map(|i| i.0.clone()).collect::<Vec<_>>());
+    let (method, cal) = &invites[0];
+    assert_eq!((method.as_str(), cal.property_value("METHOD")), ("REQUEST", Some("REQUEST")));
+    let v = event_of(cal);
+    assert_eq!(v.get_uid(), Some(uid.as_str()));
+    assert_eq!(v.get_sequence(), Some(0));
+    let utc = |s: &str| s.replace(['-', ':'], "");
+    assert_eq!(v.property_value("DTSTART"), Some(utc(&starts).as_str()));
+    assert_eq!(v.property_value("DTEND"), Some(utc(&ends).as_str()));
+    assert_eq!(v.get_location(), Some("Library, Room 2"));
+    let attendees: Vec<&str> = v.multi_properties().get("ATTENDEE").into_iter().flatten().map(|p| p.value()).collect();
+    assert_eq!(attendees, [format!("mailto:{seated_email}")]);
+    let left_mail = e.invites_to(&leaver_email);
+    assert_eq!(left_mail.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["REQUEST", "CANCEL"]);
+    assert_eq!(event_of(&left_mail[1].1).get_uid(), Some(uid.as_str()));
+    assert_eq!(e.pump_events().await, 0, "nothing is mailed twice");
+
+    // The .ics to download: PUBLISH, the same UID. A change (If-Match) raises SEQUENCE and mails
+    // everyone going the updated invite; the UID stays.
+    let ics = f.get(&format!("/api/network/events/{ev}/invite.ics"), &cand).await;
+    assert_eq!(ics.status, StatusCode::OK);
+    assert!(ics.header("content-type").unwrap().starts_with("text/calendar"));
+    let cal: Calendar = ics.body.as_str().unwrap().parse().expect("the .ics parses");
+    assert_eq!(cal.property_value("METHOD"), Some("PUBLISH"));
+    assert_eq!((event_of(&cal).get_uid(), event_of(&cal).get_sequence()), (Some(uid.as_str()), Some(0)));
+    let etag = got.header("etag").unwrap().to_owned();
+    let etag_now = f.get(&format!("/api/network/events/{ev}"), &cand).await.header("etag").unwrap().to_owned();
+    assert_ne!(etag, etag_now, "RSVPs move the event's version");
+    let (moved_start, moved_end) = (at(11, 17), at(11, 19));
+    let change = |version: &str, capacity: u32| Call {
+        method: Method::PUT,
+        path: format!("/api/network/events/{ev}"),
+        token: Some(&lena),
+        body: Some(event_body(&cid, &moved_start, &moved_end, capacity)),
+        headers: vec![("if-match", version.to_owned())],
+    };
+    assert_eq!(f.send(change(&etag, 3)).await.status, StatusCode::PRECONDITION_FAILED);
+    let shrink = f.send(change(&etag_now, 2)).await;
+    assert_eq!((shrink.status, fields(&shrink)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["capacity".to_owned()]));
+    let changed = f.send(change(&etag_now, 5)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    assert_eq!(changed.body["sequence"], 1);
+    let cal: Calendar =
+        f.get(&format!("/api/network/events/{ev}/invite.ics"), &cand).await.body.as_str().unwrap().parse().unwrap();
+    assert_eq!((event_of(&cal).get_uid(), event_of(&cal).get_sequence()), (Some(uid.as_str()), Some(1)));
+    assert_eq!(e.pump_events().await, 1);
+    let invites = e.invites_to(&seated_email);
+    assert_eq!(invites.len(), 2);
+    let v = event_of(&invites[1].1);
+    assert_eq!((v.get_uid(), v.get_sequence()), (Some(uid.as_str()), Some(1)));
+    assert_eq!(v.property_value("DTSTART"), Some(utc(&moved_start).as_str()));
+    assert_eq!(e.invites_to(&leaver_email).len(), 2, "who left is not mailed the change");
 }
 
 macro_rules! networking_tests {
@@ -133,6 +322,13 @@ macro_rules! networking_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn requests_race_to_one_pending_request_accept_decline_and_a_block_answers_like_an_unknown_id() {
             super::requests_race_to_one_pending_request_accept_decline_and_a_block_answers_like_an_unknown_id(
+                &$env().await,
+            )
+            .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn leaders_create_events_parallel_rsvps_never_pass_the_seats_and_invites_keep_their_uid_and_raise_the_sequence() {
+            super::leaders_create_events_parallel_rsvps_never_pass_the_seats_and_invites_keep_their_uid_and_raise_the_sequence(
                 &$env().await,
             )
             .await;
@@ -155,7 +351,12 @@ mod embedded {
         let mut deps = local.deps().with_sealer(sealer());
         deps.mail = sent.clone();
         let family = Arc::new(clearview_tests::families::embedded(&local, deps.clone()));
-        Env { family, deps, sent }
+        let queues = local.queues.clone();
+        let pump = Box::new(move |consumer: Arc<dyn Consumer>| -> BoxFut<'static, usize> {
+            let queues = queues.clone();
+            Box::pin(async move { clearview_tests::pump::local(&queues, consumer.as_ref()).await })
+        });
+        Env { family, deps, sent, pump }
     }
 
     networking_tests!(env);
@@ -179,7 +380,13 @@ mod aws {
                 .with_blobs(Arc::new(chain.blobs.clone()))
                 .with_sealer(sealer());
         let family = Arc::new(clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks));
-        Env { family, deps, sent }
+        let pump = Box::new(move |consumer: Arc<dyn Consumer>| -> BoxFut<'static, usize> {
+            let chain = chain.clone();
+            Box::pin(async move {
+                clearview_tests::pump::moto(&chain, consumer.as_ref(), std::time::Duration::from_secs(2)).await
+            })
+        });
+        Env { family, deps, sent, pump }
     }
 
     networking_tests!(env);

@@ -15,6 +15,7 @@ pub mod connections;
 pub mod criteria;
 pub mod email_templates;
 pub mod employers;
+pub mod events;
 pub mod experience;
 pub mod integrations;
 pub mod interview_feedback;

@@ -13,6 +13,7 @@ pub mod communities;
 pub mod connections;
 pub mod email_templates;
 pub mod employers;
+pub mod events;
 pub mod feedback;
 pub mod files;
 pub mod integrations;
@@ -68,6 +69,7 @@ pub static AREAS: &[&[Route]] = &[
     learning::ROUTES,
     network::ROUTES,
     connections::ROUTES,
+    events::ROUTES,
     market::ROUTES,
     analytics::ROUTES,
     ai_models::ROUTES,
