@@ -761,3 +761,22 @@ pub fn community_events_pk(community: &str) -> String {
 pub fn community_event_by_start(community: &str, starts: &str, id: &str) -> Key {
     Key::new(community_events_pk(community), format!("{starts}#{id}"))
 }
+/// An article or resource of the content library.
+pub fn content(id: &str) -> Key {
+    Key::new(format!("CONTENT#{id}"), "CONTENT")
+}
+/// gsi1: the library by status (`published`, `draft`), oldest first (ids are UUIDv7).
+pub fn contents_pk(status: &str) -> String {
+    format!("CONTENTS#{status}")
+}
+pub fn content_by_status(status: &str, id: &str) -> Key {
+    Key::new(contents_pk(status), id)
+}
+/// The tag index of published content: one item per skill (`skill`) and O*NET code
+/// (`occupation`) a published item carries, written in the item's own transaction.
+pub fn content_tag_pk(kind: &str, value: &str) -> String {
+    format!("CONTENTTAG#{kind}#{}", value.to_lowercase())
+}
+pub fn content_tag(kind: &str, value: &str, id: &str) -> Key {
+    Key::new(content_tag_pk(kind, value), id)
+}

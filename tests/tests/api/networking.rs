@@ -20,6 +20,8 @@ pub struct Env {
     deps: Deps,
     sent: Arc<Recording>,
     pump: Box<dyn Fn(Arc<dyn Consumer>) -> BoxFut<'static, usize> + Send + Sync>,
+    /// PUTs a file to an upload URL the API granted.
+    upload: Box<dyn Fn(Value, Vec<u8>) -> BoxFut<'static, u16> + Send + Sync>,
 }
 
 impl Env {
@@ -317,6 +319,115 @@ async fn leaders_create_events_parallel_rsvps_never_pass_the_seats_and_invites_k
     assert_eq!(e.invites_to(&leaver_email).len(), 2, "who left is not mailed the change");
 }
 
+fn ids(a: &Answer) -> Vec<String> {
+    a.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn editors_draft_and_publish_content_tagged_by_skill_and_occupation_and_only_published_is_listed(e: &Env) {
+    let f = e.family.as_ref();
+    let (nia, _, _) = platform_user(f, &["npo"], "Nia", &[]).await;
+    let (omar, _, _) = platform_user(f, &["npo"], "Omar", &[]).await;
+    let (admin, _, _) = platform_admin(f, &e.deps).await;
+    let (cand, _, _) = candidate(f, "Cy Candidate").await;
+    let article = json!({"kind": "article", "title": "PostgreSQL for MySQL people", "summary": "What changes.",
+        "body": "# Differences\nSequences, not AUTO_INCREMENT.", "skills": ["postgresql"],
+        "occupations": ["15-1252.00"], "status": "draft"});
+
+    // Candidates do not write; bad tags and a body-less article name their fields.
+    assert_eq!(f.post("/api/content/create", Some(&cand), article.clone()).await.status, StatusCode::FORBIDDEN);
+    let mut bad = article.clone();
+    bad["skills"] = json!(["Dragon taming"]);
+    bad["occupations"] = json!(["99-9999.99"]);
+    bad["body"] = json!(null);
+    let refused = f.post("/api/content/create", Some(&nia), bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    assert_eq!(fields(&refused), ["body", "skills[0]", "occupations[0]"], "{:?}", refused.body);
+
+    // A draft: its author and platform admins see it; nobody else, in no list.
+    let draft = f.post("/api/content/create", Some(&nia), article.clone()).await;
+    assert_eq!(draft.status, StatusCode::CREATED, "[{}] {:?}", f.name, draft.body);
+    let id = draft.body["content"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(draft.body["content"]["skills"], json!(["PostgreSQL"]));
+    assert_eq!(draft.body["content"]["occupations"][0]["title"], "Software Developers");
+    assert_eq!(f.get(&format!("/api/content/{id}"), &cand).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.get(&format!("/api/content/{id}"), &omar).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.get(&format!("/api/content/{id}"), &admin).await.status, StatusCode::OK);
+    assert!(ids(&f.get("/api/content/resources", &cand).await).is_empty());
+    assert!(ids(&f.get("/api/content/resources?skill=PostgreSQL", &cand).await).is_empty());
+    assert_eq!(ids(&f.get("/api/content/resources?status=draft", &nia).await), [id.clone()]);
+    assert!(ids(&f.get("/api/content/resources?status=draft", &omar).await).is_empty());
+    assert_eq!(f.get("/api/content/resources?status=draft", &cand).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Publishing (If-Match): listed to everyone, found by skill and by occupation (code or title).
+    let mut publish = article.clone();
+    publish["id"] = json!(id);
+    publish["status"] = json!("published");
+    let put = |token: &str, body: Value, version: Option<&str>| {
+        let headers = version.map(|v| vec![("if-match", v.to_owned())]).unwrap_or_default();
+        (token.to_owned(), body, headers)
+    };
+    let send = |(token, body, headers): (String, Value, Vec<(&'static str, String)>)| async move {
+        f.send(Call {
+            method: Method::PUT,
+            path: "/api/content/update".into(),
+            token: Some(&token),
+            body: Some(body),
+            headers,
+        })
+        .await
+    };
+    assert_eq!(send(put(&nia, publish.clone(), None)).await.status, StatusCode::PRECONDITION_REQUIRED);
+    let published = send(put(&nia, publish.clone(), Some("\"1\""))).await;
+    assert_eq!(published.status, StatusCode::OK, "[{}] {:?}", f.name, published.body);
+    assert_eq!(published.body["content"]["status"], "published");
+    assert_eq!(ids(&f.get("/api/content/resources", &cand).await), [id.clone()]);
+    assert_eq!(ids(&f.get("/api/content/resources?skill=postgresql", &cand).await), [id.clone()]);
+    assert_eq!(ids(&f.get("/api/content/resources?occupation=15-1252.00", &cand).await), [id.clone()]);
+    assert_eq!(ids(&f.get("/api/content/resources?occupation=Software%20Developers", &cand).await), [id.clone()]);
+    assert!(ids(&f.get("/api/content/resources?skill=Python", &cand).await).is_empty());
+    let both = f.get("/api/content/resources?skill=Python&occupation=15-1252.00", &cand).await;
+    assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Another editor may not change it; a published item cannot go back to draft.
+    assert_eq!(send(put(&omar, publish.clone(), Some("\"2\""))).await.status, StatusCode::FORBIDDEN);
+    let mut back = publish.clone();
+    back["status"] = json!("draft");
+    assert_eq!(send(put(&nia, back, Some("\"2\""))).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Retagging moves the index in the item's transaction: the old skill finds nothing.
+    let mut retag = publish.clone();
+    retag["skills"] = json!(["Python"]);
+    let r = send(put(&admin, retag, Some("\"2\""))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(ids(&f.get("/api/content/resources?skill=PostgreSQL", &cand).await).is_empty());
+    assert_eq!(ids(&f.get("/api/content/resources?skill=Python", &cand).await), [id.clone()]);
+    let tagged = e
+        .deps
+        .store
+        .query(&clearview_core::ports::store::Query::table(clearview_core::keys::content_tag_pk("skill", "PostgreSQL")))
+        .await
+        .unwrap();
+    assert!(tagged.items.is_empty(), "{:?}", tagged.items);
+
+    // A resource with a media file: uploaded through the presigned PUT, then downloadable.
+    let res = f
+        .post(
+            "/api/content/create",
+            Some(&nia),
+            json!({"kind": "resource", "title": "Resume checklist",
+            "media": {"fileName": "checklist.pdf", "contentType": "application/pdf"}, "skills": ["Python"],
+            "status": "published"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{:?}", res.body);
+    let rid = res.body["content"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(f.get(&format!("/api/content/{rid}/media"), &cand).await.status, StatusCode::NOT_FOUND);
+    let status = (e.upload)(res.body["upload"].clone(), b"%PDF-1.4 checklist".to_vec()).await;
+    assert!((200..300).contains(&status), "upload {status}");
+    let dl = f.get(&format!("/api/content/{rid}/media"), &cand).await;
+    assert_eq!(dl.status, StatusCode::OK, "{:?}", dl.body);
+    assert!(dl.body["url"].is_string());
+    assert_eq!(ids(&f.get("/api/content/resources?skill=Python", &cand).await), [id.clone(), rid.clone()]);
+}
+
 macro_rules! networking_tests {
     ($env:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -329,6 +440,13 @@ macro_rules! networking_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn leaders_create_events_parallel_rsvps_never_pass_the_seats_and_invites_keep_their_uid_and_raise_the_sequence() {
             super::leaders_create_events_parallel_rsvps_never_pass_the_seats_and_invites_keep_their_uid_and_raise_the_sequence(
+                &$env().await,
+            )
+            .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn editors_draft_and_publish_content_tagged_by_skill_and_occupation_and_only_published_is_listed() {
+            super::editors_draft_and_publish_content_tagged_by_skill_and_occupation_and_only_published_is_listed(
                 &$env().await,
             )
             .await;
@@ -356,7 +474,22 @@ mod embedded {
             let queues = queues.clone();
             Box::pin(async move { clearview_tests::pump::local(&queues, consumer.as_ref()).await })
         });
-        Env { family, deps, sent, pump }
+        let router = family.router.clone();
+        let upload = Box::new(move |ticket: Value, bytes: Vec<u8>| -> BoxFut<'static, u16> {
+            let router = router.clone();
+            Box::pin(async move {
+                use tower::ServiceExt;
+                let url = ticket["url"].as_str().unwrap().to_owned();
+                let path = url[url.find("/local-blobs").unwrap()..].to_owned();
+                let mut req = axum::http::Request::builder().method("PUT").uri(path);
+                for (k, v) in ticket["headers"].as_object().into_iter().flatten() {
+                    req = req.header(k.as_str(), v.as_str().unwrap_or(""));
+                }
+                let res = router.oneshot(req.body(axum::body::Body::from(bytes)).unwrap()).await.unwrap();
+                res.status().as_u16()
+            })
+        });
+        Env { family, deps, sent, pump, upload }
     }
 
     networking_tests!(env);
@@ -386,7 +519,13 @@ mod aws {
                 clearview_tests::pump::moto(&chain, consumer.as_ref(), std::time::Duration::from_secs(2)).await
             })
         });
-        Env { family, deps, sent, pump }
+        let upload = Box::new(move |ticket: Value, bytes: Vec<u8>| -> BoxFut<'static, u16> {
+            Box::pin(async move {
+                let ticket: clearview_core::ports::blobs::UploadTicket = serde_json::from_value(ticket).unwrap();
+                clearview_aws::testing::upload(&ticket, bytes).await.0
+            })
+        });
+        Env { family, deps, sent, pump, upload }
     }
 
     networking_tests!(env);

@@ -12,6 +12,7 @@ pub mod candidates;
 pub mod careers;
 pub mod communities;
 pub mod connections;
+pub mod content;
 pub mod criteria;
 pub mod email_templates;
 pub mod employers;

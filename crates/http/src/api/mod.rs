@@ -11,6 +11,7 @@ pub mod candidates;
 pub mod careers;
 pub mod communities;
 pub mod connections;
+pub mod content;
 pub mod email_templates;
 pub mod employers;
 pub mod events;
@@ -70,6 +71,7 @@ pub static AREAS: &[&[Route]] = &[
     network::ROUTES,
     connections::ROUTES,
     events::ROUTES,
+    content::ROUTES,
     market::ROUTES,
     analytics::ROUTES,
     ai_models::ROUTES,
