@@ -354,7 +354,7 @@ async fn editors_draft_and_publish_content_tagged_by_skill_and_occupation_and_on
     assert_eq!(f.get(&format!("/api/content/{id}"), &admin).await.status, StatusCode::OK);
     assert!(ids(&f.get("/api/content/resources", &cand).await).is_empty());
     assert!(ids(&f.get("/api/content/resources?skill=PostgreSQL", &cand).await).is_empty());
-    assert_eq!(ids(&f.get("/api/content/resources?status=draft", &nia).await), [id.clone()]);
+    assert_eq!(ids(&f.get("/api/content/resources?status=draft", &nia).await), [id.as_str()]);
     assert!(ids(&f.get("/api/content/resources?status=draft", &omar).await).is_empty());
     assert_eq!(f.get("/api/content/resources?status=draft", &cand).await.status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -380,10 +380,10 @@ async fn editors_draft_and_publish_content_tagged_by_skill_and_occupation_and_on
     let published = send(put(&nia, publish.clone(), Some("\"1\""))).await;
     assert_eq!(published.status, StatusCode::OK, "[{}] {:?}", f.name, published.body);
     assert_eq!(published.body["content"]["status"], "published");
-    assert_eq!(ids(&f.get("/api/content/resources", &cand).await), [id.clone()]);
-    assert_eq!(ids(&f.get("/api/content/resources?skill=postgresql", &cand).await), [id.clone()]);
-    assert_eq!(ids(&f.get("/api/content/resources?occupation=15-1252.00", &cand).await), [id.clone()]);
-    assert_eq!(ids(&f.get("/api/content/resources?occupation=Software%20Developers", &cand).await), [id.clone()]);
+    assert_eq!(ids(&f.get("/api/content/resources", &cand).await), [id.as_str()]);
+    assert_eq!(ids(&f.get("/api/content/resources?skill=postgresql", &cand).await), [id.as_str()]);
+    assert_eq!(ids(&f.get("/api/content/resources?occupation=15-1252.00", &cand).await), [id.as_str()]);
+    assert_eq!(ids(&f.get("/api/content/resources?occupation=Software%20Developers", &cand).await), [id.as_str()]);
     assert!(ids(&f.get("/api/content/resources?skill=Python", &cand).await).is_empty());
     let both = f.get("/api/content/resources?skill=Python&occupation=15-1252.00", &cand).await;
     assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -398,7 +398,7 @@ async fn editors_draft_and_publish_content_tagged_by_skill_and_occupation_and_on
     let r = send(put(&admin, retag, Some("\"2\""))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert!(ids(&f.get("/api/content/resources?skill=PostgreSQL", &cand).await).is_empty());
-    assert_eq!(ids(&f.get("/api/content/resources?skill=Python", &cand).await), [id.clone()]);
+    assert_eq!(ids(&f.get("/api/content/resources?skill=Python", &cand).await), [id.as_str()]);
     let tagged = e
         .deps
         .store
