@@ -10,11 +10,9 @@ pub mod auth;
 pub mod candidates;
 pub mod careers;
 pub mod communities;
-pub mod connections;
 pub mod content;
 pub mod email_templates;
 pub mod employers;
-pub mod events;
 pub mod feedback;
 pub mod files;
 pub mod integrations;
@@ -69,8 +67,6 @@ pub static AREAS: &[&[Route]] = &[
     careers::ROUTES,
     learning::ROUTES,
     network::ROUTES,
-    connections::ROUTES,
-    events::ROUTES,
     content::ROUTES,
     market::ROUTES,
     analytics::ROUTES,
@@ -108,6 +104,7 @@ pub static AREA_MODULES: &[&str] = &[
     "careers",
     "learning",
     "network",
+    "content",
     "market",
     "analytics",
     "ai_models",
