@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod analytics;
 pub mod audit;
+pub mod community_events;
 pub mod consumers;
 pub mod criteria;
 pub mod email;

@@ -7,6 +7,7 @@
 
 use crate::alerts::{JobAlertsConsumer, JobAlertsDigest};
 use crate::analytics::AnalyticsConsumer;
+use crate::community_events::CommunityEventsConsumer;
 use crate::consumers::{AnonymizeConsumer, BiasConsumer, EmailConsumer, ParseConsumer, ScoreConsumer};
 use crate::interviews::{FeedbackReminders, InterviewInvitesConsumer};
 use crate::market::MarketConsumer;
@@ -197,6 +198,11 @@ pub const QUEUES: &[QueueDef] = &[
         name: "platform-manager",
         feed: Feed::Topic(APPLICATION_EVENTS, crate::platform::EVENTS),
         max_receive_count: 8,
+    },
+    QueueDef {
+        name: "community-events",
+        feed: Feed::Topic(APPLICATION_EVENTS, crate::community_events::EVENTS),
+        max_receive_count: 5,
     },
     QueueDef {
         name: "analytics",
@@ -392,6 +398,15 @@ pub const CONSUMERS: &[ConsumerDef] = &[
         timeout_s: 120,
         memory_mb: 256,
         build: Build::Queue(|d| Arc::new(PlatformManagerConsumer(d.clone()))),
+    },
+    ConsumerDef {
+        name: "community-events",
+        summary: "On community_event.rsvp: mail the person the event's RFC 5545 invite (going, METHOD:REQUEST) or its cancellation (not going, METHOD:CANCEL); on community_event.changed: mail everyone going the invite with the raised SEQUENCE (once per event and person)",
+        trigger: Trigger::Sqs { queue: "community-events", batch_size: 10, max_batching_window_s: 0 },
+        needs: &[TableRead, TableWrite, Mail],
+        timeout_s: 120,
+        memory_mb: 256,
+        build: Build::Queue(|d| Arc::new(CommunityEventsConsumer(d.clone()))),
     },
     ConsumerDef {
         name: "webhooks",

@@ -174,6 +174,55 @@ pub fn meeting_invite(
     cal.done().to_string()
 }
 
+/// A community event's calendar object: `REQUEST` (an attendee's invite, with them as the
+/// attendee), `CANCEL` (their copy withdrawn when they no longer go) or `PUBLISH` (the event to
+/// download). The UID is the event's, so every copy updates the same calendar entry, and
+/// `SEQUENCE` is the event's change count. Times in UTC; the event's IANA zone is named.
+pub struct EventInvite<'a> {
+    pub uid: &'a str,
+    pub sequence: u32,
+    pub summary: &'a str,
+    pub description: &'a str,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: OffsetDateTime,
+    pub time_zone: &'a str,
+    pub location: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub organizer: &'a Person,
+    pub attendee: Option<&'a Person>,
+}
+
+pub fn event_invite(ev: &EventInvite<'_>, method: Method, stamp: OffsetDateTime) -> String {
+    let mut e = icalendar::Event::new();
+    e.uid(ev.uid)
+        .sequence(ev.sequence)
+        .timestamp(chrono_utc(stamp))
+        .starts(chrono_utc(ev.starts_at))
+        .ends(chrono_utc(ev.ends_at))
+        .summary(ev.summary)
+        .description(&format!("{}\n{}", ev.description, local_time(ev.starts_at, ev.time_zone)));
+    if let Some(l) = ev.location.or(ev.url) {
+        e.location(l);
+    }
+    if let Some(u) = ev.url {
+        e.url(u);
+    }
+    let mut org = Property::new("ORGANIZER", format!("mailto:{}", ev.organizer.email));
+    if let Some(n) = &ev.organizer.name {
+        org.add_parameter("CN", n);
+    }
+    e.append_property(org.done());
+    if let Some(a) = ev.attendee {
+        e.append_multi_property(mailto(a, "REQ-PARTICIPANT", method == Method::Request));
+    }
+    e.status(if method == Method::Cancel { EventStatus::Cancelled } else { EventStatus::Confirmed });
+    let mut cal = Calendar::new();
+    cal.append_property(Property::new("METHOD", method.as_str()));
+    cal.append_property(Property::new("X-WR-TIMEZONE", ev.time_zone));
+    cal.push(e.done());
+    cal.done().to_string()
+}
+
 /// A private feed of bookings (`METHOD:PUBLISH`), for a calendar app to subscribe to.
 pub fn feed(name: &str, bookings: &[Booking], stamp: OffsetDateTime) -> String {
     let mut cal = Calendar::new();

@@ -768,3 +768,58 @@ pub fn sso_provider(name: &str) -> Key {
 pub fn sso_domain(domain: &str) -> Key {
     Key::new(format!("SSODOMAIN#{domain}"), "SSODOMAIN")
 }
+
+// ------------------------------------------------------------------ connections, events, content (issue 14)
+
+/// The state of a connection between two people, one item per pair (lower id first), so one
+/// conditional write decides between racing requests.
+pub fn connection_pair(a: &UserId, b: &UserId) -> Key {
+    let (lo, hi) = if a.as_str() <= b.as_str() { (a, b) } else { (b, a) };
+    Key::new(format!("CONNPAIR#{lo}#{hi}"), "PAIR")
+}
+/// A person's side of their connections (pending both ways, connected, blocked by them).
+pub fn connections_pk(owner: &UserId) -> String {
+    format!("CONNS#{owner}")
+}
+pub fn connection(owner: &UserId, other: &UserId) -> Key {
+    Key::new(connections_pk(owner), other.as_str())
+}
+/// A community event and, in its partition, the RSVPs (`RSVP#<user>`).
+pub fn community_event(id: &str) -> Key {
+    Key::new(format!("EVENT#{id}"), "EVENT")
+}
+pub fn event_rsvp(event: &str, user: &UserId) -> Key {
+    Key::new(format!("EVENT#{event}"), format!("RSVP#{user}"))
+}
+pub const EVENT_RSVP_PREFIX: &str = "RSVP#";
+/// gsi1: every community's events by start (UTC RFC 3339, so text order is time order).
+pub const EVENTS_PK: &str = "EVENTS";
+pub fn event_by_start(starts: &str, id: &str) -> Key {
+    Key::new(EVENTS_PK, format!("{starts}#{id}"))
+}
+/// gsi2: one community's events by start.
+pub fn community_events_pk(community: &str) -> String {
+    format!("EVENTS#COMMUNITY#{community}")
+}
+pub fn community_event_by_start(community: &str, starts: &str, id: &str) -> Key {
+    Key::new(community_events_pk(community), format!("{starts}#{id}"))
+}
+/// An article or resource of the content library.
+pub fn content(id: &str) -> Key {
+    Key::new(format!("CONTENT#{id}"), "CONTENT")
+}
+/// gsi1: the library by status (`published`, `draft`), oldest first (ids are UUIDv7).
+pub fn contents_pk(status: &str) -> String {
+    format!("CONTENTS#{status}")
+}
+pub fn content_by_status(status: &str, id: &str) -> Key {
+    Key::new(contents_pk(status), id)
+}
+/// The tag index of published content: one item per skill (`skill`) and O*NET code
+/// (`occupation`) a published item carries, written in the item's own transaction.
+pub fn content_tag_pk(kind: &str, value: &str) -> String {
+    format!("CONTENTTAG#{kind}#{}", value.to_lowercase())
+}
+pub fn content_tag(kind: &str, value: &str, id: &str) -> Key {
+    Key::new(content_tag_pk(kind, value), id)
+}

@@ -26,6 +26,7 @@ mod interviews;
 mod jobs_finished;
 mod learning;
 mod learning_edits;
+mod networking;
 mod platform;
 mod privacy;
 mod retention;

@@ -262,7 +262,7 @@ async fn next_leader(
 
 /// After a lost race, let the other writers run a few turns (a different number per writer,
 /// so contenders spread out). Core has no timer; yielding works under any executor.
-async fn back_off(deps: &Deps, attempt: usize) {
+pub(crate) async fn back_off(deps: &Deps, attempt: usize) {
     let turns = (deps.ids.new_id().as_u128() % 8) as usize + attempt.min(8);
     for _ in 0..turns {
         YieldNow(false).await;

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod candidates;
 pub mod careers;
 pub mod communities;
+pub mod content;
 pub mod email_templates;
 pub mod employers;
 pub mod feedback;
@@ -67,6 +68,7 @@ pub static AREAS: &[&[Route]] = &[
     careers::ROUTES,
     learning::ROUTES,
     network::ROUTES,
+    content::ROUTES,
     market::ROUTES,
     analytics::ROUTES,
     ai_models::ROUTES,
@@ -104,6 +106,7 @@ pub static AREA_MODULES: &[&str] = &[
     "careers",
     "learning",
     "network",
+    "content",
     "market",
     "analytics",
     "ai_models",
