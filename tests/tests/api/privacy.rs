@@ -231,6 +231,12 @@ async fn an_erased_candidate_leaves_no_trace_in_any_store_after_a_full_export(e:
     let other = f.employer_admin("Elsewhere").await;
     let p = Person::new();
     let (token, id, app) = seed(e, &admin, &p).await;
+    // A connection with a platform user: their side of it shows the candidate's name.
+    let (mo, mo_id, _) = clearview_tests::api::platform_user(f, &["career_mentor"], "Mo", &[]).await;
+    let asked = f.post("/api/network/connect", Some(&token), json!({"userId": mo_id})).await;
+    assert_eq!(asked.status, StatusCode::CREATED, "[{}] {:?}", f.name, asked.body);
+    let accepted = f.post(&format!("/api/network/connections/{id}/accept"), Some(&mo), json!({})).await;
+    assert_eq!(accepted.status, StatusCode::OK, "[{}] {:?}", f.name, accepted.body);
 
     let before = (e.everything)().await;
     let seeded = traces(&before, &p);

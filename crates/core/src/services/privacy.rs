@@ -425,6 +425,9 @@ async fn interviews_of(deps: &Deps, org: &OrgId, candidate: &UserId) -> AppResul
 /// Erases the candidate's personal data in `scope`; safe to run again (each step finds what is
 /// left and removes it).
 /// `by` is who asked (a user id, or `system:retention` for the retention run).
+/// What an accepted mentor request shows in place of an erased candidate's name.
+pub const ERASED_NAME: &str = "(erased)";
+
 pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &str) -> AppResult<ErasureSummary> {
     let mut s = ErasureSummary::default();
     let store = deps.store.as_ref();
@@ -537,6 +540,27 @@ pub async fn erase(deps: &Deps, candidate: &UserId, scope: &Scope, by: &str) -> 
         delete_all(deps, [keys::platform_user(candidate)], &mut s).await?;
         let enrolments = items_of(deps, Query::index(Index::Gsi1, format!("ENROLMENTS#{candidate}"))).await?;
         delete_all(deps, enrolments.into_iter().map(|i| i.key), &mut s).await?;
+        // Connections: their side, the other person's side of each (it shows their name) and
+        // the pair's state; their requests to mentors (the mentor's copy names them).
+        for c in items_of(deps, Query::table(keys::connections_pk(candidate))).await? {
+            let other = UserId::trusted(c.key.sk.clone());
+            let pair = [keys::connection(&other, candidate), keys::connection_pair(candidate, &other), c.key];
+            delete_all(deps, pair, &mut s).await?;
+        }
+        // An accepted request holds one of the mentor's places (their `accepted` count): it stays,
+        // without the name or message; the others go.
+        for item in items_of(deps, Query::index(Index::Gsi1, keys::mentee_requests_pk(candidate))).await? {
+            let key = item.key.clone();
+            match crate::services::network::MenteeRequest::from_item(item) {
+                Ok(mut r) if r.status == crate::services::network::RequestStatus::Accepted => {
+                    r.candidate_name = ERASED_NAME.to_owned();
+                    r.message = None;
+                    r.version += 1;
+                    store.put(r.to_item()?, Condition::VersionIs(r.version - 1)).await?;
+                }
+                _ => delete_all(deps, [key], &mut s).await?,
+            }
+        }
     }
     if let Some(p) = &profile
         && (*scope == Scope::Everywhere || sourced_here)
