@@ -434,14 +434,36 @@ async fn staff_sign_in_through_their_organisations_provider_and_join_it_with_the
             method: Method::PUT,
             path: "/api/sso".into(),
             token: Some(&admin.token),
-            body: Some(json!({"protocol": "saml", "metadataUrl": "http://idp.example/m", "domains": ["not a domain"], "defaultRole": "admin", "clientId": "x"})),
+            body: Some(json!({"protocol": "saml", "metadataUrl": "http://idp.example/m", "domains": ["not a domain"]})),
             headers: vec![],
         })
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
     let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
-    for f in ["metadataUrl", "domains[0]", "defaultRole", "clientId"] {
+    for f in ["metadataUrl", "domains[0]"] {
         assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    // An admin is made by an admin, never by a first sign-in; OIDC fields do not go with SAML.
+    for (body, status) in [
+        (
+            json!({"protocol": "saml", "metadataUrl": "https://idp.example/m", "domains": ["a.example"], "defaultRole": "admin"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"protocol": "saml", "metadataUrl": "https://idp.example/m", "domains": ["a.example"], "clientId": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let refused = f
+            .send(clearview_tests::api::Call {
+                method: Method::PUT,
+                path: "/api/sso".into(),
+                token: Some(&admin.token),
+                body: Some(body),
+                headers: vec![],
+            })
+            .await;
+        assert_eq!(refused.status, status, "{:?}", refused.body);
     }
     let put = |token: String, body: Value, if_match: Option<&str>| {
         let headers = if_match.map(|v| vec![("if-match", v.to_owned())]).unwrap_or_default();

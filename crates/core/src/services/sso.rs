@@ -84,28 +84,83 @@ impl Record for SsoClaim {
     }
 }
 
-/// `PUT /api/sso`.
+/// `PUT /api/sso`. The protocol decides the fields: SAML takes `metadataUrl`; OIDC takes
+/// `issuer`, `clientId` and `clientSecret` (the others are refused, naming the field).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SsoInput {
     pub protocol: SsoProtocol,
-    /// SAML: an https URL of the IdP's metadata.
-    #[schema(max_length = 2048, example = "https://idp.acme.example/saml/metadata")]
+    /// SAML only: an https URL of the IdP's metadata.
+    #[schema(schema_with = https_schema, example = "https://idp.acme.example/saml/metadata")]
     pub metadata_url: Option<String>,
-    /// OIDC: the issuer, an https URL.
-    #[schema(max_length = 2048, example = "https://login.acme.example")]
+    /// OIDC only: the issuer, an https URL.
+    #[schema(schema_with = https_schema, example = "https://login.acme.example")]
     pub issuer: Option<String>,
-    /// OIDC: the client id registered at the issuer.
-    #[schema(min_length = 1, max_length = 255)]
+    /// OIDC only: the client id registered at the issuer.
+    #[schema(schema_with = client_id_schema)]
     pub client_id: Option<String>,
-    /// OIDC: the client secret (sent to the user pool; never stored or returned here).
-    #[schema(min_length = 1, max_length = 512)]
+    /// OIDC only: the client secret (sent to the user pool; never stored or returned here).
+    #[schema(schema_with = secret_schema)]
     pub client_secret: Option<String>,
     /// 1 to 10 email domains of the organisation's staff, e.g. `acme.example`.
-    #[schema(example = json!(["acme.example"]))]
+    #[schema(schema_with = domains_schema, example = json!(["acme.example"]))]
     pub domains: Vec<String>,
-    /// `viewer` (the default), `recruiter` or `hr_manager`.
-    pub default_role: Option<Role>,
+    /// What a first sign-in gets (default `viewer`).
+    pub default_role: Option<SsoRole>,
+}
+
+/// The roles a first sign-in may get (an admin promotes people afterwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SsoRole {
+    Viewer,
+    Recruiter,
+    HrManager,
+}
+
+impl From<SsoRole> for Role {
+    fn from(r: SsoRole) -> Self {
+        match r {
+            SsoRole::Viewer => Role::Viewer,
+            SsoRole::Recruiter => Role::Recruiter,
+            SsoRole::HrManager => Role::HrManager,
+        }
+    }
+}
+
+/// A DNS label: letters, digits and inner hyphens.
+const LABEL: &str = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+
+fn https_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::schema::Type::String,
+            utoipa::openapi::schema::Type::Null,
+        ]))
+        .max_length(Some(2048))
+        .pattern(Some(format!("^https://(?:{LABEL}\\.)*{LABEL}(?::[1-9][0-9]{{0,3}})?(?:/[!-~]*)?$")))
+        .build()
+}
+
+fn domains_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .max_length(Some(253))
+                .pattern(Some(format!("^(?:{LABEL}\\.)+{LABEL}$"))),
+        )
+        .min_items(Some(1))
+        .max_items(Some(MAX_DOMAINS))
+        .build()
+}
+
+fn client_id_schema() -> utoipa::openapi::schema::Object {
+    TextRule::new(1, 255).opt_schema()
+}
+
+fn secret_schema() -> utoipa::openapi::schema::Object {
+    TextRule::new(1, 512).opt_schema()
 }
 
 /// `POST /api/auth/sso/join`.
@@ -165,7 +220,8 @@ pub async fn get(deps: &Deps, actor: &Actor) -> AppResult<SsoConnection> {
 /// Creates or replaces the organisation's connection (If-Match when it exists).
 pub async fn put(deps: &Deps, actor: &Actor, if_match: Option<u64>, input: SsoInput) -> AppResult<SsoConnection> {
     let mut c = Checks::default();
-    let (metadata_url, issuer, client_id, secret) = match input.protocol {
+    let protocol = input.protocol;
+    let (metadata_url, issuer, client_id, secret) = match protocol {
         SsoProtocol::Saml => {
             for (f, v) in
                 [("issuer", &input.issuer), ("clientId", &input.client_id), ("clientSecret", &input.client_secret)]
@@ -187,20 +243,17 @@ pub async fn put(deps: &Deps, actor: &Actor, if_match: Option<u64>, input: SsoIn
             (None, issuer, id, secret)
         }
     };
-    if input.domains.is_empty() || input.domains.len() > MAX_DOMAINS {
+    let (raw_domains, role) = (&input.domains, input.default_role);
+    if raw_domains.is_empty() || raw_domains.len() > MAX_DOMAINS {
         c.push("domains", format!("must list 1 to {MAX_DOMAINS} email domains"));
     }
-    let domains: BTreeSet<String> = input
-        .domains
+    let domains: BTreeSet<String> = raw_domains
         .iter()
         .take(MAX_DOMAINS)
         .enumerate()
         .filter_map(|(i, d)| domain(&mut c, &format!("domains[{i}]"), d))
         .collect();
-    let default_role = input.default_role.unwrap_or(Role::Viewer);
-    if ![Role::Viewer, Role::Recruiter, Role::HrManager].contains(&default_role) {
-        c.push("defaultRole", "must be viewer, recruiter or hr_manager (an admin promotes people afterwards)");
-    }
+    let default_role: Role = role.unwrap_or(SsoRole::Viewer).into();
     c.finish()?;
 
     let org = actor.org().clone();
@@ -220,7 +273,7 @@ pub async fn put(deps: &Deps, actor: &Actor, if_match: Option<u64>, input: SsoIn
         }
     }
     let mut details = BTreeMap::new();
-    match input.protocol {
+    match protocol {
         SsoProtocol::Saml => {
             details.insert("MetadataURL".to_owned(), metadata_url.clone().unwrap_or_default());
         }
@@ -238,7 +291,7 @@ pub async fn put(deps: &Deps, actor: &Actor, if_match: Option<u64>, input: SsoIn
         .put_org_provider(&OrgIdentityProvider {
             name: name.clone(),
             org_id: org.clone(),
-            protocol: input.protocol,
+            protocol,
             details,
             domains: domains.iter().cloned().collect(),
         })
@@ -246,7 +299,7 @@ pub async fn put(deps: &Deps, actor: &Actor, if_match: Option<u64>, input: SsoIn
     let after = SsoConnection {
         org_id: org.clone(),
         provider_name: name.clone(),
-        protocol: input.protocol,
+        protocol,
         metadata_url,
         issuer,
         client_id,
