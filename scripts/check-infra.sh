@@ -41,25 +41,31 @@ trap 'kill "$synth" 2>/dev/null || true' EXIT
 step "cfn-lint (${#templates[@]} templates, one process; nested-stack parameters checked against each child)"
 cfn-lint "${templates[@]}"
 
-step "sam validate --lint and resource counts after the SAM transform (one interpreter)"
-# `sam validate --lint` per template, run in one Python process (SAM CLI's start-up dominates
-# otherwise); then each template through the SAM translator, counting what CloudFormation counts.
+step "sam validate --lint and resource counts after the SAM transform (two interpreters)"
+# `sam validate --lint` per template, in two forked Python processes (SAM CLI's start-up
+# dominates a process per template; by now the CDK synth is done, so both cores are free);
+# then each template through the SAM translator, counting what CloudFormation counts.
 .venv/bin/python - "$STACK_CAP" "${templates[@]}" <<'PY'
 import sys, copy, logging, yaml
+from multiprocessing import Pool
 from samcli.cli.main import cli
 from samtranslator.translator.transform import transform
 
 cap, paths = int(sys.argv[1]), sys.argv[2:]
-failed = []
-for p in paths:
+
+def validate(p):
+    """The template's path if `sam validate --lint` refused it, else None."""
     try:
         cli.main(["validate", "--lint", "-t", p], prog_name="sam", standalone_mode=False)
     except SystemExit as e:
-        if e.code:
-            failed.append(p)
+        return p if e.code else None
     except Exception as e:  # click/sam user errors
         print(f"{p}: {e}", file=sys.stderr)
-        failed.append(p)
+        return p
+    return None
+
+with Pool(2) as pool:
+    failed = [p for p in pool.map(validate, paths, chunksize=1) if p]
 if failed:
     sys.exit("sam validate --lint failed: " + " ".join(failed))
 
