@@ -206,29 +206,11 @@ pub async fn register(
     };
     let subject =
         deps.identity.sign_up(NewAccount { email: email.clone(), password, org_id: None, role: roles[0] }).await?;
-    let now = deps.clock.now();
-    let user = PlatformUser {
-        id: UserId::trusted(subject),
-        email: email.as_str().to_owned(),
-        roles: roles.clone(),
-        first_name: first,
-        last_name: last,
-        expertise,
-        sealed: None,
-        availability: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
+    let (user, writes) =
+        new_profile_writes(UserId::trusted(subject), &email, &roles, (first, last), expertise, deps.clock.now())?;
     let written = async {
         for r in &roles[1..] {
             deps.identity.add_role(&email, *r).await?;
-        }
-        let mut writes = vec![user.tx_put("platform-user", Condition::NotExists)?];
-        if roles.contains(&Role::Candidate) {
-            // A candidate's record, so the candidate routes (applications, enrolments) know them.
-            let cand = Candidate::new(user.id.clone(), email.clone(), user.name(), now);
-            writes.push(cand.tx_put("candidate", Condition::NotExists)?);
         }
         deps.store.transact(writes).await?;
         AppResult::Ok(())
@@ -299,25 +281,8 @@ pub async fn register_federated(
     if record::get::<PlatformUser>(deps.store.as_ref(), &keys::platform_user(&p.user_id)).await?.is_some() {
         return Err(registered());
     }
-    let now = deps.clock.now();
-    let user = PlatformUser {
-        id: p.user_id.clone(),
-        email: email.as_str().to_owned(),
-        roles: roles.clone(),
-        first_name: first,
-        last_name: last,
-        expertise,
-        sealed: None,
-        availability: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
-    let mut writes = vec![user.tx_put("platform-user", Condition::NotExists)?];
-    if roles.contains(&Role::Candidate) {
-        let cand = Candidate::new(user.id.clone(), email.clone(), user.name(), now);
-        writes.push(cand.tx_put("candidate", Condition::NotExists)?);
-    }
+    let (user, writes) =
+        new_profile_writes(p.user_id.clone(), &email, &roles, (first, last), expertise, deps.clock.now())?;
     // The profile first: of two racing first visits one writes it, the other gets 409. Groups
     // follow (adding a group twice changes nothing), so a failure there is mended by a retry.
     match deps.store.transact(writes).await {
@@ -336,6 +301,37 @@ pub async fn register_federated(
         }
     }
     Ok(own_view(&user, SensitiveProfile::default()))
+}
+
+/// A new platform user's profile and, for a candidate, their candidate record (so the candidate
+/// routes know them): the writes of one transaction, each conditional on not existing.
+fn new_profile_writes(
+    id: UserId,
+    email: &Email,
+    roles: &[Role],
+    (first_name, last_name): (String, String),
+    expertise: Vec<String>,
+    now: time::OffsetDateTime,
+) -> AppResult<(PlatformUser, Vec<TxWrite>)> {
+    let user = PlatformUser {
+        id,
+        email: email.as_str().to_owned(),
+        roles: roles.to_vec(),
+        first_name,
+        last_name,
+        expertise,
+        sealed: None,
+        availability: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let mut writes = vec![user.tx_put("platform-user", Condition::NotExists)?];
+    if roles.contains(&Role::Candidate) {
+        let cand = Candidate::new(user.id.clone(), email.clone(), user.name(), now);
+        writes.push(cand.tx_put("candidate", Condition::NotExists)?);
+    }
+    Ok((user, writes))
 }
 
 fn own_view(u: &PlatformUser, sensitive: SensitiveProfile) -> OwnProfile {

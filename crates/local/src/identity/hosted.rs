@@ -313,31 +313,41 @@ impl LocalIdentity {
         .await
     }
 
-    /// Cognito's `identities` claim of a federated user (`None` for a native-only account).
-    pub(super) async fn identities_of(&self, sub: &str) -> Result<Option<serde_json::Value>, IdentityError> {
-        let sub = sub.to_owned();
-        let rows: Vec<(String, String, i64)> = self
+    /// Cognito's username and `identities` claim of `sub`, in one read: `<Provider>_<id>` for an
+    /// account made by a social sign-in (else the sub), and the providers it signed in with
+    /// (`None` for a native-only account).
+    pub(super) async fn federation_of(&self, sub: &str) -> Result<(String, Option<serde_json::Value>), IdentityError> {
+        let owned = sub.to_owned();
+        let rows: Vec<(String, String, i64, String, bool)> = self
             .db(move |c| {
                 let mut st = c
                     .prepare_cached(
-                        "SELECT provider, provider_user_id, created_at FROM idp_federated WHERE sub = ?1 ORDER BY created_at",
+                        "SELECT f.provider, f.provider_user_id, f.created_at, f.username, u.password_hash = ?2
+                         FROM idp_federated f JOIN idp_users u ON u.sub = f.sub
+                         WHERE f.sub = ?1 ORDER BY f.created_at",
                     )
                     .map_err(unavailable)?;
                 let rows = st
-                    .query_map(params![sub], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .query_map(params![owned, NO_PASSWORD], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })
                     .map_err(unavailable)?
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(unavailable)?;
                 Ok(rows)
             })
             .await?;
+        let username = match rows.first() {
+            Some((_, _, _, username, true)) => username.clone(),
+            _ => sub.to_owned(),
+        };
         if rows.is_empty() {
-            return Ok(None);
+            return Ok((username, None));
         }
         let list: Vec<serde_json::Value> = rows
             .iter()
             .enumerate()
-            .map(|(i, (provider, id, at))| {
+            .map(|(i, (provider, id, at, _, _))| {
                 serde_json::json!({
                     "userId": id,
                     "providerName": provider,
@@ -348,7 +358,7 @@ impl LocalIdentity {
                 })
             })
             .collect();
-        Ok(Some(serde_json::Value::Array(list)))
+        Ok((username, Some(serde_json::Value::Array(list))))
     }
 
     /// Issues a one-time authorization code for `sub`, bound to the client, the redirect URI
@@ -435,35 +445,17 @@ impl LocalIdentity {
         let Some(account) = self.db(move |c| find_by_sub(c, &owned)).await? else {
             return Ok(None);
         };
-        let username = self.username_of(&account.sub).await?;
+        let (username, identities) = self.federation_of(&account.sub).await?;
         let mut info = serde_json::json!({
             "sub": account.sub,
             "email": account.email,
             "email_verified": "true",
             "username": username,
         });
-        if let Some(ids) = self.identities_of(&account.sub).await? {
+        if let Some(ids) = identities {
             info["identities"] = serde_json::Value::String(ids.to_string());
         }
         Ok(Some(info))
-    }
-
-    /// Cognito's username: `<Provider>_<id>` for an account made by a social sign-in, else the sub.
-    pub(super) async fn username_of(&self, sub: &str) -> Result<String, IdentityError> {
-        let owned = sub.to_owned();
-        let made_by: Option<String> = self
-            .db(move |c| {
-                c.query_row(
-                    "SELECT f.username FROM idp_federated f JOIN idp_users u ON u.sub = f.sub
-                     WHERE f.sub = ?1 AND u.password_hash = ?2 ORDER BY f.created_at LIMIT 1",
-                    params![owned, NO_PASSWORD],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(unavailable)
-            })
-            .await?;
-        Ok(made_by.unwrap_or_else(|| sub.to_owned()))
     }
 }
 

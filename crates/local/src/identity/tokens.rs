@@ -79,9 +79,9 @@ impl LocalIdentity {
         id.insert("email".into(), json!(account.email));
         id.insert("email_verified".into(), json!(true));
         id.insert("cognito:groups".into(), groups.clone());
-        let username = self.username_of(&account.sub).await?;
+        let (username, identities) = self.federation_of(&account.sub).await?;
         id.insert("cognito:username".into(), json!(username));
-        if let Some(identities) = self.identities_of(&account.sub).await? {
+        if let Some(identities) = identities {
             // Cognito's claim of a federated user: the providers they signed in with.
             id.insert("identities".into(), identities);
         }
