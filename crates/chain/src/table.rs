@@ -52,6 +52,11 @@ pub enum Need {
     CountRequests,
     /// The `PLATFORM_ADMIN_EMAILS` setting (the `PlatformAdminEmails` parameter of the stack).
     PlatformAdminEmails,
+    /// secretsmanager:CreateSecret, PutSecretValue, TagResource and DeleteSecret on the
+    /// deployment's secrets named `<table>/<prefix>*` (see `ports::secrets`).
+    WriteSecrets(&'static str),
+    /// secretsmanager:GetSecretValue on the deployment's secrets named `<table>/<prefix>*`.
+    ReadSecrets(&'static str),
 }
 
 /// What starts a consumer.

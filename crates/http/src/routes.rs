@@ -75,6 +75,11 @@ pub enum Grant {
     /// s3:DeleteObject and s3:DeleteObjectVersion on resumes, s3:ListBucketVersions on the
     /// bucket (to delete every stored version of a file).
     ResumesDelete,
+    /// Secrets Manager: create, tag and delete this deployment's integration secrets
+    /// (`<table>/integrations/…`).
+    IntegrationSecretsWrite,
+    /// Secrets Manager: read this deployment's integration secrets.
+    IntegrationSecretsRead,
 }
 
 /// What a handler's types say about its operation, for the OpenAPI document.
@@ -254,6 +259,7 @@ mod tests {
                         | Grant::ResourcesRead
                         | Grant::ExportsRead
                         | Grant::SealingKey
+                        | Grant::IntegrationSecretsRead
                 )
             };
             assert!(r.grants.iter().all(read_only), "{r:?}");

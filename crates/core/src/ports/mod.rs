@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod identity;
 pub mod mail;
 pub mod queue;
+pub mod secrets;
 pub mod store;
 
 use std::sync::Arc;
@@ -22,6 +23,9 @@ pub struct Deps {
     pub queues: Arc<dyn queue::Queues>,
     pub events: Arc<dyn queue::Events>,
     pub sealer: Arc<dyn crypto::Sealer>,
+    /// Integration credentials: Secrets Manager in AWS; `None` seals them with [`Deps::sealer`]
+    /// into their items (the embedded default). Read it through [`Deps::vault`].
+    pub secrets: Option<Arc<dyn secrets::SecretVault>>,
     /// Where outbound webhooks may go and how their deliveries are retried.
     pub webhooks: WebhookPolicy,
 }
@@ -75,6 +79,7 @@ impl Deps {
             queues: Arc::new(Unconfigured),
             events: Arc::new(Unconfigured),
             sealer: Arc::new(Unconfigured),
+            secrets: None,
             webhooks: WebhookPolicy::default(),
         }
     }
@@ -93,6 +98,14 @@ impl Deps {
     pub fn with_sealer(mut self, sealer: Arc<dyn crypto::Sealer>) -> Self {
         self.sealer = sealer;
         self
+    }
+    pub fn with_secrets(mut self, vault: Arc<dyn secrets::SecretVault>) -> Self {
+        self.secrets = Some(vault);
+        self
+    }
+    /// Where integration credentials go: the configured vault, else sealed into their items.
+    pub fn vault(&self) -> Arc<dyn secrets::SecretVault> {
+        self.secrets.clone().unwrap_or_else(|| Arc::new(secrets::SealedVault(self.sealer.clone())))
     }
     pub fn with_webhooks(mut self, webhooks: WebhookPolicy) -> Self {
         self.webhooks = webhooks;
