@@ -662,7 +662,12 @@ fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
             let blank = g.text.trim().is_empty();
             if let Some(last) = run.last() {
                 let x1 = run.iter().map(|r| r.x + r.w).fold(f64::MIN, f64::max);
-                if g.x - x1 > 1.0 * g.size && !blank && !last.text.trim().is_empty() {
+                // A gap after a blank glyph splits only when it is far wider than a justified
+                // space: a trailing space drawn at the end of a sidebar item is no bridge to
+                // the main column's text on the same baseline.
+                let gap = g.x - x1;
+                let split = if last.text.trim().is_empty() { gap > 2.5 * g.size } else { gap > 1.0 * g.size };
+                if split && !blank {
                     segments.extend(segment_of(std::mem::take(&mut run)));
                 }
             }
