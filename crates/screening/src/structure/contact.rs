@@ -179,7 +179,7 @@ const CITIES: &[&str] = &[
 ];
 
 /// The city as the gazetteer spells it, if the piece is one of [`CITIES`].
-fn known_city(piece: &str) -> Option<&'static str> {
+pub(super) fn known_city(piece: &str) -> Option<&'static str> {
     let p = piece.trim().trim_end_matches(['.', ',', ';']).trim();
     CITIES.iter().find(|c| c.eq_ignore_ascii_case(p)).copied()
 }
