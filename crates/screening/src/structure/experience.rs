@@ -175,6 +175,15 @@ fn trailing_dates(line: &str) -> Option<FoundRange> {
     let dates = text::find_dates(line);
     let (first, last) = (dates.first()?, dates.last()?);
     let head = line[..first.span.0].trim_end_matches([' ', ',', '|', '-', '–', '—', '(']);
+    // "Summer 2013": the season belongs to the date.
+    let head = match head.rsplit_once(' ') {
+        Some((h, season))
+            if ["spring", "summer", "fall", "autumn", "winter"].contains(&season.to_ascii_lowercase().as_str()) =>
+        {
+            h.trim_end_matches([' ', ',', '|', '-', '–', '—', '('])
+        }
+        _ => head,
+    };
     let tail = line[last.span.1..].trim_matches(|c: char| c.is_whitespace() || matches!(c, ')' | ',' | '.'));
     let between_ok = dates.windows(2).all(|w| {
         line[w[0].span.1..w[1].span.0].chars().all(|c| c.is_whitespace() || matches!(c, ',' | '&' | '/'))
@@ -186,7 +195,7 @@ fn trailing_dates(line: &str) -> Option<FoundRange> {
     (names_place || has_title_word(head)).then(|| FoundRange {
         start: first.start,
         end: Some(last.end.unwrap_or(last.start)),
-        span: (first.span.0, last.span.1),
+        span: (head.len(), last.span.1),
     })
 }
 
