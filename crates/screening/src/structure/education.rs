@@ -286,9 +286,43 @@ pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
         }
         *has_dates = false;
     };
-    for line in join_wrapped(lines) {
-        let (line, _) = text::strip_bullet(&line);
+    let joined = join_wrapped(lines);
+    for (i, line) in joined.iter().enumerate() {
+        let (line, _) = text::strip_bullet(line);
         let dates = text::find_dates(line);
+        // "College of Engineering" under "Cornell University": a school within the
+        // university, not another institution.
+        let lower = line.to_lowercase();
+        if dates.is_empty()
+            && find_degree(line).is_none()
+            && ["college of ", "school of ", "faculty of ", "department of "].iter().any(|p| lower.starts_with(p))
+            && current.institution.as_deref().is_some_and(|i| i.to_lowercase().contains("universit"))
+        {
+            continue;
+        }
+        // "LA MARTINIERE FOR BOYS" over "Grad. May 2011 | Kolkata, India": a name line set
+        // above a line of only dates and a place is the institution, whatever its words.
+        if dates.is_empty()
+            && line.len() <= 60
+            && find_degree(line).is_none()
+            && !is_institution(line)
+            && major_of(line).is_none()
+            && !line.contains([':', ','])
+            && line.starts_with(char::is_uppercase)
+            && let Some(next) = joined.get(i + 1)
+            && !text::find_dates(next).is_empty()
+            && find_degree(next).is_none()
+        {
+            let rest = strip_date_labels(&remove_dates(next));
+            let rest = rest.trim_matches(|c: char| c.is_whitespace() || matches!(c, '|' | ',' | '-' | '–' | '—'));
+            if !rest.is_empty() && (parse_location(rest).is_some() || super::contact::known_city(rest).is_some()) {
+                if current.institution.is_some() || current.degree.is_some() {
+                    flush(&mut current, &mut entries, &mut has_dates);
+                }
+                current.institution = Some(line.trim().to_owned());
+                continue;
+            }
+        }
         let stripped = remove_dates(line);
         // "Expected Graduation: June 2016" leaves its label behind.
         let stripped = strip_date_labels(&stripped);
