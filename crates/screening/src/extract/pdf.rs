@@ -361,7 +361,9 @@ fn place_text_forms(doc: &mut Document, pages: &BTreeMap<u32, ObjectId>) {
         };
         let named: BTreeMap<&[u8], ObjectId> = xobjects
             .iter()
-            .filter_map(|(k, v)| v.as_reference().ok().filter(|id| text_forms.contains(id)).map(|id| (k.as_slice(), id)))
+            .filter_map(|(k, v)| {
+                v.as_reference().ok().filter(|id| text_forms.contains(id)).map(|id| (k.as_slice(), id))
+            })
             .collect();
         if named.is_empty() {
             continue;
@@ -994,6 +996,67 @@ mod tests {
         }
         let (text, _) = layout_page(g, 600.0);
         assert_eq!(text, "JOHN DOE\n");
+    }
+
+    /// A page whose `/F0` re-encodes "H" as "X" and draws a form (moved up the page) whose
+    /// own `/F0` is plain Helvetica.
+    fn page_with_a_text_form() -> Vec<u8> {
+        use lopdf::{Stream, dictionary};
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let page_font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+            "Encoding" => dictionary! { "Type" => "Encoding", "BaseEncoding" => "WinAnsiEncoding",
+                "Differences" => vec![72.into(), Object::Name(b"X".to_vec())] },
+        });
+        let form_font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+        });
+        let form = doc.add_object(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 300.into(), 40.into()],
+                "Resources" => dictionary! { "Font" => dictionary! { "F0" => form_font } } },
+            b"BT /F0 14 Tf 0 0 Td (HEADING) Tj ET".to_vec(),
+        ));
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            b"BT /F0 11 Tf 72 700 Td (Body text below) Tj ET q 1 0 0 1 72 750 cm /X0 Do Q".to_vec(),
+        ));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F0" => page_font }, "XObject" => dictionary! { "X0" => form } },
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn text_inside_a_form_reads_with_its_own_font_where_the_page_draws_it() {
+        let text = extract(&page_with_a_text_form()).unwrap().text;
+        let lines: Vec<&str> = text.lines().collect();
+        // Its own font (not the page's /F0, which would give "XEADING"), and above the body
+        // text because the page moved it there (not at the form's origin, the page bottom).
+        assert_eq!(lines, ["HEADING", "Body text below"], "{text:?}");
+    }
+
+    #[test]
+    fn a_trailing_space_glyph_does_not_join_a_sidebar_item_to_the_main_column() {
+        let mut g = word(40.0, 100.0, "Node.js ");
+        g.extend(word(300.0, 100.0, "Penetration, University A"));
+        let texts: Vec<String> = segments_of(g).into_iter().map(|s| s.text).collect();
+        assert_eq!(texts, ["Node.js", "Penetration, University A"]);
+        // A justified space (a blank glyph and a gap well under three letters) still joins.
+        let mut j = word(40.0, 120.0, "wide ");
+        j.extend(word(40.0 + 5.0 * 5.0 + 12.0, 120.0, "gap"));
+        let texts: Vec<String> = segments_of(j).into_iter().map(|s| s.text).collect();
+        assert_eq!(texts, ["wide gap"]);
     }
 
     #[test]

@@ -185,9 +185,9 @@ fn trailing_dates(line: &str) -> Option<FoundRange> {
         _ => head,
     };
     let tail = line[last.span.1..].trim_matches(|c: char| c.is_whitespace() || matches!(c, ')' | ',' | '.'));
-    let between_ok = dates.windows(2).all(|w| {
-        line[w[0].span.1..w[1].span.0].chars().all(|c| c.is_whitespace() || matches!(c, ',' | '&' | '/'))
-    });
+    let between_ok = dates
+        .windows(2)
+        .all(|w| line[w[0].span.1..w[1].span.0].chars().all(|c| c.is_whitespace() || matches!(c, ',' | '&' | '/')));
     if head.split_whitespace().count() < 2 || !tail.is_empty() || !between_ok {
         return None;
     }
@@ -323,7 +323,10 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
             && entry.title.as_deref() != Some(next.as_str())
             && text::find_dates(next).is_empty()
             && header.iter().chain(std::iter::once(&lines[body_start.saturating_sub(1)].to_owned())).any(|h| {
-                h.split('\t').any(|cell| cell.trim().trim_matches(|c: char| matches!(c, '|' | '(' | ')')).trim() == format!("{company}, {next}"))
+                h.split('\t').any(|cell| {
+                    cell.trim().trim_matches(|c: char| matches!(c, '|' | '(' | ')')).trim()
+                        == format!("{company}, {next}")
+                })
             })
         {
             entry.company = Some(format!("{company}, {next}"));
