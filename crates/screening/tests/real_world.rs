@@ -242,6 +242,9 @@ fn a_bullets_continuation_line_is_not_the_next_header() {
          GOOGLE | Software Engineering Intern\nMay 2013 – Aug 2013 | Mountain View, CA\n",
     );
     assert_eq!(p.experience[1].company.as_deref(), Some("GOOGLE"), "{:?}", p.experience);
+    // ... and stays in the body of the entry above, where its skills are read.
+    assert!(p.experience[0].details.iter().any(|d| d.contains("Scala using Play")), "{:?}", p.experience[0]);
+    assert!(p.skills.contains(&"Scala".to_owned()), "{:?}", p.skills);
 }
 
 #[test]

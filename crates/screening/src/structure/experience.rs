@@ -344,7 +344,13 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
             while k > body_start && next_anchor - k < 2 {
                 let prev = lines[k - 1];
                 let (_, bullet) = text::strip_bullet(prev);
-                if bullet || prev.len() > 90 || prev.ends_with('.') {
+                if bullet || prev.len() > 90 || prev.ends_with('.') || prev.starts_with(char::is_lowercase) {
+                    break;
+                }
+                // The same test as for the next entry's header: a bullet's continuation line
+                // stays in this entry's body.
+                let after_bullet = k >= 2 && text::strip_bullet(lines[k - 2]).1;
+                if after_bullet && prev.split_whitespace().count() >= 5 && !prev.contains(['|', '\t']) {
                     break;
                 }
                 k -= 1;
