@@ -228,6 +228,34 @@ pub async fn a_subscription_gets_a_signed_ping_and_signed_events_and_the_log_sho
     assert_eq!(rx.got().len(), 2);
 }
 
+/// `job.paused` and `job.closed` reach the subscriptions that name them, signed, with the job's
+/// id and status; a job published meanwhile (not subscribed) is not delivered.
+pub async fn a_paused_and_a_closed_job_are_delivered_to_their_subscribers(e: &Env) {
+    let f = &e.family;
+    let admin = f.employer_admin("Lifecycle").await;
+    let rx = Receiver::start(vec![]).await;
+    let (_, secret) = subscribe(f, &admin.token, &rx.url, json!(["job.paused", "job.closed"])).await;
+    (e.pump)().await; // the ping
+    let job = f.post("/api/jobs", Some(&admin.token), job_body("Paused then closed")).await;
+    let job_id = job.body["id"].as_str().unwrap().to_owned();
+    for step in ["publish", "pause", "close"] {
+        let answer = f.post(&format!("/api/jobs/{job_id}/{step}"), Some(&admin.token), json!(null)).await;
+        assert_eq!(answer.status, StatusCode::OK, "[{}] {step}: {:?}", f.name, answer.body);
+        (e.pump)().await;
+    }
+    let got = rx.got();
+    let types: Vec<&str> = got.iter().map(|d| d.headers["clearview-event-type"].as_str()).collect();
+    assert_eq!(types, ["ping", "job.paused", "job.closed"], "[{}] {got:?}", f.name);
+    for (delivery, status) in got[1..].iter().zip(["paused", "closed"]) {
+        assert!(signature_holds(&secret, delivery), "[{}] {delivery:?}", f.name);
+        let body: Value = serde_json::from_str(&delivery.body).unwrap();
+        assert_eq!(
+            (body["data"]["jobId"].as_str(), body["data"]["status"].as_str()),
+            (Some(job_id.as_str()), Some(status))
+        );
+    }
+}
+
 /// `report.ready`: a made report is announced to the subscriptions that name it, signed, with
 /// ids and the download route only (no link, no email); a redelivered request announces it
 /// again under the same id, and the receiver gets it once.
@@ -673,6 +701,11 @@ macro_rules! webhook_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_subscription_gets_a_signed_ping_and_signed_events_and_the_log_shows_each() {
             super::a_subscription_gets_a_signed_ping_and_signed_events_and_the_log_shows_each(&$env().await).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_paused_and_a_closed_job_are_delivered_to_their_subscribers() {
+            super::a_paused_and_a_closed_job_are_delivered_to_their_subscribers(&$env().await).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
