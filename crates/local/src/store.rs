@@ -49,6 +49,9 @@ pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
         None => Connection::open_in_memory()?,
     };
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Room for every statement the adapters prepare (item reads and writes, each query shape,
+    // the queues', the identity pool's): a statement evicted is parsed and planned again.
+    conn.set_prepared_statement_cache_capacity(256);
     if path.is_some() {
         // journal_mode answers with a row, so it cannot go through execute_batch's pragma path.
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -90,6 +93,22 @@ pub fn shared_connection(path: Option<&Path>) -> rusqlite::Result<SharedConnecti
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     }
     Ok(shared)
+}
+
+/// Runs `f` with the shared connection held, on the calling thread, without handing it to a
+/// blocking thread: every statement on it takes microseconds (WAL with `synchronous=NORMAL`: a
+/// commit appends to the log without an fsync; the checkpoint thread does the fsyncs), less
+/// than a `spawn_blocking` handoff and the task's wake-up cost. The connection stays the file's
+/// one writer: the mutex admits one operation at a time, each in its own `BEGIN IMMEDIATE`
+/// transaction when it writes. `f` must not wait on anything else (no I/O but SQLite's, no
+/// other lock): it holds the runtime's thread while it runs.
+pub(crate) fn on_connection<T, E>(
+    conn: &Mutex<Connection>,
+    poisoned: impl FnOnce() -> E,
+    f: impl FnOnce(&mut Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut guard = conn.lock().map_err(|_| poisoned())?;
+    f(&mut guard)
 }
 
 /// How often the checkpoint thread copies the WAL back into the database file.
@@ -182,19 +201,12 @@ impl SqliteStore {
         .await
     }
 
-    /// Runs `f` on the connection off the async runtime.
+    /// Runs `f` on the connection, on the calling task's thread (see [`on_connection`]).
     async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError>,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(unavailable)?
+        on_connection(&self.conn, || StoreError::Unavailable("store lock poisoned".into()), f)
     }
 }
 
@@ -221,9 +233,14 @@ fn row_to_item(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
 
 /// The live (unexpired) item under a key.
 fn load(conn: &Connection, key: &Key, now: i64) -> Result<Option<Item>, StoreError> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM items WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)");
-    conn.query_row(&sql, params![key.pk, key.sk, now], row_to_item).optional().map_err(unavailable)?.transpose()
+    // A statement prepared once per connection (SQLite's parse and plan cost more than the read).
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data FROM items \
+             WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)",
+        )
+        .map_err(unavailable)?;
+    stmt.query_row(params![key.pk, key.sk, now], row_to_item).optional().map_err(unavailable)?.transpose()
 }
 
 fn holds(condition: Condition, current: Option<&Item>) -> bool {
@@ -268,21 +285,24 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
     let version = i64::try_from(item.version).map_err(|_| StoreError::Invalid("version is too large".into()))?;
     let g1 = item.gsi1.as_ref();
     let g2 = item.gsi2.as_ref();
-    conn.execute(
-        &format!("INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-        params![
-            item.key.pk,
-            item.key.sk,
-            g1.map(|k| &k.pk),
-            g1.map(|k| &k.sk),
-            g2.map(|k| &k.pk),
-            g2.map(|k| &k.sk),
-            item.entity,
-            version,
-            item.expires_at,
-            data
-        ],
-    )
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .map_err(unavailable)?;
+    stmt.execute(params![
+        item.key.pk,
+        item.key.sk,
+        g1.map(|k| &k.pk),
+        g1.map(|k| &k.sk),
+        g2.map(|k| &k.pk),
+        g2.map(|k| &k.sk),
+        item.entity,
+        version,
+        item.expires_at,
+        data
+    ])
     .map_err(unavailable)?;
     Ok(())
 }
@@ -323,7 +343,9 @@ fn add(conn: &Connection, key: &Key, entity: &str, gsi1: Option<&Key>, delta: i6
 }
 
 fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(unavailable)?;
+    conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
+        .and_then(|mut s| s.execute(params![key.pk, key.sk]))
+        .map_err(unavailable)?;
     Ok(())
 }
 
