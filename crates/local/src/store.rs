@@ -210,37 +210,67 @@ impl SqliteStore {
     }
 }
 
-fn row_to_item(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
-    let pk: String = row.get(0)?;
-    let sk: String = row.get(1)?;
-    let index_key = |p: Option<String>, s: Option<String>| match (p, s) {
-        (Some(p), Some(s)) => Some(Key::new(p, s)),
-        _ => None,
-    };
-    let gsi1 = index_key(row.get(2)?, row.get(3)?);
-    let gsi2 = index_key(row.get(4)?, row.get(5)?);
-    let entity: String = row.get(6)?;
-    let version: i64 = row.get(7)?;
-    let expires_at: Option<i64> = row.get(8)?;
-    let data: String = row.get(9)?;
-    Ok((|| {
+/// A row as SQLite holds it: read under the connection's lock, decoded (the JSON parse) after
+/// the lock is released, so other requests wait only for SQLite itself.
+struct RawRow {
+    pk: String,
+    sk: String,
+    gsi1: (Option<String>, Option<String>),
+    gsi2: (Option<String>, Option<String>),
+    entity: String,
+    version: i64,
+    expires_at: Option<i64>,
+    data: String,
+}
+
+fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        pk: row.get(0)?,
+        sk: row.get(1)?,
+        gsi1: (row.get(2)?, row.get(3)?),
+        gsi2: (row.get(4)?, row.get(5)?),
+        entity: row.get(6)?,
+        version: row.get(7)?,
+        expires_at: row.get(8)?,
+        data: row.get(9)?,
+    })
+}
+
+impl RawRow {
+    fn decode(self) -> Result<Item, StoreError> {
+        let index_key = |(p, s): (Option<String>, Option<String>)| match (p, s) {
+            (Some(p), Some(s)) => Some(Key::new(p, s)),
+            _ => None,
+        };
+        let (pk, sk) = (self.pk, self.sk);
         let version =
-            u64::try_from(version).map_err(|_| StoreError::Corrupt(format!("{pk}/{sk}: negative version")))?;
-        let data = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("{pk}/{sk}: {e}")))?;
-        Ok(Item { key: Key::new(pk, sk), gsi1, gsi2, entity, version, expires_at, data })
-    })())
+            u64::try_from(self.version).map_err(|_| StoreError::Corrupt(format!("{pk}/{sk}: negative version")))?;
+        let data = serde_json::from_str(&self.data).map_err(|e| StoreError::Corrupt(format!("{pk}/{sk}: {e}")))?;
+        Ok(Item {
+            gsi1: index_key(self.gsi1),
+            gsi2: index_key(self.gsi2),
+            key: Key::new(pk, sk),
+            entity: self.entity,
+            version,
+            expires_at: self.expires_at,
+            data,
+        })
+    }
+}
+
+const LOAD_SQL: &str = "SELECT pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data FROM items \
+                        WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)";
+
+/// The live (unexpired) row under a key, undecoded.
+fn load_raw(conn: &Connection, key: &Key, now: i64) -> Result<Option<RawRow>, StoreError> {
+    // A statement prepared once per connection (SQLite's parse and plan cost more than the read).
+    let mut stmt = conn.prepare_cached(LOAD_SQL).map_err(unavailable)?;
+    stmt.query_row(params![key.pk, key.sk, now], raw_row).optional().map_err(unavailable)
 }
 
 /// The live (unexpired) item under a key.
 fn load(conn: &Connection, key: &Key, now: i64) -> Result<Option<Item>, StoreError> {
-    // A statement prepared once per connection (SQLite's parse and plan cost more than the read).
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data FROM items \
-             WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)",
-        )
-        .map_err(unavailable)?;
-    stmt.query_row(params![key.pk, key.sk, now], row_to_item).optional().map_err(unavailable)?.transpose()
+    load_raw(conn, key, now)?.map(RawRow::decode).transpose()
 }
 
 fn holds(condition: Condition, current: Option<&Item>) -> bool {
@@ -362,7 +392,8 @@ fn token_for(item: &Item, index: Option<Index>) -> PageToken {
     PageToken::at(item, index)
 }
 
-fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Page, StoreError> {
+/// The rows of a query page (one more than the limit when another page exists), undecoded.
+fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Vec<RawRow>, StoreError> {
     if q.limit == 0 || q.limit > MAX_QUERY_LIMIT {
         return Err(StoreError::Invalid(format!("limit must be 1..={MAX_QUERY_LIMIT}, got {}", q.limit)));
     }
@@ -416,17 +447,16 @@ fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Page, StoreError>
     args.push(i64::try_from(q.limit + 1).unwrap_or(i64::MAX).into());
 
     let mut stmt = conn.prepare_cached(&sql).map_err(unavailable)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), row_to_item).map_err(unavailable)?;
-    let mut items = Vec::with_capacity(q.limit + 1);
-    for row in rows {
-        items.push(row.map_err(unavailable)??);
-    }
-    let next = if items.len() > q.limit {
-        items.truncate(q.limit);
-        items.last().map(|last| token_for(last, q.index))
-    } else {
-        None
-    };
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), raw_row).map_err(unavailable)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+}
+
+/// The page of a query's rows: decoded, with the token of the next page when there is one.
+fn page_of(q: &Query, mut rows: Vec<RawRow>) -> Result<Page, StoreError> {
+    let more = rows.len() > q.limit;
+    rows.truncate(q.limit);
+    let items = rows.into_iter().map(RawRow::decode).collect::<Result<Vec<_>, _>>()?;
+    let next = if more { items.last().map(|last| token_for(last, q.index)) } else { None };
     Ok(Page { items, next })
 }
 
@@ -485,9 +515,8 @@ fn run_transaction(conn: &mut Connection, writes: Vec<TxWrite>, now: i64) -> Res
 #[async_trait::async_trait]
 impl ItemStore for SqliteStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        let key = key.clone();
         let now = self.now();
-        self.with_conn(move |c| load(c, &key, now)).await
+        self.with_conn(|c| load_raw(c, key, now)).await?.map(RawRow::decode).transpose()
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
@@ -529,9 +558,9 @@ impl ItemStore for SqliteStore {
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        let query = query.clone();
         let now = self.now();
-        self.with_conn(move |c| run_query(c, &query, now)).await
+        let rows = self.with_conn(|c| run_query(c, query, now)).await?;
+        page_of(query, rows)
     }
 
     async fn add_counts(
