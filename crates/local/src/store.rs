@@ -99,9 +99,11 @@ pub fn shared_connection(path: Option<&Path>) -> rusqlite::Result<SharedConnecti
 /// blocking thread: every statement on it takes microseconds (WAL with `synchronous=NORMAL`: a
 /// commit appends to the log without an fsync; the checkpoint thread does the fsyncs), less
 /// than a `spawn_blocking` handoff and the task's wake-up cost. The connection stays the file's
-/// one writer: the mutex admits one operation at a time, each in its own `BEGIN IMMEDIATE`
-/// transaction when it writes. `f` must not wait on anything else (no I/O but SQLite's, no
-/// other lock): it holds the runtime's thread while it runs.
+/// one writer: the mutex admits one operation at a time, and the writes keep their
+/// transactions (`BEGIN IMMEDIATE` for the item store's) as before. `f` must not wait on
+/// anything else (no I/O but SQLite's, no other lock): it holds the runtime's thread while it
+/// runs. Another process holding the file's write lock (none does: the data folder is locked
+/// to one server, and the outbox CLI only reads) would hold that thread up to the busy timeout.
 pub(crate) fn on_connection<T, E>(
     conn: &Mutex<Connection>,
     poisoned: impl FnOnce() -> E,
