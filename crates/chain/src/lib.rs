@@ -34,13 +34,19 @@ use clearview_screening::bias::language::{LanguageReport, analyze_job_ad};
 /// The job ad's coded language (Gaucher, Friesen & Kay 2011; age-coded phrases), reported
 /// whenever a job is saved or read, and with its scores.
 pub fn job_ad_language(job: &Job) -> LanguageReport {
+    analyze_job_ad(&job_ad_text(job))
+}
+
+/// The text [`job_ad_language`] analyses: title, plain description, requirements and
+/// nice-to-haves, one per line. The report is a function of this text alone.
+pub fn job_ad_text(job: &Job) -> String {
     let mut text = job.title.clone();
-    let description = job.plain_description().to_owned();
-    for part in [Some(&description), job.requirements.as_ref(), job.nice_to_have.as_ref()].into_iter().flatten() {
+    let description = job.plain_description();
+    for part in [Some(description), job.requirements.as_deref(), job.nice_to_have.as_deref()].into_iter().flatten() {
         text.push('\n');
         text.push_str(part);
     }
-    analyze_job_ad(&text)
+    text
 }
 
 /// The domain event a topic-fed message carries: `Ok(None)` when it is not of a kind this

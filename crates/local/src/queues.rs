@@ -226,19 +226,12 @@ impl SqliteQueues {
         millis(self.clock.now())
     }
 
-    /// Runs `f` on the connection off the async runtime.
+    /// Runs `f` on the connection, on the calling task's thread (see [`crate::store::on_connection`]).
     async fn with_conn<T, F>(&self, f: F) -> Result<T, QueueError>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, QueueError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, QueueError>,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| QueueError::Unavailable("queue lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(unavailable)?
+        crate::store::on_connection(&self.conn, || QueueError::Unavailable("queue lock poisoned".into()), f)
     }
 
     /// Up to `max` (1..=10) visible messages, each hidden for `visibility`. A message already

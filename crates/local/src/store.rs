@@ -49,6 +49,9 @@ pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
         None => Connection::open_in_memory()?,
     };
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Room for every statement the adapters prepare (item reads and writes, each query shape,
+    // the queues', the identity pool's): a statement evicted is parsed and planned again.
+    conn.set_prepared_statement_cache_capacity(256);
     if path.is_some() {
         // journal_mode answers with a row, so it cannot go through execute_batch's pragma path.
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -90,6 +93,24 @@ pub fn shared_connection(path: Option<&Path>) -> rusqlite::Result<SharedConnecti
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     }
     Ok(shared)
+}
+
+/// Runs `f` with the shared connection held, on the calling thread, without handing it to a
+/// blocking thread: every statement on it takes microseconds (WAL with `synchronous=NORMAL`: a
+/// commit appends to the log without an fsync; the checkpoint thread does the fsyncs), less
+/// than a `spawn_blocking` handoff and the task's wake-up cost. The connection stays the file's
+/// one writer: the mutex admits one operation at a time, and the writes keep their
+/// transactions (`BEGIN IMMEDIATE` for the item store's) as before. `f` must not wait on
+/// anything else (no I/O but SQLite's, no other lock): it holds the runtime's thread while it
+/// runs. Another process holding the file's write lock (none does: the data folder is locked
+/// to one server, and the outbox CLI only reads) would hold that thread up to the busy timeout.
+pub(crate) fn on_connection<T, E>(
+    conn: &Mutex<Connection>,
+    poisoned: impl FnOnce() -> E,
+    f: impl FnOnce(&mut Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut guard = conn.lock().map_err(|_| poisoned())?;
+    f(&mut guard)
 }
 
 /// How often the checkpoint thread copies the WAL back into the database file.
@@ -182,48 +203,76 @@ impl SqliteStore {
         .await
     }
 
-    /// Runs `f` on the connection off the async runtime.
+    /// Runs `f` on the connection, on the calling task's thread (see [`on_connection`]).
     async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError>,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(unavailable)?
+        on_connection(&self.conn, || StoreError::Unavailable("store lock poisoned".into()), f)
     }
 }
 
-fn row_to_item(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
-    let pk: String = row.get(0)?;
-    let sk: String = row.get(1)?;
-    let index_key = |p: Option<String>, s: Option<String>| match (p, s) {
-        (Some(p), Some(s)) => Some(Key::new(p, s)),
-        _ => None,
-    };
-    let gsi1 = index_key(row.get(2)?, row.get(3)?);
-    let gsi2 = index_key(row.get(4)?, row.get(5)?);
-    let entity: String = row.get(6)?;
-    let version: i64 = row.get(7)?;
-    let expires_at: Option<i64> = row.get(8)?;
-    let data: String = row.get(9)?;
-    Ok((|| {
+/// A row as SQLite holds it: read under the connection's lock, decoded (the JSON parse) after
+/// the lock is released, so other requests wait only for SQLite itself.
+struct RawRow {
+    pk: String,
+    sk: String,
+    gsi1: (Option<String>, Option<String>),
+    gsi2: (Option<String>, Option<String>),
+    entity: String,
+    version: i64,
+    expires_at: Option<i64>,
+    data: String,
+}
+
+fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        pk: row.get(0)?,
+        sk: row.get(1)?,
+        gsi1: (row.get(2)?, row.get(3)?),
+        gsi2: (row.get(4)?, row.get(5)?),
+        entity: row.get(6)?,
+        version: row.get(7)?,
+        expires_at: row.get(8)?,
+        data: row.get(9)?,
+    })
+}
+
+impl RawRow {
+    fn decode(self) -> Result<Item, StoreError> {
+        let index_key = |(p, s): (Option<String>, Option<String>)| match (p, s) {
+            (Some(p), Some(s)) => Some(Key::new(p, s)),
+            _ => None,
+        };
+        let (pk, sk) = (self.pk, self.sk);
         let version =
-            u64::try_from(version).map_err(|_| StoreError::Corrupt(format!("{pk}/{sk}: negative version")))?;
-        let data = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("{pk}/{sk}: {e}")))?;
-        Ok(Item { key: Key::new(pk, sk), gsi1, gsi2, entity, version, expires_at, data })
-    })())
+            u64::try_from(self.version).map_err(|_| StoreError::Corrupt(format!("{pk}/{sk}: negative version")))?;
+        let data = serde_json::from_str(&self.data).map_err(|e| StoreError::Corrupt(format!("{pk}/{sk}: {e}")))?;
+        Ok(Item {
+            gsi1: index_key(self.gsi1),
+            gsi2: index_key(self.gsi2),
+            key: Key::new(pk, sk),
+            entity: self.entity,
+            version,
+            expires_at: self.expires_at,
+            data,
+        })
+    }
+}
+
+const LOAD_SQL: &str = "SELECT pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data FROM items \
+                        WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)";
+
+/// The live (unexpired) row under a key, undecoded.
+fn load_raw(conn: &Connection, key: &Key, now: i64) -> Result<Option<RawRow>, StoreError> {
+    // A statement prepared once per connection (SQLite's parse and plan cost more than the read).
+    let mut stmt = conn.prepare_cached(LOAD_SQL).map_err(unavailable)?;
+    stmt.query_row(params![key.pk, key.sk, now], raw_row).optional().map_err(unavailable)
 }
 
 /// The live (unexpired) item under a key.
 fn load(conn: &Connection, key: &Key, now: i64) -> Result<Option<Item>, StoreError> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM items WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)");
-    conn.query_row(&sql, params![key.pk, key.sk, now], row_to_item).optional().map_err(unavailable)?.transpose()
+    load_raw(conn, key, now)?.map(RawRow::decode).transpose()
 }
 
 fn holds(condition: Condition, current: Option<&Item>) -> bool {
@@ -268,21 +317,24 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
     let version = i64::try_from(item.version).map_err(|_| StoreError::Invalid("version is too large".into()))?;
     let g1 = item.gsi1.as_ref();
     let g2 = item.gsi2.as_ref();
-    conn.execute(
-        &format!("INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-        params![
-            item.key.pk,
-            item.key.sk,
-            g1.map(|k| &k.pk),
-            g1.map(|k| &k.sk),
-            g2.map(|k| &k.pk),
-            g2.map(|k| &k.sk),
-            item.entity,
-            version,
-            item.expires_at,
-            data
-        ],
-    )
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .map_err(unavailable)?;
+    stmt.execute(params![
+        item.key.pk,
+        item.key.sk,
+        g1.map(|k| &k.pk),
+        g1.map(|k| &k.sk),
+        g2.map(|k| &k.pk),
+        g2.map(|k| &k.sk),
+        item.entity,
+        version,
+        item.expires_at,
+        data
+    ])
     .map_err(unavailable)?;
     Ok(())
 }
@@ -323,7 +375,9 @@ fn add(conn: &Connection, key: &Key, entity: &str, gsi1: Option<&Key>, delta: i6
 }
 
 fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(unavailable)?;
+    conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
+        .and_then(|mut s| s.execute(params![key.pk, key.sk]))
+        .map_err(unavailable)?;
     Ok(())
 }
 
@@ -340,7 +394,8 @@ fn token_for(item: &Item, index: Option<Index>) -> PageToken {
     PageToken::at(item, index)
 }
 
-fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Page, StoreError> {
+/// The rows of a query page (one more than the limit when another page exists), undecoded.
+fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Vec<RawRow>, StoreError> {
     if q.limit == 0 || q.limit > MAX_QUERY_LIMIT {
         return Err(StoreError::Invalid(format!("limit must be 1..={MAX_QUERY_LIMIT}, got {}", q.limit)));
     }
@@ -394,17 +449,16 @@ fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Page, StoreError>
     args.push(i64::try_from(q.limit + 1).unwrap_or(i64::MAX).into());
 
     let mut stmt = conn.prepare_cached(&sql).map_err(unavailable)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), row_to_item).map_err(unavailable)?;
-    let mut items = Vec::with_capacity(q.limit + 1);
-    for row in rows {
-        items.push(row.map_err(unavailable)??);
-    }
-    let next = if items.len() > q.limit {
-        items.truncate(q.limit);
-        items.last().map(|last| token_for(last, q.index))
-    } else {
-        None
-    };
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), raw_row).map_err(unavailable)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+}
+
+/// The page of a query's rows: decoded, with the token of the next page when there is one.
+fn page_of(q: &Query, mut rows: Vec<RawRow>) -> Result<Page, StoreError> {
+    let more = rows.len() > q.limit;
+    rows.truncate(q.limit);
+    let items = rows.into_iter().map(RawRow::decode).collect::<Result<Vec<_>, _>>()?;
+    let next = if more { items.last().map(|last| token_for(last, q.index)) } else { None };
     Ok(Page { items, next })
 }
 
@@ -463,9 +517,8 @@ fn run_transaction(conn: &mut Connection, writes: Vec<TxWrite>, now: i64) -> Res
 #[async_trait::async_trait]
 impl ItemStore for SqliteStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        let key = key.clone();
         let now = self.now();
-        self.with_conn(move |c| load(c, &key, now)).await
+        self.with_conn(|c| load_raw(c, key, now)).await?.map(RawRow::decode).transpose()
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
@@ -507,9 +560,9 @@ impl ItemStore for SqliteStore {
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        let query = query.clone();
         let now = self.now();
-        self.with_conn(move |c| run_query(c, &query, now)).await
+        let rows = self.with_conn(|c| run_query(c, query, now)).await?;
+        page_of(query, rows)
     }
 
     async fn add_counts(

@@ -49,9 +49,37 @@ pub struct JobView {
     pub ad_language: LanguageReport,
 }
 
+/// How many jobs' ad-language reports [`JobView::of`] keeps (a few MB at most).
+const AD_LANGUAGE_KEPT: usize = 2048;
+
+/// The ad-language reports of the job texts read lately, by the text itself: the report is a
+/// function of the text alone, so a job list answers from here instead of analysing every ad
+/// on every read, and an edited job (a new version, a new text) can never get an old report.
+static AD_LANGUAGE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, LanguageReport>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// The job's ad-language report, from [`AD_LANGUAGE`] when its text was analysed before.
+pub fn ad_language(job: &Job) -> LanguageReport {
+    ad_language_of(clearview_chain::job_ad_text(job))
+}
+
+fn ad_language_of(text: String) -> LanguageReport {
+    if let Some(report) = AD_LANGUAGE.lock().ok().and_then(|m| m.get(&text).cloned()) {
+        return report;
+    }
+    let report = clearview_screening::bias::language::analyze_job_ad(&text);
+    if let Ok(mut m) = AD_LANGUAGE.lock() {
+        if m.len() >= AD_LANGUAGE_KEPT {
+            m.clear();
+        }
+        m.insert(text, report.clone());
+    }
+    report
+}
+
 impl JobView {
     pub fn of(job: Job) -> Self {
-        Self { ad_language: clearview_chain::job_ad_language(&job), job }
+        Self { ad_language: ad_language(&job), job }
     }
 
     /// 201 with the job's location and version.
@@ -424,4 +452,30 @@ async fn matches(
         clearview_core::services::careers::matches(&app.deps, &candidate.user_id, limit, after).await?;
     out.next_cursor = next.as_ref().map(|t| app.cursors.seal(&scope, t));
     Ok(Json(out))
+}
+
+#[cfg(test)]
+mod ad_language_tests {
+    use super::*;
+    use clearview_screening::bias::language::{GenderLean, analyze_job_ad};
+
+    #[test]
+    fn a_remembered_report_is_the_fresh_analysis_and_a_new_text_gets_its_own() {
+        let neutral = "Engineer\nWe build payroll software.".to_owned();
+        assert_eq!(ad_language_of(neutral.clone()), analyze_job_ad(&neutral));
+        assert_eq!(ad_language_of(neutral.clone()), analyze_job_ad(&neutral), "answered from the cache");
+        let edited = "Engineer\nAn aggressive, competitive, dominant ninja who leads.".to_owned();
+        let report = ad_language_of(edited.clone());
+        assert_eq!(report, analyze_job_ad(&edited));
+        assert_eq!(report.lean, GenderLean::MasculineCoded);
+        assert_ne!(report, ad_language_of(neutral));
+    }
+
+    #[test]
+    fn the_report_cache_stays_bounded() {
+        for i in 0..=AD_LANGUAGE_KEPT {
+            ad_language_of(format!("Role {i}\nSupportive and collaborative."));
+        }
+        assert!(AD_LANGUAGE.lock().unwrap().len() <= AD_LANGUAGE_KEPT);
+    }
 }

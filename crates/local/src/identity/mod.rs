@@ -178,18 +178,12 @@ impl LocalIdentity {
         self.clock.now().unix_timestamp()
     }
 
+    /// Runs `f` on the connection, on the calling task's thread (see [`crate::store::on_connection`]).
     async fn db<T, F>(&self, f: F) -> Result<T, IdentityError>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, IdentityError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, IdentityError>,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| unavailable("identity lock poisoned"))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(unavailable)?
+        crate::store::on_connection(&self.conn, || unavailable("identity lock poisoned"), f)
     }
 
     async fn send(&self, to: &str, subject: &str, text: String) -> Result<(), IdentityError> {
