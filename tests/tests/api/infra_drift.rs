@@ -547,6 +547,7 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::SendQueue(q) => allow(&["sqs:SendMessage"], &[infra::queue_id(q).as_str()]),
                 Grant::ResumesWrite => allow(&["s3:PutObject"], &["ResumeBucket/uploads/*"]),
                 Grant::ResumesRead => allow(&["s3:GetObject"], &["ResumeBucket/uploads/*"]),
+                Grant::ResumeScanTags => allow(&["s3:GetObjectTagging"], &["ResumeBucket/uploads/*"]),
                 Grant::ReportsRead => allow(&["s3:GetObject"], &["ResumeBucket/reports/*"]),
                 Grant::ResourcesWrite => allow(&["s3:PutObject"], &["ResumeBucket/resources/*"]),
                 Grant::ResourcesRead => allow(&["s3:GetObject"], &["ResumeBucket/resources/*"]),

@@ -7,4 +7,5 @@
 mod chain_adapters;
 mod identity;
 mod mail;
+mod malware;
 mod store;

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod crypto;
 pub mod identity;
 pub mod mail;
+pub mod malware;
 pub mod queue;
 pub mod store;
 
@@ -22,6 +23,9 @@ pub struct Deps {
     pub queues: Arc<dyn queue::Queues>,
     pub events: Arc<dyn queue::Events>,
     pub sealer: Arc<dyn crypto::Sealer>,
+    /// Scans uploads before they are parsed; unconfigured, it answers "unavailable", so a file
+    /// is never taken for clean by a process that cannot scan it.
+    pub malware: Arc<dyn malware::MalwareScanner>,
     /// Where outbound webhooks may go and how their deliveries are retried.
     pub webhooks: WebhookPolicy,
 }
@@ -55,7 +59,7 @@ impl WebhookPolicy {
 }
 
 impl Deps {
-    /// The ports every function needs. Blobs, queues, events and sealing start unconfigured
+    /// The ports every function needs. Blobs, queues, events, sealing and malware scanning start unconfigured
     /// (they answer "unavailable: not configured") until set with the `with_*` methods, so a
     /// function that does not need them needs none of their settings.
     pub fn new(
@@ -75,6 +79,7 @@ impl Deps {
             queues: Arc::new(Unconfigured),
             events: Arc::new(Unconfigured),
             sealer: Arc::new(Unconfigured),
+            malware: Arc::new(Unconfigured),
             webhooks: WebhookPolicy::default(),
         }
     }
@@ -92,6 +97,10 @@ impl Deps {
     }
     pub fn with_sealer(mut self, sealer: Arc<dyn crypto::Sealer>) -> Self {
         self.sealer = sealer;
+        self
+    }
+    pub fn with_malware(mut self, scanner: Arc<dyn malware::MalwareScanner>) -> Self {
+        self.malware = scanner;
         self
     }
     pub fn with_webhooks(mut self, webhooks: WebhookPolicy) -> Self {
@@ -162,5 +171,12 @@ impl crypto::Sealer for Unconfigured {
     }
     fn open(&self, _: &crypto::Sealed, _: &[u8]) -> Result<Vec<u8>, crypto::SealError> {
         Err(crypto::SealError::Unconfigured)
+    }
+}
+
+#[async_trait::async_trait]
+impl malware::MalwareScanner for Unconfigured {
+    async fn verdict(&self, _: &str, _: &[u8]) -> Result<malware::Verdict, malware::ScanError> {
+        Err(malware::ScanError::Unavailable(UNCONFIGURED.into()))
     }
 }
