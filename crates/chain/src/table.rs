@@ -235,7 +235,7 @@ use Need::*;
 pub const CONSUMERS: &[ConsumerDef] = &[
     ConsumerDef {
         name: "parse",
-        summary: "Extract and structure an uploaded resume; enqueue anonymization",
+        summary: "Scan an uploaded resume for malware (GuardDuty tag; ClamAV locally), extract and structure it; enqueue anonymization",
         trigger: Trigger::Sqs { queue: "parse", batch_size: 5, max_batching_window_s: 0 },
         needs: &[
             TableRead,
