@@ -444,6 +444,11 @@ export class ClearViewStack extends Stack {
       },
     });
     fixId(malwareRole, 'MalwareProtectionRole');
+    ack(malwareRole,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*]',
+      'GuardDuty names its managed EventBridge rule with a generated suffix; this prefix is the one GuardDuty documents for a plan role, and events:ManagedBy limits the writes to rules GuardDuty manages.');
+    ack(malwareRole, 'AwsSolutions-IAM5[Resource::<ResumeBucket.Arn>/*]',
+      'GuardDuty scans and tags every new object of the protected bucket (the plan limits it to uploads/ by its prefix); these are the object actions GuardDuty documents for a plan role.');
     const malwarePlan = new guardduty.CfnMalwareProtectionPlan(this, 'MalwareProtectionPlan', {
       role: malwareRole.roleArn,
       protectedResource: { s3Bucket: { bucketName: bucket.bucketName, objectPrefixes: [m.bucket.uploadsPrefix] } },
