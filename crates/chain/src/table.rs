@@ -127,7 +127,9 @@ impl ConsumerDef {
     }
 
     pub fn uses_objects(&self) -> bool {
-        self.needs.iter().any(|n| matches!(n, Need::ReadObjects(_) | Need::WriteObjects(_) | Need::DeleteObjects(_) | Need::ReadScanTags(_)))
+        self.needs.iter().any(|n| {
+            matches!(n, Need::ReadObjects(_) | Need::WriteObjects(_) | Need::DeleteObjects(_) | Need::ReadScanTags(_))
+        })
     }
 }
 

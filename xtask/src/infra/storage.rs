@@ -213,7 +213,9 @@ pub(super) fn bucket_resources(res: &mut V, model: &Model) {
 /// managed EventBridge rule, the bucket's notification setting, reading and tagging objects, a
 /// validation object); the bucket is encrypted with S3's own keys, so no KMS grant is needed.
 pub(super) fn malware_protection_resources(res: &mut V) {
-    let rule = sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*");
+    let rule = sub(
+        "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*",
+    );
     let objects = sub("${ResumeBucket.Arn}/*");
     let allow = |sid: &str, actions: &[&str], resource: V| {
         map! { "Sid" => sid, "Effect" => "Allow", "Action" => actions.to_vec(), "Resource" => resource }
