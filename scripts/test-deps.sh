@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the test toolchain, idempotently: a Python venv at .venv with pinned moto[server],
+# Installs the test toolchain, idempotently: Debian packages (clamav), a Python venv at .venv with pinned moto[server],
 # cfn-lint and aws-sam-cli, and the CDK app's node modules (npm ci). A warm run only compares
 # versions and a lockfile hash, so it takes seconds. Fails loudly if anything cannot be installed.
 set -euo pipefail
@@ -14,8 +14,14 @@ PY_PINS=(
 )
 VENV=.venv
 CDK_DIR=infra/cdk
+# Debian packages the tests use (scripts/system-deps.sh: dpkg -s first, apt-get only if missing).
+# clamav: clamscan, the embedded default's malware scanner.
+SYSTEM_PKGS=(
+  clamav
+)
 
 die() { echo "test-deps: $*" >&2; exit 1; }
+bash scripts/system-deps.sh "${SYSTEM_PKGS[@]}" || die "cannot install ${SYSTEM_PKGS[*]}"
 command -v python3 >/dev/null || die "python3 is required (3.9+)"
 
 if [[ ! -x "$VENV/bin/python" ]]; then

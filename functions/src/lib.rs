@@ -113,6 +113,9 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     }) {
         deps = deps.with_blobs(Arc::new(adapters.blobs()?));
     }
+    if route.grants.contains(&Grant::ResumeScanTags) {
+        deps = deps.with_malware(Arc::new(adapters.malware()?));
+    }
     if route.grants.contains(&Grant::PublishEvents) {
         deps = deps.with_events(Arc::new(adapters.events()?));
     }
@@ -174,6 +177,9 @@ async fn consumer_deps(def: &ConsumerDef) -> Result<Deps, Error> {
     }
     if def.uses_objects() {
         deps = deps.with_blobs(Arc::new(adapters.blobs()?));
+    }
+    if def.needs.iter().any(|n| matches!(n, Need::ReadScanTags(_))) {
+        deps = deps.with_malware(Arc::new(adapters.malware()?));
     }
     if def.needs(Need::SealingKey) {
         deps = deps.with_sealer(Arc::new(sealer()?));

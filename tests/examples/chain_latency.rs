@@ -6,7 +6,7 @@
 
 use axum::http::StatusCode;
 use clearview_core::ports::crypto::AesGcmSealer;
-use clearview_local::{CancellationToken, LocalFamily};
+use clearview_local::{CancellationToken, ClamAv, LocalFamily, LocalOptions};
 use clearview_tests::api::{Family, candidate, fixture};
 use serde_json::json;
 use std::sync::Arc;
@@ -16,8 +16,11 @@ use std::time::{Duration, Instant};
 async fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20);
     let dir = std::env::temp_dir().join(format!("clearview-latency-{}", uuid::Uuid::new_v4()));
-    // A file-backed store, as `make run` uses.
-    let local = LocalFamily::open(&dir).expect("family");
+    // A file-backed store, as `make run` uses; uploads scanned by clamscan (with the small test
+    // signature database: the system one takes seconds to load per scan).
+    let signatures = ClamAv::write_test_database(&dir.join("clamav")).expect("signature database");
+    let options = LocalOptions { malware: Some(ClamAv::new(signatures)), ..LocalOptions::default() };
+    let local = LocalFamily::open_with(&dir, options).expect("family");
     let deps = local.deps().with_sealer(Arc::new(AesGcmSealer::new("bench", &[9u8; 32])));
     let shutdown = CancellationToken::new();
     local.spawn_workers(clearview_chain::all(&deps), shutdown.clone());

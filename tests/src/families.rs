@@ -97,6 +97,7 @@ pub async fn moto_instances(limits: RateLimits, n: usize) -> Vec<Family> {
         Arc::new(UuidV7),
     )
     .with_blobs(Arc::new(chain.blobs.clone()))
+    .with_malware(Arc::new(chain.malware()))
     .with_queues(Arc::new(chain.queues.clone()))
     .with_events(Arc::new(chain.events.clone()))
     .with_sealer(Arc::new(clearview_core::ports::crypto::AesGcmSealer::new("test", &[7u8; 32])))

@@ -28,7 +28,12 @@ pub async fn local(queues: &SqliteQueues, consumer: &dyn Consumer) -> usize {
 
 /// One pump of `consumer`'s SQS queue on moto through the Lambda glue, waiting up to `wait` for
 /// messages; fails on any message the consumer did not finish. Returns how many it received.
+/// Before the parse queue, new uploads get GuardDuty's scan tag (moto has no GuardDuty; see
+/// `TestChain::scan_uploads_like_guardduty`).
 pub async fn moto(chain: &TestChain, consumer: &dyn Consumer, wait: Duration) -> usize {
+    if consumer.queue() == clearview_core::ports::queue::WorkQueue::PARSE {
+        chain.scan_uploads_like_guardduty().await;
+    }
     let queues: &dyn Queues = &chain.queues;
     let report = chain.pump(consumer.queue(), consumer, queues, wait).await;
     assert!(report.failed().is_empty(), "{report:?}");

@@ -275,6 +275,11 @@ impl Adapters {
         Ok(S3BlobStore::new(self.clients.s3.clone(), self.config.require_bucket()?))
     }
 
+    /// GuardDuty Malware Protection's verdicts on the objects of `RESUME_BUCKET` (their tags).
+    pub fn malware(&self) -> Result<crate::GuardDutyVerdicts, ConfigError> {
+        Ok(crate::GuardDutyVerdicts::new(self.clients.s3.clone(), self.config.require_bucket()?))
+    }
+
     /// SQS queues for every configured work queue; fails naming the variable of any of
     /// `needed` that is not configured.
     pub fn queues(&self, needed: &[WorkQueue]) -> Result<SqsQueues, ConfigError> {

@@ -18,6 +18,7 @@
 pub mod cognito;
 pub mod config;
 pub mod dynamo;
+pub mod guardduty;
 pub mod jwks;
 pub mod lambda_sqs;
 pub mod provision;
@@ -35,6 +36,7 @@ pub mod testing;
 pub use cognito::CognitoIdentity;
 pub use config::{Adapters, AwsClients, AwsConfig, ConfigError};
 pub use dynamo::DynamoStore;
+pub use guardduty::GuardDutyVerdicts;
 pub use jwks::{JwksError, fetch_jwks};
 pub use s3::S3BlobStore;
 pub use secrets::SecretsManagerVault;

@@ -458,6 +458,49 @@ fn lambda_record(message: &aws_sdk_sqs::types::Message, queue_arn: &str) -> aws_
 }
 
 impl TestChain {
+    /// GuardDuty Malware Protection's verdicts on this chain's bucket (the tags it would put).
+    pub fn malware(&self) -> crate::GuardDutyVerdicts {
+        crate::GuardDutyVerdicts::new(self.s3.clone(), &self.bucket)
+    }
+
+    /// Tags `key` with `GuardDutyMalwareScanStatus: status`, as GuardDuty does after a scan
+    /// (moto has no GuardDuty).
+    pub async fn tag_scan_status(&self, key: &str, status: &str) {
+        use aws_sdk_s3::types::{Tag, Tagging};
+        let tag = Tag::builder().key(crate::guardduty::SCAN_STATUS_TAG).value(status).build().expect("tag");
+        let tagging = Tagging::builder().tag_set(tag).build().expect("tagging");
+        if let Err(e) = self.s3.put_object_tagging().bucket(&self.bucket).key(key).tagging(tagging).send().await {
+            panic!("tagging {key} on moto: {}", aws_sdk_s3::error::DisplayErrorContext(&e));
+        }
+    }
+
+    /// Stands in for GuardDuty Malware Protection, which moto lacks: tags every upload not
+    /// tagged yet `THREATS_FOUND` if it holds the EICAR test string, else `NO_THREATS_FOUND`.
+    /// Test areas call it before pumping the parse queue.
+    pub async fn scan_uploads_like_guardduty(&self) {
+        const EICAR_TAIL: &[u8] = b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE";
+        let listed = match self.s3.list_objects_v2().bucket(&self.bucket).prefix(UPLOADS_PREFIX).send().await {
+            Ok(l) => l,
+            Err(e) => panic!("listing uploads on moto: {}", aws_sdk_s3::error::DisplayErrorContext(&e)),
+        };
+        for key in listed.contents().iter().filter_map(|o| o.key()) {
+            let tags = match self.s3.get_object_tagging().bucket(&self.bucket).key(key).send().await {
+                Ok(t) => t,
+                Err(e) => panic!("tags of {key} on moto: {}", aws_sdk_s3::error::DisplayErrorContext(&e)),
+            };
+            if tags.tag_set().iter().any(|t| t.key() == crate::guardduty::SCAN_STATUS_TAG) {
+                continue;
+            }
+            let object = match self.s3.get_object().bucket(&self.bucket).key(key).send().await {
+                Ok(o) => o,
+                Err(e) => panic!("reading {key} on moto: {}", aws_sdk_s3::error::DisplayErrorContext(&e)),
+            };
+            let bytes = object.body.collect().await.expect("object body").into_bytes();
+            let infected = bytes.windows(EICAR_TAIL.len()).any(|w| w == EICAR_TAIL);
+            self.tag_scan_status(key, if infected { "THREATS_FOUND" } else { "NO_THREATS_FOUND" }).await;
+        }
+    }
+
     /// The env vars a composition root would read for this chain (the chain's part of
     /// [`crate::config::env`]), to build an [`crate::AwsConfig`] with `from_lookup`.
     pub fn env(&self) -> Vec<(String, String)> {

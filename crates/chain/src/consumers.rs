@@ -5,6 +5,7 @@
 
 use crate::criteria::scoring_criteria;
 use crate::email;
+use crate::scan::Refusal;
 use clearview_core::error::AppError;
 use clearview_core::keys;
 use clearview_core::model::application::ChainStep;
@@ -141,7 +142,7 @@ async fn load_job(deps: &Deps, app: &Application) -> Step<Job> {
 pub struct ParseConsumer(pub Deps);
 
 impl ParseConsumer {
-    fn failure_event(&self, app: &Application, run_id: &str, failure: &ParseFailure) -> DomainEvent {
+    fn failure_event(&self, app: &Application, run_id: &str, failure: &Refusal) -> DomainEvent {
         DomainEvent {
             id: format!("application.parse_failed:{}:{run_id}", app.id),
             kind: "application.parse_failed".into(),
@@ -151,29 +152,46 @@ impl ParseConsumer {
             data: serde_json::json!({
                 "candidateId": app.candidate_id,
                 "jobTitle": app.job_title,
-                "code": failure.code(),
-                "candidateMessage": failure.candidate_message(),
+                "code": failure.code,
+                "candidateMessage": failure.candidate_message,
             }),
             correlation_id: Some(run_id.to_owned()),
         }
     }
 
     /// Marks the application failed with a reason a recruiter can read, and tells the candidate.
-    async fn fail(&self, app: &Application, run_id: &str, failure: ParseFailure) -> Step<()> {
+    /// A refusal with an audit body (an infected upload: its signature) is audited in the same
+    /// transaction.
+    async fn fail(&self, app: &Application, run_id: &str, failure: impl Into<Refusal>) -> Step<()> {
         let deps = &self.0;
+        let failure: Refusal = failure.into();
         if !(app.processing.stage == Stage::Failed && app.processing.run_id.as_deref() == Some(run_id)) {
             let mut after = app.clone();
             after.processing.stage = Stage::Failed;
-            after.processing.reason = Some(failure.recruiter_message());
-            after.processing.failure_code = Some(failure.code().to_owned());
+            after.processing.reason = Some(failure.recruiter_message.clone());
+            after.processing.failure_code = Some(failure.code.to_owned());
             after.processing.updated_at = deps.clock.now();
             after.version += 1;
             after.updated_at = after.processing.updated_at;
-            let item = after.to_item().map_err(store_retry("recording the failure"))?;
-            deps.store
-                .put(item, Condition::VersionIs(app.version))
-                .await
-                .map_err(store_retry("recording the failure"))?;
+            let mut writes = vec![
+                after
+                    .tx_put("application-version", Condition::VersionIs(app.version))
+                    .map_err(store_retry("recording the failure"))?,
+            ];
+            if let Some(body) = &failure.audit {
+                let change = Change {
+                    action: "application.upload_refused",
+                    target_type: "application",
+                    target_id: &app.id,
+                    before: None,
+                    after: snapshot(body).ok(),
+                };
+                writes.push(
+                    audit_write(deps, Who { id: "system", email: None }, &app.org_id, change)
+                        .map_err(|e| Outcome::Retry(e.to_string()))?,
+                );
+            }
+            deps.store.transact(writes).await.map_err(store_retry("recording the failure"))?;
         }
         deps.events
             .publish(&self.failure_event(app, run_id, &failure))
@@ -214,6 +232,9 @@ impl ParseConsumer {
             Err(e @ BlobError::NotFound(_)) => return Err(retry("the uploaded object is not readable yet")(&e)),
             Err(e) => return Err(retry("fetching the upload")(&e)),
         };
+        if let Some(refusal) = crate::scan::gate(deps, &app, &obj.key, &blob.bytes).await? {
+            return self.fail(&app, &run_id, refusal).await;
+        }
         let as_of = deps.clock.now().date();
         let parsed = match clearview_screening::parse_resume_at(&blob.bytes, content_type.as_deref(), as_of) {
             Ok(p) => p,

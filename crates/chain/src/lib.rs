@@ -23,6 +23,7 @@ pub mod reminders;
 pub mod report_render;
 pub mod reports;
 pub mod retention;
+pub mod scan;
 pub mod table;
 pub mod webhooks;
 

@@ -45,6 +45,9 @@ pub enum Need {
     ReadObjects(&'static str),
     /// s3:PutObject under this key prefix of the bucket.
     WriteObjects(&'static str),
+    /// s3:GetObjectTagging under this key prefix of the bucket: GuardDuty Malware Protection's
+    /// scan-status tag (the malware scanner port's AWS adapter).
+    ReadScanTags(&'static str),
     /// The self-identification sealing key (`SEALING_KEY`): only granted functions get it.
     SealingKey,
     /// dynamodb:UpdateItem on the table: every route counts its request in its caller's
@@ -129,7 +132,9 @@ impl ConsumerDef {
     }
 
     pub fn uses_objects(&self) -> bool {
-        self.needs.iter().any(|n| matches!(n, Need::ReadObjects(_) | Need::WriteObjects(_) | Need::DeleteObjects(_)))
+        self.needs.iter().any(|n| {
+            matches!(n, Need::ReadObjects(_) | Need::WriteObjects(_) | Need::DeleteObjects(_) | Need::ReadScanTags(_))
+        })
     }
 }
 
@@ -237,9 +242,16 @@ use Need::*;
 pub const CONSUMERS: &[ConsumerDef] = &[
     ConsumerDef {
         name: "parse",
-        summary: "Extract and structure an uploaded resume; enqueue anonymization",
+        summary: "Scan an uploaded resume for malware (GuardDuty tag; ClamAV locally), extract and structure it; enqueue anonymization",
         trigger: Trigger::Sqs { queue: "parse", batch_size: 5, max_batching_window_s: 0 },
-        needs: &[TableRead, TableWrite, ReadObjects(bucket::UPLOADS), SendTo("anonymize"), Publish(APPLICATION_EVENTS)],
+        needs: &[
+            TableRead,
+            TableWrite,
+            ReadObjects(bucket::UPLOADS),
+            ReadScanTags(bucket::UPLOADS),
+            SendTo("anonymize"),
+            Publish(APPLICATION_EVENTS),
+        ],
         timeout_s: 60,
         memory_mb: 1024,
         build: Build::Queue(|d| Arc::new(ParseConsumer(d.clone()))),

@@ -90,7 +90,8 @@ async fn main() -> ExitCode {
     // --port 0 takes a free port: the URLs below (and presigned uploads) use the real one.
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
     let base = format!("http://{addr}");
-    let options = LocalOptions { base_url: base.clone(), ..LocalOptions::default() };
+    let Some(malware) = malware_scanner(&args.data_dir) else { return ExitCode::FAILURE };
+    let options = LocalOptions { base_url: base.clone(), malware: Some(malware), ..LocalOptions::default() };
     let family = match LocalFamily::open_with(&args.data_dir, options) {
         Ok(f) => f,
         Err(e) => {
@@ -217,4 +218,42 @@ fn lock_data_dir(dir: &Path) -> Result<std::fs::File, String> {
         )),
         Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
     }
+}
+
+/// ClamAV over the system signature database (or `CLEARVIEW_CLAMAV_DB`). Without one (Debian's
+/// `freshclam` downloads it, which needs the internet) uploads are scanned with the development
+/// signatures only (the EICAR test file and the ClearView test marker), and the start-up log
+/// says so: on such a laptop real malware would not be found.
+fn malware_scanner(data_dir: &std::path::Path) -> Option<clearview_local::ClamAv> {
+    use clearview_local::ClamAv;
+    use clearview_local::malware::{CLAMSCAN_ENV, DATABASE_ENV, SYSTEM_DATABASE};
+    let scanner = match ClamAv::from_env() {
+        Some(c) => {
+            tracing::info!(database = %c.database().display(), "uploads are scanned for malware by clamscan");
+            c
+        }
+        None => match ClamAv::write_test_database(&data_dir.join("clamav")) {
+            Ok(db) => {
+                tracing::warn!(
+                    database = %db.display(),
+                    "no ClamAV virus database in {SYSTEM_DATABASE} (run freshclam, or set {DATABASE_ENV}): uploads \
+                     are scanned with the development signatures only (the EICAR test file and the ClearView \
+                     test marker); real malware would not be found"
+                );
+                ClamAv::new(db)
+            }
+            Err(e) => {
+                eprintln!("cannot write the development malware signatures under {}: {e}", data_dir.display());
+                return None;
+            }
+        },
+    };
+    let bin = std::env::var_os(CLAMSCAN_ENV).filter(|v| !v.is_empty()).unwrap_or_else(|| "clamscan".into());
+    if std::process::Command::new(&bin).arg("--version").output().is_err() {
+        tracing::warn!(
+            "clamscan is not installed (Debian's clamav: make test-deps): uploads wait in the parse queue, \
+             retried and then dead-lettered with that reason, and are never taken for clean"
+        );
+    }
+    Some(scanner)
 }

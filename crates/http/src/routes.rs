@@ -59,6 +59,9 @@ pub enum Grant {
     ResumesWrite,
     /// s3:GetObject on resumes (to presign downloads).
     ResumesRead,
+    /// s3:GetObjectTagging on resumes: GuardDuty Malware Protection's verdict (its scan-status
+    /// tag), read before a stored resume is parsed.
+    ResumeScanTags,
     /// s3:GetObject on generated reports (to presign their downloads).
     ReportsRead,
     /// s3:PutObject under `resources/` (non-profits' downloadable offering resources).

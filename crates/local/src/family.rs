@@ -4,6 +4,7 @@ use crate::blobs::{BLOBS_DIR, FsBlobStore};
 use crate::identity::{IdentityConfig, LocalIdentity};
 use crate::keys::{KeyError, SigningKey};
 use crate::mail::{Outbox, OutboxMailer};
+use crate::malware::ClamAv;
 use crate::queues::{QueueConfig, SqliteQueues};
 use crate::store::SqliteStore;
 use crate::verify::JwtVerifier;
@@ -53,6 +54,9 @@ pub struct LocalOptions {
     pub base_url: String,
     /// Redrive policy, retry backoff and topic subscriptions of the queues.
     pub queues: QueueConfig,
+    /// Scans uploads before the parse consumer opens them. `None`: the parse consumer finds the
+    /// scanner unconfigured and retries (then dead-letters) every upload with that reason.
+    pub malware: Option<ClamAv>,
 }
 
 impl Default for LocalOptions {
@@ -65,6 +69,7 @@ impl Default for LocalOptions {
             in_memory: false,
             base_url: DEFAULT_BASE_URL.to_owned(),
             queues: QueueConfig::default(),
+            malware: None,
         }
     }
 }
@@ -84,6 +89,8 @@ pub struct LocalFamily {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
     pub verifier: JwtVerifier,
+    /// ClamAV over its signature database, if one was given.
+    pub malware: Option<Arc<ClamAv>>,
 }
 
 impl std::fmt::Debug for LocalFamily {
@@ -106,8 +113,13 @@ impl LocalFamily {
     }
 
     /// [`LocalFamily::in_memory_for_tests`] on a clock the test controls (e.g. `FixedClock`).
+    /// Uploads are scanned by `clamscan` with the test database (the EICAR file and the
+    /// ClearView test marker, see [`ClamAv::write_test_database`]) written under `dir`.
     pub fn in_memory_for_tests_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, LocalError> {
         let identity = IdentityConfig { fast_hashing: true, ..IdentityConfig::default() };
+        let clamav_dir = dir.join("clamav");
+        let database =
+            ClamAv::write_test_database(&clamav_dir).map_err(|source| LocalError::Io { path: clamav_dir, source })?;
         Self::open_with(
             dir,
             LocalOptions {
@@ -115,6 +127,7 @@ impl LocalFamily {
                 clock,
                 signing_key: Some(crate::keys::shared_test_key()?),
                 in_memory: true,
+                malware: Some(ClamAv::new(database).with_timeout(std::time::Duration::from_secs(30))),
                 ..LocalOptions::default()
             },
         )
@@ -154,12 +167,13 @@ impl LocalFamily {
             queues,
             clock,
             ids: options.ids,
+            malware: options.malware.map(Arc::new),
         })
     }
 
     /// The ports as `clearview_core::Deps`.
     pub fn deps(&self) -> Deps {
-        Deps::new(
+        let deps = Deps::new(
             self.store.clone(),
             self.identity.clone(),
             self.mailer.clone(),
@@ -172,7 +186,11 @@ impl LocalFamily {
         // The embedded default runs on a laptop: webhook receivers on loopback are the point.
         .with_webhooks(clearview_core::ports::WebhookPolicy::local(
             clearview_core::ports::WebhookPolicy::default().retry_delays_s,
-        ))
+        ));
+        match &self.malware {
+            Some(scanner) => deps.with_malware(scanner.clone()),
+            None => deps,
+        }
     }
 
     /// The blob store port (for `Deps`).

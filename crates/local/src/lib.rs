@@ -5,6 +5,7 @@
 //! - [`verify::JwtVerifier`]: verifies those tokens (and Cognito's) against a JWKS.
 //! - [`mail::OutboxMailer`]: mail as `.eml` files; [`mail::Outbox`] reads them back.
 //! - [`blobs::FsBlobStore`]: objects under `blobs/`, HMAC-signed upload/download URLs.
+//! - [`malware::ClamAv`]: malware scans of uploads with `clamscan`.
 //! - [`queues::SqliteQueues`]: durable work queues and the events topic, with dead letters.
 //! - [`workers`]: one polling loop per queue consumer.
 //! - [`family::LocalFamily`]: all of them over one data dir (`clearview.db`, `keys/`, `outbox/`, `blobs/`).
@@ -18,6 +19,7 @@ pub mod family;
 pub mod identity;
 pub mod keys;
 pub mod mail;
+pub mod malware;
 pub mod queues;
 pub mod store;
 pub mod verify;
@@ -28,6 +30,7 @@ pub use family::{LocalError, LocalFamily, LocalOptions};
 pub use identity::{IdentityConfig, LocalIdentity};
 pub use keys::SigningKey;
 pub use mail::{Outbox, OutboxMailer, ParsedMail};
+pub use malware::ClamAv;
 pub use queues::{DeadLetter, Delivery, QueueConfig, QueueDepth, SqliteQueues};
 pub use store::SqliteStore;
 pub use verify::{JwtVerifier, VerifyError};

@@ -14,6 +14,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -404,7 +405,56 @@ export class ClearViewStack extends Stack {
         dlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }));
     }
     // Native notification configuration (not the L2 helper, which adds a custom-resource Lambda).
-    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { queueConfigurations: notifications };
+    // EventBridge delivery is what GuardDuty Malware Protection turns on to see new objects;
+    // declared here so a stack update does not turn it off again.
+    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+      queueConfigurations: notifications,
+    };
+
+    // GuardDuty Malware Protection for S3 on the uploads: it scans each new object and tags it
+    // GuardDutyMalwareScanStatus, which the parse consumer reads before it opens the file. The
+    // role is the one GuardDuty documents for a plan (S3-managed encryption: no KMS grant).
+    const managedRule =
+      `arn:${this.partition}:events:${this.region}:${this.account}:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*`;
+    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      new iam.PolicyStatement({ sid, actions, resources, conditions });
+    const malwareRole = new iam.Role(this, 'MalwareProtectionRole', {
+      description: 'Assumed by GuardDuty Malware Protection for S3 to scan and tag new resume uploads',
+      assumedBy: new iam.ServicePrincipal('malware-protection-plan.guardduty.amazonaws.com'),
+      inlinePolicies: {
+        MalwareProtectionPlan: new iam.PolicyDocument({
+          statements: [
+            allow('AllowManagedRuleToSendS3EventsToGuardDuty',
+              ['events:PutRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'], [managedRule],
+              { StringLike: { 'events:ManagedBy': 'malware-protection-plan.guardduty.amazonaws.com' } }),
+            allow('AllowGuardDutyToMonitorEventBridgeManagedRule', ['events:DescribeRule', 'events:ListTargetsByRule'],
+              [managedRule]),
+            allow('AllowPostScanTag',
+              ['s3:PutObjectTagging', 's3:GetObjectTagging', 's3:PutObjectVersionTagging', 's3:GetObjectVersionTagging'],
+              [bucket.arnForObjects('*')]),
+            allow('AllowEnableS3EventBridgeEvents', ['s3:PutBucketNotification', 's3:GetBucketNotification'],
+              [bucket.bucketArn]),
+            allow('AllowPutValidationObject', ['s3:PutObject'],
+              [bucket.arnForObjects('malware-protection-resource-validation-object')]),
+            allow('AllowCheckBucketOwnership', ['s3:ListBucket'], [bucket.bucketArn]),
+            allow('AllowMalwareScan', ['s3:GetObject', 's3:GetObjectVersion'], [bucket.arnForObjects('*')]),
+          ],
+        }),
+      },
+    });
+    fixId(malwareRole, 'MalwareProtectionRole');
+    ack(malwareRole,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*]',
+      'GuardDuty names its managed EventBridge rule with a generated suffix; this prefix is the one GuardDuty documents for a plan role, and events:ManagedBy limits the writes to rules GuardDuty manages.');
+    ack(malwareRole, 'AwsSolutions-IAM5[Resource::<ResumeBucket.Arn>/*]',
+      'GuardDuty scans and tags every new object of the protected bucket (the plan limits it to uploads/ by its prefix); these are the object actions GuardDuty documents for a plan role.');
+    const malwarePlan = new guardduty.CfnMalwareProtectionPlan(this, 'MalwareProtectionPlan', {
+      role: malwareRole.roleArn,
+      protectedResource: { s3Bucket: { bucketName: bucket.bucketName, objectPrefixes: [m.bucket.uploadsPrefix] } },
+      actions: { tagging: { status: 'ENABLED' } },
+    });
+    malwarePlan.overrideLogicalId('MalwareProtectionPlan');
 
     // API: one HTTP API and its Cognito JWT authorizer here; each nested stack adds the routes of
     // its functions (explicit integration, route and permission, as in the SAM templates).

@@ -48,6 +48,7 @@ async fn env() -> Env {
     let deps =
         Deps::new(store.clone(), Arc::new(p.pool.identity), mailer.clone(), Arc::new(SystemClock), Arc::new(UuidV7))
             .with_blobs(Arc::new(chain.blobs.clone()))
+            .with_malware(Arc::new(chain.malware()))
             .with_queues(Arc::new(chain.queues.clone()))
             .with_events(Arc::new(chain.events.clone()))
             .with_sealer(Arc::new(AesGcmSealer::new("test", &[7u8; 32])));
@@ -97,6 +98,7 @@ async fn s3_upload_flows_through_every_consumer_on_moto_and_a_redelivered_event_
 
     // The bucket notification reaches the parse queue; each consumer runs through the SQS glue.
     let queues: &dyn Queues = &e.chain.queues;
+    e.chain.scan_uploads_like_guardduty().await;
     for q in [WorkQueue::PARSE, WorkQueue::ANONYMIZE, WorkQueue::SCORE, WorkQueue::BIAS] {
         let report = e.chain.pump(q, consumer(&e.deps, q).as_ref(), queues, WAIT).await;
         assert_eq!(report.received(), 1, "{q:?}: {report:?}");

@@ -175,6 +175,72 @@ async fn encrypted_pdf_fails_with_a_reason_and_the_candidate_is_asked_for_a_text
     }
 }
 
+/// Applies to `job` and uploads `bytes` as a plain-text resume: the application's id.
+async fn apply_with_text(f: &clearview_tests::api::Family, token: &str, job: &str, bytes: Vec<u8>) -> String {
+    let app = f.post("/api/applications", Some(token), json!({"jobId": job})).await;
+    assert_eq!(app.status, StatusCode::CREATED, "{:?}", app.body);
+    let id = app.body["id"].as_str().unwrap().to_owned();
+    let grant = f
+        .post(
+            &format!("/api/applications/{id}/resume-upload-url"),
+            Some(token),
+            json!({"contentType": "text/plain", "fileName": "resume.txt"}),
+        )
+        .await;
+    assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
+    let url = grant.body["upload"]["url"].as_str().unwrap();
+    let put = f.put_bytes(&url[url.find("/local-blobs").unwrap()..], "text/plain", bytes).await;
+    assert_eq!(put, StatusCode::OK);
+    id
+}
+
+#[tokio::test]
+async fn an_eicar_upload_fails_as_malware_detected_unparsed_audited_and_the_candidate_is_told() {
+    use clearview_local::malware::{EICAR_SIGNATURE, eicar};
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let job = active_job(f, &admin).await;
+    let (cand, _, email) = candidate(f, "Robin Vale").await;
+    let id = apply_with_text(f, &cand, &job, eicar()).await;
+    let app = wait_for_stage(f, &admin.token, &id, &["failed", "checked"]).await;
+    assert_eq!(app["processing"]["stage"], "failed", "{app:?}");
+    assert_eq!(app["processing"]["failureCode"], "malware_detected");
+    let reason = app["processing"]["reason"].as_str().unwrap();
+    assert!(reason.contains(EICAR_SIGNATURE) && reason.contains("not opened"), "{reason}");
+    // Never parsed: no parse result, no profile prefill.
+    let parsed = f.get(&format!("/api/applications/{id}/parsed-resume"), &admin.token).await;
+    assert_eq!(parsed.status, StatusCode::CONFLICT, "{:?}", parsed.body);
+    assert!(parsed.body["type"].as_str().unwrap().ends_with("not-parsed"), "{:?}", parsed.body);
+    // Staff asking for a fresh parse of the stored file are refused too, naming the signature.
+    let file_id = app["resume"]["fileId"].as_str().unwrap();
+    let fresh = f.post("/api/files/parse-resume", Some(&admin.token), json!({"fileId": file_id})).await;
+    assert_eq!(fresh.status, StatusCode::CONFLICT, "{:?}", fresh.body);
+    assert!(fresh.body["type"].as_str().unwrap().ends_with("malware-detected"), "{:?}", fresh.body);
+    // The audit log keeps the signature.
+    let audit = f.get("/api/audit?action=application.upload_refused", &admin.token).await;
+    assert_eq!(audit.status, StatusCode::OK, "{:?}", audit.body);
+    assert!(audit.body["items"][0]["after"]["signature"].as_str().unwrap().starts_with(EICAR_SIGNATURE));
+    // The candidate is told, once, why and what to upload instead.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let told = loop {
+        let mails = e.local.outbox.messages_to(&email);
+        if let Some(m) = mails.iter().find(|m| m.subject.contains("could not read your resume")) {
+            break m.clone();
+        }
+        assert!(Instant::now() < deadline, "no notice to the candidate");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    assert!(told.text.contains("security scan found something harmful"), "{}", told.text);
+
+    // A clean plain-text resume of another candidate goes on to be scored.
+    let (other, _, _) = candidate(f, "Kai Moss").await;
+    let clean = b"Kai Moss\nBackend engineer\nSkills: Rust, PostgreSQL, AWS\nExperience\nAcme GmbH, Backend Engineer, 2019 - 2024\n";
+    let id = apply_with_text(f, &other, &job, clean.to_vec()).await;
+    let app = wait_for_stage(f, &admin.token, &id, &["failed", "checked"]).await;
+    assert_eq!(app["processing"]["stage"], "checked", "{app:?}");
+}
+
 #[tokio::test]
 async fn second_application_to_the_same_job_is_409_and_withdrawal_emails_once() {
     let e = env().await;

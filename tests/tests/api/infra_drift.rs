@@ -551,6 +551,7 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::SendQueue(q) => allow(&["sqs:SendMessage"], &[infra::queue_id(q).as_str()]),
                 Grant::ResumesWrite => allow(&["s3:PutObject"], &["ResumeBucket/uploads/*"]),
                 Grant::ResumesRead => allow(&["s3:GetObject"], &["ResumeBucket/uploads/*"]),
+                Grant::ResumeScanTags => allow(&["s3:GetObjectTagging"], &["ResumeBucket/uploads/*"]),
                 Grant::ReportsRead => allow(&["s3:GetObject"], &["ResumeBucket/reports/*"]),
                 Grant::ResourcesWrite => allow(&["s3:PutObject"], &["ResumeBucket/resources/*"]),
                 Grant::ResourcesRead => allow(&["s3:GetObject"], &["ResumeBucket/resources/*"]),
@@ -678,4 +679,28 @@ fn manifest_lists_every_function_the_templates_declare() {
         assert!(known, "manifest names {n}, which the bootstrap does not serve");
     }
     assert_eq!(names.len(), infra::functions().len());
+}
+
+#[test]
+fn both_templates_protect_the_uploads_with_a_guardduty_plan_that_tags_and_parse_may_read_the_tag() {
+    for (name, t) in [("template.yaml", sam()), ("cdk", cdk())] {
+        let plans = resources(t, "AWS::GuardDuty::MalwareProtectionPlan");
+        assert_eq!(plans.keys().collect::<Vec<_>>(), vec![&"MalwareProtectionPlan"], "{name}: one plan");
+        let p = &plans["MalwareProtectionPlan"]["Properties"];
+        assert_eq!(referenced(&p["ProtectedResource"]["S3Bucket"]["BucketName"]), Some("ResumeBucket"), "{name}");
+        assert_eq!(p["ProtectedResource"]["S3Bucket"]["ObjectPrefixes"], serde_json::json!(["uploads/"]), "{name}");
+        assert_eq!(p["Actions"]["Tagging"]["Status"], "ENABLED", "{name}: verdicts are tags");
+        assert_eq!(referenced(&p["Role"]), Some("MalwareProtectionRole"), "{name}");
+        let role = &t["Resources"]["MalwareProtectionRole"]["Properties"];
+        let principal = &role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"];
+        assert_eq!(principal, "malware-protection-plan.guardduty.amazonaws.com", "{name}");
+        let bucket = &t["Resources"]["ResumeBucket"]["Properties"]["NotificationConfiguration"];
+        assert_eq!(bucket["EventBridgeConfiguration"]["EventBridgeEnabled"], true, "{name}: kept on across updates");
+        let parse = role_actions(t, &format!("{}Role", infra::pascal("parse")));
+        assert_eq!(
+            parse.get("s3:GetObjectTagging").map(|r| r.iter().cloned().collect::<Vec<_>>()),
+            Some(vec!["ResumeBucket/uploads/*".to_owned()]),
+            "{name}: {parse:?}"
+        );
+    }
 }

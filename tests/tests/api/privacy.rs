@@ -504,6 +504,7 @@ mod aws {
             Arc::new(UuidV7),
         )
         .with_blobs(Arc::new(chain.blobs.clone()))
+        .with_malware(Arc::new(chain.malware()))
         .with_queues(Arc::new(chain.queues.clone()))
         .with_events(Arc::new(chain.events.clone()))
         .with_sealer(Arc::new(AesGcmSealer::new("test", &[7u8; 32])));

@@ -137,7 +137,7 @@ pub fn extra_env(f: &Function) -> Vec<(String, EnvValue)> {
         match *need {
             Need::SendTo(q) => queue(q, &mut add),
             Need::Publish(t) => add(consumers::env::EVENTS_TOPIC_ARN.to_owned(), EnvValue::Shared(Shared::TopicArn(t))),
-            Need::ReadObjects(_) | Need::WriteObjects(_) | Need::DeleteObjects(_) => {
+            Need::ReadObjects(_) | Need::WriteObjects(_) | Need::DeleteObjects(_) | Need::ReadScanTags(_) => {
                 add(consumers::env::RESUME_BUCKET.to_owned(), EnvValue::Shared(Shared::BucketName))
             }
             Need::SealingKey => {

@@ -101,6 +101,7 @@ pub fn statements(f: &Function) -> Vec<Statement> {
     }
     let mut admin: Vec<&str> = Vec::new();
     let (mut read_prefixes, mut write_prefixes, mut delete_prefixes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tag_prefixes = Vec::new();
     for need in &f.needs {
         match *need {
             Need::TableRead => out.push(stmt(
@@ -127,6 +128,7 @@ pub fn statements(f: &Function) -> Vec<Statement> {
                 out.push(stmt(format!("PublishTo{}", pascal(t)), &["sns:Publish"], vec![Target::Topic(t)]))
             }
             Need::ReadObjects(p) => read_prefixes.push(Target::Objects(p)),
+            Need::ReadScanTags(p) => tag_prefixes.push(Target::Objects(p)),
             Need::WriteObjects(p) => write_prefixes.push(Target::Objects(p)),
             Need::DeleteObjects(p) => delete_prefixes.push(Target::Objects(p)),
             // Tagging on create needs TagResource; deletes skip the recovery window.
@@ -153,6 +155,9 @@ pub fn statements(f: &Function) -> Vec<Statement> {
     }
     if !read_prefixes.is_empty() {
         out.push(stmt("ReadObjects", &["s3:GetObject"], read_prefixes));
+    }
+    if !tag_prefixes.is_empty() {
+        out.push(stmt("ReadScanTags", &["s3:GetObjectTagging"], tag_prefixes));
     }
     if !write_prefixes.is_empty() {
         out.push(stmt("WriteObjects", &["s3:PutObject"], write_prefixes));

@@ -7,7 +7,7 @@ use super::identity::identity_resources;
 use super::messaging::{messaging_resources, queue_id, topic_id};
 use super::nested::{NestedStack, Refs, stack_resource};
 use super::source::Model;
-use super::storage::{bucket_resources, sealing_key_resource, secret_resource, table};
+use super::storage::{bucket_resources, malware_protection_resources, sealing_key_resource, secret_resource, table};
 use super::{DEFAULT_LOG_RETENTION_DAYS, DEFAULT_MEMORY_MB};
 use crate::cfn::{V, r, sub};
 use crate::map;
@@ -145,6 +145,7 @@ pub fn root_template(model: &Model, stacks: &[(NestedStack, Refs)]) -> V {
     identity_resources(&mut res);
     api_resources(&mut res);
     bucket_resources(&mut res, model);
+    malware_protection_resources(&mut res);
     messaging_resources(&mut res, model);
     alarm_resources(&mut res);
     for (stack, refs) in stacks {

@@ -64,6 +64,7 @@ fn route_needs(grants: &[Grant]) -> Vec<Need> {
             Grant::SendQueue(q) => Need::SendTo(q),
             Grant::ResumesWrite => Need::WriteObjects(bucket::UPLOADS),
             Grant::ResumesRead => Need::ReadObjects(bucket::UPLOADS),
+            Grant::ResumeScanTags => Need::ReadScanTags(bucket::UPLOADS),
             Grant::ReportsRead => Need::ReadObjects(bucket::REPORTS),
             Grant::ResourcesWrite => Need::WriteObjects(bucket::RESOURCES),
             Grant::ResourcesRead => Need::ReadObjects(bucket::RESOURCES),

@@ -1,5 +1,6 @@
 //! The data half of the root stack: the single table, the resume bucket and its access-log
-//! bucket, and the two secrets (cursor sealing, self-identification sealing).
+//! bucket, GuardDuty Malware Protection of the uploads, and the two secrets (cursor sealing,
+//! self-identification sealing).
 
 use super::CURSOR_SECRET_LENGTH;
 use super::UPLOAD_ALLOW_HEADERS;
@@ -180,7 +181,12 @@ pub(super) fn bucket_resources(res: &mut V, model: &Model) {
                 "ExposedHeaders" => vec!["ETag"],
                 "MaxAge" => V::from(3000u32),
             }]) },
-            "NotificationConfiguration" => map! { "QueueConfigurations" => V::List(notifications) },
+            // EventBridge delivery is what GuardDuty Malware Protection turns on to see new
+            // objects; declared here so a stack update does not turn it off again.
+            "NotificationConfiguration" => map! {
+                "EventBridgeConfiguration" => map! { "EventBridgeEnabled" => true },
+                "QueueConfigurations" => V::List(notifications),
+            },
         },
     });
     if let V::Map(entries) = &mut bucket {
@@ -197,6 +203,74 @@ pub(super) fn bucket_resources(res: &mut V, model: &Model) {
                 "PolicyDocument" => policy_doc(vec![
                     deny_insecure("DenyInsecureTransport", "s3:*", vec![ga("ResumeBucket", "Arn"), sub("${ResumeBucket.Arn}/*")]),
                 ]),
+            },
+        },
+    );
+}
+
+/// GuardDuty Malware Protection for S3 on the resume bucket's uploads: GuardDuty scans each new
+/// object under `uploads/` and tags it `GuardDutyMalwareScanStatus`, which the parse consumer
+/// reads before it opens the file. The role is the one GuardDuty documents for a plan (its
+/// managed EventBridge rule, the bucket's notification setting, reading and tagging objects, a
+/// validation object); the bucket is encrypted with S3's own keys, so no KMS grant is needed.
+pub(super) fn malware_protection_resources(res: &mut V) {
+    let rule = sub(
+        "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*",
+    );
+    let objects = sub("${ResumeBucket.Arn}/*");
+    let allow = |sid: &str, actions: &[&str], resource: V| {
+        map! { "Sid" => sid, "Effect" => "Allow", "Action" => actions.to_vec(), "Resource" => resource }
+    };
+    let mut managed_rule = allow(
+        "AllowManagedRuleToSendS3EventsToGuardDuty",
+        &["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"],
+        rule.clone(),
+    );
+    managed_rule.push(
+        "Condition",
+        map! { "StringLike" => map! { "events:ManagedBy" => "malware-protection-plan.guardduty.amazonaws.com" } },
+    );
+    res.push(
+        "MalwareProtectionRole",
+        map! {
+            "Type" => "AWS::IAM::Role",
+            "Properties" => map! {
+                "Description" => "Assumed by GuardDuty Malware Protection for S3 to scan and tag new resume uploads",
+                "AssumeRolePolicyDocument" => policy_doc(vec![map! {
+                    "Effect" => "Allow",
+                    "Principal" => map! { "Service" => "malware-protection-plan.guardduty.amazonaws.com" },
+                    "Action" => "sts:AssumeRole",
+                }]),
+                "Policies" => V::List(vec![map! {
+                    "PolicyName" => "MalwareProtectionPlan",
+                    "PolicyDocument" => policy_doc(vec![
+                        managed_rule,
+                        allow("AllowGuardDutyToMonitorEventBridgeManagedRule", &["events:DescribeRule", "events:ListTargetsByRule"], rule),
+                        allow(
+                            "AllowPostScanTag",
+                            &["s3:PutObjectTagging", "s3:GetObjectTagging", "s3:PutObjectVersionTagging", "s3:GetObjectVersionTagging"],
+                            objects.clone(),
+                        ),
+                        allow("AllowEnableS3EventBridgeEvents", &["s3:PutBucketNotification", "s3:GetBucketNotification"], ga("ResumeBucket", "Arn")),
+                        allow("AllowPutValidationObject", &["s3:PutObject"], sub("${ResumeBucket.Arn}/malware-protection-resource-validation-object")),
+                        allow("AllowCheckBucketOwnership", &["s3:ListBucket"], ga("ResumeBucket", "Arn")),
+                        allow("AllowMalwareScan", &["s3:GetObject", "s3:GetObjectVersion"], objects),
+                    ]),
+                }]),
+            },
+        },
+    );
+    res.push(
+        "MalwareProtectionPlan",
+        map! {
+            "Type" => "AWS::GuardDuty::MalwareProtectionPlan",
+            "Properties" => map! {
+                "Role" => ga("MalwareProtectionRole", "Arn"),
+                "ProtectedResource" => map! { "S3Bucket" => map! {
+                    "BucketName" => r("ResumeBucket"),
+                    "ObjectPrefixes" => vec![bucket::UPLOADS],
+                } },
+                "Actions" => map! { "Tagging" => map! { "Status" => "ENABLED" } },
             },
         },
     );

@@ -8,4 +8,5 @@ mod chain_adapters;
 mod identity;
 mod mail;
 mod secrets;
+mod malware;
 mod store;

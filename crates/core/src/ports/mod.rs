@@ -5,6 +5,7 @@ pub mod clock;
 pub mod crypto;
 pub mod identity;
 pub mod mail;
+pub mod malware;
 pub mod queue;
 pub mod secrets;
 pub mod store;
@@ -26,6 +27,9 @@ pub struct Deps {
     /// Integration credentials: Secrets Manager in AWS; `None` seals them with [`Deps::sealer`]
     /// into their items (the embedded default). Read it through [`Deps::vault`].
     pub secrets: Option<Arc<dyn secrets::SecretVault>>,
+    /// Scans uploads before they are parsed; unconfigured, it answers "unavailable", so a file
+    /// is never taken for clean by a process that cannot scan it.
+    pub malware: Arc<dyn malware::MalwareScanner>,
     /// Where outbound webhooks may go and how their deliveries are retried.
     pub webhooks: WebhookPolicy,
 }
@@ -59,7 +63,7 @@ impl WebhookPolicy {
 }
 
 impl Deps {
-    /// The ports every function needs. Blobs, queues, events and sealing start unconfigured
+    /// The ports every function needs. Blobs, queues, events, sealing and malware scanning start unconfigured
     /// (they answer "unavailable: not configured") until set with the `with_*` methods, so a
     /// function that does not need them needs none of their settings.
     pub fn new(
@@ -80,6 +84,7 @@ impl Deps {
             events: Arc::new(Unconfigured),
             sealer: Arc::new(Unconfigured),
             secrets: None,
+            malware: Arc::new(Unconfigured),
             webhooks: WebhookPolicy::default(),
         }
     }
@@ -106,6 +111,10 @@ impl Deps {
     /// Where integration credentials go: the configured vault, else sealed into their items.
     pub fn vault(&self) -> Arc<dyn secrets::SecretVault> {
         self.secrets.clone().unwrap_or_else(|| Arc::new(secrets::SealedVault(self.sealer.clone())))
+    }
+    pub fn with_malware(mut self, scanner: Arc<dyn malware::MalwareScanner>) -> Self {
+        self.malware = scanner;
+        self
     }
     pub fn with_webhooks(mut self, webhooks: WebhookPolicy) -> Self {
         self.webhooks = webhooks;
@@ -175,5 +184,12 @@ impl crypto::Sealer for Unconfigured {
     }
     fn open(&self, _: &crypto::Sealed, _: &[u8]) -> Result<Vec<u8>, crypto::SealError> {
         Err(crypto::SealError::Unconfigured)
+    }
+}
+
+#[async_trait::async_trait]
+impl malware::MalwareScanner for Unconfigured {
+    async fn verdict(&self, _: &str, _: &[u8]) -> Result<malware::Verdict, malware::ScanError> {
+        Err(malware::ScanError::Unavailable(UNCONFIGURED.into()))
     }
 }

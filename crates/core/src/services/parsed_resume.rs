@@ -249,7 +249,33 @@ pub async fn parse_file(deps: &Deps, actor: &Actor, input: ParseFileInput) -> Ap
         .get(&file.key, clearview_screening::MAX_RESUME_BYTES as u64)
         .await
         .map_err(|e| AppError::Unavailable(format!("reading the file: {e}")))?;
+    scanned_clean(deps, &file.key, &blob.bytes).await?;
     let parsed = clearview_screening::parse_resume_at(&blob.bytes, Some(&file.content_type), deps.clock.now().date())
         .map_err(|f| AppError::conflict("unparseable", format!("the file could not be parsed: {f}")))?;
     Ok(view(&parsed, blind))
+}
+
+/// Asks the malware scanner about a stored file before it is opened: only a clean file passes.
+/// An infected or unscannable one is refused (409, naming what the scan found); a scan not
+/// finished yet or a scanner that cannot answer is a 503 to try again.
+async fn scanned_clean(deps: &Deps, key: &str, bytes: &[u8]) -> AppResult<()> {
+    use crate::ports::malware::Verdict;
+    match deps.malware.verdict(key, bytes).await {
+        Ok(Verdict::Clean) => Ok(()),
+        Ok(Verdict::Infected { signature }) => {
+            tracing::warn!(key, signature = %signature, "malware found in a stored resume; not parsed");
+            Err(AppError::conflict(
+                "malware-detected",
+                format!("the malware scan found {signature} in this file, so it was not opened"),
+            ))
+        }
+        Ok(Verdict::Unscannable { reason }) => Err(AppError::conflict(
+            "unscannable",
+            format!("the malware scan could not check this file ({reason}), so it was not opened"),
+        )),
+        Ok(Verdict::Pending) => {
+            Err(AppError::Unavailable("the malware scan of this file has not finished; try again shortly".into()))
+        }
+        Err(e) => Err(AppError::Unavailable(e.to_string())),
+    }
 }
