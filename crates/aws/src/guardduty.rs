@@ -1,9 +1,9 @@
 //! `MalwareScanner` over Amazon GuardDuty Malware Protection for S3: GuardDuty scans each new
 //! object of the protected bucket and tags it with `GuardDutyMalwareScanStatus`; this adapter
 //! reads the tag (s3:GetObjectTagging). No tag yet means the scan has not finished
-//! ([`Verdict::Pending`]: the parse consumer answers `Retry`, so SQS delivers the message again
-//! after its visibility timeout, and dead-letters it with the reason after the queue's maximum
-//! receives).
+//! ([`Verdict::Pending`]: the parse consumer re-sends its message with a short, growing delay,
+//! about 15 minutes in all, then retries it the queue's way until it is dead-lettered with the
+//! reason; see `clearview_chain::scan::wait_for_verdict`).
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;

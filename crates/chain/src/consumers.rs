@@ -232,8 +232,10 @@ impl ParseConsumer {
             Err(e @ BlobError::NotFound(_)) => return Err(retry("the uploaded object is not readable yet")(&e)),
             Err(e) => return Err(retry("fetching the upload")(&e)),
         };
-        if let Some(refusal) = crate::scan::gate(deps, &app, &obj.key, &blob.bytes).await? {
-            return self.fail(&app, &run_id, refusal).await;
+        match crate::scan::gate(deps, &app, &obj.key, &blob.bytes).await? {
+            crate::scan::Gate::Open => {}
+            crate::scan::Gate::Refuse(refusal) => return self.fail(&app, &run_id, refusal).await,
+            crate::scan::Gate::Pending => return crate::scan::wait_for_verdict(deps, m, &obj.key).await,
         }
         let as_of = deps.clock.now().date();
         let parsed = match clearview_screening::parse_resume_at(&blob.bytes, content_type.as_deref(), as_of) {

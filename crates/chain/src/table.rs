@@ -249,6 +249,8 @@ pub const CONSUMERS: &[ConsumerDef] = &[
             TableWrite,
             ReadObjects(bucket::UPLOADS),
             ReadScanTags(bucket::UPLOADS),
+            // Itself: a parse that finds the scan unfinished asks again after a short wait.
+            SendTo("parse"),
             SendTo("anonymize"),
             Publish(APPLICATION_EVENTS),
         ],

@@ -98,8 +98,17 @@ async fn s3_upload_flows_through_every_consumer_on_moto_and_a_redelivered_event_
 
     // The bucket notification reaches the parse queue; each consumer runs through the SQS glue.
     let queues: &dyn Queues = &e.chain.queues;
+    // GuardDuty has not tagged the object yet: the parse does not open it and asks again after
+    // a short wait (a delayed copy of the message), not after the queue's visibility timeout.
+    let parse = consumer(&e.deps, WorkQueue::PARSE);
+    let early = e.chain.pump(WorkQueue::PARSE, parse.as_ref(), queues, WAIT).await;
+    assert_eq!((early.received(), early.failed().len()), (1, 0), "{early:?}");
+    let a = f.get(&format!("/api/applications/{id}"), &admin.token).await;
+    assert_ne!(a.body["processing"]["stage"], "parsed", "{:?}", a.body);
     e.chain.scan_uploads_like_guardduty().await;
-    for q in [WorkQueue::PARSE, WorkQueue::ANONYMIZE, WorkQueue::SCORE, WorkQueue::BIAS] {
+    let again = e.chain.pump(WorkQueue::PARSE, parse.as_ref(), queues, Duration::from_secs(5)).await;
+    assert_eq!((again.received(), again.failed().len()), (1, 0), "the delayed copy, after the tag: {again:?}");
+    for q in [WorkQueue::ANONYMIZE, WorkQueue::SCORE, WorkQueue::BIAS] {
         let report = e.chain.pump(q, consumer(&e.deps, q).as_ref(), queues, WAIT).await;
         assert_eq!(report.received(), 1, "{q:?}: {report:?}");
         assert!(report.failed().is_empty(), "{q:?}: {report:?}");

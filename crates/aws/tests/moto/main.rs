@@ -7,6 +7,6 @@
 mod chain_adapters;
 mod identity;
 mod mail;
-mod secrets;
 mod malware;
+mod secrets;
 mod store;
