@@ -119,6 +119,9 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     if route.grants.contains(&Grant::SealingKey) {
         deps = deps.with_sealer(Arc::new(sealer()?));
     }
+    if route.grants.contains(&Grant::Ocr) {
+        deps = deps.with_ocr(Arc::new(adapters.ocr()));
+    }
     let secret = env_secret(CURSOR_SECRET)?;
     let cursors = CursorKey::new(secret.as_bytes()).map_err(|e| format!("{CURSOR_SECRET}: {e}"))?;
     let limits = clearview_http::ratelimit::RateLimits::from_env()?;
@@ -174,6 +177,9 @@ async fn consumer_deps(def: &ConsumerDef) -> Result<Deps, Error> {
     }
     if def.needs(Need::SealingKey) {
         deps = deps.with_sealer(Arc::new(sealer()?));
+    }
+    if def.needs(Need::Ocr) {
+        deps = deps.with_ocr(Arc::new(adapters.ocr()));
     }
     Ok(deps)
 }

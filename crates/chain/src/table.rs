@@ -52,6 +52,9 @@ pub enum Need {
     CountRequests,
     /// The `PLATFORM_ADMIN_EMAILS` setting (the `PlatformAdminEmails` parameter of the stack).
     PlatformAdminEmails,
+    /// textract:DetectDocumentText (OCR of scanned resumes; Textract has no resource-level
+    /// permissions, so the statement names `*`).
+    Ocr,
 }
 
 /// What starts a consumer.
@@ -232,9 +235,16 @@ use Need::*;
 pub const CONSUMERS: &[ConsumerDef] = &[
     ConsumerDef {
         name: "parse",
-        summary: "Extract and structure an uploaded resume; enqueue anonymization",
+        summary: "Extract and structure an uploaded resume (scans read by OCR); enqueue anonymization",
         trigger: Trigger::Sqs { queue: "parse", batch_size: 5, max_batching_window_s: 0 },
-        needs: &[TableRead, TableWrite, ReadObjects(bucket::UPLOADS), SendTo("anonymize"), Publish(APPLICATION_EVENTS)],
+        needs: &[
+            TableRead,
+            TableWrite,
+            ReadObjects(bucket::UPLOADS),
+            SendTo("anonymize"),
+            Publish(APPLICATION_EVENTS),
+            Ocr,
+        ],
         timeout_s: 60,
         memory_mb: 1024,
         build: Build::Queue(|d| Arc::new(ParseConsumer(d.clone()))),

@@ -75,6 +75,8 @@ pub enum Grant {
     /// s3:DeleteObject and s3:DeleteObjectVersion on resumes, s3:ListBucketVersions on the
     /// bucket (to delete every stored version of a file).
     ResumesDelete,
+    /// textract:DetectDocumentText (OCR of scanned resumes).
+    Ocr,
 }
 
 /// What a handler's types say about its operation, for the OpenAPI document.

@@ -18,6 +18,7 @@ pub mod family;
 pub mod identity;
 pub mod keys;
 pub mod mail;
+pub mod ocr;
 pub mod queues;
 pub mod store;
 pub mod verify;

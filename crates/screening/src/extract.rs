@@ -394,7 +394,10 @@ mod tests {
     fn a_png_named_pdf_or_jpeg_is_a_type_mismatch() {
         const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
         let err = extract_text(PNG, Some("application/pdf")).unwrap_err();
-        assert_eq!(err, ParseFailure::TypeMismatch { declared: "application/pdf".into(), detected: "image/png".into() });
+        assert_eq!(
+            err,
+            ParseFailure::TypeMismatch { declared: "application/pdf".into(), detected: "image/png".into() }
+        );
         assert_eq!(extract_text(PNG, Some("image/jpeg")).unwrap_err().code(), "type_mismatch");
         let pdf_as_png = extract_text(b"%PDF-1.7\n%....", Some("image/png")).unwrap_err();
         assert_eq!(pdf_as_png.code(), "type_mismatch");

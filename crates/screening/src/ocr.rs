@@ -67,10 +67,10 @@ pub fn parse_recognized_at(
     resume.document.kind = kind;
     resume.document.pages = source.pages.max(1);
     resume.document.image_count = source.pages.max(1);
-    resume.document.notes.push(format!(
-        "text read by OCR ({}, mean confidence {:.2})",
-        source.engine, source.mean_confidence
-    ));
+    resume
+        .document
+        .notes
+        .push(format!("text read by OCR ({}, mean confidence {:.2})", source.engine, source.mean_confidence));
     let factor = source.mean_confidence.clamp(0.0, 1.0);
     resume.confidence = (resume.confidence * factor * 100.0).round() / 100.0;
     Ok(ParsedDocument { resume, ocr: Some(source.clone()) })

@@ -70,6 +70,7 @@ fn route_needs(grants: &[Grant]) -> Vec<Need> {
             Grant::PlatformAdminEmails => Need::PlatformAdminEmails,
             Grant::ExportsRead => Need::ReadObjects(bucket::EXPORTS),
             Grant::ResumesDelete => Need::DeleteObjects(bucket::UPLOADS),
+            Grant::Ocr => Need::Ocr,
         })
         .chain([Need::CountRequests])
         .collect()

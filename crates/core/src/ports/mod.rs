@@ -5,6 +5,7 @@ pub mod clock;
 pub mod crypto;
 pub mod identity;
 pub mod mail;
+pub mod ocr;
 pub mod queue;
 pub mod store;
 
@@ -22,6 +23,8 @@ pub struct Deps {
     pub queues: Arc<dyn queue::Queues>,
     pub events: Arc<dyn queue::Events>,
     pub sealer: Arc<dyn crypto::Sealer>,
+    /// Reads scanned resumes (image-only PDFs, PNG, JPEG); unconfigured unless set.
+    pub ocr: Arc<dyn ocr::Ocr>,
     /// Where outbound webhooks may go and how their deliveries are retried.
     pub webhooks: WebhookPolicy,
 }
@@ -55,7 +58,7 @@ impl WebhookPolicy {
 }
 
 impl Deps {
-    /// The ports every function needs. Blobs, queues, events and sealing start unconfigured
+    /// The ports every function needs. Blobs, queues, events, sealing and OCR start unconfigured
     /// (they answer "unavailable: not configured") until set with the `with_*` methods, so a
     /// function that does not need them needs none of their settings.
     pub fn new(
@@ -75,6 +78,7 @@ impl Deps {
             queues: Arc::new(Unconfigured),
             events: Arc::new(Unconfigured),
             sealer: Arc::new(Unconfigured),
+            ocr: Arc::new(Unconfigured),
             webhooks: WebhookPolicy::default(),
         }
     }
@@ -92,6 +96,10 @@ impl Deps {
     }
     pub fn with_sealer(mut self, sealer: Arc<dyn crypto::Sealer>) -> Self {
         self.sealer = sealer;
+        self
+    }
+    pub fn with_ocr(mut self, ocr: Arc<dyn ocr::Ocr>) -> Self {
+        self.ocr = ocr;
         self
     }
     pub fn with_webhooks(mut self, webhooks: WebhookPolicy) -> Self {
@@ -162,5 +170,12 @@ impl crypto::Sealer for Unconfigured {
     }
     fn open(&self, _: &crypto::Sealed, _: &[u8]) -> Result<Vec<u8>, crypto::SealError> {
         Err(crypto::SealError::Unconfigured)
+    }
+}
+
+#[async_trait::async_trait]
+impl ocr::Ocr for Unconfigured {
+    async fn recognize(&self, _: &[u8], _: ocr::ScanKind) -> Result<ocr::OcrText, ocr::OcrError> {
+        Err(ocr::OcrError::Unavailable(UNCONFIGURED.into()))
     }
 }
