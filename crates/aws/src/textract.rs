@@ -7,7 +7,7 @@
 //! asked for a text PDF, a DOCX or an image). Reading those would take the asynchronous
 //! `StartDocumentTextDetection` on the S3 object with polling or an SNS completion topic.
 
-use aws_sdk_textract::error::ProvideErrorMetadata;
+use aws_sdk_textract::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_textract::primitives::Blob;
 use aws_sdk_textract::types::{Block, BlockType, Document};
 use clearview_core::ports::ocr::{self, Ocr, OcrError, OcrLine, OcrText, ScanKind};
@@ -120,7 +120,10 @@ impl Ocr for TextractOcr {
             .await
             .map_err(|e| {
                 let code = e.code().unwrap_or("").to_owned();
-                let detail = format!("{code}: {}", e.message().map_or_else(|| e.to_string(), str::to_owned));
+                let detail = match e.message() {
+                    Some(m) => format!("{code}: {m}"),
+                    None => DisplayErrorContext(&e).to_string(),
+                };
                 if REFUSALS.contains(&code.as_str()) {
                     let hint = if code == "UnsupportedDocumentException" && kind == ScanKind::Pdf {
                         " (Textract's synchronous API reads single-page PDFs only)"

@@ -8,3 +8,4 @@ mod chain_adapters;
 mod identity;
 mod mail;
 mod store;
+mod textract;
