@@ -17,6 +17,7 @@ help: ## List the targets
 # as them); in AWS the same variable is set on the auth-register function.
 PLATFORM_ADMIN_EMAILS ?= root@platform.example
 run: ## Start the whole system on the embedded default (no AWS account): API, OpenAPI, outbox
+	bash scripts/ocr-deps.sh
 	PLATFORM_ADMIN_EMAILS=$(PLATFORM_ADMIN_EMAILS) cargo run -p clearview-devserver -- --data-dir $(DATA_DIR) --port $(PORT)
 
 test: deps-and-lint check-gen test-infra test-rust test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
@@ -37,7 +38,7 @@ test: export CDK_TEMPLATE := $(CURDIR)/target/infra/cdk.out/ClearView.template.j
 # A make test build is a clean build: incremental compilation data would only cost time to write.
 test: export CARGO_INCREMENTAL := 0
 
-test-deps: ## Install the test toolchain: Python venv (moto, cfn-lint, aws-sam-cli), CDK node modules
+test-deps: ## Install the test toolchain: Python venv (moto, cfn-lint, aws-sam-cli), CDK node modules, Tesseract + poppler (apt)
 	bash scripts/test-deps.sh
 
 lint: ## cargo fmt --check and clippy -D warnings

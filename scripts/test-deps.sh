@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the test toolchain, idempotently: a Python venv at .venv with pinned moto[server],
-# cfn-lint and aws-sam-cli, and the CDK app's node modules (npm ci). A warm run only compares
+# cfn-lint and aws-sam-cli, the CDK app's node modules (npm ci), and the embedded OCR engine
+# (Debian's tesseract-ocr and poppler-utils, by scripts/ocr-deps.sh). A warm run only compares
 # versions and a lockfile hash, so it takes seconds. Fails loudly if anything cannot be installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,4 +61,5 @@ if [[ -f "$CDK_DIR/package-lock.json" ]]; then
     echo "$want" >"$stamp"
   fi
 fi
+bash scripts/ocr-deps.sh || die "the OCR engine could not be installed (scripts/ocr-deps.sh, above)"
 echo "test-deps: ok (moto $("$py" -c 'from importlib.metadata import version; print(version("moto"))'), $("$VENV/bin/cfn-lint" --version), $("$VENV/bin/sam" --version))"
