@@ -147,6 +147,8 @@ pub struct UploadInput {
 pub struct FileUploadInput {
     /// One of the caller's applications (another id is not found).
     pub application_id: String,
+    /// `application/pdf`, the DOCX type, `text/plain`, or a scan as `image/png` or `image/jpeg`
+    /// (read by OCR). The bytes must be what this says (checked by their magic bytes).
     #[schema(schema_with = content_type_schema)]
     pub content_type: String,
     #[schema(schema_with = file_name_schema)]
