@@ -267,7 +267,7 @@ mod tests {
         // OCR splits a word now and then ("Machine L earning"): titles compare without spaces.
         let roles = |p: &clearview_screening::ParsedResume| -> Vec<_> {
             let squeezed = |t: &Option<String>| t.as_deref().unwrap_or("").replace(' ', "").to_lowercase();
-            p.experience.iter().map(|e| (squeezed(&e.title), e.start.clone(), e.current)).collect()
+            p.experience.iter().map(|e| (squeezed(&e.title), e.start, e.current)).collect()
         };
         assert_eq!(roles(s), roles(t), "{name}:\n{}", read.text);
         assert_eq!(
