@@ -320,6 +320,20 @@ mod tests {
         assert!(matches!(err, OcrError::Unreadable(_)), "{err:?}");
     }
 
+    /// The parse consumer's read: without an engine a scan is "try again" (retried, then
+    /// dead-lettered with the reason), never a silent failure; a text resume needs no engine.
+    #[tokio::test]
+    async fn without_an_engine_a_scan_is_unavailable_and_a_text_resume_still_reads() {
+        use clearview_core::services::parsed_resume::{ReadError, read_resume};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let family = crate::LocalFamily::in_memory_for_tests(dir.path()).expect("family");
+        let deps = family.deps().with_ocr(std::sync::Arc::new(clearview_core::ports::Unconfigured));
+        let scan = read_resume(&deps, &fixture("scanned_resume.png"), Some("image/png"), AS_OF).await;
+        assert!(matches!(scan, Err(ReadError::OcrUnavailable(ref why)) if why.contains("not configured")), "{scan:?}");
+        let text = read_resume(&deps, &fixture("typeset_resume.pdf"), Some("application/pdf"), AS_OF).await;
+        assert_eq!(text.expect("a text PDF reads without OCR").extraction(), "text");
+    }
+
     #[tokio::test]
     async fn a_missing_engine_is_unavailable_and_says_how_to_install_it() {
         let ocr = TesseractOcr { tesseract: "/nonexistent/tesseract".into(), ..TesseractOcr::default() };
