@@ -61,7 +61,7 @@ RUST_TEST_THREADS ?= 4
 test-rust: ## cargo test for the workspace (embedded family, and the AWS family against moto)
 	RUST_TEST_THREADS=$(RUST_TEST_THREADS) cargo test --workspace
 
-test-infra: ## cfn-lint, sam validate --lint (two interpreters), CDK synth with cdk-nag
+test-infra: ## cfn-lint, sam validate (the SAM translator, offline), resource caps, CDK synth with cdk-nag, drift
 	bash scripts/check-infra.sh
 
 ARCH ?= arm64

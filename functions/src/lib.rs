@@ -122,6 +122,9 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     if route.grants.contains(&Grant::Ocr) {
         deps = deps.with_ocr(Arc::new(adapters.ocr()));
     }
+    if route.grants.iter().any(|g| matches!(g, Grant::IntegrationSecretsWrite | Grant::IntegrationSecretsRead)) {
+        deps = deps.with_secrets(Arc::new(adapters.secrets()));
+    }
     let secret = env_secret(CURSOR_SECRET)?;
     let cursors = CursorKey::new(secret.as_bytes()).map_err(|e| format!("{CURSOR_SECRET}: {e}"))?;
     let limits = clearview_http::ratelimit::RateLimits::from_env()?;

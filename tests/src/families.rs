@@ -72,8 +72,11 @@ pub fn aws_with(deps: Deps, verifier: JwtVerifier, jwks: serde_json::Value, limi
     }
 }
 
+/// Where the moto families keep integration secrets (in AWS: the table's name).
+pub const MOTO_SECRETS_PREFIX: &str = "clearview-tests";
+
 /// The AWS family on the shared moto server with every port the API uses: the table, the user
-/// pool, SES, the chain's bucket, queues and topic, and a test sealing key.
+/// pool, SES, the chain's bucket, queues and topic, Secrets Manager, and a test sealing key.
 pub async fn moto_family() -> Family {
     moto_instances(RateLimits::default(), 1).await.pop().expect("one family")
 }
@@ -96,6 +99,7 @@ pub async fn moto_instances(limits: RateLimits, n: usize) -> Vec<Family> {
     .with_blobs(Arc::new(chain.blobs.clone()))
     .with_queues(Arc::new(chain.queues.clone()))
     .with_events(Arc::new(chain.events.clone()))
-    .with_sealer(Arc::new(clearview_core::ports::crypto::AesGcmSealer::new("test", &[7u8; 32])));
+    .with_sealer(Arc::new(clearview_core::ports::crypto::AesGcmSealer::new("test", &[7u8; 32])))
+    .with_secrets(Arc::new(moto.vault(MOTO_SECRETS_PREFIX)));
     (0..n).map(|_| aws_with(deps.clone(), p.verifier.clone(), p.jwks.clone(), limits)).collect()
 }

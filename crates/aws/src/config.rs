@@ -1,7 +1,7 @@
 //! Configuration from named environment variables, and the SDK clients built once from it.
 
 use crate::sqs::QueueUrls;
-use crate::{CognitoIdentity, DynamoStore, S3BlobStore, SesMailer, SnsEvents, SqsQueues};
+use crate::{CognitoIdentity, DynamoStore, S3BlobStore, SecretsManagerVault, SesMailer, SnsEvents, SqsQueues};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use clearview_core::ports::queue::WorkQueue;
@@ -216,6 +216,7 @@ pub struct AwsClients {
     pub sqs: aws_sdk_sqs::Client,
     pub sns: aws_sdk_sns::Client,
     pub textract: aws_sdk_textract::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 impl AwsClients {
@@ -228,6 +229,7 @@ impl AwsClients {
             sqs: aws_sdk_sqs::Client::new(sdk),
             sns: aws_sdk_sns::Client::new(sdk),
             textract: aws_sdk_textract::Client::new(sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(sdk),
         }
     }
 }
@@ -282,6 +284,11 @@ impl Adapters {
             self.config.require_queue(*queue)?;
         }
         Ok(SqsQueues::new(self.clients.sqs.clone(), self.config.queues.clone()))
+    }
+
+    /// Integration secrets in Secrets Manager, named under the table's name (`<table>/…`).
+    pub fn secrets(&self) -> SecretsManagerVault {
+        SecretsManagerVault::new(self.clients.secrets.clone(), &self.config.table_name)
     }
 
     /// SNS events on `EVENTS_TOPIC_ARN`.

@@ -1,5 +1,6 @@
 //! AWS adapters for ClearView's ports: DynamoDB store, Cognito identity, SES mail, JWKS fetch,
-//! S3 blobs, SQS work queues, SNS domain events, and the Lambda glue for SQS consumers.
+//! S3 blobs, SQS work queues, SNS domain events, Secrets Manager integration secrets, and the
+//! Lambda glue for SQS consumers.
 //!
 //! Every adapter takes an SDK client built once per process from one `SdkConfig`
 //! ([`config::AwsConfig`]), so a Lambda's composition root is a few lines:
@@ -22,6 +23,7 @@ pub mod lambda_sqs;
 pub mod provision;
 pub mod s3;
 pub mod s3_event;
+pub mod secrets;
 pub mod ses;
 pub mod sns;
 pub mod sns_envelope;
@@ -36,6 +38,7 @@ pub use config::{Adapters, AwsClients, AwsConfig, ConfigError};
 pub use dynamo::DynamoStore;
 pub use jwks::{JwksError, fetch_jwks};
 pub use s3::S3BlobStore;
+pub use secrets::SecretsManagerVault;
 pub use ses::SesMailer;
 pub use sns::SnsEvents;
 pub use sqs::{QueueUrls, SqsQueues};

@@ -228,6 +228,16 @@ impl Moto {
         aws_sdk_sesv2::Client::new(&self.sdk_config())
     }
 
+    pub fn secrets(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.sdk_config())
+    }
+
+    /// Integration secrets in moto's Secrets Manager, named under `prefix` (a family's table
+    /// name in AWS).
+    pub fn vault(&self, prefix: &str) -> crate::SecretsManagerVault {
+        crate::SecretsManagerVault::new(self.secrets(), prefix)
+    }
+
     /// A store over a fresh, uniquely named table.
     pub async fn store(&self) -> DynamoStore {
         let client = self.dynamodb();

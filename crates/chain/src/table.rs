@@ -55,6 +55,11 @@ pub enum Need {
     /// textract:DetectDocumentText (OCR of scanned resumes; Textract has no resource-level
     /// permissions, so the statement names `*`).
     Ocr,
+    /// secretsmanager:CreateSecret, PutSecretValue, TagResource and DeleteSecret on the
+    /// deployment's secrets named `<table>/<prefix>*` (see `ports::secrets`).
+    WriteSecrets(&'static str),
+    /// secretsmanager:GetSecretValue on the deployment's secrets named `<table>/<prefix>*`.
+    ReadSecrets(&'static str),
 }
 
 /// What starts a consumer.

@@ -77,6 +77,11 @@ pub enum Grant {
     ResumesDelete,
     /// textract:DetectDocumentText (OCR of scanned resumes).
     Ocr,
+    /// Secrets Manager: create, tag and delete this deployment's integration secrets
+    /// (`<table>/integrations/…`).
+    IntegrationSecretsWrite,
+    /// Secrets Manager: read this deployment's integration secrets.
+    IntegrationSecretsRead,
 }
 
 /// What a handler's types say about its operation, for the OpenAPI document.
@@ -256,6 +261,7 @@ mod tests {
                         | Grant::ResourcesRead
                         | Grant::ExportsRead
                         | Grant::SealingKey
+                        | Grant::IntegrationSecretsRead
                 )
             };
             assert!(r.grants.iter().all(read_only), "{r:?}");

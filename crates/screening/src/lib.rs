@@ -23,7 +23,7 @@ pub mod taxonomy;
 mod text;
 
 /// Version of the extraction + structuring code; stored with every parsed resume.
-pub const PARSER_VERSION: &str = "cv-parse-1.0.0";
+pub const PARSER_VERSION: &str = "cv-parse-1.1.0";
 /// Version of the scoring model; stored with every score so a score can be reproduced.
 pub const MODEL_VERSION: &str = "cv-score-1.0.0";
 

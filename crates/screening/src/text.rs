@@ -280,7 +280,7 @@ pub fn find_dates(line: &str) -> Vec<FoundRange> {
 /// Bullet glyphs and list markers resumes use at the start of a line.
 pub fn strip_bullet(line: &str) -> (&str, bool) {
     let t = line.trim_start();
-    for b in ['•', '●', '▪', '■', '◦', '‣', '∙', '·', '-', '*', '–', '\u{F0B7}', '\u{F0A7}', '➢', '►', '✓']
+    for b in ['•', '●', '▪', '■', '◦', '‣', '∙', '·', '-', '*', '–', '\u{F0B7}', '\u{F0A7}', '➢', '►', '✓', '○', '▸']
     {
         if let Some(rest) = t.strip_prefix(b)
             && (rest.starts_with(char::is_whitespace) || b != '-')

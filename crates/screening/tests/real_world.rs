@@ -242,6 +242,9 @@ fn a_bullets_continuation_line_is_not_the_next_header() {
          GOOGLE | Software Engineering Intern\nMay 2013 – Aug 2013 | Mountain View, CA\n",
     );
     assert_eq!(p.experience[1].company.as_deref(), Some("GOOGLE"), "{:?}", p.experience);
+    // ... and stays in the body of the entry above, where its skills are read.
+    assert!(p.experience[0].details.iter().any(|d| d.contains("Scala using Play")), "{:?}", p.experience[0]);
+    assert!(p.skills.contains(&"Scala".to_owned()), "{:?}", p.skills);
 }
 
 #[test]
@@ -318,4 +321,142 @@ fn letters_that_change_length_when_lower_cased_do_not_break_redaction() {
         "İİİ Sam Lee\nSummary\nİİİ GitHub: İİİsam42 and github.com/İsam, mail İİ@İİ.com mailto:İx@y.org linkedin.com/in/İİİ\n",
     );
     let _ = anonymize(&p, &p.text);
+}
+
+#[test]
+fn a_wrapped_education_line_is_read_whole() {
+    let p = parse(
+        "Sam Lee\nEducation\nMaster of Arts\nMarch 2012 - December 2013 , Major in Hacking and Computer\n\
+         Penetration, University A, New York, USA.\nBachelor of Science\nMajor in Engineering, University B, Los\nAngeles, USA.\n",
+    );
+    let e: Vec<(Option<&str>, Option<&str>)> =
+        p.education.iter().map(|e| (e.institution.as_deref(), e.field.as_deref())).collect();
+    assert_eq!(
+        e,
+        [(Some("University A"), Some("Hacking and Computer Penetration")), (Some("University B"), Some("Engineering"))]
+    );
+}
+
+#[test]
+fn a_major_cue_after_the_degree_is_no_part_of_the_field() {
+    let p = parse("Sam Lee\nEducation\nMASTER OF ARTS Major in Applied Physics, University A, Boston, USA.\n");
+    assert_eq!(p.education[0].field.as_deref(), Some("Applied Physics"));
+}
+
+#[test]
+fn a_name_over_a_dates_and_place_line_is_the_institution() {
+    let p = parse(
+        "Sam Lee\nEducation\nCORNELL UNIVERSITY\nBS in Computer Science\nMay 2014 | Ithaca, NY\nCollege of Engineering\n\
+         Magna Cum Laude\nST PAUL'S HIGHER SECONDARY\nGrad. May 2010 | Kolkata, India\n",
+    );
+    let e: Vec<(Option<&str>, Option<i32>)> =
+        p.education.iter().map(|e| (e.institution.as_deref(), e.end.map(|d| d.year))).collect();
+    assert_eq!(e, [(Some("CORNELL UNIVERSITY"), Some(2014)), (Some("ST PAUL'S HIGHER SECONDARY"), Some(2010))]);
+}
+
+#[test]
+fn a_city_we_know_below_or_after_a_street_is_the_location() {
+    for text in [
+        "Sam Lee\nContact\n1234 Broadway\nNew York\nsam@example.com\n",
+        "Sam Lee\nsam@example.com; 0123 456789; 1234 Broadway, New York; example.com\n",
+    ] {
+        let p = parse(text);
+        let city = p.contact.location.as_ref().and_then(|l| l.city.as_deref());
+        assert_eq!(city, Some("New York"), "{text}");
+        assert_eq!(p.contact.street_address.as_deref().map(|s| s.starts_with("1234 Broadway")), Some(true));
+        assert!(!anonymised_output(&p).contains("1234 Broadway"));
+    }
+}
+
+#[test]
+fn a_district_before_a_known_city_is_not_the_city() {
+    let p = parse("Sam Lee\nMapo-gu, Seoul, South Korea | sam@example.com\n");
+    let loc = p.contact.location.unwrap();
+    assert_eq!((loc.city.as_deref(), loc.country.as_deref()), (Some("Seoul"), Some("South Korea")));
+}
+
+#[test]
+fn a_header_line_ending_in_a_comma_goes_on_on_the_next() {
+    let p = parse("Sam Lee\nsam@example.com | 2712 Broadway St, San Francisco,\nCalifornia | example.com\n");
+    let loc = p.contact.location.unwrap();
+    assert_eq!((loc.city.as_deref(), loc.region.as_deref()), (Some("San Francisco"), Some("CA")));
+}
+
+#[test]
+fn a_company_name_with_a_comma_stays_whole() {
+    let p = parse(
+        "Sam Lee\nExperience\nR.O.K Cyber Command, MND\tSeoul, South Korea\nSoftware Engineer\tAug. 2014 - Apr. 2016\n• Built tools\n\
+         Analyst\tMay 2012 - Jun 2014\nAcme, Mountain View\n",
+    );
+    assert_eq!(p.experience[0].company.as_deref(), Some("R.O.K Cyber Command, MND"), "{:?}", p.experience);
+    assert_eq!(p.experience[0].title.as_deref(), Some("Software Engineer"));
+    // A city after the comma is no part of the name.
+    assert_eq!(p.experience[1].company.as_deref(), Some("Acme"), "{:?}", p.experience);
+}
+
+#[test]
+fn a_lower_case_line_above_the_dates_continues_a_bullet() {
+    let p = parse(
+        "Sam Lee\nExperience\nApple, Software Engineer\tJune 2005 – Aug 2007\n○ Added a cache so that clients\n\
+         saved chat transcripts to a search database\n○ Redesigned the chat format\nJune 2003 – Aug 2003 Microsoft, Software Engineer Intern, Redmond, WA\n",
+    );
+    let e = &p.experience[1];
+    assert_eq!((e.company.as_deref(), e.title.as_deref()), (Some("Microsoft"), Some("Software Engineer Intern")));
+}
+
+#[test]
+fn seasons_closing_an_organisation_and_place_line_make_an_entry() {
+    let p = parse(
+        "Sam Lee\nVolunteer Experience\nYMCA, Pomona, CA Summer 2013, 2014\nVolunteer Swim Coach\n• Taught classes\n",
+    );
+    let e = &p.experience[0];
+    assert_eq!((e.company.as_deref(), e.title.as_deref()), (Some("YMCA"), Some("Volunteer Swim Coach")), "{e:?}");
+    assert_eq!((e.start.map(|d| d.year), e.end.map(|d| d.year), e.current), (Some(2013), Some(2014), false));
+}
+
+#[test]
+fn newer_language_and_infrastructure_names_and_os_spellings_are_skills() {
+    let p = parse(
+        "Sam Lee\nSkills\nObjective-C, OCaml, Dart, Svelte, NGINX, Assembly, InfluxDB, OpenVPN, Istio\n\
+         Computer: Proficient in Windows and Mac OS\n",
+    );
+    for s in [
+        "Objective-C",
+        "OCaml",
+        "Dart",
+        "Svelte",
+        "NGINX",
+        "Assembly",
+        "InfluxDB",
+        "OpenVPN",
+        "Istio",
+        "Microsoft Windows",
+        "Apple macOS",
+    ] {
+        assert!(p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
+    }
+    for s in ["C", "C#", "R", "Go"] {
+        assert!(!p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
+    }
+}
+
+#[test]
+fn a_vendor_list_wrapped_after_and_names_every_product() {
+    let p = parse("Sam Lee\nSkills\nHTML5\nAlso proficient in Adobe Photoshop and\nIllustrator, grew up bilingual.\n");
+    for s in ["Adobe Photoshop", "Adobe Illustrator"] {
+        assert!(p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
+    }
+}
+
+#[test]
+fn chromium_headings_drawn_inside_forms_are_read() {
+    // best-resume-ever's material-dark template: every heading is a form XObject whose /F0
+    // is another font than the page's /F0.
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/eval/files/chromium_material_dark.pdf")).unwrap();
+    let p = parse_resume_at(&bytes, Some("application/pdf"), date!(2026 - 06 - 01)).unwrap();
+    for h in ["EXPERIENCE", "EDUCATION", "SKILLS"] {
+        assert!(p.text.lines().any(|l| l == h), "{h} in {}", p.text);
+    }
+    assert_eq!(p.experience.len(), 3, "{:?}", p.experience);
+    assert_eq!(p.education.len(), 2, "{:?}", p.education);
 }

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  CfnOutput, CfnResource, Duration, Names, NestedStack, RemovalPolicy, SecretValue, Stack, StackProps, Validations,
+  ArnFormat, CfnOutput, CfnResource, Duration, Names, NestedStack, RemovalPolicy, SecretValue, Stack, StackProps, Validations,
 } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -496,6 +496,10 @@ export class ClearViewStack extends Stack {
       if (kind === 'dlq') return need(dlqs.get(rest), f, symbol).queueArn;
       if (kind === 'topic') return need(topics.get(rest), f, symbol).topicArn;
       if (kind === 'bucket') return bucket.arnForObjects(rest);
+      // Integration secrets are named under the table's name (clearview_aws::secrets).
+      if (kind === 'secret') {
+        return this.formatArn({ service: 'secretsmanager', resource: 'secret', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `${table.tableName}/${rest}` });
+      }
       throw new Error(`${f.name}: unknown resource symbol ${symbol} in infra/manifest.json`);
     };
     const shared: Record<string, string> = {
@@ -535,7 +539,7 @@ export class ClearViewStack extends Stack {
         this.addFunction(ns, f, {
           code, runtime, architecture, retention, shared, arn, envValue, alarmOn, alarmPeriod,
           latencyPeriods: m.alarms.latencyPeriods, api, authorizer, queues,
-          nestedArn: { table: nestedArnFinding(table), bucket: nestedArnFinding(bucket) },
+          nestedArn: { table: nestedArnFinding(table), bucket: nestedArnFinding(bucket), tableName: `<referenceto${Names.uniqueId(table.node.defaultChild ?? table)}Ref>` },
         });
       }
     }
@@ -577,6 +581,10 @@ export class ClearViewStack extends Stack {
       for (const sym of s.resources.filter((x) => x.startsWith('bucket:'))) {
         ack(role, `AwsSolutions-IAM5[Resource::${d.nestedArn.bucket}/${sym.slice(7)}]`,
           `${s.sid}: objects under the ${sym.slice(7)} prefix only; object keys are generated per upload/report.`);
+      }
+      for (const sym of s.resources.filter((x) => x.startsWith('secret:'))) {
+        ack(role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${d.nestedArn.tableName}/${sym.slice(7)}]`,
+          `${s.sid}: this deployment's ${sym.slice(7, -1)} secrets only (named <table>/${sym.slice(7, -1)}<id>/<slot>/v<n>, one per integration and version).`);
       }
     }
     const env: Record<string, string> = { ...d.shared };
@@ -672,7 +680,7 @@ interface FunctionDeps {
   authorizer: apigw.HttpAuthorizer;
   queues: Map<string, sqs.Queue>;
   /** cdk-nag's names for the table's and the bucket's ARNs in a nested stack. */
-  nestedArn: { table: string; bucket: string };
+  nestedArn: { table: string; bucket: string; tableName: string };
 }
 
 /** `/api/jobs/{id}` → `/api/jobs/*` (the execute-api ARN's resource path). */

@@ -517,6 +517,10 @@ fn resource_name(v: &Value) -> String {
     panic!("unexpected resource {v}")
 }
 
+/// This deployment's integration secrets (named under the table's name), as `resource_name` reads them.
+const INTEGRATION_SECRETS_ARN: &str =
+    "arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:Table/integrations/*";
+
 #[test]
 fn no_function_is_granted_more_than_its_route_needs() {
     for route in ROUTES.iter() {
@@ -561,6 +565,16 @@ fn no_function_is_granted_more_than_its_route_needs() {
                 Grant::PlatformAdminEmails => {}
                 // Textract has no resource-level permissions.
                 Grant::Ocr => allow(&["textract:DetectDocumentText"], &["*"]),
+                Grant::IntegrationSecretsWrite => allow(
+                    &[
+                        "secretsmanager:CreateSecret",
+                        "secretsmanager:PutSecretValue",
+                        "secretsmanager:TagResource",
+                        "secretsmanager:DeleteSecret",
+                    ],
+                    &[INTEGRATION_SECRETS_ARN],
+                ),
+                Grant::IntegrationSecretsRead => allow(&["secretsmanager:GetSecretValue"], &[INTEGRATION_SECRETS_ARN]),
             }
         }
         let role = format!("{id}Role");

@@ -228,6 +228,34 @@ pub async fn a_subscription_gets_a_signed_ping_and_signed_events_and_the_log_sho
     assert_eq!(rx.got().len(), 2);
 }
 
+/// `job.paused` and `job.closed` reach the subscriptions that name them, signed, with the job's
+/// id and status; a job published meanwhile (not subscribed) is not delivered.
+pub async fn a_paused_and_a_closed_job_are_delivered_to_their_subscribers(e: &Env) {
+    let f = &e.family;
+    let admin = f.employer_admin("Lifecycle").await;
+    let rx = Receiver::start(vec![]).await;
+    let (_, secret) = subscribe(f, &admin.token, &rx.url, json!(["job.paused", "job.closed"])).await;
+    (e.pump)().await; // the ping
+    let job = f.post("/api/jobs", Some(&admin.token), job_body("Paused then closed")).await;
+    let job_id = job.body["id"].as_str().unwrap().to_owned();
+    for step in ["publish", "pause", "close"] {
+        let answer = f.post(&format!("/api/jobs/{job_id}/{step}"), Some(&admin.token), json!(null)).await;
+        assert_eq!(answer.status, StatusCode::OK, "[{}] {step}: {:?}", f.name, answer.body);
+        (e.pump)().await;
+    }
+    let got = rx.got();
+    let types: Vec<&str> = got.iter().map(|d| d.headers["clearview-event-type"].as_str()).collect();
+    assert_eq!(types, ["ping", "job.paused", "job.closed"], "[{}] {got:?}", f.name);
+    for (delivery, status) in got[1..].iter().zip(["paused", "closed"]) {
+        assert!(signature_holds(&secret, delivery), "[{}] {delivery:?}", f.name);
+        let body: Value = serde_json::from_str(&delivery.body).unwrap();
+        assert_eq!(
+            (body["data"]["jobId"].as_str(), body["data"]["status"].as_str()),
+            (Some(job_id.as_str()), Some(status))
+        );
+    }
+}
+
 /// `report.ready`: a made report is announced to the subscriptions that name it, signed, with
 /// ids and the download route only (no link, no email); a redelivered request announces it
 /// again under the same id, and the receiver gets it once.
@@ -363,14 +391,15 @@ pub async fn a_signed_board_application_creates_candidate_and_application_and_ba
     assert_eq!(listed.body["items"][0]["hasCredentials"], json!(true));
     let text = listed.body.to_string();
     assert!(!text.contains("sk_live_123") && !text.contains(&secret) && !text.contains("inboundSecret"), "{text}");
-    // Stored sealed: the raw item holds neither.
-    let raw = f
-        .store
-        .get(&clearview_core::keys::integration(&clearview_core::values::OrgId::trusted(admin.org.clone()), &id))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(!raw.data.to_string().contains("sk_live_123") && !raw.data.to_string().contains(&secret));
+    // The raw item holds neither: in AWS it names two Secrets Manager secrets, which hold them.
+    let raw = raw_integration(f, &admin.org, &id).await;
+    assert!(!raw.to_string().contains("sk_live_123") && !raw.to_string().contains(&secret));
+    let first_credentials = secret_in_vault(f, &raw["credentials"]).await;
+    let inbound = secret_in_vault(f, &raw["inboundSecret"]).await;
+    if let (Some((_, credentials)), Some((_, inbound))) = (&first_credentials, &inbound) {
+        assert_eq!(credentials.as_deref(), Some(r#"{"apiKey":"sk_live_123"}"#));
+        assert_eq!(inbound.as_deref(), Some(secret.as_str()));
+    }
 
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let body = json!({"jobId": job_id, "candidate": {"name": "Bo Board", "email": "bo@board.example"}, "coverLetter": "Hello"});
@@ -447,6 +476,35 @@ pub async fn a_signed_board_application_creates_candidate_and_application_and_ba
         .await;
     assert_eq!(hijack.status, StatusCode::NOT_FOUND);
 
+    // New credentials are a new secret; the old one is deleted. Without credentials the stored
+    // ones stay.
+    let rotate =
+        json!({"type": "job_board", "name": "Indeed", "provider": "indeed", "credentials": {"apiKey": "sk_live_456"}});
+    let rotated = f
+        .send(clearview_tests::api::Call {
+            method: axum::http::Method::PUT,
+            path: format!("/api/integrations/{id}"),
+            token: Some(&admin.token),
+            body: Some(rotate),
+            headers: vec![],
+        })
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{:?}", rotated.body);
+    let raw = raw_integration(f, &admin.org, &id).await;
+    let second_credentials = secret_in_vault(f, &raw["credentials"]).await;
+    if let (Some((old, _)), Some((new, value))) = (&first_credentials, &second_credentials) {
+        assert_ne!(old, new);
+        assert_eq!(value.as_deref(), Some(r#"{"apiKey":"sk_live_456"}"#));
+        assert_eq!(
+            secret_in_vault(f, &json!({"secretArn": old})).await.unwrap().1,
+            None,
+            "the replaced secret is gone"
+        );
+    }
+    let body3 = json!({"jobId": job2, "candidate": {"name": "Cy Board", "email": "cy@board.example"}});
+    let after_rotation = post_inbound(f, &id, &secret, now, "d-6b", &body3).await;
+    assert_eq!(after_rotation.status, StatusCode::CREATED, "the inbound key stays: {:?}", after_rotation.body);
+
     // Switched off, then removed: the webhook answers 404.
     let off = json!({"type": "job_board", "name": "Indeed", "provider": "indeed", "enabled": false});
     let updated = f
@@ -466,6 +524,50 @@ pub async fn a_signed_board_application_creates_candidate_and_application_and_ba
     assert_eq!(post_inbound(f, &id, &secret, now, "d-7", &body2).await.status, StatusCode::NOT_FOUND);
     assert_eq!(f.delete(&format!("/api/integrations/{id}"), &admin.token).await.status, StatusCode::NO_CONTENT);
     assert_eq!(post_inbound(f, &id, &secret, now, "d-8", &body2).await.status, StatusCode::NOT_FOUND);
+    if let (Some((credentials, _)), Some((inbound, _))) = (&second_credentials, &inbound) {
+        for arn in [credentials, inbound] {
+            assert_eq!(
+                secret_in_vault(f, &json!({"secretArn": arn})).await.unwrap().1,
+                None,
+                "deleted with the integration"
+            );
+        }
+    }
+}
+
+async fn raw_integration(f: &Family, org: &str, id: &str) -> Value {
+    let key = clearview_core::keys::integration(&clearview_core::values::OrgId::trusted(org.to_owned()), id);
+    f.store.get(&key).await.unwrap().expect("the integration's item").data
+}
+
+/// Where an item's secret reference points. The embedded family seals the value into the item
+/// (`{keyId, blob}`: `None` here). The AWS family names a Secrets Manager secret under the
+/// family's prefix: its ARN and its value, read from moto with the SDK, not through the vault
+/// (`None` once the secret is deleted).
+async fn secret_in_vault(f: &Family, reference: &Value) -> Option<(String, Option<String>)> {
+    if f.name != "aws" {
+        assert!(reference["keyId"].is_string() && reference["blob"].is_string(), "sealed: {reference}");
+        return None;
+    }
+    let arn = reference["secretArn"].as_str().unwrap_or_else(|| panic!("a Secrets Manager ARN: {reference}"));
+    assert!(arn.starts_with("arn:aws:secretsmanager:"), "{arn}");
+    let client = clearview_aws::testing::Moto::shared().await.secrets();
+    let value = match client.get_secret_value().secret_id(arn).send().await {
+        Ok(out) => {
+            let name = out.name().unwrap_or_default();
+            assert!(
+                name.starts_with(&format!("{}/integrations/", clearview_tests::families::MOTO_SECRETS_PREFIX)),
+                "{name}"
+            );
+            out.secret_string
+        }
+        Err(e) => {
+            let e = e.into_service_error();
+            assert!(e.is_resource_not_found_exception(), "{e:?}");
+            None
+        }
+    };
+    Some((arn.to_owned(), value))
 }
 
 async fn board_status(f: &Family, token: &str, id: &str) -> Value {
@@ -602,6 +704,11 @@ macro_rules! webhook_tests {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_paused_and_a_closed_job_are_delivered_to_their_subscribers() {
+            super::a_paused_and_a_closed_job_are_delivered_to_their_subscribers(&$env().await).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_made_report_is_delivered_as_report_ready_with_ids_and_no_personal_data() {
             super::a_made_report_is_delivered_as_report_ready_with_ids_and_no_personal_data(&$env().await).await;
         }
@@ -689,6 +796,7 @@ mod aws {
         .with_events(Arc::new(chain.events.clone()))
         .with_blobs(Arc::new(chain.blobs.clone()))
         .with_sealer(Arc::new(AesGcmSealer::new("test", &[7u8; 32])))
+        .with_secrets(Arc::new(moto.vault(clearview_tests::families::MOTO_SECRETS_PREFIX)))
         .with_webhooks(test_policy());
         let family = Arc::new(clearview_tests::families::aws(deps.clone(), p.verifier, p.jwks));
         let consumer: Arc<dyn Consumer> = Arc::new(WebhooksConsumer::new(deps.clone()));

@@ -20,6 +20,8 @@ pub enum Target {
     Objects(&'static str),
     /// The bucket itself (listing its object versions).
     Bucket,
+    /// The deployment's Secrets Manager secrets named `<table>/<prefix>*`.
+    Secrets(&'static str),
     /// The function's own log group.
     LogGroup,
     /// X-Ray and Textract have no resource-level permissions.
@@ -39,6 +41,7 @@ impl Target {
             Target::Topic(t) => format!("topic:{t}"),
             Target::Objects(p) => format!("bucket:{p}*"),
             Target::Bucket => "bucket".into(),
+            Target::Secrets(p) => format!("secret:{p}*"),
             Target::LogGroup => "logGroup".into(),
             Target::Any => "*".into(),
         }
@@ -59,6 +62,10 @@ impl Target {
             Target::Topic(t) => refs.r(Shared::TopicArn(t)),
             Target::Objects(p) => sub(format!("${{{}}}/{p}*", refs.name(Shared::BucketArn))),
             Target::Bucket => refs.r(Shared::BucketArn),
+            Target::Secrets(p) => sub(format!(
+                "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:${{{}}}/{p}*",
+                refs.name(Shared::TableName)
+            )),
             Target::LogGroup => ga(&format!("{}LogGroup", f.id), "Arn"),
             Target::Any => "*".into(),
         }
@@ -124,6 +131,20 @@ pub fn statements(f: &Function) -> Vec<Statement> {
             Need::ReadObjects(p) => read_prefixes.push(Target::Objects(p)),
             Need::WriteObjects(p) => write_prefixes.push(Target::Objects(p)),
             Need::DeleteObjects(p) => delete_prefixes.push(Target::Objects(p)),
+            // Tagging on create needs TagResource; deletes skip the recovery window.
+            Need::WriteSecrets(p) => out.push(stmt(
+                "WriteSecrets",
+                &[
+                    "secretsmanager:CreateSecret",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:TagResource",
+                    "secretsmanager:DeleteSecret",
+                ],
+                vec![Target::Secrets(p)],
+            )),
+            Need::ReadSecrets(p) => {
+                out.push(stmt("ReadSecrets", &["secretsmanager:GetSecretValue"], vec![Target::Secrets(p)]))
+            }
         }
     }
     if !admin.is_empty() {

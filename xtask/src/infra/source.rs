@@ -3,6 +3,7 @@
 //! so tests can hand the generators a synthetic API of any size.
 
 use crate::consumers::{self, CONSUMERS, Need, QUEUES, QueueDef, TOPICS, Trigger, bucket};
+use clearview_core::ports::secrets::INTEGRATION_SECRETS;
 use clearview_http::routes::{Access, Grant, ROUTES};
 
 /// What infra needs to know about one route.
@@ -71,6 +72,8 @@ fn route_needs(grants: &[Grant]) -> Vec<Need> {
             Grant::ExportsRead => Need::ReadObjects(bucket::EXPORTS),
             Grant::ResumesDelete => Need::DeleteObjects(bucket::UPLOADS),
             Grant::Ocr => Need::Ocr,
+            Grant::IntegrationSecretsWrite => Need::WriteSecrets(INTEGRATION_SECRETS),
+            Grant::IntegrationSecretsRead => Need::ReadSecrets(INTEGRATION_SECRETS),
         })
         .chain([Need::CountRequests])
         .collect()

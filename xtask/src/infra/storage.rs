@@ -74,8 +74,9 @@ pub(super) fn secret_resource(res: &mut V) {
 }
 
 pub(super) fn sealing_key_resource(res: &mut V) {
-    // Read at run time (GetSecretValue), so only functions granted `SealingKey` can open
-    // self-identification data and every read is in CloudTrail. Retained: losing it loses the data.
+    // Resolved into SEALING_KEY of the functions granted `SealingKey` only (a dynamic reference
+    // CloudFormation resolves at deploy time; the template never holds the value), so only they
+    // can open self-identification data. Retained: losing it loses the data.
     res.push(
         "SealingKeySecret",
         retained(map! {

@@ -7,5 +7,6 @@
 mod chain_adapters;
 mod identity;
 mod mail;
+mod secrets;
 mod store;
 mod textract;

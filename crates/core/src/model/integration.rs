@@ -1,9 +1,10 @@
 //! An organisation's integration with another system (a job board, an ATS, email, a calendar, a
 //! background-check provider): its credentials and, for a job board, the inbound-webhook
-//! signing secret, both sealed (bound to the integration id) and never returned by the API.
+//! signing secret, both kept in the secret vault (Secrets Manager in AWS, sealed into the item in
+//! the embedded default; see `ports::secrets`) and never returned by the API.
 
 use crate::keys;
-use crate::ports::crypto::Sealed;
+use crate::ports::secrets::SecretRef;
 use crate::ports::store::Key;
 use crate::record::Record;
 use crate::values::OrgId;
@@ -32,10 +33,10 @@ pub struct Integration {
     pub provider: String,
     /// Settings that are not secret (a board's account id, a calendar id …).
     pub settings: serde_json::Map<String, serde_json::Value>,
-    /// Credentials (API keys, tokens), sealed.
-    pub credentials: Option<Sealed>,
-    /// A job board's inbound-webhook signing secret, sealed.
-    pub inbound_secret: Option<Sealed>,
+    /// Where the credentials (API keys, tokens) are kept.
+    pub credentials: Option<SecretRef>,
+    /// Where a job board's inbound-webhook signing secret is kept.
+    pub inbound_secret: Option<SecretRef>,
     pub enabled: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -7,6 +7,7 @@ pub mod identity;
 pub mod mail;
 pub mod ocr;
 pub mod queue;
+pub mod secrets;
 pub mod store;
 
 use std::sync::Arc;
@@ -25,6 +26,9 @@ pub struct Deps {
     pub sealer: Arc<dyn crypto::Sealer>,
     /// Reads scanned resumes (image-only PDFs, PNG, JPEG); unconfigured unless set.
     pub ocr: Arc<dyn ocr::Ocr>,
+    /// Integration credentials: Secrets Manager in AWS; `None` seals them with [`Deps::sealer`]
+    /// into their items (the embedded default). Read it through [`Deps::vault`].
+    pub secrets: Option<Arc<dyn secrets::SecretVault>>,
     /// Where outbound webhooks may go and how their deliveries are retried.
     pub webhooks: WebhookPolicy,
 }
@@ -79,6 +83,7 @@ impl Deps {
             events: Arc::new(Unconfigured),
             sealer: Arc::new(Unconfigured),
             ocr: Arc::new(Unconfigured),
+            secrets: None,
             webhooks: WebhookPolicy::default(),
         }
     }
@@ -101,6 +106,14 @@ impl Deps {
     pub fn with_ocr(mut self, ocr: Arc<dyn ocr::Ocr>) -> Self {
         self.ocr = ocr;
         self
+    }
+    pub fn with_secrets(mut self, vault: Arc<dyn secrets::SecretVault>) -> Self {
+        self.secrets = Some(vault);
+        self
+    }
+    /// Where integration credentials go: the configured vault, else sealed into their items.
+    pub fn vault(&self) -> Arc<dyn secrets::SecretVault> {
+        self.secrets.clone().unwrap_or_else(|| Arc::new(secrets::SealedVault(self.sealer.clone())))
     }
     pub fn with_webhooks(mut self, webhooks: WebhookPolicy) -> Self {
         self.webhooks = webhooks;

@@ -1,7 +1,8 @@
 //! Integrations (`/api/integrations`): an organisation's connections to job boards, ATSs, email,
-//! calendars and background checks, with their credentials sealed in the table (both families:
-//! AES-GCM through the crypto port, bound to the integration id) and never returned; and the
-//! public inbound webhook through which a job board posts applications.
+//! calendars and background checks, with their credentials in the secret vault (Secrets Manager
+//! in AWS; sealed into the item, AES-GCM bound to the integration id, in the embedded default;
+//! see `ports::secrets`) and never returned; and the public inbound webhook through which a job
+//! board posts applications.
 //!
 //! Inbound signing (the same scheme as our outbound webhooks): `ClearView-Signature:
 //! t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` with the integration's
@@ -18,6 +19,7 @@ use crate::keys;
 use crate::model::Candidate;
 use crate::model::integration::{Integration, IntegrationType};
 use crate::ports::Deps;
+use crate::ports::secrets::{SecretError, SecretRef};
 use crate::ports::store::{Condition, Item, Query, StoreError, TxWrite};
 use crate::principal::Principal;
 use crate::record::{self, Record};
@@ -163,24 +165,36 @@ pub struct InboundAccepted {
     pub source: Option<String>,
 }
 
-fn seal_json(
-    deps: &Deps,
-    c: &mut Checks,
-    field: &str,
-    map: &serde_json::Map<String, serde_json::Value>,
-    id: &str,
-) -> Option<crate::ports::crypto::Sealed> {
+/// The credentials as the bytes the vault keeps, if they are within the limit.
+fn credential_bytes(c: &mut Checks, map: &serde_json::Map<String, serde_json::Value>) -> Option<Vec<u8>> {
     let bytes = serde_json::to_vec(map).unwrap_or_default();
     if bytes.len() > MAX_CREDENTIALS_BYTES {
-        c.push(field, format!("must be at most {MAX_CREDENTIALS_BYTES} bytes of JSON"));
+        c.push("credentials", format!("must be at most {MAX_CREDENTIALS_BYTES} bytes of JSON"));
         return None;
     }
-    match deps.sealer.seal(&bytes, id.as_bytes()) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            tracing::error!(error = %e, "credentials could not be sealed");
-            c.push(field, "could not be sealed on this server");
-            None
+    Some(bytes)
+}
+
+fn vault_error(e: SecretError) -> AppError {
+    match e {
+        SecretError::Unavailable(why) => AppError::Unavailable(why),
+        e => AppError::Internal(e.to_string()),
+    }
+}
+
+/// The vault name of an integration's secret in one slot (`credentials`, `inbound`) at one
+/// version of the integration: a new value is a new secret.
+fn secret_name(id: &str, slot: &str, version: u64) -> String {
+    format!("{}{id}/{slot}/v{version}", crate::ports::secrets::INTEGRATION_SECRETS)
+}
+
+/// Deletes secrets nobody points at any more (a write that failed, or a value replaced);
+/// a failure leaves an orphan secret, which is logged with its reference.
+async fn discard(deps: &Deps, secrets: impl IntoIterator<Item = &SecretRef>) {
+    let vault = deps.vault();
+    for secret in secrets {
+        if let Err(e) = vault.delete(secret).await {
+            tracing::error!(error = %e, secret = ?secret, "an integration secret nobody uses could not be deleted");
         }
     }
 }
@@ -203,7 +217,7 @@ pub async fn create(deps: &Deps, actor: &Actor, input: IntegrationInput) -> AppR
     let mut c = Checks::default();
     let (name, provider) = check_common(&mut c, &input);
     let id = deps.ids.new_id().to_string();
-    let credentials = input.credentials.as_ref().and_then(|m| seal_json(deps, &mut c, "credentials", m, &id));
+    let credentials = input.credentials.as_ref().and_then(|m| credential_bytes(&mut c, m));
     c.finish()?;
     let (Some(name), Some(provider)) = (name, provider) else {
         return Err(AppError::Internal("validated fields missing".into()));
@@ -215,11 +229,24 @@ pub async fn create(deps: &Deps, actor: &Actor, input: IntegrationInput) -> AppR
         ));
     }
     let secret = (input.kind == IntegrationType::JobBoard).then(super::webhooks::new_secret);
-    let inbound_secret = match &secret {
-        Some(s) => {
-            Some(deps.sealer.seal(s.as_bytes(), id.as_bytes()).map_err(|e| AppError::Unavailable(e.to_string()))?)
+    let vault = deps.vault();
+    let mut stored: Vec<SecretRef> = Vec::new();
+    let mut keep = async |slot: &str, value: Option<&[u8]>| -> AppResult<Option<SecretRef>> {
+        let Some(value) = value else { return Ok(None) };
+        let r = vault.put(&id, &secret_name(&id, slot, 1), value).await.map_err(vault_error)?;
+        stored.push(r.clone());
+        Ok(Some(r))
+    };
+    let kept = match keep("credentials", credentials.as_deref()).await {
+        Ok(credentials) => keep("inbound", secret.as_ref().map(String::as_bytes)).await.map(|i| (credentials, i)),
+        Err(e) => Err(e),
+    };
+    let (credentials, inbound_secret) = match kept {
+        Ok(refs) => refs,
+        Err(e) => {
+            discard(deps, &stored).await;
+            return Err(e);
         }
-        None => None,
     };
     let now = deps.clock.now();
     let i = Integration {
@@ -245,12 +272,18 @@ pub async fn create(deps: &Deps, actor: &Actor, input: IntegrationInput) -> AppR
         expires_at: None,
         data: serde_json::json!({"orgId": actor.org().to_string()}),
     };
-    deps.store
-        .transact(vec![
-            i.tx_put("integration", Condition::NotExists)?,
-            TxWrite::put("locator", locator, Condition::NotExists),
-        ])
-        .await?;
+    let written = match i.tx_put("integration", Condition::NotExists) {
+        Ok(put) => deps
+            .store
+            .transact(vec![put, TxWrite::put("locator", locator, Condition::NotExists)])
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = written {
+        discard(deps, &stored).await;
+        return Err(e);
+    }
     Ok(IntegrationCreated { integration: IntegrationView::from(&i), inbound_secret: secret })
 }
 
@@ -286,11 +319,20 @@ pub async fn update(
     if input.kind != before.kind {
         c.push("type", "cannot change; create another integration");
     }
-    let credentials = input.credentials.as_ref().and_then(|m| seal_json(deps, &mut c, "credentials", m, id));
+    let credentials = input.credentials.as_ref().and_then(|m| credential_bytes(&mut c, m));
     c.finish()?;
     let (Some(name), Some(provider)) = (name, provider) else {
         return Err(AppError::Internal("validated fields missing".into()));
     };
+    let version = before.version + 1;
+    let credentials = match credentials {
+        Some(bytes) => {
+            Some(deps.vault().put(id, &secret_name(id, "credentials", version), &bytes).await.map_err(vault_error)?)
+        }
+        None => None,
+    };
+    let new_credentials = credentials.is_some();
+    let replaced = if new_credentials { before.credentials.clone() } else { None };
     let after = Integration {
         name,
         provider,
@@ -298,18 +340,37 @@ pub async fn update(
         credentials: credentials.or(before.credentials.clone()),
         enabled: input.enabled.unwrap_or(before.enabled),
         updated_at: deps.clock.now(),
-        version: before.version + 1,
+        version,
         ..before.clone()
     };
-    deps.store
-        .put(after.to_item()?, Condition::VersionIs(before.version))
-        .await
-        .map_err(super::lost_update(before.version))?;
+    let written = match after.to_item() {
+        Ok(item) => {
+            deps.store.put(item, Condition::VersionIs(before.version)).await.map_err(super::lost_update(before.version))
+        }
+        Err(e) => Err(e.into()),
+    };
+    match written {
+        // The new credentials are in use: the ones they replace go.
+        Ok(()) => discard(deps, replaced.as_ref()).await,
+        // Refused (a lost update) or failed: the item still points at the old ones.
+        Err(e) => {
+            if let Some(new) = after.credentials.as_ref().filter(|_| new_credentials) {
+                discard(deps, [new]).await;
+            }
+            return Err(e);
+        }
+    }
     Ok(IntegrationView::from(&after))
 }
 
 pub async fn delete(deps: &Deps, actor: &Actor, id: &str) -> AppResult<()> {
     let i = load(deps, actor.org(), id).await?;
+    // The secrets first: once the item is gone nothing would remember them. Deleting is
+    // idempotent, so a retry after a failure below finds them gone and goes on.
+    let vault = deps.vault();
+    for secret in [&i.credentials, &i.inbound_secret].into_iter().flatten() {
+        vault.delete(secret).await.map_err(vault_error)?;
+    }
     deps.store
         .transact(vec![
             TxWrite::delete("integration", i.key(), Condition::Exists),
@@ -346,7 +407,7 @@ pub async fn inbound(
         tracing::warn!(integration = %id, org = %org, reason = why, "inbound job-board delivery refused");
         AppError::Unauthenticated(why.to_owned())
     };
-    let secret = deps.sealer.open(sealed, id.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let secret = deps.vault().get(id, sealed).await.map_err(vault_error)?;
     let secret = String::from_utf8(secret).map_err(|e| AppError::Internal(e.to_string()))?;
     let body = std::str::from_utf8(raw_body).map_err(|_| refuse("the body is not UTF-8"))?;
     let Some(signature) = signature else { return Err(refuse("no ClearView-Signature header")) };

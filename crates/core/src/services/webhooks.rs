@@ -53,6 +53,8 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
     ("interview.scheduled", "an interview was scheduled"),
     ("interview.cancelled", "an interview was cancelled"),
     ("job.published", "a job was published"),
+    ("job.paused", "a published job was paused (out of job boards' feeds until it is active again)"),
+    ("job.closed", "a job was closed or cancelled"),
     ("candidate.erased", "a candidate's personal data was erased (GDPR); the payload holds only ids"),
     ("report.ready", "a requested or scheduled report was made; ids and the download route, no personal data"),
 ];
@@ -64,6 +66,8 @@ pub const TOPIC_KINDS: &[&str] = &[
     "interview.scheduled",
     "interview.cancelled",
     "job.published",
+    "job.paused",
+    "job.closed",
     "candidate.erased",
     "report.ready",
 ];
@@ -82,6 +86,8 @@ pub fn event_types(event: &DomainEvent) -> Vec<&'static str> {
         "interview.scheduled" => vec!["interview.scheduled"],
         "interview.cancelled" => vec!["interview.cancelled"],
         "job.published" => vec!["job.published"],
+        "job.paused" => vec!["job.paused"],
+        "job.closed" => vec!["job.closed"],
         "candidate.erased" => vec!["candidate.erased"],
         "report.ready" => vec!["report.ready"],
         _ => vec![],

@@ -44,7 +44,7 @@ pub const CREATE: Route = Route {
     access: Staff(Some(P::IntegrationsManage)),
     summary: "Add an integration (job_board, ats, email, calendar or background_check): credentials are sealed and never shown again; a job board's answer holds its inbound-webhook signing secret, shown once",
     idempotent: true,
-    grants: &[TableRead, TableWrite, SealingKey],
+    grants: &[TableRead, TableWrite, IntegrationSecretsWrite],
     handler: handler!(create),
 };
 async fn create(
@@ -64,7 +64,7 @@ pub const UPDATE: Route = Route {
     access: Staff(Some(P::IntegrationsManage)),
     summary: "Replace an integration's name, provider, settings and switch (its type stays); credentials when given, else the stored ones stay",
     idempotent: false,
-    grants: &[TableRead, TableWrite, SealingKey],
+    grants: &[TableRead, TableWrite, IntegrationSecretsWrite],
     handler: handler!(update),
 };
 async fn update(
@@ -85,7 +85,7 @@ pub const DELETE: Route = Route {
     access: Staff(Some(P::IntegrationsManage)),
     summary: "Remove an integration and its sealed credentials; a job board's inbound webhook then answers 404",
     idempotent: false,
-    grants: &[TableRead, TableWrite],
+    grants: &[TableRead, TableWrite, IntegrationSecretsWrite],
     handler: handler!(delete),
 };
 async fn delete(app: App, req: Req, _: ()) -> Result<NoContent, AppError> {
@@ -171,7 +171,7 @@ pub const INBOUND: Route = Route {
     access: Public,
     summary: "A job board posts an application (signed: HMAC-SHA256 over the timestamp and body, a 5-minute replay window): the candidate (found by email in the organisation, or created) and the application, sourced from the board. A bad signature is 401, a replayed delivery 409; both are logged",
     idempotent: false,
-    grants: &[TableRead, TableWrite, PublishEvents, SealingKey],
+    grants: &[TableRead, TableWrite, PublishEvents, IntegrationSecretsRead],
     handler: handler!(inbound),
 };
 async fn inbound(

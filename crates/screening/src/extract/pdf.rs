@@ -57,6 +57,7 @@ fn extract_inner(bytes: &[u8]) -> Result<ExtractedText, ParseFailure> {
     }
     let image_count = prepare_streams(&mut doc)?;
     check_xobjects(&doc, &pages)?;
+    place_text_forms(&mut doc, &pages);
 
     let mut collector = Collector::default();
     let result = pdf_extract::output_doc(&doc, &mut collector);
@@ -229,6 +230,186 @@ fn check_xobjects(doc: &Document, pages: &BTreeMap<u32, ObjectId>) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// A PDF transformation matrix `[a b c d e f]`.
+type Matrix = [f64; 6];
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// `m` applied first, then `n` (PDF order: `m × n`).
+fn concat(m: &Matrix, n: &Matrix) -> Matrix {
+    [
+        m[0] * n[0] + m[1] * n[2],
+        m[0] * n[1] + m[1] * n[3],
+        m[2] * n[0] + m[3] * n[2],
+        m[2] * n[1] + m[3] * n[3],
+        m[4] * n[0] + m[5] * n[2] + n[4],
+        m[4] * n[1] + m[5] * n[3] + n[5],
+    ]
+}
+
+fn matrix_of(operands: &[Object]) -> Option<Matrix> {
+    let [a, b, c, d, e, f] = operands else { return None };
+    let mut m = [0.0; 6];
+    for (slot, o) in m.iter_mut().zip([a, b, c, d, e, f]) {
+        *slot = f64::from(o.as_float().ok()?);
+    }
+    m.iter().all(|v| v.is_finite()).then_some(m)
+}
+
+/// The XObject dictionary of a resources entry (direct or referenced): name → object.
+fn xobjects_of<'a>(doc: &'a Document, resources: Option<&'a Object>) -> Option<&'a lopdf::Dictionary> {
+    let resources = match resources? {
+        Object::Reference(id) => doc.get_dictionary(*id).ok()?,
+        Object::Dictionary(d) => d,
+        _ => return None,
+    };
+    match resources.get(b"XObject").ok()? {
+        Object::Reference(id) => doc.get_dictionary(*id).ok(),
+        Object::Dictionary(d) => Some(d),
+        _ => None,
+    }
+}
+
+/// pdf-extract caches fonts by resource name for a whole page, so a form whose `/F0` is another
+/// font than the page's `/F0` is decoded with the page's font (Chromium names fonts from `/F0`
+/// in every form): its text comes out empty or wrong. Gives the form's fonts names of their
+/// own (the font's object number in the name) in its resources and its content.
+fn own_font_names(doc: &mut Document, form_id: ObjectId) {
+    let Ok(Object::Stream(form)) = doc.get_object(form_id) else {
+        return;
+    };
+    let resources = match form.dict.get(b"Resources") {
+        Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok(),
+        Ok(Object::Dictionary(d)) => Some(d),
+        _ => None,
+    };
+    let Some(mut resources) = resources.cloned() else {
+        return;
+    };
+    let fonts = match resources.get(b"Font") {
+        Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok(),
+        Ok(Object::Dictionary(d)) => Some(d),
+        _ => None,
+    };
+    let Some(fonts) = fonts else {
+        return;
+    };
+    let mut renamed: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+    let mut own_fonts = lopdf::Dictionary::new();
+    for (name, font) in fonts.iter() {
+        let (num, generation) = font.as_reference().unwrap_or(form_id);
+        let mut new_name = name.clone();
+        new_name.extend_from_slice(format!("_cv{num}_{generation}").as_bytes());
+        own_fonts.set(new_name.clone(), font.clone());
+        renamed.insert(name.clone(), new_name);
+    }
+    let Ok(mut content) = lopdf::content::Content::decode(&form.content) else {
+        return;
+    };
+    for op in &mut content.operations {
+        if op.operator == "Tf"
+            && let Some(Object::Name(n)) = op.operands.first_mut()
+            && let Some(new_name) = renamed.get(n.as_slice())
+        {
+            *n = new_name.clone();
+        }
+    }
+    let Ok(encoded) = content.encode() else {
+        return;
+    };
+    resources.set("Font", Object::Dictionary(own_fonts));
+    if let Ok(Object::Stream(form)) = doc.get_object_mut(form_id) {
+        form.dict.set("Resources", Object::Dictionary(resources));
+        form.set_content(encoded);
+    }
+}
+
+/// pdf-extract draws a Form XObject's content from an identity transform: the transform in
+/// force where the page draws it, and the form's own `/Matrix`, are lost, so text inside a
+/// form (Chromium draws text with opacity, section headings among them, that way) lands
+/// somewhere else or off the page. For each form with text that the pages draw with one
+/// transform, that transform is written in front of the form's content.
+fn place_text_forms(doc: &mut Document, pages: &BTreeMap<u32, ObjectId>) {
+    let text_forms: BTreeSet<ObjectId> = doc
+        .objects
+        .iter()
+        .filter_map(|(id, o)| match o {
+            Object::Stream(s)
+                if name_of(&s.dict, b"Subtype") == Some(b"Form")
+                    && !s.dict.has(b"Filter")
+                    && s.content.windows(2).any(|w| w == b"BT") =>
+            {
+                Some(*id)
+            }
+            _ => None,
+        })
+        .collect();
+    if text_forms.is_empty() {
+        return;
+    }
+    for id in &text_forms {
+        own_font_names(doc, *id);
+    }
+    let mut uses: BTreeMap<ObjectId, Vec<Matrix>> = BTreeMap::new();
+    for page_id in pages.values() {
+        let Ok(page) = doc.get_dictionary(*page_id) else {
+            continue;
+        };
+        let Some(xobjects) = xobjects_of(doc, page.get(b"Resources").ok()) else {
+            continue;
+        };
+        let named: BTreeMap<&[u8], ObjectId> = xobjects
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_reference().ok().filter(|id| text_forms.contains(id)).map(|id| (k.as_slice(), id))
+            })
+            .collect();
+        if named.is_empty() {
+            continue;
+        }
+        let Ok(content) = doc.get_and_decode_page_content(*page_id) else {
+            continue;
+        };
+        let mut ctm = IDENTITY;
+        let mut stack: Vec<Matrix> = Vec::new();
+        for op in &content.operations {
+            match op.operator.as_str() {
+                "q" => stack.push(ctm),
+                "Q" => ctm = stack.pop().unwrap_or(IDENTITY),
+                "cm" => {
+                    if let Some(m) = matrix_of(&op.operands) {
+                        ctm = concat(&m, &ctm);
+                    }
+                }
+                "Do" => {
+                    if let Some(id) = op.operands.first().and_then(|o| o.as_name().ok()).and_then(|n| named.get(n)) {
+                        uses.entry(*id).or_default().push(ctm);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (id, ctms) in uses {
+        let Some(first) = ctms.first().copied() else {
+            continue;
+        };
+        if ctms.iter().any(|m| m != &first) {
+            continue;
+        }
+        let Ok(Object::Stream(form)) = doc.get_object_mut(id) else {
+            continue;
+        };
+        let own = form.dict.get(b"Matrix").ok().and_then(|m| m.as_array().ok()).and_then(|a| matrix_of(a));
+        let m = concat(&own.unwrap_or(IDENTITY), &first);
+        if m == IDENTITY {
+            continue;
+        }
+        let mut content = format!("{} {} {} {} {} {} cm\n", m[0], m[1], m[2], m[3], m[4], m[5]).into_bytes();
+        content.extend_from_slice(&form.content);
+        form.set_content(content);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -483,7 +664,12 @@ fn segments_of(mut glyphs: Vec<Glyph>) -> Vec<Segment> {
             let blank = g.text.trim().is_empty();
             if let Some(last) = run.last() {
                 let x1 = run.iter().map(|r| r.x + r.w).fold(f64::MIN, f64::max);
-                if g.x - x1 > 1.0 * g.size && !blank && !last.text.trim().is_empty() {
+                // A gap after a blank glyph splits only when it is far wider than a justified
+                // space: a trailing space drawn at the end of a sidebar item is no bridge to
+                // the main column's text on the same baseline.
+                let gap = g.x - x1;
+                let split = if last.text.trim().is_empty() { gap > 2.5 * g.size } else { gap > 1.0 * g.size };
+                if split && !blank {
                     segments.extend(segment_of(std::mem::take(&mut run)));
                 }
             }
@@ -810,6 +996,67 @@ mod tests {
         }
         let (text, _) = layout_page(g, 600.0);
         assert_eq!(text, "JOHN DOE\n");
+    }
+
+    /// A page whose `/F0` re-encodes "H" as "X" and draws a form (moved up the page) whose
+    /// own `/F0` is plain Helvetica.
+    fn page_with_a_text_form() -> Vec<u8> {
+        use lopdf::{Stream, dictionary};
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let page_font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+            "Encoding" => dictionary! { "Type" => "Encoding", "BaseEncoding" => "WinAnsiEncoding",
+                "Differences" => vec![72.into(), Object::Name(b"X".to_vec())] },
+        });
+        let form_font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+        });
+        let form = doc.add_object(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 300.into(), 40.into()],
+                "Resources" => dictionary! { "Font" => dictionary! { "F0" => form_font } } },
+            b"BT /F0 14 Tf 0 0 Td (HEADING) Tj ET".to_vec(),
+        ));
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            b"BT /F0 11 Tf 72 700 Td (Body text below) Tj ET q 1 0 0 1 72 750 cm /X0 Do Q".to_vec(),
+        ));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F0" => page_font }, "XObject" => dictionary! { "X0" => form } },
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn text_inside_a_form_reads_with_its_own_font_where_the_page_draws_it() {
+        let text = extract(&page_with_a_text_form()).unwrap().text;
+        let lines: Vec<&str> = text.lines().collect();
+        // Its own font (not the page's /F0, which would give "XEADING"), and above the body
+        // text because the page moved it there (not at the form's origin, the page bottom).
+        assert_eq!(lines, ["HEADING", "Body text below"], "{text:?}");
+    }
+
+    #[test]
+    fn a_trailing_space_glyph_does_not_join_a_sidebar_item_to_the_main_column() {
+        let mut g = word(40.0, 100.0, "Node.js ");
+        g.extend(word(300.0, 100.0, "Penetration, University A"));
+        let texts: Vec<String> = segments_of(g).into_iter().map(|s| s.text).collect();
+        assert_eq!(texts, ["Node.js", "Penetration, University A"]);
+        // A justified space (a blank glyph and a gap well under three letters) still joins.
+        let mut j = word(40.0, 120.0, "wide ");
+        j.extend(word(40.0 + 5.0 * 5.0 + 12.0, 120.0, "gap"));
+        let texts: Vec<String> = segments_of(j).into_iter().map(|s| s.text).collect();
+        assert_eq!(texts, ["wide gap"]);
     }
 
     #[test]

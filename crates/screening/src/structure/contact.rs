@@ -154,6 +154,184 @@ pub(super) const COUNTRIES: &[&str] = &[
     "Romania",
 ];
 
+/// Large cities, for a city named alone ("New York" under a street line) or between a
+/// district and a country ("Mapo-gu, Seoul, South Korea").
+const CITIES: &[&str] = &[
+    "New York",
+    "New York City",
+    "Los Angeles",
+    "Chicago",
+    "Houston",
+    "Phoenix",
+    "Philadelphia",
+    "San Antonio",
+    "San Diego",
+    "Dallas",
+    "San Jose",
+    "Austin",
+    "Jacksonville",
+    "San Francisco",
+    "Columbus",
+    "Fort Worth",
+    "Indianapolis",
+    "Charlotte",
+    "Seattle",
+    "Denver",
+    "Washington",
+    "Boston",
+    "El Paso",
+    "Nashville",
+    "Detroit",
+    "Oklahoma City",
+    "Portland",
+    "Las Vegas",
+    "Memphis",
+    "Louisville",
+    "Baltimore",
+    "Milwaukee",
+    "Albuquerque",
+    "Tucson",
+    "Fresno",
+    "Sacramento",
+    "Kansas City",
+    "Atlanta",
+    "Miami",
+    "Raleigh",
+    "Omaha",
+    "Minneapolis",
+    "Tulsa",
+    "Cleveland",
+    "Oakland",
+    "Tampa",
+    "New Orleans",
+    "Pittsburgh",
+    "Cincinnati",
+    "St. Louis",
+    "Salt Lake City",
+    "Palo Alto",
+    "Mountain View",
+    "Sunnyvale",
+    "Menlo Park",
+    "Cupertino",
+    "Redmond",
+    "Berkeley",
+    "Cambridge",
+    "Brooklyn",
+    "Toronto",
+    "Montreal",
+    "Vancouver",
+    "Ottawa",
+    "Calgary",
+    "Mexico City",
+    "São Paulo",
+    "Sao Paulo",
+    "Rio de Janeiro",
+    "Buenos Aires",
+    "Bogotá",
+    "Bogota",
+    "Lima",
+    "Santiago",
+    "London",
+    "Manchester",
+    "Edinburgh",
+    "Dublin",
+    "Paris",
+    "Lyon",
+    "Berlin",
+    "Munich",
+    "Hamburg",
+    "Frankfurt",
+    "Cologne",
+    "Vienna",
+    "Zurich",
+    "Zürich",
+    "Geneva",
+    "Amsterdam",
+    "Rotterdam",
+    "Brussels",
+    "Copenhagen",
+    "Stockholm",
+    "Oslo",
+    "Helsinki",
+    "Madrid",
+    "Barcelona",
+    "Lisbon",
+    "Porto",
+    "Rome",
+    "Milan",
+    "Athens",
+    "Warsaw",
+    "Krakow",
+    "Prague",
+    "Budapest",
+    "Bucharest",
+    "Kyiv",
+    "Kiev",
+    "Istanbul",
+    "Ankara",
+    "Moscow",
+    "Tel Aviv",
+    "Jerusalem",
+    "Dubai",
+    "Abu Dhabi",
+    "Riyadh",
+    "Doha",
+    "Cairo",
+    "Lagos",
+    "Nairobi",
+    "Accra",
+    "Johannesburg",
+    "Cape Town",
+    "Casablanca",
+    "Mumbai",
+    "Delhi",
+    "New Delhi",
+    "Bangalore",
+    "Bengaluru",
+    "Hyderabad",
+    "Chennai",
+    "Kolkata",
+    "Pune",
+    "Ahmedabad",
+    "Karachi",
+    "Lahore",
+    "Islamabad",
+    "Dhaka",
+    "Colombo",
+    "Kathmandu",
+    "Beijing",
+    "Shanghai",
+    "Shenzhen",
+    "Guangzhou",
+    "Hangzhou",
+    "Hong Kong",
+    "Taipei",
+    "Seoul",
+    "Busan",
+    "Tokyo",
+    "Osaka",
+    "Kyoto",
+    "Singapore",
+    "Kuala Lumpur",
+    "Bangkok",
+    "Jakarta",
+    "Manila",
+    "Hanoi",
+    "Ho Chi Minh City",
+    "Sydney",
+    "Melbourne",
+    "Brisbane",
+    "Perth",
+    "Auckland",
+    "Wellington",
+];
+
+/// The city as the gazetteer spells it, if the piece is one of [`CITIES`].
+pub(super) fn known_city(piece: &str) -> Option<&'static str> {
+    let p = piece.trim().trim_end_matches(['.', ',', ';']).trim();
+    CITIES.iter().find(|c| c.eq_ignore_ascii_case(p)).copied()
+}
+
 const STREET_WORDS: &[&str] = &[
     "street",
     "st",
@@ -187,7 +365,7 @@ const STREET_WORDS: &[&str] = &[
 
 /// Pieces of a header line: "Jane Doe | jane@x.com | Austin, TX".
 fn header_pieces(line: &str) -> Vec<&str> {
-    line.split(['|', '•', '·', '\t', '●', '♦', '◆'])
+    line.split(['|', '•', '·', '\t', '●', '♦', '◆', ';'])
         .flat_map(|p| p.split("  "))
         .map(str::trim)
         .filter(|p| !p.is_empty())
@@ -234,6 +412,18 @@ pub(crate) fn parse_location(piece: &str) -> Option<Location> {
         });
     }
     if let Some(country) = COUNTRIES.iter().find(|c| c.eq_ignore_ascii_case(parts[parts.len() - 1])) {
+        // "Mapo-gu, Seoul, South Korea": a district before a city we know.
+        if parts.len() == 3
+            && known_city(city).is_none()
+            && let Some(known) = known_city(parts[1])
+        {
+            return Some(Location {
+                city: Some(known.to_owned()),
+                region: None,
+                country: Some((*country).to_owned()),
+                remote: false,
+            });
+        }
         let region = (parts.len() == 3).then(|| parts[1].to_owned());
         return Some(Location {
             city: Some(city.to_owned()),
@@ -307,9 +497,23 @@ fn title_case(s: &str) -> String {
 }
 
 pub(super) fn parse_header(lines: &[&str], contact: &mut Contact) {
-    for (i, line) in lines.iter().enumerate() {
+    // A line that stops on a comma ("2712 Broadway St, San Francisco," / "California | ...")
+    // goes on on the next line.
+    let mut joined: Vec<String> = Vec::with_capacity(lines.len());
+    for line in lines {
+        match joined.last_mut() {
+            Some(prev) if prev.trim_end().ends_with(',') => {
+                prev.push(' ');
+                prev.push_str(line.trim());
+            }
+            _ => joined.push((*line).to_owned()),
+        }
+    }
+    let mut after_street: Option<String> = None;
+    for (i, line) in joined.iter().enumerate() {
         let line = line.trim_start_matches("Name:").trim_start_matches("NAME:").trim();
         for (j, piece) in header_pieces(line).into_iter().enumerate() {
+            let follows_street = after_street.take();
             if contact.name.is_none() && i < 3 && j == 0 {
                 let bare = strip_honorific(piece);
                 if looks_like_name(bare) {
@@ -319,6 +523,7 @@ pub(super) fn parse_header(lines: &[&str], contact: &mut Contact) {
             }
             if is_street_address(piece) {
                 contact.street_address = Some(piece.to_owned());
+                after_street = Some(piece.to_owned());
                 // "12 Main St, Springfield, IL 62704": the tail is the city.
                 if let Some((_, tail)) = piece.split_once(',')
                     && let Some(loc) = parse_location(tail)
@@ -337,11 +542,36 @@ pub(super) fn parse_header(lines: &[&str], contact: &mut Contact) {
                 contact.location.get_or_insert(loc);
                 continue;
             }
+            // "1234 Broadway, New York": a street line ending in a city we know.
+            if piece.starts_with(|c: char| c.is_ascii_digit())
+                && let Some((street, tail)) = piece.split_once(',')
+                && street.split_whitespace().count() >= 2
+                && let Some(city) = known_city(tail)
+            {
+                contact.street_address = Some(piece.to_owned());
+                contact.location.get_or_insert(Location { city: Some(city.to_owned()), ..Location::default() });
+                continue;
+            }
             if contact.location.is_none()
                 && let Some(loc) = parse_location(piece)
             {
                 contact.location = Some(loc);
+                continue;
             }
+            // "1234 Broadway" then "New York": a city we know, alone, right after a street.
+            if contact.location.is_none()
+                && let Some(street) = &follows_street
+                && let Some(city) = known_city(piece)
+            {
+                contact.location = Some(Location { city: Some(city.to_owned()), ..Location::default() });
+                contact.street_address.get_or_insert_with(|| street.clone());
+                continue;
+            }
+            let words: Vec<&str> = piece.split_whitespace().collect();
+            let street_like = (2..=5).contains(&words.len())
+                && words[0].bytes().all(|b| b.is_ascii_digit())
+                && words[1..].iter().all(|w| w.starts_with(char::is_uppercase));
+            after_street = street_like.then(|| piece.to_owned());
         }
     }
 }

@@ -155,6 +155,12 @@ fn clean_field(s: &str) -> Option<String> {
         .find(|d| lower.starts_with(*d) && !lower[d.len()..].trim_start().starts_with("in "))
         .map_or(s, |d| s[d.len()..].trim_start_matches([',', ' ']));
     let s = s.trim();
+    // "Master of Arts, Major in Physics": the cue is no part of the field.
+    let lower = s.to_lowercase();
+    let s = ["major in ", "majoring in ", "major: ", "concentration in ", "specialization in "]
+        .iter()
+        .find(|c| lower.starts_with(*c))
+        .map_or(s, |c| s[c.len()..].trim_start());
     let s = s
         .strip_prefix("in ")
         .or_else(|| s.strip_prefix("IN "))
@@ -245,6 +251,31 @@ fn looks_like_field(p: &str) -> bool {
     lower.split(|c: char| !c.is_alphanumeric()).any(|w| SUBJECTS.contains(&w))
 }
 
+/// Lines with a sentence wrapped onto the next ("Major in Engineering, University B, Los" /
+/// "Angeles, USA."): the second line joined to the first when the first ends inside the
+/// sentence (on a letter) and the second ends it, holds no date and no degree, and is no
+/// bullet of its own.
+fn join_wrapped(lines: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    for line in lines {
+        let (t, bullet) = text::strip_bullet(line);
+        if let Some(prev) = out.last_mut()
+            && !bullet
+            && prev.ends_with(char::is_alphabetic)
+            && t.ends_with('.')
+            && !t.contains('\t')
+            && text::find_dates(t).is_empty()
+            && find_degree(t).is_none()
+        {
+            prev.push(' ');
+            prev.push_str(t);
+            continue;
+        }
+        out.push((*line).to_owned());
+    }
+    out
+}
+
 pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
     let mut entries: Vec<EducationEntry> = Vec::new();
     let mut current = EducationEntry::default();
@@ -255,9 +286,43 @@ pub(super) fn parse_education(lines: &[&str]) -> Vec<EducationEntry> {
         }
         *has_dates = false;
     };
-    for line in lines {
+    let joined = join_wrapped(lines);
+    for (i, line) in joined.iter().enumerate() {
         let (line, _) = text::strip_bullet(line);
         let dates = text::find_dates(line);
+        // "College of Engineering" under "Cornell University": a school within the
+        // university, not another institution.
+        let lower = line.to_lowercase();
+        if dates.is_empty()
+            && find_degree(line).is_none()
+            && ["college of ", "school of ", "faculty of ", "department of "].iter().any(|p| lower.starts_with(p))
+            && current.institution.as_deref().is_some_and(|i| i.to_lowercase().contains("universit"))
+        {
+            continue;
+        }
+        // "LA MARTINIERE FOR BOYS" over "Grad. May 2011 | Kolkata, India": a name line set
+        // above a line of only dates and a place is the institution, whatever its words.
+        if dates.is_empty()
+            && line.len() <= 60
+            && find_degree(line).is_none()
+            && !is_institution(line)
+            && major_of(line).is_none()
+            && !line.contains([':', ','])
+            && line.starts_with(char::is_uppercase)
+            && let Some(next) = joined.get(i + 1)
+            && !text::find_dates(next).is_empty()
+            && find_degree(next).is_none()
+        {
+            let rest = strip_date_labels(&remove_dates(next));
+            let rest = rest.trim_matches(|c: char| c.is_whitespace() || matches!(c, '|' | ',' | '-' | '–' | '—'));
+            if !rest.is_empty() && (parse_location(rest).is_some() || super::contact::known_city(rest).is_some()) {
+                if current.institution.is_some() || current.degree.is_some() {
+                    flush(&mut current, &mut entries, &mut has_dates);
+                }
+                current.institution = Some(line.trim().to_owned());
+                continue;
+            }
+        }
         let stripped = remove_dates(line);
         // "Expected Graduation: June 2016" leaves its label behind.
         let stripped = strip_date_labels(&stripped);

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::contact::parse_location;
+use super::contact::{known_city, parse_location};
 use crate::text::{self, DatePoint, FoundRange, PartialDate, YearMonth};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,9 +165,43 @@ fn lone_date_cell(line: &str) -> Option<FoundRange> {
     covers.then_some(FoundRange { start: d.start, end: Some(d.start), span: (d.span.0 + offset, d.span.1 + offset) })
 }
 
+/// Dates closing a short, non-bullet line that names a place or a role ("YMCA, Pomona, CA
+/// Summer 2013, 2014"): a job of those seasons or years, from the first to the last.
+fn trailing_dates(line: &str) -> Option<FoundRange> {
+    let (_, bullet) = text::strip_bullet(line);
+    if bullet || line.len() > 80 || line.ends_with('.') {
+        return None;
+    }
+    let dates = text::find_dates(line);
+    let (first, last) = (dates.first()?, dates.last()?);
+    let head = line[..first.span.0].trim_end_matches([' ', ',', '|', '-', '–', '—', '(']);
+    // "Summer 2013": the season belongs to the date.
+    let head = match head.rsplit_once(' ') {
+        Some((h, season))
+            if ["spring", "summer", "fall", "autumn", "winter"].contains(&season.to_ascii_lowercase().as_str()) =>
+        {
+            h.trim_end_matches([' ', ',', '|', '-', '–', '—', '('])
+        }
+        _ => head,
+    };
+    let tail = line[last.span.1..].trim_matches(|c: char| c.is_whitespace() || matches!(c, ')' | ',' | '.'));
+    let between_ok = dates
+        .windows(2)
+        .all(|w| line[w[0].span.1..w[1].span.0].chars().all(|c| c.is_whitespace() || matches!(c, ',' | '&' | '/')));
+    if head.split_whitespace().count() < 2 || !tail.is_empty() || !between_ok {
+        return None;
+    }
+    let names_place = entry_pieces(head).iter().any(|p| parse_location(p).is_some());
+    (names_place || has_title_word(head)).then(|| FoundRange {
+        start: first.start,
+        end: Some(last.end.unwrap_or(last.start)),
+        span: (head.len(), last.span.1),
+    })
+}
+
 /// The date range of an anchor line, if it is one.
 fn anchor_range(line: &str) -> Option<FoundRange> {
-    text::find_dates(line).into_iter().find(is_range).or_else(|| lone_date_cell(line))
+    text::find_dates(line).into_iter().find(is_range).or_else(|| lone_date_cell(line)).or_else(|| trailing_dates(line))
 }
 
 pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
@@ -186,7 +220,8 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
         while k > consumed_until && a - k < 2 {
             let prev = lines[k - 1];
             let (_, bullet) = text::strip_bullet(prev);
-            if bullet || prev.len() > 90 || prev.ends_with('.') {
+            // A line starting in lower case goes on with the sentence above it.
+            if bullet || prev.len() > 90 || prev.ends_with('.') || prev.starts_with(char::is_lowercase) {
                 break;
             }
             let after_bullet = k >= 2 && text::strip_bullet(lines[k - 2]).1;
@@ -277,6 +312,25 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
                 entry.company = Some(p.clone());
             }
         }
+        // "R.O.K Cyber Command, MND": the part after a comma in the company's own cell,
+        // neither place nor role, is part of its name.
+        if let Some(company) = entry.company.clone()
+            && let Some(k) = pieces.iter().position(|p| *p == company)
+            && let Some(next) = pieces.get(k + 1)
+            && parse_location(next).is_none()
+            && known_city(next).is_none()
+            && !has_title_word(next)
+            && entry.title.as_deref() != Some(next.as_str())
+            && text::find_dates(next).is_empty()
+            && header.iter().chain(std::iter::once(&lines[body_start.saturating_sub(1)].to_owned())).any(|h| {
+                h.split('\t').any(|cell| {
+                    cell.trim().trim_matches(|c: char| matches!(c, '|' | '(' | ')')).trim()
+                        == format!("{company}, {next}")
+                })
+            })
+        {
+            entry.company = Some(format!("{company}, {next}"));
+        }
         entry.start = range.start.partial();
         match range.end {
             Some(DatePoint::Present) => entry.current = true,
@@ -290,7 +344,13 @@ pub(super) fn parse_experience(lines: &[&str]) -> Vec<ExperienceEntry> {
             while k > body_start && next_anchor - k < 2 {
                 let prev = lines[k - 1];
                 let (_, bullet) = text::strip_bullet(prev);
-                if bullet || prev.len() > 90 || prev.ends_with('.') {
+                if bullet || prev.len() > 90 || prev.ends_with('.') || prev.starts_with(char::is_lowercase) {
+                    break;
+                }
+                // The same test as for the next entry's header: a bullet's continuation line
+                // stays in this entry's body.
+                let after_bullet = k >= 2 && text::strip_bullet(lines[k - 2]).1;
+                if after_bullet && prev.split_whitespace().count() >= 5 && !prev.contains(['|', '\t']) {
                     break;
                 }
                 k -= 1;

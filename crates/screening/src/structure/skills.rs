@@ -179,7 +179,21 @@ fn languages_in(line: &str) -> Vec<&'static str> {
 pub(super) fn vendor_products(text: &str, taxonomy: &Taxonomy, skills: &mut BTreeSet<String>) {
     const VENDORS: &[&str] =
         &["Adobe", "Microsoft", "Google", "Amazon", "AWS", "Apple", "Autodesk", "Oracle", "IBM", "Azure"];
-    for line in text.lines() {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, raw) in lines.iter().enumerate() {
+        // A list wrapped after "and" or a comma ("Adobe Photoshop and" / "Illustrator, ...")
+        // goes on on the next line.
+        let wrapped = raw.trim_end();
+        let joined;
+        let line: &str = if (wrapped.ends_with(" and") || wrapped.ends_with(','))
+            && VENDORS.iter().any(|v| wrapped.contains(v))
+            && let Some(next) = lines.get(i + 1)
+        {
+            joined = format!("{wrapped} {}", next.trim());
+            &joined
+        } else {
+            raw
+        };
         for vendor in VENDORS {
             let mut from = 0;
             while let Some(i) = line[from..].find(vendor) {
