@@ -16,10 +16,8 @@ help: ## List the targets
 # The first platform admin of the embedded default (the README's non-profit walkthrough signs in
 # as them); in AWS the same variable is set on the auth-register function.
 PLATFORM_ADMIN_EMAILS ?= root@platform.example
-# Debian packages `make run` needs (clamav: clamscan scans uploads before they are parsed).
-RUN_SYSTEM_PKGS := clamav
 run: ## Start the whole system on the embedded default (no AWS account): API, OpenAPI, outbox
-	bash scripts/system-deps.sh $(RUN_SYSTEM_PKGS)
+	bash scripts/system-deps.sh
 	PLATFORM_ADMIN_EMAILS=$(PLATFORM_ADMIN_EMAILS) cargo run -p clearview-devserver -- --data-dir $(DATA_DIR) --port $(PORT)
 
 test: deps-and-lint check-gen test-infra test-rust test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
@@ -40,7 +38,7 @@ test: export CDK_TEMPLATE := $(CURDIR)/target/infra/cdk.out/ClearView.template.j
 # A make test build is a clean build: incremental compilation data would only cost time to write.
 test: export CARGO_INCREMENTAL := 0
 
-test-deps: ## Install the test toolchain: Debian packages (clamav), Python venv (moto, cfn-lint, aws-sam-cli), CDK node modules
+test-deps: ## Install the test toolchain: Debian packages (scripts/system-deps.sh: ClamAV, Tesseract, poppler), Python venv (moto, cfn-lint, aws-sam-cli), CDK node modules
 	bash scripts/test-deps.sh
 
 lint: ## cargo fmt --check and clippy -D warnings

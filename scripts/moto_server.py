@@ -6,6 +6,7 @@ increment is lost, and concurrent writes to one table can end in a code-less 500
 changed size during iteration"). Real DynamoDB applies every write to an item atomically and
 serialises conflicting transactions, so this launcher makes moto keep that promise: one lock
 around DynamoDB's request handling. Other services (SQS long polls above all) stay concurrent.
+It also gives moto's Textract a well-formed canned answer (below).
 
 Run with the Python that has moto installed; arguments are moto_server's (-H host -p port).
 """
@@ -25,6 +26,23 @@ def _serialised_call_action(self):  # type: ignore[no-untyped-def]
 
 
 DynamoHandler.call_action = _serialised_call_action
+
+# Textract: moto answers every DetectDocumentText with one canned result, and its page count is
+# mis-shaped (DocumentMetadata.Pages is an object, which no SDK parses). Give it a number, and a
+# canned reading: Textract-shaped LINE blocks (geometry, confidence; listed out of reading order)
+# of crates/screening/fixtures/scanned_resume.png, so the Textract adapter's tests read a resume.
+try:
+    import json
+    import pathlib
+
+    from moto.textract.models import TextractBackend
+
+    TextractBackend.PAGES = 1
+    _BLOCKS = pathlib.Path(__file__).resolve().parent.parent / "crates/aws/tests/fixtures/textract_blocks.json"
+    if _BLOCKS.is_file():
+        TextractBackend.BLOCKS = json.loads(_BLOCKS.read_text())
+except ImportError:  # a moto without Textract: its tests fail with the reason, nothing else does
+    pass
 
 if __name__ == "__main__":
     server.main()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the test toolchain, idempotently: Debian packages (clamav), a Python venv at .venv with pinned moto[server],
-# cfn-lint and aws-sam-cli, and the CDK app's node modules (npm ci). A warm run only compares
+# Installs the test toolchain, idempotently: the Debian packages the embedded default runs
+# (scripts/system-deps.sh: ClamAV, Tesseract, poppler), a Python venv at .venv with pinned
+# moto[server], cfn-lint and aws-sam-cli, and the CDK app's node modules (npm ci). A warm run only compares
 # versions and a lockfile hash, so it takes seconds. Fails loudly if anything cannot be installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,14 +15,10 @@ PY_PINS=(
 )
 VENV=.venv
 CDK_DIR=infra/cdk
-# Debian packages the tests use (scripts/system-deps.sh: dpkg -s first, apt-get only if missing).
-# clamav: clamscan, the embedded default's malware scanner.
-SYSTEM_PKGS=(
-  clamav
-)
 
 die() { echo "test-deps: $*" >&2; exit 1; }
-bash scripts/system-deps.sh "${SYSTEM_PKGS[@]}" || die "cannot install ${SYSTEM_PKGS[*]}"
+# Debian packages (dpkg -s first, apt-get only if missing): the malware scanner and the OCR engine.
+bash scripts/system-deps.sh || die "the Debian packages could not be installed (scripts/system-deps.sh, above)"
 command -v python3 >/dev/null || die "python3 is required (3.9+)"
 
 if [[ ! -x "$VENV/bin/python" ]]; then

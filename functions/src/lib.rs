@@ -122,6 +122,9 @@ pub async fn aws_app(route: &Route) -> Result<App, Error> {
     if route.grants.contains(&Grant::SealingKey) {
         deps = deps.with_sealer(Arc::new(sealer()?));
     }
+    if route.grants.contains(&Grant::Ocr) {
+        deps = deps.with_ocr(Arc::new(adapters.ocr()));
+    }
     if route.grants.iter().any(|g| matches!(g, Grant::IntegrationSecretsWrite | Grant::IntegrationSecretsRead)) {
         deps = deps.with_secrets(Arc::new(adapters.secrets()));
     }
@@ -183,6 +186,9 @@ async fn consumer_deps(def: &ConsumerDef) -> Result<Deps, Error> {
     }
     if def.needs(Need::SealingKey) {
         deps = deps.with_sealer(Arc::new(sealer()?));
+    }
+    if def.needs(Need::Ocr) {
+        deps = deps.with_ocr(Arc::new(adapters.ocr()));
     }
     Ok(deps)
 }

@@ -215,6 +215,7 @@ pub struct AwsClients {
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub sns: aws_sdk_sns::Client,
+    pub textract: aws_sdk_textract::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
 }
 
@@ -227,6 +228,7 @@ impl AwsClients {
             s3: s3_client(sdk),
             sqs: aws_sdk_sqs::Client::new(sdk),
             sns: aws_sdk_sns::Client::new(sdk),
+            textract: aws_sdk_textract::Client::new(sdk),
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
         }
     }
@@ -295,6 +297,11 @@ impl Adapters {
     }
 
     /// SNS events on `EVENTS_TOPIC_ARN`.
+    /// The OCR port: Amazon Textract (no setting of its own: the function's region).
+    pub fn ocr(&self) -> crate::textract::TextractOcr {
+        crate::textract::TextractOcr::new(self.clients.textract.clone())
+    }
+
     pub fn events(&self) -> Result<SnsEvents, ConfigError> {
         Ok(SnsEvents::new(self.clients.sns.clone(), self.config.require_events_topic()?))
     }

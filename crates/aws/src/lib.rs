@@ -32,6 +32,7 @@ pub mod sqs;
 pub mod table;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod textract;
 
 pub use cognito::CognitoIdentity;
 pub use config::{Adapters, AwsClients, AwsConfig, ConfigError};

@@ -15,6 +15,7 @@ use clearview_core::ports::blobs::BlobError;
 use clearview_core::ports::queue::{Consumer, DomainEvent, ObjectCreated, Outcome, WorkMessage, WorkQueue};
 use clearview_core::ports::store::{Condition, StoreError};
 use clearview_core::record::{self, Record};
+use clearview_core::services::parsed_resume::{ReadError, read_resume};
 use clearview_core::services::{Change, Who, audit_write, snapshot};
 use clearview_core::values::OrgId;
 use clearview_screening::bias::BiasCheck;
@@ -238,9 +239,11 @@ impl ParseConsumer {
             crate::scan::Gate::Pending => return crate::scan::wait_for_verdict(deps, m, &obj.key).await,
         }
         let as_of = deps.clock.now().date();
-        let parsed = match clearview_screening::parse_resume_at(&blob.bytes, content_type.as_deref(), as_of) {
+        // Scans (image-only PDFs, PNG, JPEG) are read by the OCR port; the result says so.
+        let parsed = match read_resume(deps, &blob.bytes, content_type.as_deref(), as_of).await {
             Ok(p) => p,
-            Err(failure) => return self.fail(&app, &run_id, failure).await,
+            Err(ReadError::Document(failure)) => return self.fail(&app, &run_id, failure).await,
+            Err(ReadError::OcrUnavailable(why)) => return Err(Outcome::Retry(format!("reading the scan: {why}"))),
         };
         let mut with_file = app.clone();
         if let Some(r) = with_file.resume.as_mut() {
@@ -250,7 +253,7 @@ impl ParseConsumer {
         let body = serde_json::to_value(&parsed).map_err(|e| Outcome::Poison(e.to_string()))?;
         // The candidate's profile: this resume, and (until they confirm it) what it says. Before
         // the stage is recorded, so a failure here is retried with the parse.
-        clearview_core::services::candidates::prefill_from_resume(deps, &with_file, &parsed)
+        clearview_core::services::candidates::prefill_from_resume(deps, &with_file, &parsed.resume)
             .await
             .map_err(|e| retry("filling the candidate's profile from the resume")(&e))?;
         let after = record_stage(deps, &with_file, "parsed", Stage::Parsed, &run_id, body, None).await?;

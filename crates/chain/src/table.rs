@@ -55,6 +55,9 @@ pub enum Need {
     CountRequests,
     /// The `PLATFORM_ADMIN_EMAILS` setting (the `PlatformAdminEmails` parameter of the stack).
     PlatformAdminEmails,
+    /// textract:DetectDocumentText (OCR of scanned resumes; Textract has no resource-level
+    /// permissions, so the statement names `*`).
+    Ocr,
     /// secretsmanager:CreateSecret, PutSecretValue, TagResource and DeleteSecret on the
     /// deployment's secrets named `<table>/<prefix>*` (see `ports::secrets`).
     WriteSecrets(&'static str),
@@ -242,7 +245,7 @@ use Need::*;
 pub const CONSUMERS: &[ConsumerDef] = &[
     ConsumerDef {
         name: "parse",
-        summary: "Scan an uploaded resume for malware (GuardDuty tag; ClamAV locally), extract and structure it; enqueue anonymization",
+        summary: "Scan an uploaded resume for malware (GuardDuty tag; ClamAV locally), extract and structure it (scans read by OCR); enqueue anonymization",
         trigger: Trigger::Sqs { queue: "parse", batch_size: 5, max_batching_window_s: 0 },
         needs: &[
             TableRead,
@@ -253,6 +256,7 @@ pub const CONSUMERS: &[ConsumerDef] = &[
             SendTo("parse"),
             SendTo("anonymize"),
             Publish(APPLICATION_EVENTS),
+            Ocr,
         ],
         timeout_s: 60,
         memory_mb: 1024,

@@ -78,6 +78,8 @@ pub enum Grant {
     /// s3:DeleteObject and s3:DeleteObjectVersion on resumes, s3:ListBucketVersions on the
     /// bucket (to delete every stored version of a file).
     ResumesDelete,
+    /// textract:DetectDocumentText (OCR of scanned resumes).
+    Ocr,
     /// Secrets Manager: create, tag and delete this deployment's integration secrets
     /// (`<table>/integrations/…`).
     IntegrationSecretsWrite,

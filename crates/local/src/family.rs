@@ -183,6 +183,9 @@ impl LocalFamily {
         .with_blobs(self.blob_store())
         .with_queues(self.work_queues())
         .with_events(self.events())
+        // Scanned resumes: Tesseract (installed by scripts/system-deps.sh; if it is missing, a scan's
+        // parse is retried and then dead-lettered with the reason).
+        .with_ocr(Arc::new(crate::ocr::TesseractOcr::default()))
         // The embedded default runs on a laptop: webhook receivers on loopback are the point.
         .with_webhooks(clearview_core::ports::WebhookPolicy::local(
             clearview_core::ports::WebhookPolicy::default().retry_delays_s,

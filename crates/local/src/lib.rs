@@ -20,6 +20,7 @@ pub mod identity;
 pub mod keys;
 pub mod mail;
 pub mod malware;
+pub mod ocr;
 pub mod queues;
 pub mod store;
 pub mod verify;

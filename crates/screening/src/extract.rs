@@ -1,4 +1,7 @@
 //! Text extraction from uploaded resume bytes (PDF, DOCX, plain text), refusing hostile files.
+//! Scans (image-only PDFs, PNG and JPEG images) have no text to extract: they end as a failure
+//! for which [`ParseFailure::needs_ocr`] is true, and [`crate::ocr`] structures what an OCR
+//! engine read from them.
 
 mod docx;
 mod pdf;
@@ -10,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_RESUME_BYTES: usize = 10 * 1024 * 1024;
 
 /// Documents whose extracted text has fewer non-whitespace characters than this are empty.
-const MIN_TEXT_CHARS: usize = 20;
+pub(crate) const MIN_TEXT_CHARS: usize = 20;
 
 /// What the bytes are, judged from their content (magic bytes), not from a file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +22,10 @@ pub enum DocKind {
     Pdf,
     Docx,
     Text,
+    /// A PNG image (a scan or a photo of a resume): read by OCR only.
+    Png,
+    /// A JPEG image: read by OCR only.
+    Jpeg,
 }
 
 impl DocKind {
@@ -28,7 +35,14 @@ impl DocKind {
             DocKind::Pdf => "application/pdf",
             DocKind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             DocKind::Text => "text/plain",
+            DocKind::Png => "image/png",
+            DocKind::Jpeg => "image/jpeg",
         }
+    }
+
+    /// True for the kinds that are pictures of text (read by OCR only).
+    pub fn is_image(self) -> bool {
+        matches!(self, DocKind::Png | DocKind::Jpeg)
     }
 }
 
@@ -68,6 +82,9 @@ pub enum ParseFailure {
     EncryptedPdf,
     #[error("PDF has no text layer (scanned or image-only)")]
     ImageOnlyPdf,
+    /// A PNG or JPEG upload: text only an OCR engine can read.
+    #[error("{kind:?} image: no text layer (scanned or photographed)")]
+    ImageDocument { kind: DocKind },
     #[error("archive expands too much ({detail})")]
     ZipBomb { detail: String },
     #[error("document contains macros")]
@@ -81,6 +98,11 @@ pub enum ParseFailure {
 }
 
 impl ParseFailure {
+    /// True when the document is a picture of text: an OCR engine may still read it.
+    pub fn needs_ocr(&self) -> bool {
+        matches!(self, ParseFailure::ImageOnlyPdf | ParseFailure::ImageDocument { .. })
+    }
+
     /// Stable machine code, e.g. `"encrypted_pdf"`; safe to store and to branch on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -90,6 +112,7 @@ impl ParseFailure {
             ParseFailure::TypeMismatch { .. } => "type_mismatch",
             ParseFailure::EncryptedPdf => "encrypted_pdf",
             ParseFailure::ImageOnlyPdf => "image_only_pdf",
+            ParseFailure::ImageDocument { .. } => "image_document",
             ParseFailure::ZipBomb { .. } => "zip_bomb",
             ParseFailure::MacroEnabled => "macro_enabled",
             ParseFailure::UnsupportedType { .. } => "unsupported_type",
@@ -111,13 +134,18 @@ impl ParseFailure {
             }
             ParseFailure::EncryptedPdf => "the PDF is password-protected".to_owned(),
             ParseFailure::ImageOnlyPdf => {
-                "the PDF is a scan or image with no text layer, so it cannot be read automatically".to_owned()
+                "the PDF is a scan or image with no text layer, and no text could be recognised in it".to_owned()
+            }
+            ParseFailure::ImageDocument { .. } => {
+                "the file is an image of a resume, and no text could be recognised in it".to_owned()
             }
             ParseFailure::ZipBomb { .. } => {
                 "the Word file expands to an unsafe size and was refused for safety".to_owned()
             }
             ParseFailure::MacroEnabled => "the Word file contains macros and was refused for safety".to_owned(),
-            ParseFailure::UnsupportedType { .. } => "the file is not a PDF, DOCX or plain-text document".to_owned(),
+            ParseFailure::UnsupportedType { .. } => {
+                "the file is not a PDF, DOCX, plain-text, PNG or JPEG document".to_owned()
+            }
             ParseFailure::EmptyDocument => "the document contains no readable text".to_owned(),
             ParseFailure::Corrupt { .. } => "the file is damaged or incomplete".to_owned(),
         };
@@ -138,7 +166,10 @@ impl ParseFailure {
             }
             ParseFailure::EncryptedPdf => "Your PDF is password-protected.".to_owned(),
             ParseFailure::ImageOnlyPdf => {
-                "Your PDF appears to be a scan or picture, so we could not read its text.".to_owned()
+                "Your PDF appears to be a scan or picture, and we could not read its text.".to_owned()
+            }
+            ParseFailure::ImageDocument { .. } => {
+                "Your file is a picture of a resume, and we could not read its text.".to_owned()
             }
             ParseFailure::ZipBomb { .. } | ParseFailure::Corrupt { .. } => {
                 "We could not open your file; it may be damaged.".to_owned()
@@ -150,8 +181,8 @@ impl ParseFailure {
             ParseFailure::EmptyDocument => "We found no text in your file.".to_owned(),
         };
         format!(
-            "{why} Please upload your resume as a text-based PDF, a Word document (.docx) or a \
-             plain-text (.txt) file, without a password, under 10 MB."
+            "{why} Please upload your resume as a text-based PDF, a Word document (.docx), a \
+             plain-text (.txt) file or a sharp scan (PNG or JPEG), without a password, under 10 MB."
         )
     }
 }
@@ -163,6 +194,8 @@ enum Declared {
     Docx,
     Docm,
     Text,
+    Png,
+    Jpeg,
     Unknown,
     Other,
 }
@@ -179,13 +212,15 @@ fn declared_kind(content_type: Option<&str>) -> Declared {
             Declared::Docm
         }
         "text/plain" | "text/markdown" => Declared::Text,
+        "image/png" => Declared::Png,
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => Declared::Jpeg,
         "" | "application/octet-stream" | "binary/octet-stream" => Declared::Unknown,
         _ => Declared::Other,
     }
 }
 
 /// Judges what the bytes are from their content. Refuses oversize input, macro-enabled
-/// Word files, other archives, legacy `.doc`, images and binary data.
+/// Word files, other archives, legacy `.doc`, images other than PNG and JPEG, and binary data.
 pub fn detect(bytes: &[u8]) -> Result<DocKind, ParseFailure> {
     if bytes.len() > MAX_RESUME_BYTES {
         return Err(ParseFailure::TooLarge { size: bytes.len(), max: MAX_RESUME_BYTES });
@@ -199,6 +234,12 @@ pub fn detect(bytes: &[u8]) -> Result<DocKind, ParseFailure> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return docx::classify_zip(bytes).map(|()| DocKind::Docx);
     }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Ok(DocKind::Png);
+    }
+    if bytes.starts_with(b"\xFF\xD8\xFF") {
+        return Ok(DocKind::Jpeg);
+    }
     if let Some(what) = known_binary(bytes) {
         return Err(ParseFailure::UnsupportedType { detail: what.to_owned() });
     }
@@ -208,8 +249,7 @@ pub fn detect(bytes: &[u8]) -> Result<DocKind, ParseFailure> {
 fn known_binary(bytes: &[u8]) -> Option<&'static str> {
     const MAGICS: &[(&[u8], &str)] = &[
         (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "legacy Office (.doc) file"),
-        (b"\x89PNG", "PNG image"),
-        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"\x89PNG", "damaged PNG image"),
         (b"GIF8", "GIF image"),
         (b"II*\x00", "TIFF image"),
         (b"MM\x00*", "TIFF image"),
@@ -241,7 +281,16 @@ pub fn extract_text(bytes: &[u8], declared_content_type: Option<&str>) -> Result
         (Declared::Pdf, DocKind::Pdf)
         | (Declared::Docx, DocKind::Docx)
         | (Declared::Text, DocKind::Text)
+        | (Declared::Png, DocKind::Png)
+        | (Declared::Jpeg, DocKind::Jpeg)
         | (Declared::Unknown, _) => {}
+        // A picture named as a PDF: say what it really is, so the candidate can upload it as one.
+        (Declared::Pdf, detected) if detected.is_image() => {
+            return Err(ParseFailure::TypeMismatch {
+                declared: declared_content_type.unwrap_or("application/pdf").to_owned(),
+                detected: detected.content_type().to_owned(),
+            });
+        }
         (Declared::Pdf, _) => return Err(ParseFailure::NotAPdf),
         (Declared::Docx, _) => return Err(ParseFailure::NotADocx),
         (declared, detected) => {
@@ -255,6 +304,7 @@ pub fn extract_text(bytes: &[u8], declared_content_type: Option<&str>) -> Result
         DocKind::Pdf => pdf::extract(bytes)?,
         DocKind::Docx => docx::extract(bytes)?,
         DocKind::Text => plain::extract(bytes)?,
+        DocKind::Png | DocKind::Jpeg => return Err(ParseFailure::ImageDocument { kind: detected }),
     };
     let visible = extracted.text.chars().filter(|c| !c.is_whitespace() && !c.is_control()).count();
     if visible < MIN_TEXT_CHARS {
@@ -279,6 +329,7 @@ mod tests {
             ParseFailure::TypeMismatch { declared: "a".into(), detected: "b".into() },
             ParseFailure::EncryptedPdf,
             ParseFailure::ImageOnlyPdf,
+            ParseFailure::ImageDocument { kind: DocKind::Png },
             ParseFailure::ZipBomb { detail: "x".into() },
             ParseFailure::MacroEnabled,
             ParseFailure::UnsupportedType { detail: "x".into() },
@@ -317,10 +368,39 @@ mod tests {
     }
 
     #[test]
-    fn legacy_doc_and_images_are_unsupported() {
+    fn legacy_doc_and_other_images_are_unsupported() {
         let doc = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest-of-ole";
         assert_eq!(detect(doc).unwrap_err().code(), "unsupported_type");
-        assert_eq!(detect(b"\x89PNG\r\n\x1a\n....").unwrap_err().code(), "unsupported_type");
+        assert_eq!(detect(b"GIF89a....").unwrap_err().code(), "unsupported_type");
+        assert_eq!(detect(b"II*\x00....").unwrap_err().code(), "unsupported_type");
+    }
+
+    #[test]
+    fn png_and_jpeg_are_detected_by_magic_bytes_and_need_ocr() {
+        const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
+        const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00";
+        assert_eq!(detect(PNG).unwrap(), DocKind::Png);
+        assert_eq!(detect(JPEG).unwrap(), DocKind::Jpeg);
+        for (bytes, declared) in [(PNG, Some("image/png")), (JPEG, Some("image/jpeg")), (PNG, None)] {
+            let err = extract_text(bytes, declared).unwrap_err();
+            assert_eq!(err.code(), "image_document");
+            assert!(err.needs_ocr());
+        }
+        assert!(ParseFailure::ImageOnlyPdf.needs_ocr());
+        assert!(!ParseFailure::EmptyDocument.needs_ocr());
+    }
+
+    #[test]
+    fn a_png_named_pdf_or_jpeg_is_a_type_mismatch() {
+        const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
+        let err = extract_text(PNG, Some("application/pdf")).unwrap_err();
+        assert_eq!(
+            err,
+            ParseFailure::TypeMismatch { declared: "application/pdf".into(), detected: "image/png".into() }
+        );
+        assert_eq!(extract_text(PNG, Some("image/jpeg")).unwrap_err().code(), "type_mismatch");
+        let pdf_as_png = extract_text(b"%PDF-1.7\n%....", Some("image/png")).unwrap_err();
+        assert_eq!(pdf_as_png.code(), "type_mismatch");
     }
 
     #[test]

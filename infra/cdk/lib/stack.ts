@@ -622,7 +622,7 @@ export class ClearViewStack extends Stack {
     for (const s of f.statements) {
       if (s.resources.includes('*')) {
         ack(role, 'AwsSolutions-IAM5[Resource::*]',
-          `${s.sid}: ${s.actions.join(', ')} have no resource-level permissions (X-Ray accepts only "*").`);
+          `${s.sid}: ${s.actions.join(', ')} have no resource-level permissions (X-Ray and Textract accept only "*").`);
       }
       if (s.resources.includes('table/index/*')) {
         ack(role, `AwsSolutions-IAM5[Resource::${d.nestedArn.table}/index/*]`,

@@ -618,3 +618,72 @@ async fn a_profile_name_change_re_runs_the_anonymiser_so_the_blind_resume_loses_
     let after = wait_for_stage(f, &admin.token, &id, &["checked"]).await;
     assert!(after["ai"]["score"].is_number(), "scored again: {after:?}");
 }
+
+/// A scanned resume (a PNG of typeset_resume.pdf) is read by Tesseract, goes through the chain
+/// to a bias-checked score within a few points of its text twin's for the same job, and its
+/// parse says it came from OCR. A PNG uploaded as a PDF is a type mismatch, not a guess.
+#[tokio::test]
+async fn a_png_scan_is_read_by_ocr_and_scores_like_its_text_twin() {
+    let e = env().await;
+    let f = &e.family;
+    let admin = f.employer_admin("Acme").await;
+    let job = active_job(f, &admin).await;
+    let (scan_cand, _, _) = candidate(f, "Sofia Lindqvist").await;
+    let (text_cand, _, _) = candidate(f, "Sofia Lindqvist").await;
+    let (liar, _, _) = candidate(f, "Pat Moreau").await;
+    let scan = apply_and_upload(f, &scan_cand, &job, "scanned_resume.png", "image/png", json!(null)).await;
+    let text = apply_and_upload(f, &text_cand, &job, "typeset_resume.pdf", "application/pdf", json!(null)).await;
+    let named_pdf = apply_and_upload_as(f, &liar, &job, "scanned_resume.png", "application/pdf").await;
+
+    let app = wait_for_stage(f, &admin.token, &scan, &["checked", "failed"]).await;
+    assert_eq!(app["processing"]["stage"], "checked", "{app:?}");
+    let twin = wait_for_stage(f, &admin.token, &text, &["checked", "failed"]).await;
+    assert_eq!(twin["processing"]["stage"], "checked", "{twin:?}");
+    let mut overall = Vec::new();
+    for id in [&scan, &text] {
+        let s = f.get(&format!("/api/applications/{id}/ai-score"), &admin.token).await;
+        assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+        overall.push(s.body["score"]["overall"].as_i64().expect("an overall score"));
+    }
+    let (scan_score, text_score) = (overall[0], overall[1]);
+    assert!((scan_score - text_score).abs() <= 3, "scan {scan_score} vs text {text_score}");
+
+    let parsed = f.get(&format!("/api/applications/{scan}/parsed-resume"), &admin.token).await;
+    assert_eq!(parsed.status, StatusCode::OK, "{:?}", parsed.body);
+    let r = &parsed.body["result"];
+    assert_eq!((r["extraction"].as_str(), r["documentKind"].as_str()), (Some("ocr"), Some("png")), "{r}");
+    assert!(r["ocr"]["engine"].as_str().is_some_and(|e| e.starts_with("tesseract ")), "{r}");
+    assert!(r["ocr"]["meanConfidence"].as_f64().is_some_and(|c| c > 0.8), "{r}");
+    let twin_parsed = f.get(&format!("/api/applications/{text}/parsed-resume"), &admin.token).await;
+    let t = &twin_parsed.body["result"];
+    assert_eq!((t["extraction"].as_str(), t["ocr"].clone()), (Some("text"), serde_json::Value::Null), "{t}");
+    assert_eq!(r["skills"], t["skills"]);
+
+    let refused = wait_for_stage(f, &admin.token, &named_pdf, &["failed", "checked"]).await;
+    assert_eq!(refused["processing"]["failureCode"], "type_mismatch", "{refused:?}");
+}
+
+/// Applies and uploads `file` declared as `content_type` (whatever the bytes are).
+async fn apply_and_upload_as(
+    f: &clearview_tests::api::Family,
+    token: &str,
+    job: &str,
+    file: &str,
+    content_type: &str,
+) -> String {
+    let app = f.post("/api/applications", Some(token), json!({"jobId": job})).await;
+    assert_eq!(app.status, StatusCode::CREATED, "{:?}", app.body);
+    let id = app.body["id"].as_str().unwrap().to_owned();
+    let grant = f
+        .post(
+            &format!("/api/applications/{id}/resume-upload-url"),
+            Some(token),
+            json!({"contentType": content_type, "fileName": "resume.pdf"}),
+        )
+        .await;
+    assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
+    let url = grant.body["upload"]["url"].as_str().unwrap();
+    let put = f.put_bytes(&url[url.find("/local-blobs").unwrap()..], content_type, fixture(file)).await;
+    assert_eq!(put, StatusCode::OK);
+    id
+}

@@ -24,7 +24,7 @@ pub enum Target {
     Secrets(&'static str),
     /// The function's own log group.
     LogGroup,
-    /// X-Ray has no resource-level permissions.
+    /// X-Ray and Textract have no resource-level permissions.
     Any,
 }
 
@@ -121,6 +121,8 @@ pub fn statements(f: &Function) -> Vec<Statement> {
             // Resolved into the environment at deploy time: no IAM action at run time.
             Need::SealingKey | Need::PlatformAdminEmails => {}
             Need::CountRequests => out.push(stmt("CountRequests", &["dynamodb:UpdateItem"], vec![Target::Table])),
+            // Textract's actions have no resource-level permissions: "*" is the only resource.
+            Need::Ocr => out.push(stmt("ReadScans", &["textract:DetectDocumentText"], vec![Target::Any])),
             Need::SendTo(q) => {
                 out.push(stmt(format!("SendTo{}", pascal(q)), &["sqs:SendMessage"], vec![Target::Queue(q)]))
             }

@@ -72,6 +72,7 @@ fn route_needs(grants: &[Grant]) -> Vec<Need> {
             Grant::PlatformAdminEmails => Need::PlatformAdminEmails,
             Grant::ExportsRead => Need::ReadObjects(bucket::EXPORTS),
             Grant::ResumesDelete => Need::DeleteObjects(bucket::UPLOADS),
+            Grant::Ocr => Need::Ocr,
             Grant::IntegrationSecretsWrite => Need::WriteSecrets(INTEGRATION_SECRETS),
             Grant::IntegrationSecretsRead => Need::ReadSecrets(INTEGRATION_SECRETS),
         })

@@ -42,12 +42,13 @@ fn cognito_actions_are_exactly_the_route_grants() {
 }
 
 #[test]
-fn only_tracing_uses_a_wildcard_resource() {
+fn only_tracing_and_ocr_use_a_wildcard_resource() {
     for f in functions_with(true) {
         for s in statements(&f) {
             assert!(s.actions.iter().all(|a| !a.contains('*')), "{}: {s:?}", f.name);
             if s.targets.contains(&Target::Any) {
-                assert_eq!(s.sid, "Tracing", "{}", f.name);
+                assert!(s.sid == "Tracing" || s.sid == "ReadScans", "{}: {s:?}", f.name);
+                assert_eq!(s.targets, vec![Target::Any], "{}: {s:?}", f.name);
             }
         }
     }

@@ -10,3 +10,4 @@ mod mail;
 mod malware;
 mod secrets;
 mod store;
+mod textract;

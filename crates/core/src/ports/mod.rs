@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod identity;
 pub mod mail;
 pub mod malware;
+pub mod ocr;
 pub mod queue;
 pub mod secrets;
 pub mod store;
@@ -24,6 +25,8 @@ pub struct Deps {
     pub queues: Arc<dyn queue::Queues>,
     pub events: Arc<dyn queue::Events>,
     pub sealer: Arc<dyn crypto::Sealer>,
+    /// Reads scanned resumes (image-only PDFs, PNG, JPEG); unconfigured unless set.
+    pub ocr: Arc<dyn ocr::Ocr>,
     /// Integration credentials: Secrets Manager in AWS; `None` seals them with [`Deps::sealer`]
     /// into their items (the embedded default). Read it through [`Deps::vault`].
     pub secrets: Option<Arc<dyn secrets::SecretVault>>,
@@ -63,7 +66,8 @@ impl WebhookPolicy {
 }
 
 impl Deps {
-    /// The ports every function needs. Blobs, queues, events, sealing and malware scanning start unconfigured
+    /// The ports every function needs. Blobs, queues, events, sealing, malware scanning and OCR
+    /// start unconfigured
     /// (they answer "unavailable: not configured") until set with the `with_*` methods, so a
     /// function that does not need them needs none of their settings.
     pub fn new(
@@ -83,6 +87,7 @@ impl Deps {
             queues: Arc::new(Unconfigured),
             events: Arc::new(Unconfigured),
             sealer: Arc::new(Unconfigured),
+            ocr: Arc::new(Unconfigured),
             secrets: None,
             malware: Arc::new(Unconfigured),
             webhooks: WebhookPolicy::default(),
@@ -102,6 +107,10 @@ impl Deps {
     }
     pub fn with_sealer(mut self, sealer: Arc<dyn crypto::Sealer>) -> Self {
         self.sealer = sealer;
+        self
+    }
+    pub fn with_ocr(mut self, ocr: Arc<dyn ocr::Ocr>) -> Self {
+        self.ocr = ocr;
         self
     }
     pub fn with_secrets(mut self, vault: Arc<dyn secrets::SecretVault>) -> Self {
@@ -191,5 +200,12 @@ impl crypto::Sealer for Unconfigured {
 impl malware::MalwareScanner for Unconfigured {
     async fn verdict(&self, _: &str, _: &[u8]) -> Result<malware::Verdict, malware::ScanError> {
         Err(malware::ScanError::Unavailable(UNCONFIGURED.into()))
+    }
+}
+
+#[async_trait::async_trait]
+impl ocr::Ocr for Unconfigured {
+    async fn recognize(&self, _: &[u8], _: ocr::ScanKind) -> Result<ocr::OcrText, ocr::OcrError> {
+        Err(ocr::OcrError::Unavailable(UNCONFIGURED.into()))
     }
 }

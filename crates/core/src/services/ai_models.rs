@@ -141,7 +141,7 @@ pub async fn list(deps: &Deps, actor: &Actor) -> AppResult<AiModels> {
             .into(),
         configuration: serde_json::json!({
             "maxResumeBytes": clearview_screening::MAX_RESUME_BYTES,
-            "formats": ["application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/plain"],
+            "formats": crate::services::applications::RESUME_CONTENT_TYPES,
             "taxonomySkills": clearview_screening::Taxonomy::global().len(),
         }),
         active: true,

@@ -544,7 +544,18 @@ fn email_phone_id_and_choice_patterns_match_their_parsers() {
     agrees(
         &types,
         |s| applications::RESUME_CONTENT_TYPES.contains(&s.trim().to_ascii_lowercase().as_str()),
-        &["application/pdf", "Application/PDF ", "text/plain", "text/plainx", "application/pdfx", "application.pdf"],
+        &[
+            "application/pdf",
+            "Application/PDF ",
+            "text/plain",
+            "text/plainx",
+            "application/pdfx",
+            "application.pdf",
+            "IMAGE/PNG",
+            "image/jpeg",
+            "image/jpg",
+            "image/gif",
+        ],
     );
 }
 

@@ -27,8 +27,15 @@ use utoipa::openapi::schema::Object;
 pub const MAX_RESUME_BYTES: u64 = 10 * 1024 * 1024;
 pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(15 * 60);
 pub const DOWNLOAD_URL_TTL: Duration = Duration::from_secs(5 * 60);
-pub const RESUME_CONTENT_TYPES: [&str; 3] =
-    ["application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/plain"];
+/// What a resume may be uploaded as. PNG and JPEG scans (and PDFs without a text layer) are
+/// read by OCR; the content must match the declared type (checked by magic bytes when parsed).
+pub const RESUME_CONTENT_TYPES: [&str; 5] = [
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "text/plain",
+    "image/png",
+    "image/jpeg",
+];
 
 /// Voluntary self-identification (EEO-1 categories); every field may be left out or declined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
@@ -127,7 +134,8 @@ pub fn parse_source(field: &str, s: Option<&str>) -> Result<Option<String>, crat
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UploadInput {
-    /// `application/pdf`, the DOCX type, or `text/plain`.
+    /// `application/pdf`, the DOCX type, `text/plain`, or a scan as `image/png` or `image/jpeg`
+    /// (read by OCR). The bytes must be what this says (checked by their magic bytes).
     #[schema(schema_with = content_type_schema)]
     pub content_type: String,
     #[schema(schema_with = file_name_schema)]
@@ -139,6 +147,8 @@ pub struct UploadInput {
 pub struct FileUploadInput {
     /// One of the caller's applications (another id is not found).
     pub application_id: String,
+    /// `application/pdf`, the DOCX type, `text/plain`, or a scan as `image/png` or `image/jpeg`
+    /// (read by OCR). The bytes must be what this says (checked by their magic bytes).
     #[schema(schema_with = content_type_schema)]
     pub content_type: String,
     #[schema(schema_with = file_name_schema)]
@@ -622,7 +632,7 @@ pub async fn upload_url(deps: &Deps, candidate: &Principal, id: &str, input: Upl
     if !RESUME_CONTENT_TYPES.contains(&ct.as_str()) {
         return Err(AppError::field(
             "contentType",
-            "must be application/pdf, the DOCX type (application/vnd.openxmlformats-officedocument.wordprocessingml.document) or text/plain",
+            "must be application/pdf, the DOCX type (application/vnd.openxmlformats-officedocument.wordprocessingml.document), text/plain, image/png or image/jpeg",
         ));
     }
     let file_name =

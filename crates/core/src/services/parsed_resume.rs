@@ -6,6 +6,9 @@
 //! snake_case; these views are camelCase, and blind: while the candidate's identity is withheld
 //! from the reader (blind review), no contact details, no employer or school names, no bullet
 //! points and no raw text — only what the scorer reads (titles, dates, degrees, skills).
+//!
+//! [`read_resume`] is how every parse starts: the document's own text, or for a scan (an
+//! image-only PDF, a PNG, a JPEG) the text the OCR port reads from it.
 
 use super::applications::{load_in_org, stage_output, visible_file};
 use super::review::identity_visible;
@@ -14,9 +17,10 @@ use crate::error::{AppError, AppResult};
 use crate::keys;
 use crate::model::Application;
 use crate::ports::Deps;
+use crate::ports::ocr::{OcrError, ScanKind};
 use crate::record;
-use clearview_screening::ParsedResume;
 use clearview_screening::PartialDate;
+use clearview_screening::{ParseFailure, ParsedDocument};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -69,8 +73,14 @@ pub struct ParsedResumeView {
     /// True when the reader does not see who the candidate is: contact, company and school
     /// names, details and the summary are withheld.
     pub blind: bool,
-    /// `pdf`, `docx` or `text`.
+    /// `pdf`, `docx`, `text`, `png` or `jpeg`.
     pub document_kind: String,
+    /// `text` (the document's own text) or `ocr` (read from a scan by an OCR engine: see
+    /// `ocr`; the confidence is then the structure's times the engine's).
+    #[schema(pattern = "^(text|ocr)$")]
+    pub extraction: String,
+    /// How a scan was read; null for documents with text.
+    pub ocr: Option<OcrView>,
     pub pages: u32,
     pub contact: Option<ContactView>,
     pub summary: Option<String>,
@@ -83,6 +93,18 @@ pub struct ParsedResumeView {
     pub certifications: Vec<String>,
     pub languages: Vec<String>,
     pub total_experience_years: f64,
+}
+
+/// How a scanned resume's text was read.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OcrView {
+    /// The engine and its version: `tesseract 5.3.0` (embedded default) or `amazon-textract …`.
+    pub engine: String,
+    /// 0..1: the engine's mean confidence over what it read.
+    pub mean_confidence: f64,
+    /// Pages read.
+    pub pages: u32,
 }
 
 /// `GET /api/applications/{id}/parsed-resume`.
@@ -106,7 +128,8 @@ fn lower(v: impl Serialize) -> String {
 }
 
 /// The view of a parse, blind or not.
-pub fn view(p: &ParsedResume, blind: bool) -> ParsedResumeView {
+pub fn view(d: &ParsedDocument, blind: bool) -> ParsedResumeView {
+    let p = &d.resume;
     let contact = (!blind).then(|| ContactView {
         name: p.contact.name.clone(),
         email: p.contact.email.clone(),
@@ -122,6 +145,12 @@ pub fn view(p: &ParsedResume, blind: bool) -> ParsedResumeView {
         confidence: p.confidence,
         blind,
         document_kind: lower(p.document.kind),
+        extraction: d.extraction().to_owned(),
+        ocr: d.ocr.as_ref().map(|o| OcrView {
+            engine: o.engine.clone(),
+            mean_confidence: o.mean_confidence,
+            pages: o.pages,
+        }),
         pages: p.document.pages,
         contact,
         summary: if blind { None } else { p.summary.clone() },
@@ -157,7 +186,7 @@ pub fn view(p: &ParsedResume, blind: bool) -> ParsedResumeView {
 }
 
 /// The current run's stored parse of an application, if its resume has been parsed.
-async fn stored_parse(deps: &Deps, app: &Application) -> AppResult<Option<ParsedResume>> {
+async fn stored_parse(deps: &Deps, app: &Application) -> AppResult<Option<ParsedDocument>> {
     stage_output(deps, app, "parsed").await
 }
 
@@ -219,9 +248,15 @@ pub async fn preview(deps: &Deps, caller: &Caller, file_id: &str) -> AppResult<F
     let text = if blind {
         stage_output::<Anonymised>(deps, &app, "anonymized").await?.ok_or_else(not_parsed)?.text
     } else {
-        parsed.text.clone()
+        parsed.resume.text.clone()
     };
-    Ok(FilePreview { file_id: file.id, application_id: app.id, anonymised: blind, pages: parsed.document.pages, text })
+    Ok(FilePreview {
+        file_id: file.id,
+        application_id: app.id,
+        anonymised: blind,
+        pages: parsed.resume.document.pages,
+        text,
+    })
 }
 
 /// `POST /api/files/parse-resume`.
@@ -250,8 +285,12 @@ pub async fn parse_file(deps: &Deps, actor: &Actor, input: ParseFileInput) -> Ap
         .await
         .map_err(|e| AppError::Unavailable(format!("reading the file: {e}")))?;
     scanned_clean(deps, &file.key, &blob.bytes).await?;
-    let parsed = clearview_screening::parse_resume_at(&blob.bytes, Some(&file.content_type), deps.clock.now().date())
-        .map_err(|f| AppError::conflict("unparseable", format!("the file could not be parsed: {f}")))?;
+    let parsed = read_resume(deps, &blob.bytes, Some(&file.content_type), deps.clock.now().date()).await.map_err(
+        |e| match e {
+            ReadError::Document(f) => AppError::conflict("unparseable", format!("the file could not be parsed: {f}")),
+            ReadError::OcrUnavailable(why) => AppError::Unavailable(format!("reading the scanned file: {why}")),
+        },
+    )?;
     Ok(view(&parsed, blind))
 }
 
@@ -277,5 +316,55 @@ async fn scanned_clean(deps: &Deps, key: &str, bytes: &[u8]) -> AppResult<()> {
             Err(AppError::Unavailable("the malware scan of this file has not finished; try again shortly".into()))
         }
         Err(e) => Err(AppError::Unavailable(e.to_string())),
+    }
+}
+
+/// Why a resume could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadError {
+    /// The document's own fault: it will never parse (the candidate is told why).
+    Document(ParseFailure),
+    /// A scan that the OCR engine could not read now (not installed, not configured, throttled,
+    /// down): try again later.
+    OcrUnavailable(String),
+}
+
+/// Extracts and structures a resume, "Present" meaning `as_of`. A scan (an image-only PDF, a
+/// PNG or a JPEG) is read by the OCR port and its text structured like any text resume; the
+/// result says so (`ocr`). An engine that refuses the scan leaves the scan's own failure.
+pub async fn read_resume(
+    deps: &Deps,
+    bytes: &[u8],
+    content_type: Option<&str>,
+    as_of: time::Date,
+) -> Result<ParsedDocument, ReadError> {
+    let failure = match clearview_screening::parse_resume_at(bytes, content_type, as_of) {
+        Ok(p) => return Ok(ParsedDocument::text_layer(p)),
+        Err(f) if f.needs_ocr() => f,
+        Err(f) => return Err(ReadError::Document(f)),
+    };
+    let kind = match &failure {
+        ParseFailure::ImageDocument { kind } => ScanKind::of(*kind).unwrap_or(ScanKind::Png),
+        _ => ScanKind::Pdf,
+    };
+    let started = std::time::Instant::now();
+    match deps.ocr.recognize(bytes, kind).await {
+        Ok(read) => {
+            tracing::info!(
+                engine = %read.engine,
+                pages = read.pages,
+                lines = read.lines.len(),
+                mean_confidence = read.mean_confidence,
+                ms = started.elapsed().as_millis() as u64,
+                "scanned resume read by OCR"
+            );
+            clearview_screening::parse_recognized_at(&read.text, kind.doc_kind(), &read.source(), as_of)
+                .map_err(ReadError::Document)
+        }
+        Err(OcrError::Unavailable(why)) => Err(ReadError::OcrUnavailable(why)),
+        Err(OcrError::Unreadable(why)) => {
+            tracing::warn!(reason = %why, "OCR refused the scan");
+            Err(ReadError::Document(failure))
+        }
     }
 }

@@ -69,7 +69,7 @@ pub const PARSE_RESUME: Route = Route {
     access: Staff(Some(P::ApplicationsRead)),
     summary: "Parse a stored resume file again with today's parser and return the structured result (blind in blind review; nothing is stored)",
     idempotent: false,
-    grants: &[TableRead, ResumesRead, ResumeScanTags],
+    grants: &[TableRead, ResumesRead, ResumeScanTags, Ocr],
     handler: handler!(parse_resume),
 };
 async fn parse_resume(
