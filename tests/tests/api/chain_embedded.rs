@@ -358,7 +358,7 @@ async fn tampered_or_expired_upload_urls_are_refused() {
     assert!(huge.body["detail"].as_str().is_some_and(|d| d.contains("bytes at most")), "{:?}", huge.body);
     assert_eq!(f.put_bytes(&path, "text/plain", b"hello".to_vec()).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let bad_type = f
-        .post(&format!("/api/applications/{id}/resume-upload-url"), Some(&cand), json!({"contentType": "image/png"}))
+        .post(&format!("/api/applications/{id}/resume-upload-url"), Some(&cand), json!({"contentType": "image/gif"}))
         .await;
     assert_eq!(bad_type.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad_type.body["errors"][0]["field"], "contentType");
