@@ -98,7 +98,7 @@ const DESCRIPTION: TextRule = TextRule::new(1, 200);
 const MAX_URL: usize = 2048;
 
 fn description_schema() -> utoipa::openapi::schema::Object {
-    DESCRIPTION.schema()
+    DESCRIPTION.opt_schema()
 }
 
 fn url_schema() -> utoipa::openapi::schema::Object {
