@@ -177,21 +177,7 @@ async fn encrypted_pdf_fails_with_a_reason_and_the_candidate_is_asked_for_a_text
 
 /// Applies to `job` and uploads `bytes` as a plain-text resume: the application's id.
 async fn apply_with_text(f: &clearview_tests::api::Family, token: &str, job: &str, bytes: Vec<u8>) -> String {
-    let app = f.post("/api/applications", Some(token), json!({"jobId": job})).await;
-    assert_eq!(app.status, StatusCode::CREATED, "{:?}", app.body);
-    let id = app.body["id"].as_str().unwrap().to_owned();
-    let grant = f
-        .post(
-            &format!("/api/applications/{id}/resume-upload-url"),
-            Some(token),
-            json!({"contentType": "text/plain", "fileName": "resume.txt"}),
-        )
-        .await;
-    assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
-    let url = grant.body["upload"]["url"].as_str().unwrap();
-    let put = f.put_bytes(&url[url.find("/local-blobs").unwrap()..], "text/plain", bytes).await;
-    assert_eq!(put, StatusCode::OK);
-    id
+    apply_and_upload_bytes(f, token, job, bytes, "text/plain").await
 }
 
 #[tokio::test]
@@ -671,6 +657,17 @@ async fn apply_and_upload_as(
     file: &str,
     content_type: &str,
 ) -> String {
+    apply_and_upload_bytes(f, token, job, fixture(file), content_type).await
+}
+
+/// Applies to `job` and uploads `bytes` declared as `content_type`: the application's id.
+async fn apply_and_upload_bytes(
+    f: &clearview_tests::api::Family,
+    token: &str,
+    job: &str,
+    bytes: Vec<u8>,
+    content_type: &str,
+) -> String {
     let app = f.post("/api/applications", Some(token), json!({"jobId": job})).await;
     assert_eq!(app.status, StatusCode::CREATED, "{:?}", app.body);
     let id = app.body["id"].as_str().unwrap().to_owned();
@@ -678,12 +675,12 @@ async fn apply_and_upload_as(
         .post(
             &format!("/api/applications/{id}/resume-upload-url"),
             Some(token),
-            json!({"contentType": content_type, "fileName": "resume.pdf"}),
+            json!({"contentType": content_type, "fileName": if content_type == "text/plain" { "resume.txt" } else { "resume.pdf" }}),
         )
         .await;
     assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
     let url = grant.body["upload"]["url"].as_str().unwrap();
-    let put = f.put_bytes(&url[url.find("/local-blobs").unwrap()..], content_type, fixture(file)).await;
+    let put = f.put_bytes(&url[url.find("/local-blobs").unwrap()..], content_type, bytes).await;
     assert_eq!(put, StatusCode::OK);
     id
 }
