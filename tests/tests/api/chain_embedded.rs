@@ -660,7 +660,8 @@ async fn apply_and_upload_as(
     apply_and_upload_bytes(f, token, job, fixture(file), content_type).await
 }
 
-/// Applies to `job` and uploads `bytes` declared as `content_type`: the application's id.
+/// Applies to `job` (no self-identification) and uploads `bytes` declared as `content_type`:
+/// the application's id.
 async fn apply_and_upload_bytes(
     f: &clearview_tests::api::Family,
     token: &str,
@@ -668,19 +669,6 @@ async fn apply_and_upload_bytes(
     bytes: Vec<u8>,
     content_type: &str,
 ) -> String {
-    let app = f.post("/api/applications", Some(token), json!({"jobId": job})).await;
-    assert_eq!(app.status, StatusCode::CREATED, "{:?}", app.body);
-    let id = app.body["id"].as_str().unwrap().to_owned();
-    let grant = f
-        .post(
-            &format!("/api/applications/{id}/resume-upload-url"),
-            Some(token),
-            json!({"contentType": content_type, "fileName": if content_type == "text/plain" { "resume.txt" } else { "resume.pdf" }}),
-        )
-        .await;
-    assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
-    let url = grant.body["upload"]["url"].as_str().unwrap();
-    let put = f.put_bytes(&url[url.find("/local-blobs").unwrap()..], content_type, bytes).await;
-    assert_eq!(put, StatusCode::OK);
-    id
+    let name = if content_type == "text/plain" { "resume.txt" } else { "resume.pdf" };
+    crate::common::apply_and_upload_bytes(f, token, job, serde_json::Value::Null, name, bytes, content_type).await
 }

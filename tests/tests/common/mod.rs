@@ -69,6 +69,20 @@ pub async fn apply_and_upload(
     content_type: &str,
     sid: Value,
 ) -> String {
+    apply_and_upload_bytes(f, token, job, sid, file, fixture(file), content_type).await
+}
+
+/// Applies with `sid` (self-identification, or null), asks for an upload URL for `file_name`
+/// and PUTs `bytes` declared as `content_type` (whatever they are): the application id.
+pub async fn apply_and_upload_bytes(
+    f: &Family,
+    token: &str,
+    job: &str,
+    sid: Value,
+    file_name: &str,
+    bytes: Vec<u8>,
+    content_type: &str,
+) -> String {
     let app = f.post("/api/applications", Some(token), json!({"jobId": job, "selfIdentification": sid})).await;
     assert_eq!(app.status, StatusCode::CREATED, "{:?}", app.body);
     let id = app.body["id"].as_str().unwrap().to_owned();
@@ -76,13 +90,13 @@ pub async fn apply_and_upload(
         .post(
             &format!("/api/applications/{id}/resume-upload-url"),
             Some(token),
-            json!({"contentType": content_type, "fileName": file}),
+            json!({"contentType": content_type, "fileName": file_name}),
         )
         .await;
     assert_eq!(grant.status, StatusCode::CREATED, "{:?}", grant.body);
     let url = grant.body["upload"]["url"].as_str().unwrap();
     let path = &url[url.find("/local-blobs").unwrap()..];
-    let put = f.put_bytes(path, content_type, fixture(file)).await;
+    let put = f.put_bytes(path, content_type, bytes).await;
     assert_eq!(put, StatusCode::OK);
     id
 }
