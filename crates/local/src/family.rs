@@ -223,10 +223,21 @@ impl LocalFamily {
     /// Runs every consumer of the asynchronous-work table over `deps`: a worker per queue
     /// consumer on the durable queues, and the local cron for the scheduled jobs.
     pub fn spawn_table(&self, deps: &Deps, shutdown: CancellationToken) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut tasks = self.spawn_workers(
-            clearview_chain::table::queue_consumers(deps).into_iter().map(|(_, c)| c).collect(),
-            shutdown.clone(),
-        );
+        // Each consumer receives as many messages at a time as its event source mapping hands
+        // its Lambda (the table's batch size): one receive, not one per message.
+        let mut tasks = Vec::new();
+        for (def, consumer) in clearview_chain::table::queue_consumers(deps) {
+            let mut options = crate::workers::WorkerOptions::default();
+            if let clearview_chain::table::Trigger::Sqs { batch_size, .. } = def.trigger {
+                options.batch = usize::try_from(batch_size).unwrap_or(1);
+            }
+            tasks.extend(crate::workers::spawn_workers_with(
+                self.queues.clone(),
+                vec![consumer],
+                shutdown.clone(),
+                options,
+            ));
+        }
         let jobs = clearview_chain::table::scheduled(deps)
             .into_iter()
             .filter_map(|(def, job)| {

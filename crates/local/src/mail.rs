@@ -1,25 +1,83 @@
 //! `OutboxMailer`: mail as RFC 5322 `.eml` files in an outbox folder, and `Outbox` to read them back.
 //!
 //! Each message is written to a temporary name and renamed, so a reader never sees half a file.
-//! A `dedupe_key` is claimed with a marker file created exclusively, so a redelivered event sends
-//! nothing twice, even across restarts.
+//! A `dedupe_key` is claimed by a line appended (and synced) to a claims log before the mail is
+//! written, so a redelivered event sends nothing twice, even across restarts. (Outboxes from
+//! before the log kept a marker file per key in the same folder; those still count.)
 
 use clearview_core::ports::clock::Clock;
 use clearview_core::ports::mail::{MailError, Mailer, OutgoingEmail};
 use lettre::message::{Mailbox, Message, MultiPart, SinglePart, header::ContentType};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
 const STAMP: &[FormatItem<'static>] =
     format_description!("[year][month][day]T[hour][minute][second].[subsecond digits:6]Z");
 
-/// Where dedupe markers live, inside the outbox (hidden from `*.eml` listings).
+/// Where dedupe claims live, inside the outbox (hidden from `*.eml` listings).
 const SENT_DIR: &str = ".sent";
+/// The claims log in [`SENT_DIR`]: a line `<sha256 of the key> <message id> <file>` per claim,
+/// `<sha256> - -` when a failed write gave the key back. One append per mail, where a marker
+/// file per key cost a file creation (an inode) each.
+const CLAIMS_LOG: &str = "claims.log";
+
+/// The dedupe keys claimed so far (by digest: message id and file), and the log they go to.
+struct Claims {
+    log: fs::File,
+    by_digest: HashMap<String, (String, String)>,
+}
+
+impl Claims {
+    fn open(sent: &Path) -> std::io::Result<Self> {
+        let mut by_digest = HashMap::new();
+        // Markers from before the log: a file per key holding "<id>\n<file>".
+        for entry in fs::read_dir(sent)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                let claimed = fs::read_to_string(entry.path())?;
+                let (id, file) = claimed.split_once('\n').unwrap_or((claimed.as_str(), ""));
+                by_digest.insert(name, (id.to_owned(), file.to_owned()));
+            }
+        }
+        let path = sent.join(CLAIMS_LOG);
+        let mut torn = false;
+        if let Ok(text) = fs::read_to_string(&path) {
+            torn = !text.is_empty() && !text.ends_with('\n');
+            // A line cut short by a crash has fewer than three fields and is skipped: its mail
+            // was never written (the claim is synced before the mail), so nothing is lost.
+            for line in text.lines() {
+                let mut f = line.split(' ');
+                let (Some(digest), Some(id), Some(file), None) = (f.next(), f.next(), f.next(), f.next()) else {
+                    continue;
+                };
+                if id == "-" {
+                    by_digest.remove(digest);
+                } else {
+                    by_digest.insert(digest.to_owned(), (id.to_owned(), file.to_owned()));
+                }
+            }
+        }
+        let mut log = fs::OpenOptions::new().create(true).append(true).open(&path)?;
+        if torn {
+            // End the torn line, so the next claim starts a line of its own.
+            log.write_all(b"\n")?;
+        }
+        Ok(Self { log, by_digest })
+    }
+
+    /// Appends a line and waits for the disk: a claim must outlive a crash before its mail exists.
+    fn append(&mut self, digest: &str, id: &str, file: &str) -> std::io::Result<()> {
+        self.log.write_all(format!("{digest} {id} {file}\n").as_bytes())?;
+        self.log.sync_data()
+    }
+}
 
 /// Writes each message as `<outbox>/<timestamp>-<id>.eml`. Cheap to clone.
 #[derive(Clone)]
@@ -27,6 +85,7 @@ pub struct OutboxMailer {
     dir: PathBuf,
     from: Mailbox,
     clock: Arc<dyn Clock>,
+    claims: Arc<Mutex<Claims>>,
 }
 
 impl std::fmt::Debug for OutboxMailer {
@@ -43,9 +102,10 @@ impl OutboxMailer {
     /// An outbox in `dir` (created if needed), sending from `ClearView <no-reply@clearview.local>`.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> std::io::Result<Self> {
         fs::create_dir_all(dir.join(SENT_DIR))?;
+        let claims = Arc::new(Mutex::new(Claims::open(&dir.join(SENT_DIR))?));
         let from =
             Mailbox::new(Some("ClearView".into()), "no-reply@clearview.local".parse().map_err(std::io::Error::other)?);
-        Ok(Self { dir: dir.to_owned(), from, clock })
+        Ok(Self { dir: dir.to_owned(), from, clock, claims })
     }
 
     /// Sends from this address instead.
@@ -106,34 +166,32 @@ impl OutboxMailer {
         let fresh_id = uuid::Uuid::now_v7().to_string();
         let stamp = self.clock.now().format(STAMP).map_err(io_err)?;
         let fresh_name = format!("{stamp}-{fresh_id}.eml");
-        // A dedupe key is claimed by a marker naming the message id and file it sends. If the
-        // marker exists and so does its file, the mail was sent: answer its id, send nothing.
-        // If the marker exists without its file, the sender stopped between the two (killed,
+        // A dedupe key is claimed by a line naming the message id and file it sends. If the
+        // key is claimed and its file exists, the mail was sent: answer its id, send nothing.
+        // If it is claimed without its file, the sender stopped between the two (killed,
         // crashed): write that same message now, so the mail goes out exactly once.
-        let (message_id, name, marker) = match &email.dedupe_key {
+        let (message_id, name, claimed) = match &email.dedupe_key {
             Some(key) => {
-                let path = self.dir.join(SENT_DIR).join(hex(&Sha256::digest(key.as_bytes())));
-                match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                    Ok(mut f) => {
-                        f.write_all(format!("{fresh_id}\n{fresh_name}").as_bytes()).map_err(io_err)?;
-                        f.sync_all().map_err(io_err)?;
-                        (fresh_id, fresh_name, Some(path))
+                let digest = hex(&Sha256::digest(key.as_bytes()));
+                let mut claims = self.claims.lock().map_err(|_| io_err("claims lock poisoned"))?;
+                match claims.by_digest.get(&digest) {
+                    Some((id, file)) if file.is_empty() || self.dir.join(file).exists() => {
+                        tracing::debug!(key, "mail already sent; not sending again");
+                        return Ok(id.clone());
                     }
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        let claimed = fs::read_to_string(&path).map_err(io_err)?;
-                        let (id, file) = claimed.split_once('\n').unwrap_or((claimed.as_str(), ""));
-                        if file.is_empty() || self.dir.join(file).exists() {
-                            tracing::debug!(key, "mail already sent; not sending again");
-                            return Ok(id.to_owned());
-                        }
+                    Some((id, file)) => {
                         tracing::warn!(
                             key,
                             file,
                             "mail claimed but never written (the sender stopped); writing it now"
                         );
-                        (id.to_owned(), file.to_owned(), None)
+                        (id.clone(), file.clone(), None)
                     }
-                    Err(e) => return Err(io_err(e)),
+                    None => {
+                        claims.append(&digest, &fresh_id, &fresh_name).map_err(io_err)?;
+                        claims.by_digest.insert(digest.clone(), (fresh_id.clone(), fresh_name.clone()));
+                        (fresh_id, fresh_name, Some(digest))
+                    }
                 }
             }
             None => (fresh_id, fresh_name, None),
@@ -147,9 +205,12 @@ impl OutboxMailer {
             fs::rename(&tmp, self.dir.join(&name))
         })();
         if let Err(e) = written {
-            // Release the key so a retry can send it.
-            if let Some(marker) = marker {
-                let _ = fs::remove_file(marker);
+            // Give the key back so a retry can send it.
+            if let Some(digest) = claimed
+                && let Ok(mut claims) = self.claims.lock()
+            {
+                claims.by_digest.remove(&digest);
+                let _ = claims.append(&digest, "-", "-");
             }
             return Err(io_err(e));
         }
@@ -378,6 +439,43 @@ mod tests {
         assert_eq!(m.outbox().messages_to("d@example.com").len(), 1);
         m.send(mail("d@example.com", "x", Some("event-9"))).await.unwrap();
         assert_eq!(m.outbox().messages_to("d@example.com").len(), 1);
+    }
+
+    /// An outbox from before the claims log kept a marker file per key: those keys stay sent.
+    #[tokio::test]
+    async fn a_key_claimed_by_an_old_marker_file_is_not_sent_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        let first = m.send(mail("e@example.com", "x", None)).await.unwrap();
+        let file = m.outbox().messages_to("e@example.com")[0].path.file_name().unwrap().to_string_lossy().into_owned();
+        let marker = dir.path().join(SENT_DIR).join(hex(&Sha256::digest(b"event-old")));
+        std::fs::write(&marker, format!("{first}\n{file}")).unwrap();
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        assert_eq!(m.send(mail("e@example.com", "x", Some("event-old"))).await.unwrap(), first);
+        assert_eq!(m.outbox().messages_to("e@example.com").len(), 1);
+    }
+
+    /// A claim line cut short by a crash is not a claim: the mail it was for was never written.
+    #[tokio::test]
+    async fn a_torn_last_claim_line_does_not_block_the_mail() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        m.send(mail("f@example.com", "x", Some("event-1"))).await.unwrap();
+        drop(m);
+        let log = dir.path().join(SENT_DIR).join(CLAIMS_LOG);
+        let digest = hex(&Sha256::digest(b"event-2"));
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        f.write_all(format!("{digest} 0190").as_bytes()).unwrap();
+        drop(f);
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        m.send(mail("f@example.com", "x", Some("event-1"))).await.unwrap();
+        m.send(mail("f@example.com", "x", Some("event-2"))).await.unwrap();
+        assert_eq!(m.outbox().messages_to("f@example.com").len(), 2);
+        // The claim made after the torn line holds across another restart.
+        drop(m);
+        let m = OutboxMailer::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        m.send(mail("f@example.com", "x", Some("event-2"))).await.unwrap();
+        assert_eq!(m.outbox().messages_to("f@example.com").len(), 2);
     }
 
     #[tokio::test]

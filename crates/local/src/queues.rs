@@ -39,7 +39,10 @@ CREATE TABLE IF NOT EXISTS queue_messages (
     sent_at INTEGER NOT NULL,
     dead_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, dead, seq);
+-- A queue's live messages in order, with when each becomes visible: a receive finds what is
+-- ready from the index alone, without reading a row (and its body) to learn it is still hidden.
+DROP INDEX IF EXISTS queue_messages_ready;
+CREATE INDEX IF NOT EXISTS queue_messages_live ON queue_messages (queue, dead, seq, visible_at);
 CREATE UNIQUE INDEX IF NOT EXISTS queue_messages_receipt ON queue_messages (receipt) WHERE receipt IS NOT NULL;
 ";
 
@@ -155,10 +158,10 @@ fn check(message: &WorkMessage) -> Result<String, QueueError> {
 }
 
 fn insert(conn: &Connection, queue: WorkQueue, m: &WorkMessage, body: &str, now: i64) -> Result<(), QueueError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO queue_messages (queue, id, kind, body, visible_at, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![queue.name(), m.id, m.kind, body, now],
     )
+    .and_then(|mut s| s.execute(params![queue.name(), m.id, m.kind, body, now]))
     .map_err(unavailable)?;
     Ok(())
 }
@@ -249,6 +252,18 @@ impl SqliteQueues {
         let hidden_until = now.saturating_add(duration_millis(visibility));
         let max_receives = i64::from(self.config.max_receives);
         self.with_conn(move |c| {
+            // Most receives find nothing (an idle loop polls, or a sibling took the message):
+            // a read from the index answers that without taking the write lock.
+            let ready: bool = c
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM queue_messages
+                     WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2)",
+                )
+                .and_then(|mut s| s.query_row(params![queue.name(), now], |r| r.get(0)))
+                .map_err(unavailable)?;
+            if !ready {
+                return Ok(Vec::new());
+            }
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
             let mut out = Vec::new();
             // Each pass starts after the last row seen, so a zero visibility cannot hand one out twice.
@@ -297,11 +312,11 @@ impl SqliteQueues {
                         }
                     };
                     let receipt = uuid::Uuid::new_v4().to_string();
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE queue_messages SET receive_count = receive_count + 1, receipt = ?2, visible_at = ?3
                          WHERE seq = ?1",
-                        params![seq, receipt, hidden_until],
                     )
+                    .and_then(|mut s| s.execute(params![seq, receipt, hidden_until]))
                     .map_err(unavailable)?;
                     out.push(Delivery { queue, receipt, message, receive_count: to_u32(count + 1) });
                 }
@@ -320,7 +335,8 @@ impl SqliteQueues {
         let receipt = receipt.to_owned();
         self.with_conn(move |c| {
             let n = c
-                .execute("DELETE FROM queue_messages WHERE receipt = ?1 AND dead = 0", params![receipt])
+                .prepare_cached("DELETE FROM queue_messages WHERE receipt = ?1 AND dead = 0")
+                .and_then(|mut s| s.execute(params![receipt]))
                 .map_err(unavailable)?;
             Ok(n > 0)
         })

@@ -21,8 +21,15 @@ pub const MAX_TRANSACT_WRITES: usize = 100;
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 pub const MAX_QUERY_LIMIT: usize = 1000;
 
+/// Items in a rowid table with a unique index on the key. Items are JSON of a few hundred bytes
+/// to tens of KB: in a `WITHOUT ROWID` table (the layout before) each B-tree cell holds the whole
+/// row, so interior pages held a handful of keys and every lookup walked a deep tree and its
+/// overflow pages (SQLite advises rowid tables for rows over ~1/20 of a page). Here the key index
+/// is small and shallow, and a row is read once, by its rowid. `data` is the last column, so the
+/// small columns (the TTL a read filters on) sit in the row's first page.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
+    id INTEGER PRIMARY KEY,
     pk TEXT NOT NULL,
     sk TEXT NOT NULL,
     gsi1pk TEXT,
@@ -32,11 +39,25 @@ CREATE TABLE IF NOT EXISTS items (
     entity TEXT NOT NULL,
     version INTEGER NOT NULL,
     expires_at INTEGER,
-    data TEXT NOT NULL,
-    PRIMARY KEY (pk, sk)
-) WITHOUT ROWID;
+    data TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS items_key ON items (pk, sk);
 CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gsi2pk IS NOT NULL;
+";
+
+/// Moves the items of a data folder made before the rowid layout into it, in one transaction.
+const MIGRATE_FROM_WITHOUT_ROWID: &str = "
+BEGIN IMMEDIATE;
+ALTER TABLE items RENAME TO items_without_rowid;
+DROP INDEX IF EXISTS items_gsi1;
+DROP INDEX IF EXISTS items_gsi2;
+";
+const MIGRATE_COPY: &str = "
+INSERT INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data)
+    SELECT pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data FROM items_without_rowid;
+DROP TABLE items_without_rowid;
+COMMIT;
 ";
 
 const COLUMNS: &str = "pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data";
@@ -55,7 +76,12 @@ pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
     if path.is_some() {
         // journal_mode answers with a row, so it cannot go through execute_batch's pragma path.
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-        conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
+        // 64 MiB of pages kept per connection (SQLite's default is 2 MiB): the working set of
+        // the embedded default stays in memory instead of being read again through the kernel.
+        // Under sustained writes the log keeps growing (it restarts from its beginning only
+        // when a checkpoint caught up with every frame); once it restarts, it is cut back to
+        // 64 MiB rather than keeping its largest size on disk.
+        conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA journal_size_limit=67108864;")?;
     }
     conn.execute_batch("PRAGMA foreign_keys=ON;")?;
     Ok(conn)
@@ -150,10 +176,25 @@ impl SqliteStore {
 
     /// The store on a shared connection (see [`SharedConnection`]); creates its table if needed.
     pub fn on(conn: SharedConnection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
-        conn.lock()
-            .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?
-            .execute_batch(SCHEMA)
-            .map_err(unavailable)?;
+        {
+            let c = conn.lock().map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
+            let existing: Option<String> = c
+                .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'items'", [], |r| r.get(0))
+                .optional()
+                .map_err(unavailable)?;
+            if existing.is_some_and(|sql| sql.to_ascii_uppercase().contains("WITHOUT ROWID")) {
+                let migrated = c
+                    .execute_batch(MIGRATE_FROM_WITHOUT_ROWID)
+                    .and_then(|()| c.execute_batch(SCHEMA))
+                    .and_then(|()| c.execute_batch(MIGRATE_COPY));
+                if let Err(e) = migrated {
+                    let _ = c.execute_batch("ROLLBACK");
+                    return Err(unavailable(format!("moving the items to the rowid layout: {e}")));
+                }
+                tracing::info!("items moved to the rowid layout");
+            }
+            c.execute_batch(SCHEMA).map_err(unavailable)?;
+        }
         Ok(Self { conn, clock })
     }
 
@@ -275,12 +316,24 @@ fn load(conn: &Connection, key: &Key, now: i64) -> Result<Option<Item>, StoreErr
     load_raw(conn, key, now)?.map(RawRow::decode).transpose()
 }
 
-fn holds(condition: Condition, current: Option<&Item>) -> bool {
+/// The version of the live (unexpired) item under a key: all a condition needs, without
+/// reading and parsing the item's data.
+fn load_version(conn: &Connection, key: &Key, now: i64) -> Result<Option<i64>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT version FROM items WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)",
+        )
+        .map_err(unavailable)?;
+    stmt.query_row(params![key.pk, key.sk, now], |r| r.get(0)).optional().map_err(unavailable)
+}
+
+/// Whether `condition` holds for the live item of version `current` (`None`: no live item).
+fn holds(condition: Condition, current: Option<i64>) -> bool {
     match condition {
         Condition::None => true,
         Condition::NotExists => current.is_none(),
         Condition::Exists => current.is_some(),
-        Condition::VersionIs(v) => current.is_some_and(|c| c.version == v),
+        Condition::VersionIs(v) => current.is_some_and(|c| u64::try_from(c).is_ok_and(|c| c == v)),
     }
 }
 
@@ -319,8 +372,11 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
     let g2 = item.gsi2.as_ref();
     let mut stmt = conn
         .prepare_cached(
-            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+             ON CONFLICT (pk, sk) DO UPDATE SET gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk, \
+             gsi2pk = excluded.gsi2pk, gsi2sk = excluded.gsi2sk, entity = excluded.entity, \
+             version = excluded.version, expires_at = excluded.expires_at, data = excluded.data",
         )
         .map_err(unavailable)?;
     stmt.execute(params![
@@ -415,9 +471,12 @@ fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Vec<RawRow>, Stor
         args.extend([from.clone().into(), to.clone().into()]);
     }
     if let Some(prefix) = &q.sk_prefix {
-        // Range first so the index narrows; substr makes it exact (length counts characters on both sides).
-        sql.push_str(&format!(" AND {sk_col} >= ? AND substr({sk_col}, 1, length(?)) = ?"));
-        args.extend([prefix.clone().into(), prefix.clone().into(), prefix.clone().into()]);
+        // A closed range, so the index seeks to both ends (a descending page starts at the
+        // prefix's last key instead of walking down from the partition's end): the keys that
+        // begin with the prefix are exactly those from the prefix up to the prefix followed by
+        // the byte 0xF5, which no UTF-8 text contains (SQLite compares TEXT bytewise).
+        sql.push_str(&format!(" AND {sk_col} >= ? AND {sk_col} < (? || CAST(X'F5' AS TEXT))"));
+        args.extend([prefix.clone().into(), prefix.clone().into()]);
     }
     let cmp = if q.descending { "<" } else { ">" };
     let dir = if q.descending { "DESC" } else { "ASC" };
@@ -494,8 +553,7 @@ fn run_transaction(conn: &mut Connection, writes: Vec<TxWrite>, now: i64) -> Res
             TxOp::Delete { key, condition } | TxOp::Check { key, condition } => (key, *condition),
             TxOp::Add { key, .. } => (key, Condition::None),
         };
-        let current = load(&tx, key, now)?;
-        if !holds(condition, current.as_ref()) {
+        if !holds(condition, load_version(&tx, key, now)?) {
             failed.push(w.label.clone());
         }
     }
@@ -526,8 +584,8 @@ impl ItemStore for SqliteStore {
         let now = self.now();
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
-            let current = load(&tx, &item.key, now)?;
-            if !holds(condition, current.as_ref()) {
+            if !holds(condition, load_version(&tx, &item.key, now)?) {
+                let current = load(&tx, &item.key, now)?;
                 return Err(StoreError::ConditionFailed { current: current.map(Box::new) });
             }
             write_item(&tx, &item)?;
@@ -543,7 +601,7 @@ impl ItemStore for SqliteStore {
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
             let current = load(&tx, &key, now)?;
-            if !holds(condition, current.as_ref()) {
+            if !holds(condition, current.as_ref().map(|c| i64::try_from(c.version).unwrap_or(i64::MAX))) {
                 return Err(StoreError::ConditionFailed { current: current.map(Box::new) });
             }
             // Also removes an expired row, as DynamoDB's sweep eventually would.
@@ -630,6 +688,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_data_folder_from_the_without_rowid_layout_keeps_its_items_in_the_rowid_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE items (pk TEXT NOT NULL, sk TEXT NOT NULL, gsi1pk TEXT, gsi1sk TEXT, gsi2pk TEXT,
+                     gsi2sk TEXT, entity TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER,
+                     data TEXT NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID;
+                 CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
+                 CREATE INDEX items_gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gsi2pk IS NOT NULL;
+                 INSERT INTO items VALUES ('p', 'a', 'g', '1', NULL, NULL, 'T', 3, NULL, '{\"n\":\"a\"}');
+                 INSERT INTO items VALUES ('p', 'b', NULL, NULL, NULL, NULL, 'T', 1, NULL, '{\"n\":\"b\"}');",
+            )
+            .unwrap();
+        }
+        let s = SqliteStore::open(&path, Arc::new(clearview_core::ports::clock::SystemClock)).unwrap();
+        let a = s.get(&Key::new("p", "a")).await.unwrap().unwrap();
+        assert_eq!((a.version, a.data), (3, json!({"n": "a"})));
+        assert_eq!(a.gsi1, Some(Key::new("g", "1")));
+        let by_index = s.query(&Query::index(Index::Gsi1, "g")).await.unwrap();
+        assert_eq!(by_index.items.len(), 1);
+        assert_eq!(s.query(&Query::table("p")).await.unwrap().items.len(), 2);
+        // The key stays unique, and conditions hold as before.
+        let e = s.put(item("p", "a"), Condition::NotExists).await.unwrap_err();
+        assert!(matches!(e, StoreError::ConditionFailed { current: Some(_) }));
+        s.put(item("p", "a"), Condition::VersionIs(3)).await.unwrap();
+        assert_eq!(s.get(&Key::new("p", "a")).await.unwrap().unwrap().data, json!({"n": "a"}));
+        let sql: String = s
+            .conn
+            .lock()
+            .unwrap()
+            .query_row("SELECT sql FROM sqlite_master WHERE name = 'items'", [], |r| r.get(0))
+            .unwrap();
+        assert!(!sql.contains("WITHOUT ROWID"), "{sql}");
+        drop(s);
+        // Opening again finds the new layout and changes nothing.
+        let s = SqliteStore::open(&path, Arc::new(clearview_core::ports::clock::SystemClock)).unwrap();
+        assert_eq!(s.query(&Query::table("p")).await.unwrap().items.len(), 2);
+    }
+
+    #[tokio::test]
     async fn item_disappears_when_the_clock_passes_its_ttl() {
         let clock = Arc::new(FixedClock::at(datetime!(2030-01-01 00:00 UTC)));
         let s = SqliteStore::in_memory(clock.clone()).unwrap();
@@ -657,6 +757,39 @@ mod tests {
         let page = s.query(&Query::table("p").prefix("a%")).await.unwrap();
         assert_eq!(page.items.len(), 1);
         assert_eq!(page.items[0].key.sk, "a%b");
+    }
+
+    #[tokio::test]
+    async fn prefix_pages_hold_every_key_that_begins_with_it_and_nothing_else_in_both_orders() {
+        let s = SqliteStore::in_memory(Arc::new(clearview_core::ports::clock::SystemClock)).unwrap();
+        let inside = ["JOB#1", "JOB#2", "JOB#\u{e9}", "JOB#\u{10FFFF}", "JOB#\u{10FFFF}z", "JOB#"];
+        let outside = ["JOB", "JOA#9", "JOBVER#1#0001", "JOBVER#2#0001", "JOC", "JOB\u{10FFFF}"];
+        for sk in inside.iter().chain(&outside) {
+            s.put(item("p", sk), Condition::None).await.unwrap();
+        }
+        let mut want: Vec<&str> = inside.to_vec();
+        want.sort();
+        for descending in [false, true] {
+            let mut got = Vec::new();
+            let mut after = None;
+            loop {
+                let mut q = Query::table("p").prefix("JOB#").limit(2).after(after);
+                if descending {
+                    q = q.descending();
+                }
+                let page = s.query(&q).await.unwrap();
+                got.extend(page.items.iter().map(|i| i.key.sk.clone()));
+                match page.next {
+                    Some(t) => after = Some(t),
+                    None => break,
+                }
+            }
+            let mut expected: Vec<String> = want.iter().map(|k| k.to_string()).collect();
+            if descending {
+                expected.reverse();
+            }
+            assert_eq!(got, expected, "descending: {descending}");
+        }
     }
 
     #[tokio::test]
