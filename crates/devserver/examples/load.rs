@@ -230,7 +230,7 @@ async fn step(w: &Arc<World>, rate: u64, seconds: u64, seq: &AtomicU64) -> Step 
     }
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let a = args();
     let data = std::env::temp_dir().join(format!("clearview-load-{}", uuid::Uuid::new_v4().simple()));

@@ -272,17 +272,20 @@ impl SqliteQueues {
                 let rows: Vec<(i64, String, String, String, i64, Option<String>)> = {
                     let mut stmt = tx
                         .prepare_cached(
+                            // No `LIMIT ?`: SQLite plans with a bound LIMIT's value, so a
+                            // statement whose limit changed is parsed and planned again. The
+                            // rows are read lazily and only as many as wanted.
                             "SELECT seq, id, kind, body, receive_count, reason FROM queue_messages
-                             WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2 AND seq > ?4 ORDER BY seq LIMIT ?3",
+                             WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2 AND seq > ?3 ORDER BY seq",
                         )
                         .map_err(unavailable)?;
-                    let want = i64::try_from(max - out.len()).unwrap_or(1);
+                    let want = max - out.len();
                     let rows = stmt
-                        .query_map(params![queue.name(), now, want, after], |r| {
+                        .query_map(params![queue.name(), now, after], |r| {
                             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
                         })
                         .map_err(unavailable)?;
-                    rows.collect::<Result<_, _>>().map_err(unavailable)?
+                    rows.take(want).collect::<Result<_, _>>().map_err(unavailable)?
                 };
                 if rows.is_empty() {
                     break 'fill;

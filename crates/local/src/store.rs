@@ -504,12 +504,12 @@ fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Vec<RawRow>, Stor
         Some(_) => sql.push_str(&format!(" ORDER BY {sk_col} {dir}, pk {dir}, sk {dir}")),
     }
     // One more than asked tells whether another page exists, so the last page carries no token.
-    sql.push_str(" LIMIT ?");
-    args.push(i64::try_from(q.limit + 1).unwrap_or(i64::MAX).into());
-
+    // Not as `LIMIT ?`: SQLite plans with a bound LIMIT's value, so every query whose limit
+    // differs from the last one's would be parsed and planned again. The rows are stepped
+    // lazily, in index order, and the rest are never read.
     let mut stmt = conn.prepare_cached(&sql).map_err(unavailable)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), raw_row).map_err(unavailable)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+    rows.take(q.limit + 1).collect::<Result<Vec<_>, _>>().map_err(unavailable)
 }
 
 /// The page of a query's rows: decoded, with the token of the next page when there is one.
