@@ -151,9 +151,9 @@ async fn serve_route(
 /// does not take) come out as `text/plain`; this turns them into problems that say the limit.
 async fn plain_refusals_as_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let upload = req.uri().path() == clearview_local::blobs::UPLOAD_PATH;
-    // The path, to look its body limit up if the answer is a 413 (not on every request: that
-    // walks the whole route table).
-    let path = req.uri().path().to_owned();
+    // The URI (a reference count, not a copy), to look the path's body limit up only if the
+    // answer is a 413: the lookup walks the whole route table.
+    let uri = req.uri().clone();
     let method = req.method().clone();
     let res = next.run(req).await;
     let status = res.status();
@@ -171,7 +171,7 @@ async fn plain_refusals_as_problems(req: axum::extract::Request, next: axum::mid
             format!("the upload is larger than this endpoint reads ({MAX_UPLOAD_BODY} bytes at most; resumes: 10 MB)"),
         ),
         StatusCode::PAYLOAD_TOO_LARGE => {
-            let limit = clearview_http::routes::body_limit_for(&path);
+            let limit = clearview_http::routes::body_limit_for(uri.path());
             ("payload-too-large", format!("the body is larger than this route reads ({limit} bytes at most)"))
         }
         StatusCode::METHOD_NOT_ALLOWED => {

@@ -72,7 +72,23 @@ impl Claims {
         Ok(Self { log, by_digest })
     }
 
-    /// Appends a line and waits for the disk: a claim must outlive a crash before its mail exists.
+    /// Claims `digest` for the mail `id` in `file`. The line is on disk before this returns: a
+    /// claim must outlive a crash before its mail exists.
+    fn claim(&mut self, digest: &str, id: &str, file: &str) -> std::io::Result<()> {
+        self.append(digest, id, file)?;
+        self.by_digest.insert(digest.to_owned(), (id.to_owned(), file.to_owned()));
+        Ok(())
+    }
+
+    /// Gives `digest` back (its mail could not be written), so a retry can send it.
+    fn give_back(&mut self, digest: &str) {
+        self.by_digest.remove(digest);
+        if let Err(e) = self.append(digest, "-", "-") {
+            // Only a restart would still see the claim, and it then writes that mail.
+            tracing::warn!(error = %e, "could not log a claim given back");
+        }
+    }
+
     fn append(&mut self, digest: &str, id: &str, file: &str) -> std::io::Result<()> {
         self.log.write_all(format!("{digest} {id} {file}\n").as_bytes())?;
         self.log.sync_data()
@@ -188,8 +204,7 @@ impl OutboxMailer {
                         (id.clone(), file.clone(), None)
                     }
                     None => {
-                        claims.append(&digest, &fresh_id, &fresh_name).map_err(io_err)?;
-                        claims.by_digest.insert(digest.clone(), (fresh_id.clone(), fresh_name.clone()));
+                        claims.claim(&digest, &fresh_id, &fresh_name).map_err(io_err)?;
                         (fresh_id, fresh_name, Some(digest))
                     }
                 }
@@ -209,8 +224,7 @@ impl OutboxMailer {
             if let Some(digest) = claimed
                 && let Ok(mut claims) = self.claims.lock()
             {
-                claims.by_digest.remove(&digest);
-                let _ = claims.append(&digest, "-", "-");
+                claims.give_back(&digest);
             }
             return Err(io_err(e));
         }

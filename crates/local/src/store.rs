@@ -21,6 +21,13 @@ pub const MAX_TRANSACT_WRITES: usize = 100;
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 pub const MAX_QUERY_LIMIT: usize = 1000;
 
+/// The columns a read decodes into an item ([`raw_row`]'s order).
+macro_rules! columns {
+    () => {
+        "pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data"
+    };
+}
+
 /// Items in a rowid table with a unique index on the key. Items are JSON of a few hundred bytes
 /// to tens of KB: in a `WITHOUT ROWID` table (the layout before) each B-tree cell holds the whole
 /// row, so interior pages held a handful of keys and every lookup walked a deep tree and its
@@ -53,14 +60,15 @@ ALTER TABLE items RENAME TO items_without_rowid;
 DROP INDEX IF EXISTS items_gsi1;
 DROP INDEX IF EXISTS items_gsi2;
 ";
-const MIGRATE_COPY: &str = "
-INSERT INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data)
-    SELECT pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data FROM items_without_rowid;
-DROP TABLE items_without_rowid;
-COMMIT;
-";
+const MIGRATE_COPY: &str = concat!(
+    "INSERT INTO items (",
+    columns!(),
+    ") SELECT ",
+    columns!(),
+    " FROM items_without_rowid; DROP TABLE items_without_rowid; COMMIT;"
+);
 
-const COLUMNS: &str = "pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data";
+const COLUMNS: &str = columns!();
 
 /// Opens a SQLite connection the way every embedded adapter wants it: WAL, a busy timeout,
 /// foreign keys on. `None` opens a private in-memory database.
@@ -192,8 +200,9 @@ impl SqliteStore {
                     return Err(unavailable(format!("moving the items to the rowid layout: {e}")));
                 }
                 tracing::info!("items moved to the rowid layout");
+            } else {
+                c.execute_batch(SCHEMA).map_err(unavailable)?;
             }
-            c.execute_batch(SCHEMA).map_err(unavailable)?;
         }
         Ok(Self { conn, clock })
     }
@@ -301,8 +310,14 @@ impl RawRow {
     }
 }
 
-const LOAD_SQL: &str = "SELECT pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, version, expires_at, data FROM items \
-                        WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)";
+/// The live (unexpired) row under a key: `?1` pk, `?2` sk, `?3` now.
+macro_rules! live_key {
+    () => {
+        "FROM items WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)"
+    };
+}
+
+const LOAD_SQL: &str = concat!("SELECT ", columns!(), " ", live_key!());
 
 /// The live (unexpired) row under a key, undecoded.
 fn load_raw(conn: &Connection, key: &Key, now: i64) -> Result<Option<RawRow>, StoreError> {
@@ -318,22 +333,22 @@ fn load(conn: &Connection, key: &Key, now: i64) -> Result<Option<Item>, StoreErr
 
 /// The version of the live (unexpired) item under a key: all a condition needs, without
 /// reading and parsing the item's data.
-fn load_version(conn: &Connection, key: &Key, now: i64) -> Result<Option<i64>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT version FROM items WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at >= ?3)",
-        )
-        .map_err(unavailable)?;
-    stmt.query_row(params![key.pk, key.sk, now], |r| r.get(0)).optional().map_err(unavailable)
+fn load_version(conn: &Connection, key: &Key, now: i64) -> Result<Option<u64>, StoreError> {
+    let mut stmt = conn.prepare_cached(concat!("SELECT version ", live_key!())).map_err(unavailable)?;
+    let version: Option<i64> =
+        stmt.query_row(params![key.pk, key.sk, now], |r| r.get(0)).optional().map_err(unavailable)?;
+    version
+        .map(|v| u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{}/{}: negative version", key.pk, key.sk))))
+        .transpose()
 }
 
 /// Whether `condition` holds for the live item of version `current` (`None`: no live item).
-fn holds(condition: Condition, current: Option<i64>) -> bool {
+fn holds(condition: Condition, current: Option<u64>) -> bool {
     match condition {
         Condition::None => true,
         Condition::NotExists => current.is_none(),
         Condition::Exists => current.is_some(),
-        Condition::VersionIs(v) => current.is_some_and(|c| u64::try_from(c).is_ok_and(|c| c == v)),
+        Condition::VersionIs(v) => current == Some(v),
     }
 }
 
@@ -601,7 +616,7 @@ impl ItemStore for SqliteStore {
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
             let current = load(&tx, &key, now)?;
-            if !holds(condition, current.as_ref().map(|c| i64::try_from(c.version).unwrap_or(i64::MAX))) {
+            if !holds(condition, current.as_ref().map(|c| c.version)) {
                 return Err(StoreError::ConditionFailed { current: current.map(Box::new) });
             }
             // Also removes an expired row, as DynamoDB's sweep eventually would.
