@@ -6,7 +6,7 @@
 use super::alarms::{LATENCY_PERIODS, PERIOD_S, alarm, latency_target_ms, metric_alarm};
 use super::api::route_resources;
 use super::nested::{Refs, Shared};
-use super::policy::{policy_doc, statements};
+use super::policy::{service_role, statements};
 use super::source::Model;
 use super::{DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, pascal};
 use crate::cfn::{V, ga, r, sub};
@@ -197,21 +197,12 @@ pub(super) fn function_resources(res: &mut V, f: &Function, code_uri: &str, refs
     );
     res.push(
         format!("{id}Role"),
-        map! {
-            "Type" => "AWS::IAM::Role",
-            "Properties" => map! {
-                "Description" => format!("Least privilege for the {} function", f.name),
-                "AssumeRolePolicyDocument" => policy_doc(vec![map! {
-                    "Effect" => "Allow",
-                    "Principal" => map! { "Service" => "lambda.amazonaws.com" },
-                    "Action" => "sts:AssumeRole",
-                }]),
-                "Policies" => V::List(vec![map! {
-                    "PolicyName" => "least-privilege",
-                    "PolicyDocument" => policy_doc(statements),
-                }]),
-            },
-        },
+        service_role(
+            format!("Least privilege for the {} function", f.name),
+            "lambda.amazonaws.com",
+            "least-privilege",
+            statements,
+        ),
     );
     // HTTP routes are wired explicitly (route_resources): SAM's HttpApi event needs the API in
     // the same template, and the API lives in the root stack.

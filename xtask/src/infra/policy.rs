@@ -176,6 +176,25 @@ pub(super) fn policy_doc(statements: Vec<V>) -> V {
     crate::map! { "Version" => "2012-10-17", "Statement" => V::List(statements) }
 }
 
+/// An IAM role that `service` assumes, with one inline policy named `policy_name`.
+pub(super) fn service_role(description: impl Into<V>, service: &str, policy_name: &str, statements: Vec<V>) -> V {
+    crate::map! {
+        "Type" => "AWS::IAM::Role",
+        "Properties" => crate::map! {
+            "Description" => description.into(),
+            "AssumeRolePolicyDocument" => policy_doc(vec![crate::map! {
+                "Effect" => "Allow",
+                "Principal" => crate::map! { "Service" => service },
+                "Action" => "sts:AssumeRole",
+            }]),
+            "Policies" => V::List(vec![crate::map! {
+                "PolicyName" => policy_name,
+                "PolicyDocument" => policy_doc(statements),
+            }]),
+        },
+    }
+}
+
 /// A bucket/queue/topic policy statement refusing anything but TLS.
 pub(super) fn deny_insecure(sid: &str, action: &str, resources: Vec<V>) -> V {
     crate::map! {

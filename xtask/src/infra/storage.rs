@@ -5,7 +5,7 @@
 use super::CURSOR_SECRET_LENGTH;
 use super::UPLOAD_ALLOW_HEADERS;
 use super::messaging::queue_id;
-use super::policy::{deny_insecure, policy_doc};
+use super::policy::{deny_insecure, policy_doc, service_role};
 use super::source::Model;
 use crate::cfn::{V, ga, r, sub};
 use crate::consumers::{Feed, bucket};
@@ -232,33 +232,41 @@ pub(super) fn malware_protection_resources(res: &mut V) {
     );
     res.push(
         "MalwareProtectionRole",
-        map! {
-            "Type" => "AWS::IAM::Role",
-            "Properties" => map! {
-                "Description" => "Assumed by GuardDuty Malware Protection for S3 to scan and tag new resume uploads",
-                "AssumeRolePolicyDocument" => policy_doc(vec![map! {
-                    "Effect" => "Allow",
-                    "Principal" => map! { "Service" => "malware-protection-plan.guardduty.amazonaws.com" },
-                    "Action" => "sts:AssumeRole",
-                }]),
-                "Policies" => V::List(vec![map! {
-                    "PolicyName" => "MalwareProtectionPlan",
-                    "PolicyDocument" => policy_doc(vec![
-                        managed_rule,
-                        allow("AllowGuardDutyToMonitorEventBridgeManagedRule", &["events:DescribeRule", "events:ListTargetsByRule"], rule),
-                        allow(
-                            "AllowPostScanTag",
-                            &["s3:PutObjectTagging", "s3:GetObjectTagging", "s3:PutObjectVersionTagging", "s3:GetObjectVersionTagging"],
-                            objects.clone(),
-                        ),
-                        allow("AllowEnableS3EventBridgeEvents", &["s3:PutBucketNotification", "s3:GetBucketNotification"], ga("ResumeBucket", "Arn")),
-                        allow("AllowPutValidationObject", &["s3:PutObject"], sub("${ResumeBucket.Arn}/malware-protection-resource-validation-object")),
-                        allow("AllowCheckBucketOwnership", &["s3:ListBucket"], ga("ResumeBucket", "Arn")),
-                        allow("AllowMalwareScan", &["s3:GetObject", "s3:GetObjectVersion"], objects),
-                    ]),
-                }]),
-            },
-        },
+        service_role(
+            "Assumed by GuardDuty Malware Protection for S3 to scan and tag new resume uploads",
+            "malware-protection-plan.guardduty.amazonaws.com",
+            "MalwareProtectionPlan",
+            vec![
+                managed_rule,
+                allow(
+                    "AllowGuardDutyToMonitorEventBridgeManagedRule",
+                    &["events:DescribeRule", "events:ListTargetsByRule"],
+                    rule,
+                ),
+                allow(
+                    "AllowPostScanTag",
+                    &[
+                        "s3:PutObjectTagging",
+                        "s3:GetObjectTagging",
+                        "s3:PutObjectVersionTagging",
+                        "s3:GetObjectVersionTagging",
+                    ],
+                    objects.clone(),
+                ),
+                allow(
+                    "AllowEnableS3EventBridgeEvents",
+                    &["s3:PutBucketNotification", "s3:GetBucketNotification"],
+                    ga("ResumeBucket", "Arn"),
+                ),
+                allow(
+                    "AllowPutValidationObject",
+                    &["s3:PutObject"],
+                    sub("${ResumeBucket.Arn}/malware-protection-resource-validation-object"),
+                ),
+                allow("AllowCheckBucketOwnership", &["s3:ListBucket"], ga("ResumeBucket", "Arn")),
+                allow("AllowMalwareScan", &["s3:GetObject", "s3:GetObjectVersion"], objects),
+            ],
+        ),
     );
     res.push(
         "MalwareProtectionPlan",
