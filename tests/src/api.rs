@@ -105,6 +105,17 @@ impl Family {
         self.send(Call { method: Method::POST, path: path.into(), token, body: Some(body), headers: vec![] }).await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send(Call {
+            method: Method::PUT,
+            path: path.into(),
+            token: Some(token),
+            body: Some(body),
+            headers: vec![],
+        })
+        .await
+    }
+
     pub async fn delete(&self, path: &str, token: &str) -> Answer {
         self.send(Call { method: Method::DELETE, path: path.into(), token: Some(token), body: None, headers: vec![] })
             .await

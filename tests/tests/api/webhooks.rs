@@ -465,30 +465,14 @@ pub async fn a_signed_board_application_creates_candidate_and_application_and_ba
     assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", foreign.body);
     assert_eq!(f.get("/api/integrations", &other.token).await.body["items"], json!([]));
     let put = json!({"type": "job_board", "name": "Mine now", "provider": "indeed"});
-    let hijack = f
-        .send(clearview_tests::api::Call {
-            method: axum::http::Method::PUT,
-            path: format!("/api/integrations/{id}"),
-            token: Some(&other.token),
-            body: Some(put.clone()),
-            headers: vec![],
-        })
-        .await;
+    let hijack = f.put(&format!("/api/integrations/{id}"), &other.token, put).await;
     assert_eq!(hijack.status, StatusCode::NOT_FOUND);
 
     // New credentials are a new secret; the old one is deleted. Without credentials the stored
     // ones stay.
     let rotate =
         json!({"type": "job_board", "name": "Indeed", "provider": "indeed", "credentials": {"apiKey": "sk_live_456"}});
-    let rotated = f
-        .send(clearview_tests::api::Call {
-            method: axum::http::Method::PUT,
-            path: format!("/api/integrations/{id}"),
-            token: Some(&admin.token),
-            body: Some(rotate),
-            headers: vec![],
-        })
-        .await;
+    let rotated = f.put(&format!("/api/integrations/{id}"), &admin.token, rotate).await;
     assert_eq!(rotated.status, StatusCode::OK, "{:?}", rotated.body);
     let raw = raw_integration(f, &admin.org, &id).await;
     let second_credentials = secret_in_vault(f, &raw["credentials"]).await;
@@ -507,15 +491,7 @@ pub async fn a_signed_board_application_creates_candidate_and_application_and_ba
 
     // Switched off, then removed: the webhook answers 404.
     let off = json!({"type": "job_board", "name": "Indeed", "provider": "indeed", "enabled": false});
-    let updated = f
-        .send(clearview_tests::api::Call {
-            method: axum::http::Method::PUT,
-            path: format!("/api/integrations/{id}"),
-            token: Some(&admin.token),
-            body: Some(off),
-            headers: vec![],
-        })
-        .await;
+    let updated = f.put(&format!("/api/integrations/{id}"), &admin.token, off).await;
     assert_eq!(updated.status, StatusCode::OK, "{:?}", updated.body);
     assert_eq!(
         (updated.body["enabled"].as_bool(), updated.body["hasCredentials"].as_bool()),
