@@ -10,6 +10,13 @@ fn parse(text: &str) -> ParsedResume {
     parse_text_at(text, date!(2026 - 06 - 01))
 }
 
+/// Every one of `skills` is among the parse's skills.
+fn has_skills(p: &ParsedResume, skills: &[&str]) {
+    for s in skills {
+        assert!(p.skills.contains(&(*s).to_owned()), "{s} in {:?}", p.skills);
+    }
+}
+
 /// Everything the blind reviewer and the scorer read, as one string.
 fn anonymised_output(p: &ParsedResume) -> String {
     let profile = anonymize(p, &p.text);
@@ -113,9 +120,7 @@ fn categorised_technical_skills_block_is_read() {
         "Sam Lee\nTechnical Skills\nFrameworks:\tDjango, Flask, Laravel\nDatabases:\tMySQL, SQLite, MongoDB\n\
          Cloud:\tGCP, Azure\n",
     );
-    for s in ["Django", "Flask", "MySQL", "MongoDB"] {
-        assert!(p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
-    }
+    has_skills(&p, &["Django", "Flask", "MySQL", "MongoDB"]);
 }
 
 #[test]
@@ -275,9 +280,7 @@ fn consecutive_entries_with_dates_below_their_first_bullet_keep_their_headers() 
 #[test]
 fn combined_skills_heading_is_a_skills_section() {
     let p = parse("Sam Lee\nSkills and Awards\n• Programming Languages: JavaScript, Python, C/C++, Java, Bash, R\n");
-    for s in ["C", "C++", "R", "Bash"] {
-        assert!(p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
-    }
+    has_skills(&p, &["C", "C++", "R", "Bash"]);
 }
 
 #[test]
@@ -303,9 +306,7 @@ fn a_role_named_like_its_section_stays_in_the_section() {
 #[test]
 fn products_after_a_shared_vendor_name_are_skills() {
     let p = parse("Sam Lee\nSkills\nAlso proficient in Adobe Photoshop and Illustrator.\n");
-    for s in ["Adobe Photoshop", "Adobe Illustrator"] {
-        assert!(p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
-    }
+    has_skills(&p, &["Adobe Photoshop", "Adobe Illustrator"]);
 }
 
 #[test]
@@ -420,21 +421,22 @@ fn newer_language_and_infrastructure_names_and_os_spellings_are_skills() {
         "Sam Lee\nSkills\nObjective-C, OCaml, Dart, Svelte, NGINX, Assembly, InfluxDB, OpenVPN, Istio\n\
          Computer: Proficient in Windows and Mac OS\n",
     );
-    for s in [
-        "Objective-C",
-        "OCaml",
-        "Dart",
-        "Svelte",
-        "NGINX",
-        "Assembly",
-        "InfluxDB",
-        "OpenVPN",
-        "Istio",
-        "Microsoft Windows",
-        "Apple macOS",
-    ] {
-        assert!(p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
-    }
+    has_skills(
+        &p,
+        &[
+            "Objective-C",
+            "OCaml",
+            "Dart",
+            "Svelte",
+            "NGINX",
+            "Assembly",
+            "InfluxDB",
+            "OpenVPN",
+            "Istio",
+            "Microsoft Windows",
+            "Apple macOS",
+        ],
+    );
     for s in ["C", "C#", "R", "Go"] {
         assert!(!p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
     }
@@ -443,9 +445,7 @@ fn newer_language_and_infrastructure_names_and_os_spellings_are_skills() {
 #[test]
 fn a_vendor_list_wrapped_after_and_names_every_product() {
     let p = parse("Sam Lee\nSkills\nHTML5\nAlso proficient in Adobe Photoshop and\nIllustrator, grew up bilingual.\n");
-    for s in ["Adobe Photoshop", "Adobe Illustrator"] {
-        assert!(p.skills.contains(&s.to_owned()), "{s} in {:?}", p.skills);
-    }
+    has_skills(&p, &["Adobe Photoshop", "Adobe Illustrator"]);
 }
 
 #[test]
