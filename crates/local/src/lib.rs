@@ -13,6 +13,7 @@
 //! The `clearview-outbox` binary reads the outbox from a shell, e.g. the code a sign-up sent:
 //! `cargo run -p clearview-local --bin clearview-outbox -- --data .clearview code ana@example.com`.
 
+pub mod background;
 pub mod blobs;
 pub mod cron;
 pub mod family;

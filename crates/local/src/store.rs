@@ -117,6 +117,7 @@ pub fn shared_connection(path: Option<&Path>) -> rusqlite::Result<SharedConnecti
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
+                crate::background::run_as_background_thread();
                 while alive.strong_count() > 0 {
                     std::thread::sleep(CHECKPOINT_EVERY);
                     if let Err(e) = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
