@@ -374,7 +374,10 @@ fn check_item(item: &Item) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
+/// An item's `data` as the JSON text it is stored as, refused past DynamoDB's item size. Writes
+/// encode before they take the connection (as reads decode after releasing it), so the
+/// connection is held only for SQLite's own work.
+fn encode(item: &Item) -> Result<String, StoreError> {
     let data = serde_json::to_string(&item.data).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let size = data.len() + item.key.pk.len() + item.key.sk.len() + item.entity.len();
     if size > MAX_ITEM_BYTES {
@@ -383,6 +386,16 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
             item.key.pk, item.key.sk
         )));
     }
+    Ok(data)
+}
+
+/// Encodes and writes an item (the counters, whose new value is known only under the lock).
+fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
+    write_encoded(conn, item, &encode(item)?)
+}
+
+/// Writes an item whose `data` [`encode`] already turned into `data`.
+fn write_encoded(conn: &Connection, item: &Item, data: &str) -> Result<(), StoreError> {
     let version = i64::try_from(item.version).map_err(|_| StoreError::Invalid("version is too large".into()))?;
     let g1 = item.gsi1.as_ref();
     let g2 = item.gsi2.as_ref();
@@ -537,7 +550,9 @@ fn page_of(q: &Query, mut rows: Vec<RawRow>) -> Result<Page, StoreError> {
     Ok(Page { items, next })
 }
 
-fn run_transaction(conn: &mut Connection, writes: Vec<TxWrite>, now: i64) -> Result<(), StoreError> {
+/// Checks a transaction's shape and encodes its puts, before the connection is taken: the
+/// encoded `data` of each write, `None` for the writes that are not puts.
+fn prepare_transaction(writes: &[TxWrite]) -> Result<Vec<Option<String>>, StoreError> {
     if writes.is_empty() {
         return Err(StoreError::Invalid("a transaction needs at least one write".into()));
     }
@@ -548,22 +563,37 @@ fn run_transaction(conn: &mut Connection, writes: Vec<TxWrite>, now: i64) -> Res
         )));
     }
     let mut seen = HashSet::new();
-    for w in &writes {
+    let mut encoded = Vec::with_capacity(writes.len());
+    for w in writes {
         let key = w.op.key();
         check_key("key", key)?;
-        if let TxOp::Put { item, .. } = &w.op {
-            check_item(item)?;
-        }
         if !seen.insert(key.clone()) {
             return Err(StoreError::Invalid(format!(
                 "a transaction may touch each key once; {}/{} appears twice",
                 key.pk, key.sk
             )));
         }
+        encoded.push(match &w.op {
+            TxOp::Put { item, .. } => {
+                check_item(item)?;
+                Some(encode(item)?)
+            }
+            _ => None,
+        });
     }
+    Ok(encoded)
+}
+
+/// Runs a transaction [`prepare_transaction`] checked and encoded.
+fn run_transaction(
+    conn: &mut Connection,
+    writes: &[TxWrite],
+    encoded: &[Option<String>],
+    now: i64,
+) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
     let mut failed = Vec::new();
-    for w in &writes {
+    for w in writes {
         let (key, condition) = match &w.op {
             TxOp::Put { item, condition } => (&item.key, *condition),
             TxOp::Delete { key, condition } | TxOp::Check { key, condition } => (key, *condition),
@@ -577,12 +607,13 @@ fn run_transaction(conn: &mut Connection, writes: Vec<TxWrite>, now: i64) -> Res
         // Dropping the transaction rolls it back; nothing was written yet anyway.
         return Err(StoreError::TransactionCanceled { failed });
     }
-    for w in &writes {
-        match &w.op {
-            TxOp::Put { item, .. } => write_item(&tx, item)?,
-            TxOp::Delete { key, .. } => remove(&tx, key)?,
-            TxOp::Check { .. } => {}
-            TxOp::Add { key, entity, gsi1, delta } => add(&tx, key, entity, gsi1.as_ref(), *delta, now)?,
+    for (w, data) in writes.iter().zip(encoded) {
+        match (&w.op, data) {
+            (TxOp::Put { item, .. }, Some(data)) => write_encoded(&tx, item, data)?,
+            (TxOp::Put { item, .. }, None) => write_item(&tx, item)?,
+            (TxOp::Delete { key, .. }, _) => remove(&tx, key)?,
+            (TxOp::Check { .. }, _) => {}
+            (TxOp::Add { key, entity, gsi1, delta }, _) => add(&tx, key, entity, gsi1.as_ref(), *delta, now)?,
         }
     }
     tx.commit().map_err(unavailable)
@@ -597,6 +628,7 @@ impl ItemStore for SqliteStore {
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
         check_item(&item)?;
+        let data = encode(&item)?;
         let now = self.now();
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
@@ -604,7 +636,7 @@ impl ItemStore for SqliteStore {
                 let current = load(&tx, &item.key, now)?;
                 return Err(StoreError::ConditionFailed { current: current.map(Box::new) });
             }
-            write_item(&tx, &item)?;
+            write_encoded(&tx, &item, &data)?;
             tx.commit().map_err(unavailable)
         })
         .await
@@ -630,7 +662,8 @@ impl ItemStore for SqliteStore {
 
     async fn transact(&self, writes: Vec<TxWrite>) -> Result<(), StoreError> {
         let now = self.now();
-        self.with_conn(move |c| run_transaction(c, writes, now)).await
+        let encoded = prepare_transaction(&writes)?;
+        self.with_conn(move |c| run_transaction(c, &writes, &encoded, now)).await
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
