@@ -29,6 +29,7 @@ pub fn run_as_background_thread() {
 mod tests {
     #[test]
     fn a_background_thread_runs_under_sched_batch_and_others_keep_the_normal_policy() {
+        // SAFETY: sched_getscheduler(0) only reads the calling thread's policy.
         let policy = || unsafe { libc::sched_getscheduler(0) };
         let before = std::thread::spawn(policy).join().unwrap();
         let after = std::thread::spawn(move || {

@@ -610,6 +610,7 @@ fn run_transaction(
     for (w, data) in writes.iter().zip(encoded) {
         match (&w.op, data) {
             (TxOp::Put { item, .. }, Some(data)) => write_encoded(&tx, item, data)?,
+            // `prepare_transaction` encodes every put; a put without its text is encoded here.
             (TxOp::Put { item, .. }, None) => write_item(&tx, item)?,
             (TxOp::Delete { key, .. }, _) => remove(&tx, key)?,
             (TxOp::Check { .. }, _) => {}
