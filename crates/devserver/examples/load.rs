@@ -14,11 +14,6 @@
 //!   load [--server PATH] [--rates 250,500,...] [--seconds 10] [--target-p99-ms 5]
 
 use clearview_devserver::drive::{self, Client, Person, Server};
-
-/// The generator's allocator is the server's (mimalloc), so neither spends more of the shared
-/// cores than it has to.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use hdrhistogram::Histogram;
 use http::Method;
 use serde_json::json;
@@ -27,6 +22,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+
+/// The generator's allocator is the server's (mimalloc), so neither spends more of the shared
+/// cores than it has to.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 struct Args {
     server: PathBuf,
@@ -323,7 +323,9 @@ async fn main() {
     }
     // Enough fresh (candidate, job) pairs for every apply of every step, the warm-up's included
     // (applies are 10% of the requests; the interleaving is exact only over whole hundreds).
-    let applies: u64 = a.rates.iter().chain([&WARMUP_RATE]).map(|r| r * a.seconds.max(WARMUP_SECONDS) / 10 + 10).sum();
+    let applies_at = |rate: u64, seconds: u64| rate * seconds / 10 + 10;
+    let applies: u64 =
+        applies_at(WARMUP_RATE, WARMUP_SECONDS) + a.rates.iter().map(|r| applies_at(*r, a.seconds)).sum::<u64>();
     let extra_jobs = (applies as usize).div_ceil(candidates.len());
     let mut pairs = Vec::new();
     for i in 0..extra_jobs {
