@@ -389,13 +389,17 @@ fn encode(item: &Item) -> Result<String, StoreError> {
     Ok(data)
 }
 
-/// Encodes and writes an item (the counters, whose new value is known only under the lock).
-fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
-    write_encoded(conn, item, &encode(item)?)
-}
-
-/// Writes an item whose `data` [`encode`] already turned into `data`.
-fn write_encoded(conn: &Connection, item: &Item, data: &str) -> Result<(), StoreError> {
+/// Writes an item: `encoded` is its `data` as [`encode`] gave it before the lock was taken, or
+/// `None` to encode it here (the counters, whose new value is known only under the lock).
+fn write_item(conn: &Connection, item: &Item, encoded: Option<&str>) -> Result<(), StoreError> {
+    let here;
+    let data = match encoded {
+        Some(data) => data,
+        None => {
+            here = encode(item)?;
+            &here
+        }
+    };
     let version = i64::try_from(item.version).map_err(|_| StoreError::Invalid("version is too large".into()))?;
     let g1 = item.gsi1.as_ref();
     let g2 = item.gsi2.as_ref();
@@ -456,7 +460,7 @@ fn add(conn: &Connection, key: &Key, entity: &str, gsi1: Option<&Key>, delta: i6
         expires_at: None,
         data: serde_json::json!({ attr::COUNT: total }),
     };
-    write_item(conn, &item)
+    write_item(conn, &item, None)
 }
 
 fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
@@ -609,9 +613,7 @@ fn run_transaction(
     }
     for (w, data) in writes.iter().zip(encoded) {
         match (&w.op, data) {
-            (TxOp::Put { item, .. }, Some(data)) => write_encoded(&tx, item, data)?,
-            // `prepare_transaction` encodes every put; a put without its text is encoded here.
-            (TxOp::Put { item, .. }, None) => write_item(&tx, item)?,
+            (TxOp::Put { item, .. }, data) => write_item(&tx, item, data.as_deref())?,
             (TxOp::Delete { key, .. }, _) => remove(&tx, key)?,
             (TxOp::Check { .. }, _) => {}
             (TxOp::Add { key, entity, gsi1, delta }, _) => add(&tx, key, entity, gsi1.as_ref(), *delta, now)?,
@@ -637,7 +639,7 @@ impl ItemStore for SqliteStore {
                 let current = load(&tx, &item.key, now)?;
                 return Err(StoreError::ConditionFailed { current: current.map(Box::new) });
             }
-            write_encoded(&tx, &item, &data)?;
+            write_item(&tx, &item, Some(&data))?;
             tx.commit().map_err(unavailable)
         })
         .await
@@ -697,7 +699,7 @@ impl ItemStore for SqliteStore {
             let named: Vec<(&str, i64)> = deltas.iter().map(|(n, d)| (n.as_str(), *d)).collect();
             let totals = apply_counts(&mut item.data, &named)?;
             item.version += 1;
-            write_item(&tx, &item)?;
+            write_item(&tx, &item, None)?;
             tx.commit().map_err(unavailable)?;
             Ok(totals)
         })
