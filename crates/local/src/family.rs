@@ -224,20 +224,24 @@ impl LocalFamily {
     /// consumer on the durable queues, and the local cron for the scheduled jobs.
     pub fn spawn_table(&self, deps: &Deps, shutdown: CancellationToken) -> Vec<tokio::task::JoinHandle<()>> {
         // Each consumer receives as many messages at a time as its event source mapping hands
-        // its Lambda (the table's batch size): one receive, not one per message.
-        let mut tasks = Vec::new();
-        for (def, consumer) in clearview_chain::table::queue_consumers(deps) {
-            let mut options = crate::workers::WorkerOptions::default();
-            if let clearview_chain::table::Trigger::Sqs { batch_size, .. } = def.trigger {
-                options.batch = usize::try_from(batch_size).unwrap_or(1);
-            }
-            tasks.extend(crate::workers::spawn_workers_with(
-                self.queues.clone(),
-                vec![consumer],
-                shutdown.clone(),
-                options,
-            ));
-        }
+        // its Lambda (the table's batch size): one receive, not one per message. One dispatcher
+        // receives for all of them together.
+        let consumers = clearview_chain::table::queue_consumers(deps)
+            .into_iter()
+            .map(|(def, consumer)| {
+                let batch = match def.trigger {
+                    clearview_chain::table::Trigger::Sqs { batch_size, .. } => usize::try_from(batch_size).unwrap_or(1),
+                    clearview_chain::table::Trigger::Schedule { .. } => 1,
+                };
+                (consumer, batch)
+            })
+            .collect();
+        let mut tasks = crate::workers::spawn_batched(
+            self.queues.clone(),
+            consumers,
+            shutdown.clone(),
+            crate::workers::WorkerOptions::default(),
+        );
         let jobs = clearview_chain::table::scheduled(deps)
             .into_iter()
             .filter_map(|(def, job)| {

@@ -36,4 +36,4 @@ pub use malware::ClamAv;
 pub use queues::{DeadLetter, Delivery, QueueConfig, QueueDepth, SqliteQueues};
 pub use store::SqliteStore;
 pub use verify::{JwtVerifier, VerifyError};
-pub use workers::{CancellationToken, WorkerOptions, spawn_workers, spawn_workers_with};
+pub use workers::{CancellationToken, WorkerOptions, spawn_batched, spawn_workers, spawn_workers_with};

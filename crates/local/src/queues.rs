@@ -10,7 +10,7 @@
 use clearview_core::ports::clock::Clock;
 use clearview_core::ports::queue::{DomainEvent, Events, Feed, QueueDef, QueueError, Queues, WorkMessage, WorkQueue};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -110,13 +110,23 @@ pub struct QueueDepth {
     pub dead: u64,
 }
 
-/// The embedded queues and topic. Cheap to clone; clones share one connection and the wake-ups.
+/// The embedded queues and topic. Cheap to clone; clones share one connection, the wake-ups
+/// and the deferred acks.
 #[derive(Clone)]
 pub struct SqliteQueues {
     conn: Arc<Mutex<Connection>>,
     clock: Arc<dyn Clock>,
     config: Arc<QueueConfig>,
-    notify: Arc<BTreeMap<WorkQueue, Arc<Notify>>>,
+    woken: Arc<Woken>,
+    /// Receipts answered with [`SqliteQueues::ack_later`], deleted by the next transaction.
+    acks: Arc<Mutex<Vec<String>>>,
+}
+
+/// Which queues were sent to since the workers last looked, and the signal that wakes them.
+#[derive(Default)]
+struct Woken {
+    queues: Mutex<BTreeSet<WorkQueue>>,
+    any: Notify,
 }
 
 impl std::fmt::Debug for SqliteQueues {
@@ -180,6 +190,74 @@ fn mark_dead(conn: &Connection, seq: i64, reason: &str, now: i64) -> Result<(), 
     Ok(())
 }
 
+/// Receives up to `max` ready messages of `queue` into `out`, inside the caller's transaction.
+fn receive_into(
+    tx: &Connection,
+    queue: WorkQueue,
+    max: usize,
+    now: i64,
+    hidden_until: i64,
+    max_receives: i64,
+    out: &mut Vec<Delivery>,
+) -> Result<(), QueueError> {
+    let mut got = 0;
+    // Each pass starts after the last row seen, so a zero visibility cannot hand one out twice.
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<(i64, String, String, String, i64, Option<String>)> = {
+            let mut stmt = tx
+                .prepare_cached(
+                    // No `LIMIT ?`: SQLite plans with a bound LIMIT's value, so a statement whose
+                    // limit changed is parsed and planned again. The rows are read lazily and
+                    // only as many as wanted.
+                    "SELECT seq, id, kind, body, receive_count, reason FROM queue_messages
+                     WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2 AND seq > ?3 ORDER BY seq",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![queue.name(), now, after], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })
+                .map_err(unavailable)?;
+            rows.take(max - got).collect::<Result<_, _>>().map_err(unavailable)?
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for (seq, id, kind, body, count, reason) in rows {
+            after = seq;
+            if count >= max_receives {
+                let reason = reason.unwrap_or_else(|| {
+                    format!("received {count} times without an answer before the visibility timeout")
+                });
+                tracing::warn!(queue = queue.name(), id, count, reason, "message moved to the dead-letter list");
+                mark_dead(tx, seq, &reason, now)?;
+                continue;
+            }
+            let message = match read_message(id.clone(), kind, &body) {
+                Ok(m) => m,
+                Err(reason) => {
+                    tracing::warn!(queue = queue.name(), id, reason, "message moved to the dead-letter list");
+                    mark_dead(tx, seq, &reason, now)?;
+                    continue;
+                }
+            };
+            let receipt = uuid::Uuid::new_v4().to_string();
+            tx.prepare_cached(
+                "UPDATE queue_messages SET receive_count = receive_count + 1, receipt = ?2, visible_at = ?3
+                 WHERE seq = ?1",
+            )
+            .and_then(|mut s| s.execute(params![seq, receipt, hidden_until]))
+            .map_err(unavailable)?;
+            out.push(Delivery { queue, receipt, message, receive_count: to_u32(count + 1) });
+            got += 1;
+        }
+        if got >= max {
+            return Ok(());
+        }
+    }
+}
+
 impl SqliteQueues {
     /// Opens (creating its tables if needed) the queues in this database file.
     pub fn open(path: &Path, clock: Arc<dyn Clock>, config: QueueConfig) -> Result<Self, QueueError> {
@@ -202,27 +280,95 @@ impl SqliteQueues {
         config: QueueConfig,
     ) -> Result<Self, QueueError> {
         conn.lock().map_err(|_| unavailable("queue lock poisoned"))?.execute_batch(SCHEMA).map_err(unavailable)?;
-        let notify = config.queues.iter().map(|q| (q.queue(), Arc::new(Notify::new()))).collect();
-        Ok(Self { conn, clock, config: Arc::new(config), notify: Arc::new(notify) })
+        Ok(Self { conn, clock, config: Arc::new(config), woken: Arc::default(), acks: Arc::default() })
     }
 
     pub fn config(&self) -> &QueueConfig {
         &self.config
     }
 
-    /// Signalled whenever a message may have become receivable on `queue` (the workers wait on it).
-    pub fn notifier(&self, queue: WorkQueue) -> Arc<Notify> {
-        match self.notify.get(&queue) {
-            Some(n) => Arc::clone(n),
-            // Every queue has one; a fresh one only means no early wake-up.
-            None => Arc::new(Notify::new()),
-        }
+    /// Waits until a message may have become receivable on some queue; [`Self::take_woken`]
+    /// says which. A wake-up that came before the wait is not lost.
+    pub async fn woken(&self) {
+        self.woken.any.notified().await;
+    }
+
+    /// The queues sent to since the last call.
+    pub fn take_woken(&self) -> BTreeSet<WorkQueue> {
+        self.woken.queues.lock().map(|mut q| std::mem::take(&mut *q)).unwrap_or_default()
     }
 
     fn wake(&self, queue: WorkQueue) {
-        if let Some(n) = self.notify.get(&queue) {
-            n.notify_one();
+        if let Ok(mut q) = self.woken.queues.lock() {
+            q.insert(queue);
         }
+        self.woken.any.notify_one();
+    }
+
+    fn take_acks(&self) -> Vec<String> {
+        self.acks.lock().map(|mut a| std::mem::take(&mut *a)).unwrap_or_default()
+    }
+
+    /// Whether acks wait for the next transaction.
+    pub fn acks_pending(&self) -> bool {
+        self.acks.lock().map(|a| !a.is_empty()).unwrap_or(false)
+    }
+
+    /// Answers a delivery as done without a transaction of its own: the message is deleted by the
+    /// next transaction on these queues (a receive, a send, a publish, any read of their state),
+    /// as a Lambda event source mapping deletes a batch's messages together. Until then only
+    /// this process knows; if it dies first, the message comes back (at least once, as in SQS).
+    pub fn ack_later(&self, receipt: String) {
+        if let Ok(mut a) = self.acks.lock() {
+            a.push(receipt);
+        }
+    }
+
+    /// Deletes the deferred acks on `c`, inside the caller's transaction.
+    fn delete_acked(c: &Connection, acks: &[String]) -> Result<(), QueueError> {
+        if acks.is_empty() {
+            return Ok(());
+        }
+        let mut stmt =
+            c.prepare_cached("DELETE FROM queue_messages WHERE receipt = ?1 AND dead = 0").map_err(unavailable)?;
+        for receipt in acks {
+            if stmt.execute(params![receipt]).map_err(unavailable)? == 0 {
+                tracing::warn!(receipt, "receipt no longer valid (visibility expired?); ack dropped");
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in a write transaction that first deletes the deferred acks. Should it fail, the
+    /// acks go back to the list for the next one.
+    async fn write<T, F>(&self, f: F) -> Result<T, QueueError>
+    where
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, QueueError>,
+    {
+        self.with_conn(|c| {
+            let acks = self.take_acks();
+            let done = (|| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+                Self::delete_acked(&tx, &acks)?;
+                let out = f(&tx)?;
+                tx.commit().map_err(unavailable)?;
+                Ok(out)
+            })();
+            if done.is_err()
+                && !acks.is_empty()
+                && let Ok(mut a) = self.acks.lock()
+            {
+                a.extend(acks);
+            }
+            done
+        })
+        .await
+    }
+
+    /// Deletes the deferred acks now (the workers call it when they stop; reads call it so they
+    /// see what was answered).
+    pub async fn flush_acks(&self) -> Result<(), QueueError> {
+        if self.acks_pending() { self.write(|_| Ok(())).await } else { Ok(()) }
     }
 
     fn now(&self) -> i64 {
@@ -245,89 +391,50 @@ impl SqliteQueues {
         max: usize,
         visibility: Duration,
     ) -> Result<Vec<Delivery>, QueueError> {
-        if max == 0 || max > MAX_RECEIVE_BATCH {
+        self.receive_from(&[(queue, max)], visibility).await
+    }
+
+    /// [`Self::receive`] on several queues at once, `(queue, max)` each, in one transaction (the
+    /// workers' dispatcher receives for every idle consumer together). The deferred acks are
+    /// deleted in the same transaction.
+    pub async fn receive_from(
+        &self,
+        wants: &[(WorkQueue, usize)],
+        visibility: Duration,
+    ) -> Result<Vec<Delivery>, QueueError> {
+        if let Some((_, max)) = wants.iter().find(|(_, max)| *max == 0 || *max > MAX_RECEIVE_BATCH) {
             return Err(QueueError::Invalid(format!("receive takes 1..={MAX_RECEIVE_BATCH} messages, got {max}")));
         }
         let now = self.now();
         let hidden_until = now.saturating_add(duration_millis(visibility));
         let max_receives = i64::from(self.config.max_receives);
-        self.with_conn(move |c| {
-            // Most receives find nothing (an idle loop polls, or a sibling took the message):
-            // a read from the index answers that without taking the write lock.
-            let ready: bool = c
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM queue_messages
-                     WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2)",
-                )
-                .and_then(|mut s| s.query_row(params![queue.name(), now], |r| r.get(0)))
-                .map_err(unavailable)?;
-            if !ready {
-                return Ok(Vec::new());
-            }
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
-            let mut out = Vec::new();
-            // Each pass starts after the last row seen, so a zero visibility cannot hand one out twice.
-            let mut after = 0i64;
-            'fill: loop {
-                let rows: Vec<(i64, String, String, String, i64, Option<String>)> = {
-                    let mut stmt = tx
-                        .prepare_cached(
-                            // No `LIMIT ?`: SQLite plans with a bound LIMIT's value, so a
-                            // statement whose limit changed is parsed and planned again. The
-                            // rows are read lazily and only as many as wanted.
-                            "SELECT seq, id, kind, body, receive_count, reason FROM queue_messages
-                             WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2 AND seq > ?3 ORDER BY seq",
-                        )
-                        .map_err(unavailable)?;
-                    let want = max - out.len();
-                    let rows = stmt
-                        .query_map(params![queue.name(), now, after], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-                        })
-                        .map_err(unavailable)?;
-                    rows.take(want).collect::<Result<_, _>>().map_err(unavailable)?
-                };
-                if rows.is_empty() {
-                    break 'fill;
-                }
-                for (seq, id, kind, body, count, reason) in rows {
-                    after = seq;
-                    if count >= max_receives {
-                        let reason = reason.unwrap_or_else(|| {
-                            format!("received {count} times without an answer before the visibility timeout")
-                        });
-                        tracing::warn!(
-                            queue = queue.name(),
-                            id,
-                            count,
-                            reason,
-                            "message moved to the dead-letter list"
-                        );
-                        mark_dead(&tx, seq, &reason, now)?;
-                        continue;
-                    }
-                    let message = match read_message(id.clone(), kind, &body) {
-                        Ok(m) => m,
-                        Err(reason) => {
-                            tracing::warn!(queue = queue.name(), id, reason, "message moved to the dead-letter list");
-                            mark_dead(&tx, seq, &reason, now)?;
-                            continue;
-                        }
-                    };
-                    let receipt = uuid::Uuid::new_v4().to_string();
-                    tx.prepare_cached(
-                        "UPDATE queue_messages SET receive_count = receive_count + 1, receipt = ?2, visible_at = ?3
-                         WHERE seq = ?1",
+        // Most receives find nothing (an idle loop polls, or a sibling took the message): a read
+        // from the index answers that without taking the write lock.
+        let ready: Vec<(WorkQueue, usize)> = self
+            .with_conn(|c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT EXISTS (SELECT 1 FROM queue_messages
+                         WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2)",
                     )
-                    .and_then(|mut s| s.execute(params![seq, receipt, hidden_until]))
                     .map_err(unavailable)?;
-                    out.push(Delivery { queue, receipt, message, receive_count: to_u32(count + 1) });
+                let mut ready = Vec::new();
+                for &(queue, max) in wants {
+                    if stmt.query_row(params![queue.name(), now], |r| r.get(0)).map_err(unavailable)? {
+                        ready.push((queue, max));
+                    }
                 }
-                if out.len() >= max {
-                    break 'fill;
-                }
+                Ok(ready)
+            })
+            .await?;
+        if ready.is_empty() && !self.acks_pending() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| {
+            let mut out = Vec::new();
+            for (queue, max) in ready {
+                receive_into(tx, queue, max, now, hidden_until, max_receives, &mut out)?;
             }
-            tx.commit().map_err(unavailable)?;
             Ok(out)
         })
         .await
@@ -336,7 +443,7 @@ impl SqliteQueues {
     /// Deletes the delivered message. `false` when the receipt is unknown (already answered).
     pub async fn ack(&self, receipt: &str) -> Result<bool, QueueError> {
         let receipt = receipt.to_owned();
-        self.with_conn(move |c| {
+        self.write(move |c| {
             let n = c
                 .prepare_cached("DELETE FROM queue_messages WHERE receipt = ?1 AND dead = 0")
                 .and_then(|mut s| s.execute(params![receipt]))
@@ -353,8 +460,7 @@ impl SqliteQueues {
         let now = self.now();
         let config = Arc::clone(&self.config);
         let queue = self
-            .with_conn(move |c| {
-                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            .write(move |tx| {
                 let row: Option<(i64, String, i64)> = tx
                     .query_row(
                         "SELECT seq, queue, receive_count FROM queue_messages WHERE receipt = ?1 AND dead = 0",
@@ -370,7 +476,6 @@ impl SqliteQueues {
                     params![seq, visible_at, reason],
                 )
                 .map_err(unavailable)?;
-                tx.commit().map_err(unavailable)?;
                 Ok(Some(queue))
             })
             .await?;
@@ -383,7 +488,7 @@ impl SqliteQueues {
     /// that keeps killing its consumer still reaches the dead-letter list. Returns how many.
     pub async fn release_abandoned(&self) -> Result<usize, QueueError> {
         let now = self.now();
-        self.with_conn(move |c| {
+        self.write(move |c| {
             c.execute(
                 "UPDATE queue_messages SET receipt = NULL, visible_at = ?1,
                         reason = COALESCE(reason, 'its consumer stopped (process killed or crashed) before answering')
@@ -400,7 +505,7 @@ impl SqliteQueues {
     pub async fn dead_letter_delivery(&self, receipt: &str, reason: &str) -> Result<bool, QueueError> {
         let (receipt, reason) = (receipt.to_owned(), reason.to_owned());
         let now = self.now();
-        self.with_conn(move |c| {
+        self.write(move |c| {
             let n = c
                 .execute(
                     "UPDATE queue_messages SET dead = 1, dead_at = ?2, reason = ?3, receipt = NULL
@@ -415,6 +520,7 @@ impl SqliteQueues {
 
     /// The dead-letter list of `queue`, oldest first.
     pub async fn dead_letters(&self, queue: WorkQueue) -> Result<Vec<DeadLetter>, QueueError> {
+        self.flush_acks().await?;
         self.with_conn(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -455,7 +561,7 @@ impl SqliteQueues {
     pub async fn redrive(&self, queue: WorkQueue) -> Result<usize, QueueError> {
         let now = self.now();
         let n = self
-            .with_conn(move |c| {
+            .write(move |c| {
                 c.execute(
                     "UPDATE queue_messages SET dead = 0, dead_at = NULL, reason = NULL, receipt = NULL,
                      receive_count = 0, visible_at = ?2 WHERE queue = ?1 AND dead = 1",
@@ -473,6 +579,7 @@ impl SqliteQueues {
 
     /// How many messages `queue` holds, by state.
     pub async fn depth(&self, queue: WorkQueue) -> Result<QueueDepth, QueueError> {
+        self.flush_acks().await?;
         let now = self.now();
         self.with_conn(move |c| {
             let (visible, in_flight, dead): (i64, i64, i64) = c
@@ -499,7 +606,7 @@ impl Queues for SqliteQueues {
         let body = check(message)?;
         let now = self.now();
         let m = message.clone();
-        self.with_conn(move |c| insert(c, queue, &m, &body, now)).await?;
+        self.write(move |c| insert(c, queue, &m, &body, now)).await?;
         tracing::debug!(queue = queue.name(), id = %message.id, kind = %message.kind, "message sent");
         self.wake(queue);
         Ok(())
@@ -513,7 +620,7 @@ impl Queues for SqliteQueues {
         let now = self.now();
         let visible_at = now.saturating_add(duration_millis(delay));
         let m = message.clone();
-        self.with_conn(move |c| {
+        self.write(move |c| {
             c.execute(
                 "INSERT INTO queue_messages (queue, id, kind, body, visible_at, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![queue.name(), m.id, m.kind, body, visible_at, now],
@@ -531,7 +638,7 @@ impl Queues for SqliteQueues {
         let body = check(message)?;
         let now = self.now();
         let (m, reason) = (message.clone(), reason.to_owned());
-        self.with_conn(move |c| {
+        self.write(move |c| {
             c.execute(
                 "INSERT INTO queue_messages (queue, id, kind, body, dead, visible_at, sent_at, dead_at, reason)
                  VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?5, ?6)",
@@ -563,12 +670,11 @@ impl Events for SqliteQueues {
             .map(QueueDef::queue)
             .collect();
         let targets = subscribers.clone();
-        self.with_conn(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+        self.write(move |tx| {
             for q in targets {
-                insert(&tx, q, &message, &body, now)?;
+                insert(tx, q, &message, &body, now)?;
             }
-            tx.commit().map_err(unavailable)
+            Ok(())
         })
         .await?;
         tracing::debug!(id = %event.id, kind = %event.kind, "event published");
@@ -642,5 +748,68 @@ mod tests {
         // The old receipt answers nothing.
         assert!(!q.ack(&held[0].receipt).await.unwrap());
         assert!(q.ack(&again[0].receipt).await.unwrap());
+    }
+
+    fn message(id: &str) -> WorkMessage {
+        WorkMessage { id: id.into(), kind: "k".into(), body: serde_json::json!({}) }
+    }
+
+    #[tokio::test]
+    async fn one_receive_takes_from_several_queues_up_to_each_ones_maximum() {
+        let q = SqliteQueues::in_memory(Arc::new(clearview_core::ports::clock::SystemClock), QueueConfig::default())
+            .unwrap();
+        for i in 0..3 {
+            q.send(WorkQueue::PARSE, &message(&format!("p{i}"))).await.unwrap();
+            q.send(WorkQueue::SCORE, &message(&format!("s{i}"))).await.unwrap();
+        }
+        let vis = Duration::from_secs(60);
+        let got =
+            q.receive_from(&[(WorkQueue::PARSE, 2), (WorkQueue::SCORE, 10), (WorkQueue::BIAS, 1)], vis).await.unwrap();
+        let ids: Vec<(&str, &str)> = got.iter().map(|d| (d.queue.name(), d.message.id.as_str())).collect();
+        assert_eq!(ids, [("parse", "p0"), ("parse", "p1"), ("score", "s0"), ("score", "s1"), ("score", "s2")]);
+        assert_eq!(q.receive(WorkQueue::PARSE, 10, vis).await.unwrap()[0].message.id, "p2");
+        assert!(matches!(q.receive_from(&[(WorkQueue::PARSE, 0)], vis).await, Err(QueueError::Invalid(_))));
+    }
+
+    #[tokio::test]
+    async fn a_deferred_ack_is_written_by_the_next_transaction_and_lost_only_with_the_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        let clock: Arc<dyn Clock> = Arc::new(clearview_core::ports::clock::SystemClock);
+        let vis = Duration::from_secs(3600);
+        let q = SqliteQueues::open(&path, Arc::clone(&clock), QueueConfig::default()).unwrap();
+        for id in ["a", "b"] {
+            q.send(WorkQueue::PARSE, &message(id)).await.unwrap();
+        }
+        let got = q.receive(WorkQueue::PARSE, 10, vis).await.unwrap();
+        q.ack_later(got[0].receipt.clone());
+        assert!(q.acks_pending());
+        // Any transaction writes it: here a send to another queue.
+        q.send(WorkQueue::SCORE, &message("c")).await.unwrap();
+        assert!(!q.acks_pending());
+        assert_eq!(q.depth(WorkQueue::PARSE).await.unwrap().in_flight, 1, "only b is still held");
+
+        // An ack not yet written when the process dies is not lost silently: the message
+        // comes back to the next owner of the file, as an unanswered SQS message does.
+        q.ack_later(got[1].receipt.clone());
+        drop(q);
+        let q = SqliteQueues::open(&path, clock, QueueConfig::default()).unwrap();
+        assert_eq!(q.release_abandoned().await.unwrap(), 1);
+        let again = q.receive(WorkQueue::PARSE, 10, vis).await.unwrap();
+        assert_eq!((again.len(), again[0].message.id.as_str(), again[0].receive_count), (1, "b", 2));
+    }
+
+    #[tokio::test]
+    async fn reads_of_a_queue_see_the_deferred_acks() {
+        let q = SqliteQueues::in_memory(Arc::new(clearview_core::ports::clock::SystemClock), QueueConfig::default())
+            .unwrap();
+        q.send(WorkQueue::PARSE, &message("a")).await.unwrap();
+        let got = q.receive(WorkQueue::PARSE, 1, Duration::from_secs(60)).await.unwrap();
+        q.ack_later(got[0].receipt.clone());
+        assert_eq!(q.depth(WorkQueue::PARSE).await.unwrap(), QueueDepth::default());
+        // An ack for a spent receipt is dropped, as `ack` answers false for it.
+        q.ack_later(got[0].receipt.clone());
+        q.flush_acks().await.unwrap();
+        assert!(!q.acks_pending());
     }
 }

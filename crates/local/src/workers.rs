@@ -1,13 +1,20 @@
-//! Workers: one polling loop per queue consumer over [`SqliteQueues`], what the SQS event source mapping does for Lambda.
+//! Workers: a worker per queue consumer over [`SqliteQueues`], fed by one dispatcher, what the SQS
+//! event source mappings do for Lambda.
 //!
-//! Each loop receives a message, runs the consumer in its own task (so a panic is a `Retry`, not
-//! a dead loop), then answers the queue: `Done` acks, `Retry` releases with the reason, `Poison`
-//! dead-letters. Idle loops sleep briefly but wake at once when a message is sent to their queue.
+//! The dispatcher receives for every idle worker whose queue may hold something, in one
+//! transaction, and hands each its batch. A worker runs its consumer on each message in its own
+//! task (so a panic is a `Retry`, not a dead loop), then answers the queue: `Done` acks (deferred
+//! to the next transaction), `Retry` releases with the reason, `Poison` dead-letters. The
+//! dispatcher wakes at once when a message is sent or a worker goes idle, and polls every
+//! `idle_poll` for delayed and backed-off messages.
 
 use crate::queues::{Delivery, SqliteQueues};
 use clearview_core::ports::queue::{Consumer, Outcome, WorkQueue};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
@@ -64,7 +71,7 @@ impl std::fmt::Debug for WorkerOptions {
     }
 }
 
-/// Starts one loop per consumer with the default options; they stop once `shutdown` is
+/// Starts a worker per consumer with the default options; they stop once `shutdown` is
 /// cancelled (finishing the message in hand). Await the handles to wait for them.
 pub fn spawn_workers(
     queues: Arc<SqliteQueues>,
@@ -81,60 +88,187 @@ pub fn spawn_workers_with(
     shutdown: CancellationToken,
     options: WorkerOptions,
 ) -> Vec<JoinHandle<()>> {
-    consumers
-        .into_iter()
-        .map(|consumer| {
-            let span = tracing::info_span!("worker", queue = consumer.queue().name());
-            tokio::spawn(run_worker(Arc::clone(&queues), consumer, shutdown.clone(), options.clone()).instrument(span))
-        })
-        .collect()
+    let batch = options.batch;
+    spawn_batched(queues, consumers.into_iter().map(|c| (c, batch)).collect(), shutdown, options)
 }
 
-/// One consumer's loop, until `shutdown` is cancelled.
-pub async fn run_worker(
+/// A worker per `(consumer, batch size)` and the dispatcher that feeds them: one task that
+/// receives for every idle consumer whose queue may hold something, in one transaction, and
+/// hands each its batch. Done deliveries are acked with [`SqliteQueues::ack_later`], so their
+/// deletes ride on the dispatcher's next receive (or the next send, or its next poll) instead of
+/// a transaction each. The returned handle ends once every worker has stopped and the acks are
+/// written.
+pub fn spawn_batched(
     queues: Arc<SqliteQueues>,
-    consumer: Arc<dyn Consumer>,
+    consumers: Vec<(Arc<dyn Consumer>, usize)>,
     shutdown: CancellationToken,
     options: WorkerOptions,
-) {
-    let queue = consumer.queue();
-    let notify = queues.notifier(queue);
-    let batch = options.batch.clamp(1, crate::queues::MAX_RECEIVE_BATCH);
-    tracing::debug!("worker started");
-    while !shutdown.is_cancelled() {
-        let deliveries = match queues.receive(queue, batch, options.visibility).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!(error = %e, "receive failed; pausing");
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    () = tokio::time::sleep(options.error_pause) => continue,
-                }
-            }
+) -> Vec<JoinHandle<()>> {
+    let kick = Arc::new(Notify::new());
+    let mut slots = Vec::with_capacity(consumers.len());
+    let mut workers = Vec::with_capacity(consumers.len());
+    for (consumer, batch) in consumers {
+        let queue = consumer.queue();
+        let (tx, rx) = mpsc::channel(1);
+        let idle = Arc::new(AtomicBool::new(true));
+        let worker = Worker {
+            queues: Arc::clone(&queues),
+            consumer,
+            shutdown: shutdown.clone(),
+            observer: options.observer.clone(),
+            idle: Arc::clone(&idle),
+            kick: Arc::clone(&kick),
         };
-        if deliveries.is_empty() {
-            tokio::select! {
-                () = shutdown.cancelled() => break,
-                () = notify.notified() => {}
-                () = tokio::time::sleep(options.idle_poll) => {}
+        let span = tracing::info_span!("worker", queue = queue.name());
+        workers.push(tokio::spawn(worker.run(rx).instrument(span)));
+        slots.push(Slot {
+            queue,
+            batch: batch.clamp(1, crate::queues::MAX_RECEIVE_BATCH),
+            idle,
+            tx,
+            maybe_ready: true,
+        });
+    }
+    let dispatcher = Dispatcher { queues, slots, kick, shutdown, options };
+    vec![tokio::spawn(dispatcher.run(workers).instrument(tracing::info_span!("dispatcher")))]
+}
+
+/// The dispatcher's view of one worker.
+struct Slot {
+    queue: WorkQueue,
+    batch: usize,
+    /// Set by the worker when it has answered its batch.
+    idle: Arc<AtomicBool>,
+    tx: mpsc::Sender<Vec<Delivery>>,
+    /// Something may be receivable: the queue was sent to, its last receive was full, or a poll
+    /// is due (delays and backoffs end without a send).
+    maybe_ready: bool,
+}
+
+struct Dispatcher {
+    queues: Arc<SqliteQueues>,
+    slots: Vec<Slot>,
+    kick: Arc<Notify>,
+    shutdown: CancellationToken,
+    options: WorkerOptions,
+}
+
+impl Dispatcher {
+    async fn run(mut self, workers: Vec<JoinHandle<()>>) {
+        tracing::debug!(workers = self.slots.len(), "dispatcher started");
+        let mut next_poll = Instant::now();
+        while !self.shutdown.is_cancelled() {
+            let woken = self.queues.take_woken();
+            let polling = Instant::now() >= next_poll;
+            if polling {
+                next_poll = Instant::now() + self.options.idle_poll;
             }
-            continue;
-        }
-        for delivery in deliveries {
-            if shutdown.is_cancelled() {
-                // Shutting down: what was received but not started goes back to the queue now.
-                if let Err(e) = queues.release(&delivery.receipt, "released unstarted at shutdown").await {
-                    tracing::warn!(id = delivery.message.id, error = %e, "could not release at shutdown; it comes back after its visibility timeout");
+            for slot in &mut self.slots {
+                slot.maybe_ready |= polling || woken.contains(&slot.queue);
+            }
+            let wants: Vec<(WorkQueue, usize)> = self
+                .slots
+                .iter()
+                .filter(|s| s.maybe_ready && s.idle.load(Ordering::Acquire))
+                .map(|s| (s.queue, s.batch))
+                .collect();
+            // A poll with nothing to receive still writes the acks, so none waits longer than
+            // `idle_poll` while the queues are quiet.
+            if !wants.is_empty() || (polling && self.queues.acks_pending()) {
+                match self.queues.receive_from(&wants, self.options.visibility).await {
+                    Ok(deliveries) => self.hand_out(&wants, deliveries).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "receive failed; pausing");
+                        tokio::select! {
+                            () = self.shutdown.cancelled() => break,
+                            () = tokio::time::sleep(self.options.error_pause) => continue,
+                        }
+                    }
                 }
+            }
+            tokio::select! {
+                () = self.shutdown.cancelled() => break,
+                () = self.queues.woken() => {}
+                () = self.kick.notified() => {}
+                () = tokio::time::sleep_until(next_poll.into()) => {}
+            }
+        }
+        // Closing the channels lets each worker finish its batch and stop; then the acks go out.
+        self.slots.clear();
+        for w in workers {
+            if let Err(e) = w.await {
+                tracing::error!(error = %e, "worker task failed");
+            }
+        }
+        if let Err(e) = self.queues.flush_acks().await {
+            tracing::warn!(error = %e, "could not write the last acks; those messages come back");
+        }
+        tracing::debug!("dispatcher stopped");
+    }
+
+    async fn hand_out(&mut self, wants: &[(WorkQueue, usize)], deliveries: Vec<Delivery>) {
+        let mut by_queue: BTreeMap<WorkQueue, Vec<Delivery>> = BTreeMap::new();
+        for d in deliveries {
+            by_queue.entry(d.queue).or_default().push(d);
+        }
+        for slot in &mut self.slots {
+            if !wants.iter().any(|(q, _)| *q == slot.queue) {
                 continue;
             }
-            let handled = handle_one(&queues, &consumer, delivery).await;
-            if let Some(observe) = &options.observer {
-                observe(&handled);
+            let batch = by_queue.remove(&slot.queue).unwrap_or_default();
+            // A short batch emptied the queue as of this receive; a send wakes it again.
+            slot.maybe_ready = batch.len() >= slot.batch;
+            if batch.is_empty() {
+                continue;
+            }
+            slot.idle.store(false, Ordering::Release);
+            if let Err(mpsc::error::TrySendError::Full(batch) | mpsc::error::TrySendError::Closed(batch)) =
+                slot.tx.try_send(batch)
+            {
+                // Not reachable while the slot is idle; answered anyway so nothing waits out its visibility.
+                slot.idle.store(true, Ordering::Release);
+                for d in batch {
+                    if let Err(e) = self.queues.release(&d.receipt, "its worker was busy").await {
+                        tracing::warn!(id = d.message.id, error = %e, "could not release; it comes back after its visibility timeout");
+                    }
+                }
             }
         }
     }
-    tracing::debug!("worker stopped");
+}
+
+/// One consumer: handles the batches the dispatcher hands it, one message after another.
+struct Worker {
+    queues: Arc<SqliteQueues>,
+    consumer: Arc<dyn Consumer>,
+    shutdown: CancellationToken,
+    observer: Option<Observer>,
+    idle: Arc<AtomicBool>,
+    kick: Arc<Notify>,
+}
+
+impl Worker {
+    async fn run(self, mut rx: mpsc::Receiver<Vec<Delivery>>) {
+        tracing::debug!("worker started");
+        while let Some(batch) = rx.recv().await {
+            for delivery in batch {
+                if self.shutdown.is_cancelled() {
+                    // Shutting down: what was received but not started goes back to the queue now.
+                    if let Err(e) = self.queues.release(&delivery.receipt, "released unstarted at shutdown").await {
+                        tracing::warn!(id = delivery.message.id, error = %e, "could not release at shutdown; it comes back after its visibility timeout");
+                    }
+                    continue;
+                }
+                let handled = handle_one(&self.queues, &self.consumer, delivery).await;
+                if let Some(observe) = &self.observer {
+                    observe(&handled);
+                }
+            }
+            self.idle.store(true, Ordering::Release);
+            self.kick.notify_one();
+        }
+        tracing::debug!("worker stopped");
+    }
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
@@ -176,7 +310,8 @@ async fn answer(
     let answered = match &outcome {
         Outcome::Done => {
             tracing::info!(id, kind, receive_count, ms, "message done");
-            queues.ack(&receipt).await
+            queues.ack_later(receipt);
+            Ok(true)
         }
         Outcome::Retry(reason) => {
             tracing::warn!(id, kind, receive_count, ms, reason, "message will be retried");

@@ -631,6 +631,52 @@ async fn workers_only_take_their_own_queue_and_stop_on_shutdown() {
     r.stop().await;
 }
 
+#[tokio::test]
+async fn one_dispatcher_feeds_every_worker_and_each_queue_in_send_order() {
+    let score = Arc::new(Scripted::new(0));
+    let bias = Arc::new(Scripted { queue: WorkQueue::BIAS, ..Scripted::new(0) });
+    let r = start(vec![score.clone(), bias.clone()], Duration::from_secs(60));
+    for i in 0..5 {
+        r.queues.send(WorkQueue::SCORE, &msg(&format!("s{i}"))).await.unwrap();
+        r.queues.send(WorkQueue::BIAS, &msg(&format!("b{i}"))).await.unwrap();
+    }
+    let got = r.wait_for(10).await;
+    for (queue, prefix) in [(WorkQueue::SCORE, "s"), (WorkQueue::BIAS, "b")] {
+        let ids: Vec<&str> = got.iter().filter(|h| h.queue == queue).map(|h| h.message_id.as_str()).collect();
+        let want: Vec<String> = (0..5).map(|i| format!("{prefix}{i}")).collect();
+        assert_eq!(ids, want, "{queue}");
+    }
+    assert_eq!((score.calls.load(Ordering::SeqCst), bias.calls.load(Ordering::SeqCst)), (5, 5));
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_done_message_is_deleted_within_a_poll_while_the_queues_are_quiet() {
+    let r = start(vec![Arc::new(Scripted::new(0))], Duration::from_millis(20));
+    r.queues.send(WorkQueue::SCORE, &msg("m1")).await.unwrap();
+    r.wait_for(1).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    // `acks_pending` does not write them itself, unlike every read of the queues' state.
+    while r.queues.acks_pending() {
+        assert!(std::time::Instant::now() < deadline, "the ack was never written");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn stopping_the_workers_writes_their_last_acks() {
+    // No poll would write the ack for a minute.
+    let r = start(vec![Arc::new(Scripted::new(0))], Duration::from_secs(60));
+    r.queues.send(WorkQueue::SCORE, &msg("m1")).await.unwrap();
+    r.wait_for(1).await;
+    let queues = r.queues.clone();
+    r.stop().await;
+    assert!(!queues.acks_pending());
+    // A fresh owner of the file would find nothing to release.
+    assert_eq!(queues.release_abandoned().await.unwrap(), 0);
+}
+
 // ---------------------------------------------------------------- family
 
 #[tokio::test]
