@@ -13,7 +13,7 @@ use clearview_core::ports::store::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// DynamoDB's limits, kept so code that passes here does not fail in AWS.
@@ -86,9 +86,10 @@ pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         // 64 MiB of pages kept per connection (SQLite's default is 2 MiB): the working set of
         // the embedded default stays in memory instead of being read again through the kernel.
-        // Under sustained writes the log keeps growing (it restarts from its beginning only
-        // when a checkpoint caught up with every frame); once it restarts, it is cut back to
-        // 64 MiB rather than keeping its largest size on disk.
+        // The log starts over from its beginning once a checkpoint copied every frame (the
+        // checkpoint thread sees to it at 32 MiB, see `catch_up`); one that grew past 64 MiB
+        // meanwhile is then cut back rather than keeping its largest size on disk. Below that
+        // it keeps its blocks, and commits write over them instead of extending the file.
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA journal_size_limit=67108864;")?;
     }
     conn.execute_batch("PRAGMA foreign_keys=ON;")?;
@@ -106,21 +107,50 @@ pub type SharedConnection = Arc<Mutex<Connection>>;
 ///
 /// WAL checkpoints (copying the log back into the file, with an fsync) run on a thread of their
 /// own with its own connection, once a second, instead of inside whichever commit crosses the
-/// auto-checkpoint size: a request never waits for the disk behind the shared connection.
+/// auto-checkpoint size: a request never waits for the disk behind the shared connection. See
+/// [`Checkpoints`] for how the log is kept from growing under writes that never pause.
 pub fn shared_connection(path: Option<&Path>) -> rusqlite::Result<SharedConnection> {
+    shared_connection_with(path, Checkpoints::default())
+}
+
+/// How the checkpoint thread runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoints {
+    /// Time between checkpoints.
+    pub every: std::time::Duration,
+    /// A log this many frames (pages) long or longer is made to start over (see [`catch_up`]).
+    pub restart_frames: i64,
+}
+
+impl Default for Checkpoints {
+    fn default() -> Self {
+        Self { every: CHECKPOINT_EVERY, restart_frames: RESTART_FRAMES }
+    }
+}
+
+/// [`shared_connection`] with its checkpoints' timing (tests).
+pub fn shared_connection_with(path: Option<&Path>, checkpoints: Checkpoints) -> rusqlite::Result<SharedConnection> {
     let conn = open_connection(path)?;
     let shared = Arc::new(Mutex::new(conn));
     if let Some(path) = path {
         shared.lock().map_err(|_| rusqlite::Error::InvalidQuery)?.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
         let checkpointer = open_connection(Some(path))?;
         let alive = Arc::downgrade(&shared);
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        // Handles to sync the log and the database file with, apart from SQLite's.
+        let files = [PathBuf::from(wal), path.to_path_buf()]
+            .iter()
+            .map(std::fs::File::open)
+            .collect::<std::io::Result<Vec<_>>>();
+        let files = files.map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
                 crate::background::run_as_background_thread();
                 while alive.strong_count() > 0 {
-                    std::thread::sleep(CHECKPOINT_EVERY);
-                    if let Err(e) = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                    std::thread::sleep(checkpoints.every);
+                    if let Err(e) = checkpoint(&checkpointer, &alive, &files, checkpoints.restart_frames) {
                         tracing::warn!(error = %e, "WAL checkpoint failed; retrying in a second");
                     }
                 }
@@ -128,6 +158,79 @@ pub fn shared_connection(path: Option<&Path>) -> rusqlite::Result<SharedConnecti
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     }
     Ok(shared)
+}
+
+/// A checkpoint pass that waits for no one. Answers how many frames the log held when it began:
+/// the pass copies those (nothing reads an older snapshot: the file has one connection that
+/// writes, and it holds no transaction between operations).
+fn passive_pass(c: &Connection) -> rusqlite::Result<i64> {
+    c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+}
+
+/// A log this long (32 MiB of 4 KiB pages) is made to start over.
+pub const RESTART_FRAMES: i64 = 8192;
+/// The held pass runs once the frames written during a round are this few.
+const HELD_PASS_FRAMES: i64 = 32;
+/// Rounds tried before giving up until the next checkpoint.
+const CATCH_UP_ROUNDS: usize = 6;
+
+fn checkpoint(
+    c: &Connection,
+    shared: &std::sync::Weak<Mutex<Connection>>,
+    files: &[std::fs::File],
+    restart_frames: i64,
+) -> rusqlite::Result<()> {
+    let log = passive_pass(c)?;
+    if log < restart_frames {
+        return Ok(());
+    }
+    catch_up(c, shared, files)
+}
+
+/// Copies the whole log back into the database file, so that the next commit starts it over.
+///
+/// Under writes that never pause, passes that wait for no one never finish: each leaves the
+/// frames written while it ran, so the log never starts over. It grew by 45 MB/s at
+/// `make bench-load`'s top rate, and every commit extended the file, which made commits wait
+/// on ext4's block allocation behind the log's own writeback (up to 10 ms, holding the shared
+/// connection). Restarted, the log is written over blocks it already has.
+///
+/// A last pass has to hold the shared connection so that nothing is written while it copies the
+/// final frames; it also syncs the log before copying and the database file after (SQLite syncs
+/// the database file only on a pass that reaches the end of the log, so that sync carries every
+/// page the earlier passes copied). So first, rounds without the connection held: a pass
+/// copies what the last round left, then the log and the database file are synced. Each round
+/// is shorter than the one before; once one leaves a few frames, the held pass copies and syncs
+/// only those. At `make bench-load`'s 1,000 requests/s it holds the connection 0.6–1.5 ms every
+/// two or three seconds (docs/benchmarks.md, session 13).
+fn catch_up(
+    c: &Connection,
+    shared: &std::sync::Weak<Mutex<Connection>>,
+    files: &[std::fs::File],
+) -> rusqlite::Result<()> {
+    let mut left = None;
+    for _ in 0..CATCH_UP_ROUNDS {
+        let before = passive_pass(c)?;
+        for f in files {
+            f.sync_data().map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        }
+        let after = passive_pass(c)?;
+        if after - before <= HELD_PASS_FRAMES {
+            left = Some(after - before);
+            break;
+        }
+    }
+    let Some(left) = left else {
+        tracing::debug!("writes outran the checkpoint's rounds; the log starts over after a later one");
+        return Ok(());
+    };
+    let Some(shared) = shared.upgrade() else { return Ok(()) };
+    let Ok(held) = shared.lock() else { return Ok(()) };
+    let started = std::time::Instant::now();
+    let done = passive_pass(c);
+    drop(held);
+    tracing::debug!(held_us = started.elapsed().as_micros() as u64, left, "log copied back; it starts over");
+    done.map(|_| ())
 }
 
 /// Runs `f` with the shared connection held, on the calling thread, without handing it to a
@@ -724,6 +827,41 @@ mod tests {
             expires_at: None,
             data: json!({"n": sk}),
         }
+    }
+
+    #[test]
+    fn under_writes_that_never_pause_the_log_starts_over_instead_of_growing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let every = std::time::Duration::from_millis(50);
+        let shared = shared_connection_with(Some(&path), Checkpoints { every, restart_frames: 64 }).unwrap();
+        shared.lock().unwrap().execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY, pad TEXT)").unwrap();
+        let wal = dir.path().join("db.sqlite-wal");
+        let (mut written, mut largest) = (0i64, 0u64);
+        let started = std::time::Instant::now();
+        // A commit of about 3 KB every fifth of a millisecond for two seconds (some 5,000 a
+        // second, each a frame or two), never pausing for as long as a checkpoint pass takes.
+        while started.elapsed() < std::time::Duration::from_secs(2) {
+            written += 1;
+            shared
+                .lock()
+                .unwrap()
+                .execute("INSERT INTO t VALUES (?1, ?2)", params![written, "x".repeat(3000)])
+                .unwrap();
+            largest = largest.max(std::fs::metadata(&wal).unwrap().len());
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        // Frames are 24 bytes of header and a 4 KiB page. A log that never starts over holds
+        // about three per commit (a row spills to an overflow page) by the end; one that does,
+        // at most the frames of the commits since its last start (a tenth here, a third on a
+        // machine busy with other tests).
+        let frames = i64::try_from(largest / 4120).unwrap();
+        assert!(frames < written, "the log grew to {frames} frames over {written} commits");
+        let c = shared.lock().unwrap();
+        let rows: i64 = c.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(rows, written, "no commit was lost over the restarts");
+        let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok");
     }
 
     #[tokio::test]
