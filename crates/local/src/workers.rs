@@ -207,15 +207,19 @@ impl Dispatcher {
     }
 
     async fn hand_out(&mut self, wants: &[(WorkQueue, usize)], deliveries: Vec<Delivery>) {
-        let mut by_queue: BTreeMap<WorkQueue, Vec<Delivery>> = BTreeMap::new();
+        let mut by_queue: BTreeMap<WorkQueue, std::collections::VecDeque<Delivery>> = BTreeMap::new();
         for d in deliveries {
-            by_queue.entry(d.queue).or_default().push(d);
+            by_queue.entry(d.queue).or_default().push_back(d);
         }
         for slot in &mut self.slots {
-            if !wants.iter().any(|(q, _)| *q == slot.queue) {
+            if !slot.idle.load(Ordering::Acquire) || !wants.iter().any(|(q, _)| *q == slot.queue) {
                 continue;
             }
-            let batch = by_queue.remove(&slot.queue).unwrap_or_default();
+            // Two consumers of one queue (competing consumers) each take up to their batch.
+            let batch: Vec<Delivery> = match by_queue.get_mut(&slot.queue) {
+                Some(ready) => ready.drain(..slot.batch.min(ready.len())).collect(),
+                None => Vec::new(),
+            };
             // A short batch emptied the queue as of this receive; a send wakes it again.
             slot.maybe_ready = batch.len() >= slot.batch;
             if batch.is_empty() {

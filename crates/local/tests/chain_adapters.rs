@@ -651,6 +651,23 @@ async fn one_dispatcher_feeds_every_worker_and_each_queue_in_send_order() {
 }
 
 #[tokio::test]
+async fn two_consumers_of_one_queue_share_its_messages_and_none_is_handled_twice() {
+    let first = Arc::new(Scripted::new(0));
+    let second = Arc::new(Scripted::new(0));
+    let r = start(vec![first.clone(), second.clone()], Duration::from_millis(20));
+    for i in 0..12 {
+        r.queues.send(WorkQueue::SCORE, &msg(&format!("m{i}"))).await.unwrap();
+    }
+    let got = r.wait_for(12).await;
+    let mut ids: Vec<&str> = got.iter().map(|h| h.message_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 12, "{got:?}");
+    assert_eq!(first.calls.load(Ordering::SeqCst) + second.calls.load(Ordering::SeqCst), 12);
+    r.stop().await;
+}
+
+#[tokio::test]
 async fn a_done_message_is_deleted_within_a_poll_while_the_queues_are_quiet() {
     let r = start(vec![Arc::new(Scripted::new(0))], Duration::from_millis(20));
     r.queues.send(WorkQueue::SCORE, &msg("m1")).await.unwrap();
