@@ -118,7 +118,8 @@ pub fn shared_connection(path: Option<&Path>) -> rusqlite::Result<SharedConnecti
 pub struct Checkpoints {
     /// Time between checkpoints.
     pub every: std::time::Duration,
-    /// A log this many frames (pages) long or longer is made to start over (see [`catch_up`]).
+    /// A log this many frames (pages) long or longer is made to start over (see `catch_up` in
+    /// this module).
     pub restart_frames: i64,
 }
 
@@ -138,12 +139,16 @@ pub fn shared_connection_with(path: Option<&Path>, checkpoints: Checkpoints) -> 
         let alive = Arc::downgrade(&shared);
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
-        // Handles to sync the log and the database file with, apart from SQLite's.
-        let files = [PathBuf::from(wal), path.to_path_buf()]
+        // Handles to sync the log and the database file with, apart from SQLite's (only to
+        // shorten the held pass: without them it syncs everything itself).
+        let files: Vec<std::fs::File> = [PathBuf::from(wal), path.to_path_buf()]
             .iter()
-            .map(std::fs::File::open)
-            .collect::<std::io::Result<Vec<_>>>();
-        let files = files.map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            .filter_map(|p| {
+                std::fs::File::open(p)
+                    .inspect_err(|e| tracing::debug!(file = %p.display(), error = %e, "not synced apart"))
+                    .ok()
+            })
+            .collect();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
