@@ -834,6 +834,14 @@ mod tests {
         }
     }
 
+    /// The WAL header's checkpoint sequence number: SQLite adds one each time the log starts over.
+    fn wal_restarts(wal: &Path) -> u32 {
+        use std::io::Read;
+        let mut header = [0u8; 16];
+        std::fs::File::open(wal).unwrap().read_exact(&mut header).unwrap();
+        u32::from_be_bytes([header[12], header[13], header[14], header[15]])
+    }
+
     #[test]
     fn under_writes_that_never_pause_the_log_starts_over_instead_of_growing() {
         let dir = tempfile::tempdir().unwrap();
@@ -842,26 +850,27 @@ mod tests {
         let shared = shared_connection_with(Some(&path), Checkpoints { every, restart_frames: 64 }).unwrap();
         shared.lock().unwrap().execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY, pad TEXT)").unwrap();
         let wal = dir.path().join("db.sqlite-wal");
-        let (mut written, mut largest) = (0i64, 0u64);
+        let first = wal_restarts(&wal);
+        let mut written = 0i64;
         let started = std::time::Instant::now();
-        // A commit of about 3 KB every fifth of a millisecond for two seconds (some 5,000 a
-        // second, each a frame or two), never pausing for as long as a checkpoint pass takes.
-        while started.elapsed() < std::time::Duration::from_secs(2) {
+        // A commit of about 3 KB every fifth of a millisecond (a frame or two each), never
+        // pausing for as long as a checkpoint pass with its fsyncs takes, until the log has
+        // started over three times: about 0.2 s here, where passes alone never let it start
+        // over (pauses of a millisecond would let one finish now and then). On a machine busy
+        // with other tests a round may not catch up at once, so allow time.
+        while wal_restarts(&wal).wrapping_sub(first) < 3 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the log never started over in 30 s of writes ({written} commits)"
+            );
             written += 1;
             shared
                 .lock()
                 .unwrap()
                 .execute("INSERT INTO t VALUES (?1, ?2)", params![written, "x".repeat(3000)])
                 .unwrap();
-            largest = largest.max(std::fs::metadata(&wal).unwrap().len());
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
-        // Frames are 24 bytes of header and a 4 KiB page. A log that never starts over holds
-        // about three per commit (a row spills to an overflow page) by the end; one that does,
-        // at most the frames of the commits since its last start (a tenth here, a third on a
-        // machine busy with other tests).
-        let frames = i64::try_from(largest / 4120).unwrap();
-        assert!(frames < written, "the log grew to {frames} frames over {written} commits");
         let c = shared.lock().unwrap();
         let rows: i64 = c.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(rows, written, "no commit was lost over the restarts");
