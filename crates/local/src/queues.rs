@@ -324,45 +324,49 @@ impl SqliteQueues {
         }
     }
 
-    /// Deletes the deferred acks on `c`, inside the caller's transaction.
-    fn delete_acked(c: &Connection, acks: &[String]) -> Result<(), QueueError> {
-        if acks.is_empty() {
-            return Ok(());
-        }
-        let mut stmt =
-            c.prepare_cached("DELETE FROM queue_messages WHERE receipt = ?1 AND dead = 0").map_err(unavailable)?;
-        for receipt in acks {
-            if stmt.execute(params![receipt]).map_err(unavailable)? == 0 {
-                tracing::warn!(receipt, "receipt no longer valid (visibility expired?); ack dropped");
-            }
-        }
-        Ok(())
+    /// Deletes the delivered message of `receipt` on `c`; `false` when the receipt is unknown.
+    fn delete_delivered(c: &Connection, receipt: &str) -> Result<bool, QueueError> {
+        let n = c
+            .prepare_cached("DELETE FROM queue_messages WHERE receipt = ?1 AND dead = 0")
+            .and_then(|mut s| s.execute(params![receipt]))
+            .map_err(unavailable)?;
+        Ok(n > 0)
     }
 
-    /// Runs `f` in a write transaction that first deletes the deferred acks. Should it fail, the
-    /// acks go back to the list for the next one.
+    /// Runs `f` in a write transaction on `c` that first deletes the deferred acks. Should it
+    /// fail, the acks go back to the list for the next one.
+    fn write_on<T>(
+        &self,
+        c: &mut Connection,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, QueueError>,
+    ) -> Result<T, QueueError> {
+        let acks = self.take_acks();
+        let done = (|| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            for receipt in &acks {
+                if !Self::delete_delivered(&tx, receipt)? {
+                    tracing::warn!(receipt, "receipt no longer valid (visibility expired?); ack dropped");
+                }
+            }
+            let out = f(&tx)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(out)
+        })();
+        if done.is_err()
+            && !acks.is_empty()
+            && let Ok(mut a) = self.acks.lock()
+        {
+            a.extend(acks);
+        }
+        done
+    }
+
+    /// [`Self::write_on`] the shared connection.
     async fn write<T, F>(&self, f: F) -> Result<T, QueueError>
     where
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, QueueError>,
     {
-        self.with_conn(|c| {
-            let acks = self.take_acks();
-            let done = (|| {
-                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
-                Self::delete_acked(&tx, &acks)?;
-                let out = f(&tx)?;
-                tx.commit().map_err(unavailable)?;
-                Ok(out)
-            })();
-            if done.is_err()
-                && !acks.is_empty()
-                && let Ok(mut a) = self.acks.lock()
-            {
-                a.extend(acks);
-            }
-            done
-        })
-        .await
+        self.with_conn(|c| self.write_on(c, f)).await
     }
 
     /// Deletes the deferred acks now (the workers call it when they stop; reads call it so they
@@ -408,49 +412,40 @@ impl SqliteQueues {
         let now = self.now();
         let hidden_until = now.saturating_add(duration_millis(visibility));
         let max_receives = i64::from(self.config.max_receives);
-        // Most receives find nothing (an idle loop polls, or a sibling took the message): a read
-        // from the index answers that without taking the write lock.
-        let ready: Vec<(WorkQueue, usize)> = self
-            .with_conn(|c| {
+        self.with_conn(|c| {
+            // Most receives find nothing (an idle loop polls, or a sibling took the message): a
+            // read from the index answers that without taking the write lock.
+            let mut ready = Vec::new();
+            {
                 let mut stmt = c
                     .prepare_cached(
                         "SELECT EXISTS (SELECT 1 FROM queue_messages
                          WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2)",
                     )
                     .map_err(unavailable)?;
-                let mut ready = Vec::new();
                 for &(queue, max) in wants {
                     if stmt.query_row(params![queue.name(), now], |r| r.get(0)).map_err(unavailable)? {
                         ready.push((queue, max));
                     }
                 }
-                Ok(ready)
-            })
-            .await?;
-        if ready.is_empty() && !self.acks_pending() {
-            return Ok(Vec::new());
-        }
-        self.write(|tx| {
-            let mut out = Vec::new();
-            for (queue, max) in ready {
-                receive_into(tx, queue, max, now, hidden_until, max_receives, &mut out)?;
             }
-            Ok(out)
+            if ready.is_empty() && !self.acks_pending() {
+                return Ok(Vec::new());
+            }
+            self.write_on(c, |tx| {
+                let mut out = Vec::new();
+                for (queue, max) in ready {
+                    receive_into(tx, queue, max, now, hidden_until, max_receives, &mut out)?;
+                }
+                Ok(out)
+            })
         })
         .await
     }
 
     /// Deletes the delivered message. `false` when the receipt is unknown (already answered).
     pub async fn ack(&self, receipt: &str) -> Result<bool, QueueError> {
-        let receipt = receipt.to_owned();
-        self.write(move |c| {
-            let n = c
-                .prepare_cached("DELETE FROM queue_messages WHERE receipt = ?1 AND dead = 0")
-                .and_then(|mut s| s.execute(params![receipt]))
-                .map_err(unavailable)?;
-            Ok(n > 0)
-        })
-        .await
+        self.write(|c| Self::delete_delivered(c, receipt)).await
     }
 
     /// Makes the delivered message visible again after the backoff, remembering why it failed.

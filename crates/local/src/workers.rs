@@ -212,6 +212,7 @@ impl Dispatcher {
             by_queue.entry(d.queue).or_default().push_back(d);
         }
         for slot in &mut self.slots {
+            // A busy consumer of a queue an idle one asked for takes nothing.
             if !slot.idle.load(Ordering::Acquire) || !wants.iter().any(|(q, _)| *q == slot.queue) {
                 continue;
             }
