@@ -23,6 +23,7 @@ pub mod mail;
 pub mod malware;
 pub mod ocr;
 pub mod queues;
+pub mod resident;
 pub mod store;
 pub mod verify;
 pub mod workers;

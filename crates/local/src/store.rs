@@ -87,14 +87,25 @@ pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
         // 64 MiB of pages kept per connection (SQLite's default is 2 MiB): the working set of
         // the embedded default stays in memory instead of being read again through the kernel.
         // The log starts over from its beginning once a checkpoint copied every frame (the
-        // checkpoint thread sees to it at 32 MiB, see `catch_up`); one that grew past 64 MiB
-        // meanwhile is then cut back rather than keeping its largest size on disk. Below that
-        // it keeps its blocks, and commits write over them instead of extending the file.
-        conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA journal_size_limit=67108864;")?;
+        // checkpoint thread sees to it at 32 MiB, see `catch_up`); one that grew past
+        // JOURNAL_SIZE_LIMIT meanwhile is then cut back rather than keeping its largest size on
+        // disk. Below that it keeps its blocks, and commits write over them instead of extending
+        // the file.
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT};"
+        ))?;
     }
     conn.execute_batch("PRAGMA foreign_keys=ON;")?;
     Ok(conn)
 }
+
+/// The log is cut back to this size when it starts over (`PRAGMA journal_size_limit`), and the
+/// checkpoint thread gives it its disk blocks up to this size ahead of the writes
+/// ([`crate::resident::preallocate`]). Cutting it back frees blocks, and on a file system
+/// mounted with `discard` that waits for the disk with the shared connection held (up to
+/// 70 ms here): under load the log reaches 90 MB between restarts, so a limit of 64 MiB cut it
+/// back at almost every restart.
+pub const JOURNAL_SIZE_LIMIT: i64 = 128 * 1024 * 1024;
 
 /// One connection to a database file, shared by every embedded adapter on it (the item store,
 /// the identity store and the queues): the file has one writer, so no adapter ever waits on
@@ -108,7 +119,8 @@ pub type SharedConnection = Arc<Mutex<Connection>>;
 /// WAL checkpoints (copying the log back into the file, with an fsync) run on a thread of their
 /// own with its own connection, once a second, instead of inside whichever commit crosses the
 /// auto-checkpoint size: a request never waits for the disk behind the shared connection. See
-/// [`Checkpoints`] for how the log is kept from growing under writes that never pause.
+/// [`Checkpoints`] for how the log is kept from growing under writes that never pause. The same
+/// thread keeps the log's pages in memory ([`crate::resident`]).
 pub fn shared_connection(path: Option<&Path>) -> rusqlite::Result<SharedConnection> {
     shared_connection_with(path, Checkpoints::default())
 }
@@ -141,7 +153,14 @@ pub fn shared_connection_with(path: Option<&Path>, checkpoints: Checkpoints) -> 
         wal.push("-wal");
         // Handles to sync the log and the database file with, apart from SQLite's (only to
         // shorten the held pass: without them it syncs everything itself).
-        let files: Vec<std::fs::File> = [PathBuf::from(wal), path.to_path_buf()]
+        let wal = PathBuf::from(wal);
+        let mut shm = path.as_os_str().to_owned();
+        shm.push("-shm");
+        // The log and its index stay in memory (crate::resident): a commit writing over a page
+        // the kernel dropped would read it back from the disk with the connection held.
+        let mut resident = [crate::resident::Resident::new(&wal), crate::resident::Resident::new(PathBuf::from(shm))];
+        let wal_path = wal.clone();
+        let files: Vec<std::fs::File> = [wal, path.to_path_buf()]
             .iter()
             .filter_map(|p| {
                 std::fs::File::open(p)
@@ -154,6 +173,10 @@ pub fn shared_connection_with(path: Option<&Path>, checkpoints: Checkpoints) -> 
             .spawn(move || {
                 crate::background::run_as_background_thread();
                 while alive.strong_count() > 0 {
+                    crate::resident::preallocate(&wal_path, JOURNAL_SIZE_LIMIT as u64);
+                    for r in &mut resident {
+                        r.refresh();
+                    }
                     std::thread::sleep(checkpoints.every);
                     if let Err(e) = checkpoint(&checkpointer, &alive, &files, checkpoints.restart_frames) {
                         tracing::warn!(error = %e, "WAL checkpoint failed; retrying in a second");
@@ -876,6 +899,43 @@ mod tests {
         assert_eq!(rows, written, "no commit was lost over the restarts");
         let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(ok, "ok");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_logs_pages_stay_in_memory_when_the_kernel_drops_the_page_cache() {
+        use crate::resident::tests::{drop_cache_and_count_resident, resident_pages};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let every = std::time::Duration::from_millis(20);
+        let shared = shared_connection_with(Some(&path), Checkpoints { every, restart_frames: i64::MAX }).unwrap();
+        {
+            let c = shared.lock().unwrap();
+            c.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY, pad TEXT)").unwrap();
+            for n in 0..700 {
+                c.execute("INSERT INTO t VALUES (?1, ?2)", params![n, "x".repeat(3000)]).unwrap();
+            }
+        }
+        let wal = dir.path().join("db.sqlite-wal");
+        // The checkpoint thread sees the log's new size on its next tick.
+        std::thread::sleep(every * 10);
+        let (kept, pages) = drop_cache_and_count_resident(&wal);
+        assert!(pages > 500, "the log holds {pages} pages");
+        // Locked: nothing was dropped. Where locking is not permitted, the next tick reads the
+        // pages back.
+        let f = std::fs::File::open(&wal).unwrap();
+        let len = f.metadata().unwrap().len() as usize;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut now_kept = kept;
+        while now_kept < pages {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{now_kept} of the log's {pages} pages in memory 10 s after the cache was dropped"
+            );
+            std::thread::sleep(every);
+            now_kept = resident_pages(&f, len).0;
+        }
+        drop(shared);
     }
 
     #[tokio::test]
