@@ -156,7 +156,19 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = App::new(deps, cursors).with_rate_limits(limits).with_platform_admins_from_env();
+    // This process is the only one serving the data folder: rate counts are kept in memory and
+    // written to the table once a second (clearview_http::ratelimit::Batched).
+    let rate_counts = clearview_http::ratelimit::Batched::new();
+    let rate_writer = background.spawn(rate_counts.clone().run(
+        deps.store.clone(),
+        deps.clock.clone(),
+        std::time::Duration::from_secs(1),
+    ));
+    let (store, clock) = (deps.store.clone(), deps.clock.clone());
+    let app = App::new(deps, cursors)
+        .with_rate_limits(limits)
+        .with_rate_counter(clearview_http::ratelimit::Counter::Batched(rate_counts.clone()))
+        .with_platform_admins_from_env();
     let router = clearview_devserver::router(app, family.verifier.clone(), family.jwks(), Some(family.blobs.clone()))
         .merge(clearview_devserver::hosted_ui::routes(
             family.identity.clone(),
@@ -190,6 +202,9 @@ async fn main() -> ExitCode {
     for w in workers {
         let _ = w.await;
     }
+    // The last second's rate counts.
+    rate_writer.abort();
+    rate_counts.flush(store.as_ref(), clock.now().unix_timestamp()).await;
     // Every worker has stopped; the runtime's threads go without waiting for idle ones.
     background.shutdown_background();
     if let Err(e) = served {

@@ -1,7 +1,7 @@
 //! The state every handler sees: the ports and the cursor key, built once per process.
 
 use crate::cursor::CursorKey;
-use crate::ratelimit::RateLimits;
+use crate::ratelimit::{Counter, RateLimits};
 use clearview_core::Deps;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -16,6 +16,8 @@ pub struct App {
     pub cursors: CursorKey,
     /// Requests per hour per user, IP, AI run and upload (the defaults unless set).
     pub limits: RateLimits,
+    /// Where the rate counts are kept (the table, one write a request, unless set).
+    pub rate_counter: Counter,
     /// Lowercased emails that may take the `platform_admin` role at `POST /api/auth/register`
     /// (the bootstrap; after that, platform admins make others).
     pub platform_admins: Arc<BTreeSet<String>>,
@@ -23,7 +25,13 @@ pub struct App {
 
 impl App {
     pub fn new(deps: Deps, cursors: CursorKey) -> Self {
-        Self { deps, cursors, limits: RateLimits::default(), platform_admins: Arc::default() }
+        Self {
+            deps,
+            cursors,
+            limits: RateLimits::default(),
+            rate_counter: Counter::Table,
+            platform_admins: Arc::default(),
+        }
     }
 
     /// Reads [`PLATFORM_ADMIN_EMAILS`] (absent: nobody may bootstrap).
@@ -36,6 +44,11 @@ impl App {
 
     pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    pub fn with_rate_counter(mut self, counter: Counter) -> Self {
+        self.rate_counter = counter;
         self
     }
 }

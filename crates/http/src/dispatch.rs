@@ -70,13 +70,14 @@ pub async fn dispatch(app: &App, route: &'static Route, incoming: Incoming) -> O
 
 async fn serve(app: &App, route: &'static Route, incoming: Incoming, started: Instant) -> Outgoing {
     let now = app.deps.clock.now().unix_timestamp();
-    let verdict = match ratelimit::count(app.deps.store.as_ref(), &app.limits, route, &incoming, now).await {
-        Ok(v) => Some(v),
-        Err(e) => {
-            tracing::warn!(route = route.name, error = %e, "rate counter unavailable; serving uncounted");
-            None
-        }
-    };
+    let verdict =
+        match ratelimit::count(app.deps.store.as_ref(), &app.limits, &app.rate_counter, route, &incoming, now).await {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::warn!(route = route.name, error = %e, "rate counter unavailable; serving uncounted");
+                None
+            }
+        };
     let outcome = match verdict.as_ref().and_then(|v| v.exceeded().map(|over| v.problem(over))) {
         Some(p) => Err(p),
         None => {
