@@ -100,12 +100,18 @@ pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
 }
 
 /// The log is cut back to this size when it starts over (`PRAGMA journal_size_limit`), and the
-/// checkpoint thread gives it its disk blocks up to this size ahead of the writes
+/// checkpoint thread gives it its disk blocks ahead of the writes, up to this size
 /// ([`crate::resident::preallocate`]). Cutting it back frees blocks, and on a file system
 /// mounted with `discard` that waits for the disk with the shared connection held (up to
 /// 70 ms here): under load the log reaches 90 MB between restarts, so a limit of 64 MiB cut it
 /// back at almost every restart.
 pub const JOURNAL_SIZE_LIMIT: i64 = 128 * 1024 * 1024;
+/// The log's blocks are allocated ahead of its end by twice what it grew in the last second,
+/// at least this much (a log that does not grow keeps a few MiB spare, not the whole limit:
+/// a test suite opens hundreds of databases)...
+const PREALLOCATE_MIN: u64 = 4 * 1024 * 1024;
+/// ...and at most this much.
+const PREALLOCATE_MAX: u64 = 64 * 1024 * 1024;
 
 /// One connection to a database file, shared by every embedded adapter on it (the item store,
 /// the identity store and the queues): the file has one writer, so no adapter ever waits on
@@ -172,8 +178,13 @@ pub fn shared_connection_with(path: Option<&Path>, checkpoints: Checkpoints) -> 
             .name("sqlite-checkpoint".into())
             .spawn(move || {
                 crate::background::run_as_background_thread();
+                let mut wal_len = 0;
                 while alive.strong_count() > 0 {
-                    crate::resident::preallocate(&wal_path, JOURNAL_SIZE_LIMIT as u64);
+                    // Blocks for twice what the log grew by since the last tick, ahead of its end.
+                    let len = std::fs::metadata(&wal_path).map(|m| m.len()).unwrap_or(0);
+                    let ahead = (2 * len.saturating_sub(wal_len)).clamp(PREALLOCATE_MIN, PREALLOCATE_MAX);
+                    wal_len = len;
+                    crate::resident::preallocate(&wal_path, (len + ahead).min(JOURNAL_SIZE_LIMIT as u64));
                     for r in &mut resident {
                         r.refresh();
                     }
