@@ -159,12 +159,9 @@ async fn main() -> ExitCode {
     // This process is the only one serving the data folder: rate counts are kept in memory and
     // written to the table once a second (clearview_http::ratelimit::Batched).
     let rate_counts = clearview_http::ratelimit::Batched::new();
-    let rate_writer = background.spawn(rate_counts.clone().run(
-        deps.store.clone(),
-        deps.clock.clone(),
-        std::time::Duration::from_secs(1),
-    ));
     let (store, clock) = (deps.store.clone(), deps.clock.clone());
+    let rate_writer =
+        background.spawn(rate_counts.clone().run(store.clone(), clock.clone(), std::time::Duration::from_secs(1)));
     let app = App::new(deps, cursors)
         .with_rate_limits(limits)
         .with_rate_counter(clearview_http::ratelimit::Counter::Batched(rate_counts.clone()))

@@ -291,39 +291,28 @@ impl Batched {
         window: i64,
         names: &[&str],
     ) -> Result<Vec<i64>, StoreError> {
-        let loaded = {
+        // A caller already counted this hour: one lock, no I/O.
+        {
             let mut map = self.lock();
             let w = map.entry(subject.to_owned()).or_default();
             if w.window != window {
                 *w = Window { window, ..Window::default() };
             }
-            w.known.is_some()
-        };
-        if !loaded {
-            let item = store.get(&window_key(subject, window)).await?;
-            let known = item.map(|i| counts_of(&i.data)).unwrap_or_default();
-            let mut map = self.lock();
-            if let Some(w) = map.get_mut(subject)
-                && w.window == window
-                && w.known.is_none()
-            {
-                w.known = Some(known);
+            if w.known.is_some() {
+                return Ok(w.add(names));
             }
         }
+        // The caller's first request this hour in this process: what the table holds.
+        let item = store.get(&window_key(subject, window)).await?;
+        let known = item.map(|i| counts_of(&i.data)).unwrap_or_default();
         let mut map = self.lock();
         let w = map.entry(subject.to_owned()).or_default();
         if w.window != window {
             // A later window began meanwhile (a request that waited across the hour).
             *w = Window { window, known: Some(BTreeMap::new()), ..Window::default() };
         }
-        Ok(names
-            .iter()
-            .map(|n| {
-                let pending = w.pending.entry((*n).to_owned()).or_insert(0);
-                *pending += 1;
-                *pending + w.known.as_ref().and_then(|k| k.get(*n)).copied().unwrap_or(0)
-            })
-            .collect())
+        w.known.get_or_insert(known);
+        Ok(w.add(names))
     }
 
     /// Writes what was counted since the last write (one `add_counts` per caller) and forgets
@@ -377,6 +366,20 @@ impl Batched {
             tick.tick().await;
             self.flush(store.as_ref(), clock.now().unix_timestamp()).await;
         }
+    }
+}
+
+impl Window {
+    /// Counts one request against each of `names` and answers their totals.
+    fn add(&mut self, names: &[&str]) -> Vec<i64> {
+        names
+            .iter()
+            .map(|n| {
+                let pending = self.pending.entry((*n).to_owned()).or_insert(0);
+                *pending += 1;
+                *pending + self.known.as_ref().and_then(|k| k.get(*n)).copied().unwrap_or(0)
+            })
+            .collect()
     }
 }
 

@@ -49,30 +49,54 @@ pub struct Resident {
     /// The part of the last chunk the file covers, if it ends inside one.
     tail: Option<Mmap>,
     may_lock: bool,
+    /// For the log: its blocks are allocated ahead of its end ([`preallocate`]).
+    growth: Option<Growth>,
 }
+
+/// How far ahead a growing file's blocks are allocated: twice what it grew by since the last
+/// refresh, [`AHEAD_MIN`] to [`AHEAD_MAX`], never past `limit`.
+struct Growth {
+    limit: u64,
+    last_len: u64,
+}
+
+/// A file that does not grow keeps this much allocated past its end (a test suite opens
+/// hundreds of databases: each reserving the whole limit would be gigabytes)...
+pub const AHEAD_MIN: u64 = 4 * 1024 * 1024;
+/// ...and one that grows fast at most this much.
+pub const AHEAD_MAX: u64 = 64 * 1024 * 1024;
 
 /// The size of the pieces the file is locked in.
 pub const CHUNK: u64 = 2 * 1024 * 1024;
 
 impl Resident {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), chunks: Vec::new(), tail: None, may_lock: true }
+        Self { path: path.into(), chunks: Vec::new(), tail: None, may_lock: true, growth: None }
+    }
+
+    /// A file (the log) whose blocks are also allocated ahead of its end, up to `limit` bytes.
+    pub fn growing(path: impl Into<PathBuf>, limit: u64) -> Self {
+        Self { growth: Some(Growth { limit, last_len: 0 }), ..Self::new(path) }
     }
 
     fn covered(&self) -> u64 {
         self.chunks.len() as u64 * CHUNK + self.tail.as_ref().map_or(0, |t| t.len() as u64)
     }
 
-    /// Locks (or advises) the file's current pages; cheap when its size has not changed.
+    /// Locks (or advises) the file's current pages, and for a growing file allocates blocks
+    /// ahead; cheap when its size has not changed.
     pub fn refresh(&mut self) -> Held {
-        let file = match std::fs::OpenOptions::new().read(true).open(&self.path) {
-            Ok(f) => f,
-            Err(_) => {
-                self.release();
-                return Held::Absent;
-            }
+        let opened = std::fs::OpenOptions::new().read(true).write(self.growth.is_some()).open(&self.path);
+        let Some((file, meta)) = opened.ok().and_then(|f| f.metadata().ok().map(|m| (f, m))) else {
+            self.release();
+            return Held::Absent;
         };
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0).min(MAX_PINNED);
+        if let Some(g) = &mut self.growth {
+            let ahead = (2 * meta.len().saturating_sub(g.last_len)).clamp(AHEAD_MIN, AHEAD_MAX);
+            g.last_len = meta.len();
+            preallocate(&file, &meta, (meta.len() + ahead).min(g.limit));
+        }
+        let len = meta.len().min(MAX_PINNED);
         if len == 0 {
             self.release();
             return Held::Absent;
@@ -137,13 +161,11 @@ impl Resident {
 /// disk, for up to 30 ms here): the commit waited with the shared connection held. Answers
 /// whether blocks were added. Where the file system cannot (not Linux, or no `fallocate`),
 /// nothing happens.
-pub fn preallocate(path: &std::path::Path, bytes: u64) -> bool {
+pub fn preallocate(file: &std::fs::File, meta: &std::fs::Metadata, bytes: u64) -> bool {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
         use std::os::unix::fs::MetadataExt;
-        let Ok(file) = std::fs::OpenOptions::new().write(true).open(path) else { return false };
-        let Ok(meta) = file.metadata() else { return false };
         if meta.len() == 0 || meta.blocks() * 512 >= bytes {
             return false;
         }
@@ -157,7 +179,7 @@ pub fn preallocate(path: &std::path::Path, bytes: u64) -> bool {
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (path, bytes);
+        let _ = (file, meta, bytes);
         false
     }
 }
@@ -247,11 +269,12 @@ pub(crate) mod tests {
     fn the_log_gets_its_blocks_ahead_without_changing_its_size() {
         use std::os::unix::fs::MetadataExt;
         let (_dir, path) = file_of(64 << 10);
-        assert!(preallocate(&path, 8 << 20), "no blocks were added");
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        assert!(preallocate(&file, &file.metadata().unwrap(), 8 << 20), "no blocks were added");
         let meta = std::fs::metadata(&path).unwrap();
         assert_eq!(meta.len(), 64 << 10, "the size changed");
         assert!(meta.blocks() * 512 >= 8 << 20, "{} bytes allocated", meta.blocks() * 512);
-        assert!(!preallocate(&path, 8 << 20), "allocated twice");
+        assert!(!preallocate(&file, &file.metadata().unwrap(), 8 << 20), "allocated twice");
     }
 
     #[test]

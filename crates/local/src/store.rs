@@ -106,12 +106,6 @@ pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
 /// 70 ms here): under load the log reaches 90 MB between restarts, so a limit of 64 MiB cut it
 /// back at almost every restart.
 pub const JOURNAL_SIZE_LIMIT: i64 = 128 * 1024 * 1024;
-/// The log's blocks are allocated ahead of its end by twice what it grew in the last second,
-/// at least this much (a log that does not grow keeps a few MiB spare, not the whole limit:
-/// a test suite opens hundreds of databases)...
-const PREALLOCATE_MIN: u64 = 4 * 1024 * 1024;
-/// ...and at most this much.
-const PREALLOCATE_MAX: u64 = 64 * 1024 * 1024;
 
 /// One connection to a database file, shared by every embedded adapter on it (the item store,
 /// the identity store and the queues): the file has one writer, so no adapter ever waits on
@@ -164,8 +158,10 @@ pub fn shared_connection_with(path: Option<&Path>, checkpoints: Checkpoints) -> 
         shm.push("-shm");
         // The log and its index stay in memory (crate::resident): a commit writing over a page
         // the kernel dropped would read it back from the disk with the connection held.
-        let mut resident = [crate::resident::Resident::new(&wal), crate::resident::Resident::new(PathBuf::from(shm))];
-        let wal_path = wal.clone();
+        let mut resident = [
+            crate::resident::Resident::growing(&wal, JOURNAL_SIZE_LIMIT as u64),
+            crate::resident::Resident::new(PathBuf::from(shm)),
+        ];
         let files: Vec<std::fs::File> = [wal, path.to_path_buf()]
             .iter()
             .filter_map(|p| {
@@ -178,13 +174,7 @@ pub fn shared_connection_with(path: Option<&Path>, checkpoints: Checkpoints) -> 
             .name("sqlite-checkpoint".into())
             .spawn(move || {
                 crate::background::run_as_background_thread();
-                let mut wal_len = 0;
                 while alive.strong_count() > 0 {
-                    // Blocks for twice what the log grew by since the last tick, ahead of its end.
-                    let len = std::fs::metadata(&wal_path).map(|m| m.len()).unwrap_or(0);
-                    let ahead = (2 * len.saturating_sub(wal_len)).clamp(PREALLOCATE_MIN, PREALLOCATE_MAX);
-                    wal_len = len;
-                    crate::resident::preallocate(&wal_path, (len + ahead).min(JOURNAL_SIZE_LIMIT as u64));
                     for r in &mut resident {
                         r.refresh();
                     }
