@@ -86,7 +86,7 @@ pub async fn moto_family() -> Family {
 pub async fn moto_instances(limits: RateLimits, n: usize) -> Vec<Family> {
     use clearview_core::ports::clock::{SystemClock, UuidV7};
     use std::sync::Arc;
-    let moto = Moto::shared().await;
+    let moto = Moto::pick().await;
     let p = moto_pool(moto).await;
     let chain = moto.chain().await;
     let deps = Deps::new(

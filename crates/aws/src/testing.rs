@@ -1,5 +1,6 @@
-//! Test support: one `moto_server` per test process; fresh tables, user pools and processing
-//! chains (bucket, queues, topic) on it; a pump that drives a consumer from a real queue.
+//! Test support: `moto_server`s per test process (one, or [`SERVERS`] for tests that spread
+//! their environments with [`Moto::pick`]); fresh tables, user pools and processing chains
+//! (bucket, queues, topic) on them; a pump that drives a consumer from a real queue.
 //!
 //! The server runs under a tiny `sh` supervisor whose stdin is a pipe held by this process:
 //! when the test process exits — normally, by panic or by SIGKILL — the pipe closes and the
@@ -14,7 +15,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
@@ -27,7 +28,14 @@ pub const INVITE_TEMPORARY_PASSWORD: &str = "Temp0rary!pass";
 /// The sender address [`Moto::mailer`] verifies.
 pub const MAIL_FROM: &str = "no-reply@clearview.test";
 
-static SHARED: OnceCell<Moto> = OnceCell::const_new();
+/// How many moto servers [`Moto::pick`] spreads environments over. moto answers one request at a
+/// time per process (Python's interpreter lock, and `scripts/moto_server.py`'s lock around
+/// DynamoDB), and under the `api` test binary's AWS-family tests it was busy 87% of the time:
+/// the binary waited on it for most of its run. Two servers share that work over both cores.
+pub const SERVERS: usize = 2;
+
+static SERVER: [OnceCell<Moto>; SERVERS] = [const { OnceCell::const_new() }; SERVERS];
+static NEXT_SERVER: AtomicUsize = AtomicUsize::new(0);
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A running moto server.
@@ -111,12 +119,23 @@ fn log_tail(path: &Path) -> String {
 }
 
 impl Moto {
-    /// The process's moto server, started on first use.
+    /// The process's first moto server, started on first use: every call answers the same one.
     ///
     /// # Panics
     /// If `moto_server` cannot be found or does not start: tests never skip silently.
     pub async fn shared() -> &'static Moto {
-        SHARED.get_or_init(Self::start).await
+        SERVER[0].get_or_init(Self::start).await
+    }
+
+    /// One of the process's [`SERVERS`] moto servers, in turn, each started on first use. For a
+    /// test that builds its whole environment (tables, pools, chain, mailer) from the one
+    /// handle this answers: what it builds on one server does not exist on the other.
+    ///
+    /// # Panics
+    /// As [`Self::shared`].
+    pub async fn pick() -> &'static Moto {
+        let i = NEXT_SERVER.fetch_add(1, Ordering::Relaxed) % SERVERS;
+        SERVER[i].get_or_init(Self::start).await
     }
 
     async fn start() -> Moto {

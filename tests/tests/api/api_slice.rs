@@ -438,7 +438,7 @@ mod aws {
     use std::sync::Arc;
 
     async fn family() -> Family {
-        let moto = Moto::shared().await;
+        let moto = Moto::pick().await;
         let p = clearview_tests::families::moto_pool(moto).await;
         let deps = Deps::new(
             Arc::new(moto.store().await),

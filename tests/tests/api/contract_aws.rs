@@ -14,7 +14,7 @@ use clearview_core::values::Email;
 use std::sync::Arc;
 
 async fn dynamo_store() -> Arc<dyn ItemStore> {
-    Arc::new(Moto::shared().await.store().await)
+    Arc::new(Moto::pick().await.store().await)
 }
 
 /// A fresh Cognito user pool on moto, driven like a user would.
@@ -46,7 +46,7 @@ impl IdentityHarness for CognitoHarness {
 }
 
 async fn cognito() -> Arc<dyn IdentityHarness> {
-    Arc::new(CognitoHarness(Moto::shared().await.identity().await))
+    Arc::new(CognitoHarness(Moto::pick().await.identity().await))
 }
 
 // DynamoStore treats expired items as gone (reads, pages, conditions), like the embedded store.

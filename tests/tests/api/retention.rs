@@ -283,7 +283,7 @@ mod aws {
     use clearview_core::ports::crypto::AesGcmSealer;
 
     async fn env() -> Env {
-        let moto = Moto::shared().await;
+        let moto = Moto::pick().await;
         let store = Arc::new(moto.store().await);
         let p = clearview_tests::families::moto_pool(moto).await;
         let chain = moto.chain().await;

@@ -279,7 +279,7 @@ mod aws {
     /// provider would, and it signs in with a password.
     #[tokio::test]
     async fn an_account_with_no_role_chooses_its_roles_on_moto_cognito() {
-        let moto = Moto::shared().await;
+        let moto = Moto::pick().await;
         let p = clearview_tests::families::moto_pool(moto).await;
         let cognito = moto.cognito();
         let email = format!("norole-{}@gmail.example", uuid::Uuid::new_v4().simple());
@@ -349,7 +349,7 @@ mod aws {
     /// (whose other settings survive the update), changed, then removed.
     #[tokio::test]
     async fn an_organisations_provider_is_created_offered_and_removed_on_moto_cognito() {
-        let moto = Moto::shared().await;
+        let moto = Moto::pick().await;
         let p = clearview_tests::families::moto_pool(moto).await;
         let cognito = moto.cognito();
         let (pool_id, client_id) = (p.pool.pool_id.clone(), p.pool.client_id.clone());
