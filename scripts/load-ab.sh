@@ -20,8 +20,12 @@ load=${LOAD:-target/release-local/examples/load}
 [[ -x $load ]] || { echo "$load not built: cargo build --profile release-local -p clearview-devserver --example load" >&2; exit 1; }
 ((secs >= 14)) || { echo "SECS must be at least 14 (CPU is read over 8 s after a 3 s ramp)" >&2; exit 2; }
 
+tick=$(getconf CLK_TCK)
+cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }                         # a process's ticks
+machine() { awk '/^cpu /{t=0; for(i=2;i<=NF;i++) t+=$i; print $5+$6, t}' /proc/stat; } # idle, all
+
 one_run() { # $1: server binary; prints one line
-  local out err lp sp s0 l0 i0 t0 s1 l1 i1 t1 tick
+  local out err lp sp s0 l0 i0 t0 s1 l1 i1 t1
   out=$(mktemp); err=$(mktemp)
   sync; sleep 3
   "$load" --server "$1" --rates "$rate" --seconds "$secs" >"$out" 2>"$err" &
@@ -32,9 +36,6 @@ one_run() { # $1: server binary; prints one line
   done
   sleep 3
   sp=$(pgrep -x clearview | head -1)
-  tick=$(getconf CLK_TCK)
-  cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
-  machine() { awk '/^cpu /{t=0; for(i=2;i<=NF;i++) t+=$i; print $5+$6, t}' /proc/stat; }
   s0=$(cpu "$sp"); l0=$(cpu "$lp"); read -r i0 t0 < <(machine)
   sleep 8
   s1=$(cpu "$sp"); l1=$(cpu "$lp"); read -r i1 t1 < <(machine)
