@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 DATA_DIR ?= .clearview-data
 PORT ?= 8080
 
-.PHONY: help run test deps-and-lint test-deps lint fmt gen check-gen test-rust test-infra test-api build sam-build deploy invoke bench bench-coldstart bench-load fuzz eval-parse clean-data
+.PHONY: help run test deps-and-build lint-build test-deps lint fmt gen check-gen test-rust test-infra test-api build sam-build deploy invoke bench bench-coldstart bench-load fuzz eval-parse clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,17 +20,32 @@ run: ## Start the whole system on the embedded default (no AWS account): API, Op
 	bash scripts/system-deps.sh
 	PLATFORM_ADMIN_EMAILS=$(PLATFORM_ADMIN_EMAILS) cargo run -p clearview-devserver -- --data-dir $(DATA_DIR) --port $(PORT)
 
-test: deps-and-lint check-gen test-infra test-rust test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
+test: deps-and-build check-gen test-infra test-rust test-api ## Everything CI runs: lint, drift, all tests on both adapter families, infra checks, Schemathesis
 	@echo "make test: all checks passed"
 
-# The toolchain install (pip and npm: mostly waiting on the registries) runs beside the lint
-# (cargo: CPU); both must pass. Its log is printed once it is done.
-deps-and-lint:
+# make test compiles the workspace once, with clippy's lints in it: clippy-driver is the
+# workspace's compiler wrapper (as `cargo clippy` makes it), but for a build that generates
+# code, so the dependencies are built once instead of once checked for clippy and once built
+# for the tests. Every cargo command make test runs (xtask, the tests, the dev server for
+# Schemathesis) has the same wrapper, so none rebuilds what another built. Every target is
+# linted (`--all-targets`: libraries, binaries, tests, examples, benches) with warnings denied,
+# as `make lint` does.
+test: export RUSTC_WORKSPACE_WRAPPER := clippy-driver
+test: export CLIPPY_ARGS := -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+
+# The toolchain install (pip and npm: mostly waiting on the registries) runs beside the linted
+# build (cargo: CPU); both must pass. Its log is printed once it is done.
+deps-and-build:
 	@mkdir -p target; bash scripts/test-deps.sh > target/test-deps.log 2>&1 & deps=$$!; \
-	$(MAKE) --no-print-directory lint; lint=$$?; \
+	$(MAKE) --no-print-directory lint-build; lint=$$?; \
 	wait $$deps; d=$$?; cat target/test-deps.log; \
 	if [ $$d -ne 0 ]; then echo "make test: test-deps failed (above)" >&2; fi; \
 	exit $$(( lint != 0 || d != 0 ))
+
+lint-build:
+	cargo fmt --all -- --check
+	@test "$$RUSTC_WORKSPACE_WRAPPER" = clippy-driver || { echo "lint-build: run it from make test" >&2; exit 1; }
+	cargo build --workspace --all-targets --keep-going
 
 # In `make test`, test-infra has synthesized the CDK app already: the Rust tests read that
 # synth instead of running their own (tests/tests/api/infra_drift.rs; one synth is ~45 s).

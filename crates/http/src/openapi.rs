@@ -4,6 +4,7 @@ use crate::idempotency;
 use crate::problem::Problem;
 use crate::ratelimit::RateLimits;
 use crate::routes::{Access, OperationDoc, ROUTES, Route, schema};
+use clearview_core::rbac::{Permission, Role};
 use clearview_observe::correlation;
 use std::collections::BTreeMap;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn};
@@ -160,9 +161,26 @@ fn operation(r: &Route, defs: &mut crate::routes::Defs, problem: &RefOr<utoipa::
         op = op.response(code.to_string(), res.build());
     }
     if r.access != Access::Public {
-        op = op.security(SecurityRequirement::new("cognito", Vec::<String>::new()));
+        op = op.security(SecurityRequirement::new("cognito", caller_roles(r.access)));
     }
     op.build()
+}
+
+/// The roles (`cognito:groups`) that may call a route, as OpenAPI 3.1 lets a security
+/// requirement name them: staff roles by the role matrix (a user's own grants and denials, which
+/// an admin sets, may add or take away), platform roles as the route lists them, and none for a
+/// route any verified token may call.
+fn caller_roles(access: Access) -> Vec<String> {
+    let staff = |p: Option<Permission>| {
+        Role::STAFF.into_iter().filter(move |role| p.is_none_or(|p| p.allowed_for(*role))).map(|r| r.group().to_owned())
+    };
+    match access {
+        Access::Public | Access::SignedIn => Vec::new(),
+        Access::Staff(p) => staff(p).collect(),
+        Access::Candidate => vec![Role::Candidate.group().to_owned()],
+        Access::Member(p) => std::iter::once(Role::Candidate.group().to_owned()).chain(staff(p)).collect(),
+        Access::Platform(roles) => roles.iter().map(|r| r.group().to_owned()).collect(),
+    }
 }
 
 fn description() -> String {
@@ -210,7 +228,17 @@ pub fn document() -> OpenApi {
         .schemas_from_iter(defs)
         .security_scheme(
             "cognito",
-            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The Cognito ID token. An operation's requirement lists the roles (cognito:groups) that may \
+                         call it: staff roles by the role matrix, before a user's own grants and denials; none listed \
+                         means any signed-in user.",
+                    ))
+                    .build(),
+            ),
         )
         .build();
     OpenApiBuilder::new()
