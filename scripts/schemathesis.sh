@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Schemathesis against the dev server (make test runs it): every check, every operation of the
 # committed contract (docs/openapi.json, which `cargo xtask check` keeps equal to the served
-# one), signed in as a fresh employer's admin, bounded in examples and time. Fails on any
+# one), each operation called as the role its security requirement names (a fresh employer's
+# admin, or a platform user holding every platform role), bounded in examples and time. Fails on any
 # failure; the report (JUnit) is under target/schemathesis/.
 #
 #   ST_EXAMPLES=25   examples per operation and phase
@@ -22,6 +23,7 @@ cargo build -q -p clearview-devserver --bin clearview
 # user most operations would only answer 429 (measured: 96 of 106 did). The limits are not what
 # this run judges (tests/tests/api/compliance.rs drives each one past), so raise them here.
 RATE_LIMITS="user=100000000,ip=100000000,ai=100000000,upload=100000000" \
+PLATFORM_ADMIN_EMAILS="st-platform@schemathesis.example" \
   target/debug/clearview --data-dir "$data" --port "$port" >"$out/server.log" 2>&1 &
 server=$!
 stop() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"; }
@@ -30,12 +32,22 @@ for _ in $(seq 1 100); do curl -sf "$api/health" >/dev/null && break; sleep 0.1;
 curl -sf "$api/health" >/dev/null || { echo "schemathesis: the dev server did not start" >&2; cat "$out/server.log" >&2; exit 1; }
 
 post() { curl -sf -X POST "$api$1" -H 'content-type: application/json' -d "$2"; }
-email="st-admin@schemathesis.example"; password="Str0ng!passw0rd"
-post /api/employers/register "{\"companyName\":\"Schemathesis Inc\",\"email\":\"$email\",\"password\":\"$password\",\"contactNumber\":\"+1 415 555 0100\"}" >/dev/null
-code=$(grep -l "^To: $email" "$data"/outbox/*.eml | tail -1 | xargs grep -ho 'code is [0-9]\{6\}' | awk '{print $3}')
-post /api/auth/confirm "{\"email\":\"$email\",\"code\":\"$code\"}" >/dev/null
-token=$(post /api/auth/login "{\"email\":\"$email\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["idToken"])')
-[[ -n "$token" ]] || { echo "schemathesis: could not sign in" >&2; exit 1; }
+password="Str0ng!passw0rd"
+# sign_in EMAIL: confirms the emailed code, signs in and prints the ID token.
+sign_in() {
+  local code
+  code=$(grep -l "^To: $1" "$data"/outbox/*.eml | tail -1 | xargs grep -ho 'code is [0-9]\{6\}' | awk '{print $3}')
+  post /api/auth/confirm "{\"email\":\"$1\",\"code\":\"$code\"}" >/dev/null
+  post /api/auth/login "{\"email\":\"$1\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["idToken"])'
+}
+# Two callers: a fresh employer's admin, and a platform user holding every platform role. The
+# hooks call each operation as the one its security requirement names (its roles).
+post /api/employers/register "{\"companyName\":\"Schemathesis Inc\",\"email\":\"st-admin@schemathesis.example\",\"password\":\"$password\",\"contactNumber\":\"+1 415 555 0100\"}" >/dev/null
+ST_STAFF_TOKEN=$(sign_in st-admin@schemathesis.example)
+post /api/auth/register "{\"email\":\"st-platform@schemathesis.example\",\"password\":\"$password\",\"firstName\":\"Schema\",\"lastName\":\"Thesis\",\"roles\":[\"candidate\",\"npo\",\"community_leader\",\"career_mentor\",\"platform_admin\"],\"expertise\":[\"Career coaching\"]}" >/dev/null
+ST_PLATFORM_TOKEN=$(sign_in st-platform@schemathesis.example)
+[[ -n "$ST_STAFF_TOKEN" && -n "$ST_PLATFORM_TOKEN" ]] || { echo "schemathesis: could not sign in" >&2; exit 1; }
+export ST_STAFF_TOKEN ST_PLATFORM_TOKEN
 
 echo "schemathesis: all checks against $api (docs/openapi.json), ${ST_EXAMPLES:-25} examples per operation, ${ST_MAX_TIME:-150} s at most"
 # use_after_free and ensure_resource_availability run only in the stateful phase, which does
@@ -51,7 +63,6 @@ export PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=s
 schemathesis --config-file schemathesis.toml run docs/openapi.json --url "$api" \
   --checks all \
   --exclude-checks "$(stateful_exclusions)" \
-  --header "Authorization: Bearer $token" \
   --max-examples "${ST_EXAMPLES:-25}" \
   --max-time "${ST_MAX_TIME:-150}" \
   --workers 2 \

@@ -1,5 +1,5 @@
-"""Schemathesis hooks (scripts/schemathesis.sh loads them): bodies a JSON Schema cannot describe,
-and a guard against a CPython bug in Hypothesis's lambda descriptions (below).
+"""Schemathesis hooks (scripts/schemathesis.sh loads them): who calls each operation, bodies a JSON
+Schema cannot describe, and a guard against a CPython bug in Hypothesis's lambda descriptions (below).
 
 `POST /api/jobs/import` reads text/csv: half the generated bodies are CSV files with the
 import's columns (valid and invalid cells, quoting), half arbitrary non-blank text. (A custom
@@ -7,6 +7,7 @@ strategy takes only bytes, so the schema gives no string example for this body.)
 """
 
 import inspect
+import os
 
 from hypothesis import strategies as st
 from hypothesis.internal import lambda_sources
@@ -48,3 +49,33 @@ CSV = st.one_of(
 ).map(lambda text: text.encode("utf-8"))
 
 schemathesis.openapi.media_type("text/csv", CSV)
+
+
+# Who calls each operation. scripts/schemathesis.sh signs in two users: a fresh employer's admin
+# (ST_STAFF_TOKEN) and a platform user holding every platform role (ST_PLATFORM_TOKEN). An
+# operation's security requirement lists the roles that may call it (OpenAPI 3.1): one that only
+# platform roles may call is called as the platform user, any other (staff, a candidate or staff,
+# any signed-in user) as the admin. With one admin token, 81 operations answered only 401 or 403.
+PLATFORM_ROLES = {"candidate", "npo", "community_leader", "career_mentor", "platform_admin"}
+
+
+def caller_token(operation: dict) -> str:
+    """The token to call an operation with, from its raw definition ("" for a public one)."""
+    requirements = operation.get("security") or []
+    if not requirements:
+        return ""
+    roles = {role for requirement in requirements for role in requirement.get("cognito", [])}
+    if roles and roles <= PLATFORM_ROLES:
+        return os.environ["ST_PLATFORM_TOKEN"]
+    return os.environ["ST_STAFF_TOKEN"]
+
+
+@schemathesis.auth(refresh_interval=None)
+class CallerToken:
+    def get(self, case, context):
+        return caller_token(case.operation.definition.raw)
+
+    def set(self, case, data, context):
+        if data:
+            case.headers = case.headers or {}
+            case.headers["Authorization"] = f"Bearer {data}"

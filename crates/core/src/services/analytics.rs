@@ -627,7 +627,7 @@ pub type RangeQuery = AnalyticsQuery;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DateRange {
-    /// First day (UTC, `YYYY-MM-DD`, inclusive); default 90 days before `to`.
+    /// First day (UTC, `YYYY-MM-DD`, inclusive; not after `to`); default 90 days before `to`.
     #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// Last day (UTC, inclusive); default today.
@@ -1016,7 +1016,7 @@ pub const PERIODS: [&str; 3] = ["day", "week", "month"];
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlatformReportQuery {
-    /// First day (UTC, `YYYY-MM-DD`, inclusive); default 90 days before `to`.
+    /// First day (UTC, `YYYY-MM-DD`, inclusive; not after `to`); default 90 days before `to`.
     #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// Last day (UTC, inclusive); default today.

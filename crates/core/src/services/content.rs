@@ -158,9 +158,6 @@ impl Record for ContentItem {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContentInput {
-    /// The item to change (`PUT /api/content/update` only).
-    #[schema(min_length = 36, max_length = 36)]
-    pub id: Option<String>,
     pub kind: ContentKind,
     #[schema(schema_with = title_schema, example = "Writing a resume that gets read")]
     pub title: String,
@@ -185,6 +182,46 @@ pub struct ContentInput {
     /// `draft` (editors only see it) or `published` (listed to everyone); a published item
     /// stays published.
     pub status: ContentStatus,
+}
+
+/// `PUT /api/content/update`: the item to change and every field of a new item, all replaced.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContentUpdate {
+    /// The item to change.
+    #[schema(schema_with = crate::values::id_schema)]
+    pub id: String,
+    pub kind: ContentKind,
+    #[schema(schema_with = title_schema, example = "Writing a resume that gets read")]
+    pub title: String,
+    #[schema(schema_with = summary_schema)]
+    pub summary: Option<String>,
+    /// An article's text (Markdown); required of an article.
+    #[schema(schema_with = body_schema)]
+    pub body: Option<String>,
+    /// An http(s) link; a resource has a link, a media file or both.
+    #[schema(schema_with = url_schema)]
+    pub url: Option<String>,
+    /// A file to upload: the answer carries a presigned PUT for it (15 minutes).
+    pub media: Option<MediaInput>,
+    /// Up to 10 skills, each one the skills vocabulary knows.
+    #[schema(schema_with = tags_schema, example = json!(["PostgreSQL"]))]
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Up to 10 occupations: O*NET-SOC codes (`15-1252.00`) or titles O*NET knows.
+    #[schema(schema_with = tags_schema, example = json!(["15-1252.00"]))]
+    #[serde(default)]
+    pub occupations: Vec<String>,
+    /// `draft` (editors only see it) or `published` (listed to everyone); a published item
+    /// stays published.
+    pub status: ContentStatus,
+}
+
+impl ContentUpdate {
+    fn split(self) -> (String, ContentInput) {
+        let ContentUpdate { id, kind, title, summary, body, url, media, skills, occupations, status } = self;
+        (id, ContentInput { kind, title, summary, body, url, media, skills, occupations, status })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -299,9 +336,6 @@ fn tag_writes(before: Option<&ContentItem>, after: &ContentItem) -> Vec<TxWrite>
 
 pub async fn create(deps: &Deps, p: &Principal, input: ContentInput) -> AppResult<ContentSaved> {
     let mut c = Checks::default();
-    if input.id.is_some() {
-        c.push("id", "a new item gets its id; leave it out");
-    }
     let v = parse(&mut c, &input);
     c.finish()?;
     let now = deps.clock.now();
@@ -344,12 +378,18 @@ pub async fn load_for(deps: &Deps, p: &Principal, id: &str) -> AppResult<Content
 
 /// Replaces an item's fields (If-Match required): its author or a platform admin; publishing a
 /// draft lists it (and writes its tag index); a published item stays published.
-pub async fn update(deps: &Deps, p: &Principal, if_match: Option<u64>, input: ContentInput) -> AppResult<ContentSaved> {
+pub async fn update(
+    deps: &Deps,
+    p: &Principal,
+    if_match: Option<u64>,
+    input: ContentUpdate,
+) -> AppResult<ContentSaved> {
     let mut c = Checks::default();
-    let id = match input.id.as_deref().map(str::trim) {
-        Some(id) if crate::values::JobId::parse(id).is_some() => Some(id.to_owned()),
+    let (id, input) = input.split();
+    let id = match id.trim() {
+        id if crate::values::JobId::parse(id).is_some() => Some(id.to_owned()),
         _ => {
-            c.push("id", "name the item to change (its id)");
+            c.push("id", "must be the id of the item to change");
             None
         }
     };

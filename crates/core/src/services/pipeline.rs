@@ -669,7 +669,7 @@ pub async fn overview(deps: &Deps, actor: &Actor, job: Option<&JobId>) -> AppRes
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AnalyticsQuery {
-    /// First day (UTC, `YYYY-MM-DD`, inclusive); default 90 days before `to`.
+    /// First day (UTC, `YYYY-MM-DD`, inclusive; not after `to`); default 90 days before `to`.
     #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// Last day (UTC, inclusive); default today.

@@ -143,7 +143,13 @@ pub struct ProfileInput {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GrantRoleInput {
+    /// A platform role (staff roles are given by their employer).
+    #[schema(schema_with = platform_role_schema)]
     pub role: Role,
+}
+
+fn platform_role_schema() -> Object {
+    crate::values::choice_schema(Role::PLATFORM.iter().map(|r| r.group()))
 }
 
 pub(crate) fn tags(c: &mut Checks, field: &str, values: &[String]) -> Vec<String> {

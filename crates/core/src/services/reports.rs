@@ -66,7 +66,7 @@ pub struct GenerateInput {
     pub kind: String,
     #[schema(schema_with = format_schema)]
     pub format: String,
-    /// First day (UTC, inclusive); default 90 days before `to`.
+    /// First day (UTC, inclusive; not after `to`); default 90 days before `to`.
     #[schema(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// Last day (UTC, inclusive); default today.

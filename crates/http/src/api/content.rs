@@ -9,7 +9,9 @@ use crate::request::Req;
 use crate::routes::{Access::*, Created, Grant::*, IfMatch, Json, Query, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::rbac::Role;
-use clearview_core::services::content::{self, ContentInput, ContentItem, ContentQuery, ContentSaved, EDITORS};
+use clearview_core::services::content::{
+    self, ContentInput, ContentItem, ContentQuery, ContentSaved, ContentUpdate, EDITORS,
+};
 use clearview_core::services::platform::ResourceDownload;
 
 pub static ROUTES: &[Route] = &[CREATE, RESOURCES, UPDATE, GET, MEDIA];
@@ -70,7 +72,7 @@ pub const UPDATE: Route = Route {
 async fn update(
     app: App,
     req: Req,
-    (IfMatch(version), Json(input)): (IfMatch, Json<ContentInput>),
+    (IfMatch(version), Json(input)): (IfMatch, Json<ContentUpdate>),
 ) -> Result<Tagged<ContentSaved>, AppError> {
     let saved = content::update(&app.deps, req.candidate()?, version, input).await?;
     let v = saved.content.version;
