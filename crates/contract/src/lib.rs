@@ -93,6 +93,7 @@ macro_rules! store_contract {
                 add_counts_creates_with_a_ttl_then_returns_each_new_total,
                 concurrent_add_counts_lose_nothing,
                 query_between_is_inclusive_and_ordered,
+                encoded_reads_answer_what_get_and_query_do,
             );
         }
     };

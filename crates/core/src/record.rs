@@ -1,6 +1,8 @@
 //! Typed records over the item store: each entity knows its own keys (`key`, `gsi1`, `gsi2`).
 
-use crate::ports::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, TxWrite};
+use crate::ports::store::{
+    Condition, EncodedData, EncodedItem, Item, ItemStore, Key, Page, Query, StoreError, TxWrite,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -32,6 +34,11 @@ pub trait Record: Serialize + DeserializeOwned + Send + Sync {
     }
 
     fn from_item(item: Item) -> Result<Self, StoreError> {
+        Self::from_encoded(item.into())
+    }
+
+    /// The record in an item whose data may still be JSON text: decoded in one pass.
+    fn from_encoded(item: EncodedItem) -> Result<Self, StoreError> {
         if item.entity != Self::ENTITY {
             return Err(StoreError::Corrupt(format!(
                 "{}/{} is a {}, expected a {}",
@@ -41,8 +48,11 @@ pub trait Record: Serialize + DeserializeOwned + Send + Sync {
                 Self::ENTITY
             )));
         }
-        serde_json::from_value(item.data)
-            .map_err(|e| StoreError::Corrupt(format!("{}/{}: {e}", item.key.pk, item.key.sk)))
+        match item.data {
+            EncodedData::Json(text) => serde_json::from_str(&text),
+            EncodedData::Value(value) => serde_json::from_value(value),
+        }
+        .map_err(|e| StoreError::Corrupt(format!("{}/{}: {e}", item.key.pk, item.key.sk)))
     }
 
     /// A transactional put of this record.
@@ -52,12 +62,13 @@ pub trait Record: Serialize + DeserializeOwned + Send + Sync {
 }
 
 pub async fn get<R: Record>(store: &dyn ItemStore, key: &Key) -> Result<Option<R>, StoreError> {
-    store.get(key).await?.map(R::from_item).transpose()
+    store.get_encoded(key).await?.map(R::from_encoded).transpose()
 }
 
+/// A page of records; the [`Page`] carries only where the page stopped (its items are the
+/// records).
 pub async fn query<R: Record>(store: &dyn ItemStore, q: &Query) -> Result<(Vec<R>, Page), StoreError> {
-    let mut page = store.query(q).await?;
-    let items = std::mem::take(&mut page.items);
-    let records = items.into_iter().map(R::from_item).collect::<Result<Vec<_>, _>>()?;
-    Ok((records, page))
+    let page = store.query_encoded(q).await?;
+    let records = page.items.into_iter().map(R::from_encoded).collect::<Result<Vec<_>, _>>()?;
+    Ok((records, Page { items: Vec::new(), next: page.next }))
 }

@@ -8,8 +8,8 @@
 
 use clearview_core::ports::clock::Clock;
 use clearview_core::ports::store::{
-    Condition, Index, Item, ItemStore, Key, Page, PageToken, Query, StoreError, TxOp, TxWrite, apply_counts, attr,
-    check_counts,
+    Condition, EncodedData, EncodedItem, EncodedPage, Index, Item, ItemStore, Key, Page, PageToken, Query, StoreError,
+    TxOp, TxWrite, apply_counts, attr, check_counts,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use std::collections::HashSet;
@@ -443,6 +443,25 @@ impl RawRow {
     }
 }
 
+impl RawRow {
+    /// The row for a typed reader: its data stays the JSON text stored.
+    fn encoded(self) -> EncodedItem {
+        EncodedItem { key: Key::new(self.pk, self.sk), entity: self.entity, data: EncodedData::Json(self.data) }
+    }
+
+    fn token(&self, index: Option<Index>) -> PageToken {
+        let key = Key::new(self.pk.clone(), self.sk.clone());
+        let index_key = index.and_then(|i| {
+            let (p, s) = match i {
+                Index::Gsi1 => &self.gsi1,
+                Index::Gsi2 => &self.gsi2,
+            };
+            Some((i, Key::new(p.clone()?, s.clone()?)))
+        });
+        PageToken::of(&key, index_key.as_ref().map(|(i, k)| (*i, k)))
+    }
+}
+
 /// The live (unexpired) row under a key: `?1` pk, `?2` sk, `?3` now.
 macro_rules! live_key {
     () => {
@@ -805,6 +824,20 @@ impl ItemStore for SqliteStore {
         let now = self.now();
         let rows = self.with_conn(|c| run_query(c, query, now)).await?;
         page_of(query, rows)
+    }
+
+    async fn get_encoded(&self, key: &Key) -> Result<Option<EncodedItem>, StoreError> {
+        let now = self.now();
+        Ok(self.with_conn(|c| load_raw(c, key, now)).await?.map(RawRow::encoded))
+    }
+
+    async fn query_encoded(&self, query: &Query) -> Result<EncodedPage, StoreError> {
+        let now = self.now();
+        let mut rows = self.with_conn(|c| run_query(c, query, now)).await?;
+        let more = rows.len() > query.limit;
+        rows.truncate(query.limit);
+        let next = if more { rows.last().map(|last| last.token(query.index)) } else { None };
+        Ok(EncodedPage { items: rows.into_iter().map(RawRow::encoded).collect(), next })
     }
 
     async fn add_counts(
