@@ -2,8 +2,8 @@
 # Schemathesis against the dev server (make test runs it): every check, every operation of the
 # committed contract (docs/openapi.json, which `cargo xtask check` keeps equal to the served
 # one), each operation called as the role its security requirement names (a fresh employer's
-# admin, or a platform user holding every platform role), bounded in examples and time. Fails on any
-# failure; the report (JUnit) is under target/schemathesis/.
+# admin, or a platform user holding every platform role), bounded in examples and time. Fails on
+# any failure; the report (JUnit) is under target/schemathesis/.
 #
 #   ST_EXAMPLES=25   examples per operation and phase
 #   ST_MAX_TIME=150  seconds for the whole run

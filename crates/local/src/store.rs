@@ -441,14 +441,13 @@ impl RawRow {
             data,
         })
     }
-}
 
-impl RawRow {
     /// The row for a typed reader: its data stays the JSON text stored.
     fn encoded(self) -> EncodedItem {
         EncodedItem { key: Key::new(self.pk, self.sk), entity: self.entity, data: EncodedData::Json(self.data) }
     }
 
+    /// The page token DynamoDB would answer as LastEvaluatedKey for this row.
     fn token(&self, index: Option<Index>) -> PageToken {
         let key = Key::new(self.pk.clone(), self.sk.clone());
         let index_key = index.and_then(|i| {
@@ -629,11 +628,6 @@ fn token_part<'a>(token: &'a PageToken, name: &str) -> Result<&'a str, StoreErro
         .ok_or_else(|| StoreError::Invalid(format!("page token lacks {name}: it belongs to another query")))
 }
 
-/// The page token DynamoDB would answer as LastEvaluatedKey for this item.
-fn token_for(item: &Item, index: Option<Index>) -> PageToken {
-    PageToken::at(item, index)
-}
-
 /// The rows of a query page (one more than the limit when another page exists), undecoded.
 fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Vec<RawRow>, StoreError> {
     if q.limit == 0 || q.limit > MAX_QUERY_LIMIT {
@@ -697,12 +691,18 @@ fn run_query(conn: &Connection, q: &Query, now: i64) -> Result<Vec<RawRow>, Stor
 }
 
 /// The page of a query's rows: decoded, with the token of the next page when there is one.
-fn page_of(q: &Query, mut rows: Vec<RawRow>) -> Result<Page, StoreError> {
+fn page_of(q: &Query, rows: Vec<RawRow>) -> Result<Page, StoreError> {
+    let (rows, next) = split_page(q, rows);
+    Ok(Page { items: rows.into_iter().map(RawRow::decode).collect::<Result<Vec<_>, _>>()?, next })
+}
+
+/// A query's rows (one more than the limit when another page exists) as a page's rows and the
+/// token that resumes after them.
+fn split_page(q: &Query, mut rows: Vec<RawRow>) -> (Vec<RawRow>, Option<PageToken>) {
     let more = rows.len() > q.limit;
     rows.truncate(q.limit);
-    let items = rows.into_iter().map(RawRow::decode).collect::<Result<Vec<_>, _>>()?;
-    let next = if more { items.last().map(|last| token_for(last, q.index)) } else { None };
-    Ok(Page { items, next })
+    let next = if more { rows.last().map(|last| last.token(q.index)) } else { None };
+    (rows, next)
 }
 
 /// Checks a transaction's shape and encodes its puts, before the connection is taken: the
@@ -833,10 +833,8 @@ impl ItemStore for SqliteStore {
 
     async fn query_encoded(&self, query: &Query) -> Result<EncodedPage, StoreError> {
         let now = self.now();
-        let mut rows = self.with_conn(|c| run_query(c, query, now)).await?;
-        let more = rows.len() > query.limit;
-        rows.truncate(query.limit);
-        let next = if more { rows.last().map(|last| last.token(query.index)) } else { None };
+        let rows = self.with_conn(|c| run_query(c, query, now)).await?;
+        let (rows, next) = split_page(query, rows);
         Ok(EncodedPage { items: rows.into_iter().map(RawRow::encoded).collect(), next })
     }
 
@@ -1093,7 +1091,7 @@ mod tests {
     #[tokio::test]
     async fn token_from_another_partition_is_invalid() {
         let s = SqliteStore::in_memory(Arc::new(clearview_core::ports::clock::SystemClock)).unwrap();
-        let token = token_for(&item("other", "a"), None);
+        let token = PageToken::at(&item("other", "a"), None);
         let e = s.query(&Query::table("p").after(Some(token))).await.unwrap_err();
         assert!(matches!(e, StoreError::Invalid(_)));
     }

@@ -154,68 +154,56 @@ impl Record for ContentItem {
     }
 }
 
-/// `POST /api/content/create`, and the fields `PUT /api/content/update` replaces.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ContentInput {
-    pub kind: ContentKind,
-    #[schema(schema_with = title_schema, example = "Writing a resume that gets read")]
-    pub title: String,
-    #[schema(schema_with = summary_schema)]
-    pub summary: Option<String>,
-    /// An article's text (Markdown); required of an article.
-    #[schema(schema_with = body_schema)]
-    pub body: Option<String>,
-    /// An http(s) link; a resource has a link, a media file or both.
-    #[schema(schema_with = url_schema)]
-    pub url: Option<String>,
-    /// A file to upload: the answer carries a presigned PUT for it (15 minutes).
-    pub media: Option<MediaInput>,
-    /// Up to 10 skills, each one the skills vocabulary knows.
-    #[schema(schema_with = tags_schema, example = json!(["PostgreSQL"]))]
-    #[serde(default)]
-    pub skills: Vec<String>,
-    /// Up to 10 occupations: O*NET-SOC codes (`15-1252.00`) or titles O*NET knows.
-    #[schema(schema_with = tags_schema, example = json!(["15-1252.00"]))]
-    #[serde(default)]
-    pub occupations: Vec<String>,
-    /// `draft` (editors only see it) or `published` (listed to everyone); a published item
-    /// stays published.
-    pub status: ContentStatus,
+/// A body of the content routes: the fields every item has, written once for both bodies, and
+/// `$extra` fields before them.
+macro_rules! content_body {
+    ($(#[$doc:meta])* $name:ident { $($extra:tt)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $name {
+            $($extra)*
+            pub kind: ContentKind,
+            #[schema(schema_with = title_schema, example = "Writing a resume that gets read")]
+            pub title: String,
+            #[schema(schema_with = summary_schema)]
+            pub summary: Option<String>,
+            /// An article's text (Markdown); required of an article.
+            #[schema(schema_with = body_schema)]
+            pub body: Option<String>,
+            /// An http(s) link; a resource has a link, a media file or both.
+            #[schema(schema_with = url_schema)]
+            pub url: Option<String>,
+            /// A file to upload: the answer carries a presigned PUT for it (15 minutes).
+            pub media: Option<MediaInput>,
+            /// Up to 10 skills, each one the skills vocabulary knows.
+            #[schema(schema_with = tags_schema, example = json!(["PostgreSQL"]))]
+            #[serde(default)]
+            pub skills: Vec<String>,
+            /// Up to 10 occupations: O*NET-SOC codes (`15-1252.00`) or titles O*NET knows.
+            #[schema(schema_with = tags_schema, example = json!(["15-1252.00"]))]
+            #[serde(default)]
+            pub occupations: Vec<String>,
+            /// `draft` (editors only see it) or `published` (listed to everyone); a published item
+            /// stays published.
+            pub status: ContentStatus,
+        }
+    };
 }
 
-/// `PUT /api/content/update`: the item to change and every field of a new item, all replaced.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ContentUpdate {
-    /// The item to change.
-    #[schema(schema_with = crate::values::id_schema)]
-    pub id: String,
-    pub kind: ContentKind,
-    #[schema(schema_with = title_schema, example = "Writing a resume that gets read")]
-    pub title: String,
-    #[schema(schema_with = summary_schema)]
-    pub summary: Option<String>,
-    /// An article's text (Markdown); required of an article.
-    #[schema(schema_with = body_schema)]
-    pub body: Option<String>,
-    /// An http(s) link; a resource has a link, a media file or both.
-    #[schema(schema_with = url_schema)]
-    pub url: Option<String>,
-    /// A file to upload: the answer carries a presigned PUT for it (15 minutes).
-    pub media: Option<MediaInput>,
-    /// Up to 10 skills, each one the skills vocabulary knows.
-    #[schema(schema_with = tags_schema, example = json!(["PostgreSQL"]))]
-    #[serde(default)]
-    pub skills: Vec<String>,
-    /// Up to 10 occupations: O*NET-SOC codes (`15-1252.00`) or titles O*NET knows.
-    #[schema(schema_with = tags_schema, example = json!(["15-1252.00"]))]
-    #[serde(default)]
-    pub occupations: Vec<String>,
-    /// `draft` (editors only see it) or `published` (listed to everyone); a published item
-    /// stays published.
-    pub status: ContentStatus,
-}
+content_body!(
+    /// `POST /api/content/create`, and the fields `PUT /api/content/update` replaces.
+    ContentInput {}
+);
+
+content_body!(
+    /// `PUT /api/content/update`: the item to change and every field of a new item, all replaced.
+    ContentUpdate {
+        /// The item to change.
+        #[schema(schema_with = crate::values::id_schema)]
+        pub id: String,
+    }
+);
 
 impl ContentUpdate {
     fn split(self) -> (String, ContentInput) {
