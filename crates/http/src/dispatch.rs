@@ -193,16 +193,13 @@ async fn run(app: &App, route: &'static Route, incoming: Incoming) -> Result<Rep
 
 fn reply_to_outgoing(reply: &Reply) -> Outgoing {
     let mut headers = HeaderMap::new();
-    let body = match (&reply.body, reply.media) {
-        (Some(serde_json::Value::String(text)), Some(media)) => {
+    let body = match &reply.body {
+        Some(bytes) => {
+            let media = reply.media.unwrap_or("application/json");
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
-            Bytes::from(text.clone())
+            bytes.clone()
         }
-        (Some(v), _) => {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            Bytes::from(serde_json::to_vec(v).unwrap_or_default())
-        }
-        (None, _) => Bytes::new(),
+        None => Bytes::new(),
     };
     if let Some(v) = reply.etag
         && let Ok(h) = HeaderValue::from_str(&format!("\"{v}\""))

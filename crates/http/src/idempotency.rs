@@ -28,6 +28,12 @@ struct Record {
     location: Option<String>,
 }
 
+/// A reply's body as the record keeps it: JSON as a value, text as a JSON string.
+fn kept_body(body: &[u8], json: bool) -> serde_json::Value {
+    let text = || serde_json::Value::String(String::from_utf8_lossy(body).into_owned());
+    if json { serde_json::from_slice(body).unwrap_or_else(|_| text()) } else { text() }
+}
+
 pub struct Slot {
     key: Key,
     fingerprint: String,
@@ -92,7 +98,8 @@ pub async fn begin(
                 ));
             }
             let status = StatusCode::from_u16(rec.status).unwrap_or(StatusCode::OK);
-            Ok(Begin::Replay(Reply { status, body: rec.body, etag: rec.etag, location: rec.location, media: None }))
+            let body = rec.body.map(|v| bytes::Bytes::from(serde_json::to_vec(&v).unwrap_or_default()));
+            Ok(Begin::Replay(Reply { status, body, etag: rec.etag, location: rec.location, media: None }))
         }
         Err(e) => Err(e.into()),
     }
@@ -106,7 +113,7 @@ pub async fn finish(store: &dyn ItemStore, slot: Slot, outcome: &Result<Reply, A
                 fingerprint: slot.fingerprint.clone(),
                 done: true,
                 status: reply.status.as_u16(),
-                body: reply.body.clone(),
+                body: reply.body.as_deref().map(|b| kept_body(b, reply.media.is_none())),
                 etag: reply.etag,
                 location: reply.location.clone(),
             };

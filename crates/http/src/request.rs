@@ -132,17 +132,19 @@ fn integral_numbers(value: &mut serde_json::Value) {
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
-    pub body: Option<serde_json::Value>,
+    /// The body as it is sent: JSON, encoded straight from the handler's type (no
+    /// `serde_json::Value` tree in between), or text of the type `media` names.
+    pub body: Option<Bytes>,
     pub etag: Option<u64>,
     pub location: Option<String>,
-    /// A body that is not JSON: its media type (the body is then a JSON string sent as is).
+    /// A body that is not JSON: its media type.
     pub media: Option<&'static str>,
 }
 
 impl Reply {
     pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Self, AppError> {
-        let body = serde_json::to_value(body).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(Self { status, body: Some(body), etag: None, location: None, media: None })
+        let body = serde_json::to_vec(body).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(Self { status, body: Some(Bytes::from(body)), etag: None, location: None, media: None })
     }
     pub fn ok<T: Serialize>(body: &T) -> Result<Self, AppError> {
         Self::json(StatusCode::OK, body)
@@ -158,7 +160,7 @@ impl Reply {
     pub fn accepted(message: &str) -> Self {
         Self {
             status: StatusCode::ACCEPTED,
-            body: Some(serde_json::json!({ "message": message })),
+            body: Some(Bytes::from(serde_json::json!({ "message": message }).to_string())),
             etag: None,
             location: None,
             media: None,
@@ -166,13 +168,7 @@ impl Reply {
     }
     /// 200 with a text body of another media type (`text/calendar` …).
     pub fn text(media: &'static str, body: String) -> Self {
-        Self {
-            status: StatusCode::OK,
-            body: Some(serde_json::Value::String(body)),
-            etag: None,
-            location: None,
-            media: Some(media),
-        }
+        Self { status: StatusCode::OK, body: Some(Bytes::from(body)), etag: None, location: None, media: Some(media) }
     }
     pub fn with_etag(mut self, version: u64) -> Self {
         self.etag = Some(version);
