@@ -22,6 +22,7 @@ pub mod keys;
 pub mod mail;
 pub mod malware;
 pub mod ocr;
+pub mod pcache;
 pub mod queues;
 pub mod resident;
 pub mod store;

@@ -73,6 +73,8 @@ const COLUMNS: &str = columns!();
 /// Opens a SQLite connection the way every embedded adapter wants it: WAL, a busy timeout,
 /// foreign keys on. `None` opens a private in-memory database.
 pub fn open_connection(path: Option<&Path>) -> rusqlite::Result<Connection> {
+    // Before the process's first connection: it has to be in place before SQLite initialises.
+    crate::pcache::install();
     let conn = match path {
         Some(p) => Connection::open(p)?,
         None => Connection::open_in_memory()?,
@@ -988,7 +990,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
         {
-            let c = Connection::open(&path).unwrap();
+            // Through open_connection, as every connection in this process: SQLite's page cache
+            // is set up before its first one (crate::pcache).
+            let c = open_connection(Some(&path)).unwrap();
             c.execute_batch(
                 "CREATE TABLE items (pk TEXT NOT NULL, sk TEXT NOT NULL, gsi1pk TEXT, gsi1sk TEXT, gsi2pk TEXT,
                      gsi2sk TEXT, entity TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER,
