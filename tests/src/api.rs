@@ -48,7 +48,10 @@ pub struct Call<'a> {
 }
 
 impl Family {
+    /// Sends a request through the router. The answer is held to `docs/openapi.json` (see
+    /// [`crate::conformance`]): an answer the contract does not describe fails the test.
     pub async fn send(&self, call: Call<'_>) -> Answer {
+        let method = call.method.to_string();
         let mut req = Request::builder().method(call.method).uri(&call.path);
         if let Some(t) = call.token {
             req = req.header("authorization", format!("Bearer {t}"));
@@ -74,6 +77,10 @@ impl Family {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        if let Err(broken) = crate::conformance::check(&method, &call.path, status.as_u16(), content_type, &body) {
+            panic!("[{}] the answer breaks the contract: {broken}", self.name);
+        }
         Answer { status, headers, body }
     }
 

@@ -3,6 +3,7 @@
 //! emulator that runs the real function binaries.
 
 pub mod api;
+pub mod conformance;
 pub mod families;
 pub mod lambda;
 pub mod mail;

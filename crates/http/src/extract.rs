@@ -175,12 +175,23 @@ pub struct IfMatch(pub Option<u64>);
 /// The same header where it is optional (state changes that may go ahead without it).
 pub struct OptionalIfMatch(pub Option<u64>);
 
+/// The header on a PUT that creates or replaces: creating needs none, replacing what exists
+/// needs it (428 without it, 412 when stale).
+pub struct IfMatchToReplace(pub Option<u64>);
+
 /// What an `If-Match` header must look like.
 pub const IF_MATCH_PATTERN: &str = r#"^[ \t]*(?:W/)?"[0-9]{1,19}"[ \t]*$"#;
 /// Where it is optional, blank too: it means not sent (HTTP strips surrounding whitespace).
 pub const OPTIONAL_IF_MATCH_PATTERN: &str = r#"^[ \t]*(?:(?:W/)?"[0-9]{1,19}")?[ \t]*$"#;
 
 fn describe_if_match(doc: &mut OperationDoc, required: bool) {
+    describe_if_match_header(doc, required);
+    if required {
+        doc.errors.push((428, "this edit must name the version it is based on (If-Match)"));
+    }
+}
+
+fn describe_if_match_header(doc: &mut OperationDoc, required: bool) {
     let pattern = if required { IF_MATCH_PATTERN } else { OPTIONAL_IF_MATCH_PATTERN };
     let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern));
     doc.params.push(
@@ -196,9 +207,6 @@ fn describe_if_match(doc: &mut OperationDoc, required: bool) {
         (422, "the If-Match header is not an ETag such as \"3\""),
         (412, "the If-Match version is stale: read it again and retry"),
     ]);
-    if required {
-        doc.errors.push((428, "this edit must name the version it is based on (If-Match)"));
-    }
 }
 
 impl FromRequest for IfMatch {
@@ -216,5 +224,15 @@ impl FromRequest for OptionalIfMatch {
     }
     fn describe(doc: &mut OperationDoc, _: &mut Defs) {
         describe_if_match(doc, false);
+    }
+}
+
+impl FromRequest for IfMatchToReplace {
+    fn from_request(req: &Req) -> Result<Self, AppError> {
+        req.if_match().map(IfMatchToReplace)
+    }
+    fn describe(doc: &mut OperationDoc, _: &mut Defs) {
+        describe_if_match_header(doc, false);
+        doc.errors.push((428, "it exists already: replacing it must name the version it is based on (If-Match)"));
     }
 }

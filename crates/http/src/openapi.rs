@@ -48,7 +48,14 @@ fn common_errors(r: &Route) -> Vec<(u16, &'static str)> {
         (503, "a service we depend on did not answer: retry after Retry-After seconds"),
     ];
     if r.access == Access::Public && r.area() == "auth" {
-        errors.push((401, "the credentials (password, refresh token or temporary password) were refused"));
+        errors.extend([
+            (401, "the credentials (password, refresh token or temporary password) were refused"),
+            (
+                403,
+                "the account cannot sign in this way yet: its email is not verified (email-not-verified), or it \
+                 was invited and has to set a password first (new-password-required)",
+            ),
+        ]);
     }
     if r.access != Access::Public {
         errors.extend([

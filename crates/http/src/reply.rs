@@ -29,6 +29,23 @@ impl<T: Serialize + utoipa::ToSchema> Responds for Json<T> {
     }
 }
 
+/// 200 with `T` once what it describes is ready; 409 while it is not (a resume still being
+/// parsed, a score not computed yet, a report still being written), or when it never will be.
+pub struct WhenReady<T>(pub T);
+
+impl<T: Serialize + utoipa::ToSchema> Responds for WhenReady<T> {
+    fn into_reply(self) -> Result<Reply, AppError> {
+        Reply::ok(&self.0)
+    }
+    fn describe(doc: &mut OperationDoc, defs: &mut Defs) {
+        Json::<T>::describe(doc, defs);
+        doc.errors.push((
+            409,
+            "not ready: it is still being produced, or could not be (the problem's type and detail say which)",
+        ));
+    }
+}
+
 /// 200 with `T` and its version as the `ETag`.
 pub struct Tagged<T>(pub T, pub u64);
 

@@ -14,8 +14,8 @@ use std::pin::Pin;
 use std::sync::LazyLock;
 use utoipa::openapi::{RefOr, schema::Schema};
 
-pub use crate::extract::{BodySpec, Csv, FromRequest, IfMatch, Json, OptionalIfMatch, Query};
-pub use crate::reply::{Accepted, CalendarText, Created, NoContent, Responds, Tagged};
+pub use crate::extract::{BodySpec, Csv, FromRequest, IfMatch, IfMatchToReplace, Json, OptionalIfMatch, Query};
+pub use crate::reply::{Accepted, CalendarText, Created, NoContent, Responds, Tagged, WhenReady};
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Reply, AppError>> + Send>>;
 /// Schemas a document collects while it describes operations.

@@ -6,7 +6,7 @@ use crate::App;
 use crate::handler;
 use crate::request::Req;
 use crate::routes::{
-    Accepted, Access::*, Created, Grant::*, IfMatch, Json, NoContent, OptionalIfMatch, Query, Route, Tagged,
+    Accepted, Access::*, Created, Grant::*, IfMatch, Json, NoContent, OptionalIfMatch, Query, Route, Tagged, WhenReady,
 };
 use clearview_core::AppError;
 use clearview_core::model::Application;
@@ -255,8 +255,10 @@ async fn parsed_resume(
     app: App,
     req: Req,
     _: (),
-) -> Result<Json<clearview_core::services::parsed_resume::ApplicationParse>, AppError> {
-    Ok(Json(clearview_core::services::parsed_resume::of_application(&app.deps, req.actor()?, &app_id(&req)?).await?))
+) -> Result<WhenReady<clearview_core::services::parsed_resume::ApplicationParse>, AppError> {
+    Ok(WhenReady(
+        clearview_core::services::parsed_resume::of_application(&app.deps, req.actor()?, &app_id(&req)?).await?,
+    ))
 }
 
 pub const HOLD: Route = Route {
@@ -305,8 +307,8 @@ pub const RESUME: Route = Route {
     grants: &[TableRead],
     handler: handler!(resume),
 };
-async fn resume(app: App, req: Req, _: ()) -> Result<Json<review::BlindResume>, AppError> {
-    Ok(Json(review::blind_resume(&app.deps, req.actor()?, &app_id(&req)?).await?))
+async fn resume(app: App, req: Req, _: ()) -> Result<WhenReady<review::BlindResume>, AppError> {
+    Ok(WhenReady(review::blind_resume(&app.deps, req.actor()?, &app_id(&req)?).await?))
 }
 
 pub const WITHDRAW: Route = Route {
@@ -378,8 +380,8 @@ pub const AI_SCORE: Route = Route {
     grants: &[TableRead],
     handler: handler!(ai_score),
 };
-async fn ai_score(app: App, req: Req, _: ()) -> Result<Json<applications::AiScore>, AppError> {
-    Ok(Json(applications::ai_score(&app.deps, req.actor()?, &app_id(&req)?).await?))
+async fn ai_score(app: App, req: Req, _: ()) -> Result<WhenReady<applications::AiScore>, AppError> {
+    Ok(WhenReady(applications::ai_score(&app.deps, req.actor()?, &app_id(&req)?).await?))
 }
 
 pub const REPROCESS_AI: Route = Route {

@@ -5,7 +5,7 @@ use super::{Page, PageQuery, page, page_of};
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Accepted, Access::*, Created, Grant::*, Json, NoContent, Query, Route};
+use crate::routes::{Accepted, Access::*, Created, Grant::*, Json, NoContent, Query, Route, WhenReady};
 use clearview_core::AppError;
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::report_schedules::{self, ReportSchedule, ScheduleInput};
@@ -57,9 +57,9 @@ pub const DOWNLOAD: Route = Route {
     grants: &[TableRead, ReportsRead],
     handler: handler!(download),
 };
-async fn download(app: App, req: Req, _: ()) -> Result<Json<Download>, AppError> {
+async fn download(app: App, req: Req, _: ()) -> Result<WhenReady<Download>, AppError> {
     let id = req.path("id")?.to_owned();
-    Ok(Json(reports::download(&app.deps, req.actor()?, &id).await?))
+    Ok(WhenReady(reports::download(&app.deps, req.actor()?, &id).await?))
 }
 
 pub const SCHEDULE: Route = Route {

@@ -5,7 +5,7 @@
 use crate::App;
 use crate::handler;
 use crate::request::Req;
-use crate::routes::{Access::*, Grant::*, Json, NoContent, OptionalIfMatch, Route, Tagged};
+use crate::routes::{Access::*, Grant::*, IfMatchToReplace, Json, NoContent, Route, Tagged};
 use clearview_core::AppError;
 use clearview_core::rbac::Permission as P;
 use clearview_core::services::sso::{self, SsoConnection, SsoInput};
@@ -51,7 +51,7 @@ pub const PUT: Route = Route {
 async fn put(
     app: App,
     req: Req,
-    (OptionalIfMatch(version), Json(input)): (OptionalIfMatch, Json<SsoInput>),
+    (IfMatchToReplace(version), Json(input)): (IfMatchToReplace, Json<SsoInput>),
 ) -> Result<Tagged<SsoConnection>, AppError> {
     let c = sso::put(&app.deps, req.actor()?, version, input).await?;
     let v = c.version;
