@@ -5,7 +5,7 @@
 //!   cargo run --profile release-local -p clearview-local --example commit_walk -- 120000
 //!   cargo run --profile release-local -p clearview-local --example commit_walk -- 120000 --sqlite-default
 //!
-//! Builds a table of N rows of about 400 bytes (120,000 rows: about 15,600 pages, a cache
+//! Builds a table of N rows of about 400 bytes (120,000 rows: about 14,500 pages, a cache
 //! nearly as full as the embedded store's 64 MiB allows), reads it all once so every page is
 //! cached, then times 5,000 write transactions (an insert and a replace at random keys, the
 //! shape of an item write) and prints their p50, p90, p99 and mean in microseconds.

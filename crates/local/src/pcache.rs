@@ -15,8 +15,8 @@
 //! truncation that went through), and how many pages are parked at the lock page now. A
 //! truncation that cannot drop anything is answered here; every other call goes to SQLite's
 //! cache as it is. `crates/local/tests/page_cache.rs` checks both sides: no walk after splits,
-//! and every page that must go (a database that shrinks, another connection's commit) goes. `make bench-load` and `docs/benchmarks.md` (session 17)
-//! have the figures.
+//! and every page that must go (a database that shrinks, another connection's commit) goes.
+//! `examples/commit_walk.rs` measures it; `docs/benchmarks.md` (session 17) has the figures.
 
 use rusqlite::ffi;
 use std::cell::Cell;
