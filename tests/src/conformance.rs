@@ -85,6 +85,13 @@ impl Contract {
     }
 }
 
+/// Fails the test when an answer breaks the contract (see [`check`]); `who` names the family.
+pub fn assert_conforms(who: &str, method: &str, path: &str, status: u16, content_type: Option<&str>, body: &Value) {
+    if let Err(broken) = check(method, path, status, content_type, body) {
+        panic!("[{who}] the answer breaks the contract: {broken}");
+    }
+}
+
 /// With `CLEARVIEW_CONFORMANCE_LOG=FILE`, each answer checked adds a line `METHOD TEMPLATE STATUS`
 /// to FILE: which operations and statuses the API tests reach (`sort -u FILE`).
 fn record(op: &Operation, status: u16) {

@@ -596,7 +596,11 @@ async fn get_text(f: &Family, path: &str) -> (StatusCode, String, String) {
     let status = res.status();
     let media = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (status, media, String::from_utf8_lossy(&bytes).into_owned())
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| serde_json::Value::String(text.clone()));
+    let declared = Some(media.as_str()).filter(|m| !m.is_empty());
+    clearview_tests::conformance::assert_conforms(f.name, "GET", path, status.as_u16(), declared, &body);
+    (status, media, text)
 }
 
 async fn an_interviewers_private_feed_lists_their_interviews_until_the_token_is_rotated(e: &Env) {

@@ -27,6 +27,7 @@ pub struct Env {
 }
 
 async fn raw(f: &Family, method: Method, path: &str, token: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
+    let verb = method.to_string();
     let mut req = Request::builder().method(method).uri(path).header("authorization", format!("Bearer {token}"));
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -34,7 +35,10 @@ async fn raw(f: &Family, method: Method, path: &str, token: &str, headers: &[(&s
     let res = f.router.clone().oneshot(req.body(Body::from(body)).expect("request")).await.expect("answer");
     let (status, headers) = (res.status(), res.headers().clone());
     let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    Answer { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let media = headers.get("content-type").and_then(|v| v.to_str().ok());
+    clearview_tests::conformance::assert_conforms(f.name, &verb, path, status.as_u16(), media, &body);
+    Answer { status, headers, body }
 }
 
 async fn post_csv(f: &Family, token: &str, csv: &str, key: Option<&str>) -> Answer {
