@@ -356,6 +356,65 @@ async fn removed_user_is_locked_out_at_once(f: &Family) {
     assert_eq!(user.body["status"], "disabled");
 }
 
+/// The staff screens: the list, a member's name, and permissions granted and denied on top of
+/// the role, each taking effect on the member's next request.
+async fn an_admin_lists_renames_and_tunes_a_staff_members_permissions(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let (token, id) = f.staff(&admin, "recruiter").await;
+    let listed = f.get("/api/users?limit=50", &admin.token).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let ids: Vec<&str> = listed.body["items"].as_array().unwrap().iter().filter_map(|u| u["id"].as_str()).collect();
+    assert!(ids.contains(&id.as_str()) && ids.contains(&admin.user.as_str()), "{ids:?}");
+
+    let user = f.get(&format!("/api/users/{id}"), &admin.token).await;
+    let etag = user.header("etag").expect("an ETag").to_owned();
+    let edit = |etag: &str, body: serde_json::Value, path: String| Call {
+        method: Method::PUT,
+        path,
+        token: Some(&admin.token),
+        body: Some(body),
+        headers: vec![("if-match", etag.to_owned())],
+    };
+    let renamed = f.send(edit(&etag, json!({"name": "Rae Recruiter"}), format!("/api/users/{id}"))).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
+    assert_eq!(renamed.body["name"], "Rae Recruiter");
+    let stale = f.send(edit(&etag, json!({"name": "Someone Else"}), format!("/api/users/{id}"))).await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{:?}", stale.body);
+
+    // A recruiter may not delete jobs until an admin grants it.
+    let job = f.post("/api/jobs", Some(&admin.token), job_body("Analyst")).await;
+    let job_path = format!("/api/jobs/{}", job.body["id"].as_str().unwrap());
+    let delete = || Call {
+        method: Method::DELETE,
+        path: job_path.clone(),
+        token: Some(token.as_str()),
+        body: None,
+        headers: vec![],
+    };
+    let refused = f.send(delete()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+
+    let perms_path = format!("/api/users/{id}/permissions");
+    let perms = f.get(&perms_path, &admin.token).await;
+    assert_eq!(perms.status, StatusCode::OK, "{:?}", perms.body);
+    assert_eq!(perms.body["role"], "recruiter");
+    let has = |body: &serde_json::Value, p: &str| body["effective"].as_array().unwrap().iter().any(|e| e == p);
+    assert!(!has(&perms.body, "jobs:delete") && has(&perms.body, "jobs:write"), "{:?}", perms.body);
+    let etag = perms.header("etag").expect("an ETag").to_owned();
+    // Admin-only permissions cannot be granted to anyone else.
+    let too_much = f.send(edit(&etag, json!({"grant": ["users:manage"]}), perms_path.clone())).await;
+    assert_eq!(too_much.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", too_much.body);
+    let tuned =
+        f.send(edit(&etag, json!({"grant": ["jobs:delete"], "deny": ["jobs:publish"]}), perms_path.clone())).await;
+    assert_eq!(tuned.status, StatusCode::OK, "{:?}", tuned.body);
+    assert!(has(&tuned.body, "jobs:delete") && !has(&tuned.body, "jobs:publish"), "{:?}", tuned.body);
+    assert_eq!(f.get(&perms_path, &admin.token).await.body["effective"], tuned.body["effective"]);
+
+    // The same token, the next request: the grant holds.
+    let deleted = f.send(delete()).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{:?}", deleted.body);
+}
+
 macro_rules! slice_tests {
     ($family:path) => {
         #[tokio::test]
@@ -413,6 +472,10 @@ macro_rules! slice_tests {
         #[tokio::test]
         async fn removed_user_is_locked_out_at_once() {
             super::removed_user_is_locked_out_at_once(&$family().await).await;
+        }
+        #[tokio::test]
+        async fn an_admin_lists_renames_and_tunes_a_staff_members_permissions() {
+            super::an_admin_lists_renames_and_tunes_a_staff_members_permissions(&$family().await).await;
         }
     };
 }
