@@ -415,8 +415,46 @@ async fn an_admin_lists_renames_and_tunes_a_staff_members_permissions(f: &Family
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{:?}", deleted.body);
 }
 
+/// A job's screening criteria are replaced with If-Match and weights that sum to 100.
+async fn screening_criteria_are_replaced_with_if_match_and_weights_that_sum_to_100(f: &Family) {
+    let admin = f.employer_admin("Acme").await;
+    let job = f.post("/api/jobs", Some(&admin.token), job_body("Backend Engineer")).await;
+    let id = job.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/jobs/{id}/ai-criteria");
+    let put = |etag: Option<&str>, body: serde_json::Value| Call {
+        method: Method::PUT,
+        path: path.clone(),
+        token: Some(&admin.token),
+        body: Some(body),
+        headers: etag.map(|e| vec![("if-match", e.to_owned())]).unwrap_or_default(),
+    };
+    let criteria = json!({
+        "weights": {"skills": 50, "experience": 30, "education": 10, "location": 10},
+        "requiredSkills": ["Go", "gRPC"],
+        "minimumExperience": 2
+    });
+    let unversioned = f.send(put(None, criteria.clone())).await;
+    assert_eq!(unversioned.status, StatusCode::PRECONDITION_REQUIRED, "{:?}", unversioned.body);
+    let etag = job.header("etag").expect("an ETag").to_owned();
+    let mut lopsided = criteria.clone();
+    lopsided["weights"]["skills"] = json!(40);
+    let refused = f.send(put(Some(&etag), lopsided)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    assert!(refused.body["errors"].to_string().contains("weights"), "{:?}", refused.body);
+    let set = f.send(put(Some(&etag), criteria)).await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    let read = f.get(&format!("/api/jobs/{id}"), &admin.token).await;
+    assert_eq!(read.body["criteria"]["requiredSkills"], json!(["Go", "gRPC"]));
+    assert_eq!(read.body["criteria"]["weights"]["skills"], 50);
+    assert_eq!(read.header("etag"), set.header("etag"));
+}
+
 macro_rules! slice_tests {
     ($family:path) => {
+        #[tokio::test]
+        async fn screening_criteria_are_replaced_with_if_match_and_weights_that_sum_to_100() {
+            super::screening_criteria_are_replaced_with_if_match_and_weights_that_sum_to_100(&$family().await).await;
+        }
         #[tokio::test]
         async fn employer_registers_confirms_creates_publishes_and_lists_a_job() {
             super::employer_registers_confirms_creates_publishes_and_lists_a_job(&$family().await).await;
