@@ -419,7 +419,7 @@ async fn a_parsed_resume_fills_the_profile_and_earlier_candidates_rank_blind_in_
 }
 
 #[tokio::test]
-async fn a_follow_up_reminder_is_emailed_to_its_author_once_when_due() {
+async fn a_follow_up_reminder_is_emailed_to_its_author_once_when_due_and_a_cancelled_one_never() {
     let e = env().await;
     let f = &e.family;
     let admin = f.employer_admin("Remind").await;
@@ -475,6 +475,19 @@ async fn a_follow_up_reminder_is_emailed_to_its_author_once_when_due() {
     assert_eq!(items.iter().filter(|r| r["sentAt"].is_string()).count(), 1, "{items:?}");
     // The candidate cannot see or set reminders.
     assert_eq!(f.get(&path, &cand).await.status, StatusCode::FORBIDDEN);
+    // The one still waiting is cancelled: it goes from the list and is never sent.
+    let waiting = later.body["id"].as_str().unwrap();
+    fn delete<'a>(path: String, token: &'a str) -> Call<'a> {
+        Call { method: Method::DELETE, path, token: Some(token), body: None, headers: vec![] }
+    }
+    let one = format!("{path}/{waiting}");
+    assert_eq!(f.send(delete(one.clone(), &cand)).await.status, StatusCode::FORBIDDEN);
+    let cancelled = f.send(delete(one.clone(), &admin.token)).await;
+    assert_eq!(cancelled.status, StatusCode::NO_CONTENT, "{:?}", cancelled.body);
+    assert_eq!(f.get(&path, &admin.token).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(f.send(delete(one.clone(), &admin.token)).await.status, StatusCode::NOT_FOUND);
+    let much_later = now + time::Duration::days(4);
+    assert_eq!(clearview_core::services::reminders::send_due(&deps, much_later).await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -224,6 +224,11 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     let offering = f.post(&format!("/api/nonprofits/{np}/offerings"), Some(&npo), offering_body("Resume clinic")).await;
     assert_eq!(offering.status, StatusCode::CREATED, "[{}] {:?}", f.name, offering.body);
     let off = offering.body["id"].as_str().unwrap().to_owned();
+    let listed = f.get(&format!("/api/nonprofits/{np}/offerings"), &npo).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let titles: Vec<&str> =
+        listed.body["items"].as_array().unwrap().iter().filter_map(|o| o["title"].as_str()).collect();
+    assert_eq!(titles, ["Resume clinic"], "{:?}", listed.body);
     // A downloadable resource: its record, a presigned PUT for the file, then a presigned GET.
     let res = f
         .post(
@@ -352,6 +357,9 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
     // the cap assigns it at once.
     let cap = put(f, "/api/communities/leader-cap", &admin, json!({"leaderCap": 1}), None).await;
     assert_eq!(cap.status, StatusCode::OK, "{:?}", cap.body);
+    let read = f.get("/api/communities/leader-cap", &admin).await;
+    assert_eq!((read.status, read.body["leaderCap"].clone()), (StatusCode::OK, json!(1)), "{:?}", read.body);
+    assert_eq!(f.get("/api/communities/leader-cap", &npo2).await.status, StatusCode::FORBIDDEN);
     let other = f.post("/api/nonprofits", Some(&npo2), nonprofit_body("Second Chances", &["Resume writing"])).await;
     let np2 = other.body["id"].as_str().unwrap().to_owned();
     f.post(&format!("/api/nonprofits/{np2}/offerings"), Some(&npo2), offering_body("Mock interviews")).await;
