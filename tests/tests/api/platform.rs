@@ -110,6 +110,17 @@ async fn a_nonprofit_signs_up_creates_an_offering_gets_a_leader_with_welcome_and
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
     assert_eq!(bad.body["errors"][0]["field"], "roles[0]", "{:?}", bad.body);
+    // A platform admin gives a platform user another platform role; nobody else may, and staff
+    // roles are not theirs to give.
+    let (_, ivo, _) = user(f, &["candidate"], "Ivo", &[]).await;
+    let grant = |role: &str| json!({"role": role});
+    let by_npo = f.post(&format!("/api/users/{ivo}/roles"), Some(&npo), grant("career_mentor")).await;
+    assert_eq!(by_npo.status, StatusCode::FORBIDDEN, "{:?}", by_npo.body);
+    let staff_role = f.post(&format!("/api/users/{ivo}/roles"), Some(&admin), grant("recruiter")).await;
+    assert_eq!(staff_role.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", staff_role.body);
+    let granted = f.post(&format!("/api/users/{ivo}/roles"), Some(&admin), grant("career_mentor")).await;
+    assert_eq!(granted.status, StatusCode::OK, "[{}] {:?}", f.name, granted.body);
+    assert_eq!(granted.body["roles"], json!(["candidate", "career_mentor"]), "{:?}", granted.body);
     // Several roles ride in one token: the candidate-and-mentor is a candidate on candidate routes.
     let me = f.get("/api/users/me/profile", &cand).await;
     assert_eq!(me.status, StatusCode::OK, "[{}] {:?}", f.name, me.body);
