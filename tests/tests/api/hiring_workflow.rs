@@ -560,6 +560,17 @@ async fn a_kanban_drag_moves_an_application_to_any_stage_and_the_counters_follow
     let nowhere = f.post("/api/pipeline/move-candidate", Some(&admin.token), drag("no_such_stage")).await;
     assert!(nowhere.status.is_client_error(), "{:?}", nowhere.body);
     assert_eq!(f.get(&format!("/api/applications/{app}"), &admin.token).await.body["stageId"], "phone_screen");
+    // The history keeps each stage left, with the drag's note.
+    let history = f.get(&format!("/api/applications/{app}/history"), &admin.token).await;
+    assert_eq!(history.status, StatusCode::OK, "{:?}", history.body);
+    let left: Vec<(&str, &str)> = history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| Some((e["stage"].as_str()?, e["note"].as_str()?)))
+        .collect();
+    assert!(left.contains(&("technical_interview", "strong portfolio")), "{:?}", history.body);
+    assert_eq!(history.body["currentStage"], "phone_screen");
 }
 
 macro_rules! workflow_tests {
