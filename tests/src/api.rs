@@ -48,25 +48,41 @@ pub struct Call<'a> {
 }
 
 impl Family {
-    /// Sends a request through the router. The answer is held to `docs/openapi.json` (see
-    /// [`crate::conformance`]): an answer the contract does not describe fails the test.
+    /// Sends a request through the router, its body as JSON. The answer is held to
+    /// `docs/openapi.json` (see [`crate::conformance`]): an answer the contract does not
+    /// describe fails the test.
     pub async fn send(&self, call: Call<'_>) -> Answer {
-        let method = call.method.to_string();
-        let mut req = Request::builder().method(call.method).uri(&call.path);
-        if let Some(t) = call.token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        for (k, v) in &call.headers {
-            req = req.header(*k, v);
-        }
+        let mut headers = call.headers;
         let body = match &call.body {
             Some(b) => {
-                req = req.header("content-type", "application/json");
-                Body::from(b.to_string())
+                headers.push(("content-type", "application/json".to_owned()));
+                b.to_string().into_bytes()
             }
-            None => Body::empty(),
+            None => Vec::new(),
         };
-        let res = self.router.clone().oneshot(req.body(body).expect("request")).await.expect("router answers");
+        self.send_bytes(call.method, &call.path, call.token, &headers, body).await
+    }
+
+    /// Sends a request whose body is any bytes (a CSV import: its `content-type` among
+    /// `headers`); the answer is parsed and held to the contract as [`Family::send`]'s is.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&'static str, String)],
+        body: Vec<u8>,
+    ) -> Answer {
+        let verb = method.to_string();
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        let res =
+            self.router.clone().oneshot(req.body(Body::from(body)).expect("request")).await.expect("router answers");
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
@@ -78,7 +94,7 @@ impl Family {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
-        crate::conformance::assert_conforms(self.name, &method, &call.path, status.as_u16(), content_type, &body);
+        crate::conformance::assert_conforms(self.name, &verb, path, status.as_u16(), content_type, &body);
         Answer { status, headers, body }
     }
 
